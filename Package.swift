@@ -1,0 +1,49 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "vbios",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "vbios", targets: ["vbios"]),
+        .library(name: "OptionROM", targets: ["OptionROM"]),
+        .library(name: "PCIHost", targets: ["PCIHost"]),
+        .library(name: "Passthrough", targets: ["Passthrough"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    ],
+    targets: [
+        // libpci from Debian's libpci-dev.
+        .systemLibrary(
+            name: "CPCI",
+            pkgConfig: "libpci",
+            providers: [.apt(["libpci-dev"])]
+        ),
+        // C glue libpci needs: a non-variadic name lookup and an error handler that
+        // unwinds (setjmp/longjmp inside C) instead of calling exit().
+        .target(name: "CPCIShim", dependencies: ["CPCI"]),
+        // Pure Swift: bytes in, structure out. No Foundation, no I/O.
+        .target(name: "OptionROM"),
+        .target(
+            name: "PCIHost",
+            dependencies: [
+                "OptionROM", "CPCIShim",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .target(name: "Passthrough", dependencies: ["PCIHost", "OptionROM"]),
+        .executableTarget(
+            name: "vbios",
+            dependencies: [
+                "OptionROM", "PCIHost", "Passthrough",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "OptionROMTests", dependencies: ["OptionROM"]),
+        .testTarget(name: "PCIHostTests", dependencies: ["PCIHost"]),
+        .testTarget(name: "PassthroughTests", dependencies: ["Passthrough"]),
+        .testTarget(name: "CLITests", dependencies: ["OptionROM"]),
+    ]
+)
