@@ -12,7 +12,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // libpci from Debian's libpci-dev.
@@ -28,10 +27,7 @@ let package = Package(
         .target(name: "OptionROM"),
         .target(
             name: "PCIHost",
-            dependencies: [
-                "OptionROM", "CPCIShim",
-                .product(name: "SystemPackage", package: "swift-system"),
-            ]
+            dependencies: ["OptionROM", "CPCIShim"]
         ),
         .target(name: "Passthrough", dependencies: ["PCIHost", "OptionROM"]),
         .executableTarget(

@@ -1,0 +1,1 @@
+#include "cpci_shim.h"

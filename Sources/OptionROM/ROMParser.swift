@@ -1,0 +1,344 @@
+/// Walks the image chain of a PCI expansion ROM held in memory.
+///
+/// Rules, from the PCI Firmware spec and the code that reads these ROMs daily (Linux
+/// `drivers/pci/rom.c`, nouveau `nvkm/subdev/bios/image.c`, `npde.c`):
+/// - each image starts with `55 AA` (NVIDIA also `77 BB`, `56 4E`), points at 0x18 to its data
+///   structure (`PCIR`, `NPDS`, `RGIS`);
+/// - its length is PCIR's, unless NVIDIA's `NPDE` follows PCIR (on a 16-byte boundary), in which
+///   case NPDE's length and last bit rule, except for code type 0x70;
+/// - the chain ends at the image marked last.
+/// Every read is bounds-checked and the walk strictly advances, so no input traps or loops.
+public enum ROMParser {
+    public struct Options: Sendable {
+        /// Upper bound on images walked; real ROMs hold fewer than ten.
+        public var maxImages: Int = 64
+        /// Decode NVIDIA BIT, AMD ATOM and Intel VBT tables.
+        public var decodeVendorTables: Bool = true
+        /// Look for the first image past a prefix when the buffer does not start with one.
+        public var searchForFirstImage: Bool = true
+        public init() {}
+    }
+
+    static let imageSignatures: [(UInt8, UInt8)] = [(0x55, 0xAA), (0x77, 0xBB), (0x56, 0x4E)]
+
+    public static func parse(_ bytes: [UInt8], options: Options = .init()) -> ROMLayout {
+        bytes.withUnsafeBytes { parse($0, options: options) }
+    }
+
+    public static func parse(_ raw: UnsafeRawBufferPointer, options: Options = .init()) -> ROMLayout {
+        let v = ByteView(raw)
+        var findings: [Finding] = []
+        var layout = ROMLayout(size: raw.count, prefixLength: 0, prefix: nil, images: [], vendorInfo: nil, findings: [])
+
+        guard raw.count > 0 else {
+            layout.findings = [Finding(.error, .noImage, at: 0, "The file is empty: no option ROM image in it.")]
+            return layout
+        }
+
+        // Where the chain starts.
+        var start = 0
+        if !hasImageSignature(v, 0) || dataStructure(v, imageAt: 0) == nil {
+            if options.searchForFirstImage, let found = findFirstImage(v) {
+                start = found
+            } else if hasImageSignature(v, 0), v.u16(0x18) == 0, let size = v.u8(2), size > 0 {
+                // An ISA-style ROM: no PCI data structure at all.
+                layout.images = [isaImage(v, findings: &findings)]
+                layout.findings = findings
+                return layout
+            } else if hasImageSignature(v, 0) {
+                let ptr = Int(v.u16(0x18) ?? 0)
+                findings.append(Finding(.error, .badPointer, at: 0x18,
+                    "The image at offset 0 points to its PCI data structure at \(Hex.prefixed(ptr)), "
+                    + "but no PCIR/NPDS/RGIS signature is there\(ptr + 0x18 > raw.count ? " (past the end of the file)" : ""). "
+                    + "The ROM is damaged or not a PCI option ROM."))
+                layout.findings = findings
+                return layout
+            } else {
+                findings.append(Finding(.error, .noImage, at: 0,
+                    "No option ROM image found: no 55 AA signature followed by a PCI data structure "
+                    + "in \(raw.count) bytes. If this is a firmware image or memory dump, try `vbios scan`."))
+                layout.findings = findings
+                return layout
+            }
+        }
+        layout.prefixLength = start
+        if start > 0 {
+            let nvgi = v.matches(0, "NVGI")
+            layout.prefix = nvgi ? .nvflash : .unknown
+            findings.append(Finding(.warning, .prefixHeader, at: 0,
+                (nvgi ? "An nvflash NVGI header" : "\(start) bytes of unknown data")
+                + " precede the first image (at \(Hex.prefixed(start))). The card does not expose them; "
+                + "remove them before passthrough with `vbios patch --strip-header`."))
+        }
+
+        // The chain.
+        var offset = start
+        var index = 0
+        while true {
+            if index >= options.maxImages {
+                findings.append(Finding(.error, .tooManyImages, at: offset,
+                    "More than \(options.maxImages) images in the chain; stopped walking here."))
+                break
+            }
+            guard hasImageSignature(v, offset) else {
+                if offset >= raw.count {
+                    findings.append(Finding(.warning, .noLastImage, at: offset,
+                        "Image \(index - 1) is not marked last, but the file ends at \(Hex.prefixed(offset)): "
+                        + "the chain is cut short (a truncated dump or a runtime copy)."))
+                } else {
+                    findings.append(Finding(.warning, .noLastImage, at: offset,
+                        "Image \(index - 1) is not marked last, but no image signature follows at \(Hex.prefixed(offset))."))
+                }
+                break
+            }
+            guard let pcirAt = dataStructure(v, imageAt: offset) else {
+                let ptr = Int(v.u16(offset + 0x18) ?? 0)
+                findings.append(Finding(.error, .badPointer, at: offset + 0x18,
+                    "Image \(index) at \(Hex.prefixed(offset)) points to its PCI data structure at "
+                    + "\(Hex.prefixed(offset + ptr)), but no PCIR/NPDS/RGIS signature is there"
+                    + (offset + ptr + 0x18 > raw.count ? " (it lies past the end of the file)." : ".")))
+                break
+            }
+            var image = parseImage(v, at: offset, pcirAt: pcirAt, romStart: start, index: index, findings: &findings)
+            let length = image.length
+            if length == 0 {
+                findings.append(Finding(.error, .zeroLength, at: image.npde?.offset ?? (pcirAt + 0x10),
+                    "Image \(index) at \(Hex.prefixed(offset)) declares a length of 0; the chain cannot go on from it."))
+                image.isLast = true
+                layout.images.append(image)
+                break
+            }
+            if image.end > raw.count {
+                findings.append(Finding(.error, .truncated, at: offset,
+                    "Image \(index) at \(Hex.prefixed(offset)) declares \(length) bytes but only "
+                    + "\(raw.count - offset) remain: the file is truncated. Read the ROM again, from another source if one exists."))
+                layout.images.append(image)
+                break
+            }
+            layout.images.append(image)
+            if image.isLast { break }
+            offset = image.end
+            index += 1
+        }
+
+        checkIDs(layout.images, &findings)
+        checkTrailing(v, after: layout.chainEnd, images: layout.images, &findings)
+        layout.findings = findings
+        if options.decodeVendorTables, !layout.images.isEmpty {
+            layout.vendorInfo = VendorDecoder.decode(v, layout: layout, findings: &layout.findings)
+        }
+        return layout
+    }
+
+    // MARK: - Pieces
+
+    static func hasImageSignature(_ v: ByteView, _ offset: Int) -> Bool {
+        guard let a = v.u8(offset), let b = v.u8(offset + 1) else { return false }
+        for (x, y) in imageSignatures where a == x && b == y { return true }
+        return false
+    }
+
+    /// Absolute offset of the data structure of the image at `offset`, if its signature is there.
+    static func dataStructure(_ v: ByteView, imageAt offset: Int) -> Int? {
+        guard let ptr = v.u16(offset + 0x18), ptr != 0 else { return nil }
+        let at = offset + Int(ptr)
+        guard v.contains(at, 0x18) else { return nil }
+        for s in PCIDataStructure.signatures where v.matches(at, s) { return at }
+        return nil
+    }
+
+    /// The first offset at or after `from` holding `55 AA` whose pointer leads to a data structure.
+    static func findFirstImage(_ v: ByteView, from: Int = 0) -> Int? {
+        var at = from
+        while let hit = v.find([0x55, 0xAA], from: at) {
+            if dataStructure(v, imageAt: hit) != nil { return hit }
+            at = hit + 1
+        }
+        return nil
+    }
+
+    /// A legacy image without PCIR: its size byte is all there is to go on.
+    static func isaImage(_ v: ByteView, findings: inout [Finding]) -> ROMImage {
+        let sizeByte = v.u8(2) ?? 0
+        let length = Int(sizeByte) * 512
+        var image = ROMImage(offset: 0, length: length, signature: "55aa", sizeByte: sizeByte, pcir: nil,
+                             npde: nil, efi: nil, isLast: true, checksumValid: nil, checksum: nil)
+        findings.append(Finding(.warning, .noPCIR, at: 0x18,
+            "The image has no PCI data structure (pointer 0 at 0x18): an ISA-style ROM. PCI firmware, SeaBIOS and hvmloader "
+            + "need a PCIR structure naming the card's vendor and device to load it as the card's ROM."))
+        if v.contains(0, length) {
+            let sum = Checksum.sum(v.base, from: 0, count: length)
+            image.checksum = sum
+            image.checksumValid = sum == 0
+            if sum != 0 {
+                findings.append(Finding(.error, .checksumMismatch, at: 0,
+                    "The image's \(length) bytes sum to \(Hex.prefixed(sum, width: 2)), not 0: a BIOS skips it. `vbios patch --fix-checksum` repairs it."))
+            }
+        } else {
+            findings.append(Finding(.error, .truncated, at: 0,
+                "The size byte declares \(length) bytes but the file holds \(v.count): the file is truncated."))
+            image.length = min(length, v.count)
+        }
+        return image
+    }
+
+    static func parsePCIR(_ v: ByteView, at p: Int, findings: inout [Finding]) -> PCIDataStructure {
+        let revision = v.u8(p + 0x0C) ?? 0
+        let length = v.u16(p + 0x0A) ?? 0
+        let classLow = UInt32(v.u8(p + 0x0D) ?? 0)
+        let classMid = UInt32(v.u8(p + 0x0E) ?? 0)
+        let classHigh = UInt32(v.u8(p + 0x0F) ?? 0)
+        var pcir = PCIDataStructure(
+            offset: p,
+            signature: v.tag(p),
+            vendorID: v.u16(p + 0x04) ?? 0,
+            deviceID: v.u16(p + 0x06) ?? 0,
+            deviceListPointer: v.u16(p + 0x08) ?? 0,
+            length: length,
+            revision: revision,
+            classCode: classHigh << 16 | classMid << 8 | classLow,
+            imageLength: v.u16(p + 0x10) ?? 0,
+            codeRevision: v.u16(p + 0x12) ?? 0,
+            codeType: CodeType(rawValue: v.u8(p + 0x14) ?? 0),
+            indicator: v.u8(p + 0x15) ?? 0,
+            maxRuntimeLength: nil, configUtilityPointer: nil, dmtfCLPPointer: nil,
+            deviceList: [])
+        if revision >= 3, length >= 0x1C {
+            pcir.maxRuntimeLength = v.u16(p + 0x16)
+            pcir.configUtilityPointer = v.u16(p + 0x18)
+            pcir.dmtfCLPPointer = v.u16(p + 0x1A)
+        }
+        if revision >= 3, pcir.deviceListPointer != 0 {
+            let listAt = p + Int(pcir.deviceListPointer)
+            var ids: [UInt16] = []
+            var at = listAt
+            var terminated = false
+            while ids.count < 256, let id = v.u16(at) {
+                if id == 0 { terminated = true; break }
+                ids.append(id)
+                at += 2
+            }
+            if terminated {
+                pcir.deviceList = ids
+            } else {
+                findings.append(Finding(.warning, .badDeviceList, at: listAt,
+                    "The PCIR device list at \(Hex.prefixed(listAt)) runs off the end of the file or holds more than 256 IDs without its terminating zero."))
+            }
+        }
+        return pcir
+    }
+
+    static func parseImage(_ v: ByteView, at offset: Int, pcirAt p: Int, romStart: Int, index: Int,
+                           findings: inout [Finding]) -> ROMImage {
+        let pcir = parsePCIR(v, at: p, findings: &findings)
+        let ptr = p - offset
+        if ptr % 4 != 0 {
+            findings.append(Finding(.warning, .misaligned, at: offset + 0x18,
+                "Image \(index)'s PCI data structure pointer \(Hex.prefixed(ptr)) is not a multiple of 4, as the PCI spec requires; some firmware rejects it."))
+        }
+
+        // NPDE sits after PCIR on a 16-byte boundary counted from the ROM's start.
+        var npde: NVIDIAExtension?
+        let npdeAt = romStart + ((p - romStart + Int(pcir.length) + 0x0F) & ~0x0F)
+        if pcir.length > 0, v.matches(npdeAt, "NPDE"), let ilen = v.u16(npdeAt + 0x08) {
+            npde = NVIDIAExtension(offset: npdeAt, revision: v.u16(npdeAt + 0x04) ?? 0,
+                                   length: v.u16(npdeAt + 0x06) ?? 0, imageLength: ilen,
+                                   indicator: v.u8(npdeAt + 0x0A) ?? 0)
+        }
+        var length = pcir.imageLengthBytes
+        var last = pcir.isLast
+        if let npde, pcir.codeType != .nvidia70 {
+            length = npde.imageLengthBytes
+            last = npde.isLast
+        }
+
+        let sizeByte = v.u8(offset + 2) ?? 0
+        var image = ROMImage(offset: offset, length: length,
+                             signature: Hex.string(v.u8(offset) ?? 0, width: 2) + Hex.string(v.u8(offset + 1) ?? 0, width: 2),
+                             sizeByte: sizeByte, pcir: pcir, npde: npde, efi: nil, isLast: last,
+                             checksumValid: nil, checksum: nil)
+
+        if pcir.codeType == .efi {
+            let efi = EFIHeader(initializationSize: v.u16(offset + 0x02) ?? 0,
+                                signature: v.u32(offset + 0x04) ?? 0,
+                                subsystem: v.u16(offset + 0x08) ?? 0,
+                                machineType: v.u16(offset + 0x0A) ?? 0,
+                                compression: v.u16(offset + 0x0C) ?? 0,
+                                peOffset: v.u16(offset + 0x16) ?? 0)
+            image.efi = efi
+            if efi.signature != EFIHeader.expectedSignature {
+                findings.append(Finding(.warning, .badEFIHeader, at: offset + 4,
+                    "Image \(index) is an EFI image but its EFI signature is \(Hex.prefixed(efi.signature, width: 4)), not 0x0ef1."))
+            } else if Int(efi.peOffset) >= max(length, 1) || Int(efi.initializationSize) * 512 > length {
+                findings.append(Finding(.warning, .badEFIHeader, at: offset + 0x16,
+                    "Image \(index)'s EFI header points outside the image (PE offset \(Hex.prefixed(efi.peOffset)), initialization size \(Int(efi.initializationSize) * 512) bytes, image \(length) bytes)."))
+            }
+        }
+
+        if pcir.codeType == .x86 {
+            let runtime = Int(sizeByte) * 512
+            if sizeByte == 0 {
+                findings.append(Finding(.error, .sizeMismatch, at: offset + 2,
+                    "Image \(index)'s size byte is 0: a BIOS will not run it, and qemu-dm refuses it."))
+            } else if v.contains(offset, runtime) {
+                let sum = Checksum.sum(v.base, from: offset, count: runtime)
+                image.checksum = sum
+                image.checksumValid = sum == 0
+                if sum != 0 {
+                    findings.append(Finding(.error, .checksumMismatch, at: offset,
+                        "Image \(index)'s \(runtime) bytes sum to \(Hex.prefixed(sum, width: 2)), not 0: a BIOS skips it. "
+                        + "`vbios patch --fix-checksum` repairs it."))
+                }
+            }
+            if sizeByte != 0, runtime != pcir.imageLengthBytes {
+                if runtime < pcir.imageLengthBytes {
+                    findings.append(Finding(.warning, .sizeMismatch, at: offset + 2,
+                        "Image \(index)'s size byte says \(runtime) bytes but its PCIR says \(pcir.imageLengthBytes): "
+                        + "the size shrinks like this when the BIOS ran from shadow RAM and dropped its init code."))
+                } else {
+                    findings.append(Finding(.error, .sizeMismatch, at: offset + 2,
+                        "Image \(index)'s size byte says \(runtime) bytes, more than the \(pcir.imageLengthBytes) its PCIR gives."))
+                }
+            }
+        }
+        return image
+    }
+
+    static func checkIDs(_ images: [ROMImage], _ findings: inout [Finding]) {
+        let main = images.filter { $0.isLegacy || $0.isEFI }
+        guard let first = main.first else { return }
+        guard let firstPCIR = first.pcir else { return }
+        for (i, image) in images.enumerated() where image.isLegacy || image.isEFI {
+            guard let pcir = image.pcir else { continue }
+            if pcir.vendorID != firstPCIR.vendorID || pcir.deviceID != firstPCIR.deviceID {
+                findings.append(Finding(.warning, .idMismatch, at: pcir.offset + 4,
+                    "Image \(i) is for \(Hex.string(pcir.vendorID, width: 4)):\(Hex.string(pcir.deviceID, width: 4)), "
+                    + "image \(images.firstIndex(of: first) ?? 0) for \(Hex.string(firstPCIR.vendorID, width: 4)):\(Hex.string(firstPCIR.deviceID, width: 4)). "
+                    + "Firmware that matches ROMs to the card by ID may skip one of them."))
+            }
+        }
+    }
+
+    static func checkTrailing(_ v: ByteView, after end: Int, images: [ROMImage], _ findings: inout [Finding]) {
+        guard end < v.count, let last = images.last, last.isLast else { return }
+        // Padding (0xFF or 0x00) after the chain is normal for flash images.
+        var at = end
+        let fill = v.base[at]
+        var meaningful = fill != 0xFF && fill != 0x00
+        if !meaningful {
+            while at < v.count, v.base[at] == fill { at += 1 }
+            meaningful = at < v.count
+        }
+        guard meaningful else { return }
+        // Another ROM after the end: what a shadow copy shows when the size byte shrank and the
+        // next option ROM was placed right behind it.
+        if let image = findFirstImage(v, from: at) {
+            findings.append(Finding(.warning, .trailingData, at: image,
+                "Another option ROM image starts at \(Hex.prefixed(image)), after the image marked last ends at \(Hex.prefixed(end)): "
+                + "either images after the last one, or a runtime copy with the next ROM behind it."))
+        } else {
+            findings.append(Finding(.info, .trailingData, at: at,
+                "\(v.count - end) bytes follow the end of the chain at \(Hex.prefixed(end)), not all padding."))
+        }
+    }
+}

@@ -1,0 +1,34 @@
+/// What a vendor's own tables say about the ROM.
+public enum VendorInfo: Sendable, Equatable {
+    case nvidia(NVIDIAInfo)
+    case amd(AMDInfo)
+    case intel(IntelInfo)
+
+    public var vendorName: String {
+        switch self {
+        case .nvidia: return "NVIDIA"
+        case .amd: return "AMD"
+        case .intel: return "Intel"
+        }
+    }
+
+    /// The version a person asks for first.
+    public var version: String? {
+        switch self {
+        case .nvidia(let n): return n.version
+        case .amd(let a): return a.version
+        case .intel(let i): return i.vbtVersion.map { String($0) }
+        }
+    }
+}
+
+enum VendorDecoder {
+    static func decode(_ v: ByteView, layout: ROMLayout, findings: inout [Finding]) -> VendorInfo? {
+        let base = layout.prefixLength
+        let end = layout.chainEnd > base ? min(layout.chainEnd, v.count) : v.count
+        if let amd = AMDInfo.decode(v, romStart: base, end: end) { return .amd(amd) }
+        if let nv = NVIDIAInfo.decode(v, romStart: base, end: end, findings: &findings) { return .nvidia(nv) }
+        if let intel = IntelInfo.decode(v, romStart: base, end: end, findings: &findings) { return .intel(intel) }
+        return nil
+    }
+}

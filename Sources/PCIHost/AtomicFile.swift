@@ -1,0 +1,106 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Writes a file whole or not at all: a temporary file beside the target (created exclusively,
+/// so a planted symlink is never followed), written, synced, then renamed over the target, or
+/// linked to it when overwriting is not allowed, so an existing file is never clobbered by a race.
+/// Any failure, or a signal the tool catches, removes the temporary file.
+public enum AtomicFile {
+    public struct Exists: Error, CustomStringConvertible {
+        public var path: String
+        public var description: String { "\(path) already exists; pass --force to replace it." }
+    }
+
+    public static func write(_ bytes: [UInt8], to path: String, overwrite: Bool = false, mode: mode_t = 0o644) throws {
+        try bytes.withUnsafeBytes { try write($0, to: path, overwrite: overwrite, mode: mode) }
+    }
+
+    public static func write(_ text: String, to path: String, overwrite: Bool = false, mode: mode_t = 0o644) throws {
+        try write(Array(text.utf8), to: path, overwrite: overwrite, mode: mode)
+    }
+
+    public static func write(_ bytes: UnsafeRawBufferPointer, to path: String, overwrite: Bool = false, mode: mode_t = 0o644) throws {
+        if !overwrite, pathKind(path, followLinks: false) != .missing { throw Exists(path: path) }
+        if pathKind(path, followLinks: false) == .directory {
+            throw SystemError("write", path, errno: EISDIR, hint: "Name a file, not a directory.")
+        }
+        let dir = directoryName(path)
+        let base = baseName(path)
+        var template = Array("\(dir)/.\(base).vbios-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            let e = errno
+            throw SystemError("create a file in", dir, errno: e,
+                              hint: e == EACCES ? "Choose an output folder you can write to." : nil)
+        }
+        let temp = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        PendingFiles.shared.add(temp)
+        var ok = false
+        defer {
+            if !ok { unlink(temp) }
+            PendingFiles.shared.remove(temp)
+        }
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                let e = errno
+                close(fd)
+                throw SystemError("write", temp, errno: e)
+            }
+            done += n
+        }
+        guard fchmod(fd, mode) == 0, fsync(fd) == 0 else {
+            let e = errno
+            close(fd)
+            throw SystemError("sync", temp, errno: e)
+        }
+        close(fd)
+        if overwrite {
+            guard rename(temp, path) == 0 else { throw SystemError("rename onto", path) }
+        } else {
+            guard link(temp, path) == 0 else {
+                let e = errno
+                if e == EEXIST { throw Exists(path: path) }
+                throw SystemError("create", path, errno: e)
+            }
+            unlink(temp)
+        }
+        ok = true
+    }
+
+    static func directoryName(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let d = String(path[..<slash])
+        return d.isEmpty ? "/" : d
+    }
+
+    static func baseName(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+}
+
+/// Temporary files being written, so that a signal handler can remove them before the tool exits.
+public final class PendingFiles: @unchecked Sendable {
+    public static let shared = PendingFiles()
+    private var lock = pthread_mutex_t()
+    private var paths: Set<String> = []
+
+    init() { pthread_mutex_init(&lock, nil) }
+
+    func add(_ path: String) { pthread_mutex_lock(&lock); paths.insert(path); pthread_mutex_unlock(&lock) }
+    func remove(_ path: String) { pthread_mutex_lock(&lock); paths.remove(path); pthread_mutex_unlock(&lock) }
+
+    /// Removes every pending file. Called on the way out after a signal.
+    public func removeAll() {
+        pthread_mutex_lock(&lock)
+        for p in paths { unlink(p) }
+        paths.removeAll()
+        pthread_mutex_unlock(&lock)
+    }
+}

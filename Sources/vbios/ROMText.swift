@@ -1,0 +1,85 @@
+import OptionROM
+
+/// The readable report of a ROM's layout, shared by `info`, `dump` and `prepare`.
+enum ROMText {
+    static func render(_ layout: ROMLayout, file: String?) -> [String] {
+        var lines: [String] = []
+        lines.append((file.map { "\($0): " } ?? "") + "\(layout.size) bytes, \(layout.images.count) image\(layout.images.count == 1 ? "" : "s")"
+            + (layout.prefixLength > 0 ? ", first image at \(Hex.prefixed(layout.prefixLength)) after a \(layout.prefix == .nvflash ? "NVGI (nvflash) header" : "prefix")" : ""))
+        for (i, image) in layout.images.enumerated() {
+            var head = "Image \(i) at \(Hex.prefixed(image.offset, width: 4)): \(image.codeType.name), \(image.length) bytes"
+            if image.isLast { head += ", last" }
+            lines.append(head)
+            var sig = "  signature \(image.signature)"
+            if image.isLegacy {
+                sig += ", size byte \(image.sizeByte) (\(image.runtimeLength) bytes), checksum "
+                switch image.checksumValid {
+                case true?: sig += "ok"
+                case false?: sig += "BAD (sum \(Hex.prefixed(image.checksum ?? 0, width: 2)))"
+                case nil: sig += "not checked"
+                }
+            }
+            lines.append(sig)
+            guard let p = image.pcir else {
+                lines.append("  no PCI data structure (ISA-style ROM)")
+                continue
+            }
+            var pcir = "  \(p.signature) at \(Hex.prefixed(p.offset, width: 4)), revision \(p.revision), length \(p.length): "
+                + "\(Hex.string(p.vendorID, width: 4)):\(Hex.string(p.deviceID, width: 4)), class \(Hex.string(p.classCode, width: 6))"
+                + " (\(className(p.classCode))), code revision \(Hex.prefixed(p.codeRevision, width: 4)), \(p.imageLengthBytes) bytes"
+            if p.isLast { pcir += ", last" }
+            lines.append(pcir)
+            if p.revision >= 3 {
+                var r3 = "  revision 3:"
+                if let m = p.maxRuntimeLength { r3 += " max runtime \(Int(m) * 512) bytes," }
+                r3 += " config utility \(Hex.prefixed(p.configUtilityPointer ?? 0, width: 4)), DMTF CLP \(Hex.prefixed(p.dmtfCLPPointer ?? 0, width: 4))"
+                if !p.deviceList.isEmpty { r3 += ", device list " + p.deviceList.map { Hex.string($0, width: 4) }.joined(separator: " ") }
+                lines.append(r3)
+            }
+            if let n = image.npde {
+                lines.append("  NPDE at \(Hex.prefixed(n.offset, width: 4)), revision \(n.revision): \(n.imageLengthBytes) bytes\(n.isLast ? ", last" : "")"
+                    + (image.codeType == .nvidia70 ? " (ignored for code type 0x70)" : " (rules the chain)"))
+            }
+            if let e = image.efi {
+                lines.append("  EFI \(e.subsystemName), \(e.machineTypeName), \(e.compressionName), initialization size \(Int(e.initializationSize) * 512) bytes, PE image at \(Hex.prefixed(e.peOffset, width: 4))"
+                    + (e.signature == EFIHeader.expectedSignature ? "" : ", BAD EFI signature \(Hex.prefixed(e.signature, width: 4))"))
+            }
+        }
+        if let vendor = layout.vendorInfo {
+            switch vendor {
+            case .nvidia(let n):
+                lines.append("NVIDIA BIT table at \(Hex.prefixed(n.bitOffset, width: 4)) (\(n.entries.count) entries): BIOS version \(n.version ?? "unknown")")
+            case .amd(let a):
+                lines.append("AMD ATOM BIOS" + (a.atomHeaderOffset.map { ", ATOM header at \(Hex.prefixed($0, width: 4))" } ?? ", no ATOM header")
+                    + ": part number \(a.partNumber ?? "unknown"), version \(a.version ?? "unknown"), built \(a.buildDate ?? "unknown")")
+            case .intel(let i):
+                lines.append("Intel VBT at \(Hex.prefixed(i.vbtOffset, width: 4)): platform \(i.vbtPlatform.isEmpty ? "unnamed" : i.vbtPlatform), VBT version \(i.vbtVersion.map(String.init) ?? "unknown"), BDB version \(i.bdbVersion.map(String.init) ?? "unknown")")
+            }
+        }
+        if layout.findings.isEmpty {
+            lines.append("No problems found.")
+        } else {
+            lines.append("Findings:")
+            for f in layout.findings { lines.append("  " + findingLine(f)) }
+        }
+        return lines
+    }
+
+    static func findingLine(_ f: Finding) -> String {
+        "\(f.severity.rawValue) \(f.code)" + (f.offset.map { " at \(Hex.prefixed($0, width: 4))" } ?? "") + ": " + f.message
+    }
+
+    static func className(_ code: UInt32) -> String {
+        switch code >> 8 {
+        case 0x0300: return code & 0xFF == 0 ? "VGA compatible controller" : "VGA controller"
+        case 0x0301: return "XGA controller"
+        case 0x0302: return "3D controller"
+        case 0x0380: return "display controller"
+        case 0x0200: return "Ethernet controller"
+        case 0x0280: return "network controller"
+        case 0x0100...0x01FF: return "storage controller"
+        case 0x0C03: return "USB controller"
+        default: return code >> 16 == 0x03 ? "display controller" : "class \(Hex.string(code >> 16, width: 2))"
+        }
+    }
+}
