@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages vbios builds and tests with, only those missing.
+#   libpci-dev pciutils            libpci for device access, lspci as the test oracle
+#   seabios ipxe-qemu              real ROMs to test on; SeaBIOS also runs ROMs in QEMU
+#   qemu-system-x86 busybox-static cpio   the lab: a real kernel under QEMU
+#   libxen-dev                     Xen's own xl config parser (libxlutil), a test oracle
+#   libvirt-clients libxml2-utils  virt-xml-validate, libvirt's schema, a test oracle
+set -euo pipefail
+packages=(libpci-dev pciutils pci.ids seabios ipxe-qemu qemu-system-x86 busybox-static cpio
+          libxen-dev libvirt-clients libxml2-utils python3 gcc pkg-config kmod)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+((${#missing[@]} == 0)) && exit 0
+echo "installing: ${missing[*]}" >&2
+sudo=""
+[[ $(id -u) -eq 0 ]] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need, then runs every tier (DESIGN.md, "Tests, in
+# tiers"). Exit status is non-zero if any tier fails; each tier says what it checked.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-enable=no}
+
+Tools/install-deps.sh || { echo "test.sh: could not install the packages the tests need" >&2; exit 1; }
+
+failed=()
+tier() {  # tier NAME COMMAND...
+  local name=$1; shift
+  echo "== $name"
+  if "$@"; then echo "== $name: passed"; else echo "== $name: FAILED"; failed+=("$name"); fi
+}
+
+tier "release build" swift build -c release --product vbios
+[[ -x Tools/lab/test.sh ]] && tier "lab (real kernel under QEMU)" Tools/lab/test.sh --vbios .build/release/vbios
+[[ -x Tools/fuzz.sh ]] && tier "fuzzing (bounded)" Tools/fuzz.sh
+# Last, so that its closing line ends the log: unit, real-ROM, real-consumer and CLI tests.
+tier "swift test" swift test --disable-xctest
+
+if ((${#failed[@]})); then
+  echo "test.sh: failed tiers: ${failed[*]}"
+  exit 1
+fi
+echo "test.sh: every tier passed"
