@@ -1,6 +1,9 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// Fuzz targets define LLVMFuzzerTestOneInput and, without -DFUZZING, an @main replay tool.
+let fuzzSettings: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
+
 let package = Package(
     name: "vbios",
     platforms: [.macOS(.v13)],
@@ -37,6 +40,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // libFuzzer targets (Tools/fuzz.sh); plain builds make them replay tools.
+        .executableTarget(name: "fuzz-parse", dependencies: ["OptionROM"], path: "Fuzz/Parse",
+                          swiftSettings: fuzzSettings),
         .testTarget(name: "OptionROMTests", dependencies: ["OptionROM"]),
         .testTarget(name: "PCIHostTests", dependencies: ["PCIHost"]),
         .testTarget(name: "PassthroughTests", dependencies: ["Passthrough"]),

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Bounded libFuzzer runs of every fuzz target (Fuzz/*), seeded from Fixtures/ and Debian's real
+# ROMs. A crash fails the run and its input is kept under Fuzz/crashes/TARGET/ to become a
+# regression fixture (Fuzz/regressions/, replayed by the test suite).
+#   Tools/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
+# Release build: SwiftPM's debug build does not instrument coverage under --sanitize fuzzer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-60}; shift || true
+targets=("$@")
+((${#targets[@]})) || targets=(fuzz-parse fuzz-patch fuzz-diff fuzz-scan)
+export SWIFT_BACKTRACE=enable=no
+scratch=.build-fuzz
+
+seeds=$(mktemp -d); trap 'rm -rf "$seeds"' EXIT
+cp Fixtures/roms/*.rom "$seeds/" 2>/dev/null || true
+cp /usr/share/seabios/vgabios-stdvga.bin /usr/lib/ipxe/qemu/efi-e1000.rom /usr/lib/ipxe/qemu/pxe-rtl8139.rom "$seeds/"
+cp Fuzz/regressions/* "$seeds/" 2>/dev/null || true
+
+failed=0; passed=0
+for t in "${targets[@]}"; do
+  grep -q "\"$t\"" Package.swift || { echo "fuzz: no target $t in Package.swift, skipped"; continue; }
+  swift build -c release --scratch-path "$scratch" --sanitize fuzzer --sanitize address \
+    --product "$t" -Xswiftc -DFUZZING 2>&1 | grep -E "error|warning: unre|Compiling|Build" | tail -3
+  bin="$scratch/release/$t"
+  work=$(mktemp -d); cp "$seeds"/* "$work/"
+  crashes="Fuzz/crashes/$t"; mkdir -p "$crashes"
+  echo "fuzz: $t for ${seconds}s"
+  if timeout $((seconds + 60)) "$bin" -max_total_time="$seconds" -max_len=262144 -rss_limit_mb=2048 \
+       -timeout=10 -artifact_prefix="$crashes/" -print_final_stats=0 "$work" >"$work.log" 2>&1; then
+    { grep -E "DONE" "$work.log" || true; } | tail -1 | sed "s/^/fuzz: $t /"
+    passed=$((passed + 1))
+    rmdir "$crashes" 2>/dev/null || true
+  else
+    echo "fuzz: $t FAILED; the input is in $crashes/ (replay: swift build --product $t && .build/debug/$t FILE)"
+    grep -E "ERROR|Fatal|panic|SUMMARY|precondition" "$work.log" | head -10
+    failed=$((failed + 1))
+  fi
+  rm -rf "$work" "$work.log"
+done
+echo "fuzz: $passed passed, $failed failed"
+((failed == 0))
