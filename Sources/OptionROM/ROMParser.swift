@@ -247,7 +247,10 @@ public enum ROMParser {
         }
         var length = pcir.imageLengthBytes
         var last = pcir.isLast
-        if let npde, pcir.codeType != .nvidia70 {
+        if pcir.codeType == .nvidia70 {
+            // nouveau image.c: a 0x70 image ignores NPDE and always ends the chain.
+            last = true
+        } else if let npde {
             length = npde.imageLengthBytes
             last = npde.isLast
         }
