@@ -323,7 +323,8 @@ public enum ROMParser {
     }
 
     static func checkTrailing(_ v: ByteView, after end: Int, images: [ROMImage], _ findings: inout [Finding]) {
-        guard end < v.count, let last = images.last, last.isLast else { return }
+        // After a zero-length image the bytes that follow are its own, not trailing data.
+        guard end < v.count, let last = images.last, last.isLast, last.length > 0 else { return }
         // Padding (0xFF or 0x00) after the chain is normal for flash images.
         var at = end
         let fill = v.base[at]
