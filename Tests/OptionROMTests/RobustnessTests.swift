@@ -6,7 +6,7 @@ import Testing
 /// no endless walk), keep the image count bounded, and render as JSON.
 @Suite("Robustness")
 struct RobustnessTests {
-    static let subjects = ["legacy-efi", "nvidia-nvflash", "amd", "intel", "legacy-openfirmware-unknown", "isa-style", "runtime-shrunk"]
+    static let subjects = ["legacy-efi", "nvidia-nvflash", "nvidia-type70-unmarked", "amd", "intel", "legacy-openfirmware-unknown", "isa-style", "runtime-shrunk"]
 
     /// Invariants every layout must hold, whatever the bytes.
     static func check(_ layout: ROMLayout, size: Int, _ what: @autoclosure () -> String) {
