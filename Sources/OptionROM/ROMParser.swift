@@ -247,7 +247,10 @@ public enum ROMParser {
         }
         var length = pcir.imageLengthBytes
         var last = pcir.isLast
-        if let npde, pcir.codeType != .nvidia70 {
+        if pcir.codeType == .nvidia70 {
+            // nouveau image.c: a 0x70 image ignores NPDE and always ends the chain.
+            last = true
+        } else if let npde {
             length = npde.imageLengthBytes
             last = npde.isLast
         }
@@ -320,7 +323,8 @@ public enum ROMParser {
     }
 
     static func checkTrailing(_ v: ByteView, after end: Int, images: [ROMImage], _ findings: inout [Finding]) {
-        guard end < v.count, let last = images.last, last.isLast else { return }
+        // After a zero-length image the bytes that follow are its own, not trailing data.
+        guard end < v.count, let last = images.last, last.isLast, last.length > 0 else { return }
         // Padding (0xFF or 0x00) after the chain is normal for flash images.
         var at = end
         let fill = v.base[at]

@@ -1,0 +1,184 @@
+import Foundation
+import Testing
+@testable import OptionROM
+
+/// Every synthetic ROM in Fixtures/roms against its NAME.expect.json.
+@Suite("Fixtures")
+struct FixtureTests {
+    static let names = Paths.fixtureNames()
+
+    @Test("The fixture directory holds the fixtures the generator writes")
+    func fixturesExist() {
+        #expect(Self.names.count >= 27, "Fixtures/roms at \(Paths.roms.path) is missing or incomplete; run Tools/gen-fixtures.py")
+        for required in ["legacy-vga", "legacy-efi", "nvidia", "nvidia-nvflash", "amd", "intel", "empty", "random"] {
+            #expect(Self.names.contains(required), "missing fixture \(required)")
+        }
+    }
+
+    @Test("Fixture matches its expectations", arguments: names)
+    func matchesExpectations(name: String) throws {
+        let bytes = try Paths.fixture(name)
+        let expect = try Expectation.load(name)
+        let layout = ROMParser.parse(bytes)
+        let context = Comment(rawValue: "\(name): findings " + layout.findings.map { "\($0.code) \($0.message)" }.joined(separator: " | "))
+
+        #expect(layout.size == expect.size, context)
+        #expect(bytes.count == expect.size, context)
+        #expect(layout.prefixLength == expect.prefixLength, context)
+        #expect(layout.images.map(\.expectation) == expect.images, context)
+        #expect(layout.findingCodeSet == expect.findingCodes, context)
+
+        // Vendor tables, through the JSON contract's keys.
+        let json = layout.json(file: name + ".rom")
+        if expect.vendorInfo.isEmpty {
+            #expect(layout.vendorInfo == nil, context)
+        } else {
+            let vendor = try #require(json["vendorInfo"], context)
+            for (key, value) in expect.vendorInfo {
+                #expect(vendor[key] == value.json, "\(name): vendorInfo.\(key)")
+            }
+        }
+        // The contract's rendering is valid JSON with the expected top-level shape.
+        let parsed = try #require(try parseJSON(json.rendered()) as? [String: Any], context)
+        #expect(Set(parsed.keys) == ["file", "size", "prefixLength", "images", "vendorInfo", "findings"])
+        #expect((parsed["images"] as? [Any])?.count == expect.images.count)
+
+        // Bytes and array entry points agree.
+        let viaPointer = bytes.withUnsafeBytes { ROMParser.parse($0) }
+        #expect(viaPointer.images == layout.images)
+        #expect(viaPointer.findings == layout.findings)
+    }
+
+    @Test("A clean fixture is clean and a broken one is not")
+    func cleanliness() throws {
+        for name in ["legacy-vga", "legacy-efi", "legacy-efi-compressed", "legacy-openfirmware-unknown",
+                     "nvidia", "nvidia-type70-unmarked", "amd", "intel", "trailing-padding", "trailing-junk"] {
+            let layout = ROMParser.parse(try Paths.fixture(name))
+            #expect(layout.isClean, "\(name): \(layout.findings.map(\.message))")
+        }
+        for name in ["bad-checksum", "truncated-efi", "runtime-shrunk", "id-mismatch", "trailing-second-rom",
+                     "nvidia-nvflash", "junk-prefix", "isa-style", "empty", "random", "pcir-out-of-bounds"] {
+            let layout = ROMParser.parse(try Paths.fixture(name))
+            #expect(!layout.isClean, "\(name) should have warnings or errors")
+        }
+    }
+
+    @Test("Trailing data: padding is silent, junk is information, a second ROM a warning")
+    func trailingSeverities() throws {
+        #expect(ROMParser.parse(try Paths.fixture("trailing-padding")).findings.isEmpty)
+        let junk = ROMParser.parse(try Paths.fixture("trailing-junk")).findings(.trailingData)
+        #expect(junk.map(\.severity) == [.info])
+        #expect(junk.first?.offset == 0x2000)
+        let second = ROMParser.parse(try Paths.fixture("trailing-second-rom")).findings(.trailingData)
+        #expect(second.map(\.severity) == [.warning])
+        #expect(second.first?.offset == 0x2000)
+    }
+
+    @Test("NVIDIA: NPDE rules the chain, 0x70 ignores it, the nvflash header is recognised")
+    func nvidiaDetails() throws {
+        let layout = ROMParser.parse(try Paths.fixture("nvidia"))
+        #expect(layout.images.count == 5)
+        let efi = try #require(layout.images.dropFirst().first)
+        // PCIR says last and 12 units; NPDE says not last and 24 units.
+        #expect(efi.pcir?.isLast == true)
+        #expect(efi.pcir?.imageLengthBytes == 12 * 512)
+        #expect(efi.npde?.imageLengthBytes == 24 * 512)
+        #expect(efi.length == 24 * 512 && !efi.isLast)
+        #expect(efi.efi?.machineType == 0x8664)
+        #expect(layout.images.map { $0.pcir?.signature } == ["PCIR", "PCIR", "NPDS", "RGIS", "PCIR"])
+        let t70 = try #require(layout.images.last)
+        #expect(t70.npde?.imageLengthBytes == 6 * 512)   // present, but ignored
+        #expect(t70.length == 2 * 512)
+        guard case .nvidia(let nv)? = layout.vendorInfo else {
+            Issue.record("no NVIDIA vendor info"); return
+        }
+        #expect(nv.version == "80.07.53.00.21")
+        #expect(nv.entries.map(\.idName) == ["2", "B", "C", "I", "i", "P", "S", "x"])
+        #expect(nv.bitOffset == 0x160)
+
+        let dump = ROMParser.parse(try Paths.fixture("nvidia-nvflash"))
+        #expect(dump.prefix == .nvflash)
+        #expect(dump.prefixLength == 0x400)
+        #expect(dump.findings(.prefixHeader).map(\.severity) == [.warning])
+        #expect(ROMParser.parse(try Paths.fixture("junk-prefix")).prefix == .unknown)
+    }
+
+    @Test("PCIR revision 3 fields and EFI headers")
+    func revision3AndEFI() throws {
+        let layout = ROMParser.parse(try Paths.fixture("legacy-efi"))
+        let p = try #require(layout.images.first?.pcir)
+        #expect(p.revision == 3)
+        #expect(p.deviceList == [0x8139, 0x8138])
+        #expect(p.maxRuntimeLength == 8)
+        #expect(p.configUtilityPointer == 0x400)
+        #expect(p.dmtfCLPPointer == 0x800)
+        let e = try #require(layout.images.last?.efi)
+        #expect(e.subsystem == 11 && e.machineTypeName == "X64" && e.compression == 0 && e.peOffset == 0x40)
+        #expect(layout.images.last?.pcir?.deviceList == [0x8139, 0x8138])
+
+        let c = ROMParser.parse(try Paths.fixture("legacy-efi-compressed"))
+        #expect(c.efiImages.map { $0.efi?.compressionName } == ["EFI compressed", "EFI compressed"])
+        #expect(c.efiImages.map { $0.efi?.machineTypeName } == ["IA32", "X64"])
+        #expect(c.efiImages.map { $0.efi?.subsystemName } == ["boot-service driver", "runtime driver"])
+    }
+
+    @Test("A runtime copy: size byte below PCIR's length is a warning, the stale checksum an error")
+    func runtimeShrunk() throws {
+        let layout = ROMParser.parse(try Paths.fixture("runtime-shrunk"))
+        let image = try #require(layout.images.first)
+        #expect(image.sizeByte == 24)
+        #expect(image.runtimeLength == 24 * 512)
+        #expect(image.length == 64 * 512)
+        #expect(layout.findings(.sizeMismatch).map(\.severity) == [.warning])
+        #expect(layout.findings(.checksumMismatch).map(\.severity) == [.error])
+    }
+
+    @Test("The walk stops at Options.maxImages")
+    func maxImagesOption() throws {
+        var options = ROMParser.Options()
+        options.maxImages = 3
+        let layout = ROMParser.parse(try Paths.fixture("never-last"), options: options)
+        #expect(layout.images.count == 3)
+        #expect(layout.findingCodeSet == ["too-many-images"])
+        options = .init()
+        options.decodeVendorTables = false
+        #expect(ROMParser.parse(try Paths.fixture("nvidia"), options: options).vendorInfo == nil)
+    }
+
+    @Test("Committed fixtures are what Tools/gen-fixtures.py writes today")
+    func fixturesUpToDate() throws {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("vbios-fixtures-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", Paths.generator.path, "--out", tmp.path]
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "Tools/gen-fixtures.py failed")
+        let generated = try FileManager.default.contentsOfDirectory(atPath: tmp.path).sorted()
+        let committed = try FileManager.default.contentsOfDirectory(atPath: Paths.roms.path).sorted()
+        #expect(generated == committed, "the generator and Fixtures/roms list different files; rerun Tools/gen-fixtures.py")
+        for name in generated {
+            let a = try Data(contentsOf: tmp.appendingPathComponent(name))
+            let b = try? Data(contentsOf: Paths.roms.appendingPathComponent(name))
+            #expect(a == b, "Fixtures/roms/\(name) is stale; rerun Tools/gen-fixtures.py and commit")
+        }
+    }
+}
+
+@Suite("ExpansionROM")
+struct ExpansionROMTests {
+    @Test("Keeps the bytes and the layout of what it was given")
+    func keepsBytes() throws {
+        let bytes = try Paths.fixture("legacy-efi")
+        let rom = ExpansionROM(bytes: bytes)
+        #expect(rom.bytes == bytes)
+        #expect(rom.layout.images == ROMParser.parse(bytes).images)
+        #expect(rom.layout.legacyImage?.offset == 0)
+        #expect(rom.layout.efiImages.count == 1)
+        #expect(rom.layout.chainEnd == bytes.count)
+        #expect(rom.layout.worstSeverity == nil)
+    }
+}
