@@ -80,9 +80,7 @@ def amd_rom(vendor, device):
 
 
 def intel_rom(vendor, device):
-    def fill(rom):
-        rom[0x400:0x414] = b"$VBT HASWELL        "
-    return legacy_image(vendor, device, 0x80, fill=fill)
+    return legacy_image(vendor, device, 0x80)
 
 
 def config_space(vendor, device, cls, rev, subsys, bars, rom_bar=0, header_type=0, bus=None,
@@ -197,7 +195,7 @@ def root_port(host, addr, vendor, device, secondary, subordinate, group, parents
 
 def radeon_hd7850():
     h = Host("radeon-hd7850")
-    root_port(h, "0000:00:01.0", 0x8086, 0x0151, 1, 1, 1)
+    root_port(h, "0000:00:01.0", 0x8086, 0x0151, 1, 1, 0)
     vga_bars = bar64(0xC0000000, 0xC) + bar64(0xFE800000, 0x4) + [0xE001, 0]
     rom = amd_rom(0x1002, 0x6819)
     cfg = config_space(0x1002, 0x6819, 0x030000, 0x00, (0x174B, 0xE221), vga_bars,

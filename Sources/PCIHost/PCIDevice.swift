@@ -80,8 +80,8 @@ public enum DeviceError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .notFound(a, root):
-            return "no PCI device \(a) under \(root.devicesDirectory). Check the address with `vbios list --all`"
-                + (root.path == "/sys" ? "" : " --sysfs \(root.path)") + "; a device that was removed or is behind a powered-off slot does not appear."
+            return "no PCI device \(a) under \(root.devicesDirectory). Check the address with `vbios list --all"
+                + (root.path == "/sys" ? "" : " --sysfs \(root.path)") + "`; a device that was removed or is behind a powered-off slot does not appear."
         case let .unreadable(a, dir):
             return "cannot read the identity of \(a) in \(dir) (vendor, device, class). Is this a sysfs device directory?"
         case let .libpci(message, root):

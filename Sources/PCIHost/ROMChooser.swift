@@ -74,7 +74,7 @@ public enum ROMChooser {
         var reason: String
         let others = candidates.filter { $0.source.name != best.source.name }
         if others.isEmpty {
-            reason = "the only source asked for"
+            reason = "the only source available"
         } else {
             let beaten = others.map { $0.error != nil ? "\($0.source.name) failed" : "\($0.source.name) scored \($0.score)" }
             reason = "highest score (\(best.score)) among the sources read; " + beaten.joined(separator: ", ")
