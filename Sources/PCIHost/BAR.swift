@@ -59,6 +59,8 @@ public struct ConfigBAR: Equatable, Sendable {
         var i = 0
         while i < count {
             let raw = UInt64(dword(config, 0x10 + 4 * i))
+            // All zero: unimplemented or never assigned; only probing could tell, so it is left out.
+            if raw == 0 { i += 1; continue }
             if raw & 1 == 1 {
                 out.append(ConfigBAR(index: i, isIO: true, is64Bit: false, prefetchable: false, address: raw & ~0x3))
                 i += 1
