@@ -25,7 +25,7 @@ struct List: ParsableCommand {
             return
         }
         for d in devices {
-            var line = "\(d.address)  \(d.idText)  [\(d.classText)]  \(d.vendorName ?? "?") \(d.deviceName ?? "")"
+            var line = "\(d.address)  \(d.idText)  [\(d.classText)]  \(d.vendorName ?? "(unknown vendor)") \(d.deviceName ?? "(unknown device)")"
             if d.bootVGA { line += "  (boot VGA)" }
             Terminal.out(line)
             var facts: [String] = []
