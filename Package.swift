@@ -46,6 +46,6 @@ let package = Package(
         .testTarget(name: "OptionROMTests", dependencies: ["OptionROM"]),
         .testTarget(name: "PCIHostTests", dependencies: ["PCIHost"]),
         .testTarget(name: "PassthroughTests", dependencies: ["Passthrough"]),
-        .testTarget(name: "CLITests", dependencies: ["OptionROM"]),
+        .testTarget(name: "CLITests", dependencies: ["OptionROM", "vbios"]),
     ]
 )

@@ -1,0 +1,61 @@
+import OptionROM
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The ROM BAR itself: sets the enable bit of the expansion ROM register in config space, reads
+/// the ROM's window through physical memory, and puts the register back. The way to reach a ROM
+/// when the kernel's `rom` attribute refuses; intrusive (it changes a live device's decoding), so
+/// `--source auto` never picks it.
+public struct ROMBARSource: ROMSource {
+    public let root: SysfsRoot
+    public let address: PCIAddress
+    public let memory: PhysicalMemory
+
+    public init(root: SysfsRoot, address: PCIAddress, memory: PhysicalMemory) {
+        self.root = root
+        self.address = address
+        self.memory = memory
+    }
+
+    public var name: String { "rombar" }
+    public var location: String { "ROM BAR of \(address) through \(memory.path)" }
+    public var isShadowCopy: Bool { false }
+
+    public func read() throws -> [UInt8] {
+        let configPath = root.attribute(address, "config")
+        let config = (try? readSmallFile(configPath, limit: 4096)) ?? []
+        guard let reg = ConfigBAR.romRegister(config) else {
+            throw ROMReadError(source: name, message: "cannot read the config space of \(address) (\(configPath)); run as root.")
+        }
+        let resources = (try? root.readText(address, "resource").map { try ResourceLine.parseFile($0) }) ?? nil
+        guard let rom = ROMResource.from(resources: resources ?? [], config: config), !rom.shadowed, reg.address != 0 else {
+            throw ROMReadError(source: name, message: "\(address) has no ROM BAR with an address (or its ROM is the shadow at "
+                + "0xC0000): nothing to enable. Try `--source shadow` for the boot VGA device.")
+        }
+        let command = UInt16(config[4]) | UInt16(config[5]) << 8
+        guard command & 0x2 != 0 else {
+            throw ROMReadError(source: name, message: "memory decoding is off for \(address) (command register bit 1): the ROM BAR "
+                + "cannot answer. Enable the device (`echo 1 > \(root.attribute(address, "enable"))`) and retry.", errno: EIO)
+        }
+        let original = dword(config, reg.offset)
+        let size = Int(min(rom.size, UInt64(maximumROMSize)))
+        let readFromBAR = { try memory.read(at: reg.address, count: size, source: name) }
+        if original & 1 == 1 { return try readFromBAR() }
+        return try DeviceStateGuard.withChange(
+            apply: { try writeConfigDword(configPath, reg.offset, original | 1) },
+            restore: { try? writeConfigDword(configPath, reg.offset, original) },
+            body: readFromBAR)
+    }
+
+    func writeConfigDword(_ path: String, _ offset: Int, _ value: UInt32) throws {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ROMReadError.explain(errno, source: name, path: path, address: address) }
+        defer { close(fd) }
+        var v = value.littleEndian
+        let n = withUnsafeBytes(of: &v) { pwrite(fd, $0.baseAddress, 4, off_t(offset)) }
+        if n != 4 { throw ROMReadError.explain(errno, source: name, path: path, address: address) }
+    }
+}

@@ -1,0 +1,77 @@
+import OptionROM
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Physical memory: `/dev/mem`, or a file standing for it whose offset 0 is physical address
+/// `base` (tests use a 128 KiB file holding 0xC0000-0xDFFFF).
+public struct PhysicalMemory: Sendable {
+    public var path: String
+    public var base: UInt64
+
+    public init(path: String = "/dev/mem", base: UInt64 = 0) {
+        self.path = path
+        self.base = base
+    }
+
+    /// Reads `count` bytes at physical `address` with pread (no mmap: /dev/mem allows reads of the
+    /// legacy region under STRICT_DEVMEM, and a file works the same way).
+    public func read(at address: UInt64, count: Int, source: String) throws -> [UInt8] {
+        guard address >= base else {
+            throw ROMReadError(source: source, message: "\(path) starts at physical \(Hex.prefixed(base)); \(Hex.prefixed(address)) is below it.")
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let e = errno
+            let hint = e == EACCES || e == EPERM ? " Reading physical memory needs root." : ""
+            throw ROMReadError(source: source, message: "cannot open \(path): \(String(cString: strerror(e))).\(hint)", errno: e)
+        }
+        defer { close(fd) }
+        var out = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(address - base) + off_t(done)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let e = errno
+                throw ROMReadError(source: source, message: "cannot read \(count) bytes at \(Hex.prefixed(address)) from \(path): "
+                    + "\(String(cString: strerror(e))). A kernel with STRICT_DEVMEM or lockdown refuses /dev/mem; "
+                    + "use `--source sysfs` instead.", errno: e)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return Array(out[0..<done])
+    }
+}
+
+/// The legacy VGA BIOS area at 0xC0000: what the system firmware copied there and ran for the boot
+/// VGA device. Sized as qemu-dm sizes it (byte 2 × 512), so it is the copy and possibly modified
+/// at run time, never the flash.
+public struct ShadowROMSource: ROMSource {
+    public let memory: PhysicalMemory
+    public static let address: UInt64 = 0xC0000
+    /// The legacy region ends at 0xE0000.
+    public static let maximumSize = 0x20000
+
+    public init(memory: PhysicalMemory) { self.memory = memory }
+
+    public var name: String { "shadow" }
+    public var location: String { "\(memory.path) at \(Hex.prefixed(Self.address))" }
+    public var isShadowCopy: Bool { true }
+
+    public func read() throws -> [UInt8] {
+        let header = try memory.read(at: Self.address, count: 3, source: name)
+        guard header.count == 3, header[0] == 0x55, header[1] == 0xAA else {
+            throw ROMReadError(source: name, message: "no option ROM signature (55 AA) at 0xC0000 in \(memory.path): the "
+                + "firmware did not leave a VGA BIOS there (UEFI boot without CSM). Read the card's own ROM with `--source sysfs`.")
+        }
+        let size = Int(header[2]) * 512
+        guard size > 0 else {
+            throw ROMReadError(source: name, message: "the image at 0xC0000 in \(memory.path) has size byte 0; nothing to copy.")
+        }
+        return try memory.read(at: Self.address, count: min(size, Self.maximumSize), source: name)
+    }
+}

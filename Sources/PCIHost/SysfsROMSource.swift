@@ -1,0 +1,70 @@
+import OptionROM
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The kernel's `rom` attribute (drivers/pci/pci-sysfs.c): write `1` to enable, read to EOF,
+/// write `0\n` to disable. The kernel does not tell whether the ROM is enabled, so it is read as
+/// it is first; only when that fails with EINVAL (disabled) is it enabled, and then disabled
+/// again afterwards, leaving the prior state. A fake tree's plain file reads at once, unwritten.
+public struct SysfsROMSource: ROMSource {
+    public let root: SysfsRoot
+    public let address: PCIAddress
+    /// The device's ROM resource is the shadow at 0xC0000.
+    public let isShadowCopy: Bool
+
+    public init(root: SysfsRoot, address: PCIAddress, shadowed: Bool) {
+        self.root = root
+        self.address = address
+        self.isShadowCopy = shadowed
+    }
+
+    public var name: String { "sysfs" }
+    public var location: String { root.attribute(address, "rom") }
+
+    public func read() throws -> [UInt8] {
+        let path = location
+        if pathKind(path, followLinks: false) == .missing {
+            throw ROMReadError.explain(ENOENT, source: name, path: path, address: address)
+        }
+        if pathKind(path) == .directory { throw ROMReadError.explain(EISDIR, source: name, path: path, address: address) }
+        let first = readOnce(path)
+        if let e = first.errno, e == EINVAL {
+            // Disabled: enable, read, disable.
+            let again = try DeviceStateGuard.withChange(
+                apply: { try writeAttribute(path, "1") },
+                restore: { try? writeAttribute(path, "0\n") },
+                body: { readOnce(path) })
+            if let e = again.errno { throw ROMReadError.explain(e, source: name, path: path, address: address) }
+            return try nonEmpty(again.bytes, path)
+        }
+        if let e = first.errno { throw ROMReadError.explain(e, source: name, path: path, address: address) }
+        return try nonEmpty(first.bytes, path)
+    }
+
+    func nonEmpty(_ bytes: [UInt8], _ path: String) throws -> [UInt8] {
+        if bytes.isEmpty {
+            throw ROMReadError(source: name, message: "\(path) read back empty for \(address): the kernel found no image. "
+                + "Try `--source shadow` if this is the boot VGA device.")
+        }
+        return bytes
+    }
+
+    func readOnce(_ path: String) -> (bytes: [UInt8], errno: Int32?) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return ([], errno) }
+        defer { close(fd) }
+        return readAll(fd, limit: maximumROMSize)
+    }
+
+    /// Writes `text` at offset 0, as the kernel's attribute wants it.
+    func writeAttribute(_ path: String, _ text: String) throws {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ROMReadError.explain(errno, source: name, path: path, address: address) }
+        defer { close(fd) }
+        let n = Array(text.utf8).withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        if n < 0 { throw ROMReadError.explain(errno, source: name, path: path, address: address) }
+    }
+}

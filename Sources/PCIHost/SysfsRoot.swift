@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The directory that stands for `/sys`. Every path vbios reads or writes about devices is made
+/// here, so `--sysfs ROOT` points all of it at a fake tree.
+public struct SysfsRoot: Sendable, CustomStringConvertible {
+    public var path: String
+
+    public init(_ path: String = "/sys") {
+        var p = path
+        while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
+        self.path = p
+    }
+
+    public static let system = SysfsRoot()
+
+    public var description: String { path }
+    /// What libpci's `sysfs.path` wants.
+    public var busPCI: String { path + "/bus/pci" }
+    public var devicesDirectory: String { busPCI + "/devices" }
+    public func deviceDirectory(_ a: PCIAddress) -> String { devicesDirectory + "/" + a.description }
+    public func attribute(_ a: PCIAddress, _ name: String) -> String { deviceDirectory(a) + "/" + name }
+
+    /// An attribute's text without the trailing newline; nil when it does not exist or cannot
+    /// be read (attributes are optional: old kernels and non-VGA devices lack some).
+    public func readText(_ a: PCIAddress, _ name: String) -> String? {
+        guard let bytes = try? readSmallFile(attribute(a, name)) else { return nil }
+        var s = String(decoding: bytes, as: UTF8.self)
+        while s.last == "\n" || s.last == " " { s.removeLast() }
+        return s
+    }
+
+    /// An attribute holding one hex number (`0x10de`).
+    public func readHex(_ a: PCIAddress, _ name: String) -> UInt64? {
+        readText(a, name).flatMap { parseHex(Substring($0)) }
+    }
+
+    /// The last component of a symlink's target (`driver` -> `.../drivers/vfio-pci`).
+    public func linkName(_ a: PCIAddress, _ name: String) -> String? {
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink(attribute(a, name), &buf, buf.count - 1)
+        guard n > 0 else { return nil }
+        let target = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return target.split(separator: "/").last.map(String.init)
+    }
+
+    /// Whether the device has a directory here.
+    public func exists(_ a: PCIAddress) -> Bool { pathKind(deviceDirectory(a)) == .directory }
+
+    /// Addresses of the devices in an IOMMU group.
+    public func iommuGroupMembers(_ group: String) -> [PCIAddress] {
+        let dir = path + "/kernel/iommu_groups/" + group + "/devices"
+        return ((try? directoryEntries(dir)) ?? []).compactMap { try? PCIAddress(parsing: $0) }.sorted()
+    }
+}
+
+/// Reads a small file to EOF with read(2) (sysfs attributes report a size of 4096 whatever they hold).
+func readSmallFile(_ path: String, limit: Int = 1 << 20) throws -> [UInt8] {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw SystemError("open", path) }
+    defer { close(fd) }
+    var out: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while out.count < limit {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw SystemError("read", path)
+        }
+        if n == 0 { break }
+        out.append(contentsOf: chunk[0..<n])
+    }
+    return out
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import OptionROM
+import PCIHost
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List display devices (all PCI devices with --all): IDs, names, driver, IOMMU group, ROM.",
+        discussion: "Reads sysfs only; never writes to a device.")
+
+    @Flag(name: .long, help: "List every PCI device, not only display controllers (class 03).")
+    var all = false
+
+    @OptionGroup var host: HostOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let devices: [PCIDevice]
+        do { devices = try PCIDevice.all(root: host.root).filter { all || $0.isDisplay } } catch { throw report(error) }
+        if global.json {
+            Terminal.out(JSON.array(devices.map(json)).rendered())
+            return
+        }
+        if devices.isEmpty {
+            Terminal.note(all ? "no PCI devices under \(host.root.devicesDirectory)." : "no display devices; `vbios list --all` shows every device.")
+            return
+        }
+        for d in devices {
+            var line = "\(d.address)  \(d.idText)  [\(d.classText)]  \(d.vendorName ?? "(unknown vendor)") \(d.deviceName ?? "(unknown device)")"
+            if d.bootVGA { line += "  (boot VGA)" }
+            Terminal.out(line)
+            var facts: [String] = []
+            if let r = d.revision { facts.append("rev \(Hex.string(r, width: 2))") }
+            if let sv = d.subsystemVendorID, let sd = d.subsystemDeviceID { facts.append("subsystem \(Hex.string(sv, width: 4)):\(Hex.string(sd, width: 4))") }
+            facts.append("driver \(d.driver ?? "none")")
+            if let g = d.iommuGroup {
+                let others = d.iommuGroupMembers.filter { $0 != d.address }
+                facts.append("IOMMU group \(g)" + (others.isEmpty ? "" : " with " + others.map(\.description).joined(separator: ", ")))
+            } else {
+                facts.append("no IOMMU group")
+            }
+            if let rom = d.rom {
+                facts.append("ROM \(sizeText(rom.size))" + (rom.shadowed ? " shadowed at \(Hex.prefixed(rom.start))" : " at \(Hex.prefixed(rom.start))"))
+            } else {
+                facts.append("no ROM")
+            }
+            Terminal.out("    " + facts.joined(separator: ", "))
+        }
+    }
+
+    func json(_ d: PCIDevice) -> JSON {
+        .object([
+            ("address", .string(d.address.description)),
+            ("vendorID", .hex4(d.vendorID)), ("deviceID", .hex4(d.deviceID)),
+            ("classCode", .string(d.classText)),
+            ("vendorName", .optional(d.vendorName)), ("deviceName", .optional(d.deviceName)),
+            ("revision", .optional(d.revision.map { Hex.string($0, width: 2) })),
+            ("subsystemVendorID", .optional(d.subsystemVendorID.map { Hex.string($0, width: 4) })),
+            ("subsystemDeviceID", .optional(d.subsystemDeviceID.map { Hex.string($0, width: 4) })),
+            ("bootVGA", .bool(d.bootVGA)), ("driver", .optional(d.driver)),
+            ("iommuGroup", .optional(d.iommuGroup.flatMap { Int($0) })),
+            ("iommuGroupMembers", .array(d.iommuGroupMembers.map { .string($0.description) })),
+            ("bars", d.barsJSON), ("rom", d.romJSON),
+        ])
+    }
+}

@@ -1,0 +1,223 @@
+import Testing
+@testable import PCIHost
+import OptionROM
+import Glibc
+
+let packageRoot: String = {
+    var p = #filePath
+    for _ in 0..<3 { p = String(p[..<p.lastIndex(of: "/")!]) }
+    return p
+}()
+let hosts = packageRoot + "/Fixtures/hosts"
+
+@Suite struct AddressParsing {
+    @Test func acceptsBothForms() throws {
+        #expect(try PCIAddress(parsing: "0000:01:00.0") == PCIAddress(domain: 0, bus: 1, device: 0, function: 0))
+        #expect(try PCIAddress(parsing: "03:1f.7") == PCIAddress(bus: 3, device: 0x1f, function: 7))
+        #expect(try PCIAddress(parsing: "10000:00:00.0".dropFirst().description).domain == 0)
+        #expect(try PCIAddress(parsing: "ABCD:Ef:01.2").description == "abcd:ef:01.2")
+        #expect(try PCIAddress(parsing: "01:00.1").short == "01:00.1")
+    }
+
+    @Test(arguments: ["1:00.0", "01:0.0", "01:00", "01:00.8", "01:20.0", "0000:01:00:0", "g0:00.0", "", "000:01:00.0",
+                      "0000:01:00.0 ", "01:00.00", "00000:01:00.0", "01.00.0", "0000:01:00.-1"])
+    func rejectsMalformed(_ text: String) {
+        #expect(throws: PCIAddress.Malformed.self) { try PCIAddress(parsing: text) }
+    }
+
+    @Test func errorSaysWhatToWrite() {
+        do { _ = try PCIAddress(parsing: "01:20.0"); Issue.record("accepted") } catch {
+            let s = String(describing: error)
+            #expect(s.contains("01:20.0") && s.contains("DDDD:BB:DD.F") && s.contains("above 1f"))
+        }
+    }
+}
+
+@Suite struct ResourcesAndBARs {
+    static let radeonResource = """
+        0x00000000c0000000 0x00000000cfffffff 0x000000000014220c
+        0x0000000000000000 0x0000000000000000 0x0000000000000000
+        0x00000000fe800000 0x00000000fe83ffff 0x0000000000140204
+        0x0000000000000000 0x0000000000000000 0x0000000000000000
+        0x000000000000e000 0x000000000000e0ff 0x0000000000040101
+        0x0000000000000000 0x0000000000000000 0x0000000000000000
+        0x00000000fe840000 0x00000000fe85ffff 0x0000000000046200
+
+        """
+
+    @Test func parsesResourceFile() throws {
+        let lines = try ResourceLine.parseFile(Self.radeonResource)
+        #expect(lines.count == 7)
+        #expect(lines[0].size == 256 << 20 && lines[0].flags & ResourceLine.prefetch != 0)
+        #expect(lines[1].size == 0 && !lines[1].isUsed)
+        #expect(lines[4].flags & ResourceLine.io != 0 && lines[4].size == 0x100)
+        #expect(throws: ResourceLine.Malformed.self) { try ResourceLine.parseFile("0x0 0x1\n") }
+        #expect(throws: ResourceLine.Malformed.self) { try ResourceLine.parseFile("0x0 0xzz 0x200\n") }
+    }
+
+    func config(bars: [UInt32], rom: UInt32 = 0, header: UInt8 = 0) -> [UInt8] {
+        var c = [UInt8](repeating: 0, count: 256)
+        c[0x0E] = header
+        for (i, v) in bars.enumerated() { for k in 0..<4 { c[0x10 + 4 * i + k] = UInt8(truncatingIfNeeded: v >> (8 * k)) } }
+        for k in 0..<4 { c[0x30 + k] = UInt8(truncatingIfNeeded: rom >> (8 * k)) }
+        return c
+    }
+
+    @Test func decodesConfigBARs() {
+        let c = config(bars: [0xC000_000C, 0, 0xFE80_0004, 0, 0xE001, 0], rom: 0xFE84_0001)
+        let bars = ConfigBAR.decode(c)
+        #expect(bars.map(\.index) == [0, 2, 4])
+        #expect(bars[0].is64Bit && bars[0].prefetchable && bars[0].address == 0xC000_0000)
+        #expect(bars[2].isIO && bars[2].address == 0xE000)
+        let rom = ConfigBAR.romRegister(c)
+        #expect(rom?.address == 0xFE84_0000 && rom?.enabled == true && rom?.offset == 0x30)
+        // 64-bit BAR above 4 GiB.
+        let high = ConfigBAR.decode(config(bars: [0x0000_000C, 0x70]))
+        #expect(high[0].address == 0x70_0000_0000)
+    }
+
+    @Test func reconcilesWithConfigSpace() throws {
+        let res = try ResourceLine.parseFile(Self.radeonResource)
+        let agree = BAR.reconcile(resources: res, config: config(bars: [0xC000_000C, 0, 0xFE80_0004, 0, 0xE001, 0]))
+        #expect(agree.map(\.index) == [0, 2, 4])
+        #expect(agree.allSatisfy { $0.note == nil })
+        #expect(agree[0].kind == .memory && agree[0].is64Bit && agree[0].prefetchable && agree[0].size == 256 << 20)
+        #expect(agree[2].kind == .io && !agree[2].is64Bit)
+        // Config space moved BAR 2: noted, kernel's view kept.
+        let moved = BAR.reconcile(resources: res, config: config(bars: [0xC000_000C, 0, 0xFD00_0004, 0, 0xE001, 0]))
+        #expect(moved[1].start == 0xFE80_0000 && moved[1].note?.contains("0xfd000000") == true)
+        // A BAR in config space the kernel did not assign.
+        let unassigned = BAR.reconcile(resources: [], config: config(bars: [0xF000_0000]))
+        #expect(unassigned.count == 1 && unassigned[0].unset && unassigned[0].size == 0)
+        // Disabled flag.
+        var dis = res
+        dis[0].flags |= ResourceLine.disabled
+        #expect(BAR.reconcile(resources: dis, config: nil)[0].disabled)
+        // ROM resource.
+        let rom = ROMResource.from(resources: res, config: nil)
+        #expect(rom == ROMResource(start: 0xFE84_0000, size: 0x20000, shadowed: false))
+        let shadow = ROMResource.from(resources: res.prefix(6) + [ResourceLine(start: 0xC0000, end: 0xDFFFF, flags: 0x212)], config: nil)
+        #expect(shadow?.shadowed == true)
+    }
+
+    @Test func xlLines() {
+        let mem = BAR(index: 0, kind: .memory, start: 0xC000_0000, size: 256 << 20, is64Bit: true, prefetchable: true, disabled: false, unset: false)
+        #expect(mem.xlIOMem == "c0000,10000")
+        #expect(mem.xlIOPorts == nil)
+        // A BAR smaller than a page still needs the whole page; one straddling two pages needs two.
+        let small = BAR(index: 2, kind: .memory, start: 0xFE86_0000, size: 0x100, is64Bit: false, prefetchable: false, disabled: false, unset: false)
+        #expect(small.xlIOMem == "fe860,1")
+        let straddle = BAR(index: 2, kind: .memory, start: 0xFE86_0F00, size: 0x200, is64Bit: false, prefetchable: false, disabled: false, unset: false)
+        #expect(straddle.xlIOMem == "fe860,2")
+        let io = BAR(index: 4, kind: .io, start: 0xE000, size: 0x100, is64Bit: false, prefetchable: false, disabled: false, unset: false)
+        #expect(io.xlIOPorts == "e000-e0ff" && io.xlIOMem == nil)
+    }
+
+    @Test func resizableBAR() throws {
+        var c = [UInt8](repeating: 0, count: 4096)
+        func put(_ o: Int, _ v: UInt32) { for k in 0..<4 { c[o + k] = UInt8(truncatingIfNeeded: v >> (8 * k)) } }
+        // An unrelated capability first (AER, 0x01) pointing at ReBAR at 0x200.
+        put(0x100, 0x0001 | 1 << 16 | 0x200 << 20)
+        put(0x200, 0x15 | 1 << 16)
+        put(0x204, 0x3FC0 << 4)              // 64 MiB .. 8 GiB
+        put(0x208, 1 | 2 << 5 | 8 << 8)      // BAR 1, 2 resizable BARs, now 256 MiB
+        put(0x20C, 0x20 << 4)                // 32 MiB
+        put(0x210, 3 | 5 << 8)               // BAR 3, now 32 MiB
+        let r = ResizableBAR.decode(c)
+        #expect(r.count == 2)
+        #expect(r[0].index == 1 && r[0].currentSize == 256 << 20 && r[0].supportedSizes.first == 64 << 20 && r[0].supportedSizes.last == 8 << 30)
+        #expect(r[1].index == 3 && r[1].supportedSizes == [32 << 20])
+        #expect(ResizableBAR.decode(Array(c.prefix(256))).isEmpty)
+    }
+}
+
+@Suite struct FakeHosts {
+    @Test func enumeratesWithLibpci() throws {
+        let radeon = try PCIEnumeration.scan(SysfsRoot(hosts + "/radeon-hd7850"))
+        #expect(radeon.map(\.address.description) == ["0000:00:01.0", "0000:01:00.0", "0000:01:00.1"])
+        #expect(radeon[1].vendorID == 0x1002 && radeon[1].deviceID == 0x6819 && radeon[1].deviceClass == 0x0300)
+        #expect(radeon[1].deviceName?.contains("7850") == true)
+        #expect(radeon[1].vendorName?.contains("AMD") == true)
+        let second = try PCIEnumeration.scan(SysfsRoot(hosts + "/second-card"))
+        #expect(second.contains { $0.address.description == "0000:03:00.0" && $0.deviceID == 0x2503 })
+    }
+
+    @Test func libpciErrorIsReturnedNotExit() {
+        #expect(throws: DeviceError.self) { try PCIEnumeration.scan(SysfsRoot("/nonexistent-vbios-root")) }
+        // And libpci still works after the error was unwound.
+        #expect((try? PCIEnumeration.scan(SysfsRoot(hosts + "/intel-igd")))?.count == 2)
+    }
+
+    @Test func radeonDevice() throws {
+        let d = try PCIDevice.load(PCIAddress(parsing: "01:00.0"), root: SysfsRoot(hosts + "/radeon-hd7850"))
+        #expect(d.classCode == 0x030000 && d.revision == 0 && d.subsystemVendorID == 0x174B)
+        #expect(d.driver == "radeon" && d.iommuGroup == "1" && !d.bootVGA)
+        #expect(d.iommuGroupMembers.map(\.description) == ["0000:01:00.0", "0000:01:00.1"])
+        #expect(d.bars.map(\.index) == [0, 2, 4] && d.bars.allSatisfy { $0.note == nil })
+        #expect(d.rom == ROMResource(start: 0xFE84_0000, size: 0x20000, shadowed: false, configAddress: 0xFE84_0000, configEnabled: false))
+        #expect(d.hasROMFile && d.resizableBARs.isEmpty)
+    }
+
+    @Test func igdIsShadowed() throws {
+        let d = try PCIDevice.load(PCIAddress(parsing: "00:02.0"), root: SysfsRoot(hosts + "/intel-igd"))
+        #expect(d.bootVGA && d.rom?.shadowed == true && d.rom?.start == 0xC0000)
+        let sysfs = try SysfsROMSource(root: SysfsRoot(hosts + "/intel-igd"), address: d.address, shadowed: true).read()
+        let shadow = try ShadowROMSource(memory: PhysicalMemory(path: hosts + "/intel-igd/dev-mem", base: 0xC0000)).read()
+        #expect(sysfs.count == 0x10000 && shadow.count == 0x10000 && sysfs != shadow)
+        let choice = try ROMChooser.choose([SysfsROMSource(root: SysfsRoot(hosts + "/intel-igd"), address: d.address, shadowed: true),
+                                            ShadowROMSource(memory: PhysicalMemory(path: hosts + "/intel-igd/dev-mem", base: 0xC0000))])
+        #expect(choice.kept.source.name == "sysfs")
+        #expect(choice.candidates[1].layout?.images.first?.checksumValid == false)
+        #expect(choice.reason.contains("shadow scored"))
+    }
+
+    @Test func secondCardBehindBridge() throws {
+        let root = SysfsRoot(hosts + "/second-card")
+        let all = try PCIDevice.all(root: root)
+        #expect(all.filter(\.isDisplay).map(\.address.description) == ["0000:01:00.0", "0000:03:00.0"])
+        let d = all.first { $0.address.bus == 3 && $0.address.function == 0 }!
+        #expect(d.resizableBARs.map(\.index) == [1, 3])
+        #expect(d.bars.first { $0.index == 1 }?.start == 0x70_0000_0000)
+        let rom = try SysfsROMSource(root: root, address: d.address, shadowed: false).read()
+        let layout = ROMParser.parse(rom)
+        #expect(layout.images.count == 2 && layout.images[1].isEFI)
+    }
+
+    @Test func missingROMAndDirectoryROM() throws {
+        let root = SysfsRoot(hosts + "/radeon-hd7850")
+        let audio = try PCIAddress(parsing: "01:00.1")
+        do { _ = try SysfsROMSource(root: root, address: audio, shadowed: false).read(); Issue.record("read") } catch let e as ROMReadError {
+            #expect(e.errno == ENOENT && e.message.contains("no ROM resource"))
+        }
+        #expect(throws: DeviceError.self) { try PCIDevice.load(PCIAddress(parsing: "05:00.0"), root: root) }
+    }
+
+    /// The sysfs protocol on a copy: a `rom` that refuses reads until enabled is modelled by a FIFO? No:
+    /// by the ROM BAR source, which writes config space and must put it back.
+    @Test func romBARSourceRestoresConfig() throws {
+        let tmp = try TempDir()
+        let src = hosts + "/radeon-hd7850"
+        #expect(system("cp -a '\(src)' '\(tmp.path)/host'") == 0)
+        let root = SysfsRoot(tmp.path + "/host")
+        let a = try PCIAddress(parsing: "01:00.0")
+        let configPath = root.attribute(a, "config")
+        let before = try readSmallFile(configPath, limit: 4096)
+        // Physical memory holding the ROM at the ROM BAR's address.
+        let rom = try readSmallFile(root.attribute(a, "rom"))
+        try AtomicFile.write(rom, to: tmp.path + "/mem")
+        let bytes = try ROMBARSource(root: root, address: a, memory: PhysicalMemory(path: tmp.path + "/mem", base: 0xFE84_0000)).read()
+        #expect(bytes.prefix(rom.count) == rom[...])
+        #expect(try readSmallFile(configPath, limit: 4096) == before)
+    }
+}
+
+/// A temporary directory removed on deinit.
+final class TempDir {
+    let path: String
+    init() throws {
+        var t = Array("/tmp/vbios-test-XXXXXX".utf8CString)
+        guard t.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else { throw SystemError("mkdtemp", "/tmp") }
+        path = String(decoding: t.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+    deinit { _ = system("rm -rf '\(path)'") }
+}

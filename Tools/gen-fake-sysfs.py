@@ -1,0 +1,266 @@
+#!/usr/bin/env python3
+"""Builds the fake sysfs trees under Fixtures/hosts/ (each directory stands for /sys).
+
+Python 3 standard library only; run from the repository root: `python3 Tools/gen-fake-sysfs.py`.
+The output is committed. Each tree holds what libpci's sysfs backend and vbios read:
+bus/pci/devices/ADDR -> devices/pci0000:00/.../ADDR, with vendor, device, class, revision,
+subsystem_*, irq, config (256 or 4096 bytes, consistent with the other files), resource,
+boot_vga (VGA only), driver and iommu_group links, rom where the card has one, enable and
+driver_override. A host may also hold `dev-mem`: physical memory from 0xC0000 to 0xDFFFF (pass
+`--dev-mem HOST/dev-mem --dev-mem-base 0xc0000`).
+"""
+import os
+import shutil
+import struct
+import sys
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Fixtures", "hosts")
+
+# Kernel resource flags (include/linux/ioport.h) with the BAR's low bits, as /sys shows them.
+IO = 0x40101            # IORESOURCE_IO | SIZEALIGN | PCI io bit
+MEM64 = 0x140204        # MEM | MEM_64 | SIZEALIGN | 64-bit type bits
+MEM64_PREF = 0x14220C   # ... | PREFETCH | prefetchable bit
+MEM32 = 0x40200
+ROM = 0x46200           # MEM | READONLY | CACHEABLE | SIZEALIGN
+ROM_SHADOW = 0x212      # MEM | ROM_SHADOW | PCI_FIXED: the boot VGA's copy at 0xC0000
+
+
+def checksum_fix(rom, start, length):
+    s = sum(rom[start:start + length - 1]) & 0xFF
+    rom[start + length - 1] = (-s) & 0xFF
+
+
+def legacy_image(vendor, device, blocks, cls=0x030000, last=True, code_type=0, fill=None, vendor_bytes=None):
+    """A legacy option ROM image: 55 AA, size in 512-byte blocks, entry jump, PCIR at 0x1C's pointer."""
+    n = blocks * 512
+    rom = bytearray(n)
+    rom[0:2] = b"\x55\xAA"
+    rom[2] = blocks if blocks < 256 else 0
+    rom[3:6] = b"\xEB\x4B\x90"  # jmp short, as real VGA BIOSes start
+    pcir = 0x1C0
+    struct.pack_into("<H", rom, 0x18, pcir)
+    if fill:
+        fill(rom)
+    rom[pcir:pcir + 4] = b"PCIR"
+    struct.pack_into("<HHHHBB", rom, pcir + 4, vendor, device, 0, 0x18, 0, cls & 0xFF)
+    rom[pcir + 0xE] = (cls >> 8) & 0xFF
+    rom[pcir + 0xF] = (cls >> 16) & 0xFF
+    struct.pack_into("<HHBB", rom, pcir + 0x10, blocks, 0x0100, code_type, 0x80 if last else 0)
+    # Some code-looking bytes, so the image is not mostly zeros.
+    for i in range(0x200, n - 1, 7):
+        rom[i] = (i * 37 + vendor) & 0xFF
+    if code_type == 0:
+        checksum_fix(rom, 0, n)
+    return rom
+
+
+def efi_image(vendor, device, blocks, last=True):
+    n = blocks * 512
+    rom = bytearray(n)
+    rom[0:2] = b"\x55\xAA"
+    struct.pack_into("<HIHHHH", rom, 2, blocks, 0x0EF1, 11, 0x8664, 0, 0x40)  # init size, sig, BS driver, x64, uncompressed, PE
+    struct.pack_into("<H", rom, 0x18, 0x1C)
+    pcir = 0x1C
+    rom[pcir:pcir + 4] = b"PCIR"
+    struct.pack_into("<HHHHBB", rom, pcir + 4, vendor, device, 0, 0x18, 0, 0)
+    rom[pcir + 0xE] = 0x00
+    rom[pcir + 0xF] = 0x03
+    struct.pack_into("<HHBB", rom, pcir + 0x10, blocks, 0x0100, 3, 0x80 if last else 0)
+    rom[0x40:0x42] = b"MZ"
+    return rom
+
+
+def amd_rom(vendor, device):
+    def fill(rom):
+        rom[0x30:0x3A] = b" 761295520"
+        rom[0x50:0x5E] = b"2012/02/13 10:"
+        rom[0x80:0x94] = b"113-C2260100-101\x00\x00\x00\x00"
+        rom[0x100:0x118] = b"ATOMBIOSBK-AMD VER015.012"[:0x18]
+    return legacy_image(vendor, device, 0x70, fill=fill)  # 56 KiB, a multiple of 512 as AMD ships
+
+
+def intel_rom(vendor, device):
+    return legacy_image(vendor, device, 0x80)
+
+
+def config_space(vendor, device, cls, rev, subsys, bars, rom_bar=0, header_type=0, bus=None,
+                 pcie_type=0, ext=False, rebar=None, multifunction=False, command=0x0007, irq_pin=1):
+    """Config space as the `config` file shows it. `bars` are raw register values (dwords)."""
+    c = bytearray(4096 if ext else 256)
+    struct.pack_into("<HHHH", c, 0, vendor, device, command, 0x0010)
+    c[8] = rev
+    c[9] = cls & 0xFF
+    c[10] = (cls >> 8) & 0xFF
+    c[11] = (cls >> 16) & 0xFF
+    c[0x0E] = header_type | (0x80 if multifunction else 0)
+    nbar = 6 if header_type == 0 else 2
+    for i, v in enumerate(bars[:nbar]):
+        struct.pack_into("<I", c, 0x10 + 4 * i, v)
+    if header_type == 0:
+        struct.pack_into("<HH", c, 0x2C, subsys[0], subsys[1])
+        struct.pack_into("<I", c, 0x30, rom_bar)
+    else:
+        c[0x18:0x1B] = bytes(bus)
+        struct.pack_into("<I", c, 0x38, rom_bar)
+    c[0x34] = 0x50
+    c[0x3D] = irq_pin
+    # Power management, then PCI Express.
+    c[0x50:0x52] = b"\x01\x60"
+    struct.pack_into("<H", c, 0x52, 0x0003)
+    c[0x60] = 0x10
+    c[0x61] = 0x00
+    struct.pack_into("<H", c, 0x62, 0x0002 | (pcie_type << 4))
+    if ext and rebar:
+        # Resizable BAR extended capability (ID 0x15): per BAR a capability dword (bit n+4: 2^n MiB
+        # supported) and a control dword (BAR index, count of resizable BARs, current size).
+        struct.pack_into("<I", c, 0x100, 0x15 | (1 << 16))
+        for n, (index, supported, current) in enumerate(rebar):
+            struct.pack_into("<I", c, 0x104 + 8 * n, supported << 4)
+            ctrl = index | (current << 8) | ((len(rebar) << 5) if n == 0 else 0)
+            struct.pack_into("<I", c, 0x108 + 8 * n, ctrl)
+    return bytes(c)
+
+
+def bar64(addr, flags_low):
+    return [(addr & 0xFFFFFFF0) | flags_low, addr >> 32]
+
+
+class Host:
+    def __init__(self, name):
+        self.dir = os.path.join(ROOT, name)
+        if os.path.exists(self.dir):
+            shutil.rmtree(self.dir)
+        os.makedirs(os.path.join(self.dir, "bus", "pci", "devices"))
+        self.write(os.path.join(self.dir, "bus", "pci", "drivers_probe"), b"")
+        self.write(os.path.join(self.dir, "bus", "pci", "rescan"), b"")
+
+    @staticmethod
+    def write(path, data, mode=0o644):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data if isinstance(data, bytes) else data.encode())
+        os.chmod(path, mode)
+
+    def link(self, at, target):
+        os.makedirs(os.path.dirname(at), exist_ok=True)
+        os.symlink(os.path.relpath(target, os.path.dirname(at)), at)
+
+    def device(self, parents, addr, vendor, device, cls, rev, subsys, config, resources,
+               driver=None, group=None, boot_vga=None, rom=None, irq=16):
+        """`parents` are the bridge addresses above the device, root first; `resources` are
+        (start, size, flags) for BARs 0-5 and the ROM (size 0: unused)."""
+        rel = os.path.join("devices", "pci0000:00", *parents, addr)
+        d = os.path.join(self.dir, rel)
+        os.makedirs(d)
+        w = lambda name, data, mode=0o644: self.write(os.path.join(d, name), data, mode)
+        w("vendor", "0x%04x\n" % vendor, 0o444)
+        w("device", "0x%04x\n" % device, 0o444)
+        w("class", "0x%06x\n" % cls, 0o444)
+        w("revision", "0x%02x\n" % rev, 0o444)
+        w("subsystem_vendor", "0x%04x\n" % subsys[0], 0o444)
+        w("subsystem_device", "0x%04x\n" % subsys[1], 0o444)
+        w("irq", "%d\n" % irq, 0o444)
+        w("config", config)
+        lines = []
+        for start, size, flags in resources + [(0, 0, 0)] * (13 - len(resources)):
+            end = start + size - 1 if size else 0
+            lines.append("0x%016x 0x%016x 0x%016x\n" % (start if size else 0, end, flags if size else 0))
+        w("resource", "".join(lines), 0o444)
+        w("enable", "1\n")
+        w("driver_override", "(null)\n")
+        if boot_vga is not None:
+            w("boot_vga", "%d\n" % boot_vga, 0o444)
+        if rom is not None:
+            w("rom", rom, 0o600)
+        if driver:
+            drv = os.path.join(self.dir, "bus", "pci", "drivers", driver)
+            for f in ("bind", "unbind", "new_id"):
+                if not os.path.exists(os.path.join(drv, f)):
+                    self.write(os.path.join(drv, f), b"", 0o200)
+            self.link(os.path.join(d, "driver"), drv)
+            self.link(os.path.join(drv, addr), d)
+        if group is not None:
+            g = os.path.join(self.dir, "kernel", "iommu_groups", str(group))
+            self.link(os.path.join(d, "iommu_group"), g)
+            self.link(os.path.join(g, "devices", addr), d)
+        self.link(os.path.join(self.dir, "bus", "pci", "devices", addr), d)
+
+
+def root_port(host, addr, vendor, device, secondary, subordinate, group, parents=()):
+    cfg = config_space(vendor, device, 0x060400, 0x09, (0, 0), [0, 0], header_type=1,
+                       bus=(int(addr[5:7], 16), secondary, subordinate), pcie_type=4, ext=True)
+    host.device(list(parents), addr, vendor, device, 0x060400, 0x09, (0, 0), cfg, [],
+                driver="pcieport", group=group)
+
+
+def radeon_hd7850():
+    h = Host("radeon-hd7850")
+    root_port(h, "0000:00:01.0", 0x8086, 0x0151, 1, 1, 0)
+    vga_bars = bar64(0xC0000000, 0xC) + bar64(0xFE800000, 0x4) + [0xE001, 0]
+    rom = amd_rom(0x1002, 0x6819)
+    cfg = config_space(0x1002, 0x6819, 0x030000, 0x00, (0x174B, 0xE221), vga_bars,
+                       rom_bar=0xFE840000, multifunction=True, ext=True)
+    h.device(["0000:00:01.0"], "0000:01:00.0", 0x1002, 0x6819, 0x030000, 0x00, (0x174B, 0xE221), cfg,
+             [(0xC0000000, 256 << 20, MEM64_PREF), (0, 0, 0), (0xFE800000, 256 << 10, MEM64), (0, 0, 0),
+              (0xE000, 0x100, IO), (0, 0, 0), (0xFE840000, 0x20000, ROM)],
+             driver="radeon", group=1, boot_vga=0, rom=bytes(rom), irq=30)
+    cfg = config_space(0x1002, 0xAAB0, 0x040300, 0x00, (0x174B, 0xAAB0), bar64(0xFE860000, 0x4), irq_pin=2, ext=True)
+    h.device(["0000:00:01.0"], "0000:01:00.1", 0x1002, 0xAAB0, 0x040300, 0x00, (0x174B, 0xAAB0), cfg,
+             [(0xFE860000, 16 << 10, MEM64)], driver="snd_hda_intel", group=1, irq=31)
+
+
+def intel_igd():
+    h = Host("intel-igd")
+    cfg = config_space(0x8086, 0x0C00, 0x060000, 0x06, (0x1043, 0x8534), [], irq_pin=0)
+    h.device([], "0000:00:00.0", 0x8086, 0x0C00, 0x060000, 0x06, (0x1043, 0x8534), cfg, [], driver="hsw_uncore", group=0, irq=0)
+    bars = bar64(0xF7800000, 0x4) + bar64(0xE0000000, 0xC) + [0xF001, 0]
+    cfg = config_space(0x8086, 0x0412, 0x030000, 0x06, (0x1043, 0x8534), bars, rom_bar=0)
+    rom = intel_rom(0x8086, 0x0412)
+    h.device([], "0000:00:02.0", 0x8086, 0x0412, 0x030000, 0x06, (0x1043, 0x8534), cfg,
+             [(0xF7800000, 4 << 20, MEM64), (0, 0, 0), (0xE0000000, 256 << 20, MEM64_PREF), (0, 0, 0),
+              (0xF000, 0x40, IO), (0, 0, 0), (0xC0000, 0x20000, ROM_SHADOW)],
+             driver="i915", group=1, boot_vga=1, rom=bytes(rom), irq=29)
+    # Memory at 0xC0000-0xDFFFF: the copy the VGA BIOS left after it ran. It wrote into its own
+    # data area (as real VGA BIOSes do), so the copy differs from the `rom` and its checksum fails.
+    mem = bytearray(0x20000)
+    mem[0:len(rom)] = rom
+    for i in range(0x600, 0x640):
+        mem[i] ^= 0x5A
+    h.write(os.path.join(h.dir, "dev-mem"), bytes(mem))
+
+
+def second_card():
+    h = Host("second-card")
+    cfg = config_space(0x8086, 0x3E30, 0x060000, 0x0D, (0x1462, 0x7B17), [], irq_pin=0)
+    h.device([], "0000:00:00.0", 0x8086, 0x3E30, 0x060000, 0x0D, (0x1462, 0x7B17), cfg, [], driver="skl_uncore", group=0, irq=0)
+    root_port(h, "0000:00:01.0", 0x8086, 0x1901, 1, 1, 1)
+    # The first card: the boot VGA device, its ROM shadowed at 0xC0000.
+    bars = [0xF6000000] + bar64(0xE0000000, 0xC) + bar64(0xF0000000, 0xC) + [0xE001]
+    cfg = config_space(0x10DE, 0x128B, 0x030000, 0xA1, (0x1462, 0x8C93), bars, rom_bar=0, multifunction=True)
+    h.device(["0000:00:01.0"], "0000:01:00.0", 0x10DE, 0x128B, 0x030000, 0xA1, (0x1462, 0x8C93), cfg,
+             [(0xF6000000, 16 << 20, MEM32), (0xE0000000, 128 << 20, MEM64_PREF), (0, 0, 0),
+              (0xF0000000, 32 << 20, MEM64_PREF), (0, 0, 0), (0xE000, 0x80, IO), (0xC0000, 0x20000, ROM_SHADOW)],
+             driver="nouveau", group=1, boot_vga=1, rom=bytes(legacy_image(0x10DE, 0x128B, 0x78)), irq=16)
+    # The second card, behind a root port and a PCIe-to-PCIe bridge: buses 02 and 03.
+    root_port(h, "0000:00:1c.0", 0x8086, 0xA290, 2, 3, 8)
+    cfg = config_space(0x10B5, 0x8112, 0x060400, 0xAA, (0, 0), [0, 0], header_type=1, bus=(2, 3, 3), pcie_type=7, ext=True)
+    h.device(["0000:00:1c.0"], "0000:02:00.0", 0x10B5, 0x8112, 0x060400, 0xAA, (0, 0), cfg, [], group=8, irq=0)
+    bars = [0xF8000000] + bar64(0x7000000000, 0xC) + bar64(0x7400000000, 0xC) + [0xD001]
+    rom = legacy_image(0x10DE, 0x2503, 0x80, last=False) + efi_image(0x10DE, 0x2503, 0x40)
+    # Resizable BAR 1: 64 MiB up to 8 GiB supported, 256 MiB now; BAR 3: 32 MiB only.
+    cfg = config_space(0x10DE, 0x2503, 0x030000, 0xA1, (0x1458, 0x4071), bars, rom_bar=0xF9000000,
+                       multifunction=True, ext=True, rebar=[(1, 0x3FC0, 8), (3, 0x20, 5)])
+    h.device(["0000:00:1c.0", "0000:02:00.0"], "0000:03:00.0", 0x10DE, 0x2503, 0x030000, 0xA1, (0x1458, 0x4071), cfg,
+             [(0xF8000000, 16 << 20, MEM32), (0x7000000000, 256 << 20, MEM64_PREF), (0, 0, 0),
+              (0x7400000000, 32 << 20, MEM64_PREF), (0, 0, 0), (0xD000, 0x80, IO), (0xF9000000, 0x80000, ROM)],
+             driver="vfio-pci", group=9, boot_vga=0, rom=bytes(rom), irq=17)
+    cfg = config_space(0x10DE, 0x228E, 0x040300, 0xA1, (0x1458, 0x4071), [0xF9080000], irq_pin=2, ext=True)
+    h.device(["0000:00:1c.0", "0000:02:00.0"], "0000:03:00.1", 0x10DE, 0x228E, 0x040300, 0xA1, (0x1458, 0x4071), cfg,
+             [(0xF9080000, 16 << 10, MEM32)], driver="vfio-pci", group=9, irq=18)
+
+
+if __name__ == "__main__":
+    radeon_hd7850()
+    intel_igd()
+    second_card()
+    print("wrote", os.path.normpath(ROOT))
