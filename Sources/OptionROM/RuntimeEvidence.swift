@@ -28,6 +28,15 @@ public enum RuntimeEvidence {
             out.append(Evidence(kind: .shadow, strong: true, offset: nil,
                 text: "it was read from shadow RAM (0xc0000), where the system firmware ran it"))
         }
+        // A shrunk image at the start whose PCIR now lies inside the ROM placed behind it: the
+        // parser sees a "prefix" that begins 55 AA and ends where its size byte says.
+        if layout.prefixLength > 0, bytes.count > 2, bytes[0] == 0x55, bytes[1] == 0xAA, bytes[2] != 0,
+           Int(bytes[2]) * 512 <= layout.prefixLength, let first = layout.images.first {
+            let ids = first.pcir.map { Hex.string($0.vendorID, width: 4) + ":" + Hex.string($0.deviceID, width: 4) } ?? "?"
+            out.append(Evidence(kind: .foreignROM, strong: true, offset: first.offset,
+                text: "the image at 0 ends after \(Int(bytes[2]) * 512) bytes (its size byte) and its PCI data structure pointer "
+                    + "leads into another ROM (\(ids)) that starts at \(Hex.prefixed(first.offset))"))
+        }
         guard let index = layout.images.firstIndex(where: { $0.isLegacy && $0.pcir != nil }) else { return out }
         let legacy = layout.images[index]
         let pcir = legacy.pcir!

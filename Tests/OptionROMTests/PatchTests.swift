@@ -336,6 +336,20 @@ func plan(_ configure: (inout PatchPlan) -> Void) -> PatchPlan {
         #expect(shadowNote.map(\.code) == [.shadowCopy])
     }
 
+    @Test func aShrunkVGABIOSWithTheNextROMBehindItIsARuntimeCopy() throws {
+        // SeaBIOS's VGA BIOS keeps PCIR near its end; shrink it and put iPXE's ROM right behind,
+        // as a shadow at 0xc0000 would hold them.
+        var vga = try #require(readFile("/usr/share/seabios/vgabios-stdvga.bin"))
+        let pxe = try #require(readFile("/usr/lib/ipxe/qemu/pxe-e1000.rom"))
+        vga[2] = 40
+        let shadow = Array(vga[0..<(40 * 512)]) + pxe + [UInt8](repeating: 0xFF, count: 4096)
+        let f = RuntimeEvidence.assess(ROMParser.parse(shadow), shadow)
+        #expect(f.map(\.code) == [.runtimeModified])
+        #expect(f.first?.message.contains("8086:100e") == true)
+        let original = try #require(readFile("/usr/share/seabios/vgabios-stdvga.bin"))
+        #expect(RuntimeEvidence.compare(shadow, original).pristine == .b)
+    }
+
     @Test func compareNamesThePristineOneEitherWay() {
         let (pristine, runtime) = Self.pair()
         #expect(RuntimeEvidence.compare(pristine, runtime).pristine == .a)
