@@ -112,7 +112,8 @@ public enum RuntimeEvidence {
     }
 
     /// Scores each side: a full-size legacy image (+2), a valid checksum (+2), its following
-    /// images present (+1), each piece of runtime evidence (−2 strong, −1 weak).
+    /// images present (+1), EFI images (+1, a runtime copy has none), each piece of runtime
+    /// evidence (−2 strong, −1 weak).
     public static func compare(_ a: [UInt8], _ b: [UInt8], aIsShadow: Bool = false, bIsShadow: Bool = false) -> Verdict {
         let la = ROMParser.parse(a)
         let lb = ROMParser.parse(b)
@@ -145,6 +146,7 @@ public enum RuntimeEvidence {
             s += 1
             why.append(layout.images.count > 1 ? "keeps its following images (\(layout.images.count - 1))" : "is a complete one-image chain")
         }
+        if !layout.efiImages.isEmpty { s += 1; why.append("has its EFI image\(layout.efiImages.count == 1 ? "" : "s")") }
         for e in evidence(layout, bytes, isShadow: isShadow) {
             s -= e.strong ? 2 : 1
             why.append(e.text)

@@ -357,6 +357,9 @@ func plan(_ configure: (inout PatchPlan) -> Void) -> PatchPlan {
         #expect(v.pristine == .b)
         #expect(v.reasons.first?.contains("full-size") == true)
         #expect(RuntimeEvidence.compare(pristine, pristine).pristine == nil)
+        // A legacy image extracted from a legacy + EFI ROM is the less complete of the two.
+        let extracted = try? ROMPatcher.apply(plan { $0.extract = .legacy }, to: pristine)
+        #expect(RuntimeEvidence.compare(extracted?.bytes ?? [], pristine).pristine == .b)
     }
 
     @Test func diffClassifiesWhatChanged() {
