@@ -26,7 +26,7 @@ struct Info: ParsableCommand {
         let layout: ROMLayout
         do {
             let data = try FileBytes(path: file, limit: maximumROMFileSize)
-            layout = data.withUnsafeBytes { ROMParser.parse($0) }
+            layout = data.withUnsafeBytes { ROMParser.parse($0).withRuntimeEvidence($0) }
         } catch {
             throw report(error)
         }

@@ -36,7 +36,7 @@ struct Verify: ParsableCommand {
             Terminal.progress("verifying \(n + 1)/\(files.count) \(file)")
             do {
                 let data = try FileBytes(path: file, limit: maximumROMFileSize)
-                let layout = data.withUnsafeBytes { ROMParser.parse($0) }
+                let layout = data.withUnsafeBytes { ROMParser.parse($0).withRuntimeEvidence($0) }
                 let outcome: Outcome = layout.isClean ? .clean : .findings
                 if outcome == .clean { clean += 1 } else { withFindings += 1 }
                 emit(path: file, outcome: outcome, layout: layout, error: nil)

@@ -1,0 +1,459 @@
+/// Patches a ROM's bytes: pure, no I/O, so fuzzers can run patch-then-verify.
+///
+/// Operations are applied in one fixed order, whatever order they were asked in, so that each
+/// works on what the previous ones left and a checksum is repaired after every byte it covers
+/// has changed:
+///
+/// 1. `stripHeader`: remove an nvflash `NVGI` header or any bytes before the first image.
+/// 2. `extract` (keep one image, alone) or `dropEFI` (remove the EFI images); the image that now
+///    ends the chain is marked last (PCIR indicator bit 7, and NPDE's where present).
+/// 3. `truncate`: cut bytes after the end of the chain.
+/// 4. `setIDs`: vendor and device in every PCIR that named the ROM's own IDs, and in revision 3
+///    device lists.
+/// 5. Checksums: every legacy image when `fixChecksum`, and every legacy image steps 2–4 changed.
+/// 6. `padTo`: 0xFF up to a size.
+///
+/// The result is parsed again; a patch that leaves errors the input did not have is refused.
+public enum ROMPatcher {
+    public static func apply(_ plan: PatchPlan, to input: [UInt8]) throws(PatchError) -> PatchResult {
+        var p = Run(bytes: input, plan: plan)
+        try p.run()
+        return PatchResult(bytes: p.bytes, changes: p.changes, notes: p.notes,
+                           layout: p.layout, inputLayout: p.inputLayout)
+    }
+
+    struct Run {
+        var bytes: [UInt8]
+        let plan: PatchPlan
+        var layout: ROMLayout
+        let inputLayout: ROMLayout
+        var changes: [Change] = []
+        var notes: [String] = []
+        /// Legacy images (index in the current layout) whose bytes changed and need a checksum.
+        var touched: Set<Int> = []
+
+        init(bytes: [UInt8], plan: PatchPlan) {
+            self.bytes = bytes
+            self.plan = plan
+            self.layout = ROMParser.parse(bytes)
+            self.inputLayout = layout
+        }
+
+        mutating func reparse() { layout = ROMParser.parse(bytes) }
+
+        mutating func run() throws(PatchError) {
+            guard !layout.images.isEmpty else {
+                let why = layout.findings.first { $0.severity == .error }?.message ?? "no option ROM image found"
+                throw .notAROM(why)
+            }
+            if case .efi = plan.extract, plan.dropEFI {
+                throw .conflict("--extract efi and --drop-efi ask for opposite things; choose one.")
+            }
+            if plan.stripHeader { stripHeader() }
+            if plan.extract != nil || plan.dropEFI { try selectImages() }
+            if plan.truncate { try truncate() }
+            if let ids = plan.setIDs { try setIDs(ids) }
+            try checksums()
+            if let size = plan.padTo { try pad(to: size) }
+            try verify()
+        }
+
+        // MARK: 1
+
+        mutating func stripHeader() {
+            let n = layout.prefixLength
+            guard n > 0 else {
+                notes.append("--strip-header: no header before the first image; nothing to strip.")
+                return
+            }
+            let what = layout.prefix == .nvflash ? "nvflash NVGI header" : "bytes of unknown data"
+            changes.append(Change(offset: 0, old: Array(bytes[0..<n]), new: [],
+                reason: "strip-header: removed the \(n)-byte \(what) before the first image"))
+            bytes.removeFirst(n)
+            reparse()
+        }
+
+        // MARK: 2
+
+        /// NVIDIA's extended images (code types 0xE0, 0x70) the given kept set would lose.
+        func lostExtendedImages(keeping kept: [Int]) -> [Int] {
+            layout.images.indices.filter { i in
+                let t = layout.images[i].codeType
+                return (t == .nvidiaE0 || t == .nvidia70) && !kept.contains(i)
+            }
+        }
+
+        func describe(_ i: Int) -> String {
+            let im = layout.images[i]
+            return "image \(i) (\(im.codeType.name) at \(Hex.prefixed(im.offset)), \(im.length) bytes)"
+        }
+
+        mutating func selectImages() throws(PatchError) {
+            let all = Array(layout.images.indices)
+            var kept = all
+            var why = ""
+            if let sel = plan.extract {
+                let listing = all.map { "\($0): \(layout.images[$0].codeType.name)" }.joined(separator: ", ")
+                let found: Int?
+                switch sel {
+                case .legacy: found = layout.images.firstIndex { $0.isLegacy }
+                case .efi: found = layout.images.firstIndex { $0.isEFI }
+                case .index(let n): found = n >= 0 && n < layout.images.count ? n : nil
+                }
+                guard let index = found else {
+                    throw .refused("--extract \(sel): the ROM has no such image. Its images are \(listing).")
+                }
+                if layout.images[index].end > bytes.count {
+                    throw .refused("--extract \(sel): \(describe(index)) runs past the end of the file; there is nothing whole to extract.")
+                }
+                kept = [index]
+                why = "extract \(sel)"
+            }
+            if plan.dropEFI {
+                let before = kept
+                kept = kept.filter { !layout.images[$0].isEFI }
+                if kept == before {
+                    notes.append("--drop-efi: the ROM has no EFI image; nothing dropped.")
+                }
+                if kept.isEmpty {
+                    throw .refused("--drop-efi: every image of the ROM is an EFI image; nothing would be left.")
+                }
+                why = why.isEmpty ? "drop-efi" : why + ", drop-efi"
+            }
+            let lost = lostExtendedImages(keeping: kept)
+            if !lost.isEmpty, !plan.force {
+                throw .refused("\(why) would cut NVIDIA's extended images from the chain: "
+                    + lost.map(describe).joined(separator: ", ")
+                    + ". NVIDIA's driver and nvflash expect them after the EFI image. Pass --force if you "
+                    + "need the smaller ROM anyway (for example a legacy image alone for Xen's hvmloader).")
+            }
+            guard kept != all || plan.extract != nil else { return }
+
+            // Rebuild: prefix (not for extract), kept images, trailing bytes (not for extract).
+            let extracting = plan.extract != nil
+            var out: [UInt8] = []
+            if !extracting { out += bytes[0..<layout.prefixLength] }
+            else if layout.prefixLength > 0 {
+                changes.append(Change(offset: 0, old: Array(bytes[0..<layout.prefixLength]), new: [],
+                    reason: "\(why): removed the \(layout.prefixLength) bytes before the first image"))
+            }
+            var removedSoFar = extracting ? layout.prefixLength : 0
+            for i in all {
+                let im = layout.images[i]
+                let end = min(im.end, bytes.count)
+                if kept.contains(i) {
+                    out += bytes[im.offset..<end]
+                } else {
+                    changes.append(Change(offset: im.offset - removedSoFar, old: Array(bytes[im.offset..<end]), new: [],
+                        reason: "\(why): removed \(describe(i))"))
+                    removedSoFar += end - im.offset
+                }
+            }
+            let chainEnd = min(layout.chainEnd, bytes.count)
+            if chainEnd < bytes.count {
+                if extracting {
+                    changes.append(Change(offset: out.count, old: Array(bytes[chainEnd...]), new: [],
+                        reason: "\(why): removed the \(bytes.count - chainEnd) bytes after the chain"))
+                } else {
+                    out += bytes[chainEnd...]
+                }
+            }
+            let newLastOffset = (extracting ? 0 : layout.prefixLength)
+                + kept.dropLast().reduce(0) { $0 + layout.images[$1].length }
+            bytes = out
+            reparse()
+            // Mark the image that now ends the chain.
+            let image = layout.images.first { $0.offset == newLastOffset } ?? layout.images[layout.images.count - 1]
+            let index = layout.images.firstIndex(of: image) ?? 0
+            var marked = false
+            if let pcir = image.pcir, !pcir.isLast {
+                marked = setByte(pcir.offset + 0x15, pcir.indicator | 0x80,
+                        "\(why): marked image \(index) last in its PCIR indicator (bit 7)")
+            }
+            if let npde = image.npde, !npde.isLast {
+                marked = setByte(npde.offset + 0x0A, npde.indicator | 0x80,
+                        "\(why): marked image \(index) last in its NPDE indicator (bit 7)") || marked
+            }
+            if marked, image.isLegacy { touched.insert(index) }
+            reparse()
+        }
+
+        // MARK: 3
+
+        mutating func truncate() throws(PatchError) {
+            let end = layout.chainEnd
+            guard end < bytes.count else {
+                notes.append("--truncate: nothing follows the end of the chain.")
+                return
+            }
+            // An NVIDIA image past the end means the walk stopped early, not that the bytes are junk.
+            var at = end
+            while let hit = bytes.withUnsafeBytes({ ROMParser.findFirstImage(ByteView($0), from: at) }) {
+                let ptr = Int(bytes[hit + 0x18]) | Int(bytes[hit + 0x19]) << 8
+                let type = hit + ptr + 0x14 < bytes.count ? bytes[hit + ptr + 0x14] : 0
+                if (type == 0xE0 || type == 0x70), !plan.force {
+                    throw .refused("--truncate would cut an NVIDIA extended image (code type \(Hex.prefixed(type, width: 2))) at "
+                        + "\(Hex.prefixed(hit)), after the chain's end at \(Hex.prefixed(end)). Pass --force to cut it anyway.")
+                }
+                at = hit + 1
+            }
+            changes.append(Change(offset: end, old: Array(bytes[end...]), new: [],
+                reason: "truncate: removed the \(bytes.count - end) bytes after the chain's end"))
+            bytes.removeSubrange(end...)
+            reparse()
+        }
+
+        // MARK: 4
+
+        mutating func setIDs(_ ids: PCIIDs) throws(PatchError) {
+            if (ids.vendor == 0 || ids.vendor == 0xFFFF), !plan.force {
+                throw .refused("--set-ids \(ids): vendor \(Hex.string(ids.vendor, width: 4)) is not a valid PCI vendor ID "
+                    + "(0000 and ffff mean no device). Pass --force to write it anyway.")
+            }
+            if ids.device == 0xFFFF, !plan.force {
+                throw .refused("--set-ids \(ids): device ffff is what an absent device reads as. Pass --force to write it anyway.")
+            }
+            let expected: UInt16? = switch layout.vendorInfo {
+            case .nvidia: 0x10DE
+            case .amd: 0x1002
+            case .intel: 0x8086
+            case nil: nil
+            }
+            if let expected, expected != ids.vendor, !plan.force {
+                throw .refused("--set-ids \(ids): the ROM's own tables say it is a \(layout.vendorInfo!.vendorName) ROM "
+                    + "(vendor \(Hex.string(expected, width: 4))); it will not run on a \(Hex.string(ids.vendor, width: 4)) card. "
+                    + "Pass --force to write the IDs anyway.")
+            }
+            guard let main = layout.images.first(where: { $0.isLegacy || $0.isEFI })?.pcir ?? layout.images.first?.pcir else {
+                throw .refused("--set-ids: the ROM has no PCI data structure to hold IDs (an ISA-style image).")
+            }
+            let old = PCIIDs(vendor: main.vendorID, device: main.deviceID)
+            for (i, image) in layout.images.enumerated() {
+                guard let pcir = image.pcir else { continue }
+                guard pcir.vendorID == old.vendor, pcir.deviceID == old.device else {
+                    notes.append("--set-ids: image \(i) names \(Hex.string(pcir.vendorID, width: 4)):\(Hex.string(pcir.deviceID, width: 4)), "
+                        + "not the ROM's \(old); left as it is.")
+                    continue
+                }
+                var changed = false
+                if pcir.vendorID != ids.vendor {
+                    changed = setU16(pcir.offset + 4, ids.vendor, "set-ids: image \(i)'s PCIR vendor \(Hex.string(pcir.vendorID, width: 4)) → \(Hex.string(ids.vendor, width: 4))") || changed
+                }
+                if pcir.deviceID != ids.device {
+                    changed = setU16(pcir.offset + 6, ids.device, "set-ids: image \(i)'s PCIR device \(Hex.string(pcir.deviceID, width: 4)) → \(Hex.string(ids.device, width: 4))") || changed
+                }
+                if pcir.revision >= 3, pcir.deviceListPointer != 0 {
+                    let list = pcir.offset + Int(pcir.deviceListPointer)
+                    for (n, id) in pcir.deviceList.enumerated() where id == old.device && id != ids.device {
+                        changed = setU16(list + 2 * n, ids.device, "set-ids: image \(i)'s PCIR device list entry \(n) \(Hex.string(id, width: 4)) → \(Hex.string(ids.device, width: 4))") || changed
+                    }
+                }
+                if changed, image.isLegacy { touched.insert(i) }
+            }
+            reparse()
+        }
+
+        // MARK: 5
+
+        mutating func checksums() throws(PatchError) {
+            for (i, image) in layout.images.enumerated() where image.isLegacy {
+                guard plan.fixChecksum || touched.contains(i) else { continue }
+                let runtime = image.runtimeLength
+                guard runtime > 0 else {
+                    notes.append("checksum: image \(i)'s size byte is 0; there is no runtime image to sum.")
+                    continue
+                }
+                guard image.offset + runtime <= bytes.count else {
+                    throw .refused("checksum: image \(i)'s size byte covers \(runtime) bytes but only \(bytes.count - image.offset) remain; "
+                        + "the ROM is truncated and its checksum cannot be repaired.")
+                }
+                let sum = bytes.withUnsafeBytes { Checksum.sum($0, from: image.offset, count: runtime) }
+                guard sum != 0 else {
+                    if plan.fixChecksum, !touched.contains(i) { notes.append("fix-checksum: image \(i)'s checksum is already valid.") }
+                    continue
+                }
+                let (rel, why) = ChecksumConvention.locate(bytes, image: image.offset, runtime: runtime, choice: plan.checksumByte)
+                guard rel >= 0, rel < runtime else {
+                    throw .refused("checksum: byte \(Hex.prefixed(rel)) lies outside image \(i)'s \(runtime) runtime bytes; choose another --checksum-byte.")
+                }
+                if let r = ChecksumConvention.protectedRanges(image).first(where: { $0.contains(rel) }) {
+                    throw .refused("checksum: byte \(Hex.prefixed(rel)) of image \(i) is part of its header or data structures "
+                        + "(\(Hex.prefixed(r.lowerBound))..<\(Hex.prefixed(r.upperBound))); changing it would break the image. "
+                        + "Choose another --checksum-byte (last, 6 or an offset).")
+                }
+                let at = image.offset + rel
+                let reason = plan.fixChecksum ? "fix-checksum" : "checksum repaired after the changes above"
+                setByte(at, bytes[at] &- sum, "\(reason): image \(i)'s \(runtime) bytes summed to \(Hex.prefixed(sum, width: 2)); \(why) absorbs it")
+            }
+            reparse()
+        }
+
+        // MARK: 6
+
+        mutating func pad(to size: Int) throws(PatchError) {
+            guard size >= bytes.count else {
+                throw .refused("--pad-to \(size): the ROM is already \(bytes.count) bytes. Pass --truncate to cut what follows the chain, or choose a larger size.")
+            }
+            if size & (size - 1) != 0 {
+                notes.append("--pad-to \(size): not a power of two; a ROM BAR's size always is, so firmware and QEMU round it up.")
+            }
+            guard size > bytes.count else { return }
+            let fill = [UInt8](repeating: 0xFF, count: size - bytes.count)
+            changes.append(Change(offset: bytes.count, old: [], new: fill,
+                reason: "pad-to: added \(fill.count) bytes of 0xFF to make \(size) bytes"))
+            bytes += fill
+            reparse()
+        }
+
+        // MARK: verification
+
+        mutating func verify() throws(PatchError) {
+            let before = Set(inputLayout.findings.filter { $0.severity == .error }.map(\.code))
+            let new = layout.findings.filter { $0.severity == .error && !before.contains($0.code) }
+            if !new.isEmpty, !plan.force {
+                throw .verificationFailed(new)
+            }
+            for f in layout.findings where f.severity != .info {
+                notes.append("the result still has: \(f.code): \(f.message)")
+            }
+        }
+
+        // MARK: byte edits
+
+        @discardableResult
+        mutating func setByte(_ at: Int, _ value: UInt8, _ reason: String) -> Bool {
+            guard bytes[at] != value else { return false }
+            changes.append(Change(offset: at, old: [bytes[at]], new: [value], reason: reason))
+            bytes[at] = value
+            return true
+        }
+
+        mutating func setU16(_ at: Int, _ value: UInt16, _ reason: String) -> Bool {
+            let new = [UInt8(value & 0xFF), UInt8(value >> 8)]
+            let old = Array(bytes[at..<(at + 2)])
+            guard old != new else { return false }
+            changes.append(Change(offset: at, old: old, new: new, reason: reason))
+            bytes[at] = new[0]
+            bytes[at + 1] = new[1]
+            return true
+        }
+    }
+}
+
+/// What to do to a ROM. Each field is one operation; `ROMPatcher` applies them in its fixed order.
+public struct PatchPlan: Sendable, Equatable {
+    public var stripHeader = false
+    public var extract: ImageSelector?
+    public var dropEFI = false
+    public var truncate = false
+    public var setIDs: PCIIDs?
+    public var fixChecksum = false
+    public var checksumByte: ChecksumByte = .auto
+    public var padTo: Int?
+    /// Do what would otherwise be refused (cutting NVIDIA's extended images, odd IDs, a result
+    /// with new errors).
+    public var force = false
+
+    public init() {}
+
+    /// Whether any operation is asked for.
+    public var isEmpty: Bool {
+        !stripHeader && extract == nil && !dropEFI && !truncate && setIDs == nil && !fixChecksum && padTo == nil
+    }
+}
+
+public enum ImageSelector: Sendable, Equatable, CustomStringConvertible {
+    case legacy, efi, index(Int)
+
+    public init?(parsing s: String) {
+        switch s.lowercased() {
+        case "legacy", "x86": self = .legacy
+        case "efi", "uefi": self = .efi
+        default:
+            guard let n = Int(s), n >= 0 else { return nil }
+            self = .index(n)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .legacy: return "legacy"
+        case .efi: return "efi"
+        case .index(let n): return String(n)
+        }
+    }
+}
+
+public struct PCIIDs: Sendable, Equatable, CustomStringConvertible {
+    public var vendor: UInt16
+    public var device: UInt16
+    public init(vendor: UInt16, device: UInt16) { self.vendor = vendor; self.device = device }
+
+    /// `VVVV:DDDD`, hex.
+    public init?(parsing s: String) {
+        let parts = s.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts.allSatisfy({ (1...4).contains($0.count) }),
+              let v = UInt16(parts[0], radix: 16), let d = UInt16(parts[1], radix: 16) else { return nil }
+        vendor = v
+        device = d
+    }
+
+    public var description: String { Hex.string(vendor, width: 4) + ":" + Hex.string(device, width: 4) }
+}
+
+/// One change a patch made. `offset` counts in the bytes as they stood when the step ran: for
+/// byte edits (IDs, last bits, checksums), which come after every removal, that is the output's
+/// offset; a removal has `new` empty, padding `old` empty.
+public struct Change: Sendable, Equatable {
+    public var offset: Int
+    public var old: [UInt8]
+    public var new: [UInt8]
+    public var reason: String
+    public init(offset: Int, old: [UInt8], new: [UInt8], reason: String) {
+        self.offset = offset
+        self.old = old
+        self.new = new
+        self.reason = reason
+    }
+
+    public var json: JSON {
+        var pairs: [(String, JSON)] = [("offset", .int(offset))]
+        if old.count <= 16, new.count <= 16 {
+            pairs.append(("old", .string(old.map { Hex.string($0, width: 2) }.joined())))
+            pairs.append(("new", .string(new.map { Hex.string($0, width: 2) }.joined())))
+        }
+        pairs.append(("oldLength", .int(old.count)))
+        pairs.append(("newLength", .int(new.count)))
+        pairs.append(("reason", .string(reason)))
+        return .object(pairs)
+    }
+}
+
+public struct PatchResult: Sendable {
+    public var bytes: [UInt8]
+    public var changes: [Change]
+    /// What was not done or is worth knowing (nothing to strip, a size that is not a power of two).
+    public var notes: [String]
+    /// The result's layout, parsed again.
+    public var layout: ROMLayout
+    public var inputLayout: ROMLayout
+}
+
+public enum PatchError: Error, Sendable, Equatable, CustomStringConvertible {
+    case notAROM(String)
+    case conflict(String)
+    /// An operation that would break the ROM; `force` allows it.
+    case refused(String)
+    /// The result has errors the input did not have.
+    case verificationFailed([Finding])
+
+    public var description: String {
+        switch self {
+        case .notAROM(let s): return "not an option ROM: " + s
+        case .conflict(let s), .refused(let s): return s
+        case .verificationFailed(let f):
+            return "the patched ROM does not verify: " + f.map { "\($0.code): \($0.message)" }.joined(separator: "; ")
+                + ". Nothing was written; pass --force to write it anyway."
+        }
+    }
+}

@@ -1,0 +1,174 @@
+import ArgumentParser
+import OptionROM
+import PCIHost
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Patch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Repair or reshape a ROM file: checksum, IDs, header, images, size.",
+        discussion: """
+            Operations are applied in this order, whatever order they are given in:
+              1. --strip-header   remove an nvflash NVGI header or any bytes before the first image
+              2. --extract / --drop-efi   keep one image (alone), or remove the EFI images; the image
+                                  that now ends the chain is marked last (PCIR, and NPDE where present)
+              3. --truncate       cut what follows the end of the chain
+              4. --set-ids        vendor and device in every PCIR that named the ROM's IDs (and rev-3 device lists)
+              5. checksums        every legacy image with --fix-checksum, and every one steps 2-4 changed
+              6. --pad-to         fill with 0xFF up to a size
+            The checksum byte (--checksum-byte auto): 0x21 for AMD ATOM ROMs; the last byte when the image
+            already keeps a lone checksum byte after its padding; byte 6 when the header starts with a near
+            jump (SeaBIOS VGA BIOSes, iPXE; QEMU's vfio also adjusts byte 6); else the last byte.
+            Each change is printed (offset, old -> new, why). The result is parsed again before it is
+            written; a patch that would break the ROM is refused with the reason, and nothing is written.
+            """)
+
+    @Argument(help: "The ROM file to patch (never modified unless it is also OUT and --force is given).")
+    var file: String
+
+    @Option(name: [.short, .customLong("output")], help: "Where to write the patched ROM.")
+    var output: String?
+
+    @Flag(help: "Repair the checksum of every legacy x86 image.")
+    var fixChecksum = false
+
+    @Option(help: "Which byte absorbs a checksum: auto, last, or an offset in the image (6 is QEMU vfio's).")
+    var checksumByte = "auto"
+
+    @Option(name: .customLong("set-ids"), help: "Write vendor and device IDs, VVVV:DDDD in hex, into the PCI data structures.")
+    var setIDs: String?
+
+    @Flag(help: "Remove an nvflash NVGI header or other bytes before the first image.")
+    var stripHeader = false
+
+    @Option(help: "Keep one image only: legacy, efi, or its index; it is marked last.")
+    var extract: String?
+
+    @Flag(name: .customLong("drop-efi"), help: "Remove the EFI images.")
+    var dropEFI = false
+
+    @Option(help: "Pad with 0xFF to SIZE bytes (64K, 128K, 1M, 0x10000...).")
+    var padTo: String?
+
+    @Flag(help: "Cut the bytes after the end of the image chain.")
+    var truncate = false
+
+    @Flag(help: "Print what would change; write nothing.")
+    var dryRun = false
+
+    @Flag(help: "Overwrite OUT, and do what would otherwise be refused.")
+    var force = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func plan() throws -> PatchPlan {
+        var p = PatchPlan()
+        p.fixChecksum = fixChecksum
+        guard let cb = ChecksumByte(parsing: checksumByte) else {
+            throw UserError("--checksum-byte \(checksumByte): expected auto, last, or an offset such as 6 or 0x21.")
+        }
+        p.checksumByte = cb
+        if let s = setIDs {
+            guard let ids = PCIIDs(parsing: s) else {
+                throw UserError("--set-ids \(s): expected VVVV:DDDD in hex, for example 10de:1b80.")
+            }
+            p.setIDs = ids
+        }
+        p.stripHeader = stripHeader
+        if let e = extract {
+            guard let sel = ImageSelector(parsing: e) else {
+                throw UserError("--extract \(e): expected legacy, efi, or an image index (see `vbios info`).")
+            }
+            p.extract = sel
+        }
+        p.dropEFI = dropEFI
+        if let s = padTo {
+            guard let size = parseInteger(s), size > 0 else {
+                throw UserError("--pad-to \(s): expected a size such as 64K, 128K, 1M or 0x20000.")
+            }
+            p.padTo = size
+        }
+        p.truncate = truncate
+        p.force = force
+        return p
+    }
+
+    func run() throws {
+        do { try body() } catch let e as ExitCode { throw e } catch { throw report(error) }
+    }
+
+    func body() throws {
+        let plan = try plan()
+        if plan.isEmpty {
+            throw UserError("no operation given. Choose from --fix-checksum, --set-ids, --strip-header, --extract, --drop-efi, --truncate, --pad-to.")
+        }
+        if !dryRun {
+            guard let output else { throw UserError("name the output file with -o OUT (or pass --dry-run).") }
+            if sameFile(file, output), !force {
+                throw UserError("\(output) is the input file; write elsewhere, or pass --force to replace it.")
+            }
+            if pathKind(output, followLinks: false) != .missing, !force {
+                throw UserError("\(output) already exists; pass --force to replace it.")
+            }
+        }
+        let input: [UInt8]
+        do {
+            let data = try FileBytes(path: file, limit: maximumROMFileSize)
+            input = data.withUnsafeBytes { Array($0) }
+        } catch {
+            throw report(error)
+        }
+        let result: PatchResult
+        do {
+            result = try ROMPatcher.apply(plan, to: input)
+        } catch {
+            throw UserError("\(file): \(error.description)", exitCode: 1)
+        }
+        if !dryRun, let output {
+            do {
+                try AtomicFile.write(result.bytes, to: output, overwrite: force)
+            } catch {
+                throw report(error)
+            }
+        }
+        if global.json {
+            Terminal.out(JSON.object([
+                ("file", .string(file)), ("output", .optional(output)), ("dryRun", .bool(dryRun)),
+                ("size", .int(result.bytes.count)),
+                ("changes", .array(result.changes.map(\.json))),
+                ("notes", .array(result.notes.map { .string($0) })),
+                ("findings", .array(result.layout.findings.map(\.json))),
+            ]).rendered())
+            return
+        }
+        if result.changes.isEmpty { Terminal.out("No changes: the ROM already is what was asked for.") }
+        for c in result.changes { Terminal.out(Patch.line(c)) }
+        for n in result.notes { Terminal.note("note: " + n) }
+        if dryRun {
+            Terminal.note("dry run: nothing written (the result would be \(result.bytes.count) bytes).")
+        } else if let output {
+            Terminal.note("wrote \(output): \(result.bytes.count) bytes, \(result.layout.images.count) image\(result.layout.images.count == 1 ? "" : "s"), "
+                + (result.layout.isClean ? "verifies clean." : "with findings (see `vbios info \(output)`)."))
+        }
+    }
+
+    static func line(_ c: Change) -> String {
+        let at = Hex.prefixed(c.offset, width: 4)
+        let hex = { (b: [UInt8]) in b.map { Hex.string($0, width: 2) }.joined(separator: " ") }
+        let what: String
+        if c.new.isEmpty { what = "-\(c.old.count) bytes" }
+        else if c.old.isEmpty { what = "+\(c.new.count) bytes" }
+        else if c.old.count <= 8 { what = hex(c.old) + " -> " + hex(c.new) }
+        else { what = "\(c.old.count) bytes -> \(c.new.count) bytes" }
+        return "\(at)  \(what)  \(c.reason)"
+    }
+
+    /// Whether two paths name one file (same device and inode), so `-o` cannot clobber the input
+    /// through another spelling or a link.
+    func sameFile(_ a: String, _ b: String) -> Bool {
+        var sa = stat(), sb = stat()
+        guard stat(a, &sa) == 0, stat(b, &sb) == 0 else { return false }
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
+    }
+}
