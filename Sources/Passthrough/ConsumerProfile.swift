@@ -110,10 +110,8 @@ public enum ConsumerProfile: String, CaseIterable, Sendable {
         }
         if size % 512 != 0 {
             problems.append(Finding(.error, .misaligned,
-                "The ROM is \(size) bytes, not a multiple of 512: option ROM sizes count in 512-byte blocks."))
-        } else if size % 4 != 0 {
-            problems.append(Finding(.error, .misaligned,
-                "The ROM is \(size) bytes, not a multiple of 4, which `mkhex` needs to compile it into hvmloader."))
+                "The ROM is \(size) bytes, not a multiple of 512: option ROM sizes count in 512-byte blocks"
+                + (size % 4 != 0 ? ", and `mkhex`, which compiles a VGA BIOS into hvmloader, needs a multiple of 4." : ".")))
         }
         if layout.images.count > 1 {
             problems.append(Finding(.warning, .extraImages,
@@ -175,6 +173,8 @@ public enum ConsumerProfile: String, CaseIterable, Sendable {
     // MARK: - Shared pieces
 
     static func checkChecksum(_ image: ROMImage, _ name: String, _ problems: inout [Finding]) {
+        // A size byte of 0 is reported on its own; there is nothing to sum.
+        guard image.sizeByte > 0 else { return }
         switch image.checksumValid {
         case true?: break
         case false?:
