@@ -141,3 +141,17 @@ enum Oracle {
         return path
     }
 }
+
+/// The message of the PassthroughError `body` throws; records an issue and returns "" when it
+/// does not throw.
+func refusal<T>(_ body: () throws -> T, sourceLocation: SourceLocation = #_sourceLocation) -> String {
+    do {
+        _ = try body()
+        Issue.record("expected a refusal, got a result", sourceLocation: sourceLocation)
+    } catch let error as PassthroughError {
+        return error.message
+    } catch {
+        Issue.record("expected a PassthroughError, got \(error)", sourceLocation: sourceLocation)
+    }
+    return ""
+}
