@@ -74,8 +74,8 @@ public enum XenConfig {
             var specs: [String] = []
             for r in mem {
                 let (first, count) = pages(r)
-                out += "#   \(Hex.prefixed(r.start))-\(Hex.prefixed(r.start &+ r.size &- 1)) (\(sizeText(r.size))) -> page \(Hex.string(first, width: 1)), \(Hex.string(count, width: 1)) pages\n"
-                specs.append("\"\(Hex.string(first, width: 1)),\(Hex.string(count, width: 1))\"")
+                out += "#   \(Hex.prefixed(r.start))-\(Hex.prefixed(r.start &+ r.size &- 1)) (\(sizeText(r.size))) -> page 0x\(hex(first)), 0x\(hex(count)) pages\n"
+                specs.append("\"\(hex(first)),\(hex(count))\"")
             }
             out += "iomem = [ " + specs.joined(separator: ", ") + " ]\n\n"
         }
@@ -87,18 +87,24 @@ public enum XenConfig {
                     throw PassthroughError("The I/O range at \(Hex.prefixed(r.start)) of \(r.size) ports goes past port 0xffff; x86 has 64 Ki I/O ports. Check the BAR read from the host.")
                 }
                 let last = r.start + r.size - 1
-                specs.append("\"\(Hex.string(r.start, width: 1))-\(Hex.string(last, width: 1))\"")
+                specs.append("\"\(hex(r.start))-\(hex(last))\"")
             }
             out += "ioports = [ " + specs.joined(separator: ", ") + " ]\n\n"
         }
 
         // bios.bin
-        out += "# About bios.bin: xl has no option that names a ROM file. With gfx_passthru = 1 the device\n"
-        out += "# model copies the VGA BIOS from the host (qemu-xen-traditional from the legacy shadow at\n"
-        out += "# 0xC0000, qemu-xen from the card's sysfs rom) and hvmloader runs it only if it is a legacy\n"
-        out += "# x86 image with the card's IDs, a zero checksum and at most 64 KiB. bios.bin is that image,\n"
-        out += "# checked and repaired: give it to a qemu-dm or hvmloader built to load the VGA BIOS from a\n"
-        out += "# file, or compare it with what the host exposes (vbios diff) to see why a guest stays dark.\n"
+        if gfx {
+            out += "# About bios.bin: xl has no option that names a ROM file. With gfx_passthru = 1 the device\n"
+            out += "# model copies the VGA BIOS from the host (qemu-xen-traditional from the legacy shadow at\n"
+            out += "# 0xC0000, qemu-xen from the card's sysfs rom) and hvmloader runs it only if it is a legacy\n"
+            out += "# x86 image with the card's IDs, a zero checksum and at most 64 KiB. bios.bin is that image,\n"
+            out += "# checked and repaired: give it to a qemu-dm or hvmloader built to load the VGA BIOS from a\n"
+            out += "# file, or compare it with what the host exposes (vbios diff) to see why a guest stays dark.\n"
+        } else {
+            out += "# About bios.bin: xl has no option that names a ROM file, and without gfx_passthru no VGA\n"
+            out += "# BIOS is copied: the guest's driver reads the card's ROM BAR itself. bios.bin is the checked\n"
+            out += "# legacy image, kept to compare with what the host exposes (vbios diff).\n"
+        }
         if let path = options.romPath { out += "# bios.bin: \(path)\n" }
         return out
     }
@@ -108,6 +114,9 @@ public enum XenConfig {
         let showDomain = card.functions.contains { $0.address.domain != 0 }
         return "xen-pciback.hide=" + card.functions.map { "(" + (showDomain ? $0.address.description : $0.address.short) + ")" }.joined() + "\n"
     }
+
+    /// Hex without padding or prefix, as xl's examples write page numbers and ports.
+    static func hex(_ v: UInt64) -> String { String(v, radix: 16) }
 
     /// First page and page count covering `r` (a range need not be page-aligned).
     static func pages(_ r: MemoryRange) -> (UInt64, UInt64) {
