@@ -1,0 +1,111 @@
+import OptionROM
+
+/// `-device vfio-pci` arguments for QEMU/KVM, one per function, shell-quoted.
+public enum QEMUArgs {
+    public struct Options: Sendable {
+        /// The prepared ROM, given to the ROM function only. Must be absolute.
+        public var romPath: String?
+        /// nil: `x-vga=on` when the card is the host's boot display (the guest's legacy VGA).
+        public var xVGA: Bool?
+        /// false: `rombar=0`, no ROM BAR in the guest.
+        public var romBAR = true
+        /// Guest slot to keep the functions together as one multifunction device (`addr=`).
+        public var guestSlot: UInt8?
+        public init(romPath: String? = nil, xVGA: Bool? = nil, romBAR: Bool = true, guestSlot: UInt8? = nil) {
+            self.romPath = romPath
+            self.xVGA = xVGA
+            self.romBAR = romBAR
+            self.guestSlot = guestSlot
+        }
+    }
+
+    /// The arguments, one per line.
+    public static func arguments(_ card: PassthroughCard, options: Options = .init()) throws(PassthroughError) -> [String] {
+        if let path = options.romPath {
+            try Quoting.checkAbsolute(path, what: "ROM path", for: "QEMU")
+            try Quoting.checkPrintable(path, what: "ROM path", in: "a QEMU command line")
+        }
+        if let slot = options.guestSlot, slot >= 32 {
+            throw PassthroughError("Guest slot \(slot) does not exist: PCI slots are 0 to 31.")
+        }
+        let xVGA = options.xVGA ?? card.isPrimaryDisplay
+        let multifunction = card.functions.count > 1
+        var out: [String] = []
+        if xVGA { out.append("-vga"); out.append("none") }
+        for f in card.functions {
+            var opts = "vfio-pci,host=\(f.address)"
+            let isROM = f.address == card.romFunction.address
+            if isROM, let path = options.romPath { opts += ",romfile=" + Quoting.qemuOptionValue(path) }
+            if !options.romBAR && isROM { opts += ",rombar=0" }
+            if isROM && xVGA { opts += ",x-vga=on" }
+            if multifunction && f.address.function == card.functions[0].address.function { opts += ",multifunction=on" }
+            if let slot = options.guestSlot { opts += ",addr=" + Hex.prefixed(slot, width: 1) + "." + String(f.address.function) }
+            out.append("-device")
+            out.append(opts)
+        }
+        return out
+    }
+
+    /// `qemu-args.txt`: each option with its value on one line, shell-quoted.
+    public static func text(_ card: PassthroughCard, options: Options = .init()) throws(PassthroughError) -> String {
+        let args = try arguments(card, options: options)
+        var lines: [String] = []
+        var i = 0
+        while i < args.count {
+            if i + 1 < args.count, args[i].hasPrefix("-") {
+                lines.append(Quoting.shell(args[i]) + " " + Quoting.shell(args[i + 1]))
+                i += 2
+            } else {
+                lines.append(Quoting.shell(args[i]))
+                i += 1
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// libvirt `<hostdev>` elements, one per function (domain XML, "Host device assignment").
+public enum LibvirtHostdev {
+    public struct Options: Sendable {
+        /// The prepared ROM, on the ROM function only. Must be absolute.
+        public var romPath: String?
+        /// false: `<rom bar='off'/>`.
+        public var romBAR = true
+        public init(romPath: String? = nil, romBAR: Bool = true) {
+            self.romPath = romPath
+            self.romBAR = romBAR
+        }
+    }
+
+    public static func elements(_ card: PassthroughCard, options: Options = .init()) throws(PassthroughError) -> [String] {
+        if let path = options.romPath {
+            try Quoting.checkAbsolute(path, what: "ROM path", for: "libvirt")
+            try Quoting.checkPrintable(path, what: "ROM path", in: "an XML attribute")
+        }
+        return card.functions.map { f in
+            let a = f.address
+            var x = "<hostdev mode='subsystem' type='pci' managed='yes'>\n"
+            x += "  <source>\n"
+            x += "    <address domain='\(Hex.prefixed(a.domain, width: 4))' bus='\(Hex.prefixed(a.bus, width: 2))' "
+                + "slot='\(Hex.prefixed(a.device, width: 2))' function='\(Hex.prefixed(a.function, width: 1))'/>\n"
+            x += "  </source>\n"
+            if a == card.romFunction.address {
+                if let path = options.romPath {
+                    x += "  <rom bar='\(options.romBAR ? "on" : "off")' file='\(Quoting.xml(path))'/>\n"
+                } else if !options.romBAR {
+                    x += "  <rom bar='off'/>\n"
+                }
+            }
+            x += "</hostdev>\n"
+            return x
+        }
+    }
+
+    /// `libvirt-hostdev.xml`: the elements, to paste into `<devices>` (or one at a time to
+    /// `virsh attach-device --config`).
+    public static func text(_ card: PassthroughCard, options: Options = .init()) throws(PassthroughError) -> String {
+        let rom = card.romFunction
+        return "<!-- libvirt hostdev elements written by vbios for \(rom.address) (\(rom.ids)): put them in the domain's <devices>. -->\n"
+            + (try elements(card, options: options)).joined()
+    }
+}

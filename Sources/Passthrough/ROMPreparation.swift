@@ -1,0 +1,156 @@
+import OptionROM
+
+/// Turns a card's ROM into the `bios.bin` a target loads. Pure: bytes in, bytes out.
+///
+/// The steps, each reported: keep the images the target loads (Xen: the legacy x86 image alone;
+/// QEMU and libvirt: the whole chain), set the card's IDs where the ROM names others, repair
+/// checksums, parse the result again and hold it to the target's consumers. What cannot work is
+/// refused with the reason, never written.
+public enum ROMPreparation {
+    public struct Options: Sendable {
+        /// Keep only the legacy x86 image. nil: the target's default (Xen yes, QEMU/libvirt no).
+        public var legacyOnly: Bool?
+        /// Write the card's IDs into images that name other IDs.
+        public var setIDs: Bool = true
+        /// Where bios.bin will lie (libvirt checks it is absolute).
+        public var romPath: String?
+        /// QEMU's `rombar` (false: SeaBIOS does not match IDs).
+        public var romBAR: Bool = true
+        public init(legacyOnly: Bool? = nil, setIDs: Bool = true, romPath: String? = nil, romBAR: Bool = true) {
+            self.legacyOnly = legacyOnly
+            self.setIDs = setIDs
+            self.romPath = romPath
+            self.romBAR = romBAR
+        }
+    }
+
+    public struct Result: Sendable {
+        /// The bytes of bios.bin.
+        public var bytes: [UInt8]
+        public var layout: ROMLayout
+        /// What was changed and what to know, in order.
+        public var notes: [Finding]
+        /// The verdicts of the target's consumers on `bytes` (all `ok` for the target's own).
+        public var acceptance: [Acceptance]
+    }
+
+    public static func prepare(_ rom: [UInt8], vendorID: UInt16, deviceID: UInt16, for target: PassthroughTarget,
+                               options: Options = .init()) throws(PassthroughError) -> Result {
+        let card = ConsumerProfile.ids(vendorID, deviceID)
+        let layout = ROMParser.parse(rom)
+        guard let first = layout.images.first else {
+            let why = layout.findings.first?.message ?? "no option ROM image found."
+            throw PassthroughError("Cannot prepare a bios.bin: \(why)")
+        }
+        if let cut = layout.findings(.truncated).first {
+            throw PassthroughError("Cannot prepare a bios.bin from a truncated ROM: \(cut.message)")
+        }
+        var notes: [Finding] = []
+        let legacyOnly = options.legacyOnly ?? (target == .xen)
+
+        // 1. The images the target loads.
+        var bytes: [UInt8]
+        if legacyOnly {
+            guard let legacy = layout.legacyImage else {
+                throw PassthroughError(
+                    "The ROM has no legacy x86 image (it holds \(ConsumerProfile.imageKinds(layout))), and "
+                    + (target == .xen ? "Xen's qemu-dm and hvmloader run only a legacy VGA BIOS. Pass the card to a QEMU or libvirt guest with OVMF (UEFI) instead."
+                                      : "only a legacy image was asked for. Keep the whole ROM for an OVMF (UEFI) guest."))
+            }
+            bytes = Array(rom[legacy.offset..<legacy.end])
+            let dropped = layout.images.filter { $0.offset != legacy.offset }
+            if !dropped.isEmpty {
+                notes.append(Finding(.info, .extraImages,
+                    "Kept the legacy x86 image (\(legacy.length) bytes at \(Hex.prefixed(legacy.offset))); dropped "
+                    + dropped.map { "\($0.codeType.name) (\($0.length) bytes at \(Hex.prefixed($0.offset)))" }.joined(separator: ", ")
+                    + (target == .xen ? ": qemu-dm and hvmloader load only the legacy image." : ".")))
+            }
+        } else {
+            bytes = Array(rom[first.offset..<layout.chainEnd])
+        }
+        if layout.prefixLength > 0 {
+            notes.append(Finding(.info, .prefixHeader, at: 0,
+                "Dropped the \(layout.prefixLength) bytes before the first image ("
+                + (layout.prefix == .nvflash ? "an nvflash NVGI header" : "unknown data") + "): the card never exposes them."))
+        }
+        if layout.chainEnd < rom.count {
+            notes.append(Finding(.info, .trailingData, at: layout.chainEnd,
+                "Dropped the \(rom.count - layout.chainEnd) bytes after the end of the chain at \(Hex.prefixed(layout.chainEnd))."))
+        }
+
+        // 2. The chain must end with what is kept.
+        var work = ROMParser.parse(bytes, options: noVendorTables)
+        if legacyOnly, let image = work.images.first, !image.isLast {
+            ROMEdits.markLast(&bytes, image)
+            notes.append(Finding(.info, .noLastImage, at: image.pcir.map { $0.offset + 0x15 },
+                "Marked the legacy image last, so nothing looks for the images that were dropped."))
+            work = ROMParser.parse(bytes, options: noVendorTables)
+        }
+
+        // 3. The card's IDs.
+        if options.setIDs {
+            for image in work.images where image.isLegacy || image.isEFI {
+                guard let p = image.pcir, p.vendorID != vendorID || p.deviceID != deviceID else { continue }
+                ROMEdits.setIDs(&bytes, image, vendorID: vendorID, deviceID: deviceID)
+                notes.append(Finding(.warning, .idMismatch, at: p.offset + 4,
+                    "The \(image.codeType.name) image at \(Hex.prefixed(image.offset)) was built for "
+                    + "\(ConsumerProfile.ids(p.vendorID, p.deviceID)); set it to the card's \(card), since "
+                    + (target == .xen ? "hvmloader skips a ROM whose IDs differ" : "QEMU passes a romfile as it is and the guest firmware matches IDs")
+                    + ". Make sure the ROM really is for this card."))
+            }
+        }
+
+        // 4. Checksums, where the bytes no longer sum to zero.
+        let original = ROMParser.parse(rom, options: noVendorTables)
+        work = ROMParser.parse(bytes, options: noVendorTables)
+        var firstLegacy = true
+        for image in work.images where image.isLegacy {
+            defer { firstLegacy = false }
+            guard image.sizeByte > 0 else {
+                throw PassthroughError("The legacy image's size byte (offset 2) is 0: no BIOS will run it, and its checksum covers nothing. The ROM is damaged or a runtime copy that was cut; read it from another source.")
+            }
+            guard image.offset + image.runtimeLength <= bytes.count else {
+                throw PassthroughError("The legacy image's size byte declares \(image.runtimeLength) bytes but only \(bytes.count - image.offset) are there: the ROM is truncated.")
+            }
+            if image.checksumValid == true { continue }
+            let at = ROMEdits.checksumByte(image, vendorInfo: layout.vendorInfo, isFirstLegacy: firstLegacy)
+            let sum = ROMEdits.fixChecksum(&bytes, image, at: at)
+            let wasBad = original.images.contains { $0.isLegacy && $0.checksumValid == false }
+            notes.append(Finding(wasBad ? .warning : .info, .checksumMismatch, at: at,
+                "Repaired the legacy image's checksum (its \(image.runtimeLength) bytes summed to \(Hex.prefixed(sum, width: 2))) "
+                + "by adjusting the byte at \(Hex.prefixed(at))"
+                + (wasBad ? ". The ROM as read already failed its checksum: if it is a runtime copy, its code may have been modified while it ran." : ".")))
+        }
+
+        // 5. Verify, and hold it to the target's consumers.
+        let result = ROMParser.parse(bytes)
+        for image in result.images where image.isLegacy && image.checksumValid != true {
+            throw PassthroughError("Internal check failed: the legacy image at \(Hex.prefixed(image.offset)) still does not sum to zero after repair. Please report this ROM.")
+        }
+        if legacyOnly, result.images.count != 1 || result.images.first?.isLast != true {
+            throw PassthroughError("Internal check failed: the prepared ROM does not parse as one image marked last. Please report this ROM.")
+        }
+        let input = ConsumerProfile.Input(bytes: bytes, layout: result, vendorID: vendorID, deviceID: deviceID,
+                                          romPath: options.romPath, romBAR: options.romBAR)
+        let profiles = ConsumerProfile.profiles(for: target)
+        let verdicts = profiles.map { $0.check(input) }
+        // The target's own consumer decides; SeaBIOS is advice for QEMU/libvirt (OVMF guests
+        // need no legacy image).
+        if let main = verdicts.first, !main.ok {
+            throw PassthroughError("The prepared ROM would not work with \(main.profile.displayName): "
+                + main.errors.map(\.message).joined(separator: " "))
+        }
+        for v in verdicts.dropFirst() where !v.ok {
+            notes.append(contentsOf: v.errors.map {
+                Finding(.warning, $0.code, at: $0.offset, "For a SeaBIOS (legacy BIOS) guest: " + $0.message)
+            })
+        }
+        return Result(bytes: bytes, layout: result, notes: notes, acceptance: verdicts)
+    }
+
+    static var noVendorTables: ROMParser.Options {
+        var o = ROMParser.Options()
+        o.decodeVendorTables = false
+        return o
+    }
+}
