@@ -14,6 +14,8 @@ The scenario file is a guest shell script whose leading comment lines carry dire
 In the guest the script runs under busybox sh in $OUT (/out); every regular file it leaves
 under $OUT comes back as OUTDIR/guest/PATH. Its stdout, stderr and exit status come back as
 OUTDIR/stdout, OUTDIR/stderr, OUTDIR/rc. The kernel console is OUTDIR/console.log.
+`lab-try NAME COMMAND...` in the guest keeps COMMAND's stdout, stderr and exit status as
+$OUT/NAME.out, NAME.err, NAME.rc (it never fails, so the script goes on).
 `lab-monitor NAME HMP-COMMAND...` in the guest runs a QEMU monitor command on the host while
 the guest waits, and saves its output as OUTDIR/monitor/NAME.txt.
 
@@ -61,6 +63,16 @@ cut -d' ' -f1 /proc/uptime > /lab/meta/uptime
   done
   echo "==DONE=="
 } > $R
+"""
+
+LAB_TRY = r"""#!/bin/sh
+# lab-try NAME COMMAND...: run COMMAND, keep $OUT/NAME.out, NAME.err, NAME.rc; never fails.
+[ $# -ge 2 ] || { echo "usage: lab-try NAME COMMAND..." >&2; exit 2; }
+name=$1; shift
+mkdir -p "$(dirname "$OUT/$name")"
+"$@" > "$OUT/$name.out" 2> "$OUT/$name.err"
+echo $? > "$OUT/$name.rc"
+exit 0
 """
 
 LAB_MONITOR = r"""#!/bin/sh
@@ -134,6 +146,7 @@ def scenario_archive(sc, env):
                ("usr/local/bin", stat.S_IFDIR | 0o755, None)]
     entries.append(("lab/guest-init.sh", stat.S_IFREG | 0o755, GUEST_INIT.encode()))
     entries.append(("usr/local/bin/lab-monitor", stat.S_IFREG | 0o755, LAB_MONITOR.encode()))
+    entries.append(("usr/local/bin/lab-try", stat.S_IFREG | 0o755, LAB_TRY.encode()))
     with open(sc.path, "rb") as f:
         entries.append(("lab/scenario.sh", stat.S_IFREG | 0o755, f.read()))
     for host, name in sc.files:
@@ -172,11 +185,11 @@ def hmp(sock_path, command, timeout=20):
     return "\n".join(lines)
 
 
-def run(sc, outdir, base, kernel, timeout=None):
+def run(sc, outdir, base, kernel, timeout=None, clean=True):
     timeout = timeout or sc.timeout
-    if os.path.exists(outdir):
+    if clean and os.path.exists(outdir):
         shutil.rmtree(outdir)
-    os.makedirs(outdir)
+    os.makedirs(outdir, exist_ok=True)
     env = dict(os.environ, LAB_DIR=LAB_DIR, LAB_OUT=os.path.abspath(outdir))
     tmp = tempfile.mkdtemp(prefix="lab-")
     status = {"scenario": sc.name, "ok": False, "reason": None}
@@ -317,9 +330,10 @@ def main():
     ap.add_argument("--base", required=True, help="base initramfs from build-initramfs.sh")
     ap.add_argument("--kernel", default=os.path.join(LAB_DIR, "cache", "vmlinuz"))
     ap.add_argument("--timeout", type=int)
+    ap.add_argument("--no-clean", action="store_true", help="keep what OUTDIR already holds")
     a = ap.parse_args()
     sc = Scenario(a.scenario)
-    st = run(sc, a.outdir, a.base, a.kernel, a.timeout)
+    st = run(sc, a.outdir, a.base, a.kernel, a.timeout, clean=not a.no_clean)
     if not st["ok"]:
         print(f"lab: {sc.name}: {st['reason']}", file=sys.stderr)
         sys.exit(1)
