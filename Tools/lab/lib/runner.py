@@ -20,7 +20,8 @@ $OUT/NAME.out, NAME.err, NAME.rc (it never fails, so the script goes on).
 the guest waits, and saves its output as OUTDIR/monitor/NAME.txt.
 
 Results travel on a second serial port (ttyS1, a unix socket on the host), apart from the
-kernel console, so printk lines never interleave with them.
+kernel console, so printk lines never interleave with them; each file goes gzip'ed and base64'ed
+between `==BEGIN guest/PATH==` and `==END guest/PATH==` lines (about 100 KB/s after gzip).
 """
 import argparse
 import base64
@@ -57,7 +58,7 @@ cut -d' ' -f1 /proc/uptime > /lab/meta/uptime
       f=${f#./}
       case $d in /lab/meta) n="meta/$f" ;; *) n="guest/$f" ;; esac
       echo "==BEGIN $n=="
-      base64 "$d/$f"
+      gzip -1 -c "$d/$f" | base64
       echo "==END $n=="
     done
   done
@@ -79,8 +80,12 @@ LAB_MONITOR = r"""#!/bin/sh
 # lab-monitor NAME HMP-COMMAND...: run a QEMU monitor command on the host, wait for it.
 [ $# -ge 2 ] || { echo "usage: lab-monitor NAME COMMAND..." >&2; exit 2; }
 name=$1; shift
-echo "==MONITOR $name $*==" > /dev/ttyS1
-read -t 30 reply < /dev/ttyS1 || { echo "lab-monitor: no reply from host" >&2; exit 1; }
+# Keep the port open across request and reply: bytes that arrive while no one has the
+# tty open are dropped.
+exec 3<>/dev/ttyS1
+echo "==MONITOR $name $*==" >&3
+read -t 30 reply <&3 || { echo "lab-monitor: no reply from host" >&2; exit 1; }
+exec 3>&-
 case "$reply" in GO*) exit 0 ;; *) echo "lab-monitor: host said: $reply" >&2; exit 1 ;; esac
 """
 
@@ -258,7 +263,7 @@ def run(sc, outdir, base, kernel, timeout=None, clean=True):
                 line = line.rstrip(b"\r").decode(errors="replace")
                 if cur is not None:
                     if line == f"==END {cur}==":
-                        files[cur] = base64.b64decode("".join(files[cur]))
+                        files[cur] = gzip.decompress(base64.b64decode("".join(files[cur])))
                         cur = None
                     else:
                         files[cur].append(line)
