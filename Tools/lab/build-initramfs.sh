@@ -2,10 +2,11 @@
 # Build the lab's base initramfs: busybox, the vfio module stack, pci.ids, lspci/setpci and
 # the given binaries with every shared library ldd lists for them (paths kept, loader too).
 #
-# usage: build-initramfs.sh [--file SRC[:DEST]]... OUT.cpio.gz [BINARY|BINARY_DIR]...
+# usage: build-initramfs.sh [--bin SRC[:NAME]]... [--file SRC[:DEST]]... OUT.cpio.gz [BINARY|BINARY_DIR]...
 #        build-initramfs.sh BINARY_DIR OUT.cpio.gz
 #   The argument ending in .cpio.gz is the output; the others are binaries (installed as
 #   /usr/local/bin/NAME) or directories, which contribute their `vbios` if they hold one.
+#   --bin installs SRC as /usr/local/bin/NAME (default: its own name).
 #   --file copies a host file into the image (DEST defaults to SRC), e.g. for dlopen'ed data.
 # The image's /init mounts /proc /sys /dev, loads the modules, then runs /lab/guest-init.sh,
 # which a scenario archive appended after this one provides (see lib/runner.py).
@@ -18,6 +19,9 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --file) [ $# -ge 2 ] || die "--file needs an argument"; files+=("$2"); shift 2 ;;
         --file=*) files+=("${1#--file=}"); shift ;;
+        --bin) [ $# -ge 2 ] || die "--bin needs an argument"
+               src=${2%%:*}; [ -f "$src" ] && [ -x "$src" ] || die "not an executable file: $src"
+               bins+=("$2"); shift 2 ;;
         *.cpio.gz) [ -z "$out" ] || die "two outputs given: $out and $1"; out=$1; shift ;;
         -*) die "unknown option $1" ;;
         *) if [ -d "$1" ]; then
@@ -56,6 +60,8 @@ add_binary() {
     local bin=$1 dest=$2
     mkdir -p "$root$(dirname "$dest")"
     cp -L "$bin" "$root$dest"; chmod 755 "$root$dest"
+    # Scripts and static binaries need no libraries.
+    [ "$(head -c4 "$bin" | od -An -c | tr -d ' ')" = '177ELF' ] || return 0
     file -L "$bin" 2>/dev/null | grep -q 'statically linked' && return 0
     local lines
     lines=$(ldd "$bin" 2>&1) || die "ldd $bin failed: $lines"
@@ -67,7 +73,10 @@ add_binary() {
 }
 add_binary /usr/bin/lspci /usr/bin/lspci
 add_binary /usr/bin/setpci /usr/bin/setpci
-for b in "${bins[@]}"; do add_binary "$b" "/usr/local/bin/$(basename "$b")"; done
+for b in "${bins[@]}"; do
+    case "$b" in *:*) add_binary "${b%%:*}" "/usr/local/bin/${b#*:}" ;;
+                 *) add_binary "$b" "/usr/local/bin/$(basename "$b")" ;; esac
+done
 for f in "${files[@]}"; do
     case "$f" in *:*) copy_path "${f%%:*}" "${f#*:}" ;; *) copy_path "$f" ;; esac
 done

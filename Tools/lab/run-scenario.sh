@@ -40,7 +40,7 @@ fi
 if [ -z "$base" ]; then
     "$here/fetch.sh" >/dev/null || fail "fetch.sh failed"
     base=$here/cache/base.cpio.gz
-    "$here/build-initramfs.sh" "$base" ${vbios:+"$vbios"} 2>/dev/null \
+    "$here/build-initramfs.sh" "$base" ${vbios:+--bin "$vbios:vbios"} 2>/dev/null \
         || fail "build-initramfs.sh failed (run it by hand to see why)"
 fi
 

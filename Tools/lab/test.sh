@@ -68,7 +68,7 @@ fi
 mkdir -p "$results"
 "$here/fetch.sh" > "$results/fetch.log" 2>&1 || fail_all "fetch.sh failed: $(tail -n1 "$results/fetch.log")"
 base=$results/base.cpio.gz
-"$here/build-initramfs.sh" "$base" ${vbios:+"$vbios"} > "$results/initramfs.log" 2>&1 \
+"$here/build-initramfs.sh" "$base" ${vbios:+--bin "$vbios:vbios"} > "$results/initramfs.log" 2>&1 \
     || fail_all "build-initramfs.sh failed: $(tail -n1 "$results/initramfs.log")"
 
 t0=$(date +%s)

@@ -16,6 +16,8 @@ under $OUT comes back as OUTDIR/guest/PATH. Its stdout, stderr and exit status c
 OUTDIR/stdout, OUTDIR/stderr, OUTDIR/rc. The kernel console is OUTDIR/console.log.
 `lab-try NAME COMMAND...` in the guest keeps COMMAND's stdout, stderr and exit status as
 $OUT/NAME.out, NAME.err, NAME.rc (it never fails, so the script goes on).
+`lab-snapshot [DIR]` saves the kernel's view of every PCI device under $OUT/sysfs/ADDR/
+(lib/sysfs_truth.py reads it back on the host).
 `lab-monitor NAME HMP-COMMAND...` in the guest runs a QEMU monitor command on the host while
 the guest waits, and saves its output as OUTDIR/monitor/NAME.txt.
 
@@ -74,6 +76,21 @@ mkdir -p "$(dirname "$OUT/$name")"
 "$@" > "$OUT/$name.out" 2> "$OUT/$name.err"
 echo $? > "$OUT/$name.rc"
 exit 0
+"""
+
+LAB_SNAPSHOT = r"""#!/bin/sh
+# lab-snapshot [DIR]: the kernel's view of every PCI device, for host-side checks:
+# DIR/ADDR/{vendor,device,class,resource,boot_vga,driver,iommu_group,has_rom} (default $OUT/sysfs).
+d=${1:-$OUT/sysfs}
+for p in /sys/bus/pci/devices/*; do
+    a=$(basename $p); mkdir -p $d/$a
+    for f in vendor device class subsystem_vendor subsystem_device resource boot_vga driver_override; do
+        [ -r $p/$f ] && cat $p/$f > $d/$a/$f
+    done
+    [ -e $p/driver ] && basename "$(readlink $p/driver)" > $d/$a/driver
+    [ -e $p/iommu_group ] && basename "$(readlink $p/iommu_group)" > $d/$a/iommu_group
+    [ -e $p/rom ] && echo 1 > $d/$a/has_rom || echo 0 > $d/$a/has_rom
+done
 """
 
 LAB_MONITOR = r"""#!/bin/sh
@@ -152,6 +169,7 @@ def scenario_archive(sc, env):
     entries.append(("lab/guest-init.sh", stat.S_IFREG | 0o755, GUEST_INIT.encode()))
     entries.append(("usr/local/bin/lab-monitor", stat.S_IFREG | 0o755, LAB_MONITOR.encode()))
     entries.append(("usr/local/bin/lab-try", stat.S_IFREG | 0o755, LAB_TRY.encode()))
+    entries.append(("usr/local/bin/lab-snapshot", stat.S_IFREG | 0o755, LAB_SNAPSHOT.encode()))
     with open(sc.path, "rb") as f:
         entries.append(("lab/scenario.sh", stat.S_IFREG | 0o755, f.read()))
     for host, name in sc.files:
