@@ -31,7 +31,7 @@ display = sorted(a for a, t in truth.items() if t["classCode"].startswith("03"))
 got = sorted(norm(d["address"]) for d in load("list"))
 if got != display:
     problems.append(f"list (display only): {got}, expected {display}")
-for a in ("0000:00:02.0", "0000:00:03.0", "00:04.0", "00:05.0"):
+for a in ("0000:00:02.0", "0000:00:03.0", "00:04.0", "00:05.0", "0000:00:06.0"):
     rc = open(os.path.join(G, f"bars-{a}.rc")).read().strip()
     if rc != "0":
         problems.append(f"bars {a} exited {rc}: {open(os.path.join(G, f'bars-{a}.err')).read().strip()[-200:]}"); continue
@@ -44,6 +44,8 @@ for a in ("0000:00:02.0", "0000:00:03.0", "00:04.0", "00:05.0"):
     problems += [f"bars {a}: {p}" for p in sysfs_truth.compare_device(t, b)]
 if problems:
     print(f"{len(problems)} differences; first: {problems[0]}"); sys.exit(1)
+if truth["0000:00:06.0"]["driver"] != "vfio-pci":
+    print("lab: 06.0 did not bind to vfio-pci; the scenario itself is broken"); sys.exit(1)
 print(f"{len(truth)} devices agree")
 PY
 note "vbios list/bars agree with sysfs on $(ls "$G/sysfs" | wc -l) devices"
