@@ -264,8 +264,9 @@ def run(sc, outdir, base, kernel, timeout=None, clean=True):
         while not done:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise RuntimeError(f"timeout after {timeout} s ({'guest booted' if ready_at else 'guest never reached its init'}); "
-                                   "console tail: " + tail(os.path.join(outdir, "console.log")))
+                raise RuntimeError(f"timeout after {timeout} s ("
+                                   + ("the guest script was still running" if ready_at else "the guest never reached its init")
+                                   + "); console tail: " + tail(os.path.join(outdir, "console.log")))
             r, _, _ = select.select([s], [], [], min(left, 1.0))
             if not r:
                 if proc.poll() is not None:
@@ -316,6 +317,13 @@ def run(sc, outdir, base, kernel, timeout=None, clean=True):
                 f.write(data)
         os.makedirs(os.path.join(outdir, "guest"), exist_ok=True)
         if not done:
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+            if proc.returncode:
+                raise RuntimeError(f"qemu exited with {proc.returncode}: "
+                                   + tail(os.path.join(outdir, "qemu.log")))
             raise RuntimeError("guest stopped before sending all results; console tail: "
                                + tail(os.path.join(outdir, "console.log")))
         try:
