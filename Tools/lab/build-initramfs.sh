@@ -62,9 +62,10 @@ add_binary() {
     cp -L "$bin" "$root$dest"; chmod 755 "$root$dest"
     # Scripts and static binaries need no libraries.
     [ "$(head -c4 "$bin" | od -An -c | tr -d ' ')" = '177ELF' ] || return 0
-    file -L "$bin" 2>/dev/null | grep -q 'statically linked' && return 0
     local lines
-    lines=$(ldd "$bin" 2>&1) || die "ldd $bin failed: $lines"
+    lines=$(ldd "$bin" 2>&1)
+    case "$lines" in *"not a dynamic executable"*|*"statically linked"*) return 0 ;; esac
+    [ -n "$lines" ] && ! grep -q '^ldd: ' <<<"$lines" || die "ldd $bin failed: $lines"
     if grep -q 'not found' <<<"$lines"; then die "ldd $bin: $(grep 'not found' <<<"$lines")"; fi
     # "name => /path (addr)" and "/lib64/ld-linux-x86-64.so.2 (addr)"; skip the vdso.
     while read -r lib; do

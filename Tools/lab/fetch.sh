@@ -10,7 +10,7 @@ die() { echo "lab/fetch.sh: error: $*" >&2; exit 1; }
 # --- host packages ---------------------------------------------------------
 need_pkgs=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-for p in qemu-system-x86 seabios ipxe-qemu busybox-static cpio pciutils; do
+for p in qemu-system-x86 seabios ipxe-qemu busybox-static cpio pciutils python3; do
     have "$p" || need_pkgs+=("$p")
 done
 # pci.ids comes from the pci.ids package on Debian 12 (pciutils depends on it).
