@@ -13,6 +13,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 die() { echo "lab/build-initramfs.sh: error: $*" >&2; exit 1; }
+trap 'echo "lab/build-initramfs.sh: error: command failed at line $LINENO" >&2' ERR
 
 out=; bins=(); files=()
 while [ $# -gt 0 ]; do
@@ -63,7 +64,7 @@ add_binary() {
     # Scripts and static binaries need no libraries.
     [ "$(head -c4 "$bin" | od -An -c | tr -d ' ')" = '177ELF' ] || return 0
     local lines
-    lines=$(ldd "$bin" 2>&1)
+    lines=$(ldd "$bin" 2>&1) || true
     case "$lines" in *"not a dynamic executable"*|*"statically linked"*) return 0 ;; esac
     [ -n "$lines" ] && ! grep -q '^ldd: ' <<<"$lines" || die "ldd $bin failed: $lines"
     if grep -q 'not found' <<<"$lines"; then die "ldd $bin: $(grep 'not found' <<<"$lines")"; fi

@@ -6,6 +6,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache="$here/cache"
 die() { echo "lab/fetch.sh: error: $*" >&2; exit 1; }
+trap 'echo "lab/fetch.sh: error: command failed at line $LINENO" >&2' ERR
 
 # --- host packages ---------------------------------------------------------
 need_pkgs=()
@@ -32,12 +33,12 @@ command -v cpio >/dev/null || die "cpio not found"
 # --- kernel ----------------------------------------------------------------
 # Resolve the metapackage to the real image package (linux-image-X.Y.Z-N-cloud-amd64).
 kpkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null \
-       | sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-cloud-amd64\)$/\1/p' | head -n1)
+       | sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-cloud-amd64\)$/\1/p' | head -n1) || true
 if [ -z "$kpkg" ]; then
     sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
     $sudo apt-get update -qq || die "apt-get update failed"
     kpkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null \
-           | sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-cloud-amd64\)$/\1/p' | head -n1)
+           | sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-cloud-amd64\)$/\1/p' | head -n1) || true
 fi
 [ -n "$kpkg" ] || die "cannot resolve linux-image-cloud-amd64 to a kernel package (apt-cache depends)"
 kver=${kpkg#linux-image-}
@@ -55,7 +56,7 @@ else
         (cd "$cache/debs" && apt-get download "$kpkg" </dev/null) \
             || die "apt-get download $kpkg failed"
     fi
-    deb=$(ls "$cache/debs/$kpkg"_*.deb 2>/dev/null | head -n1)
+    deb=$(ls "$cache/debs/$kpkg"_*.deb 2>/dev/null | head -n1) || true
     [ -n "$deb" ] || die "apt-get download produced no .deb for $kpkg"
     dpkg -x "$deb" "$kroot" || die "dpkg -x $deb failed"
     [ -f "$kroot/boot/vmlinuz-$kver" ] || die "no boot/vmlinuz-$kver in $deb"
