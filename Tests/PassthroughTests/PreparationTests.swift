@@ -60,11 +60,16 @@ import Testing
         #expect(r.notes[0].message.contains("EFI"))
         #expect(Fixture.sum(r.bytes[0..<image.runtimeLength]) == 0)
 
-        // QEMU keeps both; the EFI image gets the card's IDs (it was iPXE's 8086:100e).
+        // QEMU keeps both. The EFI image names iPXE's 8086:100e, not the ROM's own 1234:1111:
+        // ROMPatcher's rule is to rewrite only PCIRs that name the ROM's own IDs (an image
+        // for another device is not silently relabelled), so it stays, with a warning naming it.
         let q = try ROMPreparation.prepare(hybrid, vendorID: 0x1234, deviceID: 0x1111, for: .qemu)
-        let efiPCIR = try #require(hybridLayout.images[1].pcir).offset
-        #expect(changed(hybrid, q.bytes) == [efiPCIR + 4, efiPCIR + 5, efiPCIR + 6, efiPCIR + 7])
-        #expect(q.layout.images.map(\.vendorID) == [0x1234, 0x1234])
+        #expect(changed(hybrid, q.bytes) == [])
+        #expect(q.layout.images.map(\.vendorID) == [0x1234, 0x8086])
+        #expect(q.notes.contains { $0.code == .idMismatch && $0.severity == .warning && $0.message.contains("8086:100e") })
+        // For a card the whole ROM names other IDs for, both images get the card's IDs.
+        let other = try ROMPreparation.prepare(hybrid, vendorID: 0x1234, deviceID: 0x2222, for: .qemu)
+        #expect(other.layout.images.map(\.deviceID) == [0x2222, 0x100E])
     }
 
     @Test func iPXELegacyImageIsExtractedButTooLargeForXen() throws {
