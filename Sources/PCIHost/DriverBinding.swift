@@ -325,10 +325,11 @@ public struct DriverBinding {
                     if Self.terminationPending() {
                         throw Failure("interrupted by a signal")
                     }
-                    moved.append(move)
-                    for w in move.writes {
+                    for (i, w) in move.writes.enumerated() {
                         try writer.write(w.path, w.bytes)
                         written.append(w)
+                        // Undone from the first write that took.
+                        if i == 0 { moved.append(move) }
                     }
                     if checkDriverLink, move.outcomeKnown {
                         let now = root.linkName(move.address, "driver")
@@ -350,6 +351,8 @@ public struct DriverBinding {
                 var problems: [String] = []
                 for move in moved.reversed() {
                     for w in move.undo {
+                        // A device already back with its driver needs no bind (the kernel says EBUSY).
+                        if w.path.hasSuffix("/bind"), let p = move.previous, root.linkName(move.address, "driver") == p { continue }
                         do { try writer.write(w.path, w.bytes); written.append(w) } catch {
                             // Undo steps that do not apply (a driver the device never reached) fail harmlessly.
                             if w.path.hasSuffix("/unbind") { continue }
