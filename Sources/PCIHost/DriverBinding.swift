@@ -266,8 +266,11 @@ public struct DriverBinding {
             if hasOverride { writes.append(SysfsWrite(dev + "/driver_override", "\n", "clear the override of \(a)")) }
             if let current {
                 if current == recorded ?? "" {
-                    moves.append(Move(address: a, previous: current, next: current, writes: writes, undo: [],
-                                      skipped: "already bound to \(current)"))
+                    // Already back; only an override left behind is cleared.
+                    let o = root.readText(a, "driver_override") ?? ""
+                    let stale = !o.isEmpty && o != "(null)"
+                    moves.append(Move(address: a, previous: current, next: current, writes: stale ? writes : [], undo: [],
+                                      skipped: stale ? nil : "already bound to \(current)"))
                     continue
                 }
                 writes.append(SysfsWrite(dev + "/driver/unbind", a.description, "release \(a) from \(current)"))
@@ -339,7 +342,8 @@ public struct DriverBinding {
                         }
                     }
                 }
-                for move in plan.moves where move.skipped == nil {
+                // Unbinding drops the record of every function it handled, moved or already back.
+                for move in plan.moves where move.skipped == nil || !binding {
                     if binding {
                         try recordPrevious(move.address, move.previous ?? "")
                     } else {
