@@ -149,3 +149,21 @@ import Testing
         #expect(r.layout.images[0].checksumValid == true)
     }
 }
+
+extension PreparationTests {
+    /// An nvflash dump (NVGI header, legacy, EFI, NVIDIA 0xE0 images): ROMPatcher refuses to cut
+    /// the extended images without force; prepare for Xen forces it, since qemu-dm needs only the
+    /// legacy image, and says so.
+    @Test func xenTakesTheLegacyImageOutOfAnNVIDIAChain() throws {
+        let path = Oracle.repoRoot.appendingPathComponent("Fixtures/roms/nvidia-nvflash.rom").path
+        let rom = try Fixture.read(path)
+        let r = try ROMPreparation.prepare(rom, vendorID: 0x10DE, deviceID: 0x1E84, for: .xen)
+        #expect(r.bytes.count == 8192)
+        #expect(r.layout.images.count == 1 && r.layout.images[0].isLegacy && r.layout.images[0].isLast)
+        #expect(r.layout.images[0].checksumValid == true)
+        #expect(r.acceptance[0].ok)
+        let dropped = try #require(r.notes.first { $0.code == .extraImages })
+        #expect(dropped.message.contains("NVIDIA") && dropped.message.contains("not to the guest"), "\(dropped.message)")
+        #expect(r.notes.contains { $0.code == .prefixHeader })
+    }
+}
