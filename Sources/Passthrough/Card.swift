@@ -1,4 +1,5 @@
 import OptionROM
+import PCIHost
 
 /// Who will load the ROM and read the config fragments.
 public enum PassthroughTarget: String, CaseIterable, Sendable {
@@ -10,72 +11,22 @@ public enum PassthroughTarget: String, CaseIterable, Sendable {
     case libvirt
 }
 
-/// A PCI function's address, `DDDD:BB:DD.F`.
-///
-/// The host side has its own `PCIAddress`; this one keeps Passthrough free of it until the two
-/// meet (the lead maps one onto the other at merge time).
-public struct FunctionAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public var domain: UInt16
-    public var bus: UInt8
-    /// 0–31.
-    public var device: UInt8
-    /// 0–7.
-    public var function: UInt8
-
-    public init?(domain: UInt16 = 0, bus: UInt8, device: UInt8, function: UInt8) {
-        guard device < 32, function < 8 else { return nil }
-        self.domain = domain
-        self.bus = bus
-        self.device = device
-        self.function = function
-    }
-
-    /// Parses `DDDD:BB:DD.F` or `BB:DD.F` (hex, as lspci and sysfs write them).
-    public init?(parsing text: String) {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2 || parts.count == 3 else { return nil }
-        let domainText = parts.count == 3 ? parts[0] : "0"
-        let busText = parts[parts.count - 2]
-        let devFn = parts[parts.count - 1].split(separator: ".", omittingEmptySubsequences: false)
-        guard devFn.count == 2,
-              domainText.count <= 4, busText.count <= 2, devFn[0].count <= 2, devFn[1].count == 1,
-              let d = FunctionAddress.hex(domainText), let b = FunctionAddress.hex(busText),
-              let s = FunctionAddress.hex(devFn[0]), let f = FunctionAddress.hex(devFn[1]) else { return nil }
-        self.init(domain: UInt16(d), bus: UInt8(b), device: UInt8(s), function: UInt8(f))
-    }
-
-    static func hex(_ s: Substring) -> UInt32? {
-        guard !s.isEmpty, s.allSatisfy(\.isHexDigit) else { return nil }
-        return UInt32(s, radix: 16)
-    }
-
-    /// `0000:01:00.0`.
-    public var description: String {
-        Hex.string(domain, width: 4) + ":" + short
-    }
-
-    /// `01:00.0`, without the domain.
-    public var short: String {
-        Hex.string(bus, width: 2) + ":" + Hex.string(device, width: 2) + "." + Hex.string(function, width: 1)
-    }
-
+/// Passthrough names functions with the host's `PCIAddress`; these are the slot operations the
+/// writers need.
+extension PCIAddress {
     /// The same slot, another function.
-    public func with(function f: UInt8) -> FunctionAddress? {
-        FunctionAddress(domain: domain, bus: bus, device: device, function: f)
+    public func with(function f: UInt8) -> PCIAddress? {
+        f < 8 ? PCIAddress(domain: domain, bus: bus, device: device, function: f) : nil
     }
 
-    public func sameSlot(as other: FunctionAddress) -> Bool {
+    public func sameSlot(as other: PCIAddress) -> Bool {
         domain == other.domain && bus == other.bus && device == other.device
-    }
-
-    public static func < (a: FunctionAddress, b: FunctionAddress) -> Bool {
-        (a.domain, a.bus, a.device, a.function) < (b.domain, b.bus, b.device, b.function)
     }
 }
 
 /// One function of the card as the host reports it.
 public struct CardFunction: Sendable, Equatable {
-    public var address: FunctionAddress
+    public var address: PCIAddress
     public var vendorID: UInt16
     public var deviceID: UInt16
     /// 24 bits: base class in the top byte (`0x030000` VGA, `0x040300` HD audio).
@@ -83,7 +34,7 @@ public struct CardFunction: Sendable, Equatable {
     /// The kernel's `boot_vga`: the firmware's primary display.
     public var isBootVGA: Bool
 
-    public init(address: FunctionAddress, vendorID: UInt16, deviceID: UInt16, classCode: UInt32, isBootVGA: Bool = false) {
+    public init(address: PCIAddress, vendorID: UInt16, deviceID: UInt16, classCode: UInt32, isBootVGA: Bool = false) {
         self.address = address
         self.vendorID = vendorID
         self.deviceID = deviceID
@@ -105,7 +56,7 @@ public struct PassthroughCard: Sendable, Equatable {
 
     /// `functions` must share one slot; `romAt` picks the ROM function (default: the first
     /// display-class function, else the first function).
-    public init(functions: [CardFunction], romAt: FunctionAddress? = nil) throws(PassthroughError) {
+    public init(functions: [CardFunction], romAt: PCIAddress? = nil) throws(PassthroughError) {
         guard let first = functions.min(by: { $0.address < $1.address }) else {
             throw PassthroughError("A card needs at least one PCI function; none was given.")
         }

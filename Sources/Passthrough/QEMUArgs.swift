@@ -1,4 +1,5 @@
 import OptionROM
+import PCIHost
 
 /// `-device vfio-pci` arguments for QEMU/KVM, one per function, shell-quoted.
 public enum QEMUArgs {

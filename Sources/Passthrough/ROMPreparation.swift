@@ -48,25 +48,45 @@ public enum ROMPreparation {
         var notes: [Finding] = []
         let legacyOnly = options.legacyOnly ?? (target == .xen)
 
-        // 1. The images the target loads.
-        var bytes: [UInt8]
+        // The byte edits are OptionROM's ROMPatcher's; this keeps what each step means for the
+        // target. The checksum goes where qemu-dm itself puts it (the last runtime byte), or at
+        // 0x21 for AMD's ATOM ROMs, whose own tools keep it there.
+        let checksumByte: ChecksumByte = if case .amd? = layout.vendorInfo { .offset(ChecksumConvention.amdOffset) } else { .last }
+
+        // 1. The images the target loads, without the bytes around the chain. `base` is where
+        //    the first byte kept lay in `rom`.
+        var plan = PatchPlan()
+        plan.checksumByte = checksumByte
+        let base: Int
+        let legacy = layout.legacyImage
         if legacyOnly {
-            guard let legacy = layout.legacyImage else {
+            guard let legacy else {
                 throw PassthroughError(
                     "The ROM has no legacy x86 image (it holds \(ConsumerProfile.imageKinds(layout))), and "
                     + (target == .xen ? "Xen's qemu-dm and hvmloader run only a legacy VGA BIOS. Pass the card to a QEMU or libvirt guest with OVMF (UEFI) instead."
                                       : "only a legacy image was asked for. Keep the whole ROM for an OVMF (UEFI) guest."))
             }
-            bytes = Array(rom[legacy.offset..<legacy.end])
+            plan.extract = .legacy
+            // ROMPatcher refuses to cut NVIDIA's extended images (0xE0, 0x70) without force:
+            // nvflash and NVIDIA's driver want them, but qemu-dm and hvmloader load the legacy
+            // image alone and never look past it.
+            plan.force = true
+            base = legacy.offset
             let dropped = layout.images.filter { $0.offset != legacy.offset }
             if !dropped.isEmpty {
+                let nvidia = dropped.contains { $0.codeType == .nvidiaE0 || $0.codeType == .nvidia70 }
                 notes.append(Finding(.info, .extraImages,
                     "Kept the legacy x86 image (\(legacy.length) bytes at \(Hex.prefixed(legacy.offset))); dropped "
                     + dropped.map { "\($0.codeType.name) (\($0.length) bytes at \(Hex.prefixed($0.offset)))" }.joined(separator: ", ")
-                    + (target == .xen ? ": qemu-dm and hvmloader load only the legacy image." : ".")))
+                    + (target == .xen ? ": qemu-dm and hvmloader load only the legacy image" : "")
+                    + (nvidia ? " (NVIDIA's extended images matter to nvflash and the host driver, not to the guest's VGA BIOS)." : ".")))
             }
         } else {
-            bytes = Array(rom[first.offset..<layout.chainEnd])
+            plan.stripHeader = layout.prefixLength > 0
+            plan.truncate = layout.chainEnd < rom.count
+            // Anything past the chain's end is not read by the card's consumers, NVIDIA's or not.
+            plan.force = true
+            base = first.offset
         }
         if layout.prefixLength > 0 {
             notes.append(Finding(.info, .prefixHeader, at: 0,
@@ -77,51 +97,69 @@ public enum ROMPreparation {
             notes.append(Finding(.info, .trailingData, at: layout.chainEnd,
                 "Dropped the \(rom.count - layout.chainEnd) bytes after the end of the chain at \(Hex.prefixed(layout.chainEnd))."))
         }
-
-        // 2. The chain must end with what is kept.
-        var work = ROMParser.parse(bytes, options: noVendorTables)
-        if legacyOnly, let image = work.images.first, !image.isLast {
-            ROMEdits.markLast(&bytes, image)
-            notes.append(Finding(.info, .noLastImage, at: image.pcir.map { $0.offset + 0x15 },
-                "Marked the legacy image last, so nothing looks for the images that were dropped."))
-            work = ROMParser.parse(bytes, options: noVendorTables)
+        var bytes = rom
+        if !plan.isEmpty {
+            bytes = try patch(plan, bytes)
+            // 2. The chain ends with what is kept (the patcher marks it).
+            if legacyOnly, let legacy, !legacy.isLast, let kept = ROMParser.parse(bytes, options: noVendorTables).images.first {
+                notes.append(Finding(.info, .noLastImage, at: kept.pcir.map { $0.offset + 0x15 },
+                    "Marked the legacy image last, so nothing looks for the images that were dropped."))
+            }
         }
 
-        // 3. The card's IDs.
-        if options.setIDs {
-            for image in work.images where image.isLegacy || image.isEFI {
-                guard let p = image.pcir, p.vendorID != vendorID || p.deviceID != deviceID else { continue }
-                ROMEdits.setIDs(&bytes, image, vendorID: vendorID, deviceID: deviceID)
+        // 3. The card's IDs: the patcher writes them into every PCIR that named the ROM's own.
+        var work = ROMParser.parse(bytes, options: noVendorTables)
+        if options.setIDs, work.images.contains(where: { ($0.isLegacy || $0.isEFI) && $0.pcir.map { $0.vendorID != vendorID || $0.deviceID != deviceID } == true }) {
+            var ids = PatchPlan()
+            ids.setIDs = PCIIDs(vendor: vendorID, device: deviceID)
+            ids.checksumByte = checksumByte
+            // Vendor tables of another vendor than the card's are refused here: such a ROM will not run.
+            let (patched, patchNotes) = try patchWithNotes(ids, bytes)
+            let after = ROMParser.parse(patched, options: noVendorTables)
+            for (image, new) in zip(work.images, after.images) {
+                guard let p = image.pcir, let q = new.pcir, p.vendorID != q.vendorID || p.deviceID != q.deviceID else { continue }
                 notes.append(Finding(.warning, .idMismatch, at: p.offset + 4,
                     "The \(image.codeType.name) image at \(Hex.prefixed(image.offset)) was built for "
                     + "\(ConsumerProfile.ids(p.vendorID, p.deviceID)); set it to the card's \(card), since "
                     + (target == .xen ? "hvmloader skips a ROM whose IDs differ" : "QEMU passes a romfile as it is and the guest firmware matches IDs")
                     + ". Make sure the ROM really is for this card."))
             }
+            for n in patchNotes where n.hasPrefix("--set-ids") {
+                notes.append(Finding(.warning, .idMismatch, "ROMPatcher " + n))
+            }
+            bytes = patched
+            work = after
         }
 
         // 4. Checksums, where the bytes no longer sum to zero.
-        let original = ROMParser.parse(rom, options: noVendorTables)
-        work = ROMParser.parse(bytes, options: noVendorTables)
-        var firstLegacy = true
         for image in work.images where image.isLegacy {
-            defer { firstLegacy = false }
             guard image.sizeByte > 0 else {
                 throw PassthroughError("The legacy image's size byte (offset 2) is 0: no BIOS will run it, and its checksum covers nothing. The ROM is damaged or a runtime copy that was cut; read it from another source.")
             }
             guard image.offset + image.runtimeLength <= bytes.count else {
                 throw PassthroughError("The legacy image's size byte declares \(image.runtimeLength) bytes but only \(bytes.count - image.offset) are there: the ROM is truncated.")
             }
-            if image.checksumValid == true { continue }
-            let at = ROMEdits.checksumByte(image, vendorInfo: layout.vendorInfo, isFirstLegacy: firstLegacy)
-            let sum = ROMEdits.fixChecksum(&bytes, image, at: at)
-            let wasBad = original.images.contains { $0.isLegacy && $0.checksumValid == false }
-            notes.append(Finding(wasBad ? .warning : .info, .checksumMismatch, at: at,
+        }
+        if work.images.contains(where: { $0.isLegacy && $0.checksumValid == false }) {
+            var fix = PatchPlan()
+            fix.fixChecksum = true
+            fix.checksumByte = checksumByte
+            bytes = try patch(fix, bytes)
+        }
+        // One note per repaired image, whichever step repaired it: the byte that absorbs the sum
+        // changed from what `rom` held there by exactly what the image summed to before.
+        let originalLegacyBad = layout.images.contains { $0.isLegacy && $0.checksumValid == false }
+        for image in ROMParser.parse(bytes, options: noVendorTables).images where image.isLegacy && image.runtimeLength > 0 {
+            let rel = ChecksumConvention.locate(bytes, image: image.offset, runtime: image.runtimeLength, choice: checksumByte).offset
+            let at = image.offset + rel
+            guard base + at < rom.count, at < bytes.count else { continue }
+            let sum = rom[base + at] &- bytes[at]
+            guard sum != 0 else { continue }
+            notes.append(Finding(originalLegacyBad ? .warning : .info, .checksumMismatch, at: at,
                 "Repaired the legacy image's checksum (its \(image.runtimeLength) bytes summed to \(Hex.prefixed(sum, width: 2))) "
                 + "by adjusting the byte at \(Hex.prefixed(at))"
-                + (wasBad ? ". The ROM as read already failed its checksum: if it is a runtime copy, its code may have been modified while it ran." : ".")))
+                + (originalLegacyBad ? ". The ROM as read already failed its checksum: if it is a runtime copy, its code may have been modified while it ran." : ".")))
         }
-
         // 5. Verify, and hold it to the target's consumers.
         let result = ROMParser.parse(bytes)
         for image in result.images where image.isLegacy && image.checksumValid != true {
@@ -146,6 +184,19 @@ public enum ROMPreparation {
             })
         }
         return Result(bytes: bytes, layout: result, notes: notes, acceptance: verdicts)
+    }
+
+    static func patch(_ plan: PatchPlan, _ bytes: [UInt8]) throws(PassthroughError) -> [UInt8] {
+        try patchWithNotes(plan, bytes).0
+    }
+
+    static func patchWithNotes(_ plan: PatchPlan, _ bytes: [UInt8]) throws(PassthroughError) -> ([UInt8], [String]) {
+        do {
+            let r = try ROMPatcher.apply(plan, to: bytes)
+            return (r.bytes, r.notes)
+        } catch {
+            throw PassthroughError("Cannot prepare a bios.bin: \(error.description)")
+        }
     }
 
     static var noVendorTables: ROMParser.Options {

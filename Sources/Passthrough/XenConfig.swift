@@ -1,4 +1,5 @@
 import OptionROM
+import PCIHost
 
 /// xl.cfg fragment and the dom0 kernel command line, for Xen HVM guests (xl.cfg(5),
 /// xl-pci-configuration(5)). Read back in the tests by Xen's own parser, libxlutil.

@@ -60,11 +60,16 @@ import Testing
         #expect(r.notes[0].message.contains("EFI"))
         #expect(Fixture.sum(r.bytes[0..<image.runtimeLength]) == 0)
 
-        // QEMU keeps both; the EFI image gets the card's IDs (it was iPXE's 8086:100e).
+        // QEMU keeps both. The EFI image names iPXE's 8086:100e, not the ROM's own 1234:1111:
+        // ROMPatcher's rule is to rewrite only PCIRs that name the ROM's own IDs (an image
+        // for another device is not silently relabelled), so it stays, with a warning naming it.
         let q = try ROMPreparation.prepare(hybrid, vendorID: 0x1234, deviceID: 0x1111, for: .qemu)
-        let efiPCIR = try #require(hybridLayout.images[1].pcir).offset
-        #expect(changed(hybrid, q.bytes) == [efiPCIR + 4, efiPCIR + 5, efiPCIR + 6, efiPCIR + 7])
-        #expect(q.layout.images.map(\.vendorID) == [0x1234, 0x1234])
+        #expect(changed(hybrid, q.bytes) == [])
+        #expect(q.layout.images.map(\.vendorID) == [0x1234, 0x8086])
+        #expect(q.notes.contains { $0.code == .idMismatch && $0.severity == .warning && $0.message.contains("8086:100e") })
+        // For a card the whole ROM names other IDs for, both images get the card's IDs.
+        let other = try ROMPreparation.prepare(hybrid, vendorID: 0x1234, deviceID: 0x2222, for: .qemu)
+        #expect(other.layout.images.map(\.deviceID) == [0x2222, 0x100E])
     }
 
     @Test func iPXELegacyImageIsExtractedButTooLargeForXen() throws {
@@ -142,5 +147,23 @@ import Testing
         let note = try #require(r.notes.first { $0.code == .checksumMismatch })
         #expect(note.severity == .warning && note.message.contains("already failed"))
         #expect(r.layout.images[0].checksumValid == true)
+    }
+}
+
+extension PreparationTests {
+    /// An nvflash dump (NVGI header, legacy, EFI, NVIDIA 0xE0 images): ROMPatcher refuses to cut
+    /// the extended images without force; prepare for Xen forces it, since qemu-dm needs only the
+    /// legacy image, and says so.
+    @Test func xenTakesTheLegacyImageOutOfAnNVIDIAChain() throws {
+        let path = Oracle.repoRoot.appendingPathComponent("Fixtures/roms/nvidia-nvflash.rom").path
+        let rom = try Fixture.read(path)
+        let r = try ROMPreparation.prepare(rom, vendorID: 0x10DE, deviceID: 0x1E84, for: .xen)
+        #expect(r.bytes.count == 8192)
+        #expect(r.layout.images.count == 1 && r.layout.images[0].isLegacy && r.layout.images[0].isLast)
+        #expect(r.layout.images[0].checksumValid == true)
+        #expect(r.acceptance[0].ok)
+        let dropped = try #require(r.notes.first { $0.code == .extraImages })
+        #expect(dropped.message.contains("NVIDIA") && dropped.message.contains("not to the guest"), "\(dropped.message)")
+        #expect(r.notes.contains { $0.code == .prefixHeader })
     }
 }

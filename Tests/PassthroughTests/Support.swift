@@ -1,5 +1,6 @@
 import Foundation
 import OptionROM
+import PCIHost
 @testable import Passthrough
 import Testing
 
@@ -51,9 +52,9 @@ enum Fixture {
 
     /// Radeon HD 7850 (Pitcairn, 1002:6819) at 0000:01:00.0 with its HDMI audio at 01:00.1.
     static func radeon(bootVGA: Bool = true, domain: UInt16 = 0) -> PassthroughCard {
-        let gpu = CardFunction(address: FunctionAddress(domain: domain, bus: 1, device: 0, function: 0)!,
+        let gpu = CardFunction(address: PCIAddress(domain: UInt32(domain), bus: 1, device: 0, function: 0),
                                vendorID: 0x1002, deviceID: 0x6819, classCode: 0x030000, isBootVGA: bootVGA)
-        let audio = CardFunction(address: FunctionAddress(domain: domain, bus: 1, device: 0, function: 1)!,
+        let audio = CardFunction(address: PCIAddress(domain: UInt32(domain), bus: 1, device: 0, function: 1),
                                  vendorID: 0x1002, deviceID: 0xAAB0, classCode: 0x040300)
         return try! PassthroughCard(functions: [audio, gpu])
     }

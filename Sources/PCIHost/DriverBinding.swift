@@ -1,0 +1,399 @@
+import OptionROM
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The drivers that hold a device for a guest.
+public enum PassthroughDriver: String, CaseIterable, Sendable {
+    /// Xen's xen-pciback (the driver directory is `pciback`).
+    case pciback
+    case pciStub = "pci-stub"
+    case vfioPCI = "vfio-pci"
+
+    /// The module that provides it.
+    public var module: String {
+        switch self {
+        case .pciback: return "xen-pciback"
+        case .pciStub: return "pci-stub"
+        case .vfioPCI: return "vfio-pci"
+        }
+    }
+}
+
+/// Where sysfs writes go. The real one writes the files; tests record the writes and play the
+/// kernel's part (moving the `driver` link), since a fake tree's files do not react.
+public protocol SysfsWriter {
+    func write(_ path: String, _ bytes: [UInt8]) throws
+}
+
+/// Writes each attribute with one write(2) at offset 0, as the kernel's attributes want it.
+public struct FileSysfsWriter: SysfsWriter {
+    public init() {}
+    public func write(_ path: String, _ bytes: [UInt8]) throws {
+        // O_TRUNC does nothing on sysfs; on a fake tree it makes the file hold what was written.
+        let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
+        guard fd >= 0 else {
+            let e = errno
+            throw SystemError("open for writing", path, errno: e, hint: e == EACCES || e == EPERM ? "Binding drivers needs root." : nil)
+        }
+        defer { close(fd) }
+        let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        if n < 0 {
+            let e = errno
+            throw SystemError("write \(SysfsWrite.show(bytes)) to", path, errno: e,
+                              hint: e == ENODEV ? "The driver does not take this device (wrong driver, or the device is not bound to it)." : e == EBUSY ? "The device is in use." : nil)
+        }
+    }
+}
+
+/// One write to sysfs: the exact path and bytes.
+public struct SysfsWrite: Equatable, Sendable, CustomStringConvertible {
+    public var path: String
+    public var bytes: [UInt8]
+    /// Why, for a person reading a dry run.
+    public var purpose: String
+
+    public init(_ path: String, _ text: String, _ purpose: String) {
+        self.path = path
+        self.bytes = Array(text.utf8)
+        self.purpose = purpose
+    }
+
+    public var description: String { "\(path) <- \(SysfsWrite.show(bytes))" }
+
+    /// The bytes as a quoted string with `\n` escapes.
+    public static func show(_ bytes: [UInt8]) -> String {
+        var s = "\""
+        for b in bytes {
+            switch b {
+            case 0x0A: s += "\\n"
+            case 0x22: s += "\\\""
+            case 0x5C: s += "\\\\"
+            case 0x20..<0x7F: s.append(Character(Unicode.Scalar(b)))
+            default: s += "\\x" + Hex.string(b, width: 2)
+            }
+        }
+        return s + "\""
+    }
+}
+
+/// Hands the functions of a slot to a passthrough driver and back, by the kernel's protocols:
+///
+/// - `driver_override` (Linux 3.16+): write the driver's name to `driver_override`, the address
+///   to `driver/unbind`, then to `/sys/bus/pci/drivers_probe`; `"\n"` clears the override.
+/// - pciback without `driver_override`: the address to `pciback/new_slot`, to `driver/unbind`, then
+///   to `pciback/bind` (`remove_slot` undoes `new_slot`).
+///
+/// A plan (the writes) is made first and can be printed; executing it moves one function at a
+/// time, checks the kernel's `driver` link when asked, rolls every function already moved back
+/// when any step fails, and records each function's previous driver in a state file that `unbind`
+/// reads.
+public struct DriverBinding {
+    public var root: SysfsRoot
+    /// Holds `bindings/ADDR` files (default `/run/vbios`).
+    public var stateDirectory: String
+    public var writer: any SysfsWriter
+    /// Read the `driver` link back after each function (off for fake trees, which do not react).
+    public var checkDriverLink: Bool
+
+    public init(root: SysfsRoot, stateDirectory: String = "/run/vbios", writer: any SysfsWriter = FileSysfsWriter(),
+                checkDriverLink: Bool = true) {
+        self.root = root
+        self.stateDirectory = stateDirectory
+        self.writer = writer
+        self.checkDriverLink = checkDriverLink
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var message: String
+        public init(_ message: String) { self.message = message }
+        public var description: String { message }
+    }
+
+    /// What happens to one function.
+    public struct Move: Sendable {
+        public var address: PCIAddress
+        /// The driver it had (nil: none).
+        public var previous: String?
+        /// The driver it will have (nil: none, when unbinding a device that had none).
+        public var next: String?
+        public var writes: [SysfsWrite]
+        /// Writes that put it back as it was, should a later step fail.
+        public var undo: [SysfsWrite]
+        /// Why nothing is written, when it is already where it should be.
+        public var skipped: String?
+        /// Whether `next` is known (false when the kernel picks the driver).
+        public var outcomeKnown = true
+    }
+
+    public struct Plan: Sendable {
+        public var moves: [Move]
+        /// Things worth knowing that do not stop the plan (other IOMMU group members).
+        public var notes: [String]
+        public var writes: [SysfsWrite] { moves.flatMap(\.writes) }
+    }
+
+    // MARK: - Paths
+
+    var driversDirectory: String { root.busPCI + "/drivers" }
+    func driverDirectory(_ name: String) -> String { driversDirectory + "/" + name }
+    var probePath: String { root.busPCI + "/drivers_probe" }
+    public var bindingsDirectory: String { stateDirectory + "/bindings" }
+    public func stateFile(_ a: PCIAddress) -> String { bindingsDirectory + "/" + a.description }
+
+    /// Every function present in the slots of `addresses`, sorted; each address must exist.
+    public func slotFunctions(_ addresses: [PCIAddress]) throws -> [PCIAddress] {
+        var out: Set<PCIAddress> = []
+        for a in addresses {
+            guard root.exists(a) else { throw DeviceError.notFound(a, root) }
+            for f in UInt8(0)..<8 {
+                let b = PCIAddress(domain: a.domain, bus: a.bus, device: a.device, function: f)
+                if root.exists(b) { out.insert(b) }
+            }
+        }
+        return out.sorted()
+    }
+
+    // MARK: - Checks
+
+    /// Refuses, with what to do, what cannot work: a driver that is not loaded, no IOMMU for
+    /// vfio-pci, no Xen for pciback.
+    public func check(_ driver: PassthroughDriver) throws {
+        if pathKind(driverDirectory(driver.rawValue)) != .directory {
+            var s = "the \(driver.rawValue) driver is not loaded (no \(driverDirectory(driver.rawValue))). Load it with `modprobe \(driver.module)`"
+            switch driver {
+            case .pciback: s += " in dom0 (Xen's pciback; some kernels build it in as xen-pciback)."
+            case .pciStub: s += " (or boot with pci-stub.ids=VVVV:DDDD to claim the card before its driver does)."
+            case .vfioPCI: s += " (and make sure the IOMMU is on: intel_iommu=on or amd_iommu=on)."
+            }
+            throw Failure(s)
+        }
+        switch driver {
+        case .vfioPCI:
+            let groups = root.path + "/kernel/iommu_groups"
+            if ((try? directoryEntries(groups)) ?? []).isEmpty {
+                throw Failure("no IOMMU groups under \(groups): vfio-pci needs the IOMMU. Enable VT-d (Intel) or AMD-Vi/IOMMU (AMD) in the "
+                    + "firmware setup and boot with intel_iommu=on (Intel) or amd_iommu=on (AMD; usually on by default), then check `dmesg | grep -i -e DMAR -e IOMMU`.")
+            }
+        case .pciback:
+            let type = (try? readSmallFile(root.path + "/hypervisor/type")).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            if type.split(separator: "\n").first != "xen" {
+                throw Failure("this kernel is not running under Xen (\(root.path)/hypervisor/type says \(type.isEmpty ? "nothing" : "'" + type.split(separator: "\n").joined() + "'")): "
+                    + "pciback only works in Xen's dom0. Boot the Xen entry of your boot loader, or use vfio-pci for QEMU/KVM.")
+            }
+        case .pciStub: break
+        }
+    }
+
+    // MARK: - Plans
+
+    /// The writes that hand every function of the slots of `addresses` to `driver`.
+    public func planBind(_ addresses: [PCIAddress], to driver: PassthroughDriver) throws -> Plan {
+        try check(driver)
+        let functions = try slotFunctions(addresses)
+        var moves: [Move] = []
+        var notes: [String] = []
+        for a in functions {
+            let current = root.linkName(a, "driver")
+            if current == driver.rawValue {
+                moves.append(Move(address: a, previous: current, next: current, writes: [], undo: [],
+                                  skipped: "already bound to \(driver.rawValue)"))
+                continue
+            }
+            let dev = root.deviceDirectory(a)
+            let hasOverride = pathKind(dev + "/driver_override", followLinks: false) != .missing
+            var writes: [SysfsWrite] = []
+            var undo: [SysfsWrite] = []
+            if hasOverride {
+                writes.append(SysfsWrite(dev + "/driver_override", driver.rawValue, "only \(driver.rawValue) may take \(a) from now on"))
+                if let current {
+                    writes.append(SysfsWrite(dev + "/driver/unbind", a.description, "release \(a) from \(current)"))
+                }
+                writes.append(SysfsWrite(probePath, a.description, "let the kernel bind \(a) again, which now means \(driver.rawValue)"))
+                undo.append(SysfsWrite(dev + "/driver_override", "\n", "clear the override of \(a)"))
+                undo.append(SysfsWrite(driverDirectory(driver.rawValue) + "/unbind", a.description, "release \(a) from \(driver.rawValue)"))
+                if let current { undo.append(SysfsWrite(driverDirectory(current) + "/bind", a.description, "give \(a) back to \(current)")) }
+            } else if driver == .pciback {
+                let pb = driverDirectory("pciback")
+                writes.append(SysfsWrite(pb + "/new_slot", a.description, "tell pciback to accept \(a)"))
+                if let current {
+                    writes.append(SysfsWrite(dev + "/driver/unbind", a.description, "release \(a) from \(current)"))
+                }
+                writes.append(SysfsWrite(pb + "/bind", a.description, "bind \(a) to pciback"))
+                undo.append(SysfsWrite(pb + "/unbind", a.description, "release \(a) from pciback"))
+                undo.append(SysfsWrite(pb + "/remove_slot", a.description, "tell pciback to forget \(a)"))
+                if let current { undo.append(SysfsWrite(driverDirectory(current) + "/bind", a.description, "give \(a) back to \(current)")) }
+            } else {
+                throw Failure("\(dev)/driver_override does not exist: the kernel is older than 3.16. Use `--to pciback` under Xen, "
+                    + "or write the IDs to \(driverDirectory(driver.rawValue))/new_id by hand (that claims every device with those IDs).")
+            }
+            moves.append(Move(address: a, previous: current, next: driver.rawValue, writes: writes, undo: undo, skipped: nil))
+        }
+        // vfio-pci hands a group to a guest only when every member is bound to vfio-pci or to
+        // nothing (bridges excepted); say so before the guest fails to start.
+        if driver == .vfioPCI {
+            var seen: Set<PCIAddress> = Set(functions)
+            for a in functions {
+                guard let group = root.linkName(a, "iommu_group") else { continue }
+                for m in root.iommuGroupMembers(group) where !seen.contains(m) {
+                    seen.insert(m)
+                    if root.readHex(m, "class").map({ $0 >> 8 == 0x0604 }) == true { continue }
+                    let d = root.linkName(m, "driver")
+                    if d != driver.rawValue, d != nil {
+                        notes.append("\(m) shares IOMMU group \(group) with \(a) and is bound to \(d!): bind it to vfio-pci too "
+                            + "(`vbios bind \(m) --to vfio-pci`) or the guest will not start.")
+                    }
+                }
+            }
+        }
+        return Plan(moves: moves, notes: notes)
+    }
+
+    /// The writes that give every function of the slots of `addresses` back to the driver its
+    /// state file names (or to whichever driver the kernel picks, when there is none).
+    public func planUnbind(_ addresses: [PCIAddress]) throws -> Plan {
+        let functions = try slotFunctions(addresses)
+        var moves: [Move] = []
+        var notes: [String] = []
+        for a in functions {
+            let dev = root.deviceDirectory(a)
+            let current = root.linkName(a, "driver")
+            let recorded = recordedDriver(a)
+            let hasOverride = pathKind(dev + "/driver_override", followLinks: false) != .missing
+            var writes: [SysfsWrite] = []
+            if hasOverride { writes.append(SysfsWrite(dev + "/driver_override", "\n", "clear the override of \(a)")) }
+            if let current {
+                if current == recorded ?? "" {
+                    // Already back; only an override left behind is cleared.
+                    let o = root.readText(a, "driver_override") ?? ""
+                    let stale = !o.isEmpty && o != "(null)"
+                    moves.append(Move(address: a, previous: current, next: current, writes: stale ? writes : [], undo: [],
+                                      skipped: stale ? nil : "already bound to \(current)"))
+                    continue
+                }
+                writes.append(SysfsWrite(dev + "/driver/unbind", a.description, "release \(a) from \(current)"))
+                if current == "pciback", !hasOverride {
+                    writes.append(SysfsWrite(driverDirectory("pciback") + "/remove_slot", a.description, "tell pciback to forget \(a)"))
+                }
+            }
+            var next: String?
+            switch recorded {
+            case .some(""):
+                next = nil // it had no driver
+            case .some(let prev):
+                next = prev
+                writes.append(SysfsWrite(driverDirectory(prev) + "/bind", a.description, "give \(a) back to \(prev)"))
+            case nil:
+                notes.append("no record of \(a)'s previous driver in \(stateFile(a)): the kernel picks one (drivers_probe).")
+                writes.append(SysfsWrite(probePath, a.description, "let the kernel bind \(a) to its usual driver"))
+            }
+            var undo: [SysfsWrite] = []
+            if let current {
+                if let next { undo.append(SysfsWrite(driverDirectory(next) + "/unbind", a.description, "release \(a) from \(next)")) }
+                if hasOverride { undo.append(SysfsWrite(dev + "/driver_override", current, "only \(current) may take \(a) again")) }
+                undo.append(SysfsWrite(driverDirectory(current) + "/bind", a.description, "give \(a) back to \(current)"))
+            }
+            moves.append(Move(address: a, previous: current, next: next, writes: writes, undo: undo, skipped: nil,
+                              outcomeKnown: recorded != nil))
+        }
+        return Plan(moves: moves, notes: notes)
+    }
+
+    /// The driver a state file names: "" for none, nil without a record.
+    public func recordedDriver(_ a: PCIAddress) -> String? {
+        guard let bytes = try? readSmallFile(stateFile(a)) else { return nil }
+        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+    }
+
+    // MARK: - Execution
+
+    public struct Outcome {
+        public var moved: [PCIAddress]
+        /// Writes actually made, in order (rollback included).
+        public var written: [SysfsWrite]
+    }
+
+    /// Carries out a bind plan (`binding: true`: records previous drivers) or an unbind plan
+    /// (removes the records). Termination signals are held back for the whole sequence, and one
+    /// that arrives stops it between functions and rolls back, so the device is never left half
+    /// moved; the signal is delivered afterwards.
+    public func execute(_ plan: Plan, binding: Bool) throws -> Outcome {
+        var written: [SysfsWrite] = []
+        var moved: [Move] = []
+        return try DeviceStateGuard.withChange(apply: {}, restore: {}) {
+            do {
+                for move in plan.moves where move.skipped == nil {
+                    if Self.terminationPending() {
+                        throw Failure("interrupted by a signal")
+                    }
+                    for (i, w) in move.writes.enumerated() {
+                        try writer.write(w.path, w.bytes)
+                        written.append(w)
+                        // Undone from the first write that took.
+                        if i == 0 { moved.append(move) }
+                    }
+                    if checkDriverLink, move.outcomeKnown {
+                        let now = root.linkName(move.address, "driver")
+                        if now != move.next {
+                            throw Failure("after the writes, \(move.address) is bound to \(now ?? "no driver"), not \(move.next ?? "no driver")"
+                                + (move.next == nil ? "" : ": \(move.next!) refused it (see `dmesg`)"))
+                        }
+                    }
+                }
+                // Unbinding drops the record of every function it handled, moved or already back.
+                for move in plan.moves where move.skipped == nil || !binding {
+                    if binding {
+                        try recordPrevious(move.address, move.previous ?? "")
+                    } else {
+                        unlink(stateFile(move.address))
+                    }
+                }
+                return Outcome(moved: moved.map(\.address), written: written)
+            } catch {
+                var problems: [String] = []
+                for move in moved.reversed() {
+                    for w in move.undo {
+                        // A device already back with its driver needs no bind (the kernel says EBUSY).
+                        if w.path.hasSuffix("/bind"), let p = move.previous, root.linkName(move.address, "driver") == p { continue }
+                        do { try writer.write(w.path, w.bytes); written.append(w) } catch {
+                            // Undo steps that do not apply (a driver the device never reached) fail harmlessly.
+                            if w.path.hasSuffix("/unbind") { continue }
+                            problems.append("\(w) (\(w.purpose)): \(error)")
+                        }
+                    }
+                    if binding { unlink(stateFile(move.address)) }
+                }
+                let back = moved.map(\.address.description).joined(separator: ", ")
+                var message = "\(error)"
+                if !moved.isEmpty {
+                    message += problems.isEmpty
+                        ? ". Rolled back: \(back) returned to \(moved.map { $0.previous ?? "no driver" }.joined(separator: ", "))."
+                        : ". Rolling back \(back) did not fully succeed; do these by hand: " + problems.joined(separator: "; ")
+                }
+                throw Failure(message)
+            }
+        }
+    }
+
+    func recordPrevious(_ a: PCIAddress, _ driver: String) throws {
+        try makeDirectories(bindingsDirectory)
+        try AtomicFile.write(driver + "\n", to: stateFile(a), overwrite: true)
+    }
+
+    /// Whether SIGINT, SIGTERM, SIGHUP or SIGQUIT is waiting (they are blocked during a sequence).
+    static func terminationPending() -> Bool {
+        var pending = sigset_t()
+        sigpending(&pending)
+        return DeviceStateGuard.signals.contains { sigismember(&pending, $0) == 1 }
+    }
+}
+
+/// `mkdir -p`.
+public func makeDirectories(_ path: String, mode: mode_t = 0o755) throws {
+    guard !path.isEmpty, pathKind(path) != .directory else { return }
+    let parent = AtomicFile.directoryName(path)
+    if parent != path { try makeDirectories(parent, mode: mode) }
+    if mkdir(path, mode) != 0, errno != EEXIST { throw SystemError("create the folder", path) }
+}

@@ -1,0 +1,137 @@
+import ArgumentParser
+import OptionROM
+import PCIHost
+
+extension PassthroughDriver: ExpressibleByArgument {}
+
+/// Options `bind` and `unbind` share.
+struct BindingOptions: ParsableArguments {
+    @Argument(help: "The devices, DDDD:BB:DD.F or BB:DD.F; every function of each one's slot moves with it.")
+    var addresses: [String]
+
+    @Flag(help: "Print the exact writes (path and bytes) and write nothing.")
+    var dryRun = false
+
+    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Where the previous drivers are recorded (bindings/ADDR).", valueName: "DIR"))
+    var stateDirectory = "/run/vbios"
+
+    func binding(_ host: HostOptions) -> DriverBinding {
+        // A fake tree's files do not react to writes, so there is no driver link to check.
+        DriverBinding(root: host.root, stateDirectory: stateDirectory, checkDriverLink: host.root.path == "/sys")
+    }
+
+    func parsed(_ host: HostOptions) throws -> [PCIAddress] {
+        guard !addresses.isEmpty else { throw UserError("name at least one device (`vbios list` shows them).") }
+        return try addresses.map(host.address)
+    }
+
+    /// Prints the plan (dry run) or carries it out.
+    func run(_ plan: DriverBinding.Plan, _ binder: DriverBinding, binding: Bool, json: Bool) throws {
+        for n in plan.notes { Terminal.warn(n) }
+        if dryRun {
+            if json {
+                Terminal.out(BindingOptions.json(plan, dryRun: true).rendered())
+                return
+            }
+            for m in plan.moves {
+                if let s = m.skipped { Terminal.out("# \(m.address): \(s); nothing to do"); continue }
+                Terminal.out("# \(m.address): \(m.previous ?? "no driver") -> \(m.next ?? (m.outcomeKnown ? "no driver" : "the kernel's choice"))")
+                for w in m.writes { Terminal.out("write \(SysfsWrite.show(w.bytes)) to \(w.path)    # \(w.purpose)") }
+            }
+            Terminal.note("dry run: nothing written.")
+            return
+        }
+        DeviceStateGuard.installSignalHandlers()
+        let outcome: DriverBinding.Outcome
+        do { outcome = try binder.execute(plan, binding: binding) } catch {
+            throw UserError(String(describing: error), exitCode: 1)
+        }
+        if json {
+            Terminal.out(BindingOptions.json(plan, dryRun: false).rendered())
+            return
+        }
+        for m in plan.moves {
+            if let s = m.skipped { Terminal.out("\(m.address): \(s)"); continue }
+            Terminal.out("\(m.address): \(m.previous ?? "no driver") -> \(m.next ?? (m.outcomeKnown ? "no driver" : "the kernel's choice"))")
+        }
+        if outcome.moved.isEmpty { Terminal.note("nothing to do.") }
+        if binding, !outcome.moved.isEmpty {
+            Terminal.note("previous drivers recorded in \(binder.bindingsDirectory); `vbios unbind \(addresses.joined(separator: " "))` gives them back.")
+        }
+        if !binder.checkDriverLink {
+            Terminal.note("--sysfs \(binder.root.path) is not /sys: the writes were made, but a fake tree does not react, so the driver links were not checked.")
+        }
+    }
+
+    static func json(_ plan: DriverBinding.Plan, dryRun: Bool) -> JSON {
+        .object([
+            ("dryRun", .bool(dryRun)),
+            ("devices", .array(plan.moves.map { m in
+                .object([
+                    ("address", .string(m.address.description)), ("previousDriver", .optional(m.previous)),
+                    ("driver", .optional(m.outcomeKnown ? m.next : nil)), ("skipped", .optional(m.skipped)),
+                    ("writes", .array(m.writes.map { w in
+                        .object([("path", .string(w.path)), ("bytes", .string(String(decoding: w.bytes, as: UTF8.self))), ("purpose", .string(w.purpose))])
+                    })),
+                ])
+            })),
+            ("notes", .array(plan.notes.map { .string($0) })),
+        ])
+    }
+}
+
+struct Bind: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Hand a device (every function of its slot) to pciback, pci-stub or vfio-pci.",
+        discussion: """
+            Uses the kernel's driver_override: the driver's name to driver_override, the address to
+            driver/unbind, then to /sys/bus/pci/drivers_probe. Under Xen without driver_override, pciback's
+            new_slot and bind. The previous driver of each function is recorded under --state-dir for
+            `vbios unbind`. When any step fails, every function already moved is given back. Signals are
+            held back during the sequence, so an interrupt never leaves the slot half moved. Needs root.
+            """)
+
+    @Option(name: .customLong("to"), help: "The driver: pciback (Xen), pci-stub, or vfio-pci (QEMU/KVM, libvirt).")
+    var driver: PassthroughDriver
+
+    @OptionGroup var options: BindingOptions
+    @OptionGroup var host: HostOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        do {
+            let addresses = try options.parsed(host)
+            let binder = options.binding(host)
+            let plan: DriverBinding.Plan
+            do { plan = try binder.planBind(addresses, to: driver) } catch { throw UserError(String(describing: error)) }
+            try options.run(plan, binder, binding: true, json: global.json)
+        } catch {
+            throw report(error)
+        }
+    }
+}
+
+struct Unbind: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Give a device (every function of its slot) back to the driver it had before `vbios bind`.",
+        discussion: """
+            Clears driver_override, releases the device from its passthrough driver and binds it to the
+            driver recorded under --state-dir; without a record the kernel picks (drivers_probe). Needs root.
+            """)
+
+    @OptionGroup var options: BindingOptions
+    @OptionGroup var host: HostOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        do {
+            let addresses = try options.parsed(host)
+            let binder = options.binding(host)
+            let plan: DriverBinding.Plan
+            do { plan = try binder.planUnbind(addresses) } catch { throw UserError(String(describing: error)) }
+            try options.run(plan, binder, binding: false, json: global.json)
+        } catch {
+            throw report(error)
+        }
+    }
+}

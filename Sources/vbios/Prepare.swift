@@ -1,0 +1,261 @@
+import ArgumentParser
+import OptionROM
+import PCIHost
+import Passthrough
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension PassthroughTarget: ExpressibleByArgument {}
+
+struct Prepare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The whole job: read the card's ROM, check and repair it, write bios.bin and the guest's config fragments.",
+        discussion: """
+            Writes into --out DIR (created when missing): bios.bin, and for xen: xen.cfg and kernel-cmdline.txt;
+            for qemu: qemu-args.txt; for libvirt: libvirt-hostdev.xml. Then prints the next steps.
+            Refuses, with the reason, what cannot work: no legacy image for Xen, a ROM over 64 KiB for Xen,
+            an IOMMU group holding devices other than the card's functions and bridges. Nothing is written
+            unless every file can be; existing files are kept unless --force is given.
+            """)
+
+    @Argument(help: "The card, DDDD:BB:DD.F or BB:DD.F (its other functions are found in its slot).")
+    var address: String
+
+    @Option(name: .customLong("for"), help: "The hypervisor: xen, qemu or libvirt.")
+    var target: PassthroughTarget
+
+    @Option(name: .customLong("out"), help: ArgumentHelp("The folder to write into.", valueName: "DIR"))
+    var outDir: String
+
+    @Option(name: .customLong("rom"), help: ArgumentHelp("Use this ROM file instead of reading the card's.", valueName: "FILE"))
+    var romFile: String?
+
+    @Option(name: .customLong("with"), help: ArgumentHelp("Another device of the card's IOMMU group you will hand over too (repeatable).", valueName: "ADDR"))
+    var with: [String] = []
+
+    @Flag(help: "Xen: add iomem/ioports lines mapping every BAR 1:1 (rarely needed; pci= maps the BARs).")
+    var iomem = false
+
+    @Flag(help: "Replace files that already exist in DIR.")
+    var force = false
+
+    @OptionGroup var read: ROMReadOptions
+    @OptionGroup var host: HostOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        DeviceStateGuard.installSignalHandlers()
+        do { try body() } catch let e as ExitCode { throw e } catch { throw report(error) }
+    }
+
+    /// The files of one target, by name.
+    static func fileNames(_ target: PassthroughTarget) -> [String] {
+        switch target {
+        case .xen: return ["bios.bin", "xen.cfg", "kernel-cmdline.txt"]
+        case .qemu: return ["bios.bin", "qemu-args.txt"]
+        case .libvirt: return ["bios.bin", "libvirt-hostdev.xml"]
+        }
+    }
+
+    func body() throws {
+        let root = host.root
+        let device = try host.device(address)
+        let dir = absolute(outDir)
+        let names = Self.fileNames(target)
+
+        // Refuse before reading anything: files in the way.
+        if pathKind(dir) == .file || pathKind(dir) == .other { throw UserError("\(outDir) exists and is not a folder; name a folder for --out.") }
+        let inTheWay = names.filter { pathKind(dir + "/" + $0, followLinks: false) != .missing }
+        if let d = inTheWay.first(where: { pathKind(dir + "/" + $0, followLinks: false) == .directory }) {
+            throw UserError("\(dir)/\(d) is a folder; move it away (even --force replaces only files).")
+        }
+        if !inTheWay.isEmpty, !force {
+            throw UserError("\(dir) already holds \(inTheWay.joined(separator: ", ")); pass --force to replace them, or choose another --out.")
+        }
+
+        // The card: every function of its slot.
+        let functions = try slotDevices(device, root: root)
+        let card: PassthroughCard
+        do { card = try PassthroughCard(devices: functions, romAt: device.isDisplay ? device.address : nil) } catch {
+            throw UserError(error.message)
+        }
+        try checkIOMMUGroup(functions, root: root)
+
+        // The ROM.
+        let romBytes: [UInt8]
+        let romOrigin: String
+        let rom = card.romFunction
+        if let romFile {
+            do { romBytes = try FileBytes(path: romFile, limit: maximumROMSize).bytes } catch { throw UserError(String(describing: error)) }
+            romOrigin = romFile
+            let layout = ROMParser.parse(romBytes)
+            if let p = layout.images.first(where: { $0.isLegacy || $0.isEFI })?.pcir ?? layout.images.first?.pcir,
+               p.vendorID != rom.vendorID || p.deviceID != rom.deviceID {
+                Terminal.warn("\(romFile) is a ROM for \(Hex.string(p.vendorID, width: 4)):\(Hex.string(p.deviceID, width: 4)), "
+                    + "but \(rom.address) is \(rom.ids): its IDs are set to the card's. Make sure it really is this card's ROM (same board, same memory).")
+            }
+        } else {
+            let romDevice = functions.first { $0.address == rom.address } ?? device
+            let got = try read.read(romDevice, root: root)
+            romBytes = got.bytes
+            romOrigin = "\(got.choice.kept.source.name) (\(got.choice.kept.source.location))"
+            for f in got.layout.findings(.shadowCopy) { Terminal.warn(f.message) }
+            if got.choice.kept.unstable { Terminal.warn("two reads of the ROM differed: unbind the card's driver and run prepare again.") }
+        }
+
+        // Everything computed before anything is written.
+        let biosPath = dir + "/bios.bin"
+        let prepared: ROMPreparation.Result
+        do {
+            prepared = try ROMPreparation.prepare(romBytes, vendorID: rom.vendorID, deviceID: rom.deviceID, for: target,
+                                                  options: .init(romPath: biosPath))
+        } catch {
+            throw UserError("\(rom.address): \(error.message)", exitCode: 1)
+        }
+        var files: [(String, [UInt8])] = [("bios.bin", prepared.bytes)]
+        do {
+            switch target {
+            case .xen:
+                var o = XenConfig.Options()
+                o.romPath = biosPath
+                if iomem { o.ranges = PassthroughCard.ranges(of: functions) }
+                files.append(("xen.cfg", Array(try XenConfig.fragment(card, options: o).utf8)))
+                files.append(("kernel-cmdline.txt", Array(XenConfig.kernelCommandLine(card).utf8)))
+            case .qemu:
+                files.append(("qemu-args.txt", Array(try QEMUArgs.text(card, options: .init(romPath: biosPath)).utf8)))
+            case .libvirt:
+                files.append(("libvirt-hostdev.xml", Array(try LibvirtHostdev.text(card, options: .init(romPath: biosPath)).utf8)))
+            }
+        } catch {
+            throw UserError(error.message)
+        }
+        if iomem, target != .xen { Terminal.warn("--iomem is for Xen's xl.cfg; ignored for \(target.rawValue).") }
+
+        try writeSet(files, into: dir)
+
+        let steps = NextSteps.text(target: target, card: card, outDir: dir)
+        if global.json {
+            Terminal.out(JSON.object([
+                ("address", .string(rom.address.description)), ("target", .string(target.rawValue)), ("outDir", .string(dir)),
+                ("functions", .array(card.functions.map { .string($0.address.description) })),
+                ("romSource", .string(romOrigin)), ("size", .int(prepared.bytes.count)),
+                ("files", .array(files.map { .object([("name", .string($0.0)), ("path", .string(dir + "/" + $0.0)), ("size", .int($0.1.count))]) })),
+                ("notes", .array(prepared.notes.map(\.json))),
+                ("acceptance", .array(prepared.acceptance.map { a in
+                    .object([("profile", .string(a.profile.rawValue)), ("ok", .bool(a.ok)), ("problems", .array(a.problems.map(\.json)))])
+                })),
+                ("nextSteps", .string(steps)),
+            ]).rendered())
+            return
+        }
+        Terminal.out("ROM of \(rom.address) (\(rom.ids)) from \(romOrigin): \(romBytes.count) bytes")
+        for n in prepared.notes {
+            if n.severity == .info { Terminal.out("  " + n.message) } else { Terminal.warn(n.message) }
+        }
+        for a in prepared.acceptance {
+            let w = a.problems.filter { $0.severity != .info }
+            Terminal.out("\(a.profile.displayName): " + (a.ok ? "accepts bios.bin" : "would refuse bios.bin") + (w.isEmpty ? "" : " (\(w.count) warning\(w.count == 1 ? "" : "s"))"))
+            for p in w { Terminal.out("  \(p.severity == .error ? "error" : "warning"): \(p.message)") }
+        }
+        Terminal.out("wrote into \(dir):")
+        for (name, bytes) in files { Terminal.out("  \(name) (\(bytes.count) bytes)") }
+        Terminal.out("")
+        Terminal.write(1, steps)
+    }
+
+    /// Every function present in the device's slot, loaded.
+    func slotDevices(_ device: PCIDevice, root: SysfsRoot) throws -> [PCIDevice] {
+        var out: [PCIDevice] = []
+        for f in UInt8(0)..<8 {
+            let a = PCIAddress(domain: device.address.domain, bus: device.address.bus, device: device.address.device, function: f)
+            if a == device.address { out.append(device); continue }
+            guard root.exists(a) else { continue }
+            do { out.append(try PCIDevice.load(a, root: root)) } catch { throw UserError(String(describing: error)) }
+        }
+        return out
+    }
+
+    /// vfio (and Xen's pciback with an IOMMU) isolate per IOMMU group: a group member the guest
+    /// does not get, other than a bridge, stops the guest from starting or must be bound too.
+    func checkIOMMUGroup(_ functions: [PCIDevice], root: SysfsRoot) throws {
+        let named = Set(functions.map(\.address) + (try with.map(host.address)))
+        var foreign: [(PCIAddress, String)] = []
+        var seen: Set<PCIAddress> = named
+        for f in functions {
+            guard let group = f.iommuGroup else { continue }
+            for m in f.iommuGroupMembers where !seen.contains(m) {
+                seen.insert(m)
+                let cls = root.readHex(m, "class") ?? 0
+                if cls >> 8 == 0x0604 { continue } // PCI bridges stay with the host
+                let what = (root.readHex(m, "vendor").map { Hex.string(UInt16(truncatingIfNeeded: $0), width: 4) } ?? "????") + ":"
+                    + (root.readHex(m, "device").map { Hex.string(UInt16(truncatingIfNeeded: $0), width: 4) } ?? "????")
+                    + ", class " + Hex.string(UInt32(truncatingIfNeeded: cls), width: 6)
+                    + (root.linkName(m, "driver").map { ", driver \($0)" } ?? "")
+                foreign.append((m, "\(m) (\(what)) in group \(group)"))
+            }
+        }
+        guard foreign.isEmpty else {
+            throw UserError("the card's IOMMU group also holds " + foreign.map(\.1).joined(separator: "; ")
+                + ". A guest gets a whole group or nothing: pass these devices too (bind them as well and name them with "
+                + foreign.map { "--with \($0.0)" }.joined(separator: " ")
+                + "), move the card to another slot with its own group, or, at your own risk, split the group with the "
+                + "ACS override patch (pcie_acs_override=downstream), which removes the isolation the IOMMU gives.", exitCode: 1)
+        }
+    }
+
+    /// Writes the set whole or not at all: every file into a hidden staging folder inside DIR
+    /// (one filesystem, so the moves are renames), then moved into place; any failure removes
+    /// what was placed and the staging folder. Signals wait until the set is in place or gone.
+    func writeSet(_ files: [(String, [UInt8])], into dir: String) throws {
+        let created = pathKind(dir) == .missing
+        do { try makeDirectories(dir) } catch { throw UserError(String(describing: error)) }
+        var template = Array("\(dir)/.vbios-prepare-XXXXXX".utf8CString)
+        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+            let e = SystemError("create a folder in", dir)
+            if created { rmdir(dir) }
+            throw UserError(String(describing: e))
+        }
+        let staging = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var placed: [String] = []
+        do {
+            try DeviceStateGuard.withChange(apply: {}, restore: {
+                for (name, _) in files { unlink(staging + "/" + name) }
+                rmdir(staging)
+            }) {
+                for (name, bytes) in files { try AtomicFile.write(bytes, to: staging + "/" + name) }
+                for (name, _) in files {
+                    let from = staging + "/" + name, to = dir + "/" + name
+                    if force {
+                        guard rename(from, to) == 0 else { throw SystemError("move into place", to) }
+                    } else {
+                        guard link(from, to) == 0 else {
+                            let e = errno
+                            throw e == EEXIST ? UserError("\(to) appeared meanwhile; nothing was written. Pass --force to replace it.")
+                                : SystemError("create", to, errno: e)
+                        }
+                    }
+                    placed.append(to)
+                }
+            }
+        } catch {
+            // Only files this run created are removed; with --force a replaced file is already the new one.
+            if !force { for p in placed { unlink(p) } }
+            if created { rmdir(dir) }
+            if let e = error as? UserError { throw e }
+            throw UserError("\(error); nothing was written" + (force && !placed.isEmpty ? " except \(placed.joined(separator: ", "))" : "") + ".")
+        }
+    }
+
+    func absolute(_ path: String) -> String {
+        var p = path
+        while p.count > 1, p.hasSuffix("/") { p.removeLast() }
+        if p.hasPrefix("/") { return p }
+        var buf = [CChar](repeating: 0, count: 4096)
+        guard getcwd(&buf, buf.count) != nil else { return p }
+        let cwd = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if p == "." { return cwd }
+        if p.hasPrefix("./") { p.removeFirst(2) }
+        return (cwd == "/" ? "" : cwd) + "/" + p
+    }
+}

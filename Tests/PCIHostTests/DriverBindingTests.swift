@@ -1,0 +1,194 @@
+import Foundation
+@testable import PCIHost
+import Testing
+
+/// A copy of a committed fake sysfs tree in a temporary folder (the committed trees are never
+/// written), removed by `remove()`.
+struct HostCopy {
+    let dir: URL
+    var root: SysfsRoot { SysfsRoot(dir.appendingPathComponent("sys").path) }
+
+    init(_ name: String) throws {
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fixtures/hosts/\(name)")
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("vbios-bind-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/cp")
+        p.arguments = ["-a", source.path, dir.appendingPathComponent("sys").path]
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: dir) }
+
+    /// Adds a driver directory with its bind/unbind files (and pciback's slot files).
+    func addDriver(_ name: String) throws {
+        let d = root.busPCI + "/drivers/" + name
+        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        for f in ["bind", "unbind", "new_id"] + (name == "pciback" ? ["new_slot", "remove_slot"] : []) {
+            FileManager.default.createFile(atPath: d + "/" + f, contents: Data())
+        }
+    }
+
+    var state: String { dir.appendingPathComponent("run").path }
+}
+
+/// Writes the files and plays the kernel's part, as a real sysfs would react: an address written
+/// to a driver's `unbind` removes the device's `driver` link; to `drivers_probe`, links it to the
+/// driver in `driver_override`; to a driver's `bind`, links it to that driver.
+final class ReactingWriter: SysfsWriter, @unchecked Sendable {
+    let root: SysfsRoot
+    var writes: [(String, String)] = []
+    let real = FileSysfsWriter()
+    init(root: SysfsRoot) { self.root = root }
+
+    func write(_ path: String, _ bytes: [UInt8]) throws {
+        try real.write(path, bytes)
+        let text = String(decoding: bytes, as: UTF8.self)
+        writes.append((path, text))
+        guard let a = try? PCIAddress(parsing: text) else { return }
+        let link = root.attribute(a, "driver")
+        if path.hasSuffix("/unbind") {
+            unlink(link)
+        } else if path == root.busPCI + "/drivers_probe" {
+            let o = root.readText(a, "driver_override") ?? ""
+            if !o.isEmpty, o != "(null)" { unlink(link); symlink(root.busPCI + "/drivers/" + o, link) }
+        } else if path.hasSuffix("/bind") {
+            let driver = URL(fileURLWithPath: path).deletingLastPathComponent().lastPathComponent
+            unlink(link)
+            symlink(root.busPCI + "/drivers/" + driver, link)
+        }
+    }
+
+    /// The writes as "path-relative-to-root <- text".
+    var log: [String] { writes.map { String($0.0.dropFirst(root.path.count + 1)) + " <- " + $0.1 } }
+}
+
+@Suite struct DriverBindingTests {
+    let gpu = PCIAddress(bus: 1, device: 0, function: 0)
+    let audio = PCIAddress(bus: 1, device: 0, function: 1)
+
+    @Test func bindAndUnbindRecordAndRestoreEveryFunctionOfTheSlot() throws {
+        let host = try HostCopy("radeon-hd7850")
+        defer { host.remove() }
+        try host.addDriver("vfio-pci")
+        let writer = ReactingWriter(root: host.root)
+        let binder = DriverBinding(root: host.root, stateDirectory: host.state, writer: writer)
+
+        // Naming the GPU moves its audio function too.
+        let plan = try binder.planBind([gpu], to: .vfioPCI)
+        #expect(plan.moves.map(\.address) == [gpu, audio])
+        #expect(plan.moves.map(\.previous) == ["radeon", "snd_hda_intel"])
+        _ = try binder.execute(plan, binding: true)
+        #expect(writer.log == [
+            "bus/pci/devices/0000:01:00.0/driver_override <- vfio-pci",
+            "bus/pci/devices/0000:01:00.0/driver/unbind <- 0000:01:00.0",
+            "bus/pci/drivers_probe <- 0000:01:00.0",
+            "bus/pci/devices/0000:01:00.1/driver_override <- vfio-pci",
+            "bus/pci/devices/0000:01:00.1/driver/unbind <- 0000:01:00.1",
+            "bus/pci/drivers_probe <- 0000:01:00.1",
+        ])
+        #expect(host.root.linkName(gpu, "driver") == "vfio-pci")
+        #expect(host.root.linkName(audio, "driver") == "vfio-pci")
+        #expect(binder.recordedDriver(gpu) == "radeon")
+        #expect(binder.recordedDriver(audio) == "snd_hda_intel")
+        #expect(try String(contentsOfFile: binder.stateFile(gpu), encoding: .utf8) == "radeon\n")
+
+        // Binding again does nothing.
+        #expect(try binder.planBind([audio], to: .vfioPCI).moves.allSatisfy { $0.skipped != nil })
+
+        writer.writes.removeAll()
+        let back = try binder.planUnbind([audio])
+        _ = try binder.execute(back, binding: false)
+        #expect(writer.log == [
+            "bus/pci/devices/0000:01:00.0/driver_override <- \n",
+            "bus/pci/devices/0000:01:00.0/driver/unbind <- 0000:01:00.0",
+            "bus/pci/drivers/radeon/bind <- 0000:01:00.0",
+            "bus/pci/devices/0000:01:00.1/driver_override <- \n",
+            "bus/pci/devices/0000:01:00.1/driver/unbind <- 0000:01:00.1",
+            "bus/pci/drivers/snd_hda_intel/bind <- 0000:01:00.1",
+        ])
+        #expect(host.root.linkName(gpu, "driver") == "radeon")
+        #expect(host.root.linkName(audio, "driver") == "snd_hda_intel")
+        #expect(binder.recordedDriver(gpu) == nil, "the record is removed once restored")
+    }
+
+    @Test func aFailureOnTheSecondFunctionRollsTheFirstBack() throws {
+        let host = try HostCopy("radeon-hd7850")
+        defer { host.remove() }
+        try host.addDriver("vfio-pci")
+        // The audio function's driver_override cannot be written: make it a folder.
+        let override = host.root.attribute(audio, "driver_override")
+        try FileManager.default.removeItem(atPath: override)
+        try FileManager.default.createDirectory(atPath: override, withIntermediateDirectories: false)
+        let writer = ReactingWriter(root: host.root)
+        let binder = DriverBinding(root: host.root, stateDirectory: host.state, writer: writer)
+        let plan = try binder.planBind([gpu], to: .vfioPCI)
+        var message = ""
+        do { _ = try binder.execute(plan, binding: true); Issue.record("the bind should fail") } catch { message = "\(error)" }
+        #expect(message.contains("driver_override") && message.contains("Rolled back") && message.contains("radeon"), "\(message)")
+        #expect(host.root.linkName(gpu, "driver") == "radeon", "the GPU is given back")
+        #expect(host.root.linkName(audio, "driver") == "snd_hda_intel", "the audio function never moved")
+        #expect(host.root.readText(gpu, "driver_override") == "", "the override is cleared")
+        #expect(binder.recordedDriver(gpu) == nil && binder.recordedDriver(audio) == nil, "no records of a failed bind")
+        #expect(writer.log.suffix(3) == [
+            "bus/pci/devices/0000:01:00.0/driver_override <- \n",
+            "bus/pci/drivers/vfio-pci/unbind <- 0000:01:00.0",
+            "bus/pci/drivers/radeon/bind <- 0000:01:00.0",
+        ])
+    }
+
+    @Test func aDriverThatDoesNotTakeTheDeviceIsCaughtByTheDriverLink() throws {
+        let host = try HostCopy("radeon-hd7850")
+        defer { host.remove() }
+        try host.addDriver("pci-stub")
+        // A plain file writer: nothing reacts, as when the driver refuses the device.
+        let binder = DriverBinding(root: host.root, stateDirectory: host.state, writer: FileSysfsWriter())
+        let plan = try binder.planBind([gpu], to: .pciStub)
+        do { _ = try binder.execute(plan, binding: true); Issue.record("a device that stays with radeon must fail the bind") } catch {
+            #expect("\(error)".contains("bound to radeon, not pci-stub"), "\(error)")
+        }
+        #expect(binder.recordedDriver(gpu) == nil)
+    }
+
+    @Test func pcibackNewSlotWhereThereIsNoDriverOverride() throws {
+        let host = try HostCopy("radeon-hd7850")
+        defer { host.remove() }
+        try host.addDriver("pciback")
+        let binder = DriverBinding(root: host.root, stateDirectory: host.state, writer: ReactingWriter(root: host.root))
+        // Not under Xen: refused with the reason.
+        #expect(throws: DriverBinding.Failure.self) { try binder.planBind([gpu], to: .pciback) }
+        try FileManager.default.createDirectory(atPath: host.root.path + "/hypervisor", withIntermediateDirectories: true)
+        try "xen\n".write(toFile: host.root.path + "/hypervisor/type", atomically: false, encoding: .utf8)
+        for a in [gpu, audio] { try FileManager.default.removeItem(atPath: host.root.attribute(a, "driver_override")) }
+        let plan = try binder.planBind([gpu], to: .pciback)
+        #expect(plan.writes.map { String($0.path.dropFirst(host.root.path.count + 1)) + " <- " + String(decoding: $0.bytes, as: UTF8.self) }.prefix(3) == [
+            "bus/pci/drivers/pciback/new_slot <- 0000:01:00.0",
+            "bus/pci/devices/0000:01:00.0/driver/unbind <- 0000:01:00.0",
+            "bus/pci/drivers/pciback/bind <- 0000:01:00.0",
+        ])
+        _ = try binder.execute(plan, binding: true)
+        #expect(host.root.linkName(gpu, "driver") == "pciback")
+        let back = try binder.planUnbind([gpu])
+        #expect(back.writes.map(\.path).contains { $0.hasSuffix("pciback/remove_slot") })
+        _ = try binder.execute(back, binding: false)
+        #expect(host.root.linkName(gpu, "driver") == "radeon")
+    }
+
+    @Test func missingModulesAndIOMMUAreExplained() throws {
+        let host = try HostCopy("radeon-hd7850")
+        defer { host.remove() }
+        let binder = DriverBinding(root: host.root, stateDirectory: host.state, writer: ReactingWriter(root: host.root))
+        do { _ = try binder.planBind([gpu], to: .vfioPCI); Issue.record("a missing module must be refused") } catch {
+            #expect("\(error)".contains("modprobe vfio-pci"))
+        }
+        try host.addDriver("vfio-pci")
+        try FileManager.default.removeItem(atPath: host.root.path + "/kernel/iommu_groups")
+        try FileManager.default.createDirectory(atPath: host.root.path + "/kernel/iommu_groups", withIntermediateDirectories: true)
+        do { _ = try binder.planBind([gpu], to: .vfioPCI); Issue.record("no IOMMU must be refused") } catch {
+            #expect("\(error)".contains("intel_iommu=on") && "\(error)".contains("VT-d"))
+        }
+    }
+}
