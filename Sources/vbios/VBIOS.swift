@@ -11,7 +11,7 @@ struct VBIOS: ParsableCommand {
             to get a bios.bin and the guest configuration in one go.
             """,
         version: "0.1.0",
-        subcommands: [List.self, Bars.self, Dump.self, Info.self, Verify.self, Patch.self, Diff.self]
+        subcommands: [List.self, Bars.self, Dump.self, Info.self, Verify.self, Patch.self, Diff.self, Doctor.self, Persist.self]
     )
 }
 
