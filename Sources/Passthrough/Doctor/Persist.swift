@@ -120,8 +120,8 @@ public enum BindingPersistence {
     public static func render(_ cards: [Card], pcibackBuiltIn: Bool) -> String? {
         guard !cards.isEmpty else { return nil }
         let cards = cards.sorted { $0.slot < $1.slot }
-        var s = marker + " (vbios \u{2014} keep this line). `vbios persist ADDR --remove` takes a card out;\n"
-        s += "# the file is rewritten from the '# card' lines below, so change it with vbios, not by hand.\n"
+        var s = marker + ". Keep this line: vbios rewrites or removes only files that start with it.\n"
+        s += "# Rewritten whole from the '# card' lines; change it with `vbios persist ADDR [--remove]`, not by hand.\n"
         for c in cards { s += c.line + "\n" }
         for driver in Driver.allCases {
             let mine = cards.filter { $0.driver == driver }
