@@ -365,7 +365,9 @@ public struct HostDoctor: Sendable {
             let what = "\(kept.bytes!.count) bytes, \(layout.images.count) image\(layout.images.count == 1 ? "" : "s"), \(valid) with a valid checksum or none to check"
             if kept.source.isShadowCopy {
                 return DoctorCheck("rom-readable", .warn, "readable now only as the runtime copy: \(kept.source.name) (\(kept.source.location)): \(what); `vbios dump` would keep the best of \(sources.map(\.name).joined(separator: ", "))",
-                                   fixes: ["Prefer the flash: `vbios dump \(v.address) --source rombar -o card.rom`, or the vendor's ROM file."])
+                                   fixes: [(v.config.flatMap { ConfigBAR.romRegister($0) }?.address ?? 0) != 0
+                                       ? "Prefer the flash: `vbios dump \(v.address) --source rombar -o card.rom`, or the vendor's ROM file."
+                                       : "No ROM BAR to read the flash through: use the vendor's ROM file for this card (`vbios prepare \(v.address) --rom FILE`)."])
             }
             return DoctorCheck("rom-readable", .ok, "readable now from \(kept.source.name) (\(kept.source.location)): \(what); `vbios dump \(v.address) -o card.rom` reads the same")
         } catch let e as ROMChooser.NothingRead {
