@@ -11,7 +11,10 @@ struct VBIOS: ParsableCommand {
             to get a bios.bin and the guest configuration in one go.
             """,
         version: "0.1.0",
-        subcommands: [List.self, Bars.self, Dump.self, Info.self, Verify.self, Patch.self, Diff.self, Prepare.self, Bind.self, Unbind.self]
+        subcommands: [
+            List.self, Bars.self, Dump.self, Info.self, Verify.self, Patch.self, Diff.self,
+            Prepare.self, Bind.self, Unbind.self, Doctor.self, Persist.self,
+        ]
     )
 }
 

@@ -1,0 +1,184 @@
+import OptionROM
+import PCIHost
+
+/// Makes a passthrough binding survive a reboot the standard way: one modprobe.d file,
+/// `/etc/modprobe.d/vbios-passthrough.conf`, that lists every card vbios persisted.
+///
+/// One file, not one per card: `options vfio-pci ids=` is one module parameter, and with two
+/// files modprobe passes it twice and the kernel keeps the last, silently dropping a card. The
+/// file is rewritten whole from its `# card` lines, so persisting twice changes nothing and
+/// `--remove` takes one card out; a file without the `# Written by vbios persist` header is not
+/// vbios's and is never overwritten or removed.
+public enum BindingPersistence {
+    public enum Driver: String, CaseIterable, Sendable {
+        case vfioPCI = "vfio-pci"
+        case pciStub = "pci-stub"
+        case pciback
+        /// The module name in modprobe.d.
+        public var module: String { self == .pciback ? "xen-pciback" : rawValue }
+    }
+
+    public static let fileName = "vbios-passthrough.conf"
+    public static let marker = "# Written by vbios persist"
+
+    /// One card as the file records it.
+    public struct Card: Equatable, Sendable {
+        public var driver: Driver
+        /// Every function of the slot, sorted.
+        public var functions: [PCIAddress]
+        /// `vvvv:dddd` of the functions, without repeats.
+        public var ids: [String]
+        /// Host drivers the passthrough driver must load before.
+        public var hostDrivers: [String]
+
+        public init(driver: Driver, functions: [PCIAddress], ids: [String], hostDrivers: [String]) {
+            self.driver = driver
+            self.functions = functions.sorted()
+            self.ids = ids
+            self.hostDrivers = hostDrivers
+        }
+
+        public var slot: PCIAddress { functions[0] }
+        func sameSlot(_ a: PCIAddress) -> Bool { a.domain == slot.domain && a.bus == slot.bus && a.device == slot.device }
+
+        /// `(01:00.0)(01:00.1)`, with domains when any is not 0.
+        public var hideList: String {
+            let full = functions.contains { $0.domain != 0 }
+            return functions.map { "(" + (full ? $0.description : $0.short) + ")" }.joined()
+        }
+
+        var line: String {
+            "# card \(driver.rawValue) functions=\(functions.map(\.description).joined(separator: ",")) ids=\(ids.joined(separator: ","))"
+                + " softdep=\(hostDrivers.joined(separator: ","))"
+        }
+
+        static func parse(_ line: Substring) -> Card? {
+            let w = line.split(separator: " ")
+            guard w.count >= 4, w[0] == "#", w[1] == "card", let driver = Driver(rawValue: String(w[2])) else { return nil }
+            var f: [String: [String]] = [:]
+            for kv in w.dropFirst(3) {
+                guard let eq = kv.firstIndex(of: "=") else { continue }
+                f[String(kv[..<eq])] = kv[kv.index(after: eq)...].split(separator: ",").map(String.init)
+            }
+            let functions = (f["functions"] ?? []).compactMap { try? PCIAddress(parsing: $0) }
+            guard !functions.isEmpty else { return nil }
+            return Card(driver: driver, functions: functions, ids: f["ids"] ?? [], hostDrivers: f["softdep"] ?? [])
+        }
+    }
+
+    /// The card of `address` (every function of its slot) as the host shows it.
+    public static func card(_ address: PCIAddress, root: SysfsRoot, driver: Driver) throws -> (card: Card, devices: [PCIDevice]) {
+        let main = try PCIDevice.load(address, root: root, names: (nil, nil))
+        let slot = ((try? directoryEntries(root.devicesDirectory)) ?? []).compactMap { try? PCIAddress(parsing: $0) }
+            .filter { $0.domain == address.domain && $0.bus == address.bus && $0.device == address.device }.sorted()
+        var devices = slot.compactMap { try? PCIDevice.load($0, root: root, names: (nil, nil)) }
+        if devices.isEmpty { devices = [main] }
+        var ids: [String] = [], drivers: [String] = []
+        for d in devices {
+            let id = Hex.string(d.vendorID, width: 4) + ":" + Hex.string(d.deviceID, width: 4)
+            if !ids.contains(id) { ids.append(id) }
+            for n in hostDrivers(d) where !drivers.contains(n) { drivers.append(n) }
+        }
+        return (Card(driver: driver, functions: devices.map(\.address), ids: ids, hostDrivers: drivers.sorted()), devices)
+    }
+
+    static let passthroughDrivers: Set<String> = ["vfio-pci", "pci-stub", "pciback", "xen-pciback", "pcieport"]
+
+    /// The function's current driver and the ones likely to claim it at boot.
+    static func hostDrivers(_ d: PCIDevice) -> [String] {
+        var out: [String] = []
+        if let cur = d.driver, !passthroughDrivers.contains(cur) { out.append(cur) }
+        if d.isDisplay {
+            switch d.vendorID {
+            case 0x1002: out += ["amdgpu", "radeon"]
+            case 0x10DE: out += ["nouveau", "nvidia"]
+            case 0x8086: out += ["i915"]
+            default: break
+            }
+        }
+        if d.classCode >> 8 == 0x0403 { out.append("snd_hda_intel") }
+        var seen: Set<String> = []
+        return out.filter { seen.insert($0.replacingDashes).inserted }
+    }
+
+    public struct Foreign: Error, CustomStringConvertible {
+        public var path: String
+        public var description: String {
+            "\(path) exists and was not written by vbios (no '\(BindingPersistence.marker)' header); vbios leaves it alone. "
+                + "Move it aside or merge its lines by hand."
+        }
+    }
+
+    /// The cards an existing file records; throws `Foreign` when vbios did not write it.
+    public static func cards(in text: String, path: String) throws -> [Card] {
+        guard text.hasPrefix(marker) else { throw Foreign(path: path) }
+        return text.split(separator: "\n").compactMap { $0.hasPrefix("# card ") ? Card.parse($0) : nil }
+    }
+
+    /// The file for `cards`; nil when there are none (the file goes).
+    /// `pcibackBuiltIn`: xen-pciback is built into the kernel, so modprobe.d cannot hide devices.
+    public static func render(_ cards: [Card], pcibackBuiltIn: Bool) -> String? {
+        guard !cards.isEmpty else { return nil }
+        let cards = cards.sorted { $0.slot < $1.slot }
+        var s = marker + ". Keep this line: vbios rewrites or removes only files that start with it.\n"
+        s += "# Rewritten whole from the '# card' lines; change it with `vbios persist ADDR [--remove]`, not by hand.\n"
+        for c in cards { s += c.line + "\n" }
+        for driver in Driver.allCases {
+            let mine = cards.filter { $0.driver == driver }
+            guard !mine.isEmpty else { continue }
+            s += "\n"
+            switch driver {
+            case .vfioPCI, .pciStub:
+                var ids: [String] = []
+                for c in mine { for id in c.ids where !ids.contains(id) { ids.append(id) } }
+                s += "# \(driver.rawValue) claims every device with these IDs at boot.\n"
+                s += "options \(driver.module) ids=\(ids.joined(separator: ","))\n"
+            case .pciback:
+                if pcibackBuiltIn {
+                    s += "# xen-pciback is built into this kernel: the hide list must be on the kernel command line:\n"
+                    s += "# xen-pciback.hide=\(mine.map(\.hideList).joined())\n"
+                } else {
+                    s += "# xen-pciback takes these devices when it loads (the kernel command line does it when built in).\n"
+                    s += "options \(driver.module) hide=\(mine.map(\.hideList).joined())\n"
+                }
+            }
+        }
+        // softdep: for each host driver, the passthrough modules to load before it.
+        var order: [String] = []
+        var pre: [String: [String]] = [:]
+        for c in cards {
+            for d in c.hostDrivers {
+                if pre[d] == nil { order.append(d); pre[d] = [] }
+                if !pre[d]!.contains(c.driver.module) { pre[d]!.append(c.driver.module) }
+            }
+        }
+        if !order.isEmpty {
+            s += "\n# Load the passthrough driver before the host drivers, so that it claims the devices first.\n"
+            for d in order.sorted() { s += "softdep \(d) pre: \(pre[d]!.joined(separator: " "))\n" }
+        }
+        return s
+    }
+
+    public enum Action: String, Sendable { case create, update, unchanged, remove, nothing }
+
+    public struct Plan: Sendable {
+        public var path: String
+        public var before: String?
+        /// nil: the file is (or stays) absent.
+        public var after: String?
+        public var action: Action
+        public var card: Card
+    }
+
+    /// What persisting (or removing) `card` does to the file at `path` holding `existing`.
+    public static func plan(card: Card, existing: String?, path: String, remove: Bool, pcibackBuiltIn: Bool) throws -> Plan {
+        var cards = try existing.map { try Self.cards(in: $0, path: path) } ?? []
+        let had = cards.contains { $0.sameSlot(card.slot) }
+        cards.removeAll { $0.sameSlot(card.slot) }
+        if !remove { cards.append(card) }
+        let after = render(cards, pcibackBuiltIn: pcibackBuiltIn)
+        let action: Action
+        if remove && !had { action = .nothing } else if after == existing { action = .unchanged } else if after == nil { action = .remove } else if existing == nil { action = .create } else { action = .update }
+        return Plan(path: path, before: existing, after: remove && !had ? existing : after, action: action, card: card)
+    }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import OptionROM
+import PCIHost
+import Passthrough
+
+/// `--for` of doctor and persist (kept local so it does not collide with other commands' conformances).
+enum TargetOption: String, ExpressibleByArgument, CaseIterable {
+    case xen, qemu, libvirt
+    var target: PassthroughTarget { PassthroughTarget(rawValue: rawValue)! }
+}
+
+struct Doctor: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the host and the card for passthrough: IOMMU, IOMMU group, kernel options, Xen dom0 and pciback, boot display, BARs, ROM.",
+        discussion: """
+            Each finding is `ok`, `warn` or `fail` with a stable id and the exact next step. Reads only: the ROM is
+            never enabled and no driver is bound. Exit status 1 when any check fails. Without ADDR only the host is
+            checked and the display devices are listed.
+            """)
+
+    @Argument(help: "The card, DDDD:BB:DD.F or BB:DD.F (any function of its slot).")
+    var address: String?
+
+    @Option(name: .customLong("for"), help: "The hypervisor: xen, qemu or libvirt (default: xen on a Xen host, else qemu).")
+    var target: TargetOption?
+
+    @Option(name: .long, help: ArgumentHelp("The directory that stands for / (ROOT/sys, ROOT/proc/cmdline, ROOT/boot, ROOT/etc/modprobe.d, ROOT/lib/modules).", valueName: "DIR"))
+    var root: String = "/"
+
+    @Option(name: .customLong("dev-mem"), help: ArgumentHelp("The file that stands for /dev/mem (default ROOT/dev/mem), read for the boot display's 0xC0000 copy.", valueName: "PATH"))
+    var devMem: String?
+
+    @Option(name: .customLong("dev-mem-base"), help: ArgumentHelp("Physical address of the first byte of --dev-mem.", valueName: "ADDR"))
+    var devMemBase: String = "0"
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let host = HostRoot(root)
+        guard pathKind(host.path) == .directory else { throw report(UserError("--root \(root) is not a directory.")) }
+        var base = Substring(devMemBase)
+        if base.hasPrefix("0x") || base.hasPrefix("0X") { base = base.dropFirst(2) }
+        guard let memBase = UInt64(base, radix: 16) else { throw report(UserError("--dev-mem-base '\(devMemBase)' is not a hex address.")) }
+        let chosen = target?.target ?? HostDoctor.defaultTarget(host)
+        let doctor = HostDoctor(host: host, target: chosen, memory: PhysicalMemory(path: devMem ?? host.join("/dev/mem"), base: memBase))
+        let checks: [DoctorCheck]
+        var parsed: PCIAddress?
+        do {
+            parsed = try address.map { try PCIAddress(parsing: $0) }
+            checks = try doctor.run(address: parsed)
+        } catch let e as UserError { throw report(e) } catch {
+            throw report(UserError(String(describing: error)))
+        }
+        let displays = parsed == nil ? doctor.displayDevices() : []
+        if global.json {
+            var pairs: [(String, JSON)] = [("root", .string(host.path)), ("target", .string(chosen.rawValue))]
+            if let parsed { pairs.append(("address", .string(parsed.description))) }
+            pairs.append(("checks", .array(checks.map { c in
+                var o: [(String, JSON)] = [("id", .string(c.id)), ("status", .string(c.status.rawValue)), ("message", .string(c.message))]
+                if !c.fixes.isEmpty { o.append(("fix", .string(c.fixes.joined(separator: "\n")))) }
+                return .object(o)
+            })))
+            if parsed == nil {
+                pairs.append(("displayDevices", .array(displays.map { d in
+                    .object([("address", .string(d.address.description)), ("vendorID", .hex4(d.vendorID)), ("deviceID", .hex4(d.deviceID)),
+                             ("bootVGA", .bool(d.bootVGA)), ("driver", .optional(d.driver)),
+                             ("iommuGroup", .optional(d.iommuGroup.flatMap { Int($0) }))])
+                })))
+            }
+            Terminal.out(JSON.object(pairs).rendered())
+        } else {
+            if target == nil { Terminal.note("checking for \(chosen.rawValue) (name another with --for xen|qemu|libvirt)") }
+            for c in checks {
+                let status = c.status.rawValue + String(repeating: " ", count: 4 - c.status.rawValue.count)
+                Terminal.out("\(status)  \(c.id): \(c.message)")
+                for f in c.fixes { Terminal.out("      fix: \(f)") }
+            }
+            if parsed == nil {
+                if displays.isEmpty {
+                    Terminal.out("no display devices under \(host.sysfs.devicesDirectory); `vbios list --all` shows every device.")
+                } else {
+                    Terminal.out("display devices (run `vbios doctor ADDR` for one):")
+                    for d in displays {
+                        Terminal.out("  \(d.address)  \(d.idText)  driver \(d.driver ?? "none")" + (d.bootVGA ? "  (boot VGA)" : "")
+                                     + (d.iommuGroup.map { "  IOMMU group \($0)" } ?? ""))
+                    }
+                }
+            }
+        }
+        if checks.contains(where: { $0.status == .fail }) { throw ExitCode(1) }
+    }
+}

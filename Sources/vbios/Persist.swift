@@ -1,0 +1,141 @@
+import ArgumentParser
+import OptionROM
+import PCIHost
+import Passthrough
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Persist: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Make a card's passthrough binding survive a reboot (modprobe.d; the kernel command line for pciback).",
+        discussion: """
+            Writes ROOT/etc/modprobe.d/\(BindingPersistence.fileName), one file for every card vbios persisted
+            (`options vfio-pci ids=...` is a single module parameter, so two files would drop a card), with
+            softdep lines so the passthrough driver loads before the GPU and audio drivers. Running it twice
+            changes nothing; --remove takes the card out and deletes the file when it was the last. A file
+            without vbios's header is never overwritten or removed. Prints what to regenerate and verify.
+            """)
+
+    enum To: String, ExpressibleByArgument, CaseIterable { case vfioPCI = "vfio-pci", pciStub = "pci-stub", pciback }
+
+    @Argument(help: "The card, DDDD:BB:DD.F or BB:DD.F; every function of its slot is persisted.")
+    var address: String
+
+    @Option(name: .long, help: "The driver that must own the card at boot: vfio-pci, pci-stub or pciback.")
+    var to: To
+
+    @Option(name: .long, help: ArgumentHelp("The directory that stands for / (ROOT/sys, ROOT/etc/modprobe.d).", valueName: "DIR"))
+    var root: String = "/"
+
+    @Flag(name: .long, help: "Show the file and the steps; write nothing.")
+    var dryRun = false
+
+    @Flag(name: .long, help: "Take the card out of the file (delete the file when it was the last card).")
+    var remove = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let host = HostRoot(root)
+        let driver = BindingPersistence.Driver(rawValue: to.rawValue)!
+        let path = host.modprobeDirectory + "/" + BindingPersistence.fileName
+        do {
+            let a = try PCIAddress(parsing: address)
+            let (card, _) = try BindingPersistence.card(a, root: host.sysfs, driver: driver)
+            let existing = pathKind(path, followLinks: false) == .missing ? nil : String(decoding: try FileBytes(path: path).bytes, as: UTF8.self)
+            var pcibackBuiltIn = false
+            if case let .found(config) = KernelConfig.load(host) { pcibackBuiltIn = config.state("XEN_PCIDEV_BACKEND") == .builtIn }
+            let plan = try BindingPersistence.plan(card: card, existing: existing, path: path, remove: remove, pcibackBuiltIn: pcibackBuiltIn)
+
+            var warnings: [String] = []
+            // ids= binds every device with these IDs, not only this card.
+            if !remove, driver != .pciback {
+                let others = ((try? directoryEntries(host.sysfs.devicesDirectory)) ?? []).compactMap { try? PCIAddress(parsing: $0) }
+                    .filter { !card.functions.contains($0) }
+                    .compactMap { try? PCIDevice.load($0, root: host.sysfs, names: (nil, nil)) }
+                    .filter { card.ids.contains($0.idText) }
+                if !others.isEmpty {
+                    warnings.append("ids= binds EVERY device with these IDs: \(others.map { "\($0.address) (\($0.idText))" }.joined(separator: ", ")) would go to \(driver.rawValue) too. "
+                        + "To take only \(card.slot), remove the card again and set driver_override per address at boot instead: a udev rule such as "
+                        + "`ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"\(card.slot)\", ATTR{driver_override}=\"\(driver.rawValue)\"` in /etc/udev/rules.d/, or `vbios bind \(card.slot) --to \(driver.rawValue)` from a boot service.")
+                }
+            }
+            // Another file that sets the same module's options competes with ours.
+            for f in host.modprobeFiles() where f.name != BindingPersistence.fileName {
+                let module = driver.module
+                if f.text.split(separator: "\n").contains(where: { l in
+                    let w = l.split(separator: " ")
+                    return w.count >= 2 && w[0] == "options" && w[1].replacingOccurrencesOfDash == module.replacingOccurrencesOfDash
+                }) {
+                    warnings.append("\(host.modprobeDirectory)/\(f.name) also sets options for \(module); modprobe applies both and the last `ids=`/`hide=` wins. Merge them by hand.")
+                }
+            }
+            let commandLine = driver == .pciback && !remove ? "xen-pciback.hide=" + card.hideList : nil
+
+            if !dryRun {
+                switch plan.action {
+                case .create, .update:
+                    try AtomicFile.write(plan.after!, to: path, overwrite: true)
+                case .remove:
+                    guard unlink(path) == 0 else { throw SystemError("remove", path) }
+                case .unchanged, .nothing:
+                    break
+                }
+            }
+
+            let regenerate = "\(host.initramfsCommand)"
+            var verify = remove
+                ? ["After the reboot `vbios list` shows the host driver (\(card.hostDrivers.first ?? "the GPU driver")) on \(card.slot) again."]
+                : ["After the reboot `vbios list` shows driver \(driver == .pciback ? "pciback" : driver.rawValue) on \(card.functions.map(\.short).joined(separator: ", ")).",
+                   "`vbios doctor \(card.slot) --for \(driver == .pciback ? "xen" : "qemu")` checks the rest."]
+            if driver == .pciback && !remove { verify.insert("`xl pci-assignable-list` lists \(card.functions.map(\.short).joined(separator: " ")).", at: 1) }
+
+            if global.json {
+                var pairs: [(String, JSON)] = [
+                    ("file", .string(path)), ("action", .string(plan.action.rawValue)), ("dryRun", .bool(dryRun)),
+                    ("driver", .string(driver.rawValue)), ("functions", .array(card.functions.map { .string($0.description) })),
+                    ("ids", .array(card.ids.map { .string($0) })), ("content", .optional(plan.after)),
+                ]
+                if let commandLine { pairs.append(("kernelCommandLine", .string(commandLine))) }
+                pairs.append(("regenerate", .string(regenerate)))
+                pairs.append(("verify", .array(verify.map { .string($0) })))
+                pairs.append(("warnings", .array(warnings.map { .string($0) })))
+                Terminal.out(JSON.object(pairs).rendered())
+            } else {
+                let verb: String
+                switch plan.action {
+                case .create: verb = dryRun ? "would write" : "wrote"
+                case .update: verb = dryRun ? "would update" : "updated"
+                case .remove: verb = dryRun ? "would remove" : "removed"
+                case .unchanged: verb = "unchanged:"
+                case .nothing: verb = "\(card.slot) is not in"
+                }
+                Terminal.out("\(verb) \(path)")
+                if let after = plan.after, plan.action != .nothing, plan.action != .remove {
+                    for line in after.split(separator: "\n", omittingEmptySubsequences: false).dropLast() { Terminal.out("  | " + line) }
+                }
+                for w in warnings { Terminal.warn(w) }
+                var steps: [String] = []
+                if let commandLine {
+                    steps.append("Add `\(commandLine)` to dom0's kernel command line: append it to GRUB_CMDLINE_LINUX in \(host.join("/etc/default/grub")) and run `update-grub` (vbios does not edit GRUB files).")
+                }
+                if plan.action != .unchanged && plan.action != .nothing || dryRun {
+                    steps.append("Rebuild the initramfs so the early boot sees the change: `\(regenerate)`, then reboot.")
+                }
+                steps += verify
+                Terminal.out("next:")
+                for (i, s) in steps.enumerated() { Terminal.out("  \(i + 1). \(s)") }
+            }
+        } catch let e as UserError { throw report(e) } catch {
+            throw report(UserError(String(describing: error)))
+        }
+    }
+}
+
+extension Substring {
+    var replacingOccurrencesOfDash: String { String(map { $0 == "-" ? "_" : $0 }) }
+}
+extension String {
+    var replacingOccurrencesOfDash: String { String(map { $0 == "-" ? "_" : $0 }) }
+}
