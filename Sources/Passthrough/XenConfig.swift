@@ -61,6 +61,11 @@ public enum XenConfig {
         if gfx {
             out += "# The card is the guest's primary display: the device model gives it the legacy VGA ranges\n"
             out += "# and the card's VGA BIOS, which hvmloader runs at 0xC0000.\n"
+            if !card.isPrimaryDisplay {
+                out += "# \(rom.address) is NOT the host's boot display: qemu-xen-traditional copies the VGA BIOS\n"
+                out += "# from the host's 0xC0000 shadow, which holds the boot display's BIOS, not this card's. Make\n"
+                out += "# this card the boot display in the host firmware, or build hvmloader with bios.bin.\n"
+            }
             out += "gfx_passthru = 1\n\n"
         } else {
             out += "# No gfx_passthru: \(rom.address) is not the host's boot display, so the guest gets it as a\n"

@@ -34,6 +34,15 @@ struct Prepare: ParsableCommand {
     @Option(name: .customLong("with"), help: ArgumentHelp("Another device of the card's IOMMU group you will hand over too (repeatable).", valueName: "ADDR"))
     var with: [String] = []
 
+    enum Display: String, ExpressibleByArgument, CaseIterable { case primary, secondary }
+
+    @Option(help: ArgumentHelp("""
+        primary: the card is the guest's boot display (xl `gfx_passthru = 1`, QEMU `x-vga=on`); \
+        secondary: the guest's own driver starts it. Default: primary for xen (qemu-dm loads the VGA BIOS \
+        only with gfx_passthru), and for qemu/libvirt primary when the card is the host's boot display.
+        """, valueName: "primary|secondary"))
+    var display: Display?
+
     @Flag(help: "Xen: add iomem/ioports lines mapping every BAR 1:1 (rarely needed; pci= maps the BARs).")
     var iomem = false
 
@@ -119,11 +128,12 @@ struct Prepare: ParsableCommand {
             case .xen:
                 var o = XenConfig.Options()
                 o.romPath = biosPath
+                o.gfxPassthru = display.map { $0 == .primary } ?? true
                 if iomem { o.ranges = PassthroughCard.ranges(of: functions) }
                 files.append(("xen.cfg", Array(try XenConfig.fragment(card, options: o).utf8)))
                 files.append(("kernel-cmdline.txt", Array(XenConfig.kernelCommandLine(card).utf8)))
             case .qemu:
-                files.append(("qemu-args.txt", Array(try QEMUArgs.text(card, options: .init(romPath: biosPath)).utf8)))
+                files.append(("qemu-args.txt", Array(try QEMUArgs.text(card, options: .init(romPath: biosPath, xVGA: display.map { $0 == .primary })).utf8)))
             case .libvirt:
                 files.append(("libvirt-hostdev.xml", Array(try LibvirtHostdev.text(card, options: .init(romPath: biosPath)).utf8)))
             }

@@ -41,6 +41,19 @@ enum PrepareFixture {
 @Suite(.serialized) struct PrepareTests {
     typealias F = PrepareFixture
 
+    @Test func displayChoiceDrivesGfxPassthruAndXVGA() throws {
+        let tmp = try HostCLI.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let xen = try HostCLI.run(["prepare", "01:00.0", "--for", "xen", "--display", "secondary", "--sysfs", F.radeon, "--out", tmp + "/xen"])
+        #expect(xen.status == 0, "\(xen.err)")
+        let (run, objects) = try F.xl(tmp + "/xen/xen.cfg")
+        #expect(run.status == 0)
+        #expect(!objects.contains { $0["key"] as? String == "gfx_passthru" })
+        let qemu = try HostCLI.run(["prepare", "01:00.0", "--for", "qemu", "--display", "primary", "--sysfs", F.radeon, "--out", tmp + "/qemu"])
+        #expect(qemu.status == 0, "\(qemu.err)")
+        #expect(F.read(tmp + "/qemu/qemu-args.txt").contains(",x-vga=on"))
+    }
+
     @Test(arguments: ["xen", "qemu", "libvirt"])
     func prepareWritesTheFullSet(target: String) throws {
         let tmp = try HostCLI.tempDir()
@@ -68,7 +81,9 @@ enum PrepareFixture {
             #expect(run.status == 0, "xl's parser refused xen.cfg: \(run.err)")
             let pci = objects.filter { $0["key"] as? String == "pci" }
             #expect(pci.map { "\($0["bus"] ?? -1):\($0["dev"] ?? -1).\($0["func"] ?? -1)" } == ["1:0.0", "1:0.1"])
-            #expect(!objects.contains { $0["key"] as? String == "gfx_passthru" }, "the HD 7850 is not the boot display")
+            // Xen defaults to the primary display: gfx_passthru is what makes qemu-dm load a VGA BIOS.
+            #expect(objects.contains { $0["key"] as? String == "gfx_passthru" && $0["value"] as? Int == 1 })
+            #expect(F.read(out + "/xen.cfg").contains("is NOT the host's boot display"), "the HD 7850 is not the boot display: say what that means")
             #expect(F.read(out + "/kernel-cmdline.txt") == "xen-pciback.hide=(01:00.0)(01:00.1)\n")
         case "qemu":
             let args = F.read(out + "/qemu-args.txt")
