@@ -11,7 +11,7 @@ struct VBIOS: ParsableCommand {
             to get a bios.bin and the guest configuration in one go.
             """,
         version: "0.1.0",
-        subcommands: [Info.self, Verify.self, List.self, Bars.self, Dump.self]
+        subcommands: [Info.self, Verify.self, List.self, Bars.self, Dump.self, Scan.self]
     )
 }
 
