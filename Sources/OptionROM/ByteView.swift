@@ -68,13 +68,20 @@ struct ByteView {
     }
 
     /// First offset >= `from` (and < `to`) where `needle` starts; nil if none.
+    ///
+    /// `memchr` on the needle's first byte that is not 0x00 or 0xFF, not on its first byte:
+    /// vendor signatures such as NVIDIA's `FF B8 'BIT'` start with a byte that fills a ROM's
+    /// padding, and a hit per byte made this the hot spot of `verify`.
     func find(_ needle: [UInt8], from: Int = 0, to: Int? = nil) -> Int? {
         let end = Swift.min(to ?? base.count, base.count)
-        guard let first = needle.first, from >= 0, needle.count <= end - from else { return nil }
-        var at = from
-        while at + needle.count <= end {
-            guard let hit = ByteSearch.index(of: first, in: base, from: at, to: end - needle.count + 1) else { return nil }
-            if matches(hit, needle) { return hit }
+        guard !needle.isEmpty, from >= 0, needle.count <= end - from else { return nil }
+        let k = needle.firstIndex { $0 != 0x00 && $0 != 0xFF } ?? 0
+        let key = needle[k]
+        // Candidates start in from...end - needle.count, so the key byte lies at start + k.
+        var at = from + k
+        let keyEnd = end - needle.count + k + 1
+        while let hit = ByteSearch.index(of: key, in: base, from: at, to: keyEnd) {
+            if matches(hit - k, needle) { return hit - k }
             at = hit + 1
         }
         return nil

@@ -16,6 +16,9 @@ public enum ROMParser {
         public var decodeVendorTables: Bool = true
         /// Look for the first image past a prefix when the buffer does not start with one.
         public var searchForFirstImage: Bool = true
+        /// Look past the chain's end for padding and further images (a `trailing-data` finding).
+        /// `ROMScanner` turns it off: in a large blob "past the end" is the rest of the blob.
+        public var checkTrailingData: Bool = true
         public init() {}
     }
 
@@ -122,7 +125,9 @@ public enum ROMParser {
         }
 
         checkIDs(layout.images, &findings)
-        checkTrailing(v, after: layout.chainEnd, images: layout.images, &findings)
+        if options.checkTrailingData {
+            checkTrailing(v, after: layout.chainEnd, images: layout.images, &findings)
+        }
         layout.findings = findings
         if options.decodeVendorTables, !layout.images.isEmpty {
             layout.vendorInfo = VendorDecoder.decode(v, layout: layout, findings: &layout.findings)
@@ -150,7 +155,7 @@ public enum ROMParser {
     /// The first offset at or after `from` holding `55 AA` whose pointer leads to a data structure.
     static func findFirstImage(_ v: ByteView, from: Int = 0) -> Int? {
         var at = from
-        while let hit = v.find([0x55, 0xAA], from: at) {
+        while let hit = ByteSearch.index(of: 0x55, 0xAA, in: v.base, from: at, to: v.count) {
             if dataStructure(v, imageAt: hit) != nil { return hit }
             at = hit + 1
         }

@@ -12,7 +12,7 @@ struct VBIOS: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            List.self, Bars.self, Dump.self, Info.self, Verify.self, Patch.self, Diff.self,
+            List.self, Bars.self, Dump.self, Info.self, Verify.self, Scan.self, Patch.self, Diff.self,
             Prepare.self, Bind.self, Unbind.self, Doctor.self, Persist.self,
         ]
     )

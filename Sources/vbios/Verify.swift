@@ -1,4 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import ArgumentParser
+import Dispatch
 import OptionROM
 import PCIHost
 
@@ -6,9 +12,12 @@ struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check ROM files' structure and checksums.",
         discussion: """
-            Each FILE is checked; each DIR is searched for files, recursively. One line per file, then a
-            summary. Exit status: 0 when every file is clean, 1 when any has findings (warnings or
-            errors), 2 when any could not be read.
+            Each FILE is checked; each DIR is searched for files, recursively. Files are checked in
+            parallel on every core, memory-mapped; results come out in the order given (directories
+            sorted by name), one line per file (one JSON object per line with --json), then a
+            summary. A progress line shows on stderr when it is a terminal. Exit status: 0 when
+            every file is clean, 1 when any has findings (warnings or errors), 2 when any could not
+            be read.
             """)
 
     @Argument(help: "ROM files or directories of them.")
@@ -16,38 +25,45 @@ struct Verify: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    enum Outcome { case clean, findings, unreadable }
+    enum Outcome: Sendable { case clean, findings, unreadable }
+
+    /// One file's verdict, already rendered, so that printing in order is all the lock guards.
+    struct Verdict: Sendable {
+        var outcome: Outcome
+        var line: String
+    }
 
     func run() throws {
-        var files: [String] = []
-        var unreadable = 0
-        var clean = 0
-        var withFindings = 0
+        // Input order, directories expanded in place; a missing path keeps its place too.
+        var items: [(path: String, missing: Bool)] = []
         for path in paths {
             switch pathKind(path) {
-            case .directory: files.append(contentsOf: collect(path))
-            case .missing:
-                unreadable += 1
-                emit(path: path, outcome: .unreadable, layout: nil, error: "no such file or directory")
-            default: files.append(path)
+            case .directory: items.append(contentsOf: Verify.collect(path).map { ($0, false) })
+            case .missing: items.append((path, true))
+            default: items.append((path, false))
             }
         }
-        for (n, file) in files.enumerated() {
-            Terminal.progress("verifying \(n + 1)/\(files.count) \(file)")
-            do {
-                let data = try FileBytes(path: file, limit: maximumROMFileSize)
-                let layout = data.withUnsafeBytes { ROMParser.parse($0).withRuntimeEvidence($0) }
-                let outcome: Outcome = layout.isClean ? .clean : .findings
-                if outcome == .clean { clean += 1 } else { withFindings += 1 }
-                emit(path: file, outcome: outcome, layout: layout, error: nil)
-            } catch {
-                unreadable += 1
-                emit(path: file, outcome: .unreadable, layout: nil, error: String(describing: error))
-            }
+
+        let json = global.json
+        let printer = OrderedPrinter(count: items.count)
+        let queue = items
+        let work: @Sendable (Int) -> Void = { n in
+            let item = queue[n]
+            let verdict = item.missing
+                ? Verify.render(path: item.path, outcome: .unreadable, layout: nil, error: "no such file or directory", json: json)
+                : Verify.check(item.path, json: json)
+            printer.deliver(verdict, at: n)
         }
-        Terminal.endProgress()
+        if items.count > 1 {
+            DispatchQueue.concurrentPerform(iterations: items.count, execute: work)
+        } else {
+            for n in items.indices { work(n) }
+        }
+        printer.finish()
+
+        let (clean, withFindings, unreadable) = printer.tally
         let total = clean + withFindings + unreadable
-        if global.json {
+        if json {
             Terminal.out(JSON.object([("summary", .object([
                 ("files", .int(total)), ("clean", .int(clean)),
                 ("findings", .int(withFindings)), ("unreadable", .int(unreadable)),
@@ -59,8 +75,19 @@ struct Verify: ParsableCommand {
         if withFindings > 0 { throw ExitCode(1) }
     }
 
-    func emit(path: String, outcome: Outcome, layout: ROMLayout?, error: String?) {
-        if global.json {
+    /// Maps, parses and renders one file. Runs on any thread.
+    static func check(_ file: String, json: Bool) -> Verdict {
+        do {
+            let data = try FileBytes(path: file, limit: maximumROMFileSize)
+            let layout = data.withUnsafeBytes { ROMParser.parse($0).withRuntimeEvidence($0) }
+            return render(path: file, outcome: layout.isClean ? .clean : .findings, layout: layout, error: nil, json: json)
+        } catch {
+            return render(path: file, outcome: .unreadable, layout: nil, error: String(describing: error), json: json)
+        }
+    }
+
+    static func render(path: String, outcome: Outcome, layout: ROMLayout?, error: String?, json: Bool) -> Verdict {
+        if json {
             var pairs: [(String, JSON)] = [
                 ("file", .string(path)),
                 ("status", .string(outcome == .clean ? "ok" : outcome == .findings ? "findings" : "unreadable")),
@@ -71,8 +98,7 @@ struct Verify: ParsableCommand {
                 pairs.append(("findings", .array(layout.findings.map(\.json))))
             }
             if let error { pairs.append(("error", .string(error))) }
-            Terminal.out(JSON.object(pairs).rendered(pretty: false))
-            return
+            return Verdict(outcome: outcome, line: JSON.object(pairs).rendered(pretty: false))
         }
         switch outcome {
         case .clean:
@@ -80,18 +106,17 @@ struct Verify: ParsableCommand {
             let kinds = l.images.map { $0.isLegacy ? "x86" : $0.isEFI ? "EFI" : Hex.prefixed($0.codeType.rawValue, width: 2) }
             var s = "OK    \(path): \(l.images.count) image\(l.images.count == 1 ? "" : "s") (\(kinds.joined(separator: ", ")))"
             if let v = l.vendorInfo, let version = v.version { s += ", \(v.vendorName) \(version)" }
-            Terminal.out(s)
+            return Verdict(outcome: outcome, line: s)
         case .findings:
-            let l = layout!
-            let worst = l.findings.filter { $0.severity != .info }
-            Terminal.out("FAIL  \(path): " + worst.map { ROMText.findingLine($0) }.joined(separator: "; "))
+            let worst = layout!.findings.filter { $0.severity != .info }
+            return Verdict(outcome: outcome, line: "FAIL  \(path): " + worst.map { ROMText.findingLine($0) }.joined(separator: "; "))
         case .unreadable:
-            Terminal.out("ERROR \(path): \(error ?? "unreadable")")
+            return Verdict(outcome: outcome, line: "ERROR \(path): \(error ?? "unreadable")")
         }
     }
 
     /// Regular files under `dir`, depth first, sorted, symlinks to directories not followed.
-    func collect(_ dir: String) -> [String] {
+    static func collect(_ dir: String) -> [String] {
         var out: [String] = []
         guard let names = try? directoryEntries(dir) else { return [dir] }
         for name in names {
@@ -103,5 +128,63 @@ struct Verify: ParsableCommand {
             }
         }
         return out
+    }
+}
+
+/// Verdicts arrive from worker threads in any order and leave in input order: each one is parked
+/// in its slot, and whoever fills the next slot to print prints every ready one after it, in one
+/// write. Also keeps the tally and the progress line.
+final class OrderedPrinter: @unchecked Sendable {
+    private var lock = pthread_mutex_t()
+    private var slots: [Verify.Verdict?]
+    private var next = 0
+    private var done = 0
+    private var lastProgress: UInt64 = 0
+    private let showProgress = Terminal.stderrIsTerminal
+    private(set) var tally = (clean: 0, findings: 0, unreadable: 0)
+
+    init(count: Int) {
+        slots = Array(repeating: nil, count: count)
+        pthread_mutex_init(&lock, nil)
+    }
+
+    deinit { pthread_mutex_destroy(&lock) }
+
+    func deliver(_ verdict: Verify.Verdict, at index: Int) {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        slots[index] = verdict
+        done += 1
+        switch verdict.outcome {
+        case .clean: tally.clean += 1
+        case .findings: tally.findings += 1
+        case .unreadable: tally.unreadable += 1
+        }
+        var text = ""
+        while next < slots.count, let ready = slots[next] {
+            text += ready.line
+            text += "\n"
+            slots[next] = nil
+            next += 1
+        }
+        let now = OrderedPrinter.milliseconds()
+        let refresh = showProgress && (now &- lastProgress >= 100 || done == slots.count)
+        if showProgress, !text.isEmpty || refresh { Terminal.write(2, "\r\u{1B}[K") }
+        if !text.isEmpty { Terminal.write(1, text) }
+        if refresh || (showProgress && !text.isEmpty && lastProgress != 0) {
+            lastProgress = now
+            Terminal.write(2, "verifying: \(done)/\(slots.count) files")
+        }
+    }
+
+    /// Clears the progress line.
+    func finish() {
+        if showProgress { Terminal.write(2, "\r\u{1B}[K") }
+    }
+
+    static func milliseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
     }
 }

@@ -27,8 +27,14 @@ enum VendorDecoder {
         let base = layout.prefixLength
         let end = layout.chainEnd > base ? min(layout.chainEnd, v.count) : v.count
         if let amd = AMDInfo.decode(v, romStart: base, end: end) { return .amd(amd) }
-        if let nv = NVIDIAInfo.decode(v, romStart: base, end: end, findings: &findings) { return .nvidia(nv) }
-        if let intel = IntelInfo.decode(v, romStart: base, end: end, findings: &findings) { return .intel(intel) }
+        // The BIT and VBT searches read the whole chain; run each only when an image is the
+        // vendor's (the tables mean something to nouveau and i915 alone). Skipping them on other
+        // ROMs halves what `verify` reads per file.
+        let vendors = Set(layout.images.compactMap { $0.pcir?.vendorID })
+        if vendors.contains(0x10de),
+           let nv = NVIDIAInfo.decode(v, romStart: base, end: end, findings: &findings) { return .nvidia(nv) }
+        if vendors.contains(0x8086),
+           let intel = IntelInfo.decode(v, romStart: base, end: end, findings: &findings) { return .intel(intel) }
         return nil
     }
 }

@@ -1,0 +1,133 @@
+// Each benchmark comes with the baseline it is judged against, measured in the same run:
+// a checksum against memcpy of the same bytes, a scan or a verify against reading the same
+// files with read(2) as `cat` does. Tools/bench.sh prints the ratios (candidate / baseline
+// time; lower is better).
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Benchmark
+import BenchFixtures
+import Dispatch
+import OptionROM
+import PCIHost
+
+/// Bytes for the in-memory benchmarks: filled once, shared read-only.
+final class Buffers: @unchecked Sendable {
+    static let shared = Buffers()
+    let source: UnsafeMutableRawBufferPointer
+    let target: UnsafeMutableRawBufferPointer
+    let nvidiaROM: [UInt8]
+
+    init() {
+        source = .allocate(byteCount: 16 << 20, alignment: 64)
+        target = .allocate(byteCount: 16 << 20, alignment: 64)
+        var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for i in 0..<source.count {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17
+            source[i] = UInt8(truncatingIfNeeded: x)
+        }
+        for i in 0..<target.count { target[i] = 0 }
+        nvidiaROM = BenchFixtures.nvidiaStyleROM()
+    }
+}
+
+/// The corpus's paths, made once.
+final class Corpus: @unchecked Sendable {
+    static let shared = Corpus()
+    let paths: [String]
+    init() { paths = BenchFixtures.makeCorpus() }
+}
+
+let benchmarks: @Sendable () -> Void = {
+    let small = Benchmark.Configuration(
+        metrics: [.wallClock, .throughput], scalingFactor: .kilo,
+        maxDuration: .seconds(2), maxIterations: 1_000)
+    let large = Benchmark.Configuration(
+        metrics: [.wallClock, .throughput], scalingFactor: .one,
+        maxDuration: .seconds(3), maxIterations: 200)
+    let files = Benchmark.Configuration(
+        metrics: [.wallClock, .throughput], warmupIterations: 2, scalingFactor: .one,
+        maxDuration: .seconds(10), maxIterations: 30)
+
+    // MARK: Checksum vs memcpy
+
+    for (label, size) in [("64 KiB", 64 << 10), ("16 MiB", 16 << 20)] {
+        Benchmark("checksum \(label)", configuration: size < (1 << 20) ? small : large) { benchmark in
+            let bytes = UnsafeRawBufferPointer(rebasing: Buffers.shared.source[0..<size])
+            for _ in benchmark.scaledIterations {
+                blackHole(Checksum.sum(bytes))
+            }
+        }
+        Benchmark("baseline memcpy \(label)", configuration: size < (1 << 20) ? small : large) { benchmark in
+            let b = Buffers.shared
+            for _ in benchmark.scaledIterations {
+                memcpy(b.target.baseAddress!, b.source.baseAddress!, size)
+                blackHole(b.target[size - 1])
+            }
+        }
+    }
+
+    // MARK: Parse of a 1 MiB NVIDIA-style ROM
+
+    Benchmark("parse 1 MiB NVIDIA-style ROM", configuration: small) { benchmark in
+        let rom = Buffers.shared.nvidiaROM
+        rom.withUnsafeBytes { raw in
+            for _ in benchmark.scaledIterations {
+                blackHole(ROMParser.parse(raw).images.count)
+            }
+        }
+    }
+    Benchmark("baseline memcpy 1 MiB", configuration: small) { benchmark in
+        let b = Buffers.shared
+        for _ in benchmark.scaledIterations {
+            memcpy(b.target.baseAddress!, b.source.baseAddress!, 1 << 20)
+            blackHole(b.target[(1 << 20) - 1])
+        }
+    }
+
+    // MARK: Scan of a 512 MiB blob vs reading it
+
+    Benchmark("scan 512 MiB blob", configuration: large, closure: { benchmark in
+        for _ in benchmark.scaledIterations {
+            let data = try! FileBytes(path: BenchFixtures.blobPath)
+            let roms = data.withUnsafeBytes { ROMScanner.scan($0) }
+            precondition(roms.count == 16, "expected the 16 planted ROMs, found \(roms.count)")
+            blackHole(roms)
+        }
+    }, setup: { BenchFixtures.makeBlob() })
+    Benchmark("baseline read 512 MiB blob", configuration: large, closure: { benchmark in
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 128 << 10, alignment: 4096)
+        defer { buffer.deallocate() }
+        for _ in benchmark.scaledIterations {
+            blackHole(BenchFixtures.catFile(BenchFixtures.blobPath, buffer: buffer))
+        }
+    }, setup: { BenchFixtures.makeBlob() })
+
+    // MARK: Verify of 1040 files vs reading them
+
+    Benchmark("verify 1040 files", configuration: files) { benchmark in
+        let paths = Corpus.shared.paths
+        nonisolated(unsafe) let clean = UnsafeMutableBufferPointer<Bool>.allocate(capacity: paths.count)
+        defer { clean.deallocate() }
+        benchmark.startMeasurement()
+        // What `vbios verify` does per file, on every core.
+        DispatchQueue.concurrentPerform(iterations: paths.count) { n in
+            let data = try? FileBytes(path: paths[n], limit: 16 << 20)
+            clean[n] = data?.withUnsafeBytes { ROMParser.parse($0).isClean } ?? false
+        }
+        benchmark.stopMeasurement()
+        blackHole(clean.filter { $0 }.count)
+    }
+    Benchmark("baseline read 1040 files", configuration: files) { benchmark in
+        let paths = Corpus.shared.paths
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 128 << 10, alignment: 4096)
+        defer { buffer.deallocate() }
+        benchmark.startMeasurement()
+        var total = 0
+        for path in paths { total += BenchFixtures.catFile(path, buffer: buffer) }
+        benchmark.stopMeasurement()
+        blackHole(total)
+    }
+}

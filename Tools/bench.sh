@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Runs the vbios benchmarks and prints each candidate's time over its baseline's, both measured
+# in the same run (lower is better; 1.00 = as fast as the baseline):
+#   1. the package-benchmark suite in Benchmarks/ (checksum vs memcpy, parse, scan vs read(2),
+#      verify vs read(2)), from its JMH export;
+#   2. the built tool end to end with hyperfine: `vbios scan BLOB` vs `cat BLOB`, `vbios verify
+#      CORPUS` vs `cat CORPUS/*`, and `vbios info ROM` wall time including start-up.
+# Usage: Tools/bench.sh [--quick]   (--quick: skip the package-benchmark suite)
+# Needs: hyperfine (apt-get install -y hyperfine), python3. The data (a 512 MiB blob, 1040 ROM
+# files) is written once to $VBIOS_BENCH_DIR (default $TMPDIR/vbios-bench or /tmp/vbios-bench).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+scratch=${SCRATCH:-$root/.build}
+quick=${1:-}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+echo "== machine"
+echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB"
+swift --version 2>&1 | head -1
+
+echo "== building (release)"
+swift build -c release --scratch-path "$scratch" --product vbios >/dev/null
+vbios="$scratch/release/vbios"
+swift build -c release --package-path "$root/Benchmarks" --product bench-fixtures >/dev/null
+mapfile -t data < <("$root/Benchmarks/.build/release/bench-fixtures")
+blob=${data[0]}
+corpus=${data[1]}
+
+ratio() { python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print(f'{a / b:.2f}')" "$1" "$2"; }
+
+if [[ "$quick" != "--quick" ]]; then
+    echo "== package-benchmark suite (Benchmarks/)"
+    (cd "$root/Benchmarks" && swift package --allow-writing-to-directory "$out" benchmark \
+        --format jmh --path "$out" --no-progress >"$out/suite.log" 2>&1) || { tail -40 "$out/suite.log"; exit 1; }
+    cp "$out"/*.jmh.json "$(dirname "$blob")/last-suite.jmh.json"
+    python3 - "$out"/*.jmh.json <<'PY'
+import json, sys
+rows = {}
+for e in json.load(open(sys.argv[1])):
+    # JMH names read `benchmark.VBIOSBenchmarks.checksum_64_KiB`.
+    name = e["benchmark"].split("VBIOSBenchmarks.", 1)[-1].replace("_", " ")
+    m = e["secondaryMetrics"]["Time (wall clock)"]
+    rows[name] = (m["scorePercentiles"]["50.0"], m["scoreUnit"])
+pairs = [
+    ("checksum 64 KiB", "baseline memcpy 64 KiB", "<= 1.25 (80%+ of memcpy throughput)"),
+    ("checksum 16 MiB", "baseline memcpy 16 MiB", "<= 1.25 (80%+ of memcpy throughput)"),
+    ("parse 1 MiB NVIDIA-style ROM", "baseline memcpy 1 MiB", "(information)"),
+    ("scan 512 MiB blob", "baseline read 512 MiB blob", "<= 1.5"),
+    ("verify 1040 files", "baseline read 1040 files", "<= 1.5"),
+]
+print("wall clock p50 per sample (x1000 iterations for the KiB/1 MiB rows); ratio = candidate / baseline time")
+print(f"{'candidate':30} {'p50':>14}   {'baseline':28} {'p50':>14}   ratio  target")
+for cand, base, target in pairs:
+    if cand not in rows or base not in rows:
+        print(f"{cand}: missing from the run ({sorted(rows)})"); continue
+    (c, unit), (b, bunit) = rows[cand], rows[base]
+    print(f"{cand:30} {c:>10.1f} {unit:3}   {base:28} {b:>10.1f} {bunit:3}   {c / b:5.2f}  {target}")
+PY
+fi
+
+echo "== end to end (hyperfine, page cache warm)"
+mean() { python3 -c "import json, sys; r = json.load(open(sys.argv[1]))['results']; print(r[int(sys.argv[2])]['median'])" "$out/$1.json" "$2"; }
+
+hyperfine --warmup 2 --runs 10 --export-json "$out/scan.json" \
+    "$vbios scan $blob" "cat $blob" >/dev/null 2>&1
+s=$(mean scan 0); c=$(mean scan 1)
+printf "%-44s %8.1f ms   cat %8.1f ms   ratio %s (target <= 1.5)\n" "vbios scan (512 MiB)" "$(python3 -c "print($s*1000)")" "$(python3 -c "print($c*1000)")" "$(ratio "$s" "$c")"
+
+# verify exits 1: a quarter of the corpus is damaged on purpose (-i keeps hyperfine going).
+hyperfine -i --warmup 2 --runs 10 --export-json "$out/verify.json" \
+    "$vbios verify $corpus" "sh -c 'cat $corpus/* > /dev/null'" >/dev/null 2>&1
+s=$(mean verify 0); c=$(mean verify 1)
+printf "%-44s %8.1f ms   cat %8.1f ms   ratio %s (target <= 1.5)\n" "vbios verify ($(ls "$corpus" | wc -l) files)" "$(python3 -c "print($s*1000)")" "$(python3 -c "print($c*1000)")" "$(ratio "$s" "$c")"
+
+rom=/usr/lib/ipxe/qemu/efi-e1000.rom
+hyperfine -N --warmup 5 --runs 100 --export-json "$out/info.json" "$vbios info $rom" "$vbios --version" >/dev/null 2>&1
+i=$(mean info 0); v=$(mean info 1)
+printf "%-44s %8.2f ms   (target < 15 ms; 'vbios --version', start-up alone: %.2f ms)\n" "vbios info $(basename $rom)" "$(python3 -c "print($i*1000)")" "$(python3 -c "print($v*1000)")"
+echo "libraries vbios loads: $(ldd "$vbios" | awk '{print $1}' | grep -E 'swift|Foundation|dispatch' | tr '\n' ' ')"
