@@ -84,10 +84,10 @@ struct Bind: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Hand a device (every function of its slot) to pciback, pci-stub or vfio-pci.",
         discussion: """
-            Uses the kernel's driver_override: the driver's name to driver_override, the address to
-            driver/unbind, then to /sys/bus/pci/drivers_probe. Under Xen without driver_override, pciback's
-            new_slot and bind. The previous driver of each function is recorded under --state-dir for
-            `vbios unbind`. When any step fails, every function already moved is given back. Signals are
+            Uses the kernel's driver_override: the driver's name to driver_override, the address to \
+            driver/unbind, then to /sys/bus/pci/drivers_probe. Under Xen without driver_override, pciback's \
+            new_slot and bind. The previous driver of each function is recorded under --state-dir for \
+            `vbios unbind`. When any step fails, every function already moved is given back. Signals are \
             held back during the sequence, so an interrupt never leaves the slot half moved. Needs root.
             """)
 
@@ -115,7 +115,7 @@ struct Unbind: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Give a device (every function of its slot) back to the driver it had before `vbios bind`.",
         discussion: """
-            Clears driver_override, releases the device from its passthrough driver and binds it to the
+            Clears driver_override, releases the device from its passthrough driver and binds it to the \
             driver recorded under --state-dir; without a record the kernel picks (drivers_probe). Needs root.
             """)
 

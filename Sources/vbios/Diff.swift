@@ -6,10 +6,10 @@ struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show which byte ranges of two ROMs differ, what each touches, and which one is pristine.",
         discussion: """
-            Regions are judged by A's layout (B's past A's end): prefix, image header, size byte, checksum
-            byte, PCIR, NPDE, EFI header, code or data, past chain end. Changes in one region less than
-            --merge-gap bytes apart are one range. The verdict says which of the two looks like the pristine
-            ROM (full-size legacy image, valid checksum, its following images) and which like a runtime copy.
+            Regions are judged by A's layout (B's past A's end): prefix, image header, size byte, checksum \
+            byte, PCIR, NPDE, EFI header, code or data, past chain end. Changes in one region less than \
+            --merge-gap bytes apart are one range. The verdict says which of the two looks like the pristine \
+            ROM (full-size legacy image, valid checksum, its following images) and which like a runtime copy. \
             Exit status: 0 identical, 1 different, 2 unreadable.
             """)
 

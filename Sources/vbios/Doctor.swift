@@ -13,8 +13,8 @@ struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check the host and the card for passthrough: IOMMU, IOMMU group, kernel options, Xen dom0 and pciback, boot display, BARs, ROM.",
         discussion: """
-            Each finding is `ok`, `warn` or `fail` with a stable id and the exact next step. Reads only: the ROM is
-            never enabled and no driver is bound. Exit status 1 when any check fails. Without ADDR only the host is
+            Each finding is `ok`, `warn` or `fail` with a stable id and the exact next step. Reads only: the ROM is \
+            never enabled and no driver is bound. Exit status 1 when any check fails. Without ADDR only the host is \
             checked and the display devices are listed.
             """)
 

@@ -6,7 +6,7 @@ struct Dump: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Read a device's option ROM into a file, saying where it came from and whether it is a runtime copy.",
         discussion: """
-            Needs root on a real host (the sysfs `rom` file is root-only). The device is left as it was found,
+            Needs root on a real host (the sysfs `rom` file is root-only). The device is left as it was found, \
             also when interrupted. The output is written whole or not at all.
             """)
 

@@ -9,7 +9,7 @@ struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show every image of a ROM, its headers, vendor tables and findings.",
         discussion: """
-            FILE is a ROM file (a dump, a vendor file, an nvflash backup). An argument that is not an existing file
+            FILE is a ROM file (a dump, a vendor file, an nvflash backup). An argument that is not an existing file \
             and parses as a PCI address (DDDD:BB:DD.F or BB:DD.F) reads that device's ROM as `vbios dump` does.
             """)
 

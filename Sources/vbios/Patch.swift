@@ -10,17 +10,18 @@ struct Patch: ParsableCommand {
         abstract: "Repair or reshape a ROM file: checksum, IDs, header, images, size.",
         discussion: """
             Operations are applied in this order, whatever order they are given in:
-              1. --strip-header   remove an nvflash NVGI header or any bytes before the first image
-              2. --extract / --drop-efi   keep one image (alone), or remove the EFI images; the image
-                                  that now ends the chain is marked last (PCIR, and NPDE where present)
-              3. --truncate       cut what follows the end of the chain
-              4. --set-ids        vendor and device in every PCIR that named the ROM's IDs (and rev-3 device lists)
-              5. checksums        every legacy image with --fix-checksum, and every one steps 2-4 changed
-              6. --pad-to         fill with 0xFF up to a size
-            The checksum byte (--checksum-byte auto): 0x21 for AMD ATOM ROMs; the last byte when the image
-            already keeps a lone checksum byte after its padding; byte 6 when the header starts with a near
-            jump (SeaBIOS VGA BIOSes, iPXE; QEMU's vfio also adjusts byte 6); else the last byte.
-            Each change is printed (offset, old -> new, why). The result is parsed again before it is
+              1. --strip-header  remove an NVGI header or any bytes before the first image
+              2. --extract, --drop-efi  keep one image, or remove the EFI images; the
+                 image that now ends the chain is marked last (PCIR, and NPDE if any)
+              3. --truncate      cut what follows the end of the chain
+              4. --set-ids       IDs in every PCIR naming the ROM's IDs (and device lists)
+              5. checksums       each legacy image with --fix-checksum or changed by 2-4
+              6. --pad-to        fill with 0xFF up to a size
+
+            The checksum byte (--checksum-byte auto): 0x21 for AMD ATOM ROMs; the last byte when the image \
+            already keeps a lone checksum byte after its padding; byte 6 when the header starts with a near \
+            jump (SeaBIOS VGA BIOSes, iPXE; QEMU's vfio also adjusts byte 6); else the last byte. \
+            Each change is printed (offset, old -> new, why). The result is parsed again before it is \
             written; a patch that would break the ROM is refused with the reason, and nothing is written.
             """)
 

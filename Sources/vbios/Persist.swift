@@ -10,10 +10,10 @@ struct Persist: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Make a card's passthrough binding survive a reboot (modprobe.d; the kernel command line for pciback).",
         discussion: """
-            Writes ROOT/etc/modprobe.d/\(BindingPersistence.fileName), one file for every card vbios persisted
-            (`options vfio-pci ids=...` is a single module parameter, so two files would drop a card), with
-            softdep lines so the passthrough driver loads before the GPU and audio drivers. Running it twice
-            changes nothing; --remove takes the card out and deletes the file when it was the last. A file
+            Writes ROOT/etc/modprobe.d/\(BindingPersistence.fileName), one file for every card vbios persisted \
+            (`options vfio-pci ids=...` is a single module parameter, so two files would drop a card), with \
+            softdep lines so the passthrough driver loads before the GPU and audio drivers. Running it twice \
+            changes nothing; --remove takes the card out and deletes the file when it was the last. A file \
             without vbios's header is never overwritten or removed. Prints what to regenerate and verify.
             """)
 

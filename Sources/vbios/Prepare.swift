@@ -12,10 +12,10 @@ struct Prepare: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The whole job: read the card's ROM, check and repair it, write bios.bin and the guest's config fragments.",
         discussion: """
-            Writes into --out DIR (created when missing): bios.bin, and for xen: xen.cfg and kernel-cmdline.txt;
-            for qemu: qemu-args.txt; for libvirt: libvirt-hostdev.xml. Then prints the next steps.
-            Refuses, with the reason, what cannot work: no legacy image for Xen, a ROM over 64 KiB for Xen,
-            an IOMMU group holding devices other than the card's functions and bridges. Nothing is written
+            Writes into --out DIR (created when missing): bios.bin, and for xen: xen.cfg and kernel-cmdline.txt; \
+            for qemu: qemu-args.txt; for libvirt: libvirt-hostdev.xml. Then prints the next steps. \
+            Refuses, with the reason, what cannot work: no legacy image for Xen, a ROM over 64 KiB for Xen, \
+            an IOMMU group holding devices other than the card's functions and bridges. Nothing is written \
             unless every file can be; existing files are kept unless --force is given.
             """)
 

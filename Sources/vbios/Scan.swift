@@ -11,10 +11,10 @@ struct Scan: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Find every option ROM embedded in a large file (a firmware image, a memory dump).",
         discussion: """
-            BLOB may be of any size; it is memory-mapped, not read. A ROM is reported when a 55 AA
-            signature leads to a PCIR data structure inside its image and either its legacy checksum
-            holds or its chain's lengths make sense; later images of a chain are part of their ROM,
-            not ROMs of their own. With --extract DIR each ROM is written to
+            BLOB may be of any size; it is memory-mapped, not read. A ROM is reported when a 55 AA \
+            signature leads to a PCIR data structure inside its image and either its legacy checksum \
+            holds or its chain's lengths make sense; later images of a chain are part of their ROM, \
+            not ROMs of their own. With --extract DIR each ROM is written to \
             DIR/rom-OFFSET-VVVV-DDDD.bin (OFFSET in hex); `vbios info` then shows what is inside.
             """)
 

@@ -6,8 +6,8 @@ struct VBIOS: ParsableCommand {
         commandName: "vbios",
         abstract: "Read, check, repair and hand over GPU option ROMs for passthrough to a virtual machine.",
         discussion: """
-            Start with `vbios list` to find the card, `vbios dump ADDR -o card.rom` to read its ROM,
-            `vbios info card.rom` to see what is inside, and `vbios prepare ADDR --for xen|qemu|libvirt`
+            Start with `vbios list` to find the card, `vbios dump ADDR -o card.rom` to read its ROM, \
+            `vbios info card.rom` to see what is inside, and `vbios prepare ADDR --for xen|qemu|libvirt` \
             to get a bios.bin and the guest configuration in one go.
             """,
         version: "0.1.0",

@@ -12,11 +12,11 @@ struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check ROM files' structure and checksums.",
         discussion: """
-            Each FILE is checked; each DIR is searched for files, recursively. Files are checked in
-            parallel on every core, memory-mapped; results come out in the order given (directories
-            sorted by name), one line per file (one JSON object per line with --json), then a
-            summary. A progress line shows on stderr when it is a terminal. Exit status: 0 when
-            every file is clean, 1 when any has findings (warnings or errors), 2 when any could not
+            Each FILE is checked; each DIR is searched for files, recursively. Files are checked in \
+            parallel on every core, memory-mapped; results come out in the order given (directories \
+            sorted by name), one line per file (one JSON object per line with --json), then a \
+            summary. A progress line shows on stderr when it is a terminal. Exit status: 0 when \
+            every file is clean, 1 when any has findings (warnings or errors), 2 when any could not \
             be read.
             """)
 
