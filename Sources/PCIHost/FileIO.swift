@@ -144,3 +144,53 @@ public func directoryEntries(_ path: String) throws -> [String] {
     }
     return names.sorted()
 }
+
+/// Reads many files whole into one reusable buffer. For small files (ROMs are at most a few MiB)
+/// copying into memory that is already mapped costs less than mapping and unmapping each file
+/// (page faults and TLB shootdowns across cores). One reader per thread.
+public final class FileReader {
+    private var buffer: UnsafeMutableRawBufferPointer
+    /// Files larger than this are memory-mapped instead of copied.
+    public let copyLimit: Int
+
+    public init(capacity: Int = 1 << 20, copyLimit: Int = 8 << 20) {
+        buffer = .allocate(byteCount: capacity, alignment: 4096)
+        self.copyLimit = copyLimit
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Calls `body` with the whole file. Throws `FileTooLarge` past `limit`, `SystemError` on I/O errors.
+    public func withContents<R>(of path: String, limit: Int, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let e = errno
+            throw SystemError("open", path, errno: e, hint: e == EACCES ? "Run as root or check the file's permissions." : nil)
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { let e = errno; close(fd); throw SystemError("stat", path, errno: e) }
+        let size = Int(st.st_size)
+        guard (st.st_mode & S_IFMT) == S_IFREG, size <= copyLimit else {
+            close(fd)
+            // Not a plain small file: FileBytes maps it, or reads it to EOF (pipes, sysfs).
+            return try FileBytes(path: path, limit: limit).withUnsafeBytes(body)
+        }
+        defer { close(fd) }
+        if size > limit { throw FileTooLarge(path: path, size: size, limit: limit) }
+        if size > buffer.count {
+            buffer.deallocate()
+            buffer = .allocate(byteCount: size, alignment: 4096)
+        }
+        var done = 0
+        while done < size {
+            let n = pread(fd, buffer.baseAddress! + done, size - done, off_t(done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SystemError("read", path)
+            }
+            if n == 0 { break }  // The file shrank while being read: take what is there.
+            done += n
+        }
+        return try body(UnsafeRawBufferPointer(rebasing: buffer[0..<done]))
+    }
+}

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import ArgumentParser
+import Synchronization
 import Dispatch
 import OptionROM
 import PCIHost
@@ -47,17 +48,25 @@ struct Verify: ParsableCommand {
         let json = global.json
         let printer = OrderedPrinter(count: items.count)
         let queue = items
-        let work: @Sendable (Int) -> Void = { n in
-            let item = queue[n]
-            let verdict = item.missing
-                ? Verify.render(path: item.path, outcome: .unreadable, layout: nil, error: "no such file or directory", json: json)
-                : Verify.check(item.path, json: json)
-            printer.deliver(verdict, at: n)
+        let next = Atomic<Int>(0)
+        // One worker per core, each with its own read buffer, taking the next file as it frees up.
+        let workers = max(1, min(items.count, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+        let work: @Sendable (Int) -> Void = { _ in
+            let reader = FileReader()
+            while true {
+                let n = next.add(1, ordering: .relaxed).oldValue
+                guard n < queue.count else { return }
+                let item = queue[n]
+                let verdict = item.missing
+                    ? Verify.render(path: item.path, outcome: .unreadable, layout: nil, error: "no such file or directory", json: json)
+                    : Verify.check(item.path, reader: reader, json: json)
+                printer.deliver(verdict, at: n)
+            }
         }
-        if items.count > 1 {
-            DispatchQueue.concurrentPerform(iterations: items.count, execute: work)
+        if workers > 1 {
+            DispatchQueue.concurrentPerform(iterations: workers, execute: work)
         } else {
-            for n in items.indices { work(n) }
+            work(0)
         }
         printer.finish()
 
@@ -75,11 +84,12 @@ struct Verify: ParsableCommand {
         if withFindings > 0 { throw ExitCode(1) }
     }
 
-    /// Maps, parses and renders one file. Runs on any thread.
-    static func check(_ file: String, json: Bool) -> Verdict {
+    /// Reads, parses and renders one file. Runs on any thread, with that thread's reader.
+    static func check(_ file: String, reader: FileReader, json: Bool) -> Verdict {
         do {
-            let data = try FileBytes(path: file, limit: maximumROMFileSize)
-            let layout = data.withUnsafeBytes { ROMParser.parse($0).withRuntimeEvidence($0) }
+            let layout = try reader.withContents(of: file, limit: maximumROMFileSize) {
+                ROMParser.parse($0).withRuntimeEvidence($0)
+            }
             return render(path: file, outcome: layout.isClean ? .clean : .findings, layout: layout, error: nil, json: json)
         } catch {
             return render(path: file, outcome: .unreadable, layout: nil, error: String(describing: error), json: json)
