@@ -7,16 +7,21 @@ func checkRanges(_ d: ROMDiff, _ a: [UInt8], _ b: [UInt8]) {
     var end = 0
     var sum = 0
     for r in d.ranges {
-        precondition(r.offset >= end, "ranges overlap or are not sorted")
-        precondition(r.length >= 1 && r.changedBytes >= 1 && r.changedBytes <= r.length, "a range's counts do not hold")
+        require(r.offset >= end, "ranges overlap or are not sorted")
+        require(r.length >= 1 && r.changedBytes >= 1 && r.changedBytes <= r.length, "a range's counts do not hold")
         end = r.offset + r.length
         sum += r.changedBytes
     }
-    precondition(end <= max(a.count, b.count), "a range runs past both inputs")
-    precondition(sum == d.changedBytes, "changedBytes is not the sum of the ranges")
-    precondition(d.changedBytes >= abs(a.count - b.count), "bytes only one side has were not counted")
-    precondition(d.changedBytes <= max(a.count, b.count))
+    require(end <= max(a.count, b.count), "a range runs past both inputs")
+    require(sum == d.changedBytes, "changedBytes is not the sum of the ranges")
+    require(d.changedBytes >= abs(a.count - b.count), "bytes only one side has were not counted")
+    require(d.changedBytes <= max(a.count, b.count))
     _ = d.json.rendered(pretty: false)
+}
+
+/// `precondition` that keeps its message in release (fuzzing) builds, where -O drops it.
+func require(_ ok: Bool, _ message: @autoclosure () -> String = "invariant", line: UInt = #line) {
+    if !ok { fatalError(message(), line: line) }
 }
 
 @inline(never)
@@ -29,8 +34,8 @@ func check(_ data: UnsafeRawBufferPointer) {
     let ab = ROMDiff.compare(a, b), ba = ROMDiff.compare(b, a)
     checkRanges(ab, a, b)
     checkRanges(ba, a, b)
-    precondition(ab.changedBytes == ba.changedBytes, "the diff is not symmetric in its count")
-    precondition(ROMDiff.compare(a, a).changedBytes == 0, "a ROM differs from itself")
+    require(ab.changedBytes == ba.changedBytes, "the diff is not symmetric in its count")
+    require(ROMDiff.compare(a, a).changedBytes == 0, "a ROM differs from itself")
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")

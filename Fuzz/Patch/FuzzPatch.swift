@@ -35,6 +35,11 @@ func plan(_ a: UInt8, _ b: UInt8) -> PatchPlan {
     return p
 }
 
+/// `precondition` that keeps its message in release (fuzzing) builds, where -O drops it.
+func require(_ ok: Bool, _ message: @autoclosure () -> String = "invariant", line: UInt = #line) {
+    if !ok { fatalError(message(), line: line) }
+}
+
 @inline(never)
 func check(_ data: UnsafeRawBufferPointer) {
     guard data.count >= 2 else { return }
@@ -43,24 +48,24 @@ func check(_ data: UnsafeRawBufferPointer) {
     guard let result = try? ROMPatcher.apply(p, to: input) else { return }
     let out = ROMParser.parse(result.bytes)
     _ = out.json(file: nil).rendered(pretty: false)
-    precondition(out.images.count == result.layout.images.count, "the result's layout is not the result's")
+    require(out.images.count == result.layout.images.count, "the result's layout is not the result's")
     if p.fixChecksum {
         // Every legacy image whose bytes are all there sums to 0 (nil: not all there, or size 0).
         for (i, image) in out.images.enumerated() where image.checksumValid == false {
-            preconditionFailure("fix-checksum returned a ROM whose image \(i) has a bad checksum")
+            fatalError("fix-checksum returned a ROM whose image \(i) has a bad checksum")
         }
     }
     if p.padTo == nil, !p.stripHeader, p.extract == nil, !p.dropEFI, !p.truncate {
-        precondition(result.bytes.count == input.count, "an in-place patch changed the length")
+        require(result.bytes.count == input.count, "an in-place patch changed the length")
     }
     if p.stripHeader, p.extract == nil, !p.dropEFI, !p.truncate, p.setIDs == nil, !p.fixChecksum, p.padTo == nil {
         let n = ROMParser.parse(input).prefixLength
-        precondition(result.bytes[...] == input[n...], "strip-header changed more than the header")
+        require(result.bytes[...] == input[n...], "strip-header changed more than the header")
     }
     // Patching the result again with the same plan changes nothing (fix-checksum, set-ids, strip).
     if p.extract == nil, !p.dropEFI, !p.truncate, p.padTo == nil,
        let again = try? ROMPatcher.apply(p, to: result.bytes) {
-        precondition(again.bytes == result.bytes, "patching twice differs from patching once")
+        require(again.bytes == result.bytes, "patching twice differs from patching once")
     }
 }
 

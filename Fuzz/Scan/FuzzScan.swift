@@ -6,17 +6,22 @@
 // (Tools/fuzz.sh already lists fuzz-scan and skips it while Package.swift does not name it.)
 import OptionROM
 
+/// `precondition` that keeps its message in release (fuzzing) builds, where -O drops it.
+func require(_ ok: Bool, _ message: @autoclosure () -> String = "invariant", line: UInt = #line) {
+    if !ok { fatalError(message(), line: line) }
+}
+
 @inline(never)
 func check(_ data: UnsafeRawBufferPointer) {
     let found = ROMScanner.scan(data)
     var end = 0
     for rom in found {
-        precondition(rom.offset >= end, "reported ROMs overlap or go backwards")
-        precondition(rom.length > 0 && rom.end <= data.count, "a reported ROM lies outside the blob")
-        precondition(data[rom.offset] == 0x55 && data[rom.offset + 1] == 0xAA, "a reported ROM does not start with 55 AA")
-        precondition(rom.imageCount >= 1)
+        require(rom.offset >= end, "reported ROMs overlap or go backwards")
+        require(rom.length > 0 && rom.end <= data.count, "a reported ROM lies outside the blob")
+        require(data[rom.offset] == 0x55 && data[rom.offset + 1] == 0xAA, "a reported ROM does not start with 55 AA")
+        require(rom.imageCount >= 1)
         end = rom.end
-        precondition(ROMScanner.confirm(data, at: rom.offset) != nil, "a reported ROM is not confirmed at its offset")
+        require(ROMScanner.confirm(data, at: rom.offset) != nil, "a reported ROM is not confirmed at its offset")
     }
 }
 
