@@ -53,7 +53,7 @@ public struct SysfsIO: Sendable {
     /// - `short`: reads return the first half of the bytes.
     /// - `change`: every read returns different bytes (the last byte counts reads).
     /// - `delay-ms=N`: each read waits N ms first (to interrupt a dump mid-read).
-    /// - `vanish`: after the first read, writes fail with ENOENT (the device was removed).
+    /// - `vanish`: once a read ran enabled, writes fail with ENOENT (the device was removed).
     public static func testHook(_ spec: String) -> SysfsIO {
         var disabled = false, short = false, change = false, vanish = false
         var log: String?
@@ -77,7 +77,7 @@ public struct SysfsIO: Sendable {
         return SysfsIO(
             read: { [disabled, short, change, fail, failEnabled, delay] path in
                 if delay > 0 { usleep(useconds_t(delay * 1000)) }
-                let enabled = state.update { s in s.reads += 1; return s.enabled }
+                let enabled = state.update { s in s.reads += 1; if s.enabled { s.enabledReads += 1 }; return s.enabled }
                 if let fail { return ([], fail) }
                 if !enabled { return ([], EINVAL) }
                 if disabled, let failEnabled { return ([], failEnabled) }
@@ -94,7 +94,7 @@ public struct SysfsIO: Sendable {
                     if fd >= 0 { _ = Array((text.hasSuffix("\n") ? text : text + "\n").utf8).withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }; close(fd) }
                 }
                 return state.update { s in
-                    if vanish, s.reads > 0 { return ENOENT }
+                    if vanish, s.enabledReads > 0 { return ENOENT }
                     if text.hasPrefix("1") { s.enabled = true }
                     if text.hasPrefix("0") { s.enabled = !disabled }
                     return nil
@@ -117,7 +117,7 @@ public struct SysfsIO: Sendable {
 
     /// The hook's mutable state, shared by its closures.
     final class HookState: @unchecked Sendable {
-        struct S { var enabled: Bool; var reads = 0 }
+        struct S { var enabled: Bool; var reads = 0; var enabledReads = 0 }
         var s: S
         var lock = pthread_mutex_t()
         init(enabled: Bool) { s = S(enabled: enabled); pthread_mutex_init(&lock, nil) }
