@@ -29,7 +29,9 @@ for t in "${targets[@]}"; do
     -Xswiftc -sanitize=fuzzer,address --product "$t" -Xswiftc -DFUZZING 2>&1 \
     | grep -E "error|warning: unre|Compiling|Build" | tail -3
   bin="$scratch/release/$t"
-  if ! objdump -h "$bin" 2>/dev/null | grep -q __sancov_cntrs; then
+  # Not `objdump | grep -q`: under pipefail, grep's early exit SIGPIPEs objdump and fails the check.
+  sections=$(objdump -h "$bin" 2>/dev/null || true)
+  if ! grep -q __sancov_cntrs <<<"$sections"; then
     echo "fuzz: $t FAILED: $bin has no __sancov_cntrs section: not instrumented for coverage, libFuzzer would run blind."
     echo "fuzz:   check the swift-frontend line of \`swift build -v\` for -sanitize=fuzzer,address."
     failed=$((failed + 1)); continue
