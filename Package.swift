@@ -43,6 +43,10 @@ let package = Package(
         // libFuzzer targets (Tools/fuzz.sh); plain builds make them replay tools.
         .executableTarget(name: "fuzz-parse", dependencies: ["OptionROM"], path: "Fuzz/Parse",
                           swiftSettings: fuzzSettings),
+        .executableTarget(name: "fuzz-patch", dependencies: ["OptionROM"], path: "Fuzz/Patch",
+                          swiftSettings: fuzzSettings),
+        .executableTarget(name: "fuzz-diff", dependencies: ["OptionROM"], path: "Fuzz/Diff",
+                          swiftSettings: fuzzSettings),
         .testTarget(name: "OptionROMTests", dependencies: ["OptionROM"]),
         .testTarget(name: "PCIHostTests", dependencies: ["PCIHost"]),
         .testTarget(name: "PassthroughTests", dependencies: ["Passthrough"]),

@@ -3,7 +3,12 @@
 # ROMs. A crash fails the run and its input is kept under Fuzz/crashes/TARGET/ to become a
 # regression fixture (Fuzz/regressions/, replayed by the test suite).
 #   Tools/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
-# Release build: SwiftPM's debug build does not instrument coverage under --sanitize fuzzer.
+# Coverage: swift-driver hands the frontend only the LAST `-sanitize=` option, and SwiftPM emits
+# `--sanitize fuzzer --sanitize address` in Set order, which Swift's per-process hash seed
+# shuffles: half the builds compiled with `-sanitize=address` alone, so no SanitizerCoverage
+# (`__sancov_cntrs`) and libFuzzer ran blind. The trailing `-Xswiftc -sanitize=fuzzer,address`
+# is one option naming both, and it comes last. `--sanitize fuzzer` stays so SwiftPM links a
+# libFuzzer binary (its own main, not the target's). Every binary is checked for the counters.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}; shift || true
@@ -21,14 +26,23 @@ failed=0; passed=0
 for t in "${targets[@]}"; do
   grep -q "\"$t\"" Package.swift || { echo "fuzz: no target $t in Package.swift, skipped"; continue; }
   swift build -c release --scratch-path "$scratch" --sanitize fuzzer --sanitize address \
-    --product "$t" -Xswiftc -DFUZZING 2>&1 | grep -E "error|warning: unre|Compiling|Build" | tail -3
+    -Xswiftc -sanitize=fuzzer,address --product "$t" -Xswiftc -DFUZZING 2>&1 \
+    | grep -E "error|warning: unre|Compiling|Build" | tail -3
   bin="$scratch/release/$t"
+  # Not `objdump | grep -q`: under pipefail, grep's early exit SIGPIPEs objdump and fails the check.
+  sections=$(objdump -h "$bin" 2>/dev/null || true)
+  if ! grep -q __sancov_cntrs <<<"$sections"; then
+    echo "fuzz: $t FAILED: $bin has no __sancov_cntrs section: not instrumented for coverage, libFuzzer would run blind."
+    echo "fuzz:   check the swift-frontend line of \`swift build -v\` for -sanitize=fuzzer,address."
+    failed=$((failed + 1)); continue
+  fi
   work=$(mktemp -d); cp "$seeds"/* "$work/"
   crashes="Fuzz/crashes/$t"; mkdir -p "$crashes"
   echo "fuzz: $t for ${seconds}s"
   if timeout $((seconds + 60)) "$bin" -max_total_time="$seconds" -max_len=262144 -rss_limit_mb=2048 \
        -timeout=10 -artifact_prefix="$crashes/" -print_final_stats=0 "$work" >"$work.log" 2>&1; then
-    { grep -E "DONE" "$work.log" || true; } | tail -1 | sed "s/^/fuzz: $t /"
+    # The last status line: total runs, coverage (cov: edges, ft: features), corpus, exec/s.
+    { grep -E "^#[0-9]+.*cov:" "$work.log" || true; } | tail -1 | sed "s/^/fuzz: $t /"
     passed=$((passed + 1))
     rmdir "$crashes" 2>/dev/null || true
   else

@@ -3,18 +3,23 @@
 // a replay tool (`fuzz-parse FILE...`) that the test suite runs over the saved crash corpus.
 import OptionROM
 
+/// `precondition` that keeps its message in release (fuzzing) builds, where -O drops it.
+func require(_ ok: Bool, _ message: @autoclosure () -> String = "invariant", line: UInt = #line) {
+    if !ok { fatalError(message(), line: line) }
+}
+
 @inline(never)
 func check(_ data: UnsafeRawBufferPointer) {
     let layout = ROMParser.parse(data)
     var previousEnd = layout.prefixLength
     for image in layout.images {
-        precondition(image.offset >= previousEnd, "images overlap or go backwards")
-        precondition(image.offset < max(data.count, 1), "image starts past the end")
-        precondition(image.length >= 0)
+        require(image.offset >= previousEnd, "images overlap or go backwards")
+        require(image.offset < max(data.count, 1), "image starts past the end")
+        require(image.length >= 0)
         previousEnd = image.offset + max(image.length, 1)
     }
-    precondition(layout.images.count <= 64)
-    precondition(!layout.images.isEmpty || !layout.findings.isEmpty, "no image and nothing said about it")
+    require(layout.images.count <= 64)
+    require(!layout.images.isEmpty || !layout.findings.isEmpty, "no image and nothing said about it")
     _ = layout.json(file: nil).rendered(pretty: false)
 }
 

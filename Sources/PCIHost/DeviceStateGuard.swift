@@ -19,6 +19,13 @@ public enum DeviceStateGuard {
     public static func installSignalHandlers() {
         guard !installed else { return }
         installed = true
+        // A parent may hand down these signals blocked (libdispatch worker threads block every
+        // signal, and a process spawned from one inherits that mask): unblocked here, or a SIGINT
+        // would wait forever and the tool would finish and write its output regardless.
+        var ours = sigset_t()
+        sigemptyset(&ours)
+        for s in signals { sigaddset(&ours, s) }
+        pthread_sigmask(SIG_UNBLOCK, &ours, nil)
         for s in signals {
             signal(s) { sig in
                 PendingFiles.shared.removeAll()

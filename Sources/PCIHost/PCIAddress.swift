@@ -18,8 +18,19 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
     public struct Malformed: Error, CustomStringConvertible {
         public var text: String
         public var reason: String
+        /// The text as typed, cut to 40 characters, with anything not printable ASCII escaped
+        /// (a zero-width space or a control character would otherwise hide what was wrong).
+        var shown: String { Malformed.shown(text) }
+
+        static func shown(_ text: String) -> String {
+            let escaped = text.prefix(40).unicodeScalars.map {
+                $0.value >= 0x20 && $0.value < 0x7F ? String($0) : $0.escaped(asASCII: true)
+            }.joined()
+            return text.count > 40 ? escaped + "… (\(text.count) characters)" : escaped
+        }
+
         public var description: String {
-            "'\(text)' is not a PCI address (\(reason)). Write it as DDDD:BB:DD.F or BB:DD.F in hex, "
+            "'\(shown)' is not a PCI address (\(reason)). Write it as DDDD:BB:DD.F or BB:DD.F in hex, "
                 + "for example 0000:01:00.0 or 01:00.0; `vbios list --all` shows the addresses on this machine."
         }
     }
@@ -29,7 +40,7 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         func hex(_ s: Substring, digits: ClosedRange<Int>, _ what: String) throws -> UInt32 {
             guard digits.contains(s.utf8.count), s.utf8.allSatisfy({ hexDigit($0) != nil }) else {
-                throw Malformed(text: text, reason: "the \(what) must be \(digits.lowerBound == digits.upperBound ? "\(digits.lowerBound)" : "\(digits.lowerBound)-\(digits.upperBound)") hex digit\(digits.upperBound == 1 ? "" : "s"), not '\(s)'")
+                throw Malformed(text: text, reason: "the \(what) must be \(digits.lowerBound == digits.upperBound ? "\(digits.lowerBound)" : "\(digits.lowerBound)-\(digits.upperBound)") hex digit\(digits.upperBound == 1 ? "" : "s"), not '\(Malformed.shown(String(s)))'")
             }
             return s.utf8.reduce(0) { $0 << 4 | UInt32(hexDigit($1)!) }
         }
@@ -42,7 +53,7 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
         default: throw Malformed(text: text, reason: "expected two or three fields separated by ':'")
         }
         let slot = slotPart.split(separator: ".", omittingEmptySubsequences: false)
-        guard slot.count == 2 else { throw Malformed(text: text, reason: "expected DD.F after the bus, not '\(slotPart)'") }
+        guard slot.count == 2 else { throw Malformed(text: text, reason: "expected DD.F after the bus, not '\(Malformed.shown(String(slotPart)))'") }
         let domain = try domainPart.map { try hex($0, digits: 4...4, "domain") } ?? 0
         let bus = try hex(busPart, digits: 2...2, "bus")
         let device = try hex(slot[0], digits: 2...2, "device")

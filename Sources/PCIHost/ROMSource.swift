@@ -48,6 +48,9 @@ public struct ROMReadError: Error, CustomStringConvertible, Sendable {
         case ENOENT:
             what = "\(path) does not exist\(dev): the device has no ROM resource. Integrated GPUs keep their VGA BIOS in the "
                 + "system firmware: try `--source shadow` if this is the boot VGA device, or take the ROM from a firmware image with `vbios scan`."
+        case ENODEV, ENXIO:
+            what = "the device\(dev) went away while its ROM was read (\(e == ENODEV ? "ENODEV" : "ENXIO") reading \(path)): it was removed, "
+                + "hot-unplugged or powered off. Check that it is still there with `vbios list`, then retry."
         case EISDIR:
             what = "\(path) is a directory, not a ROM attribute\(dev). Is --sysfs pointing at a real sysfs tree?"
         default:

@@ -35,7 +35,14 @@ public struct SysfsROMSource: ROMSource {
             // Disabled: enable, read, disable.
             let again = try DeviceStateGuard.withChange(
                 apply: { try writeAttribute(path, "1") },
-                restore: { try? writeAttribute(path, "0\n") },
+                restore: {
+                    // Said, not thrown: the read's own outcome matters more, but the person must know.
+                    do { try writeAttribute(path, "0\n") } catch {
+                        let line = "vbios: warning: could not disable \(address)'s ROM again after reading it: \(error). "
+                            + "If the device is still there, run `echo 0 > \(path)` as root.\n"
+                        _ = Array(line.utf8).withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+                    }
+                },
                 body: { readOnce(path) })
             if let e = again.errno { throw ROMReadError.explain(e, source: name, path: path, address: address) }
             return try nonEmpty(again.bytes, path)
@@ -52,19 +59,15 @@ public struct SysfsROMSource: ROMSource {
         return bytes
     }
 
+    /// Through `SysfsIO`, the seam fault-injection tests replace.
     func readOnce(_ path: String) -> (bytes: [UInt8], errno: Int32?) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return ([], errno) }
-        defer { close(fd) }
-        return readAll(fd, limit: maximumROMSize)
+        SysfsIO.current.read(path)
     }
 
     /// Writes `text` at offset 0, as the kernel's attribute wants it.
     func writeAttribute(_ path: String, _ text: String) throws {
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ROMReadError.explain(errno, source: name, path: path, address: address) }
-        defer { close(fd) }
-        let n = Array(text.utf8).withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
-        if n < 0 { throw ROMReadError.explain(errno, source: name, path: path, address: address) }
+        if let e = SysfsIO.current.write(path, text) {
+            throw ROMReadError.explain(e, source: name, path: path, address: address)
+        }
     }
 }

@@ -162,6 +162,12 @@ public enum ROMPatcher {
                 + kept.dropLast().reduce(0) { $0 + layout.images[$1].length }
             bytes = out
             reparse()
+            // A kept image whose structures lived in bytes now cut (fuzz-patch found one) parses
+            // as nothing: say so rather than index an empty chain.
+            guard !layout.images.isEmpty else {
+                throw .refused("\(why): what would be left does not parse as an option ROM (the kept image's headers point "
+                    + "outside it). Check the input with `vbios info`; `--extract N` by index may pick a sounder image.")
+            }
             // Mark the image that now ends the chain.
             let image = layout.images.first { $0.offset == newLastOffset } ?? layout.images[layout.images.count - 1]
             let index = layout.images.firstIndex(of: image) ?? 0
