@@ -47,6 +47,8 @@ let package = Package(
                           swiftSettings: fuzzSettings),
         .executableTarget(name: "fuzz-diff", dependencies: ["OptionROM"], path: "Fuzz/Diff",
                           swiftSettings: fuzzSettings),
+        .executableTarget(name: "fuzz-scan", dependencies: ["OptionROM"], path: "Fuzz/Scan",
+                          swiftSettings: fuzzSettings),
         .testTarget(name: "OptionROMTests", dependencies: ["OptionROM"]),
         .testTarget(name: "PCIHostTests", dependencies: ["PCIHost"]),
         .testTarget(name: "PassthroughTests", dependencies: ["Passthrough"]),

@@ -1,9 +1,5 @@
 // libFuzzer target for ROMScanner: any blob scans without trapping; what it reports lies inside
 // the blob, in order, apart, and each report is confirmed again at its own offset.
-// NOT REGISTERED YET: ROMScanner is on the `speed` branch. When it is on main, add to
-// Package.swift: .executableTarget(name: "fuzz-scan", dependencies: ["OptionROM"],
-//     path: "Fuzz/Scan", swiftSettings: fuzzSettings)
-// (Tools/fuzz.sh already lists fuzz-scan and skips it while Package.swift does not name it.)
 import OptionROM
 
 /// `precondition` that keeps its message in release (fuzzing) builds, where -O drops it.
