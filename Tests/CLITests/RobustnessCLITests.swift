@@ -176,8 +176,7 @@ enum Robust {
         #expect(gone.status == 2 && gone.err.contains("0000:01:00.0") && gone.err.contains("vbios list"), "\(gone.err)")
         let dumpGone = try Robust.run(["dump", addr, "-o", d + "/out/x.rom", "--sysfs", d + "/host"])
         #expect(dumpGone.status == 2 && Robust.contents(d + "/out").isEmpty)
-        // TODO(bind): a device removed during `vbios bind` (DriverBinding's unbind/probe writes
-        // failing with ENODEV) must roll back and say so; cover it through SysfsWriter.
+        // A device removed during `vbios bind`: DriverBindingTests.aDeviceRemovedMidBindRollsBackAndSaysSo.
     }
 }
 

@@ -140,6 +140,39 @@ final class ReactingWriter: SysfsWriter, @unchecked Sendable {
         ])
     }
 
+    /// A device removed during the bind (hot-unplug, a surprise-removed slot): the kernel answers
+    /// ENODEV and the device directory is gone. The bind must stop, give back what it moved,
+    /// name the device, and leave no records.
+    @Test func aDeviceRemovedMidBindRollsBackAndSaysSo() throws {
+        let host = try HostCopy("radeon-hd7850")
+        defer { host.remove() }
+        try host.addDriver("vfio-pci")
+        final class Vanishing: SysfsWriter, @unchecked Sendable {
+            let inner: ReactingWriter
+            let victim: String
+            init(_ inner: ReactingWriter, victim: String) { self.inner = inner; self.victim = victim }
+            func write(_ path: String, _ bytes: [UInt8]) throws {
+                if path.hasPrefix(victim) {
+                    try? FileManager.default.removeItem(atPath: victim)
+                    throw SystemError("write", path, errno: ENODEV)
+                }
+                try inner.write(path, bytes)
+            }
+        }
+        let reacting = ReactingWriter(root: host.root)
+        // The audio function disappears when the binder reaches it.
+        let audioDir = host.root.deviceDirectory(audio)
+        let writer = Vanishing(reacting, victim: audioDir)
+        let binder = DriverBinding(root: host.root, stateDirectory: host.state, writer: writer)
+        let plan = try binder.planBind([gpu], to: .vfioPCI)
+        var message = ""
+        do { _ = try binder.execute(plan, binding: true); Issue.record("the bind should fail") } catch { message = "\(error)" }
+        #expect(message.contains("0000:01:00.1") && message.contains("Rolled back"), "\(message)")
+        #expect(host.root.linkName(gpu, "driver") == "radeon", "the GPU is given back to its driver")
+        #expect(host.root.readText(gpu, "driver_override") == "", "the GPU's override is cleared")
+        #expect(binder.recordedDriver(gpu) == nil && binder.recordedDriver(audio) == nil, "no records of a failed bind")
+    }
+
     @Test func aDriverThatDoesNotTakeTheDeviceIsCaughtByTheDriverLink() throws {
         let host = try HostCopy("radeon-hd7850")
         defer { host.remove() }
