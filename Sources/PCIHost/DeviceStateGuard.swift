@@ -19,9 +19,12 @@ public enum DeviceStateGuard {
     public static func installSignalHandlers() {
         guard !installed else { return }
         installed = true
+        // Initialised here, not lazily in the handler (swift_once allocates, and the handler may
+        // have interrupted malloc).
+        _ = PendingFiles.shared
         for s in signals {
             signal(s) { sig in
-                PendingFiles.shared.removeAll()
+                PendingFiles.shared.unlinkAll()
                 signal(sig, SIG_DFL)
                 raise(sig)
             }

@@ -252,3 +252,23 @@ final class TempDir {
         #expect(try m.read(at: 0x1000 + 5003, count: 9000, source: "test") == mapped)
     }
 }
+
+@Suite struct SignalCleanup {
+    /// The handler's path: unlinkAll removes the files without forgetting them (no deallocation).
+    @Test func unlinkAllRemovesPendingFiles() throws {
+        let tmp = try TempDir()
+        let path = tmp.path + "/.out.rom.vbios-test"
+        try AtomicFile.write([1, 2, 3], to: path)
+        let pending = PendingFiles()
+        var before = sigset_t()
+        pthread_sigmask(SIG_SETMASK, nil, &before)
+        pending.add(path)
+        pending.unlinkAll()
+        #expect(pathKind(path) == .missing)
+        pending.remove(path)
+        // add/remove put the signal mask back as it was.
+        var after = sigset_t()
+        pthread_sigmask(SIG_SETMASK, nil, &after)
+        for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] { #expect(sigismember(&before, s) == sigismember(&after, s)) }
+    }
+}
