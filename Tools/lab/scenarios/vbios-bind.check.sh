@@ -38,4 +38,5 @@ PY
 grep -q pci-stub "$G/stub.err" || fail "bind --to pci-stub: the error does not name pci-stub: $(tail -n1 "$G/stub.err")"
 [ "$(cat "$G/driver-stub")" = none ] && [ "$(cat "$G/override-stub")" = "(null)" ] || fail "failed bind --to pci-stub changed the device"
 note "bind 03.0 --to vfio-pci: /dev/vfio/$g appeared, list shows vfio-pci; unbind: no driver, driver_override (null); state: $(tr '\n' ' ' < "$G/state-bound" | cut -c1-100)"
+note "after unbind: /dev/vfio has $(tr '\n' ' ' < "$G/dev-vfio-unbound"); state: $(tr '\n' ' ' < "$G/state-unbound" | cut -c1-100)"
 note "bind --to pci-stub: exit $(cat "$G/stub.rc"): $(tail -n1 "$G/stub.err")"

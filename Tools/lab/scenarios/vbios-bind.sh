@@ -19,5 +19,6 @@ lab-try list-bound vbios list --all --json
 lab-try unbind vbios unbind $a --json
 drv > driver-unbound
 cat $p/driver_override > override-unbound
+ls /dev/vfio > dev-vfio-unbound; ls -R /run/vbios > state-unbound 2>&1
 lab-try stub vbios bind $a --to pci-stub
 drv > driver-stub; cat $p/driver_override > override-stub
