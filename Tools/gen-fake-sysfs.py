@@ -73,9 +73,10 @@ def efi_image(vendor, device, blocks, last=True):
 def amd_rom(vendor, device):
     def fill(rom):
         rom[0x30:0x3A] = b" 761295520"
-        rom[0x50:0x5E] = b"2012/02/13 10:"
+        rom[0x50:0x61] = b"02/13/12 10:47:00"  # MM/DD/YY HH:MM:SS, as AMD writes it
         rom[0x80:0x94] = b"113-C2260100-101\x00\x00\x00\x00"
-        rom[0x100:0x118] = b"ATOMBIOSBK-AMD VER015.012"[:0x18]
+        version = b"ATOMBIOSBK-AMD VER015.012.000.006.000000"
+        rom[0x100:0x100 + len(version)] = version
     return legacy_image(vendor, device, 0x70, fill=fill)  # 56 KiB, a multiple of 512 as AMD ships
 
 

@@ -86,6 +86,11 @@ public enum AtomicFile {
 }
 
 /// Temporary files being written, so that a signal handler can remove them before the tool exits.
+///
+/// The handler runs on whatever the interrupted thread was doing (inside malloc, or holding this
+/// lock), so `unlinkAll` only takes the lock and calls unlink: no allocation, no deallocation. The
+/// termination signals are blocked while `add`/`remove` hold the lock, so the handler never waits
+/// on a lock its own thread holds.
 public final class PendingFiles: @unchecked Sendable {
     public static let shared = PendingFiles()
     private var lock = pthread_mutex_t()
@@ -93,14 +98,32 @@ public final class PendingFiles: @unchecked Sendable {
 
     init() { pthread_mutex_init(&lock, nil) }
 
-    func add(_ path: String) { pthread_mutex_lock(&lock); paths.insert(path); pthread_mutex_unlock(&lock) }
-    func remove(_ path: String) { pthread_mutex_lock(&lock); paths.remove(path); pthread_mutex_unlock(&lock) }
+    func add(_ path: String) { withSignalsHeld { paths.insert(path) } }
+    func remove(_ path: String) { withSignalsHeld { paths.remove(path) } }
 
-    /// Removes every pending file. Called on the way out after a signal.
-    public func removeAll() {
+    private func withSignalsHeld(_ body: () -> Void) {
+        var block = sigset_t()
+        var previous = sigset_t()
+        sigemptyset(&block)
+        for s in DeviceStateGuard.signals { sigaddset(&block, s) }
+        pthread_sigmask(SIG_BLOCK, &block, &previous)
         pthread_mutex_lock(&lock)
-        for p in paths { unlink(p) }
-        paths.removeAll()
+        body()
         pthread_mutex_unlock(&lock)
+        pthread_sigmask(SIG_SETMASK, &previous, nil)
+    }
+
+    /// Unlinks every pending file without allocating (the paths are native strings, so
+    /// withCString does not copy). What the signal handler calls on the way out.
+    public func unlinkAll() {
+        pthread_mutex_lock(&lock)
+        for p in paths { _ = p.withCString { unlink($0) } }
+        pthread_mutex_unlock(&lock)
+    }
+
+    /// Removes every pending file and forgets them (not for signal handlers: it deallocates).
+    public func removeAll() {
+        unlinkAll()
+        withSignalsHeld { paths.removeAll() }
     }
 }

@@ -26,9 +26,17 @@ public enum DeviceStateGuard {
         sigemptyset(&ours)
         for s in signals { sigaddset(&ours, s) }
         pthread_sigmask(SIG_UNBLOCK, &ours, nil)
+        // Initialised here, not lazily in the handler (swift_once allocates, and the handler may
+        // have interrupted malloc).
+        _ = PendingFiles.shared
         for s in signals {
+            // A signal the parent set to be ignored (nohup, `trap '' INT`) stays ignored.
+            var current = sigaction()
+            if sigaction(s, nil, &current) == 0,
+               let h = current.__sigaction_handler.sa_handler,
+               unsafeBitCast(h, to: Int.self) == 1 /* SIG_IGN */ { continue }
             signal(s) { sig in
-                PendingFiles.shared.removeAll()
+                PendingFiles.shared.unlinkAll()
                 signal(sig, SIG_DFL)
                 raise(sig)
             }

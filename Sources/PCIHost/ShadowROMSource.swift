@@ -36,6 +36,12 @@ public struct PhysicalMemory: Sendable {
             if n < 0 {
                 if errno == EINTR { continue }
                 let e = errno
+                // x86's /dev/mem read() stops at the end of RAM (valid_phys_addr_range: EFAULT), so a
+                // ROM BAR in the PCI hole can only be mapped, as setpci/flashrom do.
+                if e == EFAULT {
+                    let rest = try mappedRead(fd, offset: off_t(address - base) + off_t(done), count: count - done, at: address + UInt64(done), source: source)
+                    return Array(out[0..<done]) + rest
+                }
                 throw ROMReadError(source: source, message: "cannot read \(count) bytes at \(Hex.prefixed(address)) from \(path): "
                     + "\(String(cString: strerror(e))). A kernel with STRICT_DEVMEM or lockdown refuses /dev/mem; "
                     + "use `--source sysfs` instead.", errno: e)
@@ -44,6 +50,24 @@ public struct PhysicalMemory: Sendable {
             done += n
         }
         return Array(out[0..<done])
+    }
+}
+
+extension PhysicalMemory {
+    /// Maps `count` bytes at file offset `offset` of `fd` (page-aligned underneath) and copies them.
+    func mappedRead(_ fd: Int32, offset: off_t, count: Int, at address: UInt64, source: String) throws -> [UInt8] {
+        let page = off_t(sysconf(Int32(_SC_PAGESIZE)))
+        let aligned = offset & ~(page - 1)
+        let delta = Int(offset - aligned)
+        let p = mmap(nil, delta + count, PROT_READ, MAP_SHARED, fd, aligned)
+        guard let p, p != MAP_FAILED else {
+            let e = errno
+            throw ROMReadError(source: source, message: "cannot map \(count) bytes at \(Hex.prefixed(address)) from \(path): "
+                + "\(String(cString: strerror(e))). A kernel with IO_STRICT_DEVMEM refuses ranges a driver claims and lockdown "
+                + "refuses /dev/mem altogether: boot with iomem=relaxed, or use `--source sysfs` instead.", errno: e)
+        }
+        defer { munmap(p, delta + count) }
+        return Array(UnsafeRawBufferPointer(start: p + delta, count: count))
     }
 }
 

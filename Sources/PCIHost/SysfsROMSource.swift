@@ -71,3 +71,22 @@ public struct SysfsROMSource: ROMSource {
         }
     }
 }
+
+extension SysfsROMSource {
+    /// The kernel's `rom` read ends where an image's PCIR says last (drivers/pci/rom.c,
+    /// pci_get_rom_size), but NVIDIA's NPDE can say the chain goes on: such a read lacks the
+    /// images after that point. Returns the finding that says so, or nil.
+    public static func cutChainFinding(_ layout: ROMLayout, byteCount: Int) -> Finding? {
+        for (i, image) in layout.images.enumerated() {
+            // The parser already applied NPDE (and nouveau's exception for code type 0x70).
+            guard let pcir = image.pcir, pcir.isLast, image.npde != nil, !image.isLast || image.length > pcir.imageLengthBytes,
+                  image.offset + pcir.imageLengthBytes == byteCount else { continue }
+            return Finding(.warning, "sysfs-cut", at: image.offset,
+                "the kernel's rom attribute stopped at \(Hex.prefixed(byteCount)), where image \(i)'s PCIR says it is the last "
+                + "(\(pcir.imageLengthBytes) bytes), but its NVIDIA NPDE says \(image.length) bytes"
+                + (image.isLast ? "" : " and more images follow") + ": this read lacks the rest of the chain. "
+                + "`vbios dump --source rombar` reads the whole ROM BAR through /dev/mem (a kernel with IO_STRICT_DEVMEM needs iomem=relaxed).")
+        }
+        return nil
+    }
+}

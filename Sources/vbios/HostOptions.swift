@@ -82,6 +82,9 @@ struct ROMReadOptions: ParsableArguments {
                 + "\(Hex.string(device.vendorID, width: 4)):\(Hex.string(device.deviceID, width: 4)); hvmloader skips such a ROM "
                 + "(`vbios patch --set-ids` fixes it)."))
         }
+        if choice.kept.source is SysfsROMSource, let cut = SysfsROMSource.cutChainFinding(layout, byteCount: bytes.count) {
+            layout.findings.append(cut)
+        }
         if choice.kept.unstable {
             layout.findings.append(Finding(.warning, "unstable-read", "two reads of \(choice.kept.source.location) differed: the ROM "
                 + "may be changing under a driver. Unbind the driver and dump again."))

@@ -221,3 +221,54 @@ final class TempDir {
     }
     deinit { _ = system("rm -rf '\(path)'") }
 }
+
+/// What the lab showed under a real kernel (Tools/lab/scenarios/vbios-dump.sh).
+@Suite struct KernelReadShapes {
+    /// drivers/pci/rom.c stops at the image whose PCIR says last; for Fixtures/roms/nvidia.rom that
+    /// is 0x3800 (the EFI image's PCIR length), while NPDE says 0x3000 bytes and more images follow.
+    @Test func sysfsCutOfAnNVIDIAChainIsNamed() throws {
+        let full = try readSmallFile(packageRoot + "/Fixtures/roms/nvidia.rom")
+        let cut = Array(full.prefix(0x3800))
+        let f = SysfsROMSource.cutChainFinding(ROMParser.parse(cut), byteCount: cut.count)
+        #expect(f?.code == "sysfs-cut" && f?.offset == 0x2000)
+        #expect(f?.message.contains("--source rombar") == true && f?.message.contains("0x3800") == true)
+        // The whole chain, or a chain without NPDE, is not cut.
+        #expect(SysfsROMSource.cutChainFinding(ROMParser.parse(full), byteCount: full.count) == nil)
+        let amd = try readSmallFile(packageRoot + "/Fixtures/roms/amd.rom")
+        #expect(SysfsROMSource.cutChainFinding(ROMParser.parse(amd), byteCount: amd.count) == nil)
+    }
+
+    /// x86 /dev/mem refuses read() above RAM (EFAULT), so ROM BARs are mapped instead; the mapping
+    /// path gives the same bytes as pread at an unaligned offset.
+    @Test func mappedReadMatchesPread() throws {
+        let tmp = try TempDir()
+        let bytes = (0..<20000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        try AtomicFile.write(bytes, to: tmp.path + "/mem")
+        let m = PhysicalMemory(path: tmp.path + "/mem", base: 0x1000)
+        let fd = open(m.path, O_RDONLY)
+        defer { close(fd) }
+        let mapped = try m.mappedRead(fd, offset: 5003, count: 9000, at: 0x1000 + 5003, source: "test")
+        #expect(mapped == Array(bytes[5003..<14003]))
+        #expect(try m.read(at: 0x1000 + 5003, count: 9000, source: "test") == mapped)
+    }
+}
+
+@Suite struct SignalCleanup {
+    /// The handler's path: unlinkAll removes the files without forgetting them (no deallocation).
+    @Test func unlinkAllRemovesPendingFiles() throws {
+        let tmp = try TempDir()
+        let path = tmp.path + "/.out.rom.vbios-test"
+        try AtomicFile.write([1, 2, 3], to: path)
+        let pending = PendingFiles()
+        var before = sigset_t()
+        pthread_sigmask(SIG_SETMASK, nil, &before)
+        pending.add(path)
+        pending.unlinkAll()
+        #expect(pathKind(path) == .missing)
+        pending.remove(path)
+        // add/remove put the signal mask back as it was.
+        var after = sigset_t()
+        pthread_sigmask(SIG_SETMASK, nil, &after)
+        for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] { #expect(sigismember(&before, s) == sigismember(&after, s)) }
+    }
+}
