@@ -43,11 +43,24 @@ public struct ROMBARSource: ROMSource {
         let original = dword(config, reg.offset)
         let size = Int(min(rom.size, UInt64(maximumROMSize)))
         let readFromBAR = { try memory.read(at: reg.address, count: size, source: name) }
-        if original & 1 == 1 { return try readFromBAR() }
-        return try DeviceStateGuard.withChange(
+        if original & 1 == 1 { return Self.trimmedToChain(try readFromBAR()) }
+        return Self.trimmedToChain(try DeviceStateGuard.withChange(
             apply: { try writeConfigDword(configPath, reg.offset, original | 1) },
             restore: { try? writeConfigDword(configPath, reg.offset, original) },
-            body: readFromBAR)
+            body: readFromBAR))
+    }
+
+    /// The BAR's window is a power of two, larger than the ROM in it: keep the image chain, as the
+    /// card's flash and the kernel's `rom` file hold it, when the chain starts the window and ends
+    /// with an image marked last inside it; otherwise the whole window, for the chooser to judge.
+    static func trimmedToChain(_ window: [UInt8]) -> [UInt8] {
+        var options = ROMParser.Options()
+        options.decodeVendorTables = false
+        options.searchForFirstImage = false
+        let layout = ROMParser.parse(window, options: options)
+        guard layout.prefixLength == 0, let last = layout.images.last, last.isLast,
+              last.end > 0, last.end <= window.count else { return window }
+        return Array(window[..<last.end])
     }
 
     func writeConfigDword(_ path: String, _ offset: Int, _ value: UInt32) throws {

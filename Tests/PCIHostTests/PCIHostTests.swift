@@ -272,3 +272,18 @@ final class TempDir {
         for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] { #expect(sigismember(&before, s) == sigismember(&after, s)) }
     }
 }
+
+
+@Suite struct ROMBARWindow {
+    @Test func theWindowIsTrimmedToTheChain() throws {
+        let rom = try FileBytes(path: "/usr/lib/ipxe/qemu/efi-e1000.rom").bytes
+        let window = rom + [UInt8](repeating: 0, count: 262144 - rom.count)
+        #expect(ROMBARSource.trimmedToChain(window) == rom, "iPXE's chain, without the BAR's zero fill")
+        let junk = [UInt8](repeating: 0xFF, count: 4096)
+        #expect(ROMBARSource.trimmedToChain(junk) == junk, "no chain: the whole window, for the chooser to judge")
+        var unterminated = rom
+        unterminated[0x12600 + 0x1C + 0x15] = 0  // the EFI image no longer marked last
+        let w2 = unterminated + [UInt8](repeating: 0, count: 8192)
+        #expect(ROMBARSource.trimmedToChain(w2) == w2, "a chain that does not end inside the window is kept whole")
+    }
+}
