@@ -41,13 +41,14 @@ let package = Package(
             ]
         ),
         // libFuzzer targets (Tools/fuzz.sh); plain builds make them replay tools.
-        .executableTarget(name: "fuzz-parse", dependencies: ["OptionROM"], path: "Fuzz/Parse",
+        .target(name: "FuzzSupport", path: "Fuzz/Support"),
+        .executableTarget(name: "fuzz-parse", dependencies: ["OptionROM", "FuzzSupport"], path: "Fuzz/Parse",
                           swiftSettings: fuzzSettings),
-        .executableTarget(name: "fuzz-patch", dependencies: ["OptionROM"], path: "Fuzz/Patch",
+        .executableTarget(name: "fuzz-patch", dependencies: ["OptionROM", "FuzzSupport"], path: "Fuzz/Patch",
                           swiftSettings: fuzzSettings),
-        .executableTarget(name: "fuzz-diff", dependencies: ["OptionROM"], path: "Fuzz/Diff",
+        .executableTarget(name: "fuzz-diff", dependencies: ["OptionROM", "FuzzSupport"], path: "Fuzz/Diff",
                           swiftSettings: fuzzSettings),
-        .executableTarget(name: "fuzz-scan", dependencies: ["OptionROM"], path: "Fuzz/Scan",
+        .executableTarget(name: "fuzz-scan", dependencies: ["OptionROM", "FuzzSupport"], path: "Fuzz/Scan",
                           swiftSettings: fuzzSettings),
         .testTarget(name: "OptionROMTests", dependencies: ["OptionROM"]),
         .testTarget(name: "PCIHostTests", dependencies: ["PCIHost"]),

@@ -1,6 +1,7 @@
 // libFuzzer target for ROMDiff: the input split in two (the first byte says where) is compared
 // both ways; ranges come sorted, apart, inside the longer side, and add up to `changedBytes`.
 // Built with -DFUZZING; without it, a replay tool (`fuzz-diff FILE...`).
+import FuzzSupport
 import OptionROM
 
 func checkRanges(_ d: ROMDiff, _ a: [UInt8], _ b: [UInt8]) {
@@ -19,10 +20,6 @@ func checkRanges(_ d: ROMDiff, _ a: [UInt8], _ b: [UInt8]) {
     _ = d.json.rendered(pretty: false)
 }
 
-/// `precondition` that keeps its message in release (fuzzing) builds, where -O drops it.
-func require(_ ok: Bool, _ message: @autoclosure () -> String = "invariant", line: UInt = #line) {
-    if !ok { fatalError(message(), line: line) }
-}
 
 @inline(never)
 func check(_ data: UnsafeRawBufferPointer) {
@@ -45,26 +42,9 @@ public func fuzzDiff(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
 }
 
 #if !FUZZING
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Replay: each argument is a file run through the target, as libFuzzer would.
 @main
 enum Replay {
-    static func main() {
-        for path in CommandLine.arguments.dropFirst() {
-            guard let f = fopen(path, "rb") else { print("cannot open \(path)"); exit(2) }
-            var bytes: [UInt8] = []
-            var buf = [UInt8](repeating: 0, count: 65536)
-            while true {
-                let n = fread(&buf, 1, buf.count, f)
-                if n <= 0 { break }
-                bytes.append(contentsOf: buf[0..<n])
-            }
-            fclose(f)
-            bytes.withUnsafeBytes { check($0) }
-        }
-    }
+    static func main() { replay(Array(CommandLine.arguments.dropFirst()), check) }
 }
 #endif

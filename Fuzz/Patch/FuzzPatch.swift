@@ -2,6 +2,7 @@
 // rest is the ROM. Whatever the bytes, `ROMPatcher.apply` returns or throws, never traps; what it
 // returns parses again, and each operation keeps its promise (see `check`). Built with
 // -DFUZZING; without it, a replay tool (`fuzz-patch FILE...`) the tests run over Fuzz/regressions.
+import FuzzSupport
 import OptionROM
 
 /// byte 0: bit 0 strip-header, 1 fix-checksum, 2 drop-efi, 3 truncate, 4 set-ids, 5 force,
@@ -35,10 +36,6 @@ func plan(_ a: UInt8, _ b: UInt8) -> PatchPlan {
     return p
 }
 
-/// `precondition` that keeps its message in release (fuzzing) builds, where -O drops it.
-func require(_ ok: Bool, _ message: @autoclosure () -> String = "invariant", line: UInt = #line) {
-    if !ok { fatalError(message(), line: line) }
-}
 
 @inline(never)
 func check(_ data: UnsafeRawBufferPointer) {
@@ -76,26 +73,9 @@ public func fuzzPatch(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
 }
 
 #if !FUZZING
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Replay: each argument is a file run through the target, as libFuzzer would.
 @main
 enum Replay {
-    static func main() {
-        for path in CommandLine.arguments.dropFirst() {
-            guard let f = fopen(path, "rb") else { print("cannot open \(path)"); exit(2) }
-            var bytes: [UInt8] = []
-            var buf = [UInt8](repeating: 0, count: 65536)
-            while true {
-                let n = fread(&buf, 1, buf.count, f)
-                if n <= 0 { break }
-                bytes.append(contentsOf: buf[0..<n])
-            }
-            fclose(f)
-            bytes.withUnsafeBytes { check($0) }
-        }
-    }
+    static func main() { replay(Array(CommandLine.arguments.dropFirst()), check) }
 }
 #endif
