@@ -38,7 +38,9 @@ public struct SysfsROMSource: ROMSource {
                 restore: {
                     // Said, not thrown: the read's own outcome matters more, but the person must know.
                     do { try writeAttribute(path, "0\n") } catch {
-                        let line = "vbios: warning: could not disable \(address)'s ROM again after reading it: \(error). "
+                        var reason = String(describing: error)
+                        while reason.hasSuffix(".") { reason.removeLast() }
+                        let line = "vbios: warning: could not disable \(address)'s ROM again after reading it: \(reason). "
                             + "If the device is still there, run `echo 0 > \(path)` as root.\n"
                         _ = Array(line.utf8).withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
                     }

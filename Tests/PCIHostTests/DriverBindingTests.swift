@@ -28,7 +28,7 @@ struct HostCopy {
         let d = root.busPCI + "/drivers/" + name
         try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
         for f in ["bind", "unbind", "new_id"] + (name == "pciback" ? ["new_slot", "remove_slot"] : []) {
-            FileManager.default.createFile(atPath: d + "/" + f, contents: Data())
+            #expect(FileManager.default.createFile(atPath: d + "/" + f, contents: Data()))
         }
     }
 
