@@ -76,6 +76,10 @@ struct ROMReadOptions: ParsableArguments {
                 + "and ran, possibly modified at run time, and may not be the flash. For passthrough prefer a ROM from a card that is "
                 + "not the boot device (move it to another slot, or boot from another GPU) or the vendor's file."), at: 0)
         }
+        // The evidence in the bytes (shrunk size byte, stale checksum, another ROM behind it), with
+        // the provenance counted in; the shadow warning above already says where it came from.
+        layout.findings += RuntimeEvidence.assess(layout, bytes, isShadow: choice.kept.source.isShadowCopy)
+            .filter { $0.code != .shadowCopy }
         if let pcir = layout.images.first?.pcir, pcir.vendorID != device.vendorID || pcir.deviceID != device.deviceID {
             layout.findings.append(Finding(.warning, .idMismatch, at: pcir.offset,
                 "the ROM names \(Hex.string(pcir.vendorID, width: 4)):\(Hex.string(pcir.deviceID, width: 4)) but the device is "

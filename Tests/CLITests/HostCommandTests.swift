@@ -100,6 +100,9 @@ enum HostCLI {
         let j = try HostCLI.json(s) as! [String: Any]
         let codes = (j["findings"] as! [[String: Any]]).map { $0["code"] as! String }
         #expect(j["source"] as? String == "shadow" && codes.contains("shadow-copy") && codes.contains("checksum-mismatch"))
+        // The evidence adds up: read from shadow RAM, and its checksum is stale.
+        let evidence = (j["findings"] as! [[String: Any]]).first { $0["code"] as? String == "runtime-modified" }
+        #expect((evidence?["message"] as? String)?.contains("shadow") == true, "\(codes)")
     }
 
     @Test func dumpRefusesToOverwrite() throws {
