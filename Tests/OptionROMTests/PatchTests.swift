@@ -383,3 +383,31 @@ func plan(_ configure: (inout PatchPlan) -> Void) -> PatchPlan {
         #expect(json.hasPrefix(#"{"changedBytes":515,"ranges":[{"offset":68,"length":2,"region":"PCIR""#))
     }
 }
+
+/// A size byte that covers the images after its own (a damaged ROM or a runtime copy): found by
+/// fuzz-patch. Repairing image 0 first and image 1 after broke image 0's sum again; images are
+/// now repaired last first.
+@Suite struct OverlappingChecksumRanges {
+    @Test func everyImageSumsToZeroAfterFixChecksum() throws {
+        // Image 0 is 512 bytes in the chain but its size byte says 1024: its sum covers image 1.
+        var a = ScanFixture.image(units: 1, last: false, sizeByte: 2, fixChecksum: false)
+        a[3] = 0xE9  // a near jump, so the checksum byte is byte 6, inside image 0
+        let b = ScanFixture.image(units: 1, last: true, fixChecksum: false)
+        var plan = PatchPlan()
+        plan.fixChecksum = true
+        let result = try ROMPatcher.apply(plan, to: a + b)
+        let layout = ROMParser.parse(result.bytes)
+        #expect(layout.images.count == 2)
+        #expect(layout.images.allSatisfy { $0.checksumValid == true }, "\(layout.images.map(\.checksumValid))")
+    }
+
+    @Test func aChecksumByteInsideTheNextImageIsRefused() throws {
+        // The last byte of image 0's 1024 runtime bytes is image 1's last byte: refused, not broken.
+        let a = ScanFixture.image(units: 1, last: false, sizeByte: 2, fixChecksum: false)
+        let b = ScanFixture.image(units: 1, last: true, fixChecksum: false)
+        var plan = PatchPlan()
+        plan.fixChecksum = true
+        plan.checksumByte = .last
+        #expect(throws: PatchError.self) { try ROMPatcher.apply(plan, to: a + b) }
+    }
+}

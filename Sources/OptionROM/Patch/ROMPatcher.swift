@@ -262,7 +262,9 @@ public enum ROMPatcher {
         // MARK: 5
 
         mutating func checksums() throws(PatchError) {
-            for (i, image) in layout.images.enumerated() where image.isLegacy {
+            // Last image first: a size byte may cover bytes of the images after it (a runtime
+            // copy, a damaged ROM), so those must be final before its sum is taken.
+            for (i, image) in layout.images.enumerated().reversed() where image.isLegacy {
                 guard plan.fixChecksum || touched.contains(i) else { continue }
                 let runtime = image.runtimeLength
                 guard runtime > 0 else {
@@ -281,6 +283,11 @@ public enum ROMPatcher {
                 let (rel, why) = ChecksumConvention.locate(bytes, image: image.offset, runtime: runtime, choice: plan.checksumByte)
                 guard rel >= 0, rel < runtime else {
                     throw .refused("checksum: byte \(Hex.prefixed(rel)) lies outside image \(i)'s \(runtime) runtime bytes; choose another --checksum-byte.")
+                }
+                if rel >= image.length, image.length > 0 {
+                    throw .refused("checksum: image \(i)'s size byte covers \(runtime) bytes, past its own \(image.length); the byte that "
+                        + "would absorb the sum (\(Hex.prefixed(image.offset + rel))) belongs to the image after it, whose checksum it would "
+                        + "break. The size byte is wrong: take the ROM from another source.")
                 }
                 if let r = ChecksumConvention.protectedRanges(image).first(where: { $0.contains(rel) }) {
                     throw .refused("checksum: byte \(Hex.prefixed(rel)) of image \(i) is part of its header or data structures "
