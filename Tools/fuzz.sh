@@ -15,6 +15,9 @@ seconds=${1:-60}; shift || true
 targets=("$@")
 ((${#targets[@]})) || targets=(fuzz-parse fuzz-patch fuzz-diff fuzz-scan)
 export SWIFT_BACKTRACE=enable=no
+# A fixed seed keeps CI's runs comparable from one commit to the next; FUZZ_SEED=0 explores
+# (libFuzzer picks a seed), as a long local run should.
+seed=${FUZZ_SEED:-20261121}
 scratch=.build-fuzz
 
 seeds=$(mktemp -d); trap 'rm -rf "$seeds"' EXIT
@@ -39,7 +42,7 @@ for t in "${targets[@]}"; do
   work=$(mktemp -d); cp "$seeds"/* "$work/"
   crashes="Fuzz/crashes/$t"; mkdir -p "$crashes"
   echo "fuzz: $t for ${seconds}s"
-  if timeout $((seconds + 60)) "$bin" -max_total_time="$seconds" -max_len=262144 -rss_limit_mb=2048 \
+  if timeout $((seconds + 60)) "$bin" -seed="$seed" -max_total_time="$seconds" -max_len=262144 -rss_limit_mb=2048 \
        -timeout=10 -artifact_prefix="$crashes/" -print_final_stats=0 "$work" >"$work.log" 2>&1; then
     # The last status line: total runs, coverage (cov: edges, ft: features), corpus, exec/s.
     { grep -E "^#[0-9]+.*cov:" "$work.log" || true; } | tail -1 | sed "s/^/fuzz: $t /"
