@@ -77,19 +77,9 @@ public final class FileBytes: @unchecked Sendable {
                 return
             }
         }
-        // Not mappable: read to EOF.
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SystemError("read", path)
-            }
-            if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
-            if let limit, bytes.count > limit { throw FileTooLarge(path: path, size: bytes.count, limit: limit) }
-        }
+        // Not mappable (sysfs, pipes, devices): read to EOF.
+        let bytes = try readToEOF(fd, path: path, stopAfter: limit.map { $0 + 1 } ?? Int.max)
+        if let limit, bytes.count > limit { throw FileTooLarge(path: path, size: bytes.count, limit: limit) }
         mapping = nil
         storage = bytes
         count = bytes.count
@@ -193,4 +183,21 @@ public final class FileReader {
         }
         return try body(UnsafeRawBufferPointer(rebasing: buffer[0..<done]))
     }
+}
+
+/// Reads `fd` to EOF, or until more than `stopAfter` bytes have come (sysfs attributes report a
+/// size of 4096 whatever they hold, so their size cannot be trusted).
+func readToEOF(_ fd: Int32, path: String, stopAfter: Int) throws -> [UInt8] {
+    var out: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while out.count < stopAfter {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw SystemError("read", path)
+        }
+        if n == 0 { break }
+        out.append(contentsOf: chunk[0..<n])
+    }
+    return out
 }

@@ -64,7 +64,6 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
     }
 
     /// Whether `text` looks like an address at all (so `info` can tell files from devices).
-    public static func looksLikeAddress(_ text: String) -> Bool { (try? PCIAddress(parsing: text)) != nil }
 
     /// `DDDD:BB:DD.F`, lowercase, as sysfs names devices.
     public var description: String {

@@ -57,21 +57,10 @@ public struct SysfsRoot: Sendable, CustomStringConvertible {
     }
 }
 
-/// Reads a small file to EOF with read(2) (sysfs attributes report a size of 4096 whatever they hold).
+/// Reads a small file whole with read(2), at most `limit` bytes.
 func readSmallFile(_ path: String, limit: Int = 1 << 20) throws -> [UInt8] {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw SystemError("open", path) }
     defer { close(fd) }
-    var out: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 4096)
-    while out.count < limit {
-        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n < 0 {
-            if errno == EINTR { continue }
-            throw SystemError("read", path)
-        }
-        if n == 0 { break }
-        out.append(contentsOf: chunk[0..<n])
-    }
-    return out
+    return Array(try readToEOF(fd, path: path, stopAfter: limit).prefix(limit))
 }

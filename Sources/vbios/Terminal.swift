@@ -27,7 +27,6 @@ enum Terminal {
     static func note(_ s: String) { write(2, s + "\n") }
 
     static var stderrIsTerminal: Bool { isatty(2) != 0 }
-    static var stdoutIsTerminal: Bool { isatty(1) != 0 }
 
     /// A progress line on stderr that rewrites itself; nothing when stderr is not a terminal.
     static func progress(_ s: String) {
