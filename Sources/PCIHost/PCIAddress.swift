@@ -63,8 +63,6 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
         self.init(domain: domain, bus: UInt8(bus), device: UInt8(device), function: UInt8(function))
     }
 
-    /// Whether `text` looks like an address at all (so `info` can tell files from devices).
-
     /// `DDDD:BB:DD.F`, lowercase, as sysfs names devices.
     public var description: String {
         Hex.string(domain, width: 4) + ":" + Hex.string(bus, width: 2) + ":" + Hex.string(device, width: 2) + "." + String(function)
