@@ -11,7 +11,8 @@ failed=()
 tier() {  # tier NAME COMMAND...
   local name=$1; shift
   echo "== $name"
-  if "$@"; then echo "== $name: passed"; else echo "== $name: FAILED"; failed+=("$name"); fi
+  local t0=$SECONDS
+  if "$@"; then echo "== $name: passed ($((SECONDS - t0)) s)"; else echo "== $name: FAILED ($((SECONDS - t0)) s)"; failed+=("$name"); fi
 }
 
 tier "release build" swift build -c release --product vbios

@@ -11,7 +11,7 @@ trap 'echo "lab/fetch.sh: error: command failed at line $LINENO" >&2' ERR
 # --- host packages ---------------------------------------------------------
 need_pkgs=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-for p in qemu-system-x86 seabios ipxe-qemu busybox-static cpio pciutils python3; do
+for p in qemu-system-x86 seabios ipxe-qemu busybox-static cpio pciutils python3 kmod; do
     have "$p" || need_pkgs+=("$p")
 done
 # pci.ids comes from the pci.ids package on Debian 12 (pciutils depends on it).
@@ -68,4 +68,48 @@ fi
 python3 "$here/lib/kmods.py" "$kroot/lib/modules/$kver" vfio vfio-pci vfio_iommu_type1 >/dev/null \
     || die "kernel $kver lacks part of the vfio stack"
 ln -sfn "kernel/boot/vmlinuz-$kver" "$cache/vmlinuz"
+
+# --- Xen 4.17 and a dom0 kernel (scenario xen-dom0) --------------------------------
+# The hypervisor, xl/xenstored with the Xen libraries they link, and Debian's generic kernel
+# (CONFIG_XEN_DOM0; the cloud kernel has none), unpacked into cache/xen/ like the kernel above.
+# Of the generic kernel only /boot and the Xen drivers' modules are kept.
+xen_pkgs=(xen-hypervisor-4.17-amd64 xen-utils-4.17 libxencall1 libxenevtchn1 libxenforeignmemory1
+          libxengnttab1 libxenmisc4.17 libxenstore4 libxentoollog1 libxendevicemodel1 libxenhypfs1
+          libxentoolcore1 libyajl2)
+gpkg=$(apt-cache depends linux-image-amd64 2>/dev/null \
+       | sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n1) || true
+[ -n "$gpkg" ] || die "cannot resolve linux-image-amd64 to a kernel package (apt-cache depends)"
+gver=${gpkg#linux-image-}
+xver=$(apt-cache policy xen-hypervisor-4.17-amd64 2>/dev/null | sed -n 's/^ *Candidate: //p')
+[ -n "$xver" ] && [ "$xver" != "(none)" ] || die "apt knows no xen-hypervisor-4.17-amd64"
+xroot="$cache/xen"
+if [ "$(cat "$cache/xen.version" 2>/dev/null)" = "$xver $gver" ] && [ -f "$cache/xen.elf" ] \
+   && [ -f "$xroot/boot/vmlinuz-$gver" ] && [ -x "$xroot/usr/lib/xen-4.17/bin/xl" ]; then
+    :
+else
+    echo "lab/fetch.sh: fetching Xen $xver and $gpkg" >&2
+    xdebs="$cache/xen-debs"
+    rm -rf "$xdebs" "$xroot" "$cache/xen.elf"
+    mkdir -p "$xdebs" "$xroot"; chmod 777 "$xdebs"
+    (cd "$xdebs" && apt-get download "${xen_pkgs[@]}" "$gpkg" </dev/null) \
+        || die "apt-get download ${xen_pkgs[*]} $gpkg failed"
+    for p in "${xen_pkgs[@]}"; do
+        deb=$(ls "$xdebs/${p}"_*.deb 2>/dev/null | head -n1) || true
+        [ -n "$deb" ] || die "apt-get download produced no .deb for $p"
+        dpkg -x "$deb" "$xroot" || die "dpkg -x $deb failed"
+    done
+    deb=$(ls "$xdebs/${gpkg}"_*.deb 2>/dev/null | head -n1) || true
+    [ -n "$deb" ] || die "apt-get download produced no .deb for $gpkg"
+    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$xroot" --wildcards './boot/*' \
+        "./lib/modules/$gver/modules.*" "./lib/modules/$gver/kernel/drivers/xen/*" \
+        || die "unpacking $deb failed"
+    [ -f "$xroot/boot/vmlinuz-$gver" ] || die "no boot/vmlinuz-$gver in $deb"
+    gunzip -c "$xroot/boot/xen-4.17-amd64.gz" > "$cache/xen.elf" || die "no boot/xen-4.17-amd64.gz in the hypervisor package"
+    rm -rf "$xdebs"
+    echo "$xver $gver" > "$cache/xen.version"
+fi
+python3 "$here/lib/kmods.py" "$xroot/lib/modules/$gver" xenfs xen-evtchn xen-privcmd xen-gntdev xen-pciback >/dev/null \
+    || die "kernel $gver lacks a Xen dom0 module"
+grep -q '^CONFIG_XEN_DOM0=y' "$xroot/boot/config-$gver" || die "kernel $gver is not built for dom0"
+ln -sfn "xen/boot/vmlinuz-$gver" "$cache/dom0-vmlinuz"
 echo "$kver"

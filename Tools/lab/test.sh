@@ -1,6 +1,7 @@
 #!/bin/bash
 # The lab's test entry point: every scenario in Tools/lab/scenarios/, one line each
-# (`PASS name` / `FAIL name: reason`), then `N passed, M failed`; exit 1 on any failure.
+# (`PASS name (S s)` / `FAIL name: reason (S s)`), then `N passed, M failed in S s`; exit 1 on
+# any failure.
 #
 # usage: test.sh [--vbios PATH] [--only A,B] [--without-vbios] [--results DIR] [-v] [--list]
 #   --vbios PATH     the vbios binary to test (put into the guest; scenarios that declare
@@ -71,18 +72,29 @@ base=$results/base.cpio.gz
 "$here/build-initramfs.sh" "$base" ${vbios:+--bin "$vbios:vbios"} > "$results/initramfs.log" 2>&1 \
     || fail_all "build-initramfs.sh failed: $(tail -n1 "$results/initramfs.log")"
 
+# Scenarios that boot Xen (`# lab: xen`) share a dom0 initramfs, built once when one is selected.
+xenbase=
+for n in "${names[@]}"; do
+    grep -Eq '^#[[:space:]]*lab:[[:space:]]*xen\b' "$here/scenarios/$n.sh" || continue
+    xenbase=$results/dom0-base.cpio.gz
+    "$here/build-dom0-initramfs.sh" "$xenbase" ${vbios:+--bin "$vbios:vbios"} > "$results/dom0-initramfs.log" 2>&1 \
+        || fail_all "build-dom0-initramfs.sh failed: $(tail -n1 "$results/dom0-initramfs.log")"
+    break
+done
+
 t0=$(date +%s)
 for n in "${names[@]}"; do
-    line=$("$here/run-scenario.sh" --base "$base" ${vbios:+--vbios "$vbios"} \
+    s0=$(date +%s)
+    line=$("$here/run-scenario.sh" --base "$base" ${xenbase:+--xen-base "$xenbase"} ${vbios:+--vbios "$vbios"} \
            --results "$results/$n" "$n" 2>&1 | tail -n1)
     case "$line" in
         "PASS $n") passed=$((passed + 1)) ;;
         "FAIL $n:"*) failed=$((failed + 1)) ;;
         *) line="FAIL $n: run-scenario.sh said: $line"; failed=$((failed + 1)) ;;
     esac
-    echo "$line"
+    echo "$line ($(( $(date +%s) - s0 )) s)"
     if [ $verbose = 1 ] && [ -f "$results/$n/report.txt" ]; then sed 's/^/    /' "$results/$n/report.txt"; fi
 done
-[ $verbose = 1 ] && echo "($(( $(date +%s) - t0 )) s; results in $results)" >&2
-echo "$passed passed, $failed failed"
+[ $verbose = 1 ] && echo "(results in $results)" >&2
+echo "$passed passed, $failed failed in $(( $(date +%s) - t0 )) s"
 [ $failed = 0 ]

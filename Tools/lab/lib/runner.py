@@ -7,10 +7,15 @@ The scenario file is a guest shell script whose leading comment lines carry dire
     # lab: qemu ARGS...      extra QEMU arguments (shell words; $LAB_DIR, $LAB_OUT expanded)
     # lab: machine SPEC      -machine value (default q35); accel=tcg is added
     # lab: append WORDS      extra kernel command-line words
+    # lab: append-file PATH  the words in PATH (e.g. a kernel-cmdline.txt a prep script made)
     # lab: memory MB         guest memory (default 512)
     # lab: timeout S         wall-clock limit for the whole boot (default 120)
     # lab: file HOST [NAME]  copy a host file into the guest as /lab/data/NAME
+    # lab: initrd PATH       another cpio.gz appended after the base one (build-initramfs.sh --add-on)
     # lab: needs vbios       the scenario runs `vbios` (test.sh skips it without --vbios)
+    # lab: xen ARGS          boot Xen (cache/xen/xen.elf, multiboot) with ARGS; the dom0 kernel
+                             (Debian's generic one) gets `console=hvc0` plus the append words,
+                             and the initramfs is the dom0 base (--xen-base) plus the scenario
 In the guest the script runs under busybox sh in $OUT (/out); every regular file it leaves
 under $OUT comes back as OUTDIR/guest/PATH. Its stdout, stderr and exit status come back as
 OUTDIR/stdout, OUTDIR/stderr, OUTDIR/rc. The kernel console is OUTDIR/console.log.
@@ -114,9 +119,11 @@ class Scenario:
         self.qemu, self.append, self.files = [], [], []
         self.machine, self.memory, self.timeout = "q35", 512, 120
         self.needs = set()
+        self.xen = None
+        self.initrds = []
         with open(path) as f:
             for line in f:
-                m = re.match(r"#\s*lab:\s*(\w+)\s*(.*?)\s*$", line)
+                m = re.match(r"#\s*lab:\s*([\w-]+)\s*(.*?)\s*$", line)
                 if not m:
                     continue
                 key, val = m.group(1), m.group(2)
@@ -124,6 +131,8 @@ class Scenario:
                     self.qemu.append(val)
                 elif key == "append":
                     self.append.append(val)
+                elif key == "append-file":
+                    self.append.append(("file", val))
                 elif key == "machine":
                     self.machine = val
                 elif key == "memory":
@@ -133,6 +142,10 @@ class Scenario:
                 elif key == "file":
                     w = shlex.split(val)
                     self.files.append((w[0], w[1] if len(w) > 1 else os.path.basename(w[0])))
+                elif key == "initrd":
+                    self.initrds.append(val)
+                elif key == "xen":
+                    self.xen = val
                 elif key == "needs":
                     self.needs.update(val.split())
                 else:
@@ -208,7 +221,7 @@ def hmp(sock_path, command, timeout=20):
     return "\n".join(lines)
 
 
-def run(sc, outdir, base, kernel, timeout=None, clean=True):
+def run(sc, outdir, base, kernel, timeout=None, clean=True, xen=None):
     timeout = timeout or sc.timeout
     if clean and os.path.exists(outdir):
         shutil.rmtree(outdir)
@@ -222,18 +235,42 @@ def run(sc, outdir, base, kernel, timeout=None, clean=True):
         with open(initrd, "wb") as f:
             with open(base, "rb") as b:
                 shutil.copyfileobj(b, f)
+            for extra in sc.initrds:
+                path = os.path.expandvars(extra.replace("$LAB_DIR", LAB_DIR).replace("$LAB_OUT", env["LAB_OUT"]))
+                try:
+                    with open(path, "rb") as b:
+                        shutil.copyfileobj(b, f)
+                except OSError as e:
+                    raise RuntimeError(f"initrd {path}: {e.strerror}")
             f.write(scenario_archive(sc, env))
         res_sock = os.path.join(tmp, "results.sock")
         mon_sock = os.path.join(tmp, "monitor.sock")
         machine = sc.machine if "accel=" in sc.machine else sc.machine + ",accel=tcg"
-        append = " ".join(["console=ttyS0", "panic=-1", "loglevel=4"] + sc.append)
+        words = []
+        for w in sc.append:
+            if isinstance(w, tuple):
+                path = os.path.expandvars(w[1].replace("$LAB_DIR", LAB_DIR).replace("$LAB_OUT", env["LAB_OUT"]))
+                try:
+                    with open(path) as f:
+                        w = " ".join(f.read().split())
+                except OSError as e:
+                    raise RuntimeError(f"append-file {path}: {e.strerror}")
+            words.append(w)
+        append = " ".join(["console=ttyS0", "panic=-1", "loglevel=4"] + words)
+        boot = ["-kernel", kernel, "-initrd", initrd, "-append", append]
+        if sc.xen is not None:
+            # Xen is a multiboot kernel; QEMU passes each -initrd entry ("FILE ARGS", comma
+            # separated, ",," for a comma) as a module: dom0's kernel first, then its initramfs.
+            append = " ".join(["console=hvc0", "panic=-1", "loglevel=4"] + words)
+            boot = ["-kernel", xen["hypervisor"], "-append", sc.xen,
+                    "-initrd", f"{xen['kernel']} {append}".replace(",", ",,") + "," + initrd]
         extra = []
         for a in sc.qemu:
             extra += [os.path.expandvars(w) for w in shlex.split(
                 a.replace("$LAB_DIR", LAB_DIR).replace("$LAB_OUT", env["LAB_OUT"]))]
         cmd = ["qemu-system-x86_64", "-machine", machine, "-m", str(sc.memory),
                "-nodefaults", "-display", "none", "-no-reboot",
-               "-kernel", kernel, "-initrd", initrd, "-append", append,
+               ] + boot + [
                "-chardev", f"file,id=con,path={os.path.join(outdir, 'console.log')}",
                "-serial", "chardev:con",
                "-chardev", f"socket,id=res,path={res_sock},server=on,wait=on",
@@ -361,10 +398,18 @@ def main():
     ap.add_argument("--base", required=True, help="base initramfs from build-initramfs.sh")
     ap.add_argument("--kernel", default=os.path.join(LAB_DIR, "cache", "vmlinuz"))
     ap.add_argument("--timeout", type=int)
+    ap.add_argument("--xen-base", help="the dom0 base initramfs, for scenarios with `# lab: xen`")
+    ap.add_argument("--xen", default=os.path.join(LAB_DIR, "cache", "xen.elf"))
+    ap.add_argument("--dom0-kernel", default=os.path.join(LAB_DIR, "cache", "dom0-vmlinuz"))
     ap.add_argument("--no-clean", action="store_true", help="keep what OUTDIR already holds")
     a = ap.parse_args()
     sc = Scenario(a.scenario)
-    st = run(sc, a.outdir, a.base, a.kernel, a.timeout, clean=not a.no_clean)
+    base, xen = a.base, None
+    if sc.xen is not None:
+        if not a.xen_base:
+            raise SystemExit(f"lab: {sc.name} boots Xen: give --xen-base (the dom0 initramfs)")
+        base, xen = a.xen_base, {"hypervisor": a.xen, "kernel": a.dom0_kernel}
+    st = run(sc, a.outdir, base, a.kernel, a.timeout, clean=not a.no_clean, xen=xen)
     if not st["ok"]:
         print(f"lab: {sc.name}: {st['reason']}", file=sys.stderr)
         sys.exit(1)
