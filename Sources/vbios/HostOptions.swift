@@ -44,6 +44,19 @@ struct ROMReadOptions: ParsableArguments {
     func sources(for device: PCIDevice, root: SysfsRoot) throws -> [any ROMSource] {
         let sysfs = SysfsROMSource(root: root, address: device.address, shadowed: device.rom?.shadowed ?? false)
         let shadow = ShadowROMSource(memory: try memory())
+        // x86's pci_fixup_video gives the 0xC0000 shadow to every VGA device whose decoding is on and
+        // whose path has no bridge without VGA routing (two VGAs on the root bus, seen in the lab),
+        // before the VGA arbiter picks one; boot_vga then says 0 for all but the boot display (it says
+        // 1 for a shadowed device when the arbiter picked none). Such a device's `rom` is the boot
+        // display's BIOS: refuse it rather than hand another card's BIOS on with this card's IDs.
+        if source != .shadow, device.rom?.shadowed == true, root.readText(device.address, "boot_vga") == "0" {
+            throw UserError("\(device.address) is not the boot VGA device (boot_vga 0), yet the kernel gave it the 0xC0000 shadow as its ROM "
+                + "(resource 6 = 0xc0000-0xdffff, ROM_SHADOW; x86 does this to every VGA device that decodes on the root bus): its "
+                + "\(root.attribute(device.address, "rom")) returns the boot display's BIOS, not this card's, and the card's ROM BAR "
+                + "has no address. Use the card's own ROM file (the vendor's, or one dumped where the card is the boot display; "
+                + "`vbios prepare --rom FILE`), or put the card in a slot behind a PCIe root port. `--source shadow` reads the "
+                + "0xC0000 copy anyway.")
+        }
         switch source {
         case .sysfs: return [sysfs]
         case .shadow: return [shadow]

@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+
+/// A VGA device that is not the boot display but carries the 0xC0000 shadow as its ROM resource
+/// (x86's pci_fixup_video does that to every decoding VGA on the root bus; the lab's guest-vfio
+/// scenario met it with two QEMU VGAs): its `rom` is the boot display's BIOS. Reads that would
+/// take it as this card's ROM are refused; `--source shadow` still reads the copy on request.
+@Suite struct ShadowedSecondVGA {
+    /// intel-igd's tree with 00:02.0's boot_vga turned to 0 (the shadowed resource stays).
+    static func tree() throws -> String {
+        let tmp = try HostCLI.tempDir()
+        #expect(try HostCLI.run(["-a", HostCLI.hosts + "/intel-igd", tmp + "/host"], "/bin/cp").status == 0)
+        try "0\n".write(toFile: tmp + "/host/devices/pci0000:00/0000:00:02.0/boot_vga", atomically: false, encoding: .utf8)
+        return tmp
+    }
+
+    @Test func dumpAndPrepareRefuseAnotherCardsShadow() throws {
+        let tmp = try Self.tree()
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let mem = ["--dev-mem", tmp + "/host/dev-mem", "--dev-mem-base", "0xc0000", "--sysfs", tmp + "/host"]
+        for source in ["auto", "sysfs"] {
+            let r = try HostCLI.run(["dump", "00:02.0", "-o", tmp + "/card.rom", "--source", source] + mem)
+            #expect(r.status != 0 && r.err.contains("boot_vga 0") && r.err.contains("not this card's"), "\(source): \(r.err)")
+            #expect(!FileManager.default.fileExists(atPath: tmp + "/card.rom"))
+        }
+        let p = try HostCLI.run(["prepare", "00:02.0", "--for", "qemu", "--out", tmp + "/prep"] + mem)
+        #expect(p.status != 0 && p.err.contains("--rom FILE"), "\(p.err)")
+        #expect(!FileManager.default.fileExists(atPath: tmp + "/prep/bios.bin"))
+        // Asked for explicitly, the 0xC0000 copy is still read (and called a shadow copy).
+        let s = try HostCLI.run(["dump", "00:02.0", "-o", tmp + "/shadow.rom", "--source", "shadow"] + mem)
+        #expect(s.status == 0 && s.err.contains("SHADOW COPY"), "\(s.err)")
+    }
+
+    @Test func theBootDisplayItselfStillReads() throws {
+        // The untouched tree: boot_vga 1, so its shadow is its own.
+        let tmp = try HostCLI.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let r = try HostCLI.run(["dump", "00:02.0", "-o", tmp + "/igd.rom", "--sysfs", HostCLI.hosts + "/intel-igd",
+                                 "--dev-mem", HostCLI.hosts + "/intel-igd/dev-mem", "--dev-mem-base", "0xc0000"])
+        #expect(r.status == 0, "\(r.err)")
+    }
+}
