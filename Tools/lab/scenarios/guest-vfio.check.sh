@@ -7,7 +7,9 @@
 #     between `Scan for VGA option rom` and `Scan for option roms` (it ran the ROM as the VGA BIOS);
 #   control (same arguments, romfile = Cirrus's VGA BIOS, PCIR 1013:00b8): nothing runs there;
 #   prepare --rom that Cirrus ROM: vbios warns about the IDs and sets the card's, and SeaBIOS runs it;
-#   each nested QEMU was still running when stopped (no crash); unbind leaves no driver.
+#   each nested QEMU was still running when stopped (no crash); unbind leaves no driver;
+#   the Cirrus VGA on the root bus (06.0): boot_vga 0 but resource 6 = the 0xC0000 shadow, and
+#     `vbios prepare 06.0` refuses (the boot display's BIOS is not its ROM), writing nothing.
 source "$LAB_DIR/lib/check.sh"
 need "$G/bind.rc" "$G/prepare.rc" "$G/group"
 g=$(cat "$G/group")
@@ -34,6 +36,12 @@ window ours | grep -q '^Start SeaVGABIOS' || fail "the ROM that ran is not the c
 grep -q '1013:00b8' "$G/prepare-other.err" || fail "prepare --rom other-ids gave no warning naming the ROM's IDs"
 ran_vga fixed || fail "SeaBIOS did not run the ROM prepare re-IDed: $(window fixed | tr '\n' '|')"
 [ "$(cat "$G/unbind.rc")" = 0 ] && [ "$(cat "$G/driver-unbound")" = none ] || fail "unbind: exit $(cat "$G/unbind.rc"), driver $(cat "$G/driver-unbound")"
+grep -q '^0x00000000000c0000 0x00000000000dffff' "$G/rootbus-vga-resource6" && [ "$(cat "$G/rootbus-vga-boot_vga")" = 0 ] \
+    || fail "lab: 06.0 no longer carries the shadow (resource 6 $(cat "$G/rootbus-vga-resource6"), boot_vga $(cat "$G/rootbus-vga-boot_vga"))"
+[ "$(cat "$G/prepare-rootbus.rc")" != 0 ] && grep -q 'boot_vga 0' "$G/prepare-rootbus.err" \
+    || fail "prepare 06.0 (shadow of another card as its ROM) exited $(cat "$G/prepare-rootbus.rc"): $(tail -n1 "$G/prepare-rootbus.err")"
+[ ! -e "$G/prep-rootbus/bios.bin" ] || fail "prepare 06.0 failed but left bios.bin"
+note "prepare 06.0 (root-bus VGA, shadowed, boot_vga 0): exit $(cat "$G/prepare-rootbus.rc"): $(head -c 150 "$G/prepare-rootbus.err")"
 note "IOMMU group $g: $(tr '\n' ' ' < "$G/group-devices"); qemu-args.txt: $(tr '\n' ' ' < "$G/prep/qemu-args.txt")"
 for n in ours other fixed; do
     note "nested '$n' ($(cat "$G/$n.seconds") s; $(sed -n 's/.*romfile=\([^, ]*\).*/\1/p' "$G/$n.argv")):"

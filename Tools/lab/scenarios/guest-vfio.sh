@@ -2,15 +2,17 @@
 # lab: needs vbios
 # lab: qemu -device intel-iommu,caching-mode=on -device VGA,addr=02.0
 # lab: qemu -device pcie-root-port,id=rp,chassis=1,addr=05.0 -device VGA,bus=rp,addr=00.0
+# lab: qemu -device cirrus-vga,addr=06.0
 # lab: append intel_iommu=on no_timer_check
 # lab: memory 1536
 # lab: timeout 420
 # lab: initrd $LAB_DIR/cache/nested-qemu.cpio.gz
 # lab: file $LAB_OUT/host/other-ids.rom other-ids.rom
 # The card is a second VGA (QEMU's stdvga with its default ROM, vgabios-stdvga.bin) behind a
-# root port, as a discrete GPU sits; 02.0 is the lab's boot display. (On the root bus the
-# kernel would give it the 0xC0000 shadow as its ROM too: see README.) caching-mode=on lets
-# the nested QEMU map its RAM for DMA through the emulated IOMMU.
+# root port, as a discrete GPU sits; 02.0 is the lab's boot display. A VGA on the root bus
+# (06.0, Cirrus) gets the 0xC0000 shadow as its ROM resource too (see README): vbios must refuse
+# to prepare the boot display's BIOS for it. caching-mode=on lets the nested QEMU map its RAM
+# for DMA through the emulated IOMMU.
 a=0000:01:00.0
 p=/sys/bus/pci/devices/$a
 basename "$(readlink $p/iommu_group)" > group
@@ -19,6 +21,9 @@ lab-try bind vbios bind $a --to vfio-pci --json
 [ -e $p/driver ] && basename "$(readlink $p/driver)" > driver-bound
 ls /dev/vfio > dev-vfio
 lab-try prepare vbios prepare $a --for qemu --out /out/prep
+sed -n 7p /sys/bus/pci/devices/0000:00:06.0/resource > rootbus-vga-resource6
+cat /sys/bus/pci/devices/0000:00:06.0/boot_vga > rootbus-vga-boot_vga
+lab-try prepare-rootbus vbios prepare 0000:00:06.0 --for qemu --out /out/prep-rootbus
 # The control: the same arguments with the romfile swapped for a ROM with other IDs.
 sed 's|romfile=[^, ]*|romfile=/lab/data/other-ids.rom|' /out/prep/qemu-args.txt > other-args.txt
 # And what vbios makes of that ROM when told to use it: prepare sets the card's IDs.
