@@ -350,6 +350,12 @@ public struct HostDoctor: Sendable {
 
     func romReadable(_ card: Card) -> DoctorCheck {
         let v = card.display
+        // Not the boot display, yet its ROM resource is the 0xC0000 shadow (x86 gives it to every
+        // decoding VGA on the root bus): `rom` is the boot display's BIOS, not this card's.
+        if v.rom?.shadowed == true, sysfs.readText(v.address, "boot_vga") == "0" {
+            return DoctorCheck("rom-readable", .fail, "\(v.address) is not the boot display (boot_vga 0) but the kernel gave it the 0xC0000 shadow as its ROM: \(sysfs.attribute(v.address, "rom")) reads the boot display's BIOS, not this card's, and there is no ROM BAR to read the flash through",
+                               fixes: ["Use the card's own ROM file (the vendor's, or one dumped where the card is the boot display): `vbios prepare \(v.address) --rom FILE`; or move the card to a slot behind a PCIe root port."])
+        }
         var sources: [any ROMSource] = []
         if v.hasROMFile { sources.append(PassiveSysfsROMSource(root: sysfs, address: v.address, shadowed: v.rom?.shadowed ?? false)) }
         if v.bootVGA || v.rom?.shadowed == true { sources.append(ShadowROMSource(memory: memory)) }
