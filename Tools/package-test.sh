@@ -6,6 +6,7 @@
 # and checks nothing is left; then the same pages and completions from `Tools/install.sh --prefix`
 # into a scratch directory. Needs root (or sudo) for dpkg; refuses to touch an installed vbios.
 set -euo pipefail
+trap 'echo "package-test.sh: stopped by a failing command at line $LINENO" >&2' ERR
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 sudo=""
@@ -20,9 +21,18 @@ if dpkg-query -W -f='${db:Status-Abbrev}' vbios 2>/dev/null | grep -q '^[ih]'; t
   echo "package-test.sh: a vbios package is already installed here; not touching it (dpkg -r vbios first)" >&2
   exit 1
 fi
+dpkg_() {  # dpkg_ ARGS...: dpkg, waiting up to 5 minutes while another dpkg or apt holds its lock
+  local i
+  for ((i = 0; i < 150; i++)); do
+    $sudo dpkg "$@" >"$work/dpkg.log" 2>&1 && return 0
+    grep -q 'lock' "$work/dpkg.log" || { cat "$work/dpkg.log" >&2; return 1; }
+    sleep 2
+  done
+  cat "$work/dpkg.log" >&2; return 1
+}
 work=$(mktemp -d)
 installed=false
-cleanup() { $installed && $sudo dpkg -r vbios >/dev/null 2>&1; rm -rf "$work"; }
+cleanup() { $installed && dpkg_ -r vbios; rm -rf "$work"; }
 trap cleanup EXIT
 
 # Tools/version.sh on a scratch repository: each state gives the expected, valid Debian version,
@@ -33,7 +43,7 @@ g() { git -C "$vr" -c user.name=t -c user.email=t@example.org -c commit.gpgsign=
 prev=""
 vcase() {  # vcase EXPECTED-WITH-@-FOR-THE-SHORT-HASH
   local want=${1//@/$(git -C "$vr" rev-parse --short=7 HEAD)} got
-  got=$("$vr/Tools/version.sh" | head -1)
+  got=$("$vr/Tools/version.sh" | sed -n 1p)
   check "version.sh: $want" bash -c '[[ $1 == "$2" ]] && dpkg --validate-version "$1" && { [[ -z $3 ]] || dpkg --compare-versions "$3" lt "$1"; }' _ "$got" "$want" "$prev"
   prev=$got
 }
@@ -54,7 +64,7 @@ check "Depends names libc6 and libpci3, each with a version" \
   bash -c '[[ $1 =~ (^|, )libc6\ \(\>=\ [^\)]+\) && $1 =~ (^|, )libpci3\ \(\>=\ [^\)]+\) ]]' _ "$depends"
 check "Depends names no Swift" bash -c '! grep -qi swift <<<"$1"' _ "$depends"
 
-$sudo dpkg -i "$deb" >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; exit 1; }
+dpkg_ -i "$deb"
 installed=true
 
 # Run the installed binary where no Swift can be found.
@@ -119,7 +129,7 @@ else echo "  (fish not installed: its completion not checked)"; fi
 
 # Removal leaves nothing of ours.
 files=$(dpkg -L vbios | while read -r f; do [[ -f $f ]] && echo "$f"; done)
-$sudo dpkg -r vbios >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; exit 1; }
+dpkg_ -r vbios
 installed=false
 check "dpkg -r removes all $(wc -l <<<"$files") files" bash -c 'for f in $1; do [ ! -e "$f" ] || { echo "left: $f"; exit 1; }; done' _ "$files"
 check "dpkg keeps no trace of vbios (not even config files)" \
