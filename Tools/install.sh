@@ -11,6 +11,7 @@
 #   --prefix   where it will live (default /usr/local)
 #   --destdir  a staging root the files are written under instead of / (packaging); $DESTDIR works too
 #   --gzip-man compress the man pages (gzip -9n, as Debian packages have them)
+# Run it as yourself: it builds as you and asks sudo only to copy into a prefix you cannot write.
 # Builds in $VBIOS_STATIC_SCRATCH (default .build-static), apart from .build, whose release build
 # links the runtime dynamically. `vbios --version` says Tools/version.sh's version and commit.
 set -euo pipefail
@@ -90,22 +91,27 @@ for shell in bash zsh fish; do
   "$bin" --generate-completion-script "$shell" > "$work/completion.$shell" || die "no $shell completion script"
 done
 
-# Install.
+# Install. The build above runs as you (sudo would drop the toolchain from PATH and leave
+# root-owned build files); only the copying asks for sudo, when the prefix is not yours to write.
 to="$destdir$prefix"
 zshdir=share/zsh/site-functions
 [[ $prefix == /usr ]] && zshdir=share/zsh/vendor-completions
-install -d "$to/bin" "$to/share/man/man1"
+$gzip_man && for page in "$work"/man/*.1; do gzip -9n "$page"; done
+as_root=""
+probe=$to
+while [[ ! -e $probe ]]; do probe=$(dirname "$probe"); done
+if [[ ! -w $probe || ( -e $to/bin && ! -w $to/bin ) ]] && [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || die "cannot write under $to and there is no sudo; run it as root or pick --prefix"
+  echo "install.sh: writing under $to needs root: sudo install ..." >&2
+  as_root=sudo
+fi
+$as_root install -d "$to/bin" "$to/share/man/man1" "$to/share/bash-completion/completions" \
+  "$to/$zshdir" "$to/share/fish/vendor_completions.d"
 # Stripped: the symbol table is most of the size and nothing reads it at run time.
-install -m 0755 -s "$bin" "$to/bin/vbios"
-for page in "$work"/man/*.1; do
-  if $gzip_man; then
-    gzip -9n < "$page" > "$to/share/man/man1/$(basename "$page").gz"; chmod 0644 "$to/share/man/man1/$(basename "$page").gz"
-  else
-    install -m 0644 "$page" "$to/share/man/man1/"
-  fi
-done
-install -D -m 0644 "$work/completion.bash" "$to/share/bash-completion/completions/vbios"
-install -D -m 0644 "$work/completion.zsh" "$to/$zshdir/_vbios"
-install -D -m 0644 "$work/completion.fish" "$to/share/fish/vendor_completions.d/vbios.fish"
+$as_root install -m 0755 -s "$bin" "$to/bin/vbios"
+$as_root install -m 0644 "$work"/man/* "$to/share/man/man1/"
+$as_root install -m 0644 "$work/completion.bash" "$to/share/bash-completion/completions/vbios"
+$as_root install -m 0644 "$work/completion.zsh" "$to/$zshdir/_vbios"
+$as_root install -m 0644 "$work/completion.fish" "$to/share/fish/vendor_completions.d/vbios.fish"
 "$to/bin/vbios" --version >/dev/null || die "the installed $to/bin/vbios does not run"
 echo "install.sh: installed vbios $version under ${destdir:+$destdir}$prefix ($(ls "$work/man" | wc -l) man pages, bash/zsh/fish completions)" >&2
