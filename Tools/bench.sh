@@ -90,6 +90,10 @@ t=$(mean startup 0); d=$(mean startup 1); s=$(mean startup 2)
 ms() { python3 -c "print(f'{float(__import__(\"sys\").argv[1]) * 1000:.2f}')" "$1"; }
 printf "%-44s %8s ms   /bin/true %s ms, ratio %s; dynamic build %s ms, ratio %s\n" "start-up, installed 'vbios --version'" \
     "$(ms "$s")" "$(ms "$t")" "$(ratio "$s" "$t")" "$(ms "$d")" "$(ratio "$s" "$d")"
+# CPU time (user + system) moves less than wall time on a busy machine.
+cpu() { python3 -c "import json, sys; r = json.load(open(sys.argv[1]))['results'][int(sys.argv[2])]; print(r['user'] + r['system'])" "$out/startup.json" "$1"; }
+printf "%-44s %8s ms   dynamic build %s ms, ratio %s\n" "start-up CPU (user+sys), installed" \
+    "$(ms "$(cpu 2)")" "$(ms "$(cpu 1)")" "$(ratio "$(cpu 2)" "$(cpu 1)")"
 # The dynamic build's real footprint includes the toolchain libraries it loads.
 size() { stat -L -c %s "$1"; }
 dyn_libs=0
