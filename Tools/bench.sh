@@ -4,7 +4,9 @@
 #   1. the package-benchmark suite in Benchmarks/ (checksum vs memcpy, parse, scan vs read(2),
 #      verify vs read(2)), from its JMH export;
 #   2. the built tool end to end with hyperfine: `vbios scan BLOB` vs `cat BLOB`, `vbios verify
-#      CORPUS` vs `cat CORPUS/*`, and `vbios info ROM` wall time including start-up.
+#      CORPUS` vs `cat CORPUS/*`, and `vbios info ROM` wall time including start-up;
+#   3. the installed binary (Tools/install.sh, static Swift runtime): start-up of `vbios --version`
+#      vs `/bin/true` and vs the dynamically linked build, and its size vs that build's.
 # Usage: Tools/bench.sh [--quick]   (--quick: skip the package-benchmark suite)
 # Needs: hyperfine (apt-get install -y hyperfine), python3. The data (a 512 MiB blob, 1040 ROM
 # files) is written once to $VBIOS_BENCH_DIR (default $TMPDIR/vbios-bench or /tmp/vbios-bench).
@@ -78,3 +80,26 @@ hyperfine -N --warmup 5 --runs 100 --export-json "$out/info.json" "$vbios info $
 i=$(mean info 0); v=$(mean info 1)
 printf "%-44s %8.2f ms   (target < 15 ms; 'vbios --version', start-up alone: %.2f ms)\n" "vbios info $(basename $rom)" "$(python3 -c "print($i*1000)")" "$(python3 -c "print($v*1000)")"
 echo "libraries vbios loads: $(ldd "$vbios" | awk '{print $1}' | grep -E 'swift|Foundation|dispatch' | tr '\n' ' ')"
+
+echo "== the installed binary (Tools/install.sh: Swift runtime linked statically, stripped)"
+"$root/Tools/install.sh" --prefix "$out/prefix" 2>"$out/install.log" || { cat "$out/install.log"; exit 1; }
+installed="$out/prefix/bin/vbios"
+hyperfine -N --warmup 10 --runs 200 --export-json "$out/startup.json" \
+    "/bin/true" "$vbios --version" "$installed --version" >/dev/null 2>&1
+t=$(mean startup 0); d=$(mean startup 1); s=$(mean startup 2)
+ms() { python3 -c "print(f'{float(__import__(\"sys\").argv[1]) * 1000:.2f}')" "$1"; }
+printf "%-44s %8s ms   /bin/true %s ms, ratio %s; dynamic build %s ms, ratio %s\n" "start-up, installed 'vbios --version'" \
+    "$(ms "$s")" "$(ms "$t")" "$(ratio "$s" "$t")" "$(ms "$d")" "$(ratio "$s" "$d")"
+# CPU time (user + system) moves less than wall time on a busy machine.
+cpu() { python3 -c "import json, sys; r = json.load(open(sys.argv[1]))['results'][int(sys.argv[2])]; print(r['user'] + r['system'])" "$out/startup.json" "$1"; }
+printf "%-44s %8s ms   dynamic build %s ms, ratio %s\n" "start-up CPU (user+sys), installed" \
+    "$(ms "$(cpu 2)")" "$(ms "$(cpu 1)")" "$(ratio "$(cpu 2)" "$(cpu 1)")"
+# The dynamic build's real footprint includes the toolchain libraries it loads.
+size() { stat -L -c %s "$1"; }
+dyn_libs=0
+for l in $(ldd "$vbios" | awk '$3 ~ /swift|Foundation|dispatch|BlocksRuntime/ {print $3}'); do dyn_libs=$((dyn_libs + $(size "$l"))); done
+mib() { python3 -c "import sys; print(f'{int(sys.argv[1]) / 1048576:.1f}')" "$1"; }
+printf "%-44s %8s MiB  dynamic build %s MiB (ratio %s), with the Swift libraries it loads %s MiB (ratio %s)\n" "size, installed binary" \
+    "$(mib "$(size "$installed")")" "$(mib "$(size "$vbios")")" "$(ratio "$(size "$installed")" "$(size "$vbios")")" \
+    "$(mib $(($(size "$vbios") + dyn_libs)))" "$(ratio "$(size "$installed")" $(($(size "$vbios") + dyn_libs)))"
+echo "libraries the installed vbios loads: $(ldd "$installed" | awk '{print $1}' | tr '\n' ' ')"

@@ -5,9 +5,11 @@
 #   qemu-system-x86 busybox-static cpio   the lab: a real kernel under QEMU
 #   libxen-dev                     Xen's own xl config parser (libxlutil), a test oracle
 #   libvirt-clients libxml2-utils  virt-xml-validate, libvirt's schema, a test oracle
+#   dpkg-dev man-db bash-completion zsh fish   the package tier: dpkg-shlibdeps, man, the shells
 set -euo pipefail
 packages=(libpci-dev pciutils pci.ids seabios ipxe-qemu qemu-system-x86 busybox-static cpio
-          libxen-dev libvirt-clients libxml2-utils python3 gcc pkg-config kmod)
+          libxen-dev libvirt-clients libxml2-utils python3 gcc pkg-config kmod
+          dpkg-dev man-db bash-completion zsh fish)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

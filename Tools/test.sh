@@ -18,6 +18,8 @@ tier() {  # tier NAME COMMAND...
 tier "release build" swift build -c release --product vbios
 # Never skipped: without QEMU or the kernel the lab fails loudly (Tools/lab/fetch.sh says why).
 tier "lab (real kernel under QEMU)" Tools/lab/test.sh --vbios .build/release/vbios
+# The .deb (static Swift runtime) installed with dpkg, run with the toolchain hidden, removed.
+tier "package (.deb, no Swift at run time)" Tools/package-test.sh
 [[ -x Tools/fuzz.sh ]] && tier "fuzzing (bounded)" Tools/fuzz.sh
 # Last, so that its closing line ends the log: unit, real-ROM, real-consumer and CLI tests.
 tier "swift test" swift test --disable-xctest

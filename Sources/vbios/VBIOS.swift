@@ -10,7 +10,7 @@ struct VBIOS: ParsableCommand {
             `vbios info card.rom` to see what is inside, and `vbios prepare ADDR --for xen|qemu|libvirt` \
             to get a bios.bin and the guest configuration in one go.
             """,
-        version: "0.1.0",
+        version: BuildInfo.versionLine,
         subcommands: [
             List.self, Bars.self, Dump.self, Info.self, Verify.self, Scan.self, Patch.self, Diff.self,
             Prepare.self, Bind.self, Unbind.self, Doctor.self, Persist.self,
