@@ -102,6 +102,8 @@ public enum PCIEnumeration {
     }
 
     public static func scan(_ root: SysfsRoot, idsFile: String? = nil) throws -> [Entry] {
+        // libpci opens attributes with a blocking open(2): a FIFO planted in a tree would hang it.
+        try root.refuseSpecialAttributes()
         var count = 0
         var message = [CChar](repeating: 0, count: 512)
         let list = root.busPCI.withCString { bus in

@@ -25,8 +25,10 @@ public struct SysfsIO: Sendable {
 
     public static let system = SysfsIO(
         read: { path in
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { return ([], errno) }
+            // A ROM attribute is a regular file; anything else (a FIFO planted in a fake tree)
+            // is refused with ESPIPE rather than waited on.
+            let fd: Int32
+            do { fd = try openRegularFile(path) } catch let e as SystemError { return ([], e.errno) } catch { return ([], ESPIPE) }
             defer { close(fd) }
             return readAll(fd, limit: maximumROMSize)
         },
