@@ -80,7 +80,11 @@ public indirect enum JSON: Sendable, Equatable {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if u.value < 0x20 {
+                if let raw = RawBytes.rawByte(u) {
+                    // A byte of a non-UTF-8 name: JSON strings hold text only, so it is shown as `\xNN`.
+                    out += "\\\\x" + Hex.string(raw, width: 2)
+                } else if RawBytes.isUnsafe(u, keepNewlines: false) {
+                    // Control, bidi and invisible characters escaped, so raw JSON on a terminal is safe too.
                     out += "\\u" + Hex.string(u.value, width: 4)
                 } else {
                     out.unicodeScalars.append(u)

@@ -31,6 +31,7 @@ public enum BlobScan {
             if got == 0 { break }
             let atEOF = got < capacity
             let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<got])
+            TestSeams.pause("read")
             var resume = position + Swift.min(window, got)
             var stop = false
             try ROMScanner.scan(bytes, options: options) { rom in

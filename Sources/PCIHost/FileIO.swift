@@ -31,6 +31,8 @@ public struct SystemError: Error, CustomStringConvertible, Sendable {
         case ENODEV: return "ENODEV"
         case EBUSY: return "EBUSY"
         case ELOOP: return "ELOOP"
+        case ENAMETOOLONG: return "ENAMETOOLONG"
+        case ESPIPE: return "ESPIPE"
         case ENOSPC: return "ENOSPC"
         case ENOTDIR: return "ENOTDIR"
         case EINTR: return "EINTR"
@@ -73,6 +75,7 @@ public final class FileBytes: @unchecked Sendable {
         let bytes = try readToEOF(fd, path: path, stopAfter: limit + 1, sizeHint: Int(st.st_size))
         if bytes.count > limit { throw FileTooLarge(path: path, size: bytes.count, limit: limit) }
         storage = bytes
+        TestSeams.pause("read")
     }
 
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
@@ -115,7 +118,7 @@ public struct NotARegularFile: Error, CustomStringConvertible, Sendable {
 /// Opens `path` for reading without blocking (`O_NONBLOCK`: opening a FIFO with no writer would
 /// wait forever) and returns the descriptor only when it is a regular file.
 public func openRegularFile(_ path: String) throws -> Int32 {
-    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+    let fd = withSystemPath(path) { open($0, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
     guard fd >= 0 else {
         let e = errno
         throw SystemError("open", path, errno: e, hint: e == EACCES ? "Run as root or check the file's permissions." : nil)
@@ -148,7 +151,7 @@ public enum PathKind { case missing, file, directory, other }
 
 public func pathKind(_ path: String, followLinks: Bool = true) -> PathKind {
     var st = stat()
-    let rc = followLinks ? stat(path, &st) : lstat(path, &st)
+    let rc = withSystemPath(path) { followLinks ? stat($0, &st) : lstat($0, &st) }
     guard rc == 0 else { return .missing }
     switch st.st_mode & S_IFMT {
     case S_IFREG: return .file
@@ -157,18 +160,31 @@ public func pathKind(_ path: String, followLinks: Bool = true) -> PathKind {
     }
 }
 
-/// Names in a directory, sorted, without `.` and `..`.
+/// Names in a directory, sorted, without `.` and `..`. A name that is not UTF-8 keeps its bytes
+/// (`RawBytes`), so it can be opened and shown; none is dropped or replaced by U+FFFD.
 public func directoryEntries(_ path: String) throws -> [String] {
-    guard let dir = opendir(path) else { throw SystemError("list", path) }
+    guard let dir = withSystemPath(path, { opendir($0) }) else { throw SystemError("list", path) }
     defer { closedir(dir) }
     var names: [String] = []
-    while let entry = readdir(dir) {
-        let name = withUnsafePointer(to: entry.pointee.d_name) {
-            $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+    while true {
+        errno = 0
+        guard let entry = readdir(dir) else {
+            if errno != 0 { throw SystemError("list", path) }
+            break
         }
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in RawBytes.string(raw.prefix { $0 != 0 }) }
         if name != "." && name != ".." { names.append(name) }
     }
     return names.sorted()
+}
+
+/// Calls `body` with the C string of `path`, with the raw bytes of a non-UTF-8 name restored
+/// (`RawBytes`): what reaches the system is the name that was typed or listed.
+public func withSystemPath<R>(_ path: String, _ body: (UnsafePointer<CChar>) throws -> R) rethrows -> R {
+    guard RawBytes.hasRawBytes(path) else { return try path.withCString(body) }
+    var c = RawBytes.bytes(path).map { CChar(bitPattern: $0) }
+    c.append(0)
+    return try c.withUnsafeBufferPointer { try body($0.baseAddress!) }
 }
 
 /// Reads many files whole into one reusable buffer (ROMs are at most a few MiB): copying into
@@ -205,6 +221,7 @@ public final class FileReader {
             if n == 0 { break }  // The file shrank while being read: take what is there.
             done += n
         }
+        TestSeams.pause("read")
         return try body(UnsafeRawBufferPointer(rebasing: buffer[0..<done]))
     }
 }

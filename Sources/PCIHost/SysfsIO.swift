@@ -9,8 +9,8 @@ import Musl
 /// read, bytes that change between reads, a slow read to interrupt) without a real device.
 ///
 /// Production code never changes it. Tests set it per task (`SysfsIO.$current.withValue`), or, for
-/// the CLI binary, through the test-only environment variable `VBIOS_TEST_SYSFS_ROM` (see
-/// `SysfsIO.testHook(_:)`); without that variable it is plain `open`/`read`/`pwrite`.
+/// the debug CLI binary, through the test-only environment variable `VBIOS_TEST_SYSFS_ROM` (see
+/// `SysfsIO.testHook(_:)`); release builds do not read that variable at all (`TestSeams`).
 public struct SysfsIO: Sendable {
     /// Reads the attribute to EOF: the bytes, or the errno that stopped the read.
     public var read: @Sendable (_ path: String) -> (bytes: [UInt8], errno: Int32?)
@@ -40,11 +40,10 @@ public struct SysfsIO: Sendable {
             return n < 0 ? errno : nil
         })
 
-    @TaskLocal public static var current: SysfsIO = {
-        guard let spec = getenv("VBIOS_TEST_SYSFS_ROM") else { return .system }
-        return testHook(String(cString: spec))
-    }()
+    /// `.system`, or in debug builds the hook `VBIOS_TEST_SYSFS_ROM` asks for (`TestSeams`).
+    @TaskLocal public static var current: SysfsIO = TestSeams.sysfsIO()
 
+    #if VBIOS_TEST_SEAMS
     /// A kernel-like `rom` attribute over a fake tree's plain file, for tests of the CLI binary.
     /// `spec` is a comma-separated list:
     /// - `disabled`: reads fail with EINVAL until `1` is written; `0` disables again (the
@@ -129,4 +128,5 @@ public struct SysfsIO: Sendable {
             return body(&s)
         }
     }
+    #endif
 }

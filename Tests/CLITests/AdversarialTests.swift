@@ -100,3 +100,183 @@ enum Hostile {
         #expect(r.status != 124 && r.status != 9, "doctor hung on a FIFO \(attribute)")
     }
 }
+
+/// One signal policy for every command that writes (issue 15): SIGINT, SIGTERM, SIGHUP and
+/// SIGQUIT during a write remove the temporary file and end the process by the signal, even when
+/// the parent handed the signals down blocked. `VBIOS_TEST_PAUSE` (debug builds only) holds the
+/// process at a known point: `write` once the temporary file exists, `read` once an input is read.
+@Suite(.serialized, .tags(.adversarial)) struct SignalPolicy {
+    static func died(_ r: Robust.Result, of sig: Int32) -> Bool {
+        (r.reason == .uncaughtSignal && r.status == sig) || (r.reason == .exit && r.status == 128 + sig)
+    }
+
+    /// Runs `args` (OUT and HOST replaced), pauses at `stage`, sends `sig`; returns the result and the out dir's entries.
+    static func interrupt(_ args: [String], stage: String, sig: Int32, blockedByParent: Bool = false,
+                          backtracer: Bool = false, pause: Int = 30) throws -> (Robust.Result, [String]) {
+        let d = try Hostile.directory(); defer { try? FileManager.default.removeItem(atPath: d) }
+        let out = d + "/out"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let host = try Hostile.host(d)
+        let marker = d + "/paused"
+        let vbios = try #require(Hostile.vbios)
+        let expanded = args.map { $0.replacingOccurrences(of: "OUT", with: out).replacingOccurrences(of: "HOST", with: host) }
+        var env = ["VBIOS_TEST_PAUSE": stage + ":" + marker + ":" + String(pause)]
+        if backtracer { env["SWIFT_BACKTRACE"] = "enable=yes,interactive=no" }
+        // python3 blocks the signals and execs vbios (same pid), as a parent with a blocked mask would.
+        let block = "import os, signal, sys; signal.pthread_sigmask(signal.SIG_BLOCK, {1, 2, 3, 15}); os.execv(sys.argv[1], sys.argv[1:])"
+        let r = try Robust.run(blockedByParent ? ["-c", block, vbios] + expanded : expanded,
+                               tool: blockedByParent ? "/usr/bin/python3" : vbios, env: env) { p in
+            for _ in 0..<1000 where !FileManager.default.fileExists(atPath: marker) { usleep(10_000) }
+            kill(p.processIdentifier, sig)
+        }
+        #expect(FileManager.default.fileExists(atPath: marker), "the command never reached \(stage)")
+        return (r, Robust.contents(out))
+    }
+
+    static let writers: [[String]] = [
+        ["patch", CLI.fixture("amd"), "--fix-checksum", "-o", "OUT/patched.rom"],
+        ["scan", CLI.fixture("amd"), "--extract", "OUT"],
+        ["dump", "01:00.0", "--source", "sysfs", "--sysfs", "HOST", "-o", "OUT/card.rom"],
+    ]
+
+    @Test(arguments: writers, [SIGINT, SIGTERM, SIGHUP, SIGQUIT])
+    func signalMidWriteLeavesNothing(_ args: [String], _ sig: Int32) throws {
+        let (r, left) = try Self.interrupt(args, stage: "write", sig: sig)
+        #expect(Self.died(r, of: sig), "\(args[0]): reason \(r.reason) status \(r.status): \(r.err)")
+        #expect(left.isEmpty, "\(args[0]) left \(left)")
+    }
+
+    /// prepare holds the signals while it places its set (all or nothing): the signal takes
+    /// effect once the set is whole, with no staging folder or temporary file left.
+    @Test(arguments: [SIGINT, SIGTERM, SIGHUP, SIGQUIT])
+    func signalMidPrepareLeavesAWholeSet(_ sig: Int32) throws {
+        let args = ["prepare", "01:00.0", "--for", "qemu", "--out", "OUT", "--rom", CLI.fixture("amd"), "--sysfs", "HOST"]
+        let (r, left) = try Self.interrupt(args, stage: "write", sig: sig, pause: 1)
+        #expect(Self.died(r, of: sig), "reason \(r.reason) status \(r.status): \(r.err)")
+        #expect(left.allSatisfy { !$0.hasPrefix(".") }, "left \(left)")
+        #expect(left.contains("bios.bin"), "\(left)")
+    }
+
+    @Test(arguments: [SIGINT, SIGTERM])
+    func signalsBlockedByTheParentAreUnblocked(_ sig: Int32) throws {
+        let (r, left) = try Self.interrupt(Self.writers[0], stage: "write", sig: sig, blockedByParent: true)
+        #expect(Self.died(r, of: sig), "reason \(r.reason) status \(r.status): \(r.err)")
+        #expect(left.isEmpty, "left \(left)")
+    }
+
+    /// With Swift's backtracer on (the default outside tests), SIGQUIT used to print a backtrace
+    /// and let the command go on.
+    @Test(arguments: [["scan", CLI.fixture("amd")], ["verify", CLI.fixture("amd")],
+                      ["patch", CLI.fixture("amd"), "--fix-checksum", "-o", "OUT/patched.rom"]])
+    func sigquitStopsReaders(_ args: [String]) throws {
+        let (r, left) = try Self.interrupt(args, stage: "read", sig: SIGQUIT, backtracer: true)
+        #expect(Self.died(r, of: SIGQUIT), "\(args[0]): reason \(r.reason) status \(r.status)")
+        #expect(left.isEmpty)
+    }
+}
+
+/// The test seams exist only in debug builds: the release binary (built by Tools/test.sh before
+/// the tests) neither reads `VBIOS_TEST_SYSFS_ROM` nor contains its name.
+@Suite(.tags(.adversarial)) struct ReleaseHasNoSeams {
+    static let release = Robust.root + "/.build/release/vbios"
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: release), "no release build; Tools/test.sh builds one first"))
+    func releaseBinaryIgnoresTheTestVariable() throws {
+        let binary = try Data(contentsOf: URL(fileURLWithPath: Self.release))
+        for name in ["VBIOS_TEST_SYSFS_ROM", "VBIOS_TEST_PAUSE"] {
+            #expect(binary.range(of: Data(name.utf8)) == nil, "the release binary contains \(name)")
+        }
+        let d = try Hostile.directory(); defer { try? FileManager.default.removeItem(atPath: d) }
+        let host = try Hostile.host(d)
+        let log = d + "/log"
+        let r = try Robust.run(["bars", "01:00.0", "--sysfs", host], tool: Self.release,
+                               env: ["VBIOS_TEST_SYSFS_ROM": "fail=EIO,log=\(log)"])
+        #expect(r.status == 0, "\(r.err)")
+        let dump = try Robust.run(["dump", "01:00.0", "--source", "sysfs", "--sysfs", host, "-o", d + "/card.rom"],
+                                  tool: Self.release, env: ["VBIOS_TEST_SYSFS_ROM": "fail=EIO,log=\(log)"])
+        #expect(!dump.err.contains("EIO"), "the release binary obeyed fail=EIO: \(dump.err)")
+        #expect(!FileManager.default.fileExists(atPath: log), "the release binary wrote the log= file")
+        // The debug binary does obey it (so the test above could fail).
+        let debug = try Hostile.run(["dump", "01:00.0", "--source", "sysfs", "--sysfs", host, "-o", d + "/debug.rom"],
+                                    env: ["VBIOS_TEST_SYSFS_ROM": "fail=EIO"])
+        #expect(debug.err.contains("EIO"))
+    }
+}
+
+/// `--json` errors and what reaches a terminal.
+@Suite(.tags(.adversarial)) struct ErrorsAndTerminal {
+    @Test(arguments: [["info", "/nonexistent/x.rom"], ["scan", "/nonexistent/x.rom"], ["diff", "/nonexistent/x.rom", "/nonexistent/y.rom"],
+                      ["patch", "/nonexistent/x.rom", "--fix-checksum", "-o", "/tmp/never.rom"], ["bars", "01:00.0", "--sysfs", "/nonexistent"],
+                      ["info", "--bogus-option"], ["dump", "zz:00.0"]])
+    func jsonErrorsAreJSONOnStdout(_ args: [String]) throws {
+        let plain = try Hostile.run(args)
+        let r = try Hostile.run(args + ["--json"])
+        #expect(r.status == plain.status && r.status != 0, "\(args): \(r.status) vs \(plain.status)")
+        let object = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any]
+        let error = try #require(object?["error"] as? [String: Any], "\(args): stdout \(r.out) stderr \(r.err)")
+        #expect(error["code"] is String && error["message"] is String)
+        #expect(Set(error.keys).isSubset(of: ["code", "message", "path"]))
+        if args[1].hasPrefix("/nonexistent") { #expect((error["path"] as? String)?.hasPrefix("/nonexistent") == true, "\(error)") }
+        #expect(!r.err.contains("vbios:"), "\(args): the error went to stderr too: \(r.err)")
+    }
+
+    @Test func controlCharactersAreEscaped() throws {
+        let r = try Hostile.run(["info", "/nonexistent/\u{1B}[2J\u{1B}]0;owned\u{07}\u{202E}x.rom"])
+        #expect(r.status == 2)
+        #expect(!r.err.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E }, "\(r.err.debugDescription)")
+        #expect(r.err.contains("\\u{1b}[2J"), "\(r.err)")
+    }
+}
+
+/// Paths are bytes: non-UTF-8 names are found, named and verified; entries that cannot be read
+/// are reported and make the exit status 2.
+@Suite(.tags(.adversarial)) struct PathsAsBytes {
+    /// Creates `dir/NAME` where NAME is raw bytes, with `contents`.
+    static func create(_ dir: String, _ name: [UInt8], contents: Data) {
+        let path = Array(dir.utf8) + [0x2F] + name + [0]
+        let fd = path.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_WRONLY | O_CREAT, 0o644) } }
+        _ = contents.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+    }
+
+    @Test func nonUTF8NamesAreVerifiedAndNamed() throws {
+        let d = try Hostile.directory(); defer { try? FileManager.default.removeItem(atPath: d) }
+        let rom = try Data(contentsOf: URL(fileURLWithPath: CLI.fixture("amd")))
+        Self.create(d, [0xFF, 0x2E, 0x72, 0x6F, 0x6D], contents: rom)            // "\xff.rom"
+        Self.create(d, [0xEF, 0xBF, 0xBD, 0x2E, 0x72, 0x6F, 0x6D], contents: Data([1, 2, 3]))  // "\u{FFFD}.rom", a decoy
+        let r = try Hostile.run(["verify", d])
+        #expect(r.out.contains("\\xff.rom"), "\(r.out)")
+        #expect(r.out.contains("2 files"), "\(r.out)")
+        // An argument that is not UTF-8 names that file, not the U+FFFD one.
+        let sh = try Robust.run(["-c", "exec \"$0\" info \"$(printf '%s/\\377.rom' \"$1\")\"", try #require(Hostile.vbios), d], tool: "/bin/sh")
+        #expect(sh.status == 0, "\(sh.err)")
+        #expect(sh.out.contains("\\xff.rom"), "\(sh.out)")
+    }
+
+    @Test func unreadableEntriesAreReported() throws {
+        let d = try Hostile.directory(); defer { try? FileManager.default.removeItem(atPath: d) }
+        try FileManager.default.copyItem(atPath: CLI.fixture("amd"), toPath: d + "/good.rom")
+        try FileManager.default.createSymbolicLink(atPath: d + "/dangling.rom", withDestinationPath: d + "/missing")
+        try FileManager.default.createSymbolicLink(atPath: d + "/loop.rom", withDestinationPath: d + "/loop.rom")
+        Hostile.fifo(d + "/fifo.rom")
+        // A path longer than PATH_MAX: nested folders made with mkdirat (no path is ever that long here).
+        var fd = open(d, O_RDONLY | O_DIRECTORY)
+        let segment = String(repeating: "d", count: 200)
+        for _ in 0..<22 {
+            mkdirat(fd, segment, 0o755)
+            let next = openat(fd, segment, O_RDONLY | O_DIRECTORY)
+            close(fd)
+            fd = next
+        }
+        _ = openat(fd, "deep.rom", O_WRONLY | O_CREAT, 0o644)
+        close(fd)
+        defer { _ = try? Robust.run(["-rf", d], tool: "/bin/rm") }
+        let r = try Hostile.run(["verify", d])
+        #expect(r.status == 2, "\(r.out)")
+        for name in ["dangling.rom", "loop.rom", "fifo.rom"] {
+            #expect(r.out.contains("ERROR \(d)/\(name)"), "\(name) not reported: \(r.out)")
+        }
+        #expect(r.out.contains("ENAMETOOLONG"), "\(r.out)")
+        #expect(r.out.contains("OK    \(d)/good.rom"))
+    }
+}
