@@ -280,3 +280,54 @@ enum Hostile {
         #expect(r.out.contains("OK    \(d)/good.rom"))
     }
 }
+
+/// Numbers from sysfs and the command line are checked; outputs are bounded.
+@Suite(.tags(.adversarial)) struct HostileNumbers {
+    /// A BAR spanning all of 2^64 (its size does not fit in 64 bits) and one ending at the top.
+    @Test(arguments: ["0x0000000000000000 0xffffffffffffffff 0x0000000000040200",
+                      "0xfffffffffffff000 0xffffffffffffffff 0x0000000000040200",
+                      "0xffffffffffffffff 0x0000000000000000 0x0000000000040200"])
+    func barsAtTheTopOfTheAddressSpace(_ line: String) throws {
+        let d = try Hostile.directory(); defer { try? FileManager.default.removeItem(atPath: d) }
+        let host = try Hostile.host(d)
+        let resource = host + Hostile.gpu + "/resource"
+        var lines = try String(contentsOfFile: resource, encoding: .utf8).split(separator: "\n").map(String.init)
+        lines[0] = line
+        try (lines.joined(separator: "\n") + "\n").write(toFile: resource, atomically: false, encoding: .utf8)
+        for args in [["bars", "01:00.0"], ["bars", "01:00.0", "--json"], ["list"], ["list", "--json"],
+                     ["prepare", "01:00.0", "--for", "xen", "--out", d + "/set", "--rom", CLI.fixture("amd"), "--iomem"]] {
+            let r = try Hostile.run(args + ["--sysfs", host])
+            #expect(r.reason == .exit && r.status != 124 && r.status != 9, "\(args): \(r.reason) \(r.status)")
+            #expect(r.status == 0 || r.status == 2, "\(args) \(r.status): \(r.err)")
+            #expect(!r.err.contains("Fatal error"), "\(args): \(r.err)")
+        }
+    }
+
+    @Test(arguments: ["1G", "17M", "0x7fffffffffffffff", "9223372036854775807", "99999999999999999999M"])
+    func padToIsBounded(_ size: String) throws {
+        let d = try Hostile.directory(); defer { try? FileManager.default.removeItem(atPath: d) }
+        let r = try Hostile.run(["patch", CLI.fixture("amd"), "--pad-to", size, "-o", d + "/out.rom"])
+        #expect(r.reason == .exit && r.status == 2, "\(r.reason) \(r.status): \(r.err)")
+        #expect(r.err.contains("--pad-to"), "\(r.err)")
+        #expect(Robust.contents(d).isEmpty)
+    }
+
+    /// Two 4 MiB files differing in every other byte: 2 million ranges, but the JSON is bounded.
+    @Test func diffJSONIsBoundedAndSaysSo() throws {
+        let d = try Hostile.directory(); defer { try? FileManager.default.removeItem(atPath: d) }
+        let n = 4 << 20
+        let a = Data(count: n)
+        var b = Data(count: n)
+        for i in stride(from: 0, to: n, by: 2) { b[i] = 1 }
+        try a.write(to: URL(fileURLWithPath: d + "/a.rom"))
+        try b.write(to: URL(fileURLWithPath: d + "/b.rom"))
+        let r = try Hostile.run(["diff", d + "/a.rom", d + "/b.rom", "--json", "--merge-gap", "0"], seconds: 120)
+        #expect(r.status == 1)
+        #expect(r.out.utf8.count < 4 << 20, "\(r.out.utf8.count) bytes of JSON")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        #expect(object["truncated"] as? Bool == true)
+        #expect(object["rangeCount"] as? Int == n / 2)
+        #expect((object["ranges"] as? [Any])?.count == 10_000)
+        #expect(object["changedBytes"] as? Int == n / 2)
+    }
+}
