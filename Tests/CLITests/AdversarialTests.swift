@@ -331,3 +331,26 @@ enum Hostile {
         #expect(object["changedBytes"] as? Int == n / 2)
     }
 }
+
+/// A blob of decoys: once thousands of times slower than reading it (every decoy walked a long
+/// chain and summed its images again). Now it ends in the time of a plain scan; a generous
+/// timeout separates linear from quadratic without timing anything (Tools/bench.sh measures).
+@Suite(.tags(.adversarial)) struct DecoyBlob {
+    @Test func scanOfADecoyBlobEnds() throws {
+        let d = try Hostile.directory(); defer { try? FileManager.default.removeItem(atPath: d) }
+        var blob = [UInt8](repeating: 0x90, count: 16 << 20)
+        var at = 0
+        while at + 512 <= blob.count {
+            blob[at] = 0x55; blob[at + 1] = 0xAA; blob[at + 2] = 0xFF      // size byte: 127.5 KiB to sum
+            blob[at + 0x18] = 0x1C; blob[at + 0x19] = 0                    // PCIR at 0x1C
+            blob.replaceSubrange(at + 0x1C..<at + 0x20, with: Array("PCIR".utf8))
+            blob[at + 0x1C + 0x0A] = 0x18
+            blob[at + 0x1C + 0x10] = 1                                     // one block long, not last
+            at += 512
+        }
+        try Data(blob).write(to: URL(fileURLWithPath: d + "/decoys.bin"))
+        let r = try Hostile.run(["scan", d + "/decoys.bin"], seconds: 60)
+        #expect(r.status == 0, "status \(r.status) (124/9: it did not end in 60 s)")
+        #expect(r.out.contains("No option ROM"), "\(r.out)")
+    }
+}
