@@ -30,7 +30,9 @@ let package = Package(
         .target(name: "OptionROM"),
         .target(
             name: "PCIHost",
-            dependencies: ["OptionROM", "CPCIShim"]
+            dependencies: ["OptionROM", "CPCIShim"],
+            // Test seams (TestSeams.swift) exist in debug builds only; release builds lack them.
+            swiftSettings: [.define("VBIOS_TEST_SEAMS", .when(configuration: .debug))]
         ),
         .target(name: "Passthrough", dependencies: ["PCIHost", "OptionROM"]),
         .executableTarget(

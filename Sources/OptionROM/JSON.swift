@@ -5,6 +5,8 @@ public indirect enum JSON: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int)
+    /// An unsigned 64-bit number (addresses and sizes from sysfs reach 2^64 - 1, past `Int`).
+    case uint(UInt64)
     case string(String)
     case array([JSON])
     case object([(String, JSON)])
@@ -14,6 +16,7 @@ public indirect enum JSON: Sendable, Equatable {
         case (.null, .null): return true
         case let (.bool(x), .bool(y)): return x == y
         case let (.int(x), .int(y)): return x == y
+        case let (.uint(x), .uint(y)): return x == y
         case let (.string(x), .string(y)): return x == y
         case let (.array(x), .array(y)): return x == y
         case let (.object(x), .object(y)):
@@ -44,6 +47,7 @@ public indirect enum JSON: Sendable, Equatable {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
+        case .uint(let u): out += String(u)
         case .string(let s): JSON.escape(s, into: &out)
         case .array(let items):
             if items.isEmpty { out += "[]"; return }
@@ -80,7 +84,11 @@ public indirect enum JSON: Sendable, Equatable {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if u.value < 0x20 {
+                if let raw = RawBytes.rawByte(u) {
+                    // A byte of a non-UTF-8 name: JSON strings hold text only, so it is shown as `\xNN`.
+                    out += "\\\\x" + Hex.string(raw, width: 2)
+                } else if RawBytes.isUnsafe(u, keepNewlines: false) {
+                    // Control, bidi and invisible characters escaped, so raw JSON on a terminal is safe too.
                     out += "\\u" + Hex.string(u.value, width: 4)
                 } else {
                     out.unicodeScalars.append(u)

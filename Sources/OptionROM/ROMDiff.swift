@@ -44,8 +44,15 @@ public struct ROMDiff: Sendable {
         return out
     }
 
-    public var json: JSON {
-        .object([("changedBytes", .int(changedBytes)), ("ranges", .array(ranges.map(\.json))),
+    /// Most ranges `json` lists: two 16 MiB ROMs differing in every other byte have 8 million
+    /// ranges, hundreds of MB of JSON. `rangeCount` and `truncated` say when the list was cut.
+    public static let jsonRangeLimit = 10_000
+
+    public var json: JSON { json(rangeLimit: Self.jsonRangeLimit) }
+
+    public func json(rangeLimit: Int) -> JSON {
+        .object([("changedBytes", .int(changedBytes)), ("ranges", .array(ranges.prefix(max(0, rangeLimit)).map(\.json))),
+                 ("rangeCount", .int(ranges.count)), ("truncated", .bool(ranges.count > max(0, rangeLimit))),
                  ("lengthA", .int(lengthA)), ("lengthB", .int(lengthB))])
     }
 

@@ -12,6 +12,9 @@ public enum ROMParser {
     public struct Options: Sendable {
         /// Upper bound on images walked; real ROMs hold fewer than ten.
         public var maxImages: Int = 64
+        /// Block sums of a larger buffer the parsed bytes lie in (the scanner's blob), so that
+        /// overlapping candidates do not sum the same bytes again. Nil: sum directly.
+        public var checksums: ChecksumBlocks? = nil
         /// Decode NVIDIA BIT, AMD ATOM and Intel VBT tables.
         public var decodeVendorTables: Bool = true
         /// Look for the first image past a prefix when the buffer does not start with one.
@@ -102,7 +105,7 @@ public enum ROMParser {
                     + (offset + ptr + 0x18 > raw.count ? " (it lies past the end of the file)." : ".")))
                 break
             }
-            var image = parseImage(v, at: offset, pcirAt: pcirAt, romStart: start, index: index, findings: &findings)
+            var image = parseImage(v, at: offset, pcirAt: pcirAt, romStart: start, index: index, checksums: options.checksums, findings: &findings)
             let length = image.length
             if length == 0 {
                 findings.append(Finding(.error, .zeroLength, at: image.npde?.offset ?? (pcirAt + 0x10),
@@ -233,7 +236,7 @@ public enum ROMParser {
         return pcir
     }
 
-    static func parseImage(_ v: ByteView, at offset: Int, pcirAt p: Int, romStart: Int, index: Int,
+    static func parseImage(_ v: ByteView, at offset: Int, pcirAt p: Int, romStart: Int, index: Int, checksums: ChecksumBlocks? = nil,
                            findings: inout [Finding]) -> ROMImage {
         let pcir = parsePCIR(v, at: p, findings: &findings)
         let ptr = p - offset
@@ -289,7 +292,8 @@ public enum ROMParser {
                 findings.append(Finding(.error, .sizeMismatch, at: offset + 2,
                     "Image \(index)'s size byte is 0: a BIOS will not run it, and qemu-dm refuses it."))
             } else if v.contains(offset, runtime) {
-                let sum = Checksum.sum(v.base, from: offset, count: runtime)
+                let sum = checksums.flatMap { c in v.base.baseAddress.flatMap { c.sum(at: $0 + offset, count: runtime) } }
+                    ?? Checksum.sum(v.base, from: offset, count: runtime)
                 image.checksum = sum
                 image.checksumValid = sum == 0
                 if sum != 0 {

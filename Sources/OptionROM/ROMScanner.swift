@@ -55,8 +55,9 @@ public enum ROMScanner {
     public static func scan(_ blob: UnsafeRawBufferPointer, options: Options = .init(),
                             _ body: (EmbeddedROM) throws -> Void) rethrows {
         var at = 0
+        var memo = Memo(blob)
         while let hit = ByteSearch.index(of: 0x55, 0xAA, in: blob, from: at, to: blob.count) {
-            if let rom = confirm(blob, at: hit, options: options) {
+            if let rom = confirm(blob, at: hit, options: options, memo: &memo) {
                 try body(rom)
                 at = hit + Swift.max(rom.length, 2)
             } else {
@@ -65,8 +66,30 @@ public enum ROMScanner {
         }
     }
 
+    /// What earlier candidates of one scan learnt, so that decoys cost a bounded amount each
+    /// however many a blob holds (a blob of decoy headers, each starting a chain through the
+    /// next ones, made every candidate walk the chain and sum its images again: quadratic).
+    ///
+    /// - `checksums`: block sums, so each byte is summed once however many images cover it.
+    /// - `brokenChains`: image starts met in a rejected candidate's chain, before an image that
+    ///   fails rule 4 for a reason of its own (a length of 0, a size byte that does not fit, or
+    ///   the blob's end). A candidate there walks the same images (chain images sit a multiple of
+    ///   512 bytes apart, so their layout is the same from either start) and meets the same
+    ///   failure: its chain is not intact, and only its own checksum can still confirm it. The
+    ///   value is that image's checksum validity.
+    struct Memo {
+        let checksums: ChecksumBlocks
+        var brokenChains: [Int: Bool?] = [:]
+        init(_ blob: UnsafeRawBufferPointer) { checksums = ChecksumBlocks(blob) }
+    }
+
     /// The ROM whose first image starts at `offset`, if the rules above hold.
     public static func confirm(_ blob: UnsafeRawBufferPointer, at offset: Int, options: Options = .init()) -> EmbeddedROM? {
+        var memo = Memo(blob)
+        return confirm(blob, at: offset, options: options, memo: &memo)
+    }
+
+    static func confirm(_ blob: UnsafeRawBufferPointer, at offset: Int, options: Options, memo: inout Memo) -> EmbeddedROM? {
         let v = ByteView(blob)
         // Rules 1 and 2, checked here before any parsing: most candidates in a large blob are
         // chance `55 AA` pairs and must cost a few loads, not a parse.
@@ -76,6 +99,9 @@ public enum ROMScanner {
         guard v.contains(pcirAt, 0x18), v.matches(pcirAt, "PCIR"),
               let imageUnits = v.u16(pcirAt + 0x10), Int(ptr) < Int(imageUnits) * 512 else { return nil }
 
+        // A start inside a chain already known to break: only a valid checksum can confirm it.
+        if let checksumValid = memo.brokenChains[offset], checksumValid != true { return nil }
+
         // Rule 3: the chain, walked by the parser on a window of the blob, without the parts
         // that only matter for a whole file (trailing data, vendor tables).
         let windowEnd = offset + Swift.min(blob.count - offset, options.maximumROMLength)
@@ -84,16 +110,27 @@ public enum ROMScanner {
         parse.searchForFirstImage = false
         parse.decodeVendorTables = false
         parse.checkTrailingData = false
+        parse.checksums = memo.checksums
         let layout = ROMParser.parse(window, options: parse)
         guard let first = layout.images.first, let pcir = first.pcir, pcir.offset == Int(ptr) else { return nil }
 
         // Rule 4.
         var intact = 0
-        for image in layout.images {
-            guard image.length > 0, image.end <= window.count else { break }
-            if image.isLegacy, image.sizeByte == 0 || Int(image.sizeByte) * 512 > image.length { break }
+        var firstOwnFailure: Int?  // an image failing for a reason that does not depend on where the walk began
+        for (i, image) in layout.images.enumerated() {
+            let fails = image.length == 0 || (image.isLegacy && (image.sizeByte == 0 || Int(image.sizeByte) * 512 > image.length))
+                || (image.end > window.count && windowEnd == blob.count)
+            if fails { firstOwnFailure = i; break }
+            guard image.end <= window.count else { break }
             intact += 1
         }
+        if intact < layout.images.count || firstOwnFailure != nil {
+            for (i, image) in layout.images.enumerated() {
+                guard let f = firstOwnFailure, i >= 1, i <= f else { continue }
+                memo.brokenChains[offset + image.offset] = image.isLegacy ? image.checksumValid : nil
+            }
+        }
+        if let f = firstOwnFailure { intact = Swift.min(intact, f) }
         let chainIntact = intact == layout.images.count
             && layout.findings.allSatisfy { $0.code != .truncated && $0.code != .zeroLength }
         let checksumValid = first.isLegacy ? first.checksumValid : nil

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import OptionROM
 
 /// Writes a file whole or not at all: a temporary file beside the target (created exclusively,
 /// so a planted symlink is never followed), written, synced, then renamed over the target, or
@@ -29,20 +30,21 @@ public enum AtomicFile {
         }
         let dir = directoryName(path)
         let base = baseName(path)
-        var template = Array("\(dir)/.\(base).vbios-XXXXXX".utf8CString)
+        var template = RawBytes.bytes("\(dir)/.\(base).vbios-XXXXXX").map { CChar(bitPattern: $0) } + [0]
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
             let e = errno
             throw SystemError("create a file in", dir, errno: e,
                               hint: e == EACCES ? "Choose an output folder you can write to." : nil)
         }
-        let temp = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let temp = RawBytes.string(template.dropLast().map { UInt8(bitPattern: $0) })
         PendingFiles.shared.add(temp)
         var ok = false
         defer {
-            if !ok { unlink(temp) }
+            if !ok { withSystemPath(temp) { _ = unlink($0) } }
             PendingFiles.shared.remove(temp)
         }
+        TestSeams.pause("write")
         var done = 0
         while done < bytes.count {
             let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
@@ -61,14 +63,14 @@ public enum AtomicFile {
         }
         close(fd)
         if overwrite {
-            guard rename(temp, path) == 0 else { throw SystemError("rename onto", path) }
+            guard withSystemPath(temp, { t in withSystemPath(path) { rename(t, $0) } }) == 0 else { throw SystemError("rename onto", path) }
         } else {
-            guard link(temp, path) == 0 else {
+            guard withSystemPath(temp, { t in withSystemPath(path) { link(t, $0) } }) == 0 else {
                 let e = errno
                 if e == EEXIST { throw Exists(path: path) }
                 throw SystemError("create", path, errno: e)
             }
-            unlink(temp)
+            withSystemPath(temp) { _ = unlink($0) }
         }
         ok = true
     }
@@ -94,12 +96,15 @@ public enum AtomicFile {
 public final class PendingFiles: @unchecked Sendable {
     public static let shared = PendingFiles()
     private var lock = pthread_mutex_t()
-    private var paths: Set<String> = []
+    /// C strings (raw bytes), so the handler unlinks without converting or allocating.
+    private var paths: Set<[CChar]> = []
 
     init() { pthread_mutex_init(&lock, nil) }
 
-    func add(_ path: String) { withSignalsHeld { paths.insert(path) } }
-    func remove(_ path: String) { withSignalsHeld { paths.remove(path) } }
+    func add(_ path: String) { let c = Self.cString(path); withSignalsHeld { paths.insert(c) } }
+    func remove(_ path: String) { let c = Self.cString(path); withSignalsHeld { paths.remove(c) } }
+
+    static func cString(_ path: String) -> [CChar] { RawBytes.bytes(path).map { CChar(bitPattern: $0) } + [0] }
 
     private func withSignalsHeld(_ body: () -> Void) {
         var block = sigset_t()
@@ -113,11 +118,11 @@ public final class PendingFiles: @unchecked Sendable {
         pthread_sigmask(SIG_SETMASK, &previous, nil)
     }
 
-    /// Unlinks every pending file without allocating (the paths are native strings, so
-    /// withCString does not copy). What the signal handler calls on the way out.
+    /// Unlinks every pending file without allocating (the paths are stored as C strings).
+    /// What the signal handler calls on the way out.
     public func unlinkAll() {
         pthread_mutex_lock(&lock)
-        for p in paths { _ = p.withCString { unlink($0) } }
+        for p in paths { _ = p.withUnsafeBufferPointer { unlink($0.baseAddress!) } }
         pthread_mutex_unlock(&lock)
     }
 

@@ -17,14 +17,21 @@ public struct ResourceLine: Equatable, Sendable {
     public static let romShadow: UInt64 = 0x2
 
     public var isUsed: Bool { flags != 0 && !(start == 0 && end == 0) }
-    public var size: UInt64 { isUsed && end >= start ? end - start + 1 : 0 }
+    /// END - START + 1; 0 when unused or when the range is impossible (END before START, or all
+    /// 2^64 addresses, whose size does not fit in 64 bits). Checked: numbers from sysfs are input.
+    public var size: UInt64 {
+        guard isUsed, end >= start, end - start < UInt64.max else { return 0 }
+        return end - start + 1
+    }
 
     public struct Malformed: Error, CustomStringConvertible {
         public var path: String
         public var line: Int
         public var text: String
+        public var reason: String? = nil
         public var description: String {
-            "\(path) line \(line + 1) is not 'START END FLAGS' in hex: '\(text)'. Is this a sysfs `resource` file?"
+            if let reason { return "\(path) line \(line + 1) ('\(text)'): \(reason). Is this a real sysfs `resource` file?" }
+            return "\(path) line \(line + 1) is not 'START END FLAGS' in hex: '\(text)'. Is this a sysfs `resource` file?"
         }
     }
 
@@ -36,7 +43,13 @@ public struct ResourceLine: Equatable, Sendable {
             guard f.count == 3, let s = parseHex(f[0]), let e = parseHex(f[1]), let fl = parseHex(f[2]) else {
                 throw Malformed(path: path, line: n, text: String(line))
             }
-            out.append(ResourceLine(start: s, end: e, flags: fl))
+            let r = ResourceLine(start: s, end: e, flags: fl)
+            // The kernel never reports a used range that ends before it starts or spans all of 2^64.
+            if r.isUsed, r.size == 0 {
+                throw Malformed(path: path, line: n, text: String(line),
+                                reason: "the range \(Hex.prefixed(s))-\(Hex.prefixed(e)) is not one a device can decode")
+            }
+            out.append(r)
         }
         return out
     }
@@ -111,15 +124,19 @@ public struct BAR: Equatable, Sendable {
     /// xl.cfg `iomem` entry: first page and page count, hex (memory BARs only).
     public var xlIOMem: String? {
         guard kind == .memory, size > 0 else { return nil }
+        let (lastByte, overflow) = start.addingReportingOverflow(size - 1)
+        guard !overflow else { return nil }
         let first = start >> 12
-        let last = (start + size - 1) >> 12
+        let last = lastByte >> 12
         return String(first, radix: 16) + "," + String(last - first + 1, radix: 16)
     }
 
     /// xl.cfg `ioports` entry: first and last port, hex, inclusive (I/O BARs only).
     public var xlIOPorts: String? {
         guard kind == .io, size > 0 else { return nil }
-        return String(start, radix: 16) + "-" + String(start + size - 1, radix: 16)
+        let (last, overflow) = start.addingReportingOverflow(size - 1)
+        guard !overflow else { return nil }
+        return String(start, radix: 16) + "-" + String(last, radix: 16)
     }
 
     /// Joins the kernel's resources with config space. The kernel knows sizes and what it

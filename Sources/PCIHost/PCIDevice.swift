@@ -36,6 +36,24 @@ public struct PCIDevice: Sendable {
     /// Reads one device's attributes. `identity` comes from libpci when enumerating; alone it is
     /// read from the sysfs files.
     public static func load(_ address: PCIAddress, root: SysfsRoot, names: (vendor: String?, device: String?)? = nil) throws -> PCIDevice {
+        try load(address, root: root, names: names, groups: GroupMembers(root))
+    }
+
+    /// IOMMU group members, each group listed once however many devices share it (a group of
+    /// thousands of functions would otherwise be listed once per member: quadratic).
+    final class GroupMembers {
+        let root: SysfsRoot
+        var known: [String: [PCIAddress]] = [:]
+        init(_ root: SysfsRoot) { self.root = root }
+        func members(_ group: String) -> [PCIAddress] {
+            if let m = known[group] { return m }
+            let m = root.iommuGroupMembers(group)
+            known[group] = m
+            return m
+        }
+    }
+
+    static func load(_ address: PCIAddress, root: SysfsRoot, names: (vendor: String?, device: String?)?, groups: GroupMembers) throws -> PCIDevice {
         guard root.exists(address) else { throw DeviceError.notFound(address, root) }
         guard let vendor = root.readHex(address, "vendor"), let device = root.readHex(address, "device"),
               let cls = root.readHex(address, "class") else {
@@ -58,7 +76,7 @@ public struct PCIDevice: Sendable {
             vendorName: names?.vendor, deviceName: names?.device,
             bootVGA: root.readText(address, "boot_vga") == "1",
             driver: root.linkName(address, "driver"),
-            iommuGroup: group, iommuGroupMembers: group.map { root.iommuGroupMembers($0) } ?? [],
+            iommuGroup: group, iommuGroupMembers: group.map { groups.members($0) } ?? [],
             resources: resources, config: config,
             bars: BAR.reconcile(resources: resources, config: config),
             rom: ROMResource.from(resources: resources, config: config),
@@ -68,7 +86,8 @@ public struct PCIDevice: Sendable {
 
     /// Every device, sorted by address: libpci enumerates, sysfs fills in.
     public static func all(root: SysfsRoot) throws -> [PCIDevice] {
-        try PCIEnumeration.scan(root).map { try load($0.address, root: root, names: ($0.vendorName, $0.deviceName)) }
+        let groups = GroupMembers(root)
+        return try PCIEnumeration.scan(root).map { try load($0.address, root: root, names: ($0.vendorName, $0.deviceName), groups: groups) }
     }
 }
 
@@ -102,6 +121,8 @@ public enum PCIEnumeration {
     }
 
     public static func scan(_ root: SysfsRoot, idsFile: String? = nil) throws -> [Entry] {
+        // libpci opens attributes with a blocking open(2): a FIFO planted in a tree would hang it.
+        try root.refuseSpecialAttributes()
         var count = 0
         var message = [CChar](repeating: 0, count: 512)
         let list = root.busPCI.withCString { bus in

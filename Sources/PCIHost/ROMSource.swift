@@ -51,6 +51,9 @@ public struct ROMReadError: Error, CustomStringConvertible, Sendable {
         case ENODEV, ENXIO:
             what = "the device\(dev) went away while its ROM was read (\(e == ENODEV ? "ENODEV" : "ENXIO") reading \(path)): it was removed, "
                 + "hot-unplugged or powered off. Check that it is still there with `vbios list`, then retry."
+        case ESPIPE:
+            what = "\(path) is not a regular file (a FIFO, socket or device)\(dev), so it is not a ROM attribute. "
+                + "Is --sysfs pointing at a real sysfs tree?"
         case EISDIR:
             what = "\(path) is a directory, not a ROM attribute\(dev). Is --sysfs pointing at a real sysfs tree?"
         default:

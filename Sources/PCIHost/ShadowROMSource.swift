@@ -22,13 +22,21 @@ public struct PhysicalMemory: Sendable {
         guard address >= base else {
             throw ROMReadError(source: source, message: "\(path) starts at physical \(Hex.prefixed(base)); \(Hex.prefixed(address)) is below it.")
         }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: a FIFO in its place must not hang the open. A device is the point here
+        // (/dev/mem), and the read is bounded by `count`.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             let e = errno
             let hint = e == EACCES || e == EPERM ? " Reading physical memory needs root." : ""
             throw ROMReadError(source: source, message: "cannot open \(path): \(String(cString: strerror(e))).\(hint)", errno: e)
         }
         defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG || (st.st_mode & S_IFMT) == S_IFCHR else {
+            throw ROMReadError(source: source, message: "\(path) is neither physical memory (a character device) nor a file of it.", errno: ESPIPE)
+        }
+        let flags = fcntl(fd, F_GETFL)
+        if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
         var out = [UInt8](repeating: 0, count: count)
         var done = 0
         while done < count {

@@ -9,8 +9,8 @@ import Musl
 /// read, bytes that change between reads, a slow read to interrupt) without a real device.
 ///
 /// Production code never changes it. Tests set it per task (`SysfsIO.$current.withValue`), or, for
-/// the CLI binary, through the test-only environment variable `VBIOS_TEST_SYSFS_ROM` (see
-/// `SysfsIO.testHook(_:)`); without that variable it is plain `open`/`read`/`pwrite`.
+/// the debug CLI binary, through the test-only environment variable `VBIOS_TEST_SYSFS_ROM` (see
+/// `SysfsIO.testHook(_:)`); release builds do not read that variable at all (`TestSeams`).
 public struct SysfsIO: Sendable {
     /// Reads the attribute to EOF: the bytes, or the errno that stopped the read.
     public var read: @Sendable (_ path: String) -> (bytes: [UInt8], errno: Int32?)
@@ -25,8 +25,10 @@ public struct SysfsIO: Sendable {
 
     public static let system = SysfsIO(
         read: { path in
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { return ([], errno) }
+            // A ROM attribute is a regular file; anything else (a FIFO planted in a fake tree)
+            // is refused with ESPIPE rather than waited on.
+            let fd: Int32
+            do { fd = try openRegularFile(path) } catch let e as SystemError { return ([], e.errno) } catch { return ([], ESPIPE) }
             defer { close(fd) }
             return readAll(fd, limit: maximumROMSize)
         },
@@ -38,11 +40,10 @@ public struct SysfsIO: Sendable {
             return n < 0 ? errno : nil
         })
 
-    @TaskLocal public static var current: SysfsIO = {
-        guard let spec = getenv("VBIOS_TEST_SYSFS_ROM") else { return .system }
-        return testHook(String(cString: spec))
-    }()
+    /// `.system`, or in debug builds the hook `VBIOS_TEST_SYSFS_ROM` asks for (`TestSeams`).
+    @TaskLocal public static var current: SysfsIO = TestSeams.sysfsIO()
 
+    #if VBIOS_TEST_SEAMS
     /// A kernel-like `rom` attribute over a fake tree's plain file, for tests of the CLI binary.
     /// `spec` is a comma-separated list:
     /// - `disabled`: reads fail with EINVAL until `1` is written; `0` disables again (the
@@ -127,4 +128,5 @@ public struct SysfsIO: Sendable {
             return body(&s)
         }
     }
+    #endif
 }

@@ -47,6 +47,25 @@ public struct SysfsRoot: Sendable, CustomStringConvertible {
         return target.split(separator: "/").last.map(String.init)
     }
 
+    /// Throws `NotARegularFile` for the first FIFO, socket or device node among the devices'
+    /// attributes. A real sysfs holds none; a fake tree given to `--sysfs` might, and libpci
+    /// opens attributes with a blocking open(2). One lstat per entry, no reads.
+    public func refuseSpecialAttributes() throws {
+        for name in (try? directoryEntries(devicesDirectory)) ?? [] {
+            let dir = devicesDirectory + "/" + name
+            for entry in (try? directoryEntries(dir)) ?? [] {
+                var st = stat()
+                guard lstat(dir + "/" + entry, &st) == 0 else { continue }
+                switch st.st_mode & S_IFMT {
+                case S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK:
+                    throw NotARegularFile(path: dir + "/" + entry, kind: NotARegularFile.kindName(st.st_mode),
+                                          hint: "A real sysfs holds only regular files and links here: is --sysfs pointing at a real sysfs tree?")
+                default: continue
+                }
+            }
+        }
+    }
+
     /// Whether the device has a directory here.
     public func exists(_ a: PCIAddress) -> Bool { pathKind(deviceDirectory(a)) == .directory }
 
@@ -57,10 +76,10 @@ public struct SysfsRoot: Sendable, CustomStringConvertible {
     }
 }
 
-/// Reads a small file whole with read(2), at most `limit` bytes.
+/// Reads a small file whole with read(2), at most `limit` bytes. Sysfs attributes are regular
+/// files: a FIFO or device planted in a tree is refused, never waited on.
 func readSmallFile(_ path: String, limit: Int = 1 << 20) throws -> [UInt8] {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw SystemError("open", path) }
+    let fd = try openRegularFile(path)
     defer { close(fd) }
     return Array(try readToEOF(fd, path: path, stopAfter: limit).prefix(limit))
 }

@@ -89,10 +89,10 @@ public enum XenConfig {
             out += "# I/O port ranges, as \"FIRST-LAST\" in hex, inclusive:\n"
             var specs: [String] = []
             for r in io {
-                guard r.start &+ r.size &- 1 <= 0xFFFF, r.start <= 0xFFFF else {
+                let (last, overflow) = r.start.addingReportingOverflow(r.size &- 1)
+                guard !overflow, r.size > 0, last <= 0xFFFF, r.start <= 0xFFFF else {
                     throw PassthroughError("The I/O range at \(Hex.prefixed(r.start)) of \(r.size) ports goes past port 0xffff; x86 has 64 Ki I/O ports. Check the BAR read from the host.")
                 }
-                let last = r.start + r.size - 1
                 specs.append("\"\(hex(r.start))-\(hex(last))\"")
             }
             out += "ioports = [ " + specs.joined(separator: ", ") + " ]\n\n"

@@ -23,8 +23,8 @@ struct Bars: ParsableCommand {
                 ("address", .string(d.address.description)),
                 ("bars", d.barsJSON), ("rom", d.romJSON),
                 ("resizableBARs", .array(d.resizableBARs.map { r in
-                    .object([("index", .int(r.index)), ("currentSize", .int(Int(r.currentSize))),
-                             ("supportedSizes", .array(r.supportedSizes.map { .int(Int($0)) }))])
+                    .object([("index", .int(r.index)), ("currentSize", .uint(UInt64(r.currentSize))),
+                             ("supportedSizes", .array(r.supportedSizes.map { .uint(UInt64($0)) }))])
                 })),
                 ("iomem", .array(iomem.map { .string($0) })), ("ioports", .array(ioports.map { .string($0) })),
             ]).rendered())

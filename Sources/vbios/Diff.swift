@@ -69,7 +69,7 @@ struct Diff: ParsableCommand {
                 let changed = r.changedBytes == r.length ? "" : " (\(r.changedBytes) changed)"
                 Terminal.out("\(Hex.prefixed(r.offset, width: 5))  \(span)\(changed)  \(label(r.image, nil)): \(r.region.rawValue)")
             }
-            if diff.ranges.count > shown { Terminal.out("... \(diff.ranges.count - shown) more ranges (all of them with --json)") }
+            if diff.ranges.count > shown { Terminal.out("... \(diff.ranges.count - shown) more ranges (the first \(ROMDiff.jsonRangeLimit) with --json)") }
             if x.count != y.count {
                 Terminal.out("lengths differ: A \(x.count), B \(y.count) bytes")
             }

@@ -131,8 +131,8 @@ extension PCIDevice {
     var barsJSON: JSON {
         .array(bars.map { b in
             var pairs: [(String, JSON)] = [
-                ("index", .int(b.index)), ("kind", .string(b.kind.rawValue)), ("start", .int(Int(b.start))),
-                ("size", .int(Int(b.size))), ("is64Bit", .bool(b.is64Bit)), ("prefetchable", .bool(b.prefetchable)),
+                ("index", .int(b.index)), ("kind", .string(b.kind.rawValue)), ("start", .uint(b.start)),
+                ("size", .uint(b.size)), ("is64Bit", .bool(b.is64Bit)), ("prefetchable", .bool(b.prefetchable)),
             ]
             if b.disabled { pairs.append(("disabled", .bool(true))) }
             if b.unset { pairs.append(("unset", .bool(true))) }
@@ -143,6 +143,6 @@ extension PCIDevice {
 
     var romJSON: JSON {
         guard let rom else { return .null }
-        return .object([("start", .int(Int(rom.start))), ("size", .int(Int(rom.size))), ("shadowed", .bool(rom.shadowed))])
+        return .object([("start", .uint(rom.start)), ("size", .uint(rom.size)), ("shadowed", .bool(rom.shadowed))])
     }
 }

@@ -33,8 +33,13 @@ struct List: ParsableCommand {
             if let sv = d.subsystemVendorID, let sd = d.subsystemDeviceID { facts.append("subsystem \(Hex.string(sv, width: 4)):\(Hex.string(sd, width: 4))") }
             facts.append("driver \(d.driver ?? "none")")
             if let g = d.iommuGroup {
-                let others = d.iommuGroupMembers.filter { $0 != d.address }
-                facts.append("IOMMU group \(g)" + (others.isEmpty ? "" : " with " + others.map(\.description).joined(separator: ", ")))
+                // A few names help; thousands per line (and a filter per device) would make the
+                // listing quadratic in the group's size. A device is a member of its own group.
+                let members = d.iommuGroupMembers
+                let otherCount = max(0, members.count - 1)
+                let named = members.lazy.filter { $0 != d.address }.prefix(8).map(\.description).joined(separator: ", ")
+                let more = otherCount > 8 ? " and \(otherCount - 8) more" : ""
+                facts.append("IOMMU group \(g)" + (otherCount == 0 ? "" : " with " + named + more))
             } else {
                 facts.append("no IOMMU group")
             }

@@ -88,6 +88,9 @@ struct Patch: ParsableCommand {
             guard let size = parseInteger(s), size > 0 else {
                 throw UserError("--pad-to \(s): expected a size such as 64K, 128K, 1M or 0x20000.")
             }
+            guard size <= PatchPlan.maximumPadSize else {
+                throw UserError("--pad-to \(s): larger than 16M, the largest ROM BAR a PCI device has; choose 16M or less.")
+            }
             p.padTo = size
         }
         p.truncate = truncate

@@ -11,7 +11,7 @@ struct Scan: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Find every option ROM embedded in a large file (a firmware image, a memory dump).",
         discussion: """
-            BLOB may be of any size; it is memory-mapped, not read. A ROM is reported when a 55 AA \
+            BLOB may be of any size; it is read in windows of 80 MiB, so memory stays bounded. A ROM is reported when a 55 AA \
             signature leads to a PCIR data structure inside its image and either its legacy checksum \
             holds or its chain's lengths make sense; later images of a chain are part of their ROM, \
             not ROMs of their own. With --extract DIR each ROM is written to \
@@ -30,28 +30,19 @@ struct Scan: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let data: FileBytes
+        var roms: [EmbeddedROM] = []
+        let size: Int
         do {
-            data = try FileBytes(path: blob)
+            if let dir = extract { try makeDirectory(dir) }
+            size = try BlobScan.scan(path: blob) { rom, bytes in
+                roms.append(rom)
+                guard let dir = extract else { return }
+                let path = (dir.hasSuffix("/") ? dir : dir + "/") + Scan.fileName(rom)
+                try AtomicFile.write(bytes, to: path, overwrite: force)
+                if !global.json { Terminal.note("wrote \(path) (\(rom.length) bytes)") }
+            }
         } catch {
             throw report(error)
-        }
-        let roms = data.withUnsafeBytes { ROMScanner.scan($0) }
-
-        if let dir = extract {
-            do {
-                try makeDirectory(dir)
-                try data.withUnsafeBytes { bytes in
-                    for rom in roms {
-                        let path = (dir.hasSuffix("/") ? dir : dir + "/") + Scan.fileName(rom)
-                        try AtomicFile.write(UnsafeRawBufferPointer(rebasing: bytes[rom.offset..<rom.end]),
-                                             to: path, overwrite: force)
-                        if !global.json { Terminal.note("wrote \(path) (\(rom.length) bytes)") }
-                    }
-                }
-            } catch {
-                throw report(error)
-            }
         }
 
         if global.json {
@@ -59,10 +50,10 @@ struct Scan: ParsableCommand {
             return
         }
         if roms.isEmpty {
-            Terminal.out("No option ROM in \(blob) (\(data.count) bytes): no 55 AA signature leads to a PCIR data structure.")
+            Terminal.out("No option ROM in \(blob) (\(size) bytes): no 55 AA signature leads to a PCIR data structure.")
             return
         }
-        let width = Swift.max(8, Scan.hexDigits(data.count))
+        let width = Swift.max(8, Scan.hexDigits(size))
         Terminal.out("OFFSET".padding(width + 2) + "  " + "LENGTH".padding(8) + "  ID         TYPE     IMAGES  CHECKSUM")
         for rom in roms {
             let type = rom.codeType == .x86 ? "x86" : rom.codeType == .efi ? "EFI" : Hex.prefixed(rom.codeType.rawValue, width: 2)
@@ -74,7 +65,7 @@ struct Scan: ParsableCommand {
             if !rom.chainIntact { line += "  (chain lengths do not hold; reporting the checksummed part)" }
             Terminal.out(line)
         }
-        Terminal.out("\(roms.count) option ROM\(roms.count == 1 ? "" : "s") in \(blob) (\(data.count) bytes)")
+        Terminal.out("\(roms.count) option ROM\(roms.count == 1 ? "" : "s") in \(blob) (\(size) bytes)")
     }
 
     /// `rom-OFFSET-VVVV-DDDD.bin`, OFFSET in at least eight hex digits so names sort by offset.

@@ -3,11 +3,27 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import OptionROM
 
 /// Output without Foundation: stdout for results, stderr for errors and progress. Each call is
 /// one write(2), so lines from a signal path or parallel work never interleave mid-line.
+///
+/// Everything written is made printable first (`RawBytes.printable`): control characters from
+/// file names, sysfs or ROM strings never reach the terminal raw. The one control sequence vbios
+/// emits itself, the progress line's "clear line" at the start of a write, is kept.
 enum Terminal {
+    static let clearLine = "\r\u{1B}[K"
+
     static func write(_ fd: Int32, _ s: String) {
+        if s.hasPrefix(clearLine) {
+            rawWrite(fd, clearLine + RawBytes.printable(String(s.dropFirst(clearLine.count))))
+        } else {
+            rawWrite(fd, RawBytes.printable(s))
+        }
+    }
+
+    static func rawWrite(_ fd: Int32, _ s: String) {
+        guard !s.isEmpty else { return }
         var s = s
         s.withUTF8 { buf in
             var done = 0
@@ -31,11 +47,11 @@ enum Terminal {
     /// A progress line on stderr that rewrites itself; nothing when stderr is not a terminal.
     static func progress(_ s: String) {
         guard stderrIsTerminal else { return }
-        write(2, "\r\u{1B}[K" + s)
+        write(2, clearLine + s)
     }
 
     static func endProgress() {
         guard stderrIsTerminal else { return }
-        write(2, "\r\u{1B}[K")
+        rawWrite(2, clearLine)
     }
 }

@@ -1,4 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import ArgumentParser
+import OptionROM
+import PCIHost
 
 @main
 struct VBIOS: ParsableCommand {
@@ -16,6 +23,48 @@ struct VBIOS: ParsableCommand {
             Prepare.self, Bind.self, Unbind.self, Doctor.self, Persist.self,
         ]
     )
+
+    /// One policy for every command, before any of them runs: the termination signals (SIGINT,
+    /// SIGTERM, SIGHUP, SIGQUIT) unblocked and handled (temporary files removed, then death by
+    /// the signal; SIGQUIT no longer goes to the backtracer, which let the command go on);
+    /// arguments kept as bytes; with `--json`, errors as JSON on stdout.
+    static func main() {
+        DeviceStateGuard.installSignalHandlers()
+        let arguments = commandLineArguments()
+        ErrorOutput.json = arguments.prefix { $0 != "--" }.contains("--json")
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch let code as ExitCode {
+            Glibc.exit(code.rawValue)
+        } catch {
+            // Help and version requests exit 0 as ArgumentParser prints them.
+            if exitCode(for: error) == .success { exit(withError: error) }
+            // Parse errors (bad option, bad value) and errors a command did not report itself.
+            if isArgumentParserError(error) {
+                let code = exitCode(for: error)
+                if ErrorOutput.json {
+                    ErrorOutput.emit(code: "usage", message: fullMessage(for: error), path: nil)
+                    Glibc.exit(code.rawValue)
+                }
+                exit(withError: error)
+            }
+            Glibc.exit(report(error).rawValue)
+        }
+    }
+
+    /// ArgumentParser's own errors (usage, validation), as opposed to one a command threw.
+    static func isArgumentParserError(_ error: Error) -> Bool {
+        !(error is UserError) && String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
+    }
+
+    /// argv as Strings without loss: bytes that are not UTF-8 are kept (`RawBytes`), so a
+    /// non-UTF-8 file name names that file, not one with U+FFFD in its name.
+    static func commandLineArguments() -> [String] {
+        (1..<Int(CommandLine.argc)).compactMap { i in
+            CommandLine.unsafeArgv[i].map { p in RawBytes.string(UnsafeRawBufferPointer(start: p, count: strlen(p))) }
+        }
+    }
 }
 
 /// Options every command takes.
@@ -35,12 +84,41 @@ struct UserError: Error, CustomStringConvertible {
     }
 }
 
-/// Prints `error` to stderr the way every command does, and returns the exit code to leave with.
+/// Prints `error` the way every command does and returns the exit code to leave with: as
+/// `vbios: MESSAGE` on stderr, or with `--json` as `{"error": {"code", "message", "path"?}}` on
+/// stdout (same exit status).
 func report(_ error: Error) -> ExitCode {
-    if let e = error as? UserError {
-        Terminal.error(e.message)
-        return ExitCode(e.exitCode)
+    let status: Int32 = (error as? UserError)?.exitCode ?? 2
+    if ErrorOutput.json {
+        let (code, path) = ErrorOutput.classify(error)
+        ErrorOutput.emit(code: code, message: String(describing: error), path: path)
+    } else {
+        Terminal.error(String(describing: error))
     }
-    Terminal.error(String(describing: error))
-    return ExitCode(2)
+    return ExitCode(status)
+}
+
+/// How errors leave the tool.
+enum ErrorOutput {
+    /// Set once in `main`, before any command runs: `--json` was given.
+    nonisolated(unsafe) static var json = false
+
+    static func emit(code: String, message: String, path: String?) {
+        var fields: [(String, JSON)] = [("code", .string(code)), ("message", .string(message))]
+        if let path { fields.append(("path", .string(path))) }
+        Terminal.out(JSON.object([("error", .object(fields))]).rendered(pretty: false))
+    }
+
+    /// A stable machine-readable code and the path involved, when the error names one.
+    static func classify(_ error: Error) -> (code: String, path: String?) {
+        switch error {
+        case let e as SystemError: return (e.errnoName.hasPrefix("errno") ? "system-error" : e.errnoName, e.path)
+        case let e as FileTooLarge: return ("file-too-large", e.path)
+        case let e as NotARegularFile: return ("not-a-regular-file", e.path)
+        case let e as AtomicFile.Exists: return ("exists", e.path)
+        case is ROMReadError: return ("rom-read", nil)
+        case is UserError: return ("usage", nil)
+        default: return ("error", nil)
+        }
+    }
 }

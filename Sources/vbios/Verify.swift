@@ -14,7 +14,7 @@ struct Verify: ParsableCommand {
         abstract: "Check ROM files' structure and checksums.",
         discussion: """
             Each FILE is checked; each DIR is searched for files, recursively. Files are checked in \
-            parallel on every core, memory-mapped; results come out in the order given (directories \
+            parallel on every core; results come out in the order given (directories \
             sorted by name), one line per file (one JSON object per line with --json), then a \
             summary. A progress line shows on stderr when it is a terminal. Exit status: 0 when \
             every file is clean, 1 when any has findings (warnings or errors), 2 when any could not \
@@ -36,12 +36,13 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         // Input order, directories expanded in place; a missing path keeps its place too.
-        var items: [(path: String, missing: Bool)] = []
+        // Every entry of a directory is accounted for: one that cannot be read is reported.
+        var items: [(path: String, problem: String?)] = []
         for path in paths {
             switch pathKind(path) {
-            case .directory: items.append(contentsOf: Verify.collect(path).map { ($0, false) })
-            case .missing: items.append((path, true))
-            default: items.append((path, false))
+            case .directory: items.append(contentsOf: DirectoryWalk.files(under: path).map { ($0.path, $0.problem) })
+            case .missing: items.append((path, "no such file or directory"))
+            default: items.append((path, nil))
             }
         }
 
@@ -57,9 +58,8 @@ struct Verify: ParsableCommand {
                 let n = next.add(1, ordering: .relaxed).oldValue
                 guard n < queue.count else { return }
                 let item = queue[n]
-                let verdict = item.missing
-                    ? Verify.render(path: item.path, outcome: .unreadable, layout: nil, error: "no such file or directory", json: json)
-                    : Verify.check(item.path, reader: reader, json: json)
+                let verdict = item.problem.map { Verify.render(path: item.path, outcome: .unreadable, layout: nil, error: $0, json: json) }
+                    ?? Verify.check(item.path, reader: reader, json: json)
                 printer.deliver(verdict, at: n)
             }
         }
@@ -123,21 +123,6 @@ struct Verify: ParsableCommand {
         case .unreadable:
             return Verdict(outcome: outcome, line: "ERROR \(path): \(error ?? "unreadable")")
         }
-    }
-
-    /// Regular files under `dir`, depth first, sorted, symlinks to directories not followed.
-    static func collect(_ dir: String) -> [String] {
-        var out: [String] = []
-        guard let names = try? directoryEntries(dir) else { return [dir] }
-        for name in names {
-            let p = dir.hasSuffix("/") ? dir + name : dir + "/" + name
-            switch pathKind(p, followLinks: false) {
-            case .directory: out.append(contentsOf: collect(p))
-            case .file: out.append(p)
-            default: if pathKind(p) == .file { out.append(p) }
-            }
-        }
-        return out
     }
 }
 

@@ -304,6 +304,9 @@ public enum ROMPatcher {
         // MARK: 6
 
         mutating func pad(to size: Int) throws(PatchError) {
+            guard size <= PatchPlan.maximumPadSize else {
+                throw .refused("--pad-to \(size): larger than 16 MiB, the largest ROM BAR a PCI device has; no firmware would map the rest.")
+            }
             guard size >= bytes.count else {
                 throw .refused("--pad-to \(size): the ROM is already \(bytes.count) bytes. Pass --truncate to cut what follows the chain, or choose a larger size.")
             }
@@ -363,6 +366,8 @@ public struct PatchPlan: Sendable, Equatable {
     public var fixChecksum = false
     public var checksumByte: ChecksumByte = .auto
     public var padTo: Int?
+    /// The largest `padTo`: 16 MiB, the largest PCI ROM BAR (the ROM BAR's address field).
+    public static let maximumPadSize = 16 << 20
     /// Do what would otherwise be refused (cutting NVIDIA's extended images, odd IDs, a result
     /// with new errors).
     public var force = false

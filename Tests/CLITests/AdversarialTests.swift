@@ -1,0 +1,356 @@
+import Foundation
+import Testing
+
+extension Tag {
+    /// Hostile inputs and interruptions (issue 15): `swift test --filter Adversarial` runs the tier.
+    @Tag static var adversarial: Self
+}
+
+/// The adversarial tier: each test is one class of hostile input or interruption that once
+/// crashed, hung, leaked a file or lied, run on the built binary under a hard timeout (a hang
+/// shows as status 124, never as a stuck test run).
+enum Hostile {
+    /// `VBIOS_UNDER_TEST` names another binary (to show a class failing on an older build).
+    static let vbios = ProcessInfo.processInfo.environment["VBIOS_UNDER_TEST"] ?? Robust.product("vbios")
+
+    /// Runs vbios under `timeout -s KILL`, so a hang fails the test instead of blocking it.
+    static func run(_ args: [String], env: [String: String] = [:], seconds: Int = 30,
+                    whileRunning: ((Process) -> Void)? = nil) throws -> Robust.Result {
+        let path = try #require(vbios, "vbios not built next to the tests; run `swift build`")
+        return try Robust.run(["-s", "KILL", String(seconds), path] + args, tool: "/usr/bin/timeout", env: env,
+                              whileRunning: whileRunning)
+    }
+
+    /// A fresh directory, removed by the caller.
+    static func directory() throws -> String {
+        let d = NSTemporaryDirectory() + "vbios-hostile-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    static func fifo(_ path: String) { #expect(mkfifo(path, 0o600) == 0, "mkfifo \(path)") }
+
+    /// A copy of a fixture host tree under `d/host`.
+    static func host(_ d: String, _ name: String = "radeon-hd7850") throws -> String {
+        let r = try Robust.run(["-a", Robust.root + "/Fixtures/hosts/" + name, d + "/host"], tool: "/bin/cp")
+        #expect(r.status == 0)
+        return d + "/host"
+    }
+
+    static let gpu = "/devices/pci0000:00/0000:00:01.0/0000:01:00.0"
+}
+
+@Suite(.tags(.adversarial)) struct NotFilesAsInputs {
+    /// A FIFO given where a ROM or blob is expected: refused at once, never waited on.
+    @Test(arguments: [["info"], ["verify"], ["scan"], ["patch", "--fix-checksum", "-o", "OUT"], ["diff", "FIXTURE"]])
+    func fifoInputIsRefused(_ command: [String]) throws {
+        let d = try Hostile.directory(); defer { try? FileManager.default.removeItem(atPath: d) }
+        Hostile.fifo(d + "/in.rom")
+        let args = [command[0], d + "/in.rom"] + command.dropFirst().map {
+            $0 == "OUT" ? d + "/out.rom" : $0 == "FIXTURE" ? CLI.fixture("amd") : $0
+        }
+        let r = try Hostile.run(args, seconds: 20)
+        #expect(r.status != 124 && r.status != 9, "\(args) hung on a FIFO")
+        #expect(r.status != 0)
+        #expect(r.err.contains("FIFO") || r.out.contains("FIFO"), "\(r.err)")
+        #expect(!FileManager.default.fileExists(atPath: d + "/out.rom"))
+    }
+
+    /// A character device never ends: scan refuses it instead of reading forever.
+    @Test(arguments: ["/dev/zero", "/dev/urandom"])
+    func characterDeviceIsRefused(_ device: String) throws {
+        let r = try Hostile.run(["scan", device], seconds: 20)
+        #expect(r.status == 2, "status \(r.status)")
+        #expect(r.err.contains("character device"), "\(r.err)")
+    }
+
+    /// A FIFO as a ROM attribute of a fake sysfs tree.
+    @Test func fifoAsROMAttribute() throws {
+        let d = try Hostile.directory(); defer { try? FileManager.default.removeItem(atPath: d) }
+        let host = try Hostile.host(d)
+        let rom = host + Hostile.gpu + "/rom"
+        unlink(rom)
+        Hostile.fifo(rom)
+        let r = try Hostile.run(["dump", "01:00.0", "-o", d + "/card.rom", "--source", "sysfs", "--sysfs", host], seconds: 20)
+        #expect(r.status != 124 && r.status != 9, "dump hung on a FIFO rom attribute")
+        #expect(r.status != 0)
+        #expect(r.err.contains("not a regular file"), "\(r.err)")
+        #expect(!FileManager.default.fileExists(atPath: d + "/card.rom"))
+    }
+
+    /// A FIFO as an identity attribute: list (libpci) and doctor must not block on it.
+    @Test(arguments: ["vendor", "class", "config", "enable"])
+    func fifoAsIdentityAttribute(_ attribute: String) throws {
+        let d = try Hostile.directory(); defer { try? FileManager.default.removeItem(atPath: d) }
+        let host = try Hostile.host(d)
+        unlink(host + Hostile.gpu + "/" + attribute)
+        Hostile.fifo(host + Hostile.gpu + "/" + attribute)
+        for args in [["list", "--sysfs", host], ["bars", "01:00.0", "--sysfs", host]] {
+            let r = try Hostile.run(args, seconds: 20)
+            #expect(r.status != 124 && r.status != 9, "\(args) hung on a FIFO \(attribute)")
+        }
+        // doctor reads ROOT/sys: the tree moved under a fake root.
+        let root = d + "/root"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try FileManager.default.moveItem(atPath: host, toPath: root + "/sys")
+        Hostile.fifo(root + "/proc-cmdline-fifo")
+        try FileManager.default.createDirectory(atPath: root + "/proc", withIntermediateDirectories: true)
+        Hostile.fifo(root + "/proc/cmdline")
+        let r = try Hostile.run(["doctor", "--root", root], seconds: 20)
+        #expect(r.status != 124 && r.status != 9, "doctor hung on a FIFO \(attribute)")
+    }
+}
+
+/// One signal policy for every command that writes (issue 15): SIGINT, SIGTERM, SIGHUP and
+/// SIGQUIT during a write remove the temporary file and end the process by the signal, even when
+/// the parent handed the signals down blocked. `VBIOS_TEST_PAUSE` (debug builds only) holds the
+/// process at a known point: `write` once the temporary file exists, `read` once an input is read.
+@Suite(.serialized, .tags(.adversarial)) struct SignalPolicy {
+    static func died(_ r: Robust.Result, of sig: Int32) -> Bool {
+        (r.reason == .uncaughtSignal && r.status == sig) || (r.reason == .exit && r.status == 128 + sig)
+    }
+
+    /// Runs `args` (OUT and HOST replaced), pauses at `stage`, sends `sig`; returns the result and the out dir's entries.
+    static func interrupt(_ args: [String], stage: String, sig: Int32, blockedByParent: Bool = false,
+                          backtracer: Bool = false, pause: Int = 30) throws -> (Robust.Result, [String]) {
+        let d = try Hostile.directory(); defer { try? FileManager.default.removeItem(atPath: d) }
+        let out = d + "/out"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let host = try Hostile.host(d)
+        let marker = d + "/paused"
+        let vbios = try #require(Hostile.vbios)
+        let expanded = args.map { $0.replacingOccurrences(of: "OUT", with: out).replacingOccurrences(of: "HOST", with: host) }
+        var env = ["VBIOS_TEST_PAUSE": stage + ":" + marker + ":" + String(pause)]
+        if backtracer { env["SWIFT_BACKTRACE"] = "enable=yes,interactive=no" }
+        // python3 blocks the signals and execs vbios (same pid), as a parent with a blocked mask would.
+        let block = "import os, signal, sys; signal.pthread_sigmask(signal.SIG_BLOCK, {1, 2, 3, 15}); os.execv(sys.argv[1], sys.argv[1:])"
+        let r = try Robust.run(blockedByParent ? ["-c", block, vbios] + expanded : expanded,
+                               tool: blockedByParent ? "/usr/bin/python3" : vbios, env: env) { p in
+            for _ in 0..<1000 where !FileManager.default.fileExists(atPath: marker) { usleep(10_000) }
+            kill(p.processIdentifier, sig)
+        }
+        #expect(FileManager.default.fileExists(atPath: marker), "the command never reached \(stage)")
+        return (r, Robust.contents(out))
+    }
+
+    static let writers: [[String]] = [
+        ["patch", CLI.fixture("amd"), "--fix-checksum", "-o", "OUT/patched.rom"],
+        ["scan", CLI.fixture("amd"), "--extract", "OUT"],
+        ["dump", "01:00.0", "--source", "sysfs", "--sysfs", "HOST", "-o", "OUT/card.rom"],
+    ]
+
+    @Test(arguments: writers, [SIGINT, SIGTERM, SIGHUP, SIGQUIT])
+    func signalMidWriteLeavesNothing(_ args: [String], _ sig: Int32) throws {
+        let (r, left) = try Self.interrupt(args, stage: "write", sig: sig)
+        #expect(Self.died(r, of: sig), "\(args[0]): reason \(r.reason) status \(r.status): \(r.err)")
+        #expect(left.isEmpty, "\(args[0]) left \(left)")
+    }
+
+    /// prepare holds the signals while it places its set (all or nothing): the signal takes
+    /// effect once the set is whole, with no staging folder or temporary file left.
+    @Test(arguments: [SIGINT, SIGTERM, SIGHUP, SIGQUIT])
+    func signalMidPrepareLeavesAWholeSet(_ sig: Int32) throws {
+        let args = ["prepare", "01:00.0", "--for", "qemu", "--out", "OUT", "--rom", CLI.fixture("amd"), "--sysfs", "HOST"]
+        let (r, left) = try Self.interrupt(args, stage: "write", sig: sig, pause: 1)
+        #expect(Self.died(r, of: sig), "reason \(r.reason) status \(r.status): \(r.err)")
+        #expect(left.allSatisfy { !$0.hasPrefix(".") }, "left \(left)")
+        #expect(left.contains("bios.bin"), "\(left)")
+    }
+
+    @Test(arguments: [SIGINT, SIGTERM])
+    func signalsBlockedByTheParentAreUnblocked(_ sig: Int32) throws {
+        let (r, left) = try Self.interrupt(Self.writers[0], stage: "write", sig: sig, blockedByParent: true)
+        #expect(Self.died(r, of: sig), "reason \(r.reason) status \(r.status): \(r.err)")
+        #expect(left.isEmpty, "left \(left)")
+    }
+
+    /// With Swift's backtracer on (the default outside tests), SIGQUIT used to print a backtrace
+    /// and let the command go on.
+    @Test(arguments: [["scan", CLI.fixture("amd")], ["verify", CLI.fixture("amd")],
+                      ["patch", CLI.fixture("amd"), "--fix-checksum", "-o", "OUT/patched.rom"]])
+    func sigquitStopsReaders(_ args: [String]) throws {
+        let (r, left) = try Self.interrupt(args, stage: "read", sig: SIGQUIT, backtracer: true)
+        #expect(Self.died(r, of: SIGQUIT), "\(args[0]): reason \(r.reason) status \(r.status)")
+        #expect(left.isEmpty)
+    }
+}
+
+/// The test seams exist only in debug builds: the release binary (built by Tools/test.sh before
+/// the tests) neither reads `VBIOS_TEST_SYSFS_ROM` nor contains its name.
+@Suite(.tags(.adversarial)) struct ReleaseHasNoSeams {
+    static let release = Robust.root + "/.build/release/vbios"
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: release), "no release build; Tools/test.sh builds one first"))
+    func releaseBinaryIgnoresTheTestVariable() throws {
+        let binary = try Data(contentsOf: URL(fileURLWithPath: Self.release))
+        for name in ["VBIOS_TEST_SYSFS_ROM", "VBIOS_TEST_PAUSE"] {
+            #expect(binary.range(of: Data(name.utf8)) == nil, "the release binary contains \(name)")
+        }
+        let d = try Hostile.directory(); defer { try? FileManager.default.removeItem(atPath: d) }
+        let host = try Hostile.host(d)
+        let log = d + "/log"
+        let r = try Robust.run(["bars", "01:00.0", "--sysfs", host], tool: Self.release,
+                               env: ["VBIOS_TEST_SYSFS_ROM": "fail=EIO,log=\(log)"])
+        #expect(r.status == 0, "\(r.err)")
+        let dump = try Robust.run(["dump", "01:00.0", "--source", "sysfs", "--sysfs", host, "-o", d + "/card.rom"],
+                                  tool: Self.release, env: ["VBIOS_TEST_SYSFS_ROM": "fail=EIO,log=\(log)"])
+        #expect(!dump.err.contains("EIO"), "the release binary obeyed fail=EIO: \(dump.err)")
+        #expect(!FileManager.default.fileExists(atPath: log), "the release binary wrote the log= file")
+        // The debug binary does obey it (so the test above could fail).
+        let debug = try Hostile.run(["dump", "01:00.0", "--source", "sysfs", "--sysfs", host, "-o", d + "/debug.rom"],
+                                    env: ["VBIOS_TEST_SYSFS_ROM": "fail=EIO"])
+        #expect(debug.err.contains("EIO"))
+    }
+}
+
+/// `--json` errors and what reaches a terminal.
+@Suite(.tags(.adversarial)) struct ErrorsAndTerminal {
+    @Test(arguments: [["info", "/nonexistent/x.rom"], ["scan", "/nonexistent/x.rom"], ["diff", "/nonexistent/x.rom", "/nonexistent/y.rom"],
+                      ["patch", "/nonexistent/x.rom", "--fix-checksum", "-o", "/tmp/never.rom"], ["bars", "01:00.0", "--sysfs", "/nonexistent"],
+                      ["info", "--bogus-option"], ["dump", "zz:00.0"]])
+    func jsonErrorsAreJSONOnStdout(_ args: [String]) throws {
+        let plain = try Hostile.run(args)
+        let r = try Hostile.run(args + ["--json"])
+        #expect(r.status == plain.status && r.status != 0, "\(args): \(r.status) vs \(plain.status)")
+        let object = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any]
+        let error = try #require(object?["error"] as? [String: Any], "\(args): stdout \(r.out) stderr \(r.err)")
+        #expect(error["code"] is String && error["message"] is String)
+        #expect(Set(error.keys).isSubset(of: ["code", "message", "path"]))
+        if args[1].hasPrefix("/nonexistent") { #expect((error["path"] as? String)?.hasPrefix("/nonexistent") == true, "\(error)") }
+        #expect(!r.err.contains("vbios:"), "\(args): the error went to stderr too: \(r.err)")
+    }
+
+    @Test func controlCharactersAreEscaped() throws {
+        let r = try Hostile.run(["info", "/nonexistent/\u{1B}[2J\u{1B}]0;owned\u{07}\u{202E}x.rom"])
+        #expect(r.status == 2)
+        #expect(!r.err.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E }, "\(r.err.debugDescription)")
+        #expect(r.err.contains("\\u{1b}[2J"), "\(r.err)")
+    }
+}
+
+/// Paths are bytes: non-UTF-8 names are found, named and verified; entries that cannot be read
+/// are reported and make the exit status 2.
+@Suite(.tags(.adversarial)) struct PathsAsBytes {
+    /// Creates `dir/NAME` where NAME is raw bytes, with `contents`.
+    static func create(_ dir: String, _ name: [UInt8], contents: Data) {
+        let path = Array(dir.utf8) + [0x2F] + name + [0]
+        let fd = path.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_WRONLY | O_CREAT, 0o644) } }
+        _ = contents.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+    }
+
+    @Test func nonUTF8NamesAreVerifiedAndNamed() throws {
+        let d = try Hostile.directory(); defer { try? FileManager.default.removeItem(atPath: d) }
+        let rom = try Data(contentsOf: URL(fileURLWithPath: CLI.fixture("amd")))
+        Self.create(d, [0xFF, 0x2E, 0x72, 0x6F, 0x6D], contents: rom)            // "\xff.rom"
+        Self.create(d, [0xEF, 0xBF, 0xBD, 0x2E, 0x72, 0x6F, 0x6D], contents: Data([1, 2, 3]))  // "\u{FFFD}.rom", a decoy
+        let r = try Hostile.run(["verify", d])
+        #expect(r.out.contains("\\xff.rom"), "\(r.out)")
+        #expect(r.out.contains("2 files"), "\(r.out)")
+        // An argument that is not UTF-8 names that file, not the U+FFFD one.
+        let sh = try Robust.run(["-c", "exec \"$0\" info \"$(printf '%s/\\377.rom' \"$1\")\"", try #require(Hostile.vbios), d], tool: "/bin/sh")
+        #expect(sh.status == 0, "\(sh.err)")
+        #expect(sh.out.contains("\\xff.rom"), "\(sh.out)")
+    }
+
+    @Test func unreadableEntriesAreReported() throws {
+        let d = try Hostile.directory(); defer { try? FileManager.default.removeItem(atPath: d) }
+        try FileManager.default.copyItem(atPath: CLI.fixture("amd"), toPath: d + "/good.rom")
+        try FileManager.default.createSymbolicLink(atPath: d + "/dangling.rom", withDestinationPath: d + "/missing")
+        try FileManager.default.createSymbolicLink(atPath: d + "/loop.rom", withDestinationPath: d + "/loop.rom")
+        Hostile.fifo(d + "/fifo.rom")
+        // A path longer than PATH_MAX: nested folders made with mkdirat (no path is ever that long here).
+        var fd = open(d, O_RDONLY | O_DIRECTORY)
+        let segment = String(repeating: "d", count: 200)
+        for _ in 0..<22 {
+            mkdirat(fd, segment, 0o755)
+            let next = openat(fd, segment, O_RDONLY | O_DIRECTORY)
+            close(fd)
+            fd = next
+        }
+        _ = openat(fd, "deep.rom", O_WRONLY | O_CREAT, 0o644)
+        close(fd)
+        defer { _ = try? Robust.run(["-rf", d], tool: "/bin/rm") }
+        let r = try Hostile.run(["verify", d])
+        #expect(r.status == 2, "\(r.out)")
+        for name in ["dangling.rom", "loop.rom", "fifo.rom"] {
+            #expect(r.out.contains("ERROR \(d)/\(name)"), "\(name) not reported: \(r.out)")
+        }
+        #expect(r.out.contains("ENAMETOOLONG"), "\(r.out)")
+        #expect(r.out.contains("OK    \(d)/good.rom"))
+    }
+}
+
+/// Numbers from sysfs and the command line are checked; outputs are bounded.
+@Suite(.tags(.adversarial)) struct HostileNumbers {
+    /// A BAR spanning all of 2^64 (its size does not fit in 64 bits) and one ending at the top.
+    @Test(arguments: ["0x0000000000000000 0xffffffffffffffff 0x0000000000040200",
+                      "0xfffffffffffff000 0xffffffffffffffff 0x0000000000040200",
+                      "0xffffffffffffffff 0x0000000000000000 0x0000000000040200"])
+    func barsAtTheTopOfTheAddressSpace(_ line: String) throws {
+        let d = try Hostile.directory(); defer { try? FileManager.default.removeItem(atPath: d) }
+        let host = try Hostile.host(d)
+        let resource = host + Hostile.gpu + "/resource"
+        var lines = try String(contentsOfFile: resource, encoding: .utf8).split(separator: "\n").map(String.init)
+        lines[0] = line
+        try (lines.joined(separator: "\n") + "\n").write(toFile: resource, atomically: false, encoding: .utf8)
+        for args in [["bars", "01:00.0"], ["bars", "01:00.0", "--json"], ["list"], ["list", "--json"],
+                     ["prepare", "01:00.0", "--for", "xen", "--out", d + "/set", "--rom", CLI.fixture("amd"), "--iomem"]] {
+            let r = try Hostile.run(args + ["--sysfs", host])
+            #expect(r.reason == .exit && r.status != 124 && r.status != 9, "\(args): \(r.reason) \(r.status)")
+            #expect(r.status == 0 || r.status == 2, "\(args) \(r.status): \(r.err)")
+            #expect(!r.err.contains("Fatal error"), "\(args): \(r.err)")
+        }
+    }
+
+    @Test(arguments: ["1G", "17M", "0x7fffffffffffffff", "9223372036854775807", "99999999999999999999M"])
+    func padToIsBounded(_ size: String) throws {
+        let d = try Hostile.directory(); defer { try? FileManager.default.removeItem(atPath: d) }
+        let r = try Hostile.run(["patch", CLI.fixture("amd"), "--pad-to", size, "-o", d + "/out.rom"])
+        #expect(r.reason == .exit && r.status == 2, "\(r.reason) \(r.status): \(r.err)")
+        #expect(r.err.contains("--pad-to"), "\(r.err)")
+        #expect(Robust.contents(d).isEmpty)
+    }
+
+    /// Two 4 MiB files differing in every other byte: 2 million ranges, but the JSON is bounded.
+    @Test func diffJSONIsBoundedAndSaysSo() throws {
+        let d = try Hostile.directory(); defer { try? FileManager.default.removeItem(atPath: d) }
+        let n = 4 << 20
+        let a = Data(count: n)
+        var b = Data(count: n)
+        for i in stride(from: 0, to: n, by: 2) { b[i] = 1 }
+        try a.write(to: URL(fileURLWithPath: d + "/a.rom"))
+        try b.write(to: URL(fileURLWithPath: d + "/b.rom"))
+        let r = try Hostile.run(["diff", d + "/a.rom", d + "/b.rom", "--json", "--merge-gap", "0"], seconds: 120)
+        #expect(r.status == 1)
+        #expect(r.out.utf8.count < 4 << 20, "\(r.out.utf8.count) bytes of JSON")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        #expect(object["truncated"] as? Bool == true)
+        #expect(object["rangeCount"] as? Int == n / 2)
+        #expect((object["ranges"] as? [Any])?.count == 10_000)
+        #expect(object["changedBytes"] as? Int == n / 2)
+    }
+}
+
+/// A blob of decoys: once thousands of times slower than reading it (every decoy walked a long
+/// chain and summed its images again). Now it ends in the time of a plain scan; a generous
+/// timeout separates linear from quadratic without timing anything (Tools/bench.sh measures).
+@Suite(.tags(.adversarial)) struct DecoyBlob {
+    @Test func scanOfADecoyBlobEnds() throws {
+        let d = try Hostile.directory(); defer { try? FileManager.default.removeItem(atPath: d) }
+        var blob = [UInt8](repeating: 0x90, count: 16 << 20)
+        var at = 0
+        while at + 512 <= blob.count {
+            blob[at] = 0x55; blob[at + 1] = 0xAA; blob[at + 2] = 0xFF      // size byte: 127.5 KiB to sum
+            blob[at + 0x18] = 0x1C; blob[at + 0x19] = 0                    // PCIR at 0x1C
+            blob.replaceSubrange(at + 0x1C..<at + 0x20, with: Array("PCIR".utf8))
+            blob[at + 0x1C + 0x0A] = 0x18
+            blob[at + 0x1C + 0x10] = 1                                     // one block long, not last
+            at += 512
+        }
+        try Data(blob).write(to: URL(fileURLWithPath: d + "/decoys.bin"))
+        let r = try Hostile.run(["scan", d + "/decoys.bin"], seconds: 60)
+        #expect(r.status == 0, "status \(r.status) (124/9: it did not end in 60 s)")
+        #expect(r.out.contains("No option ROM"), "\(r.out)")
+    }
+}

@@ -1,0 +1,93 @@
+import Testing
+@testable import PCIHost
+import OptionROM
+import Glibc
+
+/// Inputs that change or are not files (issue 15): what is read is a private copy, and only
+/// regular files are read.
+@Suite struct HostileFileInputs {
+    static func tempFile(_ bytes: [UInt8]) -> String {
+        var template = Array("/tmp/vbios-hostile-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        return String(cString: template)
+    }
+
+    /// A mapped file shows another writer's changes, and raises SIGBUS once truncated under it;
+    /// a copy does neither.
+    @Test func fileBytesIsACopyNotAMapping() throws {
+        let path = Self.tempFile([UInt8](repeating: 0x55, count: 8192))
+        defer { unlink(path) }
+        let data = try FileBytes(path: path)
+        let fd = open(path, O_WRONLY)
+        var zero: UInt8 = 0
+        #expect(pwrite(fd, &zero, 1, 0) == 1)
+        close(fd)
+        #expect(data.bytes[0] == 0x55, "FileBytes reflects a later write: it maps the file")
+        #expect(truncate(path, 0) == 0)
+        #expect(data.withUnsafeBytes { $0.reduce(0) { $0 + Int($1) } } == 0x55 * 8192)
+    }
+
+    @Test func fifoAndDevicesAreRefusedWithoutBlocking() throws {
+        let dir = "/tmp/vbios-fifo-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        mkdir(dir, 0o700)
+        defer { unlink(dir + "/fifo"); rmdir(dir) }
+        #expect(mkfifo(dir + "/fifo", 0o600) == 0)
+        for path in [dir + "/fifo", "/dev/zero", "/dev/null"] {
+            #expect(throws: NotARegularFile.self) { _ = try FileBytes(path: path) }
+            #expect(throws: NotARegularFile.self) { _ = try FileReader().withContents(of: path, limit: 1 << 20) { $0.count } }
+            #expect(throws: NotARegularFile.self) { try BlobScan.scan(path: path) { _, _ in } }
+        }
+        #expect(SysfsIO.system.read(dir + "/fifo").errno == ESPIPE)
+    }
+
+    /// Windows of any size find what one pass over the whole blob finds.
+    @Test(arguments: [4096, 65536, 1 << 20])
+    func windowedScanMatchesWholeScan(_ window: Int) throws {
+        var blob = [UInt8](repeating: 0xFF, count: 3 << 20)
+        var rng = SystemRandomNumberGenerator()
+        // ROMs of 2..64 KiB at random places, some straddling window edges.
+        var at = 100
+        while at < blob.count - (80 << 10) {
+            let blocks = Int.random(in: 4...128, using: &rng)
+            let rom = ROMFactory.legacy(blocks: blocks)
+            blob.replaceSubrange(at..<at + rom.count, with: rom)
+            at += rom.count + Int.random(in: 0...50_000, using: &rng)
+        }
+        let path = Self.tempFile(blob)
+        defer { unlink(path) }
+        var options = ROMScanner.Options()
+        options.maximumROMLength = 128 << 10
+        let whole = blob.withUnsafeBytes { ROMScanner.scan($0, options: options) }
+        var windowed: [EmbeddedROM] = []
+        let size = try BlobScan.scan(path: path, options: options, window: window) { rom, bytes in
+            windowed.append(rom)
+            #expect(Array(bytes) == Array(blob[rom.offset..<rom.end]))
+        }
+        #expect(size == blob.count)
+        #expect(whole.count > 10)
+        #expect(windowed == whole)
+    }
+}
+
+/// Minimal valid legacy ROMs for scanner tests.
+enum ROMFactory {
+    static func legacy(blocks: Int, vendor: UInt16 = 0x1002, device: UInt16 = 0x6819) -> [UInt8] {
+        var r = [UInt8](repeating: 0, count: blocks * 512)
+        r[0] = 0x55; r[1] = 0xAA; r[2] = UInt8(truncatingIfNeeded: blocks)
+        r[0x18] = 0x40; r[0x19] = 0
+        let p = 0x40
+        r[p..<p + 4] = [0x50, 0x43, 0x49, 0x52][...]
+        r[p + 4] = UInt8(vendor & 0xFF); r[p + 5] = UInt8(vendor >> 8)
+        r[p + 6] = UInt8(device & 0xFF); r[p + 7] = UInt8(device >> 8)
+        r[p + 0xA] = 0x18
+        r[p + 0xD] = 0; r[p + 0xE] = 0; r[p + 0xF] = 3
+        r[p + 0x10] = UInt8(blocks & 0xFF); r[p + 0x11] = UInt8(blocks >> 8)
+        r[p + 0x14] = 0
+        r[p + 0x15] = 0x80
+        let sum = r.dropLast().reduce(UInt8(0)) { $0 &+ $1 }
+        r[r.count - 1] = 0 &- sum
+        return r
+    }
+}
