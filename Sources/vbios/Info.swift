@@ -26,7 +26,9 @@ struct Info: ParsableCommand {
         let layout: ROMLayout
         do {
             let data = try FileBytes(path: file, limit: maximumROMFileSize)
-            layout = data.withUnsafeBytes { ROMParser.parse($0).withRuntimeEvidence($0) }
+            // EFI drivers opened too (decompressed, bounded): machine, version, PE vs EFI header.
+            let bytes = data.withUnsafeBytes { [UInt8]($0) }
+            layout = bytes.withUnsafeBytes { ROMParser.parse($0).withRuntimeEvidence($0) }.withEFIDetails(bytes)
         } catch {
             throw report(error)
         }
@@ -46,11 +48,12 @@ extension Info {
             let d = try host.device(file)
             let rom = try read.read(d, root: host.root)
             let name = "\(d.address) (\(rom.choice.kept.source.name))"
+            let layout = rom.layout.withEFIDetails(rom.bytes)
             if global.json {
-                Terminal.out(rom.layout.json(file: name).rendered())
+                Terminal.out(layout.json(file: name).rendered())
             } else {
                 Terminal.note("read \(rom.bytes.count) bytes from \(rom.choice.kept.source.location); kept \(rom.choice.kept.source.name): \(rom.choice.reason)")
-                for line in ROMText.render(rom.layout, file: name) { Terminal.out(line) }
+                for line in ROMText.render(layout, file: name) { Terminal.out(line) }
             }
         } catch {
             throw report(error)
