@@ -23,6 +23,7 @@ let package = Package(
             dependencies: [.product(name: "OptionROM", package: rootIdentity)]
         ),
         .executableTarget(name: "bench-fixtures", dependencies: ["BenchFixtures"]),
+        .executableTarget(name: "bench-efi", dependencies: [.product(name: "OptionROM", package: rootIdentity)]),
         .executableTarget(
             name: "VBIOSBenchmarks",
             dependencies: [

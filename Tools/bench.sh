@@ -7,9 +7,10 @@
 #      CORPUS` vs `cat CORPUS/*`, and `vbios info ROM` wall time including start-up;
 #   3. the installed binary (Tools/install.sh, static Swift runtime): start-up of `vbios --version`
 #      vs `/bin/true` and vs the dynamically linked build, and its size vs that build's.
+#   4. the EFI 1.1 decompressor (Benchmarks' bench-efi) vs EDK2's C one, on the same stream.
 # Usage: Tools/bench.sh [--quick]   (--quick: skip the package-benchmark suite)
-# Needs: hyperfine (apt-get install -y hyperfine), python3. The data (a 512 MiB blob, 1040 ROM
-# files) is written once to $VBIOS_BENCH_DIR (default $TMPDIR/vbios-bench or /tmp/vbios-bench).
+# Needs: hyperfine (apt-get install -y hyperfine), python3 with uefi-firmware (install-deps.sh).
+# The data (a 512 MiB blob, 1040 ROM files) is written once to $VBIOS_BENCH_DIR (default $TMPDIR/vbios-bench or /tmp/vbios-bench).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 scratch=${SCRATCH:-$root/.build}
@@ -103,3 +104,19 @@ printf "%-44s %8s MiB  dynamic build %s MiB (ratio %s), with the Swift libraries
     "$(mib "$(size "$installed")")" "$(mib "$(size "$vbios")")" "$(ratio "$(size "$installed")" "$(size "$vbios")")" \
     "$(mib $(($(size "$vbios") + dyn_libs)))" "$(ratio "$(size "$installed")" $(($(size "$vbios") + dyn_libs)))"
 echo "libraries the installed vbios loads: $(ldd "$installed" | awk '{print $1}' | tr '\n' ' ')"
+echo "== EFI decompression: Swift vs EDK2's C decoder (PyPI uefi-firmware), same stream"
+# The stream: iPXE's EFI driver of efi-e1000.rom (170 KiB PE) as EDK2's C compressor writes it.
+swift build -c release --package-path "$root/Benchmarks" --product bench-efi >/dev/null
+stream="$out/efi-stream.bin"
+c=$(python3 - "$stream" <<'PY'
+import sys, timeit
+from uefi_firmware import efi_compressor as e
+rom = open("/usr/lib/ipxe/qemu/efi-e1000.rom", "rb").read()
+pe = rom.find(b"MZ", 0x12600)
+s = e.EfiCompress(rom[pe:], len(rom) - pe)
+open(sys.argv[1], "wb").write(s)
+print(min(timeit.repeat(lambda: e.EfiDecompress(s, len(s)), number=20, repeat=5)) / 20)
+PY
+)
+s=$("$root/Benchmarks/.build/release/bench-efi" decompress "$stream" 20)
+printf "%-44s %8.2f ms   C %8.2f ms   ratio %s (target <= 2)\n" "EFI 1.1 decode, $(stat -c %s "$stream") -> 170 KiB" "$(python3 -c "print($s*1000)")" "$(python3 -c "print($c*1000)")" "$(ratio "$s" "$c")"

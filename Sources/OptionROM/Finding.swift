@@ -33,6 +33,10 @@ public struct Finding: Sendable, Equatable {
         public static let tooManyImages: Code = "too-many-images"
         public static let noLastImage: Code = "no-last-image"
         public static let vendorTable: Code = "vendor-table"
+        /// An EFI image whose driver cannot be decompressed or is not a PE/TE image.
+        public static let badEFIImage: Code = "bad-efi-image"
+        /// An EFI image whose PE header's machine or subsystem differs from its EFI header's.
+        public static let efiHeaderMismatch: Code = "efi-header-mismatch"
     }
 
     public var severity: Severity

@@ -47,7 +47,7 @@ extension ROMImage {
             ])))
         }
         if let efi {
-            pairs.append(("efi", .object([
+            var e: [(String, JSON)] = [
                 ("initializationSize", .int(Int(efi.initializationSize) * 512)),
                 ("signatureValid", .bool(efi.signature == EFIHeader.expectedSignature)),
                 ("subsystem", .int(Int(efi.subsystem))),
@@ -57,7 +57,9 @@ extension ROMImage {
                 ("compression", .int(Int(efi.compression))),
                 ("compressionName", .string(efi.compressionName)),
                 ("peOffset", .int(Int(efi.peOffset))),
-            ])))
+            ]
+            if let d = efiDetails { e += d.jsonPairs }
+            pairs.append(("efi", .object(e)))
         }
         return .object(pairs)
     }
@@ -118,5 +120,31 @@ extension VendorInfo {
                 ("bdbOffset", .optional(i.bdbOffset)),
             ])
         }
+    }
+}
+
+extension EFIImageDetails {
+    /// Keys added to an image's `efi` object once the driver was opened.
+    public var jsonPairs: [(String, JSON)] {
+        [
+            ("compressed", .bool(compressed)),
+            ("compressionFormat", .optional(compressionFormat?.rawValue)),
+            ("decompressedLength", .optional(decompressedLength)),
+            ("pe", pe.map { pe in
+                .object([
+                    ("format", .string(pe.format.rawValue)),
+                    ("machineType", .string(Hex.string(pe.machine, width: 4))),
+                    ("machineTypeName", .string(pe.machineName)),
+                    ("subsystem", .int(Int(pe.subsystem))),
+                    ("subsystemName", .string(pe.subsystemName)),
+                    ("sizeOfImage", .optional(pe.sizeOfImage.map { Int($0) })),
+                    ("entryPoint", .int(Int(pe.entryPoint))),
+                ])
+            } ?? .null),
+            ("driver", driver.map { d in
+                .object([("name", .string(d.name)), ("version", .optional(d.version)), ("buildDate", .optional(d.buildDate))])
+            } ?? .null),
+            ("problem", .optional(problem)),
+        ]
     }
 }

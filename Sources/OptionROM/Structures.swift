@@ -106,6 +106,8 @@ public struct ROMImage: Sendable, Equatable {
     public var checksumValid: Bool?
     /// The sum that was found (0 when valid).
     public var checksum: UInt8?
+    /// EFI images: what the driver inside says (`ROMLayout.withEFIDetails`); nil until asked for.
+    public var efiDetails: EFIImageDetails? = nil
 
     public var codeType: CodeType { pcir?.codeType ?? .x86 }
     public var isLegacy: Bool { codeType == .x86 }

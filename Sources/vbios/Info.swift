@@ -24,17 +24,61 @@ struct Info: ParsableCommand {
         // Not a file and shaped like an address (a colon, no slash): a device, or a malformed address.
         if pathKind(file) == .missing, file.contains(":"), !file.contains("/") { return try runOnDevice() }
         let layout: ROMLayout
+        let bytes: [UInt8]
         do {
             let data = try FileBytes(path: file, limit: maximumROMFileSize)
-            layout = data.withUnsafeBytes { ROMParser.parse($0).withRuntimeEvidence($0) }
+            // EFI drivers opened too (decompressed, bounded): machine, version, PE vs EFI header.
+            bytes = data.withUnsafeBytes { [UInt8]($0) }
+            layout = bytes.withUnsafeBytes { ROMParser.parse($0).withRuntimeEvidence($0) }.withEFIDetails(bytes)
         } catch {
             throw report(error)
         }
+        let guests = GuestReport(bytes: bytes, layout: layout)
         if global.json {
-            Terminal.out(layout.json(file: file).rendered())
+            Terminal.out(guests.adding(to: layout.json(file: file)).rendered())
         } else {
             for line in ROMText.render(layout, file: file) { Terminal.out(line) }
+            for line in guests.lines { Terminal.out(line) }
         }
+    }
+}
+
+/// What SeaBIOS (and Xen's hvmloader, which hands PCI ROMs to it) and OVMF for X64 will run of
+/// a ROM, for the card its legacy image (else its first image) names.
+struct GuestReport {
+    var seabios: GuestFirmware.SeaBIOSVerdict
+    var ovmf: [GuestFirmware.OVMFImage]
+
+    init(bytes: [UInt8], layout: ROMLayout, vendor: UInt16? = nil, device: UInt16? = nil, romBarSize: Int? = nil) {
+        let pcir = (layout.legacyImage ?? layout.images.first)?.pcir
+        seabios = GuestFirmware.seabios(bytes, vendor: vendor ?? pcir?.vendorID ?? 0, device: device ?? pcir?.deviceID ?? 0)
+        ovmf = GuestFirmware.ovmf(bytes, romBarSize: romBarSize)
+    }
+
+    var lines: [String] {
+        var out = ["Guest firmware:"]
+        out.append("  SeaBIOS/hvmloader: " + seabios.reason + (seabios.image.map { " (image \($0))" } ?? ""))
+        if ovmf.isEmpty {
+            out.append("  OVMF (X64): finds no EFI image; a UEFI guest gets no driver from this ROM")
+        }
+        for o in ovmf {
+            out.append("  OVMF (X64): " + (o.image.map { "image \($0)" } ?? "EFI image") + " at \(Hex.prefixed(o.offset)): "
+                + (o.loaded ? "loaded. " : "NOT loaded: ") + o.reason)
+        }
+        return out
+    }
+
+    func adding(to json: JSON) -> JSON {
+        guard case .object(var pairs) = json else { return json }
+        pairs.append(("guests", .object([
+            ("seabios", .object([("image", .optional(seabios.image)), ("offset", .optional(seabios.offset)),
+                                 ("reason", .string(seabios.reason))])),
+            ("ovmf", .array(ovmf.map { o in
+                .object([("offset", .int(o.offset)), ("image", .optional(o.image)), ("loaded", .bool(o.loaded)),
+                         ("reason", .string(o.reason))])
+            })),
+        ])))
+        return .object(pairs)
     }
 }
 
@@ -46,11 +90,14 @@ extension Info {
             let d = try host.device(file)
             let rom = try read.read(d, root: host.root)
             let name = "\(d.address) (\(rom.choice.kept.source.name))"
+            let layout = rom.layout.withEFIDetails(rom.bytes)
+            let guests = GuestReport(bytes: rom.bytes, layout: layout, vendor: d.vendorID, device: d.deviceID)
             if global.json {
-                Terminal.out(rom.layout.json(file: name).rendered())
+                Terminal.out(guests.adding(to: layout.json(file: name)).rendered())
             } else {
                 Terminal.note("read \(rom.bytes.count) bytes from \(rom.choice.kept.source.location); kept \(rom.choice.kept.source.name): \(rom.choice.reason)")
-                for line in ROMText.render(rom.layout, file: name) { Terminal.out(line) }
+                for line in ROMText.render(layout, file: name) { Terminal.out(line) }
+                for line in guests.lines { Terminal.out(line) }
             }
         } catch {
             throw report(error)

@@ -13,6 +13,10 @@ struct Patch: ParsableCommand {
               1. --strip-header  remove an NVGI header or any bytes before the first image
               2. --extract, --drop-efi  keep one image, or remove the EFI images; the
                  image that now ends the chain is marked last (PCIR, and NPDE if any)
+                 --add-efi, --replace-efi  build an EFI image around a driver (PE32+/TE, or
+                 the EFI image of an option ROM) with the ROM's IDs, as EDK2's EfiRom does,
+                 and put it where UEFI firmware finds it (NVIDIA: before the 0xE0/0x70 images,
+                 with an NPDE); --compress-efi stores it EFI-compressed
               3. --truncate      cut what follows the end of the chain
               4. --set-ids       IDs in every PCIR naming the ROM's IDs (and device lists)
               5. checksums       each legacy image with --fix-checksum or changed by 2-4
@@ -48,6 +52,15 @@ struct Patch: ParsableCommand {
 
     @Flag(name: .customLong("drop-efi"), help: "Remove the EFI images.")
     var dropEFI = false
+
+    @Option(name: .customLong("add-efi"), help: ArgumentHelp("Add an EFI image around this driver: a PE32+/TE EFI driver, or an EFI option ROM (its driver is taken out).", valueName: "FILE"))
+    var addEFI: String?
+
+    @Option(name: .customLong("replace-efi"), help: ArgumentHelp("Drop the ROM's EFI images and add this driver instead (as --add-efi).", valueName: "FILE"))
+    var replaceEFI: String?
+
+    @Flag(name: .customLong("compress-efi"), help: "Store the driver of --add-efi/--replace-efi EFI-compressed (smaller; every UEFI firmware decompresses it).")
+    var compressEFI = false
 
     @Option(help: "Pad with 0xFF to SIZE bytes (64K, 128K, 1M, 0x10000...).")
     var padTo: String?
@@ -95,6 +108,9 @@ struct Patch: ParsableCommand {
         }
         p.truncate = truncate
         p.force = force
+        p.addEFI = try addEFI.map(Patch.readDriver)
+        p.replaceEFI = try replaceEFI.map(Patch.readDriver)
+        p.compressEFI = compressEFI
         return p
     }
 
@@ -105,7 +121,7 @@ struct Patch: ParsableCommand {
     func body() throws {
         let plan = try plan()
         if plan.isEmpty {
-            throw UserError("no operation given. Choose from --fix-checksum, --set-ids, --strip-header, --extract, --drop-efi, --truncate, --pad-to.")
+            throw UserError("no operation given. Choose from --fix-checksum, --set-ids, --strip-header, --extract, --drop-efi, --add-efi, --replace-efi, --truncate, --pad-to.")
         }
         if !dryRun {
             guard let output else { throw UserError("name the output file with -o OUT (or pass --dry-run).") }
@@ -154,6 +170,16 @@ struct Patch: ParsableCommand {
         } else if let output {
             Terminal.note("wrote \(output): \(result.bytes.count) bytes, \(result.layout.images.count) image\(result.layout.images.count == 1 ? "" : "s"), "
                 + (result.layout.isClean ? "verifies clean." : "with findings (see `vbios info \(output)`)."))
+        }
+    }
+
+    /// The bytes of a driver file for --add-efi/--replace-efi (a driver or an option ROM; 16 MiB at most).
+    static func readDriver(_ path: String) throws -> [UInt8] {
+        do {
+            let data = try FileBytes(path: path, limit: maximumROMFileSize)
+            return data.withUnsafeBytes { Array($0) }
+        } catch {
+            throw report(error)
         }
     }
 

@@ -43,6 +43,7 @@ enum ROMText {
             if let e = image.efi {
                 lines.append("  EFI \(e.subsystemName), \(e.machineTypeName), \(e.compressionName), initialization size \(Int(e.initializationSize) * 512) bytes, PE image at \(Hex.prefixed(e.peOffset, width: 4))"
                     + (e.signature == EFIHeader.expectedSignature ? "" : ", BAD EFI signature \(Hex.prefixed(e.signature, width: 4))"))
+                if let d = image.efiDetails { lines.append("  " + efiDetailsLine(d)) }
             }
         }
         if let vendor = layout.vendorInfo {
@@ -63,6 +64,22 @@ enum ROMText {
             for f in layout.findings { lines.append("  " + findingLine(f)) }
         }
         return lines
+    }
+
+    /// `driver: PE32+ X64 boot-service driver, 180048 bytes (EFI 1.1 compressed), NVIDIA GPU UEFI Driver 0x60009 (Sep 10 2020)`
+    static func efiDetailsLine(_ d: EFIImageDetails) -> String {
+        var parts: [String] = []
+        if let pe = d.pe { parts.append("\(pe.format.rawValue) \(pe.machineName) \(pe.subsystemName)") }
+        if let n = d.decompressedLength {
+            parts.append("\(n) bytes" + (d.compressed ? " decompressed (\(d.compressionFormat == .tiano ? "Tiano" : "EFI 1.1"))" : ", uncompressed"))
+        }
+        if let drv = d.driver {
+            parts.append(drv.name + (drv.version.map { " \($0)" } ?? "") + (drv.buildDate.map { " (\($0))" } ?? ""))
+        } else if d.pe != nil {
+            parts.append("no driver name or version found")
+        }
+        if let p = d.problem { parts.append("UNREADABLE: \(p)") }
+        return "driver: " + parts.joined(separator: ", ")
     }
 
     static func findingLine(_ f: Finding) -> String {

@@ -7,6 +7,9 @@
 /// 1. `stripHeader`: remove an nvflash `NVGI` header or any bytes before the first image.
 /// 2. `extract` (keep one image, alone) or `dropEFI` (remove the EFI images); the image that now
 ///    ends the chain is marked last (PCIR indicator bit 7, and NPDE's where present).
+///    `replaceEFI` drops the EFI images the same way; then `addEFI`/`replaceEFI` builds an EFI
+///    image around the driver given (`EFIImageBuilder`) and inserts it where OVMF's PCI bus
+///    driver finds it: after the chain's x86/EFI images, before NVIDIA's 0xE0/0x70 ones.
 /// 3. `truncate`: cut bytes after the end of the chain.
 /// 4. `setIDs`: vendor and device in every PCIR that named the ROM's own IDs, and in revision 3
 ///    device lists.
@@ -31,6 +34,8 @@ public enum ROMPatcher {
         var notes: [String] = []
         /// Legacy images (index in the current layout) whose bytes changed and need a checksum.
         var touched: Set<Int> = []
+        /// `replaceEFI` on a ROM of EFI images only: the new image replaces the whole chain.
+        var replacedAll = false
 
         init(bytes: [UInt8], plan: PatchPlan) {
             self.bytes = bytes
@@ -50,7 +55,18 @@ public enum ROMPatcher {
                 throw .conflict("--extract efi and --drop-efi ask for opposite things; choose one.")
             }
             if plan.stripHeader { stripHeader() }
-            if plan.extract != nil || plan.dropEFI { try selectImages() }
+            if plan.addEFI != nil, plan.replaceEFI != nil {
+                throw .conflict("--add-efi and --replace-efi both give a driver; --replace-efi already adds its driver after dropping the old ones.")
+            }
+            if plan.addEFI != nil || plan.replaceEFI != nil, plan.extract != nil {
+                throw .conflict("--extract keeps one image alone; adding an EFI image to it is a second step (run patch again).")
+            }
+            if plan.compressEFI, plan.addEFI == nil, plan.replaceEFI == nil {
+                throw .conflict("--compress-efi compresses the driver that --add-efi or --replace-efi adds; give one of them.")
+            }
+            let driver = try (plan.addEFI ?? plan.replaceEFI).map { file throws(PatchError) in try checkedDriver(file) }
+            if plan.extract != nil || plan.dropEFI || plan.replaceEFI != nil { try selectImages() }
+            if let driver { try addEFI(driver) }
             if plan.truncate { try truncate() }
             if let ids = plan.setIDs { try setIDs(ids) }
             try checksums()
@@ -109,16 +125,21 @@ public enum ROMPatcher {
                 kept = [index]
                 why = "extract \(sel)"
             }
-            if plan.dropEFI {
+            if plan.dropEFI || plan.replaceEFI != nil {
                 let before = kept
                 kept = kept.filter { !layout.images[$0].isEFI }
                 if kept == before {
-                    notes.append("--drop-efi: the ROM has no EFI image; nothing dropped.")
+                    notes.append("--\(plan.dropEFI ? "drop-efi" : "replace-efi"): the ROM has no EFI image; nothing dropped.")
                 }
                 if kept.isEmpty {
+                    if plan.replaceEFI != nil {
+                        // An EFI-only ROM: the new image alone, with the old first image's IDs.
+                        replacedAll = true
+                        return
+                    }
                     throw .refused("--drop-efi: every image of the ROM is an EFI image; nothing would be left.")
                 }
-                why = why.isEmpty ? "drop-efi" : why + ", drop-efi"
+                why = why.isEmpty ? (plan.dropEFI ? "drop-efi" : "replace-efi") : why + ", drop-efi"
             }
             let lost = lostExtendedImages(keeping: kept)
             if !lost.isEmpty, !plan.force {
@@ -182,6 +203,68 @@ public enum ROMPatcher {
             }
             if marked, image.isLegacy { touched.insert(index) }
             reparse()
+        }
+
+        // MARK: 2b
+
+        /// The driver of `--add-efi`/`--replace-efi`, refused when the guest cannot run it.
+        func checkedDriver(_ file: [UInt8]) throws(PatchError) -> EFIDriverInput {
+            let driver = try EFIImageBuilder.driver(from: file)
+            if !plan.efiMachines.contains(driver.pe.machine), !plan.force {
+                let names = plan.efiMachines.sorted().map(PEImage.machineName).joined(separator: " or ")
+                throw .refused("\(driver.origin) is an \(driver.pe.machineName) driver; an x86-64 UEFI guest (OVMF) runs only \(names) "
+                    + "drivers and would skip it. Take the \(names) build of the driver, or pass --force to add it anyway.")
+            }
+            return driver
+        }
+
+        mutating func addEFI(_ driver: EFIDriverInput) throws(PatchError) {
+            let what = plan.replaceEFI != nil ? "replace-efi" : "add-efi"
+            // The IDs and class the card matches on: the legacy image's, else the first image's.
+            guard let main = (layout.images.first { $0.isLegacy } ?? layout.images.first)?.pcir else {
+                throw .refused("--\(what): the ROM has no PCI data structure to take vendor and device IDs from.")
+            }
+            let nvidia = layout.images.contains { $0.npde != nil }
+            // Insert before NVIDIA's extended images (where NVIDIA's own GOP sits), else at the chain's end.
+            let at = replacedAll ? 0 : (layout.images.firstIndex { $0.codeType == .nvidiaE0 || $0.codeType == .nvidia70 } ?? layout.images.count)
+            let followed = !replacedAll && at < layout.images.count
+            let image = EFIImageBuilder.build(driver, vendor: main.vendorID, device: main.deviceID, classCode: main.classCode,
+                                              compress: plan.compressEFI, nvidia: nvidia, last: true, npdeLast: !followed)
+            let offset = replacedAll ? layout.prefixLength : (at < layout.images.count ? layout.images[at].offset : min(layout.chainEnd, bytes.count))
+            if !replacedAll {
+                // OVMF walks the PCIR last bits: every image before the new one must lead on to it.
+                for i in 0..<at {
+                    let im = layout.images[i]
+                    var changed = false
+                    if let pcir = im.pcir, pcir.isLast {
+                        changed = setByte(pcir.offset + 0x15, pcir.indicator & 0x7F,
+                                          "\(what): image \(i) no longer last in its PCIR, so firmware walks on to the new EFI image")
+                    }
+                    if let npde = im.npde, npde.isLast, !followed {
+                        changed = setByte(npde.offset + 0x0A, npde.indicator & 0x7F,
+                                          "\(what): image \(i) no longer last in its NPDE") || changed
+                    }
+                    if changed, im.isLegacy { touched.insert(i) }
+                }
+            }
+            let removed: [UInt8] = replacedAll ? Array(bytes[offset..<min(layout.chainEnd, bytes.count)]) : []
+            let size = driver.bytes.count
+            changes.append(Change(offset: offset, old: removed, new: image,
+                reason: "\(what): EFI image for \(Hex.string(main.vendorID, width: 4)):\(Hex.string(main.deviceID, width: 4)) around "
+                    + "\(driver.origin) (\(driver.pe.format.rawValue) \(driver.pe.machineName) \(driver.pe.subsystemName), \(size) bytes"
+                    + (plan.compressEFI ? ", EFI-compressed to \(image.count) bytes with headers" : "") + ")"
+                    + (nvidia ? ", NPDE after its PCIR" : "")))
+            if replacedAll {
+                bytes.replaceSubrange(offset..<min(layout.chainEnd, bytes.count), with: image)
+            } else {
+                bytes.insert(contentsOf: image, at: offset)
+            }
+            // Touched indices stay valid: the new image goes after every image they name.
+            reparse()
+            if let bar = plan.romBarSize, bytes.count > bar, !plan.force {
+                throw .refused("--\(what): the result is \(bytes.count) bytes, larger than the card's \(bar)-byte ROM BAR; firmware reads "
+                    + "no further than the BAR. Compress the driver (--compress-efi), drop images (--drop-efi), or cut what follows the chain (--truncate).")
+            }
         }
 
         // MARK: 3
@@ -368,6 +451,16 @@ public struct PatchPlan: Sendable, Equatable {
     public var padTo: Int?
     /// The largest `padTo`: 16 MiB, the largest PCI ROM BAR (the ROM BAR's address field).
     public static let maximumPadSize = 16 << 20
+    /// `--add-efi FILE`: the file's bytes (a PE32/PE32+/TE driver or an EFI option ROM).
+    public var addEFI: [UInt8]?
+    /// `--replace-efi FILE`: the EFI images dropped, then this driver added.
+    public var replaceEFI: [UInt8]?
+    /// Store the added driver EFI-compressed.
+    public var compressEFI = false
+    /// Machines the guest runs; a driver for another is refused (X64 and EBC: an x86-64 OVMF).
+    public var efiMachines: Set<UInt16> = EFIImageBuilder.x64GuestMachines
+    /// The card's ROM BAR size when known: a larger result is refused.
+    public var romBarSize: Int?
     /// Do what would otherwise be refused (cutting NVIDIA's extended images, odd IDs, a result
     /// with new errors).
     public var force = false
@@ -377,6 +470,7 @@ public struct PatchPlan: Sendable, Equatable {
     /// Whether any operation is asked for.
     public var isEmpty: Bool {
         !stripHeader && extract == nil && !dropEFI && !truncate && setIDs == nil && !fixChecksum && padTo == nil
+            && addEFI == nil && replaceEFI == nil
     }
 }
 

@@ -1,0 +1,177 @@
+// What each guest firmware does with a ROM, modelled on its code:
+//  - SeaBIOS (`src/optionroms.c` map_pcirom; Xen's hvmloader hands PCI ROMs to SeaBIOS with
+//    qemu-xen): from offset 0, each image must start 55 AA with a `PCIR`; the first whose PCIR
+//    names the card's vendor:device with code type 0 runs, if its size-byte checksum holds; a PCIR
+//    last bit or anything else ends the search. Lengths come from PCIR, not NPDE.
+//  - OVMF (EDK2 MdeModulePkg/Bus/Pci/PciBusDxe/PciOptionRomSupport.c): LoadOpRomImage copies the
+//    ROM from the BAR, walking PCIR lengths and stepping 512 bytes past anything that does not
+//    start 55 AA, until a PCIR last bit, a non-`PCIR` structure, or the BAR's end;
+//    ProcessOpRomImage then loads every EFI image (code type 3) in that copy that is not an
+//    application, and LocalLoadFile2/LoadImage need the 0x0EF1 header, a boot-service or runtime
+//    driver, compression 0 or 1, a driver that decodes, and a machine the firmware runs.
+
+public enum GuestFirmware {
+    public struct SeaBIOSVerdict: Sendable, Equatable {
+        /// Index in the parsed chain of the image SeaBIOS runs, nil when none.
+        public var image: Int?
+        public var offset: Int?
+        public var reason: String
+    }
+
+    public struct OVMFImage: Sendable, Equatable {
+        public var offset: Int
+        /// Index in the parsed chain, nil when the parser's chain does not reach it.
+        public var image: Int?
+        public var loaded: Bool
+        public var reason: String
+    }
+
+    public static func seabios(_ bytes: [UInt8], vendor: UInt16, device: UInt16) -> SeaBIOSVerdict {
+        let layout = bytes.withUnsafeBytes { ROMParser.parse($0) }
+        var at = 0
+        let ids = Hex.string(vendor, width: 4) + ":" + Hex.string(device, width: 4)
+        while true {
+            guard at + 0x1A <= bytes.count, bytes[at] == 0x55, bytes[at + 1] == 0xAA else {
+                return SeaBIOSVerdict(reason: "no image for \(ids) with code type 0 (x86): the chain ends at \(Hex.prefixed(at)) without a 55 AA signature")
+            }
+            let p = at + (Int(bytes[at + 0x18]) | Int(bytes[at + 0x19]) << 8)
+            guard p + 0x18 <= bytes.count, bytes[p..<p + 4].elementsEqual("PCIR".utf8) else {
+                return SeaBIOSVerdict(reason: "no image for \(ids) with code type 0 (x86): the image at \(Hex.prefixed(at)) has no PCIR structure, where SeaBIOS stops looking")
+            }
+            let v = UInt16(bytes[p + 4]) | UInt16(bytes[p + 5]) << 8
+            let d = UInt16(bytes[p + 6]) | UInt16(bytes[p + 7]) << 8
+            let length = (Int(bytes[p + 0x10]) | Int(bytes[p + 0x11]) << 8) * 512
+            let index = layout.images.firstIndex { $0.offset == at }
+            if v == vendor, d == device, bytes[p + 0x14] == 0 {
+                let size = Int(bytes[at + 2]) * 512
+                guard size > 0, at + size <= bytes.count else {
+                    return SeaBIOSVerdict(image: nil, offset: at, reason: "the x86 image at \(Hex.prefixed(at)) has size byte \(bytes[at + 2]); SeaBIOS does not run it")
+                }
+                let sum = bytes[at..<at + size].reduce(UInt8(0), &+)
+                guard sum == 0 else {
+                    return SeaBIOSVerdict(image: nil, offset: at, reason: "the x86 image at \(Hex.prefixed(at)) has a bad checksum (sum \(Hex.prefixed(sum, width: 2))); SeaBIOS refuses it")
+                }
+                return SeaBIOSVerdict(image: index, offset: at, reason: "SeaBIOS runs the x86 image at \(Hex.prefixed(at)) (\(ids))")
+            }
+            guard bytes[p + 0x15] & 0x80 == 0, length > 0 else {
+                return SeaBIOSVerdict(reason: "no image for \(ids) with code type 0 (x86) before the PCIR last bit at \(Hex.prefixed(at))")
+            }
+            at += length
+        }
+    }
+
+    /// The EFI images OVMF for X64 finds, loaded or not and why. `romBarSize`: the BAR (QEMU:
+    /// the file size rounded up to a power of two, the default).
+    public static func ovmf(_ bytes: [UInt8], romBarSize: Int? = nil,
+                            machines: Set<UInt16> = [0x8664, 0x0EBC]) -> [OVMFImage] {
+        let barSize = romBarSize ?? {
+            var s = 1
+            while s < bytes.count { s <<= 1 }
+            return s
+        }()
+        let romSize = min(barSize, bytes.count)
+        // LoadOpRomImage: how much of the BAR is copied.
+        var offset = 0
+        var copied = 0
+        var indicator: UInt8 = 0
+        var first = true
+        var legacyLength = 0
+        var sawLegacy = false
+        walk: repeat {
+            guard offset + 0x1A <= romSize, bytes[offset] == 0x55, bytes[offset + 1] == 0xAA else {
+                offset += 512
+                if first { break walk }
+                copied += 512
+                continue
+            }
+            first = false
+            let pcirOffset = Int(bytes[offset + 0x18]) | Int(bytes[offset + 0x19]) << 8
+            guard pcirOffset != 0, pcirOffset & 3 == 0, copied + pcirOffset + 0x18 <= barSize,
+                  offset + pcirOffset + 0x18 <= bytes.count else { break }
+            let p = offset + pcirOffset
+            guard bytes[p..<p + 4].elementsEqual("PCIR".utf8) else { break }
+            let length = (Int(bytes[p + 0x10]) | Int(bytes[p + 0x11]) << 8) * 512
+            guard copied + length <= barSize else { break }
+            if bytes[p + 0x14] == 0 {
+                sawLegacy = true
+                legacyLength = Int(bytes[offset + 2]) * 512
+            }
+            indicator = bytes[p + 0x15]
+            copied += length
+            offset += length
+        } while indicator & 0x80 == 0 && offset < barSize && copied > 0
+        if sawLegacy { copied = max(copied, legacyLength) }
+        let image = Array(bytes.prefix(min(copied, bytes.count)))
+        let layout = bytes.withUnsafeBytes { ROMParser.parse($0) }
+
+        // ProcessOpRomImage over the copy.
+        var out: [OVMFImage] = []
+        offset = 0
+        indicator = 0
+        if !image.isEmpty { repeat {
+            guard offset + 0x1A <= image.count, image[offset] == 0x55, image[offset + 1] == 0xAA else {
+                offset += 512
+                continue
+            }
+            let p = offset + (Int(image[offset + 0x18]) | Int(image[offset + 0x19]) << 8)
+            guard p + 0x18 <= image.count else { break }
+            let length = (Int(image[p + 0x10]) | Int(image[p + 0x11]) << 8) * 512
+            indicator = image[p + 0x15]
+            let index = layout.images.firstIndex { $0.offset == offset }
+            if image[p + 0x14] == 3 {
+                out.append(loadVerdict(image, at: offset, pcir: p, index: index, machines: machines))
+            }
+            guard length > 0 else { break }
+            offset += length
+        } while indicator & 0x80 == 0 && offset < image.count }
+        // EFI images the parser found that the walk never reached.
+        for (i, im) in layout.images.enumerated() where im.isEFI && !out.contains(where: { $0.offset == im.offset }) {
+            out.append(OVMFImage(offset: im.offset, image: i, loaded: false,
+                                 reason: copied == 0
+                                    ? "the ROM does not start with 55 AA (\(layout.prefixLength) bytes come before the first image: vbios patch --strip-header), so OVMF finds no ROM at all"
+                                    : im.offset >= copied
+                                    ? "OVMF's walk ends before it (a PCIR last bit, a non-PCIR image, or the ROM BAR's end at \(Hex.prefixed(copied)))"
+                                    : "OVMF's walk steps over it"))
+        }
+        return out.sorted { $0.offset < $1.offset }
+    }
+
+    static func loadVerdict(_ image: [UInt8], at offset: Int, pcir p: Int, index: Int?, machines: Set<UInt16>) -> OVMFImage {
+        func u16(_ at: Int) -> UInt16 { at + 1 < image.count ? UInt16(image[at]) | UInt16(image[at + 1]) << 8 : 0 }
+        func no(_ why: String) -> OVMFImage { OVMFImage(offset: offset, image: index, loaded: false, reason: why) }
+        let signature = UInt32(u16(offset + 4)) | UInt32(u16(offset + 6)) << 16
+        let subsystem = u16(offset + 8), machine = u16(offset + 0x0A), compression = u16(offset + 0x0C)
+        if subsystem == 10 { return no("an EFI application; OVMF loads only drivers from a card") }
+        guard signature == EFIHeader.expectedSignature else { return no("no EFI signature 0x0ef1 in its header") }
+        guard subsystem == 11 || subsystem == 12 else { return no("subsystem \(subsystem) is not a boot-service or runtime driver") }
+        guard compression <= 1 else { return no("compression type \(compression) is unknown") }
+        let length = (Int(u16(p + 0x10))) * 512
+        let initSize = Int(u16(offset + 2)) * 512
+        let peOffset = Int(u16(offset + 0x16))
+        guard initSize <= length, peOffset < initSize else {
+            return no("its initialization size (\(initSize)) or PE offset (\(peOffset)) does not fit the image (\(length) bytes)")
+        }
+        guard machines.contains(machine) else {
+            return no("an \(PEImage.machineName(machine)) driver; OVMF for X64 runs X64 and EBC")
+        }
+        let start = offset + peOffset, end = min(offset + initSize, image.count)
+        var driver = Array(image[start..<max(start, end)])
+        if compression == 1 {
+            do {
+                driver = try EFIDecompressor.decompress(driver, format: .efi11, limit: EFIImagePayload.defaultLimit).bytes
+            } catch {
+                return no("its EFI-compressed driver does not decode: \(error.message)")
+            }
+        }
+        do {
+            let pe = try PEImage.parse(driver)
+            guard machines.contains(pe.machine) else {
+                return no("its PE header says \(pe.machineName), which OVMF for X64 cannot run")
+            }
+        } catch {
+            return no("its driver is not a PE/TE image: \(error.message)")
+        }
+        return OVMFImage(offset: offset, image: index, loaded: true,
+                         reason: "OVMF loads and starts this \(PEImage.machineName(machine)) driver" + (compression == 1 ? " (EFI-compressed)" : ""))
+    }
+}

@@ -1,0 +1,97 @@
+// Builds an EFI option ROM image around a driver, as EDK2's EfiRom does (BaseTools/Source/C/
+// EfiRom/EfiRom.c; ../shared/FORMATS.md "Building an EFI option ROM image"):
+//   0x00 EFI image header (0x1C bytes): 55 AA, initialization size, 0x0EF1, subsystem and machine
+//        from the PE header, compression, PE offset, PCIR offset
+//   0x1C PCIR revision 3 (0x1C bytes): the ROM's vendor, device and class, code type 3
+//   NVIDIA chains only: NPDE at (PCIR + 0x1C + 15) & ~15 = 0x40 (0x10 bytes, as NVIDIA's own GOPs)
+//   then the driver (or its EFI-compressed stream), 0xFF to a multiple of 512 bytes.
+
+public struct EFIDriverInput: Sendable, Equatable {
+    /// The driver itself (PE32/PE32+/TE).
+    public var bytes: [UInt8]
+    public var pe: PEImage
+    /// Where it came from, for messages: "a PE32+ file" or "EFI image 1 of an option ROM".
+    public var origin: String
+}
+
+public enum EFIImageBuilder {
+    /// Machines an x86-64 UEFI guest (OVMF) runs: X64 natively, EBC through its interpreter.
+    public static let x64GuestMachines: Set<UInt16> = [0x8664, 0x0EBC]
+
+    /// The driver in `file`: a PE32/PE32+/TE image, or an EFI option ROM whose first EFI image
+    /// (decompressed when it is compressed) is taken. Refuses anything that is not an EFI driver.
+    public static func driver(from file: [UInt8]) throws(PatchError) -> EFIDriverInput {
+        var bytes = file
+        var origin = "the file"
+        if file.count >= 2, file[0] == 0x55, file[1] == 0xAA {
+            let layout = file.withUnsafeBytes { ROMParser.parse($0) }
+            guard let index = layout.images.firstIndex(where: { $0.isEFI && $0.efi?.signature == EFIHeader.expectedSignature }) else {
+                let kinds = layout.images.map(\.codeType.name).joined(separator: ", ")
+                throw .refused("the option ROM given holds no EFI image (its images: \(kinds.isEmpty ? "none" : kinds)); give a PE32+ driver or an EFI option ROM.")
+            }
+            do {
+                bytes = try EFIImagePayload.driver(of: layout.images[index], in: file).bytes
+            } catch {
+                throw .refused("the option ROM's EFI image \(index) cannot be read: \(error.description)")
+            }
+            origin = "EFI image \(index) of the option ROM"
+        }
+        let pe: PEImage
+        do {
+            pe = try PEImage.parse(bytes)
+        } catch {
+            throw .refused("\(origin) is not an EFI driver: \(error.description).")
+        }
+        guard pe.isEFIDriver else {
+            throw .refused("\(origin) is a \(pe.format.rawValue) \(pe.subsystemName), not an EFI driver: a PCI option ROM may carry only a "
+                + "boot-service (11) or runtime (12) driver, which is what UEFI firmware loads from a card.")
+        }
+        return EFIDriverInput(bytes: bytes, pe: pe, origin: origin)
+    }
+
+    /// The image bytes. `last` and `npdeLast` set the indicator bits; `nvidia` adds the NPDE.
+    public static func build(
+        _ driver: EFIDriverInput, vendor: UInt16, device: UInt16, classCode: UInt32,
+        compress: Bool, nvidia: Bool, last: Bool, npdeLast: Bool
+    ) -> [UInt8] {
+        let payload = compress ? EFICompressor.compress(driver.bytes, format: .efi11) : driver.bytes
+        let pcir = 0x1C
+        let pcirLength = 0x1C
+        let npde = (pcir + pcirLength + 15) & ~15
+        let peOffset = nvidia ? npde + 0x10 : pcir + pcirLength
+        let total = (peOffset + payload.count + 511) / 512 * 512
+        var b = [UInt8](repeating: 0xFF, count: total)
+        func u16(_ at: Int, _ v: Int) { b[at] = UInt8(v & 0xFF); b[at + 1] = UInt8((v >> 8) & 0xFF) }
+        func u32(_ at: Int, _ v: UInt32) { for i in 0..<4 { b[at + i] = UInt8((v >> (8 * UInt32(i))) & 0xFF) } }
+        for i in 0..<peOffset { b[i] = 0 }
+        b[0] = 0x55; b[1] = 0xAA
+        u16(0x02, total / 512)
+        u32(0x04, EFIHeader.expectedSignature)
+        u16(0x08, Int(driver.pe.subsystem))
+        u16(0x0A, Int(driver.pe.machine))
+        u16(0x0C, compress ? 1 : 0)
+        u16(0x16, peOffset)
+        u16(0x18, pcir)
+        b.replaceSubrange(pcir..<pcir + 4, with: Array("PCIR".utf8))
+        u16(pcir + 0x04, Int(vendor))
+        u16(pcir + 0x06, Int(device))
+        u16(pcir + 0x0A, pcirLength)
+        b[pcir + 0x0C] = 3
+        b[pcir + 0x0D] = UInt8(classCode & 0xFF)
+        b[pcir + 0x0E] = UInt8((classCode >> 8) & 0xFF)
+        b[pcir + 0x0F] = UInt8((classCode >> 16) & 0xFF)
+        u16(pcir + 0x10, total / 512)
+        b[pcir + 0x14] = 3
+        b[pcir + 0x15] = last ? 0x80 : 0x00
+        if nvidia {
+            b.replaceSubrange(npde..<npde + 4, with: Array("NPDE".utf8))
+            u16(npde + 0x04, 0x0100)
+            u16(npde + 0x06, 0x10)
+            u16(npde + 0x08, total / 512)
+            b[npde + 0x0A] = npdeLast ? 0x80 : 0x00
+            b[npde + 0x0B] = 0
+        }
+        b.replaceSubrange(peOffset..<peOffset + payload.count, with: payload)
+        return b
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+import OptionROM
+
+/// OVMF, the UEFI guest firmware, judges the EFI images vbios builds (CONSUMERS.md, "OVMF"):
+/// Debian's legacy-only pxe-e1000.rom given iPXE's EFI driver (taken out of efi-e1000.rom), plain
+/// and EFI-compressed, must be started by real OVMF (iPXE's banner on the serial log); a chain
+/// whose EFI image comes after an NVIDIA-style 0xE0 image is found too; one whose x86 image is
+/// marked last hides its EFI image; the unchanged ROM starts nothing. Each driver's version string
+/// is tagged (…-5.P, -5.C, -5.N, -5.X) so one boot with four cards tells them apart, and
+/// `GuestFirmware.ovmf` must predict each. SeaBIOS still runs the legacy image of the result.
+@Suite(.serialized) struct OVMFJudgeTests {
+    static let ipxe = "/usr/lib/ipxe/qemu"
+    static let code = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+    static let vars = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+    static let version = Array("1.0.0+git-20190125.36a4c85-5.1".utf8)
+    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+
+    /// efi-e1000.rom with its driver's version string ending in `tag` instead of "1".
+    static func taggedDriverROM(_ tag: Character) throws -> [UInt8] {
+        var rom = [UInt8](try Data(contentsOf: URL(fileURLWithPath: ipxe + "/efi-e1000.rom")))
+        let at = try #require(rom.withUnsafeBytes { raw -> Int? in
+            (0...(raw.count - version.count)).first { i in version.indices.allSatisfy { raw[i + $0] == version[$0] } }
+        }, "efi-e1000.rom no longer carries \(String(decoding: version, as: UTF8.self)); update the test")
+        rom[at + version.count - 1] = tag.asciiValue!
+        return rom
+    }
+
+    /// pxe-e1000's legacy image, then an NVIDIA-style 0xE0 image ("VN", NPDS, NPDE), then `efi`.
+    static func chainAfterE0(legacy: [UInt8], efi: [UInt8], legacyLast: Bool) throws -> [UInt8] {
+        var x86 = legacy
+        let layout = ROMParser.parse(x86.withUnsafeBytes { $0 })
+        let p = try #require(layout.images.first?.pcir)
+        x86[p.offset + 0x15] = legacyLast ? 0x80 : 0x00
+        // Keep the x86 checksum: the indicator byte's change goes back through byte 6.
+        x86[6] = x86[6] &- (x86.reduce(UInt8(0), &+))
+        var e0 = [UInt8](repeating: 0, count: 1024)
+        e0[0] = 0x56; e0[1] = 0x4E; e0[0x18] = 0x20
+        e0.replaceSubrange(0x20..<0x24, with: Array("NPDS".utf8))
+        e0[0x24] = 0x86; e0[0x25] = 0x80; e0[0x26] = 0x0E; e0[0x27] = 0x10
+        e0[0x2A] = 0x18; e0[0x2F] = 0x02; e0[0x30] = 2; e0[0x34] = 0xE0
+        e0.replaceSubrange(0x40..<0x44, with: Array("NPDE".utf8))
+        e0[0x44] = 0x01; e0[0x45] = 0x01; e0[0x46] = 0x0C; e0[0x48] = 2
+        return x86 + e0 + efi
+    }
+
+    @Test func ovmfStartsTheEFIImagesPatchAdds() throws {
+        let tools = ["/usr/bin/qemu-system-x86_64", Self.code, Self.vars, Self.ipxe + "/pxe-e1000.rom", Self.ipxe + "/efi-e1000.rom"]
+        let missing = tools.filter { !FileManager.default.fileExists(atPath: $0) }
+        if !missing.isEmpty {
+            // Outside CI a machine without QEMU/OVMF skips; CI installs them (Tools/install-deps.sh).
+            #expect(!Self.isCI, "missing \(missing): install Debian's qemu-system-x86, ovmf and ipxe-qemu")
+            return
+        }
+        let pxe = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.ipxe + "/pxe-e1000.rom")))
+        var plain = PatchPlan()
+        plain.addEFI = try Self.taggedDriverROM("P")
+        let plainROM = try ROMPatcher.apply(plain, to: pxe)
+        var compressed = PatchPlan()
+        compressed.addEFI = try Self.taggedDriverROM("C")
+        compressed.compressEFI = true
+        let compressedROM = try ROMPatcher.apply(compressed, to: pxe)
+        #expect(compressedROM.bytes.count < plainROM.bytes.count)
+        #expect(compressedROM.layout.efiImages.first?.efi?.compression == 1)
+
+        // The EFI images alone, to build the NVIDIA-style chains around.
+        let efiN = try ROMPatcher.apply({ var p = PatchPlan(); p.addEFI = try Self.taggedDriverROM("N"); return p }(), to: pxe)
+        let efiX = try ROMPatcher.apply({ var p = PatchPlan(); p.addEFI = try Self.taggedDriverROM("X"); return p }(), to: pxe)
+        let legacy = Array(pxe.prefix(ROMParser.parse(pxe.withUnsafeBytes { $0 }).images[0].length))
+        func efiImage(_ r: PatchResult) -> [UInt8] { let im = r.layout.efiImages[0]; return Array(r.bytes[im.offset..<im.end]) }
+        let afterE0 = try Self.chainAfterE0(legacy: legacy, efi: efiImage(efiN), legacyLast: false)
+        let hidden = try Self.chainAfterE0(legacy: legacy, efi: efiImage(efiX), legacyLast: true)
+
+        let cards: [(tag: Character, rom: [UInt8], loads: Bool)] = [
+            ("P", plainROM.bytes, true), ("C", compressedROM.bytes, true), ("N", afterE0, true), ("X", hidden, false), ("-", pxe, false),
+        ]
+        // The model first: what OVMF should do with each.
+        for card in cards {
+            let predicted = GuestFirmware.ovmf(card.rom).contains { $0.loaded }
+            #expect(predicted == card.loads, "GuestFirmware.ovmf on card \(card.tag): \(GuestFirmware.ovmf(card.rom))")
+        }
+
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ovmf-judge-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.copyItem(atPath: Self.vars, toPath: dir.appendingPathComponent("vars.fd").path)
+        var args = ["-machine", "q35,accel=tcg", "-m", "256", "-nodefaults", "-display", "none", "-no-reboot",
+                    "-drive", "if=pflash,format=raw,readonly=on,file=\(Self.code)",
+                    "-drive", "if=pflash,format=raw,file=\(dir.appendingPathComponent("vars.fd").path)",
+                    "-serial", "file:\(dir.appendingPathComponent("serial.log").path)"]
+        for (i, card) in cards.enumerated() {
+            let file = dir.appendingPathComponent("card\(i).rom")
+            try Data(card.rom).write(to: file)
+            args += ["-netdev", "user,id=n\(i),restrict=on", "-device", "e1000,romfile=\(file.path),netdev=n\(i)"]
+        }
+        let log = dir.appendingPathComponent("serial.log")
+        let qemu = Process()
+        qemu.executableURL = URL(fileURLWithPath: "/usr/bin/qemu-system-x86_64")
+        qemu.arguments = args
+        qemu.standardInput = FileHandle.nullDevice
+        qemu.standardOutput = FileHandle.nullDevice
+        qemu.standardError = FileHandle.nullDevice
+        try qemu.run()
+        // Until the banners of every card expected to load are there (about 20 s under TCG), then 5 s more
+        // for any that should not come; 300 s at most on a loaded machine.
+        let expected = cards.filter(\.loads).map { "36a4c85-5.\($0.tag)" }
+        var text = ""
+        var seenAll: Date?
+        let deadline = Date().addingTimeInterval(300)
+        while Date() < deadline, qemu.isRunning {
+            Thread.sleep(forTimeInterval: 1)
+            text = String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self)
+            if seenAll == nil, expected.allSatisfy(text.contains) { seenAll = Date() }
+            if let t = seenAll, Date().timeIntervalSince(t) > 5 { break }
+        }
+        // SIGKILL: a child of the test runner may start with SIGTERM blocked, and QEMU would ignore it.
+        if qemu.isRunning { kill(qemu.processIdentifier, SIGKILL) }
+        qemu.waitUntilExit()
+        for card in cards where card.tag != "-" {
+            #expect(text.contains("36a4c85-5.\(card.tag)") == card.loads,
+                    "card \(card.tag): OVMF \(card.loads ? "did not start" : "started") its EFI driver; serial log:\n\(text.suffix(2000))")
+        }
+        // The unchanged legacy-only ROM has no EFI driver: no untagged banner.
+        #expect(!text.contains("36a4c85-5.1"), "an untagged iPXE banner: something other than the patched images ran")
+
+        // SeaBIOS still runs the legacy image of the result (iPXE's PnP ROM), as it runs the original.
+        #expect(GuestFirmware.seabios(plainROM.bytes, vendor: 0x8086, device: 0x100E).image == 0)
+        let none = try seabiosRuns(nil, dir: dir), withROM = try seabiosRuns(plainROM.bytes, dir: dir)
+        #expect(withROM == none + 1, "SeaBIOS ran \(withROM) option ROMs with the patched ROM, \(none) without one")
+    }
+
+    /// How many option ROMs SeaBIOS runs with an e1000 carrying `rom` (nil: no ROM).
+    func seabiosRuns(_ rom: [UInt8]?, dir: URL) throws -> Int {
+        let file = dir.appendingPathComponent("seabios.rom")
+        if let rom { try Data(rom).write(to: file) }
+        let log = dir.appendingPathComponent("seabios.log")
+        try? FileManager.default.removeItem(at: log)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        p.arguments = ["-s", "KILL", "6", "qemu-system-x86_64", "-machine", "pc,accel=tcg", "-nodefaults", "-display", "none", "-no-reboot",
+                       "-chardev", "file,id=d,path=\(log.path)", "-device", "isa-debugcon,iobase=0x402,chardev=d",
+                       "-netdev", "user,id=n,restrict=on", "-device", "e1000,romfile=\(rom == nil ? "" : file.path),netdev=n"]
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        let text = String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self)
+        #expect(text.contains("Scan for option roms"), "SeaBIOS wrote no log: \(text.prefix(500))")
+        return text.components(separatedBy: "Running option rom at").count - 1
+    }
+}
