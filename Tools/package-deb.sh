@@ -30,21 +30,29 @@ bin=$stage/usr/bin/vbios
 # Depends: one entry per shared library the binary needs, with the lowest version whose symbols
 # it uses (dpkg-shlibdeps reads the libraries' symbols files), e.g. libpci3 (>= 1:3.5.1).
 depends=""
-if command -v dpkg-shlibdeps >/dev/null; then
+if command -v dpkg-shlibdeps >/dev/null && [[ ${VBIOS_DEPENDS_FROM:-} != ldd ]]; then
   mkdir -p "$work/src/debian"
   printf 'Source: vbios\n\nPackage: vbios\nArchitecture: any\n' > "$work/src/debian/control"
   depends=$(cd "$work/src" && dpkg-shlibdeps -O --warnings=0 -e"$bin" 2>"$work/shlibdeps.log") \
     || { cat "$work/shlibdeps.log" >&2; die "dpkg-shlibdeps failed"; }
   depends=${depends#shlibs:Depends=}
 else
-  # The package owning each library ldd resolves, at least the version installed here.
-  while read -r lib; do
-    pkg=$(dpkg -S "$(readlink -f "$lib")" 2>/dev/null | head -1 | cut -d: -f1) \
-      || pkg=$(dpkg -S "$lib" 2>/dev/null | head -1 | cut -d: -f1) || true
-    [[ -n $pkg ]] || die "no installed package owns $lib, which $bin links"
-    ver=$(dpkg-query -W -f='${Version}' "$pkg")
-    depends+="${depends:+, }$pkg (>= $ver)"
-  done < <(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// {print $3}' | sort -u)
+  # Without dpkg-dev (or with VBIOS_DEPENDS_FROM=ldd): for each library the binary names
+  # (NEEDED), the package that owns the file ldd resolves it to, at least at the version installed
+  # here (stricter than needed, never too loose). dpkg may know the file under /lib or /usr/lib.
+  while read -r name; do
+    # "libpci.so.3 => /lib/.../libpci.so.3 (addr)", or for the loader "/lib64/ld-linux-x86-64.so.2 (addr)".
+    path=$(ldd "$bin" | awk -v n="$name" '$1 == n && $2 == "=>" {print $3; exit}
+                                          $1 ~ /^\// { k = split($1, a, "/"); if (a[k] == n) {print $1; exit} }')
+    [[ -n $path ]] || die "ldd does not resolve $name, which $bin needs"
+    pkg=""
+    for p in "$path" "$(readlink -f "$path")" "${path#/usr}" "/usr$path"; do
+      pkg=$(dpkg -S "$p" 2>/dev/null | head -1 | cut -d: -f1) && [[ -n $pkg ]] && break
+    done
+    [[ -n $pkg ]] || die "no installed package owns $path ($name), which $bin needs"
+    [[ ", $depends" == *", $pkg ("* ]] && continue   # libc6 owns libc, libm and the loader
+    depends+="${depends:+, }$pkg (>= $(dpkg-query -W -f='${Version}' "$pkg"))"
+  done < <(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
 fi
 [[ -n $depends ]] || die "found no libraries $bin links; is it a dynamic executable?"
 grep -qi swift <<<"$depends" && die "Depends names a Swift package ($depends): the runtime is not static"

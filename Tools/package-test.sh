@@ -63,6 +63,11 @@ echo "Depends: $depends"
 check "Depends names libc6 and libpci3, each with a version" \
   bash -c '[[ $1 =~ (^|, )libc6\ \(\>=\ [^\)]+\) && $1 =~ (^|, )libpci3\ \(\>=\ [^\)]+\) ]]' _ "$depends"
 check "Depends names no Swift" bash -c '! grep -qi swift <<<"$1"' _ "$depends"
+# The fallback without dpkg-dev (ldd + dpkg -S) must name the same packages.
+names() { tr ',' '\n' <<<"$1" | awk '{print $1}' | sort | tr '\n' ' '; }
+ldd_depends=$(VBIOS_DEPENDS_FROM=ldd Tools/package-deb.sh --out "$work/ldd" 2>&1 >/dev/null | sed -n 's/.*Depends: //p')
+check "Depends from ldd + dpkg -S names the same packages ($(names "$ldd_depends"))" \
+  test "$(names "$depends")" == "$(names "$ldd_depends")"
 
 dpkg_ -i "$deb"
 installed=true
