@@ -91,7 +91,7 @@ public enum ROMPreparation {
         if layout.prefixLength > 0 {
             notes.append(Finding(.info, .prefixHeader, at: 0,
                 "Dropped the \(layout.prefixLength) bytes before the first image ("
-                + (layout.prefix == .nvflash ? "an nvflash NVGI header" : "unknown data") + "): the card never exposes them."))
+                + (layout.prefix ?? .unknown).name + "): the card never exposes them."))
         }
         if layout.chainEnd < rom.count {
             notes.append(Finding(.info, .trailingData, at: layout.chainEnd,

@@ -66,9 +66,9 @@ public enum ROMPatcher {
                 notes.append("--strip-header: no header before the first image; nothing to strip.")
                 return
             }
-            let what = layout.prefix == .nvflash ? "nvflash NVGI header" : "bytes of unknown data"
+            let what = (layout.prefix ?? .unknown).name
             changes.append(Change(offset: 0, old: Array(bytes[0..<n]), new: [],
-                reason: "strip-header: removed the \(n)-byte \(what) before the first image"))
+                reason: "strip-header: removed \(what) (\(n) bytes) before the first image"))
             bytes.removeFirst(n)
             reparse()
         }
