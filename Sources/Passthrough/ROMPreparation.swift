@@ -7,6 +7,27 @@ import OptionROM
 /// checksums, parse the result again and hold it to the target's consumers. What cannot work is
 /// refused with the reason, never written.
 public enum ROMPreparation {
+    /// The guest's firmware: a legacy BIOS (SeaBIOS, hvmloader) runs the x86 image, UEFI (OVMF)
+    /// an X64 EFI image.
+    public enum Firmware: String, Sendable, CaseIterable {
+        case bios, uefi
+        /// uefi for QEMU and libvirt (OVMF guests are today's default), bios for Xen (qemu-dm
+        /// loads the legacy VGA BIOS for gfx_passthru).
+        public static func `default`(for target: PassthroughTarget) -> Firmware { target == .xen ? .bios : .uefi }
+    }
+
+    /// Why a ROM file is for another chip than the card, or nil when it is for the card: its
+    /// main PCIR (the first legacy or EFI image's) names another vendor, or another device that
+    /// its PCIR 3.0 device list does not name either.
+    public static func anotherChip(_ layout: ROMLayout, vendorID: UInt16, deviceID: UInt16) -> String? {
+        guard let p = layout.images.first(where: { $0.isLegacy || $0.isEFI })?.pcir ?? layout.images.first?.pcir else { return nil }
+        if p.vendorID == vendorID, p.deviceID == deviceID { return nil }
+        if p.vendorID == vendorID, layout.images.contains(where: { $0.pcir?.deviceList.contains(deviceID) == true }) { return nil }
+        return "the ROM is for \(ConsumerProfile.ids(p.vendorID, p.deviceID))"
+            + (p.deviceList.isEmpty ? "" : " (device list " + p.deviceList.map { Hex.string($0, width: 4) }.joined(separator: " ") + ")")
+            + ", the card is \(ConsumerProfile.ids(vendorID, deviceID))"
+    }
+
     public struct Options: Sendable {
         /// Keep only the legacy x86 image. nil: the target's default (Xen yes, QEMU/libvirt no).
         public var legacyOnly: Bool?
@@ -16,6 +37,8 @@ public enum ROMPreparation {
         public var romPath: String?
         /// QEMU's `rombar` (false: SeaBIOS does not match IDs).
         public var romBAR: Bool = true
+        /// The guest's firmware; nil: the target's default (`Firmware.default(for:)`).
+        public var firmware: Firmware?
         public init(legacyOnly: Bool? = nil, setIDs: Bool = true, romPath: String? = nil, romBAR: Bool = true) {
             self.legacyOnly = legacyOnly
             self.setIDs = setIDs
@@ -177,6 +200,17 @@ public enum ROMPreparation {
         if let main = verdicts.first, !main.ok {
             throw PassthroughError("The prepared ROM would not work with \(main.profile.displayName): "
                 + main.errors.map(\.message).joined(separator: " "))
+        }
+        let firmware = options.firmware ?? Firmware.default(for: target)
+        if firmware == .bios, target != .xen, let seabios = verdicts.dropFirst().first(where: { !$0.ok }) {
+            throw PassthroughError("The prepared ROM would not work with \(seabios.profile.displayName), the guest firmware asked for (--firmware bios): "
+                + seabios.errors.map(\.message).joined(separator: " ") + " Use an OVMF (UEFI) guest, or a ROM with a legacy x86 image.")
+        }
+        if firmware == .uefi, !result.efiImages.contains(where: { $0.efi?.machineType == 0x8664 }) {
+            notes.append(Finding(.noEFIImage,
+                "The ROM holds no X64 EFI image (it holds \(ConsumerProfile.imageKinds(result))): an OVMF (UEFI) guest gets no "
+                + "display from the card until its driver loads. Add the card's GOP driver (`vbios patch --add-efi`), use the "
+                + "vendor's full ROM or a dump of the ROM BAR (`vbios dump --source rombar`) that has it, or give the guest SeaBIOS (--firmware bios)."))
         }
         for v in verdicts.dropFirst() where !v.ok {
             notes.append(contentsOf: v.errors.map {

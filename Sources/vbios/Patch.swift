@@ -11,8 +11,9 @@ struct Patch: ParsableCommand {
         discussion: """
             Operations are applied in this order, whatever order they are given in:
               1. --strip-header  remove an NVGI header or any bytes before the first image
-              2. --extract, --drop-efi  keep one image, or remove the EFI images; the
-                 image that now ends the chain is marked last (PCIR, and NPDE if any)
+              2. --extract, --drop-efi  keep one image (legacy, efi, or its index), or remove
+                 the EFI images; the image that now ends the chain is marked last (PCIR, and
+                 NPDE if any), and a note names every image dropped
               3. --truncate      cut what follows the end of the chain
               4. --set-ids       IDs in every PCIR naming the ROM's IDs (and device lists)
               5. checksums       each legacy image with --fix-checksum or changed by 2-4
@@ -22,7 +23,8 @@ struct Patch: ParsableCommand {
             already keeps a lone checksum byte after its padding; byte 6 when the header starts with a near \
             jump (SeaBIOS VGA BIOSes, iPXE; QEMU's vfio also adjusts byte 6); else the last byte. \
             Each change is printed (offset, old -> new, why). The result is parsed again before it is \
-            written; a patch that would break the ROM is refused with the reason, and nothing is written.
+            written; a patch that would break the ROM is refused with the reason, and nothing is written \
+            (--allow-broken writes it anyway). --force has one meaning: replace OUT.
             """)
 
     @Argument(help: "The ROM file to patch (never modified unless it is also OUT and --force is given).")
@@ -58,8 +60,11 @@ struct Patch: ParsableCommand {
     @Flag(help: "Print what would change; write nothing.")
     var dryRun = false
 
-    @Flag(help: "Overwrite OUT, and do what would otherwise be refused.")
+    @Flag(help: "Replace OUT when it exists (also when OUT is the input file).")
     var force = false
+
+    @Flag(name: .customLong("allow-broken"), help: "Write a result that would otherwise be refused: one that no longer verifies, or IDs that cannot be right.")
+    var allowBroken = false
 
     @OptionGroup var global: GlobalOptions
 
@@ -91,7 +96,7 @@ struct Patch: ParsableCommand {
             p.padTo = size
         }
         p.truncate = truncate
-        p.force = force
+        p.force = allowBroken
         return p
     }
 
