@@ -132,7 +132,12 @@ public enum ROMPreparation {
 
         // 3. The card's IDs: the patcher writes them into every PCIR that named the ROM's own.
         var work = ROMParser.parse(bytes, options: noVendorTables)
-        if options.setIDs, work.images.contains(where: { ($0.isLegacy || $0.isEFI) && $0.pcir.map { $0.vendorID != vendorID || $0.deviceID != deviceID } == true }) {
+        // Images naming 0000:0000 (NVIDIA's EFI images on laptops and newer cards) are left unset.
+        let named = work.images.indices.filter { i in
+            guard let p = work.images[i].pcir, work.images[i].isLegacy || work.images[i].isEFI else { return false }
+            return p.vendorID != 0 || p.deviceID != 0
+        }
+        if options.setIDs, named.contains(where: { i in work.images[i].pcir.map { $0.vendorID != vendorID || $0.deviceID != deviceID } == true }) {
             var ids = PatchPlan()
             ids.setIDs = PCIIDs(vendor: vendorID, device: deviceID)
             ids.checksumByte = checksumByte
@@ -147,7 +152,8 @@ public enum ROMPreparation {
                     + (target == .xen ? "hvmloader skips a ROM whose IDs differ" : "QEMU passes a romfile as it is and the guest firmware matches IDs")
                     + ". Make sure the ROM really is for this card."))
             }
-            for n in patchNotes where n.hasPrefix("--set-ids") {
+            // The patcher's word on images it left alone, for the images that matter here only.
+            for n in patchNotes where n.hasPrefix("--set-ids") && named.contains(where: { n.contains("image \($0) names") }) {
                 notes.append(Finding(.warning, .idMismatch, "ROMPatcher " + n))
             }
             bytes = patched

@@ -106,6 +106,14 @@ public enum ROMPatcher {
                 if layout.images[index].end > bytes.count {
                     throw .refused("--extract \(sel): \(describe(index)) runs past the end of the file; there is nothing whole to extract.")
                 }
+                let im = layout.images[index]
+                if im.isLegacy, im.runtimeLength > im.length, index + 1 < layout.images.count {
+                    // Kepler-era laptop ROMs: the size byte and PCIR cover the NVIDIA images NPDE
+                    // walks to; a BIOS loads them all as the legacy image.
+                    throw .refused("--extract \(sel): \(describe(index))'s size byte covers \(im.runtimeLength) bytes, past the "
+                        + "\(im.length) its NVIDIA NPDE gives, so the images after it lie inside what a BIOS loads and checksums as the "
+                        + "legacy image. Cutting them would break it: for a BIOS the legacy image is the first \(im.runtimeLength) bytes as they are.")
+                }
                 kept = [index]
                 why = "extract \(sel)"
             }
