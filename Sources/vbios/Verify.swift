@@ -139,6 +139,7 @@ struct Verify: ParsableCommand {
     }
 
     static func summary(_ l: ROMLayout) -> String {
+        guard !l.images.isEmpty else { return "no image" }
         let kinds = l.images.map { $0.isLegacy ? "x86" : $0.isEFI ? "EFI" : Hex.prefixed($0.codeType.rawValue, width: 2) }
         var s = "\(l.images.count) image\(l.images.count == 1 ? "" : "s") (\(kinds.joined(separator: ", ")))"
         if let v = l.vendorInfo { s += ", \(v.summary)" }

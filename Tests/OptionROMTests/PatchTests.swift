@@ -114,7 +114,7 @@ func plan(_ configure: (inout PatchPlan) -> Void) -> PatchPlan {
         for (p, kept) in [(plan { $0.extract = .legacy }, 0x00), (plan { $0.extract = .efi }, 0x03), (plan { $0.extract = .index(0); $0.dropEFI = true }, 0x00)] {
             let r = try ROMPatcher.apply(p, to: chain.rom)
             #expect(r.layout.images.map(\.codeType.rawValue) == [UInt8(kept)])
-            let note = try #require(r.notes.first { $0.contains("dropped") }, "\(r.notes)")
+            let note = try #require(r.notes.first { $0.contains("; dropped") }, "\(r.notes)")
             #expect(note.contains("NVIDIA") && note.contains("image 2 (") && !note.contains("--force"), "\(note)")
         }
     }
