@@ -16,8 +16,10 @@ struct Prepare: ParsableCommand {
             Writes into --out DIR (created when missing): bios.bin, and for xen: xen.cfg and kernel-cmdline.txt; \
             for qemu: qemu-args.txt; for libvirt: libvirt-hostdev.xml. Then prints the next steps. \
             Refuses, with the reason, what cannot work: no legacy image for Xen, a ROM over 64 KiB for Xen, \
-            an IOMMU group holding devices other than the card's functions and bridges. Nothing is written \
-            unless every file can be; existing files are kept unless --force is given.
+            an IOMMU group holding devices other than the card's functions and bridges, a --rom made for \
+            another chip (unless --retarget). --firmware uefi (the default for qemu and libvirt) says when \
+            the ROM has no X64 EFI image for OVMF; --firmware bios requires SeaBIOS to accept bios.bin. \
+            Nothing is written unless every file can be; existing files are kept unless --force is given.
             """)
 
     @Argument(help: "The card, DDDD:BB:DD.F or BB:DD.F (its other functions are found in its slot).")
