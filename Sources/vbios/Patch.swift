@@ -144,6 +144,7 @@ struct Patch: ParsableCommand {
                 ("size", .int(result.bytes.count)),
                 ("changes", .array(result.changes.map(\.json))),
                 ("notes", .array(result.notes.map { .string($0) })),
+                ("verdict", .string(result.layout.verdict.rawValue)),
                 ("findings", .array(result.layout.findings.map(\.json))),
             ]).rendered())
             return
@@ -155,7 +156,7 @@ struct Patch: ParsableCommand {
             Terminal.note("dry run: nothing written (the result would be \(result.bytes.count) bytes).")
         } else if let output {
             Terminal.note("wrote \(output): \(result.bytes.count) bytes, \(result.layout.images.count) image\(result.layout.images.count == 1 ? "" : "s"), "
-                + (result.layout.isClean ? "verifies clean." : "with findings (see `vbios info \(output)`)."))
+                + (result.layout.isClean ? "verifies clean." : "verdict \(result.layout.verdict.rawValue) (see `vbios info \(output)`)."))
         }
     }
 
