@@ -127,8 +127,8 @@ def bar64(addr, flags_low):
 
 
 class Host:
-    def __init__(self, name):
-        self.dir = os.path.join(ROOT, name)
+    def __init__(self, name, root=ROOT):
+        self.dir = os.path.join(root, name)
         if os.path.exists(self.dir):
             shutil.rmtree(self.dir)
         os.makedirs(os.path.join(self.dir, "bus", "pci", "devices"))
@@ -260,7 +260,30 @@ def second_card():
              [(0xF9080000, 16 << 10, MEM32)], driver="vfio-pci", group=9, irq=18)
 
 
+def one_card(out, vendor, device, cls=0x030000):
+    """A host with one card of the given IDs at 0000:01:00.0, behind a root port, in its own IOMMU
+    group, bound to vfio-pci, not the boot display, its ROM BAR holding a small legacy image.
+    For tests that need a card of some ROM's IDs (the corpus tier); written to `out`, never to
+    Fixtures/hosts."""
+    h = Host(os.path.basename(out), root=os.path.dirname(os.path.abspath(out)))
+    root_port(h, "0000:00:01.0", 0x8086, 0x1901, 1, 1, 1)
+    bars = [0xF6000000] + bar64(0xE0000000, 0xC) + bar64(0xF0000000, 0xC) + [0xE001]
+    cfg = config_space(vendor, device, cls, 0xA1, (vendor, device), bars, rom_bar=0xF7000000)
+    h.device(["0000:00:01.0"], "0000:01:00.0", vendor, device, cls, 0xA1, (vendor, device), cfg,
+             [(0xF6000000, 16 << 20, MEM32), (0xE0000000, 128 << 20, MEM64_PREF), (0, 0, 0),
+              (0xF0000000, 32 << 20, MEM64_PREF), (0, 0, 0), (0xE000, 0x80, IO), (0xF7000000, 0x80000, ROM)],
+             driver="vfio-pci", group=2, boot_vga=0, rom=bytes(legacy_image(vendor, device, 0x10)), irq=16)
+
+
 if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        # --card VVVV:DDDD [--class CCCCCC] --out DIR
+        args = dict(zip(sys.argv[1::2], sys.argv[2::2]))
+        if "--card" not in args or "--out" not in args or os.path.exists(args["--out"]):
+            sys.exit("usage: gen-fake-sysfs.py [--card VVVV:DDDD [--class CCCCCC] --out NEW-DIR]")
+        v, d = (int(x, 16) for x in args["--card"].split(":"))
+        one_card(args["--out"], v, d, int(args.get("--class", "030000"), 16))
+        sys.exit(0)
     radeon_hd7850()
     intel_igd()
     second_card()

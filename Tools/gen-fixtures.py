@@ -384,7 +384,8 @@ def nvidia(fx):
     rom, images = nvidia_rom()
     # Flash dumps pad with 0xFF to the chip size: clean.
     padded = rom + b"\xFF" * (0x14000 - len(rom))
-    fx.write("nvidia", padded, images=images, vendor={"version": "80.07.53.00.21"})
+    # Image 1's PCIR and NPDE lengths differ (NPDE rules): information.
+    fx.write("nvidia", padded, images=images, codes=["length-disagreement"], vendor={"version": "80.07.53.00.21"})
 
     # nvflash's save: a 0x400-byte NVGI header before the ROM the card exposes.
     hdr = bytearray(0x400)
@@ -394,11 +395,11 @@ def nvidia(fx):
     put(hdr, 0x10, b"nvflash dump header (synthetic)")
     shifted = [dict(i, offset=i["offset"] + 0x400) for i in images]
     fx.write("nvidia-nvflash", bytes(hdr) + rom, images=shifted, prefix=0x400,
-             codes=["prefix-header"], vendor={"version": "80.07.53.00.21"})
+             codes=["prefix-header", "length-disagreement"], vendor={"version": "80.07.53.00.21"})
 
     # The 0x70 image not marked last anywhere: nouveau's image.c ends the chain there anyway.
     rom, images = nvidia_rom(type70_last=False)
-    fx.write("nvidia-type70-unmarked", rom, images=images, vendor={"version": "80.07.53.00.21"})
+    fx.write("nvidia-type70-unmarked", rom, images=images, codes=["length-disagreement"], vendor={"version": "80.07.53.00.21"})
 
 
 def amd(fx):

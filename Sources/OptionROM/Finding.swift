@@ -1,10 +1,29 @@
 /// Something worth telling about a ROM: a code scripts can match, where it is, and a sentence a
 /// person can act on.
 public struct Finding: Sendable, Equatable {
+    /// How much a finding weighs in a ROM's verdict: `error` is damage (the verdict `fail`),
+    /// `warning` a valid ROM that needs a step before passthrough (`note`), `info` nothing to do
+    /// (`ok`). JSON keeps these three words; `Verdict` names the outcome.
     public enum Severity: String, Sendable, Comparable {
         case info, warning, error
         var rank: Int { self == .info ? 0 : self == .warning ? 1 : 2 }
         public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
+    }
+
+    /// A ROM's verdict: `ok` nothing to do, `note` valid but needs a step before passthrough
+    /// (a header, flash contents or a second copy after the chain, runtime-copy evidence), `fail`
+    /// damage (checksum, truncation, pointers out of bounds).
+    public enum Verdict: String, Sendable, Comparable {
+        case ok, note, fail
+        public init(_ worst: Severity?) {
+            switch worst {
+            case .error?: self = .fail
+            case .warning?: self = .note
+            default: self = .ok
+            }
+        }
+        var rank: Int { self == .ok ? 0 : self == .note ? 1 : 2 }
+        public static func < (a: Verdict, b: Verdict) -> Bool { a.rank < b.rank }
     }
 
     /// Stable identifiers (DESIGN.md's contract). New codes may be added; none is renamed.
@@ -14,29 +33,67 @@ public struct Finding: Sendable, Equatable {
         public init(stringLiteral value: String) { self.rawValue = value }
         public var description: String { rawValue }
 
+        // Damage: the verdict `fail`.
         public static let checksumMismatch: Code = "checksum-mismatch"
-        public static let sizeMismatch: Code = "size-mismatch"
         public static let truncated: Code = "truncated"
+        public static let badPointer: Code = "bad-pointer"
+        public static let noImage: Code = "no-image"
+        /// A legacy image without a PCI data structure (ISA style): no PCI firmware loads it.
+        public static let noPCIR: Code = "no-pcir"
+        public static let zeroLength: Code = "zero-length"
+        public static let badEFIHeader: Code = "bad-efi-header"
+        public static let badDeviceList: Code = "bad-device-list"
+        public static let tooManyImages: Code = "too-many-images"
+        /// A legacy image's size byte of 0, or larger than its PCIR length.
+        public static let badSizeByte: Code = "bad-size-byte"
+
+        // A step before passthrough: the verdict `note`.
+        /// The size byte is smaller than the PCIR length (a runtime copy, or Sandy Bridge's own file).
+        public static let sizeMismatch: Code = "size-mismatch"
         public static let prefixHeader: Code = "prefix-header"
         public static let shadowCopy: Code = "shadow-copy"
         public static let runtimeModified: Code = "runtime-modified"
         public static let idMismatch: Code = "id-mismatch"
+        /// Non-padding bytes or images after the chain (the rest of a flash, sibling images).
         public static let trailingData: Code = "trailing-data"
-        public static let badPointer: Code = "bad-pointer"
-        public static let noImage: Code = "no-image"
-        /// A legacy image without a PCI data structure (ISA style).
-        public static let noPCIR: Code = "no-pcir"
-        public static let zeroLength: Code = "zero-length"
-        public static let misaligned: Code = "misaligned"
-        public static let badEFIHeader: Code = "bad-efi-header"
-        public static let badDeviceList: Code = "bad-device-list"
-        public static let tooManyImages: Code = "too-many-images"
+        /// A whole second copy of the chain after the first (nvflash and full-flash files).
+        public static let secondCopy: Code = "second-copy"
         public static let noLastImage: Code = "no-last-image"
+        public static let misaligned: Code = "misaligned"
+        /// A UEFI guest is asked for, but the ROM holds no X64 EFI image for OVMF to run.
+        public static let noEFIImage: Code = "no-efi-image"
+
+        // Information: the verdict stays `ok`.
         public static let vendorTable: Code = "vendor-table"
+        /// An NVIDIA `77 BB` image whose EFI header fields are erased (all 0xFF).
+        public static let erasedEFIHeader: Code = "erased-efi-header"
+        /// PCIR and NPDE give different image lengths; NPDE rules the chain.
+        public static let lengthDisagreement: Code = "length-disagreement"
+        /// An image whose PCIR names vendor and device 0000:0000 (NVIDIA EFI images on laptops, Ampere and newer).
+        public static let unsetIDs: Code = "unset-ids"
+        /// A PCIR 3.0 device list that does not name the PCIR's own device ID (lists for newer chips).
+        public static let deviceListOmitsOwnID: Code = "device-list-omits-own-id"
+        /// A legacy image with no x86 jump at offset 3 (APU VBIOSes holding ATOM tables only).
+        public static let noEntryPoint: Code = "no-entry-point"
+
         /// An EFI image whose driver cannot be decompressed or is not a PE/TE image.
         public static let badEFIImage: Code = "bad-efi-image"
         /// An EFI image whose PE header's machine or subsystem differs from its EFI header's.
         public static let efiHeaderMismatch: Code = "efi-header-mismatch"
+
+        /// The registry: the weight each code carries in a ROM's verdict. A code not listed here
+        /// (a host or consumer code) is a step to take: `warning`.
+        public var severity: Severity {
+            switch self {
+            case .checksumMismatch, .truncated, .badPointer, .noImage, .noPCIR, .zeroLength, .badEFIHeader,
+                 .badDeviceList, .tooManyImages, .badSizeByte, .badEFIImage:
+                return .error
+            case .vendorTable, .erasedEFIHeader, .lengthDisagreement, .unsetIDs, .deviceListOmitsOwnID, .noEntryPoint:
+                return .info
+            default:
+                return .warning
+            }
+        }
     }
 
     public var severity: Severity
@@ -44,6 +101,13 @@ public struct Finding: Sendable, Equatable {
     public var offset: Int?
     public var message: String
 
+    /// A finding about a ROM, weighed by the registry (`Code.severity`).
+    public init(_ code: Code, at offset: Int? = nil, _ message: String) {
+        self.init(code.severity, code, at: offset, message)
+    }
+
+    /// A finding whose weight depends on who asks: a consumer's acceptance (`ConsumerProfile`)
+    /// or what `prepare` did. A ROM's own findings use the registry's weight instead.
     public init(_ severity: Severity, _ code: Code, at offset: Int? = nil, _ message: String) {
         self.severity = severity
         self.code = code

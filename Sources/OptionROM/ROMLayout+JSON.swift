@@ -5,6 +5,8 @@ extension ROMLayout {
             ("file", .optional(file)),
             ("size", .int(size)),
             ("prefixLength", .int(prefixLength)),
+            ("prefix", prefix.map { .string($0.word) } ?? .null),
+            ("verdict", .string(verdict.rawValue)),
             ("images", .array(images.map { $0.json })),
             ("vendorInfo", vendorInfo?.json ?? .object([])),
             ("findings", .array(findings.map { $0.json })),
@@ -93,6 +95,7 @@ extension VendorInfo {
         case .nvidia(let n):
             return .object([
                 ("vendor", .string("nvidia")),
+                ("summary", .string(summary)),
                 ("version", .optional(n.version)),
                 ("bitOffset", .int(n.bitOffset)),
                 ("bitVersion", .int(Int(n.bitVersion))),
@@ -104,6 +107,7 @@ extension VendorInfo {
         case .amd(let a):
             return .object([
                 ("vendor", .string("amd")),
+                ("summary", .string(summary)),
                 ("partNumber", .optional(a.partNumber)),
                 ("version", .optional(a.version)),
                 ("buildDate", .optional(a.buildDate)),
@@ -112,6 +116,7 @@ extension VendorInfo {
         case .intel(let i):
             return .object([
                 ("vendor", .string("intel")),
+                ("summary", .string(summary)),
                 ("vbtPlatform", .string(i.vbtPlatform)),
                 ("vbtVersion", .optional(i.vbtVersion.map { Int($0) })),
                 ("bdbVersion", .optional(i.bdbVersion.map { Int($0) })),

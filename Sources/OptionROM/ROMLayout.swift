@@ -4,8 +4,26 @@ public struct ROMLayout: Sendable {
     public enum Prefix: Sendable, Equatable {
         /// nvflash's `NVGI` header.
         case nvflash
+        /// Other NVIDIA firmware (`NVFW`) before the chain in a full-flash dump (Blackwell).
+        case nvidiaFirmware
         /// Bytes of no known kind before the first image.
         case unknown
+
+        public var name: String {
+            switch self {
+            case .nvflash: return "an nvflash NVGI header"
+            case .nvidiaFirmware: return "other NVIDIA firmware (NVFW)"
+            case .unknown: return "unknown data"
+            }
+        }
+        /// The JSON word.
+        public var word: String {
+            switch self {
+            case .nvflash: return "nvgi"
+            case .nvidiaFirmware: return "nvfw"
+            case .unknown: return "unknown"
+            }
+        }
     }
 
     public var size: Int
@@ -22,6 +40,8 @@ public struct ROMLayout: Sendable {
     public var efiImages: [ROMImage] { images.filter { $0.isEFI } }
     /// The worst severity found, or nil when the ROM is clean.
     public var worstSeverity: Finding.Severity? { findings.map(\.severity).max() }
+    /// ok, note or fail, from the worst finding (`Finding.Code.severity` weighs each).
+    public var verdict: Finding.Verdict { Finding.Verdict(worstSeverity) }
     /// Clean: no warnings or errors (information does not count).
     public var isClean: Bool { (worstSeverity ?? .info) == .info }
 

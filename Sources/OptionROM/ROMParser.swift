@@ -37,7 +37,7 @@ public enum ROMParser {
         var layout = ROMLayout(size: raw.count, prefixLength: 0, prefix: nil, images: [], vendorInfo: nil, findings: [])
 
         guard raw.count > 0 else {
-            layout.findings = [Finding(.error, .noImage, at: 0, "The file is empty: no option ROM image in it.")]
+            layout.findings = [Finding(.noImage, at: 0, "The file is empty: no option ROM image in it.")]
             return layout
         }
 
@@ -53,14 +53,14 @@ public enum ROMParser {
                 return layout
             } else if hasImageSignature(v, 0) {
                 let ptr = Int(v.u16(0x18) ?? 0)
-                findings.append(Finding(.error, .badPointer, at: 0x18,
+                findings.append(Finding(.badPointer, at: 0x18,
                     "The image at offset 0 points to its PCI data structure at \(Hex.prefixed(ptr)), "
                     + "but no PCIR/NPDS/RGIS signature is there\(ptr + 0x18 > raw.count ? " (past the end of the file)" : ""). "
                     + "The ROM is damaged or not a PCI option ROM."))
                 layout.findings = findings
                 return layout
             } else {
-                findings.append(Finding(.error, .noImage, at: 0,
+                findings.append(Finding(.noImage, at: 0,
                     "No option ROM image found: no 55 AA signature followed by a PCI data structure "
                     + "in \(raw.count) bytes. If this is a firmware image or memory dump, try `vbios scan`."))
                 layout.findings = findings
@@ -69,12 +69,16 @@ public enum ROMParser {
         }
         layout.prefixLength = start
         if start > 0 {
-            let nvgi = v.matches(0, "NVGI")
-            layout.prefix = nvgi ? .nvflash : .unknown
-            findings.append(Finding(.warning, .prefixHeader, at: 0,
-                (nvgi ? "An nvflash NVGI header" : "\(start) bytes of unknown data")
-                + " precede the first image (at \(Hex.prefixed(start))). The card does not expose them; "
-                + "remove them before passthrough with `vbios patch --strip-header`."))
+            let kind: ROMLayout.Prefix = v.matches(0, "NVGI") ? .nvflash : v.matches(0, "NVFW") ? .nvidiaFirmware : .unknown
+            layout.prefix = kind
+            let what = switch kind {
+            case .nvflash: "An nvflash NVGI header of \(start) bytes precedes"
+            case .nvidiaFirmware: "\(start) bytes of other NVIDIA firmware (an NVFW area of a full-flash dump) precede"
+            case .unknown: "\(start) bytes of unknown data precede"
+            }
+            findings.append(Finding(.prefixHeader, at: 0,
+                what + " the first image (at \(Hex.prefixed(start))). The card does not expose them; "
+                + "remove them before passthrough with `vbios patch --strip-header` (`vbios prepare --rom` does it)."))
         }
 
         // The chain.
@@ -82,24 +86,24 @@ public enum ROMParser {
         var index = 0
         while true {
             if index >= options.maxImages {
-                findings.append(Finding(.error, .tooManyImages, at: offset,
+                findings.append(Finding(.tooManyImages, at: offset,
                     "More than \(options.maxImages) images in the chain; stopped walking here."))
                 break
             }
             guard hasImageSignature(v, offset) else {
                 if offset >= raw.count {
-                    findings.append(Finding(.warning, .noLastImage, at: offset,
+                    findings.append(Finding(.noLastImage, at: offset,
                         "Image \(index - 1) is not marked last, but the file ends at \(Hex.prefixed(offset)): "
                         + "the chain is cut short (a truncated dump or a runtime copy)."))
                 } else {
-                    findings.append(Finding(.warning, .noLastImage, at: offset,
+                    findings.append(Finding(.noLastImage, at: offset,
                         "Image \(index - 1) is not marked last, but no image signature follows at \(Hex.prefixed(offset))."))
                 }
                 break
             }
             guard let pcirAt = dataStructure(v, imageAt: offset) else {
                 let ptr = Int(v.u16(offset + 0x18) ?? 0)
-                findings.append(Finding(.error, .badPointer, at: offset + 0x18,
+                findings.append(Finding(.badPointer, at: offset + 0x18,
                     "Image \(index) at \(Hex.prefixed(offset)) points to its PCI data structure at "
                     + "\(Hex.prefixed(offset + ptr)), but no PCIR/NPDS/RGIS signature is there"
                     + (offset + ptr + 0x18 > raw.count ? " (it lies past the end of the file)." : ".")))
@@ -108,14 +112,14 @@ public enum ROMParser {
             var image = parseImage(v, at: offset, pcirAt: pcirAt, romStart: start, index: index, checksums: options.checksums, findings: &findings)
             let length = image.length
             if length == 0 {
-                findings.append(Finding(.error, .zeroLength, at: image.npde?.offset ?? (pcirAt + 0x10),
+                findings.append(Finding(.zeroLength, at: image.npde?.offset ?? (pcirAt + 0x10),
                     "Image \(index) at \(Hex.prefixed(offset)) declares a length of 0; the chain cannot go on from it."))
                 image.isLast = true
                 layout.images.append(image)
                 break
             }
             if image.end > raw.count {
-                findings.append(Finding(.error, .truncated, at: offset,
+                findings.append(Finding(.truncated, at: offset,
                     "Image \(index) at \(Hex.prefixed(offset)) declares \(length) bytes but only "
                     + "\(raw.count - offset) remain: the file is truncated. Read the ROM again, from another source if one exists."))
                 layout.images.append(image)
@@ -171,7 +175,7 @@ public enum ROMParser {
         let length = Int(sizeByte) * 512
         var image = ROMImage(offset: 0, length: length, signature: "55aa", sizeByte: sizeByte, pcir: nil,
                              npde: nil, efi: nil, isLast: true, checksumValid: nil, checksum: nil)
-        findings.append(Finding(.warning, .noPCIR, at: 0x18,
+        findings.append(Finding(.noPCIR, at: 0x18,
             "The image has no PCI data structure (pointer 0 at 0x18): an ISA-style ROM. PCI firmware, SeaBIOS and hvmloader "
             + "need a PCIR structure naming the card's vendor and device to load it as the card's ROM."))
         if v.contains(0, length) {
@@ -179,11 +183,11 @@ public enum ROMParser {
             image.checksum = sum
             image.checksumValid = sum == 0
             if sum != 0 {
-                findings.append(Finding(.error, .checksumMismatch, at: 0,
+                findings.append(Finding(.checksumMismatch, at: 0,
                     "The image's \(length) bytes sum to \(Hex.prefixed(sum, width: 2)), not 0: a BIOS skips it. `vbios patch --fix-checksum` repairs it."))
             }
         } else {
-            findings.append(Finding(.error, .truncated, at: 0,
+            findings.append(Finding(.truncated, at: 0,
                 "The size byte declares \(length) bytes but the file holds \(v.count): the file is truncated."))
             image.length = min(length, v.count)
         }
@@ -216,7 +220,9 @@ public enum ROMParser {
             pcir.configUtilityPointer = v.u16(p + 0x18)
             pcir.dmtfCLPPointer = v.u16(p + 0x1A)
         }
-        if revision >= 3, pcir.deviceListPointer != 0 {
+        // In a revision 3 PCIR, 0x0000 and 0xFFFF both mean "no device list" (NVIDIA's erased
+        // `77 BB` images carry 0xFFFF in every pointer).
+        if revision >= 3, pcir.deviceListPointer != 0, pcir.deviceListPointer != 0xFFFF {
             let listAt = p + Int(pcir.deviceListPointer)
             var ids: [UInt16] = []
             var at = listAt
@@ -229,7 +235,7 @@ public enum ROMParser {
             if terminated {
                 pcir.deviceList = ids
             } else {
-                findings.append(Finding(.warning, .badDeviceList, at: listAt,
+                findings.append(Finding(.badDeviceList, at: listAt,
                     "The PCIR device list at \(Hex.prefixed(listAt)) runs off the end of the file or holds more than 256 IDs without its terminating zero."))
             }
         }
@@ -241,7 +247,7 @@ public enum ROMParser {
         let pcir = parsePCIR(v, at: p, findings: &findings)
         let ptr = p - offset
         if ptr % 4 != 0 {
-            findings.append(Finding(.warning, .misaligned, at: offset + 0x18,
+            findings.append(Finding(.misaligned, at: offset + 0x18,
                 "Image \(index)'s PCI data structure pointer \(Hex.prefixed(ptr)) is not a multiple of 4, as the PCI spec requires; some firmware rejects it."))
         }
 
@@ -261,6 +267,24 @@ public enum ROMParser {
         } else if let npde {
             length = npde.imageLengthBytes
             last = npde.isLast
+            if npde.imageLengthBytes != pcir.imageLengthBytes {
+                if offset + npde.imageLengthBytes > v.count, offset + pcir.imageLengthBytes == v.count {
+                    // The file ends exactly where the PCIR says its last image ends, short of
+                    // NPDE's length: a read cut at the PCIR (Linux's sysfs `rom` attribute stops
+                    // there), not damage. What NPDE says follows is missing.
+                    length = pcir.imageLengthBytes
+                    last = true
+                    findings.append(Finding(.noLastImage, at: npdeAt + 0x08,
+                        "Image \(index)'s NPDE says it is \(npde.imageLengthBytes) bytes\(npde.isLast ? "" : " and more images follow"), "
+                        + "but the file ends where its PCIR says it does (\(pcir.imageLengthBytes) bytes): a copy cut at the PCIR length, "
+                        + "as Linux's sysfs rom attribute reads NVIDIA chains, or taken after the image shrank at POST. "
+                        + "It holds the legacy image only (no EFI image for a UEFI guest); dump the ROM BAR (`vbios dump`) or use the vendor's file for the whole chain."))
+                } else {
+                    findings.append(Finding(.lengthDisagreement, at: npdeAt + 0x08,
+                        "Image \(index)'s PCIR says \(pcir.imageLengthBytes) bytes, its NVIDIA NPDE \(npde.imageLengthBytes); "
+                        + "NPDE rules the chain (as in nouveau), so the image is \(npde.imageLengthBytes) bytes."))
+                }
+            }
         }
 
         let sizeByte = v.u8(offset + 2) ?? 0
@@ -277,19 +301,31 @@ public enum ROMParser {
                                 compression: v.u16(offset + 0x0C) ?? 0,
                                 peOffset: v.u16(offset + 0x16) ?? 0)
             image.efi = efi
-            if efi.signature != EFIHeader.expectedSignature {
-                findings.append(Finding(.warning, .badEFIHeader, at: offset + 4,
+            if v.u8(offset) == 0x77, (4..<0x18).allSatisfy({ v.u8(offset + $0) == 0xFF }) {
+                // NVIDIA's hidden `77 BB` EFI images keep an erased header; no firmware loads them.
+                findings.append(Finding(.erasedEFIHeader, at: offset + 4,
+                    "Image \(index) is an NVIDIA `77 BB` EFI image whose EFI header is erased (every field 0xFF), as on "
+                    + "Kepler-era cards; no firmware loads it and nothing needs doing."))
+            } else if efi.signature != EFIHeader.expectedSignature {
+                findings.append(Finding(.badEFIHeader, at: offset + 4,
                     "Image \(index) is an EFI image but its EFI signature is \(Hex.prefixed(efi.signature, width: 4)), not 0x0ef1."))
             } else if Int(efi.peOffset) >= max(length, 1) || Int(efi.initializationSize) * 512 > length {
-                findings.append(Finding(.warning, .badEFIHeader, at: offset + 0x16,
+                findings.append(Finding(.badEFIHeader, at: offset + 0x16,
                     "Image \(index)'s EFI header points outside the image (PE offset \(Hex.prefixed(efi.peOffset)), initialization size \(Int(efi.initializationSize) * 512) bytes, image \(length) bytes)."))
             }
         }
 
         if pcir.codeType == .x86 {
             let runtime = Int(sizeByte) * 512
+            // The entry point at offset 3 is a jump (E9 near, EB short, EA far) in every x86
+            // image a BIOS runs; AMD's APU VBIOSes for coreboot (Phoenix) hold ATOM tables only.
+            if sizeByte != 0, let op = v.u8(offset + 3), op != 0xE9, op != 0xEB, op != 0xEA {
+                findings.append(Finding(.noEntryPoint, at: offset + 3,
+                    "Image \(index) is a legacy x86 image without an entry jump at offset 3 (byte \(Hex.prefixed(op, width: 2))): "
+                    + "it carries tables for a driver (AMD ATOM on APUs) rather than code a legacy BIOS can run."))
+            }
             if sizeByte == 0 {
-                findings.append(Finding(.error, .sizeMismatch, at: offset + 2,
+                findings.append(Finding(.badSizeByte, at: offset + 2,
                     "Image \(index)'s size byte is 0: a BIOS will not run it, and qemu-dm refuses it."))
             } else if v.contains(offset, runtime) {
                 let sum = checksums.flatMap { c in v.base.baseAddress.flatMap { c.sum(at: $0 + offset, count: runtime) } }
@@ -297,18 +333,18 @@ public enum ROMParser {
                 image.checksum = sum
                 image.checksumValid = sum == 0
                 if sum != 0 {
-                    findings.append(Finding(.error, .checksumMismatch, at: offset,
+                    findings.append(Finding(.checksumMismatch, at: offset,
                         "Image \(index)'s \(runtime) bytes sum to \(Hex.prefixed(sum, width: 2)), not 0: a BIOS skips it. "
                         + "`vbios patch --fix-checksum` repairs it."))
                 }
             }
             if sizeByte != 0, runtime != pcir.imageLengthBytes {
                 if runtime < pcir.imageLengthBytes {
-                    findings.append(Finding(.warning, .sizeMismatch, at: offset + 2,
+                    findings.append(Finding(.sizeMismatch, at: offset + 2,
                         "Image \(index)'s size byte says \(runtime) bytes but its PCIR says \(pcir.imageLengthBytes): "
                         + "the size shrinks like this when the BIOS ran from shadow RAM and dropped its init code."))
                 } else {
-                    findings.append(Finding(.error, .sizeMismatch, at: offset + 2,
+                    findings.append(Finding(.badSizeByte, at: offset + 2,
                         "Image \(index)'s size byte says \(runtime) bytes, more than the \(pcir.imageLengthBytes) its PCIR gives."))
                 }
             }
@@ -320,12 +356,27 @@ public enum ROMParser {
         let main = images.filter { $0.isLegacy || $0.isEFI }
         guard let first = main.first else { return }
         guard let firstPCIR = first.pcir else { return }
+        let firstIndex = images.firstIndex(of: first) ?? 0
         for (i, image) in images.enumerated() where image.isLegacy || image.isEFI {
             guard let pcir = image.pcir else { continue }
+            if pcir.revision >= 3, !pcir.deviceList.isEmpty, !pcir.deviceList.contains(pcir.deviceID) {
+                findings.append(Finding(.deviceListOmitsOwnID, at: pcir.offset + 8,
+                    "Image \(i)'s PCIR names device \(Hex.string(pcir.deviceID, width: 4)); its device list names "
+                    + pcir.deviceList.map { Hex.string($0, width: 4) }.joined(separator: " ")
+                    + " without it (Intel lists newer chips the same image drives). A card with any of these IDs runs it."))
+            }
+            guard i != firstIndex else { continue }
+            if pcir.vendorID == 0, pcir.deviceID == 0 {
+                // NVIDIA's EFI images on laptops and Ampere or newer: the IDs are left unset.
+                findings.append(Finding(.unsetIDs, at: pcir.offset + 4,
+                    "Image \(i)'s PCIR names 0000:0000 (unset, as NVIDIA leaves it in EFI images of laptops and newer cards), "
+                    + "not another card; image \(firstIndex) names \(Hex.string(firstPCIR.vendorID, width: 4)):\(Hex.string(firstPCIR.deviceID, width: 4))."))
+                continue
+            }
             if pcir.vendorID != firstPCIR.vendorID || pcir.deviceID != firstPCIR.deviceID {
-                findings.append(Finding(.warning, .idMismatch, at: pcir.offset + 4,
+                findings.append(Finding(.idMismatch, at: pcir.offset + 4,
                     "Image \(i) is for \(Hex.string(pcir.vendorID, width: 4)):\(Hex.string(pcir.deviceID, width: 4)), "
-                    + "image \(images.firstIndex(of: first) ?? 0) for \(Hex.string(firstPCIR.vendorID, width: 4)):\(Hex.string(firstPCIR.deviceID, width: 4)). "
+                    + "image \(firstIndex) for \(Hex.string(firstPCIR.vendorID, width: 4)):\(Hex.string(firstPCIR.deviceID, width: 4)). "
                     + "Firmware that matches ROMs to the card by ID may skip one of them."))
             }
         }
@@ -343,15 +394,48 @@ public enum ROMParser {
             meaningful = at < v.count
         }
         guard meaningful else { return }
-        // Another ROM after the end: what a shadow copy shows when the size byte shrank and the
-        // next option ROM was placed right behind it.
-        if let image = findFirstImage(v, from: at) {
-            findings.append(Finding(.warning, .trailingData, at: image,
-                "Another option ROM image starts at \(Hex.prefixed(image)), after the image marked last ends at \(Hex.prefixed(end)): "
-                + "either images after the last one, or a runtime copy with the next ROM behind it."))
-        } else {
-            findings.append(Finding(.info, .trailingData, at: at,
-                "\(v.count - end) bytes follow the end of the chain at \(Hex.prefixed(end)), not all padding."))
+        guard let image = findFirstImage(v, from: at) else {
+            findings.append(Finding(.trailingData, at: at,
+                "\(v.count - end) bytes follow the end of the chain at \(Hex.prefixed(end)), not all padding (the rest of "
+                + "the card's flash, as in most dumps). The card exposes the chain only; `vbios patch --truncate` or "
+                + "`vbios prepare --rom` drops them."))
+            return
         }
+        // A second copy of the chain (nvflash and TechPowerUp files, whole-flash dumps): the same
+        // first image kind and IDs again, after the image marked last.
+        if let copy = secondCopy(v, at: image, like: images) {
+            findings.append(Finding(.secondCopy, at: image,
+                "A second copy of the chain (\(copy) image\(copy == 1 ? "" : "s")) starts at \(Hex.prefixed(image)), after the chain "
+                + "ends at \(Hex.prefixed(end)): the flash keeps a backup the card never exposes. `vbios patch --truncate` "
+                + "or `vbios prepare --rom` drops it."))
+            return
+        }
+        // Another ROM after the end: what a shadow copy shows when the size byte shrank and the
+        // next option ROM was placed right behind it, or images for sibling devices in a flash.
+        findings.append(Finding(.trailingData, at: image,
+            "Another option ROM image starts at \(Hex.prefixed(image)), after the image marked last ends at \(Hex.prefixed(end)): "
+            + "either images after the last one, or a runtime copy with the next ROM behind it. The card exposes the chain only."))
+    }
+
+    /// How many images the chain at `at` holds when its first images repeat the kinds and IDs of
+    /// `images`' first (legacy or EFI) images; nil when it is not such a copy.
+    static func secondCopy(_ v: ByteView, at start: Int, like images: [ROMImage]) -> Int? {
+        let reference = images.prefix { $0.isLegacy || $0.isEFI }
+        guard !reference.isEmpty else { return nil }
+        var offset = start
+        var count = 0
+        while count < 16, hasImageSignature(v, offset), let p = dataStructure(v, imageAt: offset) {
+            var scratch: [Finding] = []
+            let image = parseImage(v, at: offset, pcirAt: p, romStart: start, index: count, findings: &scratch)
+            if count < reference.count {
+                let r = reference[reference.startIndex + count]
+                guard image.codeType == r.codeType, image.pcir?.vendorID == r.pcir?.vendorID,
+                      image.pcir?.deviceID == r.pcir?.deviceID else { return nil }
+            }
+            count += 1
+            if image.isLast || image.length == 0 { break }
+            offset = image.end
+        }
+        return count >= reference.count ? count : nil
     }
 }

@@ -81,7 +81,7 @@ public enum RuntimeEvidence {
         let decisive = strong.contains { $0.kind != .shadow }
         if decisive || (strong.count >= 1 && all.count >= 2) || all.count >= 3 {
             let at = all.first { $0.kind == .sizeShrunk }?.offset ?? layout.legacyImage?.offset
-            return [Finding(.warning, .runtimeModified, at: at,
+            return [Finding(.runtimeModified, at: at,
                 "This looks like a runtime copy, not the pristine ROM: " + all.map(\.text).joined(separator: "; ")
                 + ". Read the ROM from another source (the ROM BAR, the vendor's file) for passthrough.")]
         }

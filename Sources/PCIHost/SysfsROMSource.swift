@@ -81,12 +81,12 @@ extension SysfsROMSource {
     public static func cutChainFinding(_ layout: ROMLayout, byteCount: Int) -> Finding? {
         for (i, image) in layout.images.enumerated() {
             // The parser already applied NPDE (and nouveau's exception for code type 0x70).
-            guard let pcir = image.pcir, pcir.isLast, image.npde != nil, !image.isLast || image.length > pcir.imageLengthBytes,
+            guard let pcir = image.pcir, pcir.isLast, let npde = image.npde, !npde.isLast || npde.imageLengthBytes > pcir.imageLengthBytes,
                   image.offset + pcir.imageLengthBytes == byteCount else { continue }
             return Finding(.warning, "sysfs-cut", at: image.offset,
                 "the kernel's rom attribute stopped at \(Hex.prefixed(byteCount)), where image \(i)'s PCIR says it is the last "
-                + "(\(pcir.imageLengthBytes) bytes), but its NVIDIA NPDE says \(image.length) bytes"
-                + (image.isLast ? "" : " and more images follow") + ": this read lacks the rest of the chain. "
+                + "(\(pcir.imageLengthBytes) bytes), but its NVIDIA NPDE says \(npde.imageLengthBytes) bytes"
+                + (npde.isLast ? "" : " and more images follow") + ": this read lacks the rest of the chain. "
                 + "`vbios dump --source rombar` reads the whole ROM BAR through /dev/mem (a kernel with IO_STRICT_DEVMEM needs iomem=relaxed).")
         }
         return nil

@@ -204,7 +204,8 @@ public enum ConsumerProfile: String, CaseIterable, Sendable {
     /// The first legacy/EFI image whose IDs differ from the card's.
     static func mismatchedIDs(_ input: Input) -> String? {
         for image in input.layout.images where image.isLegacy || image.isEFI {
-            guard let p = image.pcir else { continue }
+            // 0000:0000 is unset (NVIDIA's EFI images on laptops and newer cards), not another card.
+            guard let p = image.pcir, p.vendorID != 0 || p.deviceID != 0 else { continue }
             if p.vendorID != input.vendorID || p.deviceID != input.deviceID { return ids(p.vendorID, p.deviceID) }
         }
         return nil

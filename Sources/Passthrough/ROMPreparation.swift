@@ -7,6 +7,27 @@ import OptionROM
 /// checksums, parse the result again and hold it to the target's consumers. What cannot work is
 /// refused with the reason, never written.
 public enum ROMPreparation {
+    /// The guest's firmware: a legacy BIOS (SeaBIOS, hvmloader) runs the x86 image, UEFI (OVMF)
+    /// an X64 EFI image.
+    public enum Firmware: String, Sendable, CaseIterable {
+        case bios, uefi
+        /// uefi for QEMU and libvirt (OVMF guests are today's default), bios for Xen (qemu-dm
+        /// loads the legacy VGA BIOS for gfx_passthru).
+        public static func `default`(for target: PassthroughTarget) -> Firmware { target == .xen ? .bios : .uefi }
+    }
+
+    /// Why a ROM file is for another chip than the card, or nil when it is for the card: its
+    /// main PCIR (the first legacy or EFI image's) names another vendor, or another device that
+    /// its PCIR 3.0 device list does not name either.
+    public static func anotherChip(_ layout: ROMLayout, vendorID: UInt16, deviceID: UInt16) -> String? {
+        guard let p = layout.images.first(where: { $0.isLegacy || $0.isEFI })?.pcir ?? layout.images.first?.pcir else { return nil }
+        if p.vendorID == vendorID, p.deviceID == deviceID { return nil }
+        if p.vendorID == vendorID, layout.images.contains(where: { $0.pcir?.deviceList.contains(deviceID) == true }) { return nil }
+        return "the ROM is for \(ConsumerProfile.ids(p.vendorID, p.deviceID))"
+            + (p.deviceList.isEmpty ? "" : " (device list " + p.deviceList.map { Hex.string($0, width: 4) }.joined(separator: " ") + ")")
+            + ", the card is \(ConsumerProfile.ids(vendorID, deviceID))"
+    }
+
     public struct Options: Sendable {
         /// Keep only the legacy x86 image. nil: the target's default (Xen yes, QEMU/libvirt no).
         public var legacyOnly: Bool?
@@ -16,6 +37,8 @@ public enum ROMPreparation {
         public var romPath: String?
         /// QEMU's `rombar` (false: SeaBIOS does not match IDs).
         public var romBAR: Bool = true
+        /// The guest's firmware; nil: the target's default (`Firmware.default(for:)`).
+        public var firmware: Firmware?
         public init(legacyOnly: Bool? = nil, setIDs: Bool = true, romPath: String? = nil, romBAR: Bool = true) {
             self.legacyOnly = legacyOnly
             self.setIDs = setIDs
@@ -91,7 +114,7 @@ public enum ROMPreparation {
         if layout.prefixLength > 0 {
             notes.append(Finding(.info, .prefixHeader, at: 0,
                 "Dropped the \(layout.prefixLength) bytes before the first image ("
-                + (layout.prefix == .nvflash ? "an nvflash NVGI header" : "unknown data") + "): the card never exposes them."))
+                + (layout.prefix ?? .unknown).name + "): the card never exposes them."))
         }
         if layout.chainEnd < rom.count {
             notes.append(Finding(.info, .trailingData, at: layout.chainEnd,
@@ -109,7 +132,12 @@ public enum ROMPreparation {
 
         // 3. The card's IDs: the patcher writes them into every PCIR that named the ROM's own.
         var work = ROMParser.parse(bytes, options: noVendorTables)
-        if options.setIDs, work.images.contains(where: { ($0.isLegacy || $0.isEFI) && $0.pcir.map { $0.vendorID != vendorID || $0.deviceID != deviceID } == true }) {
+        // Images naming 0000:0000 (NVIDIA's EFI images on laptops and newer cards) are left unset.
+        let named = work.images.indices.filter { i in
+            guard let p = work.images[i].pcir, work.images[i].isLegacy || work.images[i].isEFI else { return false }
+            return p.vendorID != 0 || p.deviceID != 0
+        }
+        if options.setIDs, named.contains(where: { i in work.images[i].pcir.map { $0.vendorID != vendorID || $0.deviceID != deviceID } == true }) {
             var ids = PatchPlan()
             ids.setIDs = PCIIDs(vendor: vendorID, device: deviceID)
             ids.checksumByte = checksumByte
@@ -124,7 +152,8 @@ public enum ROMPreparation {
                     + (target == .xen ? "hvmloader skips a ROM whose IDs differ" : "QEMU passes a romfile as it is and the guest firmware matches IDs")
                     + ". Make sure the ROM really is for this card."))
             }
-            for n in patchNotes where n.hasPrefix("--set-ids") {
+            // The patcher's word on images it left alone, for the images that matter here only.
+            for n in patchNotes where n.hasPrefix("--set-ids") && named.contains(where: { n.contains("image \($0) names") }) {
                 notes.append(Finding(.warning, .idMismatch, "ROMPatcher " + n))
             }
             bytes = patched
@@ -177,6 +206,17 @@ public enum ROMPreparation {
         if let main = verdicts.first, !main.ok {
             throw PassthroughError("The prepared ROM would not work with \(main.profile.displayName): "
                 + main.errors.map(\.message).joined(separator: " "))
+        }
+        let firmware = options.firmware ?? Firmware.default(for: target)
+        if firmware == .bios, target != .xen, let seabios = verdicts.dropFirst().first(where: { !$0.ok }) {
+            throw PassthroughError("The prepared ROM would not work with \(seabios.profile.displayName), the guest firmware asked for (--firmware bios): "
+                + seabios.errors.map(\.message).joined(separator: " ") + " Use an OVMF (UEFI) guest, or a ROM with a legacy x86 image.")
+        }
+        if firmware == .uefi, !result.efiImages.contains(where: { $0.efi?.machineType == 0x8664 }) {
+            notes.append(Finding(.noEFIImage,
+                "The ROM holds no X64 EFI image (it holds \(ConsumerProfile.imageKinds(result))): an OVMF (UEFI) guest gets no "
+                + "display from the card until its driver loads. Add the card's GOP driver (`vbios patch --add-efi`), use the "
+                + "vendor's full ROM or a dump of the ROM BAR (`vbios dump --source rombar`) that has it, or give the guest SeaBIOS (--firmware bios)."))
         }
         for v in verdicts.dropFirst() where !v.ok {
             notes.append(contentsOf: v.errors.map {

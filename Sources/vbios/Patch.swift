@@ -11,8 +11,9 @@ struct Patch: ParsableCommand {
         discussion: """
             Operations are applied in this order, whatever order they are given in:
               1. --strip-header  remove an NVGI header or any bytes before the first image
-              2. --extract, --drop-efi  keep one image, or remove the EFI images; the
-                 image that now ends the chain is marked last (PCIR, and NPDE if any)
+              2. --extract, --drop-efi  keep one image (legacy, efi, or its index), or remove
+                 the EFI images; the image that now ends the chain is marked last (PCIR, and
+                 NPDE if any), and a note names every image dropped
                  --add-efi, --replace-efi  build an EFI image around a driver (PE32+/TE, or
                  the EFI image of an option ROM) with the ROM's IDs, as EDK2's EfiRom does,
                  and put it where UEFI firmware finds it (NVIDIA: before the 0xE0/0x70 images,
@@ -26,7 +27,8 @@ struct Patch: ParsableCommand {
             already keeps a lone checksum byte after its padding; byte 6 when the header starts with a near \
             jump (SeaBIOS VGA BIOSes, iPXE; QEMU's vfio also adjusts byte 6); else the last byte. \
             Each change is printed (offset, old -> new, why). The result is parsed again before it is \
-            written; a patch that would break the ROM is refused with the reason, and nothing is written.
+            written; a patch that would break the ROM is refused with the reason, and nothing is written \
+            (--allow-broken writes it anyway). --force has one meaning: replace OUT.
             """)
 
     @Argument(help: "The ROM file to patch (never modified unless it is also OUT and --force is given).")
@@ -71,8 +73,11 @@ struct Patch: ParsableCommand {
     @Flag(help: "Print what would change; write nothing.")
     var dryRun = false
 
-    @Flag(help: "Overwrite OUT, and do what would otherwise be refused.")
+    @Flag(help: "Replace OUT when it exists (also when OUT is the input file).")
     var force = false
+
+    @Flag(name: .customLong("allow-broken"), help: "Write a result that would otherwise be refused: one that no longer verifies, or IDs that cannot be right.")
+    var allowBroken = false
 
     @OptionGroup var global: GlobalOptions
 
@@ -107,7 +112,7 @@ struct Patch: ParsableCommand {
             p.padTo = size
         }
         p.truncate = truncate
-        p.force = force
+        p.force = allowBroken
         p.addEFI = try addEFI.map(Patch.readDriver)
         p.replaceEFI = try replaceEFI.map(Patch.readDriver)
         p.compressEFI = compressEFI
@@ -158,6 +163,7 @@ struct Patch: ParsableCommand {
                 ("size", .int(result.bytes.count)),
                 ("changes", .array(result.changes.map(\.json))),
                 ("notes", .array(result.notes.map { .string($0) })),
+                ("verdict", .string(result.layout.verdict.rawValue)),
                 ("findings", .array(result.layout.findings.map(\.json))),
             ]).rendered())
             return
@@ -169,7 +175,7 @@ struct Patch: ParsableCommand {
             Terminal.note("dry run: nothing written (the result would be \(result.bytes.count) bytes).")
         } else if let output {
             Terminal.note("wrote \(output): \(result.bytes.count) bytes, \(result.layout.images.count) image\(result.layout.images.count == 1 ? "" : "s"), "
-                + (result.layout.isClean ? "verifies clean." : "with findings (see `vbios info \(output)`)."))
+                + (result.layout.isClean ? "verifies clean." : "verdict \(result.layout.verdict.rawValue) (see `vbios info \(output)`)."))
         }
     }
 

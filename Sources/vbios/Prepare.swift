@@ -7,6 +7,7 @@ import Glibc
 #endif
 
 extension PassthroughTarget: ExpressibleByArgument {}
+extension ROMPreparation.Firmware: ExpressibleByArgument {}
 
 struct Prepare: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,8 +16,10 @@ struct Prepare: ParsableCommand {
             Writes into --out DIR (created when missing): bios.bin, and for xen: xen.cfg and kernel-cmdline.txt; \
             for qemu: qemu-args.txt; for libvirt: libvirt-hostdev.xml. Then prints the next steps. \
             Refuses, with the reason, what cannot work: no legacy image for Xen, a ROM over 64 KiB for Xen, \
-            an IOMMU group holding devices other than the card's functions and bridges. Nothing is written \
-            unless every file can be; existing files are kept unless --force is given.
+            an IOMMU group holding devices other than the card's functions and bridges, a --rom made for \
+            another chip (unless --retarget). --firmware uefi (the default for qemu and libvirt) says when \
+            the ROM has no X64 EFI image for OVMF; --firmware bios requires SeaBIOS to accept bios.bin. \
+            Nothing is written unless every file can be; existing files are kept unless --force is given.
             """)
 
     @Argument(help: "The card, DDDD:BB:DD.F or BB:DD.F (its other functions are found in its slot).")
@@ -49,6 +52,12 @@ struct Prepare: ParsableCommand {
     @Flag(help: "Replace files that already exist in DIR.")
     var force = false
 
+    @Flag(help: "Use a --rom made for another chip anyway: write the card's IDs into it (a wrong VBIOS can hang the guest).")
+    var retarget = false
+
+    @Option(help: ArgumentHelp("The guest's firmware: bios (SeaBIOS, hvmloader) runs the legacy x86 image, uefi (OVMF) an X64 EFI image. Default: uefi for qemu and libvirt, bios for xen.", valueName: "bios|uefi"))
+    var firmware: ROMPreparation.Firmware?
+
     @OptionGroup var read: ROMReadOptions
     @OptionGroup var host: HostOptions
     @OptionGroup var global: GlobalOptions
@@ -73,6 +82,10 @@ struct Prepare: ParsableCommand {
         let dir = absolute(outDir)
         let names = Self.fileNames(target)
 
+        if target == .xen, firmware == .uefi {
+            throw UserError("--for xen --firmware uefi: vbios prepares Xen's gfx_passthru, where qemu-dm and hvmloader load the legacy VGA BIOS; "
+                + "for an OVMF guest use --for qemu or --for libvirt.")
+        }
         // Refuse before reading anything: files in the way.
         if pathKind(dir) == .file || pathKind(dir) == .other { throw UserError("\(outDir) exists and is not a folder; name a folder for --out.") }
         let inTheWay = names.filter { pathKind(dir + "/" + $0, followLinks: false) != .missing }
@@ -99,10 +112,13 @@ struct Prepare: ParsableCommand {
             do { romBytes = try FileBytes(path: romFile, limit: maximumROMSize).bytes } catch { throw UserError(String(describing: error)) }
             romOrigin = romFile
             let layout = ROMParser.parse(romBytes)
-            if let p = layout.images.first(where: { $0.isLegacy || $0.isEFI })?.pcir ?? layout.images.first?.pcir,
-               p.vendorID != rom.vendorID || p.deviceID != rom.deviceID {
-                Terminal.warn("\(romFile) is a ROM for \(Hex.string(p.vendorID, width: 4)):\(Hex.string(p.deviceID, width: 4)), "
-                    + "but \(rom.address) is \(rom.ids): its IDs are set to the card's. Make sure it really is this card's ROM (same board, same memory).")
+            if let why = ROMPreparation.anotherChip(layout, vendorID: rom.vendorID, deviceID: rom.deviceID) {
+                guard retarget else {
+                    throw UserError("\(romFile) is not a ROM for \(rom.address): \(why). A VBIOS for another chip can hang the guest; "
+                        + "nothing was written. Use this card's own ROM (`vbios dump \(rom.address)`, or the vendor's file for this board), "
+                        + "or pass --retarget to write the card's IDs into it anyway.", exitCode: 1)
+                }
+                Terminal.warn("\(romFile): \(why); --retarget: its IDs are set to the card's. Make sure it really is this card's ROM (same board, same memory).")
             }
         } else {
             let romDevice = functions.first { $0.address == rom.address } ?? device
@@ -117,8 +133,10 @@ struct Prepare: ParsableCommand {
         let biosPath = dir + "/bios.bin"
         let prepared: ROMPreparation.Result
         do {
+            var options = ROMPreparation.Options(romPath: biosPath)
+            options.firmware = firmware
             prepared = try ROMPreparation.prepare(romBytes, vendorID: rom.vendorID, deviceID: rom.deviceID, for: target,
-                                                  options: .init(romPath: biosPath))
+                                                  options: options)
         } catch {
             throw UserError("\(rom.address): \(error.message)", exitCode: 1)
         }
@@ -148,6 +166,7 @@ struct Prepare: ParsableCommand {
         if global.json {
             Terminal.out(JSON.object([
                 ("address", .string(rom.address.description)), ("target", .string(target.rawValue)), ("outDir", .string(dir)),
+                ("firmware", .string((firmware ?? .default(for: target)).rawValue)),
                 ("functions", .array(card.functions.map { .string($0.address.description) })),
                 ("romSource", .string(romOrigin)), ("size", .int(prepared.bytes.count)),
                 ("files", .array(files.map { .object([("name", .string($0.0)), ("path", .string(dir + "/" + $0.0)), ("size", .int($0.1.count))]) })),

@@ -5,7 +5,7 @@ enum ROMText {
     static func render(_ layout: ROMLayout, file: String?) -> [String] {
         var lines: [String] = []
         lines.append((file.map { "\($0): " } ?? "") + "\(layout.size) bytes, \(layout.images.count) image\(layout.images.count == 1 ? "" : "s")"
-            + (layout.prefixLength > 0 ? ", first image at \(Hex.prefixed(layout.prefixLength)) after a \(layout.prefix == .nvflash ? "NVGI (nvflash) header" : "prefix")" : ""))
+            + (layout.prefixLength > 0 ? ", first image at \(Hex.prefixed(layout.prefixLength)) after \((layout.prefix ?? .unknown).name)" : ""))
         for (i, image) in layout.images.enumerated() {
             var head = "Image \(i) at \(Hex.prefixed(image.offset, width: 4)): \(image.codeType.name), \(image.length) bytes"
             if image.isLast { head += ", last" }
@@ -56,6 +56,12 @@ enum ROMText {
             case .intel(let i):
                 lines.append("Intel VBT at \(Hex.prefixed(i.vbtOffset, width: 4)): platform \(i.vbtPlatform.isEmpty ? "unnamed" : i.vbtPlatform), VBT version \(i.vbtVersion.map(String.init) ?? "unknown"), BDB version \(i.bdbVersion.map(String.init) ?? "unknown")")
             }
+        }
+        if let vendor = layout.vendorInfo { lines.append("Summary: " + vendor.summary) }
+        switch layout.verdict {
+        case .ok: lines.append("Verdict: ok (nothing to do)")
+        case .note: lines.append("Verdict: note (a valid ROM that needs a step before passthrough; see below)")
+        case .fail: lines.append("Verdict: fail (damaged; see below)")
         }
         if layout.findings.isEmpty {
             lines.append("No problems found.")

@@ -16,9 +16,11 @@ struct Verify: ParsableCommand {
             Each FILE is checked; each DIR is searched for files, recursively. Files are checked in \
             parallel on every core; results come out in the order given (directories \
             sorted by name), one line per file (one JSON object per line with --json), then a \
-            summary. A progress line shows on stderr when it is a terminal. Exit status: 0 when \
-            every file is clean, 1 when any has findings (warnings or errors), 2 when any could not \
-            be read.
+            summary. A progress line shows on stderr when it is a terminal. Each file's verdict: OK \
+            (nothing to do), NOTE (a valid ROM that needs a step before passthrough: a header, flash \
+            contents or a second copy after the chain, runtime-copy evidence; the line says the step), \
+            FAIL (damage: checksum, truncation, pointers out of bounds). Exit status: 0 when every \
+            file is ok or note, 1 when any fails, 2 when any could not be read.
             """)
 
     @Argument(help: "ROM files or directories of them.")
@@ -26,7 +28,17 @@ struct Verify: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    enum Outcome: Sendable { case clean, findings, unreadable }
+    enum Outcome: Sendable {
+        case ok, note, fail, unreadable
+        var word: String {
+            switch self {
+            case .ok: return "ok"
+            case .note: return "note"
+            case .fail: return "fail"
+            case .unreadable: return "unreadable"
+            }
+        }
+    }
 
     /// One file's verdict, already rendered, so that printing in order is all the lock guards.
     struct Verdict: Sendable {
@@ -70,18 +82,18 @@ struct Verify: ParsableCommand {
         }
         printer.finish()
 
-        let (clean, withFindings, unreadable) = printer.tally
-        let total = clean + withFindings + unreadable
+        let t = printer.tally
+        let total = t.ok + t.note + t.fail + t.unreadable
         if json {
             Terminal.out(JSON.object([("summary", .object([
-                ("files", .int(total)), ("clean", .int(clean)),
-                ("findings", .int(withFindings)), ("unreadable", .int(unreadable)),
+                ("files", .int(total)), ("ok", .int(t.ok)), ("note", .int(t.note)),
+                ("fail", .int(t.fail)), ("unreadable", .int(t.unreadable)),
             ]))]).rendered(pretty: false))
         } else {
-            Terminal.out("\(total) file\(total == 1 ? "" : "s"): \(clean) clean, \(withFindings) with findings, \(unreadable) unreadable")
+            Terminal.out("\(total) file\(total == 1 ? "" : "s"): \(t.ok) ok, \(t.note) note, \(t.fail) fail, \(t.unreadable) unreadable")
         }
-        if unreadable > 0 { throw ExitCode(2) }
-        if withFindings > 0 { throw ExitCode(1) }
+        if t.unreadable > 0 { throw ExitCode(2) }
+        if t.fail > 0 { throw ExitCode(1) }
     }
 
     /// Reads, parses and renders one file. Runs on any thread, with that thread's reader.
@@ -90,7 +102,8 @@ struct Verify: ParsableCommand {
             let layout = try reader.withContents(of: file, limit: maximumROMFileSize) {
                 ROMParser.parse($0).withRuntimeEvidence($0)
             }
-            return render(path: file, outcome: layout.isClean ? .clean : .findings, layout: layout, error: nil, json: json)
+            let outcome: Outcome = switch layout.verdict { case .ok: .ok; case .note: .note; case .fail: .fail }
+            return render(path: file, outcome: outcome, layout: layout, error: nil, json: json)
         } catch {
             return render(path: file, outcome: .unreadable, layout: nil, error: String(describing: error), json: json)
         }
@@ -100,29 +113,37 @@ struct Verify: ParsableCommand {
         if json {
             var pairs: [(String, JSON)] = [
                 ("file", .string(path)),
-                ("status", .string(outcome == .clean ? "ok" : outcome == .findings ? "findings" : "unreadable")),
+                ("status", .string(outcome.word)),
             ]
             if let layout {
                 pairs.append(("size", .int(layout.size)))
                 pairs.append(("images", .int(layout.images.count)))
+                if let v = layout.vendorInfo { pairs.append(("summary", .string(v.summary))) }
                 pairs.append(("findings", .array(layout.findings.map(\.json))))
             }
             if let error { pairs.append(("error", .string(error))) }
             return Verdict(outcome: outcome, line: JSON.object(pairs).rendered(pretty: false))
         }
         switch outcome {
-        case .clean:
+        case .ok:
+            return Verdict(outcome: outcome, line: "OK    \(path): " + summary(layout!))
+        case .note, .fail:
+            // The summary, then what to do: every finding that is not information.
             let l = layout!
-            let kinds = l.images.map { $0.isLegacy ? "x86" : $0.isEFI ? "EFI" : Hex.prefixed($0.codeType.rawValue, width: 2) }
-            var s = "OK    \(path): \(l.images.count) image\(l.images.count == 1 ? "" : "s") (\(kinds.joined(separator: ", ")))"
-            if let v = l.vendorInfo, let version = v.version { s += ", \(v.vendorName) \(version)" }
-            return Verdict(outcome: outcome, line: s)
-        case .findings:
-            let worst = layout!.findings.filter { $0.severity != .info }
-            return Verdict(outcome: outcome, line: "FAIL  \(path): " + worst.map { ROMText.findingLine($0) }.joined(separator: "; "))
+            let steps = l.findings.filter { $0.severity != .info }
+            return Verdict(outcome: outcome, line: (outcome == .note ? "NOTE  " : "FAIL  ") + "\(path): " + summary(l) + "; "
+                + steps.map { ROMText.findingLine($0) }.joined(separator: "; "))
         case .unreadable:
             return Verdict(outcome: outcome, line: "ERROR \(path): \(error ?? "unreadable")")
         }
+    }
+
+    static func summary(_ l: ROMLayout) -> String {
+        guard !l.images.isEmpty else { return "no image" }
+        let kinds = l.images.map { $0.isLegacy ? "x86" : $0.isEFI ? "EFI" : Hex.prefixed($0.codeType.rawValue, width: 2) }
+        var s = "\(l.images.count) image\(l.images.count == 1 ? "" : "s") (\(kinds.joined(separator: ", ")))"
+        if let v = l.vendorInfo { s += ", \(v.summary)" }
+        return s
     }
 }
 
@@ -136,7 +157,7 @@ final class OrderedPrinter: @unchecked Sendable {
     private var done = 0
     private var lastProgress: UInt64 = 0
     private let showProgress = Terminal.stderrIsTerminal
-    private(set) var tally = (clean: 0, findings: 0, unreadable: 0)
+    private(set) var tally = (ok: 0, note: 0, fail: 0, unreadable: 0)
 
     init(count: Int) {
         slots = Array(repeating: nil, count: count)
@@ -151,8 +172,9 @@ final class OrderedPrinter: @unchecked Sendable {
         slots[index] = verdict
         done += 1
         switch verdict.outcome {
-        case .clean: tally.clean += 1
-        case .findings: tally.findings += 1
+        case .ok: tally.ok += 1
+        case .note: tally.note += 1
+        case .fail: tally.fail += 1
         case .unreadable: tally.unreadable += 1
         }
         var text = ""

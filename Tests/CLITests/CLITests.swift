@@ -83,7 +83,8 @@ struct CLITests {
         #expect(r.status == 0, "\(name): \(r.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
         let top = try #require(object as? [String: Any], "stdout is not a JSON object: \(r.stdout.prefix(200))")
-        #expect(Set(top.keys) == ["file", "size", "prefixLength", "images", "vendorInfo", "findings"])
+        #expect(Set(top.keys) == ["file", "size", "prefixLength", "prefix", "verdict", "images", "vendorInfo", "findings"])
+        #expect(["ok", "note", "fail"].contains(top["verdict"] as? String ?? ""))
         #expect(top["file"] as? String == CLI.fixture(name))
         let size = try FileManager.default.attributesOfItem(atPath: CLI.fixture(name))[.size] as? Int
         #expect(top["size"] as? Int == size)
@@ -107,7 +108,8 @@ struct CLITests {
         case "nvidia-nvflash":
             #expect(top["prefixLength"] as? Int == 0x400)
             #expect((top["vendorInfo"] as? [String: Any])?["version"] as? String == "80.07.53.00.21")
-            #expect(findings.map { $0["code"] as? String } == ["prefix-header"])
+            #expect(findings.map { $0["code"] as? String } == ["prefix-header", "length-disagreement"])
+            #expect(top["prefix"] as? String == "nvgi" && top["verdict"] as? String == "note")
         case "amd":
             let v = try #require(top["vendorInfo"] as? [String: Any])
             #expect(v["partNumber"] as? String == "113-RENOIR-035")
@@ -132,7 +134,7 @@ struct CLITests {
         #expect(r.stdout.contains("No problems found."))
     }
 
-    @Test("verify: 0 for clean files, 1 with findings, 2 when a path is missing")
+    @Test("verify: 0 for ok and note, 1 for fail, 2 when a path is missing")
     func verifyExitStatus() throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -141,12 +143,14 @@ struct CLITests {
         }
         var r = try CLI.run(["verify", dir.path])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
-        #expect(r.stdout.contains("6 files: 6 clean"))
+        #expect(r.stdout.contains("6 files: 5 ok, 1 note, 0 fail, 0 unreadable"), "\(r.stdout)")
+        #expect(r.stdout.contains("NOTE  \(dir.path)/trailing-junk.rom") && r.stdout.contains("trailing-data"))
 
         try FileManager.default.copyItem(atPath: CLI.fixture("bad-checksum"), toPath: dir.appendingPathComponent("sub-bad.rom").path)
         r = try CLI.run(["verify", dir.path])
         #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("FAIL") && r.stdout.contains("checksum-mismatch"))
+        #expect(r.stdout.contains("7 files: 5 ok, 1 note, 1 fail, 0 unreadable"), "\(r.stdout)")
 
         r = try CLI.run(["verify", "--json", dir.path])
         #expect(r.status == 1)

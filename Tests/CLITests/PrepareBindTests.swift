@@ -135,13 +135,13 @@ enum PrepareFixture {
         defer { try? FileManager.default.removeItem(atPath: tmp) }
         // iPXE's legacy image is 75264 bytes: over qemu-dm's 64 KiB, refused after the ROM is read.
         let big = "/usr/lib/ipxe/qemu/efi-e1000.rom"
-        let r = try HostCLI.run(["prepare", "01:00.0", "--for", "xen", "--rom", big, "--sysfs", F.radeon, "--out", tmp + "/new"])
+        let r = try HostCLI.run(["prepare", "01:00.0", "--for", "xen", "--rom", big, "--retarget", "--sysfs", F.radeon, "--out", tmp + "/new"])
         #expect(r.status == 1)
         #expect(r.err.contains("64 KiB"), "\(r.err)")
         #expect(!FileManager.default.fileExists(atPath: tmp + "/new"), "the folder it would have created is not left behind")
         // Into an existing folder: it stays empty.
         try FileManager.default.createDirectory(atPath: tmp + "/old", withIntermediateDirectories: false)
-        _ = try HostCLI.run(["prepare", "01:00.0", "--for", "xen", "--rom", big, "--sysfs", F.radeon, "--out", tmp + "/old"])
+        _ = try HostCLI.run(["prepare", "01:00.0", "--for", "xen", "--rom", big, "--retarget", "--sysfs", F.radeon, "--out", tmp + "/old"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp + "/old") == [])
         // A target name that is a folder: refused before anything is written, even with --force.
         try FileManager.default.createDirectory(atPath: tmp + "/old/kernel-cmdline.txt", withIntermediateDirectories: false)
@@ -150,11 +150,15 @@ enum PrepareFixture {
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp + "/old") == ["kernel-cmdline.txt"])
     }
 
-    @Test func aUserROMWithOtherIDsWarnsNamingBoth() throws {
+    @Test func aUserROMForAnotherChipIsRefusedNamingBothUnlessRetargeted() throws {
         let out = try HostCLI.tempDir()
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let r = try HostCLI.run(["prepare", "01:00.0", "--for", "xen", "--rom", "/usr/share/seabios/vgabios-stdvga.bin",
-                                 "--sysfs", F.radeon, "--out", out + "/x"])
+        let args = ["prepare", "01:00.0", "--for", "xen", "--rom", "/usr/share/seabios/vgabios-stdvga.bin", "--sysfs", F.radeon, "--out", out + "/x"]
+        let refused = try HostCLI.run(args)
+        #expect(refused.status == 1 && refused.err.contains("1234:1111") && refused.err.contains("1002:6819")
+                && refused.err.contains("--retarget"), "\(refused.err)")
+        #expect(!FileManager.default.fileExists(atPath: out + "/x"), "nothing written")
+        let r = try HostCLI.run(args + ["--retarget"])
         #expect(r.status == 0, "\(r.err)")
         #expect(r.err.contains("warning") && r.err.contains("1234:1111") && r.err.contains("1002:6819"), "\(r.err)")
         let layout = ROMParser.parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: out + "/x/bios.bin"))))

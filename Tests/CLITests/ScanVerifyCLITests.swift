@@ -76,7 +76,7 @@ struct ScanVerifyCLITests {
             if i % 5 == 4 { rom[0x100] &+= 1 }    // inside every legacy image: its checksum fails
             let name = String(format: "%03d.rom", i)
             try rom.write(to: dir.appendingPathComponent(name))
-            expected.append((dir.appendingPathComponent(name).path, i % 5 == 4 ? "findings" : "ok"))
+            expected.append((dir.appendingPathComponent(name).path, i % 5 == 4 ? "fail" : "ok"))
         }
         let missing = dir.appendingPathComponent("missing.rom").path
         let r = try CLI.run(["verify", "--json", Self.realROMs[0], dir.path, missing])
@@ -88,8 +88,8 @@ struct ScanVerifyCLITests {
         #expect(files == [Self.realROMs[0]] + expected.map(\.0) + [missing])
         #expect(objects.dropFirst().prefix(120).map { $0["status"] as? String } == expected.map(\.1))
         let summary = try #require(objects.last?["summary"] as? [String: Any])
-        #expect(summary["files"] as? Int == 122 && summary["clean"] as? Int == 97
-                && summary["findings"] as? Int == 24 && summary["unreadable"] as? Int == 1)
+        #expect(summary["files"] as? Int == 122 && summary["ok"] as? Int == 97 && summary["note"] as? Int == 0
+                && summary["fail"] as? Int == 24 && summary["unreadable"] as? Int == 1)
         // No progress line when stderr is not a terminal.
         #expect(!r.stderr.contains("verifying"))
     }

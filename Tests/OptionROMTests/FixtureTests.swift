@@ -40,7 +40,8 @@ struct FixtureTests {
         }
         // The contract's rendering is valid JSON with the expected top-level shape.
         let parsed = try #require(try parseJSON(json.rendered()) as? [String: Any], context)
-        #expect(Set(parsed.keys) == ["file", "size", "prefixLength", "images", "vendorInfo", "findings"])
+        #expect(Set(parsed.keys) == ["file", "size", "prefixLength", "prefix", "verdict", "images", "vendorInfo", "findings"])
+        #expect(parsed["verdict"] as? String == layout.verdict.rawValue)
         #expect((parsed["images"] as? [Any])?.count == expect.images.count)
 
         // Bytes and array entry points agree.
@@ -52,22 +53,22 @@ struct FixtureTests {
     @Test("A clean fixture is clean and a broken one is not")
     func cleanliness() throws {
         for name in ["legacy-vga", "legacy-efi", "legacy-efi-compressed", "legacy-openfirmware-unknown",
-                     "nvidia", "nvidia-type70-unmarked", "amd", "intel", "trailing-padding", "trailing-junk"] {
+                     "nvidia", "nvidia-type70-unmarked", "amd", "intel", "trailing-padding"] {
             let layout = ROMParser.parse(try Paths.fixture(name))
-            #expect(layout.isClean, "\(name): \(layout.findings.map(\.message))")
+            #expect(layout.isClean && layout.verdict == .ok, "\(name): \(layout.findings.map(\.message))")
         }
         for name in ["bad-checksum", "truncated-efi", "runtime-shrunk", "id-mismatch", "trailing-second-rom",
-                     "nvidia-nvflash", "junk-prefix", "isa-style", "empty", "random", "pcir-out-of-bounds"] {
+                     "nvidia-nvflash", "junk-prefix", "isa-style", "empty", "random", "pcir-out-of-bounds", "trailing-junk"] {
             let layout = ROMParser.parse(try Paths.fixture(name))
             #expect(!layout.isClean, "\(name) should have warnings or errors")
         }
     }
 
-    @Test("Trailing data: padding is silent, junk is information, a second ROM a warning")
+    @Test("Trailing data: padding is silent, junk and a second ROM are a step before passthrough (note)")
     func trailingSeverities() throws {
         #expect(ROMParser.parse(try Paths.fixture("trailing-padding")).findings.isEmpty)
         let junk = ROMParser.parse(try Paths.fixture("trailing-junk")).findings(.trailingData)
-        #expect(junk.map(\.severity) == [.info])
+        #expect(junk.map(\.severity) == [.warning])
         #expect(junk.first?.offset == 0x2000)
         let second = ROMParser.parse(try Paths.fixture("trailing-second-rom")).findings(.trailingData)
         #expect(second.map(\.severity) == [.warning])

@@ -110,18 +110,17 @@ func plan(_ configure: (inout PatchPlan) -> Void) -> PatchPlan {
         #expect(r.layout.isClean)
     }
 
-    @Test func cuttingTheExtendedImagesIsRefusedWithoutForce() {
-        for p in [plan { $0.extract = .legacy }, plan { $0.extract = .efi }, plan { $0.extract = .index(0); $0.dropEFI = true }] {
-            #expect(throws: PatchError.self) { try ROMPatcher.apply(p, to: chain.rom) }
-            do { _ = try ROMPatcher.apply(p, to: chain.rom) } catch {
-                #expect(error.description.contains("NVIDIA"))
-                #expect(error.description.contains("--force"))
-            }
+    @Test func extractDoesWhatItSaysAndNamesWhatItDropped() throws {
+        for (p, kept) in [(plan { $0.extract = .legacy }, 0x00), (plan { $0.extract = .efi }, 0x03), (plan { $0.extract = .index(0); $0.dropEFI = true }, 0x00)] {
+            let r = try ROMPatcher.apply(p, to: chain.rom)
+            #expect(r.layout.images.map(\.codeType.rawValue) == [UInt8(kept)])
+            let note = try #require(r.notes.first { $0.contains("; dropped") }, "\(r.notes)")
+            #expect(note.contains("NVIDIA") && note.contains("image 2 (") && !note.contains("--force"), "\(note)")
         }
     }
 
-    @Test func forcedExtractLegacyMarksPCIRAndNPDELastAndKeepsTheChecksum() throws {
-        let r = try ROMPatcher.apply(plan { $0.extract = .legacy; $0.force = true }, to: chain.rom)
+    @Test func extractLegacyMarksPCIRAndNPDELastAndKeepsTheChecksum() throws {
+        let r = try ROMPatcher.apply(plan { $0.extract = .legacy }, to: chain.rom)
         var expected = chain.legacy
         expected[0x40 + 0x15] |= 0x80
         expected[0x60 + 0x0A] |= 0x80
@@ -154,14 +153,14 @@ func plan(_ configure: (inout PatchPlan) -> Void) -> PatchPlan {
         }
     }
 
-    @Test func truncateRefusesToCutAnNVIDIAImageTheWalkDidNotReach() {
+    @Test func truncateCutsAnNVIDIAImageTheWalkDidNotReachAndSaysSo() throws {
         // The EFI image marked last in both PCIR and NPDE: the E0 image after it is unreachable.
         var efi = chain.efi
         efi[0x60 + 0x0A] = 0x80
         let rom = chain.legacy + efi + chain.extended
-        #expect(throws: PatchError.self) { try ROMPatcher.apply(plan { $0.truncate = true }, to: rom) }
-        let forced = try? ROMPatcher.apply(plan { $0.truncate = true; $0.force = true }, to: rom)
-        #expect(forced?.bytes == chain.legacy + efi)
+        let r = try ROMPatcher.apply(plan { $0.truncate = true }, to: rom)
+        #expect(r.bytes == chain.legacy + efi)
+        #expect(r.notes.contains { $0.contains("NVIDIA extended image") }, "\(r.notes)")
     }
 
     @Test func setIDsRejectsIDsThatDoNotFit() {

@@ -81,18 +81,18 @@ extension ROMLayout {
                         differ.append("subsystem \(pe.subsystemName) in the PE header, \(efi.subsystemName) in the EFI header")
                     }
                     if !differ.isEmpty {
-                        out.findings.append(Finding(.warning, .efiHeaderMismatch, at: image.offset,
+                        out.findings.append(Finding(.efiHeaderMismatch, at: image.offset,
                             "Image \(index)'s driver contradicts its EFI header: \(differ.joined(separator: "; ")). UEFI firmware picks images by the EFI header; rebuild the image from the driver (vbios patch --replace-efi)."))
                     }
                 } catch {
                     d.problem = error.description
-                    out.findings.append(Finding(.error, .badEFIImage, at: image.offset + Int(efi.peOffset) + (efi.compression == 1 ? 0 : error.offset),
+                    out.findings.append(Finding(.badEFIImage, at: image.offset + Int(efi.peOffset) + (efi.compression == 1 ? 0 : error.offset),
                         "Image \(index)'s driver is not a PE/TE image: \(error.message)"
                         + (efi.compression == 1 ? " (after decompression)" : "") + ". UEFI firmware cannot load it."))
                 }
             } catch {
                 d.problem = error.description
-                out.findings.append(Finding(.error, .badEFIImage, at: error.offset,
+                out.findings.append(Finding(.badEFIImage, at: error.offset,
                     "Image \(index)'s driver cannot be \(efi.compression == 1 ? "decompressed" : "read"): \(error.message). UEFI firmware cannot load it."))
             }
             out.images[index].efiDetails = d

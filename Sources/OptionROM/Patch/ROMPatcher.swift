@@ -82,9 +82,9 @@ public enum ROMPatcher {
                 notes.append("--strip-header: no header before the first image; nothing to strip.")
                 return
             }
-            let what = layout.prefix == .nvflash ? "nvflash NVGI header" : "bytes of unknown data"
+            let what = (layout.prefix ?? .unknown).name
             changes.append(Change(offset: 0, old: Array(bytes[0..<n]), new: [],
-                reason: "strip-header: removed the \(n)-byte \(what) before the first image"))
+                reason: "strip-header: removed \(what) (\(n) bytes) before the first image"))
             bytes.removeFirst(n)
             reparse()
         }
@@ -122,6 +122,14 @@ public enum ROMPatcher {
                 if layout.images[index].end > bytes.count {
                     throw .refused("--extract \(sel): \(describe(index)) runs past the end of the file; there is nothing whole to extract.")
                 }
+                let im = layout.images[index]
+                if im.isLegacy, im.runtimeLength > im.length, index + 1 < layout.images.count {
+                    // Kepler-era laptop ROMs: the size byte and PCIR cover the NVIDIA images NPDE
+                    // walks to; a BIOS loads them all as the legacy image.
+                    throw .refused("--extract \(sel): \(describe(index))'s size byte covers \(im.runtimeLength) bytes, past the "
+                        + "\(im.length) its NVIDIA NPDE gives, so the images after it lie inside what a BIOS loads and checksums as the "
+                        + "legacy image. Cutting them would break it: for a BIOS the legacy image is the first \(im.runtimeLength) bytes as they are.")
+                }
                 kept = [index]
                 why = "extract \(sel)"
             }
@@ -141,12 +149,15 @@ public enum ROMPatcher {
                 }
                 why = why.isEmpty ? (plan.dropEFI ? "drop-efi" : "replace-efi") : why + ", drop-efi"
             }
-            let lost = lostExtendedImages(keeping: kept)
-            if !lost.isEmpty, !plan.force {
-                throw .refused("\(why) would cut NVIDIA's extended images from the chain: "
-                    + lost.map(describe).joined(separator: ", ")
-                    + ". NVIDIA's driver and nvflash expect them after the EFI image. Pass --force if you "
-                    + "need the smaller ROM anyway (for example a legacy image alone for Xen's hvmloader).")
+            // What was asked for is done; what it drops is named. NVIDIA's extended images matter
+            // to nvflash and NVIDIA's driver, not to a guest's VGA BIOS or OVMF.
+            let dropped = all.filter { !kept.contains($0) }
+            if !dropped.isEmpty {
+                let lost = Set(lostExtendedImages(keeping: kept))
+                notes.append("\(why): kept " + kept.map(describe).joined(separator: ", ") + "; dropped "
+                    + dropped.map(describe).joined(separator: ", ")
+                    + (lost.isEmpty ? "." : ". NVIDIA's extended images (\(lost.sorted().map { "image \($0)" }.joined(separator: ", "))) "
+                        + "matter to nvflash and NVIDIA's driver on the host, not to a guest's VGA BIOS (SeaBIOS, hvmloader) or OVMF."))
             }
             guard kept != all || plan.extract != nil else { return }
 
@@ -280,9 +291,10 @@ public enum ROMPatcher {
             while let hit = bytes.withUnsafeBytes({ ROMParser.findFirstImage(ByteView($0), from: at) }) {
                 let ptr = Int(bytes[hit + 0x18]) | Int(bytes[hit + 0x19]) << 8
                 let type = hit + ptr + 0x14 < bytes.count ? bytes[hit + ptr + 0x14] : 0
-                if (type == 0xE0 || type == 0x70), !plan.force {
-                    throw .refused("--truncate would cut an NVIDIA extended image (code type \(Hex.prefixed(type, width: 2))) at "
-                        + "\(Hex.prefixed(hit)), after the chain's end at \(Hex.prefixed(end)). Pass --force to cut it anyway.")
+                if type == 0xE0 || type == 0x70 {
+                    notes.append("--truncate: cut an NVIDIA extended image (code type \(Hex.prefixed(type, width: 2))) at "
+                        + "\(Hex.prefixed(hit)), after the chain's end at \(Hex.prefixed(end)); the card exposes the chain only.")
+                    break
                 }
                 at = hit + 1
             }
@@ -297,10 +309,10 @@ public enum ROMPatcher {
         mutating func setIDs(_ ids: PCIIDs) throws(PatchError) {
             if (ids.vendor == 0 || ids.vendor == 0xFFFF), !plan.force {
                 throw .refused("--set-ids \(ids): vendor \(Hex.string(ids.vendor, width: 4)) is not a valid PCI vendor ID "
-                    + "(0000 and ffff mean no device). Pass --force to write it anyway.")
+                    + "(0000 and ffff mean no device). Pass --allow-broken to write it anyway.")
             }
             if ids.device == 0xFFFF, !plan.force {
-                throw .refused("--set-ids \(ids): device ffff is what an absent device reads as. Pass --force to write it anyway.")
+                throw .refused("--set-ids \(ids): device ffff is what an absent device reads as. Pass --allow-broken to write it anyway.")
             }
             let expected: UInt16? = switch layout.vendorInfo {
             case .nvidia: 0x10DE
@@ -311,7 +323,7 @@ public enum ROMPatcher {
             if let expected, expected != ids.vendor, !plan.force {
                 throw .refused("--set-ids \(ids): the ROM's own tables say it is a \(layout.vendorInfo!.vendorName) ROM "
                     + "(vendor \(Hex.string(expected, width: 4))); it will not run on a \(Hex.string(ids.vendor, width: 4)) card. "
-                    + "Pass --force to write the IDs anyway.")
+                    + "Pass --allow-broken to write the IDs anyway.")
             }
             guard let main = layout.images.first(where: { $0.isLegacy || $0.isEFI })?.pcir ?? layout.images.first?.pcir else {
                 throw .refused("--set-ids: the ROM has no PCI data structure to hold IDs (an ISA-style image).")
@@ -461,8 +473,8 @@ public struct PatchPlan: Sendable, Equatable {
     public var efiMachines: Set<UInt16> = EFIImageBuilder.x64GuestMachines
     /// The card's ROM BAR size when known: a larger result is refused.
     public var romBarSize: Int?
-    /// Do what would otherwise be refused (cutting NVIDIA's extended images, odd IDs, a result
-    /// with new errors).
+    /// Write what would otherwise be refused: IDs that cannot be right (vendor 0000/ffff, another
+    /// vendor than the ROM's tables), a result with new errors. The CLI's `--allow-broken`.
     public var force = false
 
     public init() {}
@@ -565,7 +577,7 @@ public enum PatchError: Error, Sendable, Equatable, CustomStringConvertible {
         case .conflict(let s), .refused(let s): return s
         case .verificationFailed(let f):
             return "the patched ROM does not verify: " + f.map { "\($0.code): \($0.message)" }.joined(separator: "; ")
-                + ". Nothing was written; pass --force to write it anyway."
+                + ". Nothing was written; pass --allow-broken to write it anyway."
         }
     }
 }

@@ -22,7 +22,7 @@ public struct IntelInfo: Sendable, Equatable {
                 info.bdbOffset = bdb
                 info.bdbVersion = v.u16(bdb + 16)
             } else {
-                findings.append(Finding(.warning, .vendorTable, at: vbt + 0x1C,
+                findings.append(Finding(.vendorTable, at: vbt + 0x1C,
                     "The Intel VBT at \(Hex.prefixed(vbt)) points to its BIOS data block at +\(Hex.prefixed(rel)), but `BIOS_DATA_BLOCK` is not there."))
             }
         }

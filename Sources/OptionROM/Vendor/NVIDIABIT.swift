@@ -30,14 +30,14 @@ public struct NVIDIAInfo: Sendable, Equatable {
         // nouveau reads entries from +12; the header length says the same on every ROM seen.
         let first = bit + (headerLength >= 12 ? headerLength : 12)
         guard entryLength >= 6 else {
-            findings.append(Finding(.warning, .vendorTable, at: bit + 9,
+            findings.append(Finding(.vendorTable, at: bit + 9,
                 "The NVIDIA BIT table at \(Hex.prefixed(bit)) gives an entry length of \(entryLength), less than 6; its entries were not read."))
             return info
         }
         for i in 0..<count {
             let e = first + i * entryLength
             guard let id = v.u8(e), let ver = v.u8(e + 1), let len = v.u16(e + 2), let off = v.u16(e + 4) else {
-                findings.append(Finding(.warning, .vendorTable, at: e,
+                findings.append(Finding(.vendorTable, at: e,
                     "The NVIDIA BIT table at \(Hex.prefixed(bit)) declares \(count) entries, but entry \(i) runs past the end of the file."))
                 break
             }
@@ -49,7 +49,7 @@ public struct NVIDIAInfo: Sendable, Equatable {
                 let b = (0..<5).map { Hex.string(v.base[at + $0], width: 2) }
                 info.version = [b[3], b[2], b[1], b[0], b[4]].joined(separator: ".")
             } else {
-                findings.append(Finding(.warning, .vendorTable, at: at,
+                findings.append(Finding(.vendorTable, at: at,
                     "The NVIDIA BIT 'i' entry points to \(Hex.prefixed(at)), past the end of the file; the BIOS version is unknown."))
             }
         }

@@ -12,6 +12,21 @@ public enum VendorInfo: Sendable, Equatable {
         }
     }
 
+    /// One line a person wants first: NVIDIA's BIOS version, AMD's part number and version,
+    /// Intel's VBT platform and versions.
+    public var summary: String {
+        switch self {
+        case .nvidia(let n):
+            return "NVIDIA BIOS " + (n.version ?? "version unknown")
+        case .amd(let a):
+            let parts = [a.partNumber, a.version.map { "version \($0)" }].compactMap { $0 }
+            return parts.isEmpty ? "AMD ATOM BIOS" : "AMD " + parts.joined(separator: ", ")
+        case .intel(let i):
+            return "Intel VBT " + (i.vbtPlatform.isEmpty ? "(platform unnamed)" : i.vbtPlatform)
+                + (i.vbtVersion.map { ", VBT version \($0)" } ?? "") + (i.bdbVersion.map { ", BDB version \($0)" } ?? "")
+        }
+    }
+
     /// The version a person asks for first.
     public var version: String? {
         switch self {

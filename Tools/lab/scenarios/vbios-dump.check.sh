@@ -48,7 +48,7 @@ cmp -s -n "$n" "$G/nvidia-rombar.rom" "$FX/nvidia.rom" || fail "rombar dump of n
 [ -z "$(tail -c +$((n + 1)) "$FX/nvidia.rom" | tr -d '\377' | head -c1)" ] || fail "rombar dump of nvidia.rom stops at $n, before the end of the chain"
 [ "$(json "$G/dump-nvidia-rombar.out" 'len(d["images"])')" = 5 ] || fail "rombar dump of nvidia.rom does not show its 5 images"
 c=$(codes "$G/dump-nvidia-rombar.out"); [[ " $c " != *" truncated "* && " $c " != *" sysfs-cut "* ]] || fail "rombar dump of nvidia.rom: $c"
-note "NVIDIA fixture: sysfs returns 14336 of 81920 bytes (stops at PCIR's last bit); vbios keeps sysfs under auto and says sysfs-cut + truncated, pointing at --source rombar; rombar reads the 128 KiB BAR and keeps the whole chain, all 5 images ($n bytes)"
+note "NVIDIA fixture: sysfs returns 14336 of 81920 bytes (stops at PCIR's last bit); vbios keeps sysfs under auto and says sysfs-cut + no-last-image, pointing at --source rombar; rombar reads the 128 KiB BAR and keeps the whole chain, all 5 images ($n bytes)"
 
 # Boot VGA: the shadow, reported as such; the bytes the VGA BIOS wrote while running lie in its body.
 need "$G/vga.rom"

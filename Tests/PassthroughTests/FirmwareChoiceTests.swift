@@ -1,0 +1,62 @@
+import OptionROM
+@testable import Passthrough
+import Testing
+
+/// `prepare --rom` for another chip, and the guest firmware a ROM is prepared for.
+@Suite struct FirmwareChoiceTests {
+    @Test func aROMForAnotherChipIsNamedUnlessItsDeviceListNamesTheCard() throws {
+        let stdvga = ROMParser.parse(try Fixture.read(Fixture.stdvga))     // 1234:1111
+        let why = try #require(ROMPreparation.anotherChip(stdvga, vendorID: 0x10DE, deviceID: 0x128B))
+        #expect(why.contains("1234:1111") && why.contains("10de:128b"))
+        #expect(ROMPreparation.anotherChip(stdvga, vendorID: 0x1234, deviceID: 0x1111) == nil)
+
+        // An Intel IGD VBIOS whose PCIR 3.0 device list names the card.
+        var rom = Fixture.legacyImage(blocks: 4, vendor: 0x8086, device: 0x0406)
+        let pcir = Int(rom[0x18]) | Int(rom[0x19]) << 8
+        rom[pcir + 0x0C] = 3
+        Fixture.put16(&rom, pcir + 0x0A, 0x1C)
+        Fixture.put16(&rom, pcir + 8, 0x20)
+        Fixture.put16(&rom, pcir + 0x20, 0x0416); Fixture.put16(&rom, pcir + 0x22, 0)
+        rom[rom.count - 1] = 0
+        Fixture.fixChecksum(&rom, runtime: rom.count)
+        let intel = ROMParser.parse(rom)
+        #expect(intel.images.first?.pcir?.deviceList == [0x0416])
+        #expect(ROMPreparation.anotherChip(intel, vendorID: 0x8086, deviceID: 0x0416) == nil)
+        #expect(ROMPreparation.anotherChip(intel, vendorID: 0x8086, deviceID: 0x0412) != nil)
+    }
+
+    @Test func firmwareDefaultsAreUEFIForQEMUAndBIOSForXen() {
+        #expect(ROMPreparation.Firmware.default(for: .qemu) == .uefi)
+        #expect(ROMPreparation.Firmware.default(for: .libvirt) == .uefi)
+        #expect(ROMPreparation.Firmware.default(for: .xen) == .bios)
+    }
+
+    @Test func aLegacyOnlyROMForAUEFIGuestGetsNoEFIImageWithTheNextStep() throws {
+        let rom = try Fixture.read(Fixture.stdvga)
+        let uefi = try ROMPreparation.prepare(rom, vendorID: 0x1234, deviceID: 0x1111, for: .qemu)
+        let note = try #require(uefi.notes.first { $0.code == .noEFIImage })
+        #expect(note.severity == .warning && note.message.contains("--add-efi") && note.message.contains("--firmware bios"))
+        var o = ROMPreparation.Options()
+        o.firmware = .bios
+        let bios = try ROMPreparation.prepare(rom, vendorID: 0x1234, deviceID: 0x1111, for: .qemu, options: o)
+        #expect(!bios.notes.contains { $0.code == .noEFIImage })
+        // Xen's default is bios: no such note.
+        let xen = try ROMPreparation.prepare(rom, vendorID: 0x1234, deviceID: 0x1111, for: .xen)
+        #expect(!xen.notes.contains { $0.code == .noEFIImage })
+    }
+
+    @Test func anEFIOnlyROMForABIOSGuestIsRefused() throws {
+        let rom = try Fixture.read(Fixture.efiE1000)
+        let layout = ROMParser.parse(rom)
+        // iPXE's efi-e1000 ROM holds a legacy and an EFI image; keep its EFI image alone.
+        let efi = try ROMPatcher.apply({ var p = PatchPlan(); p.extract = .efi; return p }(), to: rom).bytes
+        #expect(layout.efiImages.count >= 1)
+        var o = ROMPreparation.Options()
+        o.firmware = .bios
+        let why = refusal { try ROMPreparation.prepare(efi, vendorID: 0x8086, deviceID: 0x100E, for: .qemu, options: o) }
+        #expect(why.contains("SeaBIOS") && why.contains("--firmware bios"), "\(why)")
+        // The same ROM for OVMF is fine.
+        let uefi = try ROMPreparation.prepare(efi, vendorID: 0x8086, deviceID: 0x100E, for: .qemu)
+        #expect(!uefi.notes.contains { $0.code == .noEFIImage })
+    }
+}
