@@ -26,13 +26,19 @@ let package = Package(
         // C glue libpci needs: a non-variadic name lookup and an error handler that
         // unwinds (setjmp/longjmp inside C) instead of calling exit().
         .target(name: "CPCIShim", dependencies: ["CPCI"]),
+        // Decompression libraries (Debian's zlib1g-dev, liblzma-dev, libbrotli-dev) behind
+        // `Compression`'s bounded decoders: firmware sections, /proc/config.gz.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CLZMA", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
+        .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlidec", providers: [.apt(["libbrotli-dev"])]),
+        .target(name: "Compression", dependencies: ["CZlib", "CLZMA", "CBrotli"]),
         // Pure Swift: bytes in, structure out. No Foundation, no I/O.
         .target(name: "OptionROM"),
         .target(
             name: "PCIHost",
             dependencies: ["OptionROM", "CPCIShim"]
         ),
-        .target(name: "Passthrough", dependencies: ["PCIHost", "OptionROM"]),
+        .target(name: "Passthrough", dependencies: ["PCIHost", "OptionROM", "Compression"]),
         .executableTarget(
             name: "vbios",
             dependencies: [
