@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "OptionROM", targets: ["OptionROM"]),
         .library(name: "PCIHost", targets: ["PCIHost"]),
         .library(name: "Passthrough", targets: ["Passthrough"]),
+        .library(name: "Firmware", targets: ["Firmware"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -32,6 +33,9 @@ let package = Package(
         .systemLibrary(name: "CLZMA", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
         .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlidec", providers: [.apt(["libbrotli-dev"])]),
         .target(name: "Compression", dependencies: ["CZlib", "CLZMA", "CBrotli"]),
+        // Pure Swift apart from Compression: system firmware images (volumes, capsules, CBFS) walked
+        // for the option ROMs, GOP drivers and VBTs inside. No Foundation, no I/O.
+        .target(name: "Firmware", dependencies: ["OptionROM", "Compression"]),
         // Pure Swift: bytes in, structure out. No Foundation, no I/O.
         .target(name: "OptionROM"),
         .target(
@@ -42,7 +46,7 @@ let package = Package(
         .executableTarget(
             name: "vbios",
             dependencies: [
-                "OptionROM", "PCIHost", "Passthrough",
+                "OptionROM", "PCIHost", "Passthrough", "Firmware",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
