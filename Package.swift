@@ -63,6 +63,7 @@ let package = Package(
         .testTarget(name: "OptionROMTests", dependencies: ["OptionROM"]),
         .testTarget(name: "PCIHostTests", dependencies: ["PCIHost"]),
         .testTarget(name: "PassthroughTests", dependencies: ["Passthrough"]),
+        .testTarget(name: "FirmwareTests", dependencies: ["Firmware", "Compression", "OptionROM"]),
         .testTarget(name: "CLITests", dependencies: ["OptionROM", "vbios"]),
     ]
 )
