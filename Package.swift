@@ -60,6 +60,8 @@ let package = Package(
                           swiftSettings: fuzzSettings),
         .executableTarget(name: "fuzz-scan", dependencies: ["OptionROM", "FuzzSupport"], path: "Fuzz/Scan",
                           swiftSettings: fuzzSettings),
+        .executableTarget(name: "fuzz-efi-decompress", dependencies: ["OptionROM", "FuzzSupport"],
+                          path: "Fuzz/EFIDecompress", swiftSettings: fuzzSettings),
         .testTarget(name: "OptionROMTests", dependencies: ["OptionROM"]),
         .testTarget(name: "PCIHostTests", dependencies: ["PCIHost"]),
         .testTarget(name: "PassthroughTests", dependencies: ["Passthrough"]),

@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}; shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(fuzz-parse fuzz-patch fuzz-diff fuzz-scan)
+((${#targets[@]})) || targets=(fuzz-parse fuzz-patch fuzz-diff fuzz-scan fuzz-efi-decompress)
 export SWIFT_BACKTRACE=enable=no
 # A fixed seed keeps CI's runs comparable from one commit to the next; FUZZ_SEED=0 explores
 # (libFuzzer picks a seed), as a long local run should.
@@ -40,6 +40,8 @@ for t in "${targets[@]}"; do
     failed=$((failed + 1)); continue
   fi
   work=$(mktemp -d); cp "$seeds"/* "$work/"
+  # The decompressor's inputs are compressed streams, not ROMs: real ones as seeds too.
+  [[ $t != fuzz-efi-decompress ]] || python3 Tools/oracles/efi-fuzz-seeds.py "$work" >/dev/null || true
   crashes="Fuzz/crashes/$t"; mkdir -p "$crashes"
   echo "fuzz: $t for ${seconds}s"
   if timeout $((seconds + 60)) "$bin" -seed="$seed" -max_total_time="$seconds" -max_len=262144 -rss_limit_mb=2048 \

@@ -8,18 +8,34 @@
 #   zlib1g-dev liblzma-dev libbrotli-dev   decompression of firmware sections and /proc/config.gz
 #   ovmf uefitool-cli              a real firmware image to scan, UEFIExtract as its oracle
 #   xz-utils                       liblzma's own decoder, the LZMA benchmark's reference
+#   python3-pip, PyPI uefi-firmware  EDK2's C EFI/Tiano (de)compressor, a test oracle (pip)
+#   PyPI brotli                    Tools/gen-firmware.py's Brotli sections (regenerating fixtures)
 set -euo pipefail
 packages=(libpci-dev pciutils pci.ids seabios ipxe-qemu qemu-system-x86 busybox-static cpio
-          libxen-dev libvirt-clients libxml2-utils python3 gcc pkg-config kmod
+          libxen-dev libvirt-clients libxml2-utils python3 python3-pip gcc pkg-config kmod
           zlib1g-dev liblzma-dev libbrotli-dev ovmf uefitool-cli xz-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-((${#missing[@]} == 0)) && exit 0
-echo "installing: ${missing[*]}" >&2
 sudo=""
 [[ $(id -u) -eq 0 ]] || sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# The python3 on PATH is the one the tests run; Debian's own refuses a plain pip install (PEP 668).
+if ! python3 -c 'import uefi_firmware' 2>/dev/null; then
+  echo "installing: uefi-firmware (pip)" >&2
+  python3 -m pip install --quiet uefi-firmware 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages uefi-firmware \
+    || $sudo python3 -m pip install --quiet --break-system-packages uefi-firmware
+fi
+if ! python3 -c 'import brotli' 2>/dev/null; then
+  echo "installing: brotli (pip)" >&2
+  python3 -m pip install --quiet brotli 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages brotli \
+    || $sudo python3 -m pip install --quiet --break-system-packages brotli
+fi
