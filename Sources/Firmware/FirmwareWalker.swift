@@ -15,18 +15,13 @@ import OptionROM
 /// that lies about its length is reported (`bad-container`, `truncated-volume`) with its offset
 /// and path, and the walk goes on with what can be trusted.
 public struct FirmwareWalker {
-    /// Decoder for EFI 1.1 / Tiano compressed sections (compression type 1, Tiano GUID): input,
-    /// output limit. Without one those sections are reported as `compressed-not-decoded`.
-    public typealias EFIDecoder = ([UInt8], Int) throws -> [UInt8]
-
     let limits: FirmwareLimits
-    let efiDecoder: EFIDecoder?
     var report = FirmwareReport()
     var visited = 0
     var stopped = false
 
-    public static func walk(_ bytes: [UInt8], limits: FirmwareLimits = .init(), efiDecoder: EFIDecoder? = nil) -> FirmwareReport {
-        var w = FirmwareWalker(limits: limits, efiDecoder: efiDecoder)
+    public static func walk(_ bytes: [UInt8], limits: FirmwareLimits = .init()) -> FirmwareReport {
+        var w = FirmwareWalker(limits: limits)
         w.blob(bytes[...], Context(), top: true)
         return w.report
     }
@@ -340,11 +335,14 @@ public struct FirmwareWalker {
         do {
             switch codec {
             case .efi, .tiano:
-                guard let efiDecoder else {
-                    note(.warning, .notDecoded, at: at, ctx, "an EFI/Tiano-compressed section (\(data.count) bytes): vbios has no EFI decoder in this build, so its contents were not searched (UEFIExtract can extract it)")
+                // Type 1 sections and the Tiano GUID are used for both formats in the wild: the
+                // decoder tells them apart, as UEFITool does.
+                let input = Array(data)
+                if let stated = EFIDecompressor.statedSizes(input), stated.original > room {
+                    note(.error, .limitReached, at: at, ctx, "the EFI-compressed stream says it decompresses to \(stated.original) bytes, over the limit of \(room): not decoded")
                     return
                 }
-                out = try efiDecoder(Array(data), room)
+                out = try EFIDecompressor.decompress(input, format: nil, limit: room).bytes
             case .lzma: out = try Decompress.lzma(Array(data), limit: room)
             case .lzmaX86: out = try Decompress.lzma(Array(data), x86: true, limit: room)
             case .brotli: out = try Decompress.brotli(Array(data), limit: room)

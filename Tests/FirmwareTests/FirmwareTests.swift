@@ -22,7 +22,6 @@ struct Expect: Decodable {
         var vendorID: String?
         var deviceID: String?
         var decoded: Bool
-        var needsEFIDecoder: Bool?
     }
     var items: [Item]
     var findingCodes: [String]
@@ -68,7 +67,7 @@ enum UEFIExtract {
     @Test func generatedVolumeHoldsWhatTheGeneratorPutThere() throws {
         let expect = try Expect.load("everything")
         let report = FirmwareWalker.walk(try Paths.fixture("everything.fd"))
-        let wanted = expect.items.filter { $0.needsEFIDecoder != true }
+        let wanted = expect.items
         #expect(report.items.count == wanted.count, "\(report.items.map { ($0.kind, $0.name) })")
         for (item, want) in zip(report.items, wanted) {
             #expect(item.kind.rawValue == want.kind)
@@ -83,11 +82,8 @@ enum UEFIExtract {
                 #expect(item.executable == ExecutableInfo(format: .pe32, machine: 0x8664, subsystem: 11))
             }
         }
-        // Tiano and EFI-compressed sections wait for the EFI decoder: reported, not silently skipped.
-        let notDecoded = report.findings.filter { $0.finding.code == .notDecoded }
-        #expect(notDecoded.count == 2)
-        #expect(notDecoded.allSatisfy { $0.path.last?.hasPrefix("tiano") == true || $0.path.last?.hasPrefix("efi-compressed") == true })
-        #expect(report.findings.count == notDecoded.count, "\(report.findings)")
+        #expect(report.findings.isEmpty, "\(report.findings)")
+        #expect(report.items.contains { $0.name == "TianoGopDxe" && $0.path.contains { $0.hasPrefix("tiano") } })
     }
 
     /// The bytes we pull out are the bytes UEFIExtract extracts (PE32 sections, RAW sections and files).
@@ -104,7 +100,7 @@ enum UEFIExtract {
         }
         // And every GOP driver UEFIExtract decodes and that we can decode, we found.
         let names = Set(report.items.filter { $0.kind == .gopDriver }.compactMap(\.name))
-        #expect(names == ["LzmaGopDxe", "LzmaX86GopDxe", "BrotliGopDxe", "PlainGopDxe"])
+        #expect(names == ["LzmaGopDxe", "LzmaX86GopDxe", "BrotliGopDxe", "TianoGopDxe", "EfiGopDxe", "PlainGopDxe"])
     }
 
     /// Debian's OVMF: an LZMA-compressed DXE volume holding three GOP drivers with UI names.
