@@ -87,3 +87,37 @@ import Testing
         #expect(items.first?["kind"] == nil && items.first?["offset"] as? Int == 0)
     }
 }
+
+/// `prepare --rom-from`: the card's ROM out of a firmware image, by IDs.
+@Suite(.serialized) struct PrepareFromFirmwareTests {
+    /// A copy of the radeon host whose card says it is `device`.
+    static func host(device: String) throws -> String {
+        let root = try HostCLI.tempDir()
+        #expect(try HostCLI.run(["-a", HostCLI.hosts + "/radeon-hd7850", root + "/sys"], "/bin/cp").status == 0)
+        let real = URL(fileURLWithPath: root + "/sys/bus/pci/devices/0000:01:00.0").resolvingSymlinksInPath().path + "/device"
+        try (device + "\n").write(toFile: real, atomically: false, encoding: .utf8)
+        return root
+    }
+
+    @Test func takesTheCardsROMOutOfAFirmwareImage() throws {
+        let root = try Self.host(device: "0x7145")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        guard FileManager.default.fileExists(atPath: FirmwareCLITests.coreboot) else { Issue.record("coreboot image missing"); return }
+        let r = try HostCLI.run(["prepare", "01:00.0", "--for", "qemu", "--display", "secondary", "--sysfs", root + "/sys",
+                                 "--out", root + "/out", "--rom-from", FirmwareCLITests.coreboot])
+        #expect(r.status == 0, "\(r.err)")
+        let bios = [UInt8](try Data(contentsOf: URL(fileURLWithPath: root + "/out/bios.bin")))
+        let image = [UInt8](try Data(contentsOf: URL(fileURLWithPath: FirmwareCLITests.coreboot)))
+        #expect(bios.count >= 0x200 && Array(bios.prefix(0x100)) == Array(image[0x41fac..<0x41fac + 0x100]))
+    }
+
+    @Test func refusesWhenNoROMFits() throws {
+        let root = try Self.host(device: "0x6819")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let r = try HostCLI.run(["prepare", "01:00.0", "--for", "qemu", "--sysfs", root + "/sys", "--out", root + "/out",
+                                 "--rom-from", FirmwareCLITests.firmware + "/everything.fd"])
+        #expect(r.status != 0)
+        #expect(r.err.contains("no legacy option ROM for 1002:6819") && r.err.contains("1002:1636"), "\(r.err)")
+        #expect(!FileManager.default.fileExists(atPath: root + "/out/bios.bin"))
+    }
+}

@@ -252,3 +252,29 @@ enum UEFIExtract {
         #expect(try Decompress.lzma(data) == Paths.bytes("/etc/services"))
     }
 }
+
+@Suite struct ROMSelectionTests {
+    @Test func choosesByIDs() throws {
+        let report = FirmwareWalker.walk(try Paths.fixture("everything.fd"))
+        // amd.rom sits twice (a CRC32 section, a nested volume): the same bytes count once.
+        let amd = try FirmwareROMSelection.choose(report, vendorID: 0x1002, deviceID: 0x1636)
+        #expect(amd.exact && amd.item.rom?.deviceID == 0x1636)
+        #expect(try FirmwareROMSelection.choose(report, vendorID: 0x8086, deviceID: 0x1912).item.fileOffset == 0x78)
+        #expect(throws: FirmwareROMSelection.Failure.self) { try FirmwareROMSelection.choose(report, vendorID: 0x1002, deviceID: 0x6819) }
+    }
+
+    @Test func refusesEqualCandidates() throws {
+        var report = FirmwareWalker.walk(try Paths.fixture("everything.fd"))
+        var other = try #require(report.items.first { $0.rom?.vendorID == 0x1002 })
+        other.bytes[100] ^= 0xFF
+        report.items.append(other)
+        do {
+            _ = try FirmwareROMSelection.choose(report, vendorID: 0x1002, deviceID: 0x1636)
+            Issue.record("two different ROMs for one card were not refused")
+        } catch {
+            guard case .ambiguous(_, _, let candidates) = error else { Issue.record("\(error)"); return }
+            #expect(candidates.count == 2)
+            #expect(error.description.contains("--extract"))
+        }
+    }
+}
