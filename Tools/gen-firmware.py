@@ -240,10 +240,34 @@ def bomb():
     return volume([ffs_file(fguid(1), 0x02, lzma_section(raw(zeros)))]), {"items": [], "findingCodes": ["limit-reached"]}
 
 
+def bench(out):
+    """For Tools/bench.sh: a volume whose one LZMA section holds 48 MiB (log-like text, so the
+    decoder works), and the same stream as an .lzma file xz reads."""
+    lines = []
+    for i in range(600_000):
+        lines.append(b"%08x pci 0000:%02x:%02x.%d: [%04x:%04x] type %02x class 0x%06x\n"
+                     % (i * 2654435761 & 0xFFFFFFFF, i % 256, (i * 7) % 32, i % 8, (i * 31) % 65536, (i * 17) % 65536, i % 3, (i * 13) % 0x1000000))
+    data = b"".join(lines)[: 48 << 20]
+    data += b"\0" * ((48 << 20) - len(data))
+    data = section(0x19, data, extended=True)   # a RAW section, so the walk goes on into it
+    filters = [{"id": lzma.FILTER_LZMA1, "dict_size": 1 << 23, "lc": 3, "lp": 0, "pb": 2, "preset": 1}]
+    stream = lzma.compress(data, format=lzma.FORMAT_RAW, filters=filters)
+    body = bytes([(2 * 5 + 0) * 9 + 3]) + struct.pack("<I", 1 << 23) + struct.pack("<Q", len(data)) + stream
+    with open(os.path.join(out, "bench-lzma.lzma"), "wb") as f:
+        f.write(body)
+    with open(os.path.join(out, "bench-lzma.fd"), "wb") as f:
+        f.write(volume([ffs_file(fguid(1), 0x02, guided(G_LZMA, body))]))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=os.path.join(ROOT, "Fixtures", "firmware"))
+    ap.add_argument("--bench", action="store_true", help="write only the benchmark's LZMA volume and stream into --out")
     args = ap.parse_args()
+    if args.bench:
+        os.makedirs(args.out, exist_ok=True)
+        bench(args.out)
+        return
     os.makedirs(args.out, exist_ok=True)
     # Raw streams for the decoders' own tests: 8 MiB of zeros, and the start of a stream cut short.
     zeros = b"\0" * (8 << 20)
