@@ -102,6 +102,10 @@ public enum Decompress {
         }
         defer { free(options) }
         let lz = options.assumingMemoryBound(to: lzma_options_lzma.self)
+        // The dictionary is allocated up front at the size the header asks (up to 4 GiB); it is
+        // never needed larger than the output, so it is capped there: memory stays within the limit.
+        let cap = UInt32(clamping: Swift.max(4096, known ? Int(size) : limit))
+        if lz.pointee.dict_size > cap { lz.pointee.dict_size = cap }
         if known {
             lz.pointee.ext_size_low = UInt32(truncatingIfNeeded: size)
             lz.pointee.ext_size_high = UInt32(truncatingIfNeeded: size >> 32)
