@@ -23,6 +23,7 @@ public struct FirmwareWalker {
     public static func walk(_ bytes: [UInt8], limits: FirmwareLimits = .init()) -> FirmwareReport {
         var w = FirmwareWalker(limits: limits)
         w.blob(bytes[...], Context(), top: true)
+        if w.report.containers > 0 { w.outsideContainers(bytes) }
         return w.report
     }
 
@@ -405,6 +406,19 @@ public struct FirmwareWalker {
                                 fileOffset: ctx.decoded ? nil : found.offset, bytes: bytes,
                                 volumeGUID: ctx.volumeGUID, fileGUID: ctx.fileGUID, rom: found,
                                 classCode: layout.images.first?.pcir?.classCode, version: ctx.version))
+        }
+    }
+
+    /// Option ROMs lying in the input outside every container (a memory dump that also holds a
+    /// volume, a flash image with a ROM in a raw region): the plain scan, minus what the walk found.
+    mutating func outsideContainers(_ bytes: [UInt8]) {
+        let covered = report.items.compactMap { i in i.fileOffset.map { ($0, $0 + i.bytes.count) } }
+        let roms = bytes.withUnsafeBytes { ROMScanner.scan($0) }
+        for rom in roms where !covered.contains(where: { $0.0 < rom.end && rom.offset < $0.1 }) {
+            let slice = bytes[rom.offset..<rom.end]
+            append(FirmwareItem(kind: .optionROM, path: ["outside containers"], name: nil, offset: rom.offset,
+                                fileOffset: rom.offset, bytes: Array(slice), rom: rom,
+                                classCode: ROMParser.parse(Array(slice)).images.first?.pcir?.classCode))
         }
     }
 

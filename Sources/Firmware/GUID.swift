@@ -10,6 +10,16 @@ public struct GUID: Hashable, Sendable, CustomStringConvertible {
 
     /// From the text form `XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX`; traps on a malformed literal
     /// (only constants in this module use it).
+    /// From the text form; nil unless it is 32 hex digits (dashes anywhere).
+    public init?(parsing text: String) {
+        let digits = text.utf8.filter { $0 != UInt8(ascii: "-") }
+        guard digits.count == 32, digits.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 | 0x20 >= 97 && $0 | 0x20 <= 102) }) else { return nil }
+        let nibbles = digits.map(GUID.nibble)
+        var raw = (0..<16).map { nibbles[2 * $0] << 4 | nibbles[2 * $0 + 1] }
+        raw[0..<4].reverse(); raw[4..<6].reverse(); raw[6..<8].reverse()
+        bytes = raw
+    }
+
     init(_ text: StaticString) {
         var nibbles: [UInt8] = []
         text.withUTF8Buffer { for c in $0 where c != UInt8(ascii: "-") { nibbles.append(GUID.nibble(c)) } }

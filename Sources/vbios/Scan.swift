@@ -10,12 +10,17 @@ import PCIHost
 
 struct Scan: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Find every option ROM embedded in a large file (a firmware image, a memory dump).",
+        abstract: "Find the option ROMs, GOP drivers and VBTs in a firmware image, or the option ROMs in any large file.",
         discussion: """
-            BLOB may be of any size; it is memory-mapped, not read. A ROM is reported when a 55 AA \
-            signature leads to a PCIR data structure inside its image and either its legacy checksum \
-            holds or its chain's lengths make sense; later images of a chain are part of their ROM, \
-            not ROMs of their own. With --extract DIR each ROM is written to \
+            A system firmware image (UEFI firmware volumes, capsules, an Intel flash descriptor, coreboot \
+            CBFS) is walked, compressed sections decoded: each option ROM, GOP driver and Intel VBT is \
+            reported with where it sits (volume, file GUID and UI name, the chain of sections, offsets). \
+            With --extract DIR each is written as VVVV-DDDD[-vbios|-efi].rom, NAME.efi or NAME.vbt.
+
+            Any other file (a memory dump, a ROM) gets the plain scan: it is memory-mapped, not read. A ROM \
+            is reported when a 55 AA signature leads to a PCIR data structure inside its image and either its \
+            legacy checksum holds or its chain's lengths make sense; later images of a chain are part of \
+            their ROM, not ROMs of their own. With --extract DIR each ROM is written to \
             DIR/rom-OFFSET-VVVV-DDDD.bin (OFFSET in hex); `vbios info` then shows what is inside.
             """)
 

@@ -157,7 +157,8 @@ enum UEFIExtract {
         let limit = report.findings.filter { $0.finding.code == .limitReached }
         #expect(!limit.isEmpty)
         #expect(limit.allSatisfy { $0.path.count > FirmwareLimits().maxDepth / 2 })
-        #expect(report.items.isEmpty)
+        // The innermost ROM lies uncompressed in the file: the plain scan beside the walk still finds it.
+        #expect(report.items.map(\.path) == [["outside containers"]])
     }
 
     @Test func decompressionBombStopsAtTheLimit() throws {
@@ -276,5 +277,57 @@ enum UEFIExtract {
             #expect(candidates.count == 2)
             #expect(error.description.contains("--extract"))
         }
+    }
+}
+
+@Suite struct OutsideContainersTests {
+    /// A memory dump holding a volume and, elsewhere, a ROM: both are reported, the ROM once.
+    @Test func romBesideAVolume() throws {
+        let volume = try Paths.fixture("everything.fd")
+        let rom = try Paths.bytes(Paths.root.appendingPathComponent("Fixtures/roms/amd.rom").path)
+        let image = volume + [UInt8](repeating: 0, count: 4096) + rom
+        let report = FirmwareWalker.walk(image)
+        let outside = report.items.filter { $0.path == ["outside containers"] }
+        #expect(outside.count == 1)
+        #expect(outside.first?.fileOffset == volume.count + 4096)
+        #expect(outside.first?.isVBIOS == true)
+        // The RAW file's Intel ROM (uncompressed, at 0x78) is not reported twice.
+        #expect(report.items.filter { $0.fileOffset == 0x78 }.count == 1)
+    }
+}
+
+@Suite struct WrapperTests {
+    static func le32(_ v: Int) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+
+    /// EFI and FMP capsule headers (GUID, header size, flags, image size) and AMI Aptio's
+    /// (RomImageOffset at 0x1C) around the generated volume: the same items, under a capsule.
+    @Test(arguments: [("3B6686BD-0D76-4030-B70E-B5519E2FC5A0", false), ("6DCBD5ED-E82D-4C44-BDA1-7194199AD92A", false),
+                      ("4A3CA68B-7723-48FB-803D-578CC1FEC44D", true)])
+    func capsules(guid: String, aptio: Bool) throws {
+        let volume = try Paths.fixture("everything.fd")
+        let plain = FirmwareWalker.walk(volume)
+        let headerSize = aptio ? 0x800 : 0x50
+        var header = GUID(parsing: guid)!.bytes + Self.le32(aptio ? 0x1C : headerSize) + Self.le32(0x10000) + Self.le32(headerSize + volume.count)
+        if aptio { header += [UInt8(headerSize & 0xFF), UInt8(headerSize >> 8)] }
+        header += [UInt8](repeating: 0, count: headerSize - header.count)
+        let report = FirmwareWalker.walk(header + volume)
+        #expect(report.items.count == plain.items.count)
+        #expect(report.items.allSatisfy { $0.path.first?.hasPrefix("capsule") == true })
+        #expect(report.items.first?.fileOffset == plain.items.first!.fileOffset! + headerSize)
+    }
+
+    /// An Intel flash descriptor (signature at 0x10, FLMAP0's FRBA, FLREG1) whose BIOS region holds the volume.
+    @Test func flashDescriptorBIOSRegion() throws {
+        let volume = try Paths.fixture("everything.fd")
+        let regionBase = 0x1000
+        let regionLimit = regionBase + ((volume.count + 0xFFF) & ~0xFFF) - 1
+        var image = [UInt8](repeating: 0xFF, count: regionLimit + 1)
+        image[0x10..<0x14] = [0x5A, 0xA5, 0xF0, 0x0F]
+        image[0x14..<0x18] = Self.le32(0x04 << 16)[...]                 // FRBA = 0x40
+        image[0x44..<0x48] = Self.le32((regionLimit >> 12) << 16 | (regionBase >> 12))[...] // FLREG1
+        image[regionBase..<regionBase + volume.count] = volume[...]
+        let report = FirmwareWalker.walk(image)
+        #expect(report.items.count == FirmwareWalker.walk(volume).items.count)
+        #expect(report.items.allSatisfy { $0.path.first == "BIOS region 0x1000-0x\(String(regionLimit, radix: 16))" })
     }
 }
