@@ -99,6 +99,16 @@ def pe32(machine=0x8664, size=0x400):
     return section(0x10, bytes(pe))
 
 
+def te(machine=0xAA64, size=0x200):
+    """A minimal TE image: VZ, machine, one section, subsystem 11, stripped size."""
+    img = bytearray(size)
+    img[0:2] = b"VZ"
+    struct.pack_into("<HBBH", img, 2, machine, 1, 11, 0x1C0)
+    for i in range(0x28, size):
+        img[i] = (i * 5) & 0xFF
+    return section(0x12, bytes(img))
+
+
 def lzma_raw(data, x86=False):
     filters = ([{"id": lzma.FILTER_X86}] if x86 else []) + [{"id": lzma.FILTER_LZMA1, "dict_size": 1 << 20,
                                                              "lc": 3, "lp": 0, "pb": 2}]
@@ -211,6 +221,7 @@ def everything():
         ffs_file(fguid(9), 0x0B, lzma_section(section(0x17, inner_volume))),
         ffs_file(fguid(10), 0x07, sections(pe32(), ui("PlainGopDxe"))),
         ffs_file(fguid(11), 0x07, sections(pe32(), ui("NotAGraphicsThing"))),
+        ffs_file(fguid(12), 0x07, sections(te(), ui("ArmTeGopDxe"))),
     ]
     expect = [
         {"kind": "option-rom", "name": None, "vendorID": "8086", "deviceID": "1912", "decoded": False},
@@ -224,6 +235,7 @@ def everything():
         {"kind": "option-rom", "name": None, "vendorID": "1002", "deviceID": "1636", "decoded": True},
         {"kind": "option-rom", "name": "ExtendedRaw", "vendorID": "10ec", "deviceID": "8139", "decoded": True},
         {"kind": "gop-driver", "name": "PlainGopDxe", "decoded": False},
+        {"kind": "gop-driver", "name": "ArmTeGopDxe", "decoded": False, "format": "TE", "machine": 0xAA64},
     ]
     return volume(files, name=fguid(99)), {"items": expect, "findingCodes": []}
 

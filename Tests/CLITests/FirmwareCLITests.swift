@@ -59,7 +59,7 @@ import Testing
         let items = try #require(try HostCLI.json(r) as? [[String: Any]])
         let kinds = items.compactMap { $0["kind"] as? String }
         #expect(kinds.filter { $0 == "option-rom" }.count == 4)
-        #expect(kinds.filter { $0 == "gop-driver" }.count == 6)
+        #expect(kinds.filter { $0 == "gop-driver" }.count == 7)
         #expect(kinds.filter { $0 == "vbt" }.count == 1)
         for item in items { #expect((item["path"] as? [String])?.isEmpty == false) }
         let files = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
@@ -67,7 +67,9 @@ import Testing
         #expect(files.contains("LzmaGopDxe.efi"))
         #expect(files.contains("VbtAndRom.vbt"))
         #expect(files.contains("1002-1636-vbios.rom") && files.contains("1002-1636-vbios-2.rom"))
-        #expect(files.count == 11)
+        #expect(files.contains("ArmTeGopDxe.efi"))
+        #expect(items.contains { $0["name"] as? String == "ArmTeGopDxe" && $0["format"] as? String == "TE" && $0["machineName"] as? String == "AArch64" })
+        #expect(files.count == 12)
     }
 
     @Test func scanCorebootTextNamesTheCBFSFile() throws {

@@ -22,6 +22,8 @@ struct Expect: Decodable {
         var vendorID: String?
         var deviceID: String?
         var decoded: Bool
+        var format: String?
+        var machine: Int?
     }
     var items: [Item]
     var findingCodes: [String]
@@ -78,7 +80,9 @@ enum UEFIExtract {
                 #expect(item.rom.map { Hex.string($0.deviceID, width: 4) } == want.deviceID)
                 #expect(item.isVBIOS == (want.vendorID != "10ec"))
             }
-            if item.kind == .gopDriver {
+            if item.kind == .gopDriver, want.format == "TE" {
+                #expect(item.executable == ExecutableInfo(format: .te, machine: UInt16(want.machine!), subsystem: 11))
+            } else if item.kind == .gopDriver {
                 #expect(item.executable == ExecutableInfo(format: .pe32, machine: 0x8664, subsystem: 11))
             }
         }
@@ -100,7 +104,7 @@ enum UEFIExtract {
         }
         // And every GOP driver UEFIExtract decodes and that we can decode, we found.
         let names = Set(report.items.filter { $0.kind == .gopDriver }.compactMap(\.name))
-        #expect(names == ["LzmaGopDxe", "LzmaX86GopDxe", "BrotliGopDxe", "TianoGopDxe", "EfiGopDxe", "PlainGopDxe"])
+        #expect(names == ["LzmaGopDxe", "LzmaX86GopDxe", "BrotliGopDxe", "TianoGopDxe", "EfiGopDxe", "PlainGopDxe", "ArmTeGopDxe"])
     }
 
     /// Debian's OVMF: an LZMA-compressed DXE volume holding three GOP drivers with UI names.
