@@ -84,28 +84,33 @@ public struct FirmwareWalker {
             return
         }
         var found = false
-        // Volumes: `_FVH` sits 0x28 bytes into one.
+        // coreboot CBFS: every file starts with `LARCHIVE`. First, so a volume stored in a CBFS file
+        // is walked once, as that file's content, and not again by the volume search below.
+        var cbfs: [Range<Int>] = []
         var at = 0
+        while !stopped, let hit = b.find("LARCHIVE", from: at) {
+            if let next = cbfsFile(b, hit, ctx) {
+                if !found { report.containers += 1 }
+                found = true
+                at = Swift.max(next, hit + 8)
+                cbfs.append(hit..<at)
+            } else {
+                at = hit + 8
+            }
+        }
+        // Volumes: `_FVH` sits 0x28 bytes into one.
+        at = 0
         while !stopped, let hit = b.find("_FVH", from: at) {
             let start = hit - 0x28
-            if start >= 0, let length = volumeLength(b, start) {
+            if let inside = cbfs.first(where: { $0.contains(start) }) {
+                at = inside.upperBound
+            } else if start >= 0, let length = volumeLength(b, start) {
                 found = true
                 report.containers += 1
                 volume(b.sub(start, Swift.min(length, b.count - start))!, declared: length, ctx)
                 at = start + Swift.min(length, b.count - start)
             } else {
                 at = hit + 1
-            }
-        }
-        // coreboot CBFS: every file starts with `LARCHIVE`.
-        at = 0
-        while !stopped, let hit = b.find("LARCHIVE", from: at) {
-            if let next = cbfsFile(b, hit, ctx) {
-                if !found { report.containers += 1 }
-                found = true
-                at = Swift.max(next, hit + 8)
-            } else {
-                at = hit + 8
             }
         }
         if !found, !top { leaf(b, ctx) }

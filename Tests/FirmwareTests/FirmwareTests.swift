@@ -335,3 +335,20 @@ enum UEFIExtract {
         #expect(report.items.allSatisfy { $0.path.first == "BIOS region 0x1000-0x\(String(regionLimit, radix: 16))" })
     }
 }
+
+@Suite struct CBFSTests {
+    /// A CBFS file (big-endian header, name, data) holding a UEFI volume: its items once, under the CBFS file.
+    @Test func volumeInsideACBFSFileIsWalkedOnce() throws {
+        let volume = try Paths.fixture("everything.fd")
+        func be32(_ v: Int) -> [UInt8] { (0..<4).reversed().map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+        let name = Array("fallback/payload.fv".utf8) + [0]
+        let dataOffset = 24 + name.count + (-(24 + name.count) & 63)
+        var file = Array("LARCHIVE".utf8) + be32(volume.count) + be32(0x50) + be32(0) + be32(dataOffset) + name
+        file += [UInt8](repeating: 0, count: dataOffset - file.count) + volume
+        let image = [UInt8](repeating: 0xFF, count: 0x200) + file
+        let report = FirmwareWalker.walk(image)
+        let plain = FirmwareWalker.walk(volume)
+        #expect(report.items.count == plain.items.count)
+        #expect(report.items.allSatisfy { $0.path.first?.hasPrefix("cbfs fallback/payload.fv") == true })
+    }
+}
