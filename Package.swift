@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "OptionROM", targets: ["OptionROM"]),
         .library(name: "PCIHost", targets: ["PCIHost"]),
         .library(name: "Passthrough", targets: ["Passthrough"]),
+        .library(name: "Firmware", targets: ["Firmware"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -26,6 +27,15 @@ let package = Package(
         // C glue libpci needs: a non-variadic name lookup and an error handler that
         // unwinds (setjmp/longjmp inside C) instead of calling exit().
         .target(name: "CPCIShim", dependencies: ["CPCI"]),
+        // Decompression libraries (Debian's zlib1g-dev, liblzma-dev, libbrotli-dev) behind
+        // `Compression`'s bounded decoders: firmware sections, /proc/config.gz.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CLZMA", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
+        .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlidec", providers: [.apt(["libbrotli-dev"])]),
+        .target(name: "Compression", dependencies: ["CZlib", "CLZMA", "CBrotli"]),
+        // Pure Swift apart from Compression: system firmware images (volumes, capsules, CBFS) walked
+        // for the option ROMs, GOP drivers and VBTs inside. No Foundation, no I/O.
+        .target(name: "Firmware", dependencies: ["OptionROM", "Compression"]),
         // Pure Swift: bytes in, structure out. No Foundation, no I/O.
         .target(name: "OptionROM"),
         .target(
@@ -34,11 +44,11 @@ let package = Package(
             // Test seams (TestSeams.swift) exist in debug builds only; release builds lack them.
             swiftSettings: [.define("VBIOS_TEST_SEAMS", .when(configuration: .debug))]
         ),
-        .target(name: "Passthrough", dependencies: ["PCIHost", "OptionROM"]),
+        .target(name: "Passthrough", dependencies: ["PCIHost", "OptionROM", "Compression"]),
         .executableTarget(
             name: "vbios",
             dependencies: [
-                "OptionROM", "PCIHost", "Passthrough",
+                "OptionROM", "PCIHost", "Passthrough", "Firmware",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -54,9 +64,14 @@ let package = Package(
                           swiftSettings: fuzzSettings),
         .executableTarget(name: "fuzz-efi-decompress", dependencies: ["OptionROM", "FuzzSupport"],
                           path: "Fuzz/EFIDecompress", swiftSettings: fuzzSettings),
+        .executableTarget(name: "fuzz-firmware", dependencies: ["Firmware", "OptionROM", "FuzzSupport"], path: "Fuzz/Firmware",
+                          swiftSettings: fuzzSettings),
+        .executableTarget(name: "fuzz-decompress", dependencies: ["Compression", "FuzzSupport"], path: "Fuzz/Decompress",
+                          swiftSettings: fuzzSettings),
         .testTarget(name: "OptionROMTests", dependencies: ["OptionROM"]),
         .testTarget(name: "PCIHostTests", dependencies: ["PCIHost"]),
         .testTarget(name: "PassthroughTests", dependencies: ["Passthrough"]),
+        .testTarget(name: "FirmwareTests", dependencies: ["Firmware", "Compression", "OptionROM"]),
         .testTarget(name: "CLITests", dependencies: ["OptionROM", "vbios"]),
     ]
 )

@@ -120,3 +120,25 @@ PY
 )
 s=$("$root/Benchmarks/.build/release/bench-efi" decompress "$stream" 20)
 printf "%-44s %8.2f ms   C %8.2f ms   ratio %s (target <= 2)\n" "EFI 1.1 decode, $(stat -c %s "$stream") -> 170 KiB" "$(python3 -c "print($s*1000)")" "$(python3 -c "print($c*1000)")" "$(ratio "$s" "$c")"
+echo "== system firmware (Firmware module)"
+# Debian's OVMF against UEFIExtract dumping it (what VBiosFinder-style tools run), and the LZMA
+# path (FirmwareWalker -> Compression -> liblzma) against liblzma's own xz on the same stream.
+fw=$(mktemp -d); trap 'rm -rf "$out" "$fw"' EXIT
+ovmf=/usr/share/OVMF/OVMF_CODE_4M.fd
+if [[ -f $ovmf ]] && command -v UEFIExtract >/dev/null; then
+    cp "$ovmf" "$fw/ovmf.fd"
+    hyperfine --warmup 2 --runs 10 --export-json "$out/fw.json" --prepare "rm -rf $fw/ovmf.fd.dump" \
+        "$vbios scan $fw/ovmf.fd" "UEFIExtract $fw/ovmf.fd all" >/dev/null 2>&1
+    s=$(mean fw 0); u=$(mean fw 1)
+    printf "%-44s %8.1f ms   UEFIExtract %8.1f ms   ratio %s (target <= 0.30)\n" "vbios scan OVMF_CODE_4M.fd" "$(python3 -c "print($s*1000)")" "$(python3 -c "print($u*1000)")" "$(ratio "$s" "$u")"
+else
+    echo "OVMF or UEFIExtract missing (Tools/install-deps.sh installs ovmf uefitool-cli): skipped"
+fi
+if python3 "$root/Tools/gen-firmware.py" --bench --out "$fw" 2>/dev/null; then
+    hyperfine --warmup 1 --runs 5 --export-json "$out/lzma.json" \
+        "$vbios scan $fw/bench-lzma.fd" "sh -c 'xz --format=lzma -dc $fw/bench-lzma.lzma > /dev/null'" >/dev/null 2>&1
+    s=$(mean lzma 0); x=$(mean lzma 1)
+    printf "%-44s %8.1f ms   xz -dc %8.1f ms   speed %s of liblzma's (target >= 0.80)\n" "vbios scan, one 48 MiB LZMA section" "$(python3 -c "print($s*1000)")" "$(python3 -c "print($x*1000)")" "$(ratio "$x" "$s")"
+else
+    echo "Tools/gen-firmware.py --bench failed (pip brotli, uefi-firmware missing?): LZMA ratio skipped"
+fi

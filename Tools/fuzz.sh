@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}; shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(fuzz-parse fuzz-patch fuzz-diff fuzz-scan fuzz-efi-decompress)
+((${#targets[@]})) || targets=(fuzz-parse fuzz-patch fuzz-diff fuzz-scan fuzz-efi-decompress fuzz-firmware fuzz-decompress)
 export SWIFT_BACKTRACE=enable=no
 # A fixed seed keeps CI's runs comparable from one commit to the next; FUZZ_SEED=0 explores
 # (libFuzzer picks a seed), as a long local run should.
@@ -42,6 +42,15 @@ for t in "${targets[@]}"; do
   work=$(mktemp -d); cp "$seeds"/* "$work/"
   # The decompressor's inputs are compressed streams, not ROMs: real ones as seeds too.
   [[ $t != fuzz-efi-decompress ]] || python3 Tools/oracles/efi-fuzz-seeds.py "$work" >/dev/null || true
+  # Firmware volumes with every section kind; for the decoders, the streams with a format byte
+  # (0 LZMA, 1 LZMA+x86, 2 Brotli) in front.
+  [[ $t != fuzz-firmware ]] || cp Fixtures/firmware/*.fd "$work/"
+  if [[ $t == fuzz-decompress ]]; then
+    { printf '\x00'; cat Fixtures/firmware/zeros-8m.lzma; } >"$work/lzma"
+    { printf '\x01'; cat Fixtures/firmware/zeros-8m-x86.lzma; } >"$work/lzma-x86"
+    { printf '\x02'; cat Fixtures/firmware/zeros-8m.br; } >"$work/brotli"
+    { printf '\x04'; gzip -c /etc/services; } >"$work/gzip"
+  fi
   crashes="Fuzz/crashes/$t"; mkdir -p "$crashes"
   echo "fuzz: $t for ${seconds}s"
   if timeout $((seconds + 60)) "$bin" -seed="$seed" -max_total_time="$seconds" -max_len=262144 -rss_limit_mb=2048 \

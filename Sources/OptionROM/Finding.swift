@@ -94,6 +94,19 @@ public struct Finding: Sendable, Equatable {
                 return .warning
             }
         }
+        // Containers in system firmware (the Firmware module).
+        /// A firmware volume, file or section whose header is malformed or whose length runs past its container.
+        public static let badContainer: Code = "bad-container"
+        /// A firmware volume that is cut short.
+        public static let truncatedVolume: Code = "truncated-volume"
+        /// A compressed section whose stream would not decode.
+        public static let decompressionFailed: Code = "decompression-failed"
+        /// A compressed section vbios has no decoder for (yet): its contents were not searched.
+        public static let notDecoded: Code = "compressed-not-decoded"
+        /// A GUID-defined section of an unknown kind that needs processing: not searched.
+        public static let unknownSection: Code = "unknown-section"
+        /// Walking stopped at a bound (nesting depth, count of containers, decompressed bytes).
+        public static let limitReached: Code = "limit-reached"
     }
 
     public var severity: Severity

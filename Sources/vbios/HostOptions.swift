@@ -21,9 +21,9 @@ struct HostOptions: ParsableArguments {
 
 /// How to read a device's ROM (`dump`, `info ADDR`).
 struct ROMReadOptions: ParsableArguments {
-    enum Source: String, ExpressibleByArgument, CaseIterable { case auto, sysfs, shadow, rombar }
+    enum Source: String, ExpressibleByArgument, CaseIterable { case auto, sysfs, shadow, rombar, vfct }
 
-    @Option(name: .long, help: "Where to read the ROM: auto (sysfs and, for the boot VGA device, the 0xC0000 shadow; the best kept), sysfs, shadow, rombar (enables the ROM BAR in config space and reads it through /dev/mem).")
+    @Option(name: .long, help: "Where to read the ROM: auto (sysfs and, for the boot VGA device, the 0xC0000 shadow; the best kept), sysfs, shadow, rombar (enables the ROM BAR in config space and reads it through /dev/mem), vfct (the ACPI VFCT table of AMD systems: the VBIOS of an APU or laptop GPU).")
     var source: Source = .auto
 
     @Option(name: .customLong("dev-mem"), help: ArgumentHelp("The file that stands for /dev/mem.", valueName: "PATH"))
@@ -57,15 +57,19 @@ struct ROMReadOptions: ParsableArguments {
                 + "`vbios prepare --rom FILE`), or put the card in a slot behind a PCIe root port. `--source shadow` reads the "
                 + "0xC0000 copy anyway.")
         }
+        let vfct = VFCTROMSource(root: root, address: device.address, vendorID: device.vendorID, deviceID: device.deviceID)
         switch source {
         case .sysfs: return [sysfs]
         case .shadow: return [shadow]
         case .rombar: return [ROMBARSource(root: root, address: device.address, memory: try memory())]
+        case .vfct: return [vfct]
         case .auto:
             var list: [any ROMSource] = []
             if device.hasROMFile { list.append(sysfs) }
             // The 0xC0000 copy belongs to the boot VGA device only.
             if device.bootVGA || device.rom?.shadowed == true { list.append(shadow) }
+            // APUs and laptop GPUs: the firmware's copy in ACPI, when the host has the table.
+            if VFCTROMSource.present(root) { list.append(vfct) }
             if list.isEmpty {
                 throw UserError("\(device.address) has no ROM resource (no \(root.attribute(device.address, "rom"))) and is not the boot VGA "
                     + "device, so there is nothing to read. Some cards keep their ROM only in the system firmware: `vbios scan` on a "

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Firmware
 import OptionROM
 import PCIHost
 import Passthrough
@@ -33,6 +34,9 @@ struct Prepare: ParsableCommand {
 
     @Option(name: .customLong("rom"), help: ArgumentHelp("Use this ROM file instead of reading the card's.", valueName: "FILE"))
     var romFile: String?
+
+    @Option(name: .customLong("rom-from"), help: ArgumentHelp("Take the card's legacy ROM out of this system firmware image (a BIOS update, a flash dump), chosen by the card's IDs.", valueName: "FIRMWARE"))
+    var romFrom: String?
 
     @Option(name: .customLong("with"), help: ArgumentHelp("Another device of the card's IOMMU group you will hand over too (repeatable).", valueName: "ADDR"))
     var with: [String] = []
@@ -108,7 +112,23 @@ struct Prepare: ParsableCommand {
         let romBytes: [UInt8]
         let romOrigin: String
         let rom = card.romFunction
-        if let romFile {
+        if romFile != nil, romFrom != nil {
+            throw UserError("--rom and --rom-from both name the ROM; give one.")
+        }
+        if let romFrom {
+            let image: [UInt8]
+            do { image = try FileBytes(path: romFrom).bytes } catch { throw UserError(String(describing: error)) }
+            let walked = FirmwareWalker.walk(image)
+            let chosen: FirmwareROMSelection.Candidate
+            do { chosen = try FirmwareROMSelection.choose(walked, vendorID: rom.vendorID, deviceID: rom.deviceID) } catch {
+                throw UserError("\(romFrom): \(error)")
+            }
+            romBytes = chosen.item.bytes
+            romOrigin = "\(romFrom): \(chosen.summary)"
+            if !chosen.exact {
+                Terminal.warn("\(romFrom) has no ROM naming \(rom.ids) itself; using one whose device list includes it.")
+            }
+        } else if let romFile {
             do { romBytes = try FileBytes(path: romFile, limit: maximumROMSize).bytes } catch { throw UserError(String(describing: error)) }
             romOrigin = romFile
             let layout = ROMParser.parse(romBytes)

@@ -4,14 +4,21 @@ import Glibc
 import Musl
 #endif
 import ArgumentParser
+import Firmware
 import OptionROM
 import PCIHost
 
 struct Scan: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Find every option ROM embedded in a large file (a firmware image, a memory dump).",
+        abstract: "Find the option ROMs, GOP drivers and VBTs in a firmware image, or the option ROMs in any large file.",
         discussion: """
-            BLOB may be of any size; it is read in windows of 80 MiB, so memory stays bounded. A ROM is reported when a 55 AA \
+            A system firmware image (UEFI firmware volumes, capsules, an Intel flash descriptor, coreboot \
+            CBFS; up to 256 MiB) is walked, compressed sections decoded: each option ROM, GOP driver and Intel \
+            VBT is reported with where it sits (volume, file GUID and UI name, the chain of sections, offsets). \
+            With --extract DIR each is written as VVVV-DDDD[-vbios|-efi].rom, NAME.efi or NAME.vbt.
+
+            Any other file (a memory dump, a ROM) gets the plain scan. BLOB may be of any size; it is read in \
+            windows of 80 MiB, so memory stays bounded. A ROM is reported when a 55 AA \
             signature leads to a PCIR data structure inside its image and either its legacy checksum \
             holds or its chain's lengths make sense; later images of a chain are part of their ROM, \
             not ROMs of their own. With --extract DIR each ROM is written to \
@@ -29,7 +36,29 @@ struct Scan: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    /// The largest file walked as system firmware: whole flash images and update capsules are far
+    /// smaller; anything larger is a dump and gets the windowed plain scan.
+    static let firmwareLimit = 256 << 20
+
     func run() throws {
+        // System firmware (volumes, capsules, CBFS) is walked; anything else keeps the plain scan.
+        var firmware: (report: FirmwareReport, size: Int)?
+        do {
+            let fd = try openRegularFile(blob)
+            var st = stat()
+            let fits = fstat(fd, &st) == 0 && Int(st.st_size) <= Scan.firmwareLimit
+            close(fd)
+            if fits {
+                let data = try FileBytes(path: blob, limit: Scan.firmwareLimit)
+                if data.withUnsafeBytes({ FirmwareWalker.mayHoldContainers($0) }) {
+                    let walked = FirmwareWalker.walk(data.bytes)
+                    if walked.containers > 0 { firmware = (walked, data.count) }
+                }
+            }
+        } catch {
+            throw report(error)
+        }
+        if let firmware { return try runFirmware(firmware.report, size: firmware.size) }
         var roms: [EmbeddedROM] = []
         let size: Int
         do {
@@ -68,6 +97,80 @@ struct Scan: ParsableCommand {
         Terminal.out("\(roms.count) option ROM\(roms.count == 1 ? "" : "s") in \(blob) (\(size) bytes)")
     }
 
+    func runFirmware(_ walked: FirmwareReport, size: Int) throws {
+        if let dir = extract {
+            do {
+                try makeDirectory(dir)
+                var used: Set<String> = []
+                for item in walked.items {
+                    var name = Scan.fileName(item)
+                    if used.contains(name) {
+                        let (stem, ext) = name.splitExtension
+                        var n = 2
+                        while used.contains("\(stem)-\(n).\(ext)") { n += 1 }
+                        name = "\(stem)-\(n).\(ext)"
+                    }
+                    used.insert(name)
+                    let path = (dir.hasSuffix("/") ? dir : dir + "/") + name
+                    try AtomicFile.write(item.bytes, to: path, overwrite: force)
+                    if !global.json { Terminal.note("wrote \(path) (\(item.bytes.count) bytes)") }
+                }
+            } catch {
+                throw report(error)
+            }
+        }
+        if global.json {
+            Terminal.out(JSON.array(walked.items.map(\.json) + walked.findings.map(\.json)).rendered())
+            return
+        }
+        for item in walked.items {
+            var what: String
+            switch item.kind {
+            case .optionROM:
+                let rom = item.rom!
+                let type = rom.codeType == .x86 ? "x86" : rom.codeType == .efi ? "EFI" : Hex.prefixed(rom.codeType.rawValue, width: 2)
+                what = "option ROM \(Hex.string(rom.vendorID, width: 4)):\(Hex.string(rom.deviceID, width: 4)) \(type)"
+                if let c = item.classCode { what += ", class \(Hex.string(c, width: 6))" }
+                if item.isVBIOS { what += ", VBIOS" }
+                what += ", \(rom.imageCount) image\(rom.imageCount == 1 ? "" : "s")"
+            case .gopDriver:
+                what = "GOP driver"
+                if let e = item.executable { what += " \(e.format.rawValue) \(e.machineName)" }
+                if let v = item.version { what += ", version \(v)" }
+            case .vbt:
+                what = "Intel VBT"
+            }
+            if let name = item.name { what += " \"\(name)\"" }
+            let at = item.fileOffset.map { "at 0x" + Hex.string($0, width: 8) } ?? "at +0x\(String(item.offset, radix: 16)) in decoded data"
+            Terminal.out("\(what), \(item.bytes.count) bytes \(at)")
+            Terminal.out("    in " + item.path.joined(separator: " > "))
+        }
+        for f in walked.findings {
+            Terminal.note("\(f.finding.severity): \(f.finding.code) at 0x\(String(f.finding.offset ?? 0, radix: 16)): \(f.finding.message)")
+            Terminal.note("    in " + (f.path.isEmpty ? "(top level)" : f.path.joined(separator: " > ")))
+        }
+        let counts = [FirmwareItem.Kind.optionROM, .gopDriver, .vbt].map { k in (k, walked.items.filter { $0.kind == k }.count) }
+        Terminal.out("\(counts[0].1) option ROM\(counts[0].1 == 1 ? "" : "s"), \(counts[1].1) GOP driver\(counts[1].1 == 1 ? "" : "s"), \(counts[2].1) VBT\(counts[2].1 == 1 ? "" : "s") in \(blob) (\(size) bytes, \(walked.containers) container\(walked.containers == 1 ? "" : "s"), \(walked.decompressedBytes) bytes decompressed)")
+    }
+
+    /// Extracted file names: `VVVV-DDDD.rom` (`-vbios` for a VBIOS, `-efi` for an EFI ROM),
+    /// `NAME.efi` for a GOP driver (its file GUID without a UI name), `NAME.vbt`.
+    static func fileName(_ item: FirmwareItem) -> String {
+        func clean(_ s: String) -> String {
+            String(s.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" }.prefix(80))
+        }
+        switch item.kind {
+        case .optionROM:
+            let rom = item.rom!
+            let suffix = item.isVBIOS ? "-vbios" : rom.codeType == .efi ? "-efi" : ""
+            return Hex.string(rom.vendorID, width: 4) + "-" + Hex.string(rom.deviceID, width: 4) + suffix + ".rom"
+        case .gopDriver:
+            return clean(item.name ?? item.fileGUID?.description ?? "gop-" + String(item.offset, radix: 16)) + ".efi"
+        case .vbt:
+            return clean(item.name.map { $0.hasSuffix(".bin") ? String($0.dropLast(4)) : $0 } ?? "vbt") + ".vbt"
+        }
+    }
+
     /// `rom-OFFSET-VVVV-DDDD.bin`, OFFSET in at least eight hex digits so names sort by offset.
     static func fileName(_ rom: EmbeddedROM) -> String {
         "rom-" + Hex.string(rom.offset, width: Swift.max(8, hexDigits(rom.offset))) + "-"
@@ -97,6 +200,12 @@ struct Scan: ParsableCommand {
 }
 
 extension String {
+    /// `("name", "ext")` for `name.ext`.
+    fileprivate var splitExtension: (String, String) {
+        guard let dot = lastIndex(of: ".") else { return (self, "") }
+        return (String(self[..<dot]), String(self[index(after: dot)...]))
+    }
+
     /// Left-aligned in a column of `width` characters.
     fileprivate func padding(_ width: Int) -> String {
         count >= width ? self : self + String(repeating: " ", count: width - count)

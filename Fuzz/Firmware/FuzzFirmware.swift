@@ -1,0 +1,43 @@
+// libFuzzer target for the firmware walker (and the VFCT parser): any bytes walk without trapping,
+// within the bounds given; what is reported at a file offset is the input's own bytes there.
+// Without FUZZING, a replay tool.
+import Firmware
+import FuzzSupport
+import OptionROM
+
+@inline(never)
+func check(_ data: UnsafeRawBufferPointer) {
+    let bytes = Array(data)
+    var limits = FirmwareLimits()
+    limits.maxDecompressed = 4 << 20
+    limits.maxDecompressedTotal = 16 << 20
+    limits.maxContainers = 20_000
+    let report = FirmwareWalker.walk(bytes, limits: limits)
+    require(report.decompressedBytes <= limits.maxDecompressedTotal, "decompressed past the total bound")
+    for item in report.items {
+        require(!item.bytes.isEmpty || item.kind == .vbt, "an empty item")
+        if let at = item.fileOffset {
+            require(at >= 0 && at + item.bytes.count <= bytes.count, "an item outside the input")
+            require(Array(bytes[at..<at + item.bytes.count]) == item.bytes, "an item's bytes are not the input's")
+        }
+        require(item.path.count <= limits.maxDepth * 4 + 8, "a path deeper than the bound allows")
+    }
+    for f in report.findings { require(!f.finding.message.isEmpty, "a finding without a message") }
+    if let table = try? VFCTTable.parse(bytes) {
+        for e in table.entries { require(e.offset >= 0 && e.offset + e.length <= bytes.count, "a VFCT image outside the table") }
+    }
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzFirmware(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    check(UnsafeRawBufferPointer(start: start, count: start == nil ? 0 : count))
+    return 0
+}
+
+#if !FUZZING
+/// Replay: each argument is a file run through the target, as libFuzzer would.
+@main
+enum Replay {
+    static func main() { replay(Array(CommandLine.arguments.dropFirst()), check) }
+}
+#endif

@@ -1,0 +1,511 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Compression
+import OptionROM
+
+/// Walks a system firmware image (UEFI PI firmware volumes, their wrappers, coreboot CBFS) and
+/// collects the option ROMs, GOP drivers and VBTs inside, decompressing what it must.
+///
+/// References: UEFI PI spec volume 3; EDK2 `MdePkg/Include/Pi/PiFirmwareVolume.h`,
+/// `PiFirmwareFile.h`; UEFITool `common/ffs.h`, `ffsparser.cpp`; coreboot
+/// `commonlib/bsd/include/commonlib/bsd/cbfs_serialized.h`. Every read is checked; a container
+/// that lies about its length is reported (`bad-container`, `truncated-volume`) with its offset
+/// and path, and the walk goes on with what can be trusted.
+public struct FirmwareWalker {
+    let limits: FirmwareLimits
+    var report = FirmwareReport()
+    var visited = 0
+    var stopped = false
+
+    public static func walk(_ bytes: [UInt8], limits: FirmwareLimits = .init()) -> FirmwareReport {
+        var w = FirmwareWalker(limits: limits)
+        w.blob(bytes[...], Context(), top: true)
+        if w.report.containers > 0 { w.outsideContainers(bytes) }
+        return w.report
+    }
+
+    /// Where the walk is: the chain so far and what the enclosing file says about itself.
+    struct Context {
+        var path: [String] = []
+        var depth = 0
+        /// Whether the current buffer is the input (offsets are file offsets) or decoded output.
+        var decoded = false
+        var volumeGUID: GUID?
+        var fileGUID: GUID?
+        var name: String?
+        var version: String?
+
+        func entering(_ element: String) -> Context {
+            var c = self
+            c.path.append(element)
+            c.depth += 1
+            return c
+        }
+    }
+
+    // MARK: - Bookkeeping
+
+    mutating func note(_ severity: Finding.Severity, _ code: Finding.Code, at offset: Int, _ ctx: Context, _ message: String) {
+        guard report.findings.count < 10_000 else { return }
+        report.findings.append(FirmwareFinding(finding: Finding(severity, code, at: offset, message), path: ctx.path))
+    }
+
+    /// Counts one container; false (and a finding, once) when a bound is reached.
+    mutating func enter(_ ctx: Context, at offset: Int) -> Bool {
+        if stopped { return false }
+        visited += 1
+        if visited > limits.maxContainers {
+            stopped = true
+            note(.error, .limitReached, at: offset, ctx, "more than \(limits.maxContainers) containers: the walk stopped here; the image is hostile or far larger than real firmware")
+            return false
+        }
+        if ctx.depth > limits.maxDepth {
+            note(.error, .limitReached, at: offset, ctx, "containers nest deeper than \(limits.maxDepth): not walked further (a volume that contains itself?)")
+            return false
+        }
+        return true
+    }
+
+    // MARK: - Blobs: wrappers, then volumes and CBFS found by signature
+
+    mutating func blob(_ b: ArraySlice<UInt8>, _ ctx: Context, top: Bool = false) {
+        guard enter(ctx, at: b.startIndex) else { return }
+        if let body = capsuleBody(b, ctx) {
+            report.containers += 1
+            blob(body.bytes, ctx.entering(body.name))
+            return
+        }
+        if let region = biosRegion(b) {
+            report.containers += 1
+            blob(region, ctx.entering("BIOS region \(hex(region.startIndex))-\(hex(region.endIndex - 1))"))
+            return
+        }
+        var found = false
+        // coreboot CBFS: every file starts with `LARCHIVE`. First, so a volume stored in a CBFS file
+        // is walked once, as that file's content, and not again by the volume search below.
+        var cbfs: [Range<Int>] = []
+        var at = 0
+        while !stopped, let hit = b.find("LARCHIVE", from: at) {
+            if let next = cbfsFile(b, hit, ctx) {
+                if !found { report.containers += 1 }
+                found = true
+                at = Swift.max(next, hit + 8)
+                cbfs.append(hit..<at)
+            } else {
+                at = hit + 8
+            }
+        }
+        // Volumes: `_FVH` sits 0x28 bytes into one.
+        at = 0
+        while !stopped, let hit = b.find("_FVH", from: at) {
+            let start = hit - 0x28
+            if let inside = cbfs.first(where: { $0.contains(start) }) {
+                at = inside.upperBound
+            } else if start >= 0, let length = volumeLength(b, start) {
+                found = true
+                report.containers += 1
+                volume(b.sub(start, Swift.min(length, b.count - start))!, declared: length, ctx)
+                at = start + Swift.min(length, b.count - start)
+            } else {
+                at = hit + 1
+            }
+        }
+        if !found, !top { leaf(b, ctx) }
+    }
+
+    /// A capsule header at the start: EFI, FMP and AMI Aptio ones (UEFITool `ffs.h`).
+    func capsuleBody(_ b: ArraySlice<UInt8>, _ ctx: Context) -> (bytes: ArraySlice<UInt8>, name: String)? {
+        guard let guid = GUID(b, at: 0), let headerSize = b.u32(16), let imageSize = b.u32(24) else { return nil }
+        let kind: String
+        var bodyAt = Int(headerSize)
+        switch guid {
+        case .efiCapsule, .efiCapsule2: kind = "EFI"
+        case .fmpCapsule: kind = "FMP"
+        case .aptioSignedCapsule, .aptioUnsignedCapsule:
+            kind = "AMI Aptio"
+            // Aptio's header extends EFI's: the ROM image starts at RomImageOffset (u16 at 0x1C).
+            guard let romAt = b.u16(0x1C) else { return nil }
+            bodyAt = Int(romAt)
+        default: return nil
+        }
+        guard bodyAt >= 28, bodyAt < b.count else { return nil }
+        let end = Swift.min(b.count, Swift.max(bodyAt, Int(imageSize)))
+        return (b.sub(bodyAt, end - bodyAt)!, "capsule \(kind) \(guid)")
+    }
+
+    /// An Intel flash descriptor's BIOS region (FLREG1), when the descriptor signature sits at 0x10.
+    func biosRegion(_ b: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
+        guard b.u32(0x10) == 0x0FF0_A55A, let flmap0 = b.u32(0x14) else { return nil }
+        let frba = Int((flmap0 >> 16) & 0xFF) << 4
+        guard let flreg1 = b.u32(frba + 4) else { return nil }
+        let base = Int(flreg1 & 0x7FFF) << 12
+        let limit = Int((flreg1 >> 16) & 0x7FFF) << 12 | 0xFFF
+        guard base < limit, base < b.count else { return nil }
+        return b.sub(base, Swift.min(limit + 1, b.count) - base)
+    }
+
+    // MARK: - Firmware volumes
+
+    /// The declared length of a volume whose header starts at `start`, if the header is sane.
+    func volumeLength(_ b: ArraySlice<UInt8>, _ start: Int) -> Int? {
+        guard b.matches(start + 0x28, "_FVH"), let length = b.u64(start + 0x20),
+              let headerLength = b.u16(start + 0x30), headerLength >= 0x48,
+              length > UInt64(headerLength), length < 1 << 40 else { return nil }
+        // Guards against chance `_FVH` strings: the header's 16-bit words sum to zero.
+        guard let header = b.sub(start, Int(headerLength)) else { return nil }
+        var sum: UInt16 = 0
+        var i = 0
+        while i + 1 < header.count { sum &+= header.u16(i)!; i += 2 }
+        guard sum == 0 else { return nil }
+        return Int(length)
+    }
+
+    mutating func volume(_ v: ArraySlice<UInt8>, declared: Int, _ outer: Context) {
+        let fs = GUID(v, at: 0x10)!
+        var ctx = outer
+        let headerLength = Int(v.u16(0x30)!)
+        var filesAt = headerLength
+        var name = fs
+        if let ext = v.u16(0x34), ext != 0 {
+            if let fvName = GUID(v, at: Int(ext)), let extSize = v.u32(Int(ext) + 16), Int(ext) + Int(extSize) <= v.count {
+                name = fvName
+                filesAt = Int(ext) + Int(extSize)
+            } else {
+                note(.warning, .badContainer, at: v.startIndex + Int(ext), ctx, "the volume's extended header at \(hex(Int(ext))) runs past the volume: its name is unknown")
+            }
+        }
+        ctx = ctx.entering("volume \(name) @\(hex(v.startIndex))")
+        ctx.volumeGUID = name
+        guard enter(ctx, at: v.startIndex) else { return }
+        if declared > v.count {
+            note(.error, .truncatedVolume, at: v.startIndex, ctx, "the volume says it is \(declared) bytes but only \(v.count) are there: walking what is present")
+        }
+        let v3 = fs == .ffs3
+        guard fs == .ffs2 || v3 else {
+            note(.info, .badContainer, at: v.startIndex, ctx, "file system \(fs) is not FFS v2/v3 (NVRAM or a vendor store): not walked")
+            return
+        }
+        let erase: UInt8 = (v.u32(0x2C)! & 0x800) != 0 ? 0xFF : 0x00
+        var off = alignUp(filesAt, 8)
+        while !stopped, off + 24 <= v.count {
+            if v.allEqual(erase, off, 24) {
+                // Free space runs to the end; anything after it is not a file.
+                break
+            }
+            let attributes = v.u8(off + 0x13)!
+            var size = v.u24(off + 0x14)!
+            var header = 24
+            if v3, attributes & 0x01 != 0 {
+                guard let large = v.u64(off + 0x18) else { break }
+                size = large > UInt64(Int.max) ? Int.max : Int(large)
+                header = 32
+            }
+            guard size >= header, size <= v.count - off else {
+                note(.error, .badContainer, at: v.startIndex + off, ctx, "an FFS file says it is \(size) bytes, but \(size < header ? "that is shorter than its header" : "only \(v.count - off) remain in the volume"): the rest of the volume is not walked")
+                break
+            }
+            let guid = GUID(v, at: off)!
+            let type = v.u8(off + 0x12)!
+            var fctx = ctx.entering("file \(guid) @\(hex(v.startIndex + off))")
+            fctx.fileGUID = guid
+            fctx.name = nil
+            fctx.version = nil
+            // FFS v2's tail (attribute 0x01 there) is two bytes of checksum after the data.
+            let tail = !v3 && attributes & 0x01 != 0 && size - header >= 2 ? 2 : 0
+            let body = v.sub(off + header, size - header - tail)!
+            if enter(fctx, at: v.startIndex + off) {
+                switch type {
+                case 0xF0: break // pad
+                case 0x01, 0x00, 0x10...0xEF, 0xF1...0xFF: blob(body, fctx) // raw data: may hold a volume or ROMs
+                default: sections(body, fctx)
+                }
+            }
+            off = alignUp(off + size, 8)
+        }
+    }
+
+    // MARK: - Sections
+
+    mutating func sections(_ s: ArraySlice<UInt8>, _ outer: Context) {
+        var ctx = outer
+        // The UI name and version are siblings of the image they describe: read them first.
+        walkSections(s) { type, header, section in
+            if type == 0x15 { ctx.name = section.from(header)!.ucs2(0, maxBytes: 512) }
+            if type == 0x14, let build = section.u16(header) {
+                let text = section.from(header + 2)!.ucs2(0, maxBytes: 256)
+                ctx.version = text.isEmpty ? String(build) : text
+            }
+        }
+        var bad: (Int, String)?
+        walkSections(s, bad: &bad) { type, header, section in
+            self.section(type: type, header: header, section, ctx)
+        }
+        if let (at, why) = bad { note(.error, .badContainer, at: at, ctx, why) }
+    }
+
+    /// Calls `body` with each section (type, header length, whole section) in order.
+    func walkSections(_ s: ArraySlice<UInt8>, _ body: (UInt8, Int, ArraySlice<UInt8>) -> Void) {
+        var ignored: (Int, String)?
+        walkSections(s, bad: &ignored, body)
+    }
+
+    func walkSections(_ s: ArraySlice<UInt8>, bad: inout (Int, String)?, _ body: (UInt8, Int, ArraySlice<UInt8>) -> Void) {
+        var off = 0
+        while off + 4 <= s.count {
+            var size = s.u24(off)!
+            let type = s.u8(off + 3)!
+            var header = 4
+            if size == 0xFFFFFF {
+                guard let ext = s.u32(off + 4) else { bad = (s.startIndex + off, "a section's extended size runs past its file"); return }
+                size = Int(ext)
+                header = 8
+            }
+            guard size >= header, size <= s.count - off else {
+                // Trailing erase-polarity padding after the last section is normal.
+                if !(s.allEqual(0xFF, off, s.count - off) || s.allEqual(0, off, s.count - off)) {
+                    bad = (s.startIndex + off, "a section (type \(hex(Int(type)))) says it is \(size) bytes; \(s.count - off) remain in its container: the rest is not walked")
+                }
+                return
+            }
+            body(type, header, s.sub(off, size)!)
+            off = alignUp(off + size, 4)
+        }
+    }
+
+    mutating func section(type: UInt8, header: Int, _ sec: ArraySlice<UInt8>, _ outer: Context) {
+        let at = sec.startIndex
+        switch type {
+        case 0x01: // compression: u32 uncompressed length, u8 type
+            guard let length = sec.u32(header), let kind = sec.u8(header + 4), let data = sec.from(header + 5) else {
+                note(.error, .badContainer, at: at, outer, "a compression section's header runs past the section"); return
+            }
+            switch kind {
+            case 0: sections(data, outer.entering("uncompressed @\(hex(at))"))
+            case 1: decode(.efi, data, expected: Int(length), at: at, outer)
+            case 2: decode(.lzma, data, expected: Int(length), at: at, outer)
+            default: note(.warning, .unknownSection, at: at, outer, "compression type \(kind) is not one the PI spec defines: not searched")
+            }
+        case 0x02: // GUID-defined: GUID, u16 data offset, u16 attributes
+            guard let guid = GUID(sec, at: header), let dataOffset = sec.u16(header + 16), let attributes = sec.u16(header + 18),
+                  Int(dataOffset) >= header + 20, let data = sec.from(Int(dataOffset)) else {
+                note(.error, .badContainer, at: at, outer, "a GUID-defined section's header or data offset runs past the section"); return
+            }
+            switch guid {
+            case .lzma: decode(.lzma, data, expected: nil, at: at, outer)
+            case .lzmaX86: decode(.lzmaX86, data, expected: nil, at: at, outer)
+            case .tiano: decode(.tiano, data, expected: nil, at: at, outer)
+            case .brotli:
+                // EDK2's BrotliCustomDecompress: u64 decompressed size, u64 scratch size, the stream.
+                guard let stream = data.from(16) else {
+                    note(.error, .badContainer, at: at, outer, "a Brotli section is shorter than its 16-byte header"); return
+                }
+                decode(.brotli, stream, expected: nil, at: at, outer)
+            case .crc32: sections(data, outer.entering("crc32 @\(hex(at))"))
+            default:
+                if attributes & 0x01 == 0 {
+                    sections(data, outer.entering("guided \(guid) @\(hex(at))"))
+                } else {
+                    note(.warning, .unknownSection, at: at, outer, "a GUID-defined section of unknown kind \(guid) needs processing vbios cannot do: not searched")
+                }
+            }
+        case 0x10, 0x12: // PE32, TE
+            executable(sec.from(header)!, te: type == 0x12, at: at, outer)
+        case 0x17: // firmware volume image
+            blob(sec.from(header)!, outer.entering("fv-image @\(hex(at))"))
+        case 0x18: // freeform subtype GUID: a GUID, then data
+            if let data = sec.from(header + 16) { blob(data, outer.entering("freeform @\(hex(at))")) }
+        case 0x19, 0x16: // RAW, COMPATIBILITY16
+            blob(sec.from(header)!, outer.entering("\(type == 0x19 ? "raw" : "compat16") @\(hex(at))"))
+        default: break
+        }
+    }
+
+    enum Codec: String { case efi = "efi-compressed", tiano, lzma, lzmaX86 = "lzma-x86", brotli }
+
+    mutating func decode(_ codec: Codec, _ data: ArraySlice<UInt8>, expected: Int?, at: Int, _ outer: Context) {
+        let ctx = outer.entering("\(codec.rawValue) @\(hex(at))")
+        guard enter(ctx, at: at) else { return }
+        let room = Swift.min(limits.maxDecompressed, limits.maxDecompressedTotal - report.decompressedBytes)
+        guard room > 0 else {
+            note(.error, .limitReached, at: at, ctx, "more than \(limits.maxDecompressedTotal) bytes decompressed in all: not decoded")
+            return
+        }
+        if let expected, expected > room {
+            note(.error, .limitReached, at: at, ctx, "the section says it decompresses to \(expected) bytes, over the limit of \(room): not decoded")
+            return
+        }
+        var out: [UInt8]
+        do {
+            switch codec {
+            case .efi, .tiano:
+                // Type 1 sections and the Tiano GUID are used for both formats in the wild: the
+                // decoder tells them apart, as UEFITool does.
+                let input = Array(data)
+                if let stated = EFIDecompressor.statedSizes(input), stated.original > room {
+                    note(.error, .limitReached, at: at, ctx, "the EFI-compressed stream says it decompresses to \(stated.original) bytes, over the limit of \(room): not decoded")
+                    return
+                }
+                out = try EFIDecompressor.decompress(input, format: nil, limit: room).bytes
+            case .lzma: out = try Decompress.lzma(Array(data), limit: room)
+            case .lzmaX86: out = try Decompress.lzma(Array(data), x86: true, limit: room)
+            case .brotli: out = try Decompress.brotli(Array(data), limit: room)
+            }
+        } catch {
+            let limited = (error as? DecompressionError).map { if case .outputLimit = $0.reason { return true } else { return false } } ?? false
+            note(.error, limited ? .limitReached : .decompressionFailed, at: at, ctx, "\(error)")
+            return
+        }
+        report.decompressedBytes += out.count
+        var inner = ctx
+        inner.decoded = true
+        sections(out[...], inner)
+    }
+
+    // MARK: - What is pulled out
+
+    /// A PE32/TE: kept when the file's UI name or GUID says it is a GOP driver.
+    mutating func executable(_ image: ArraySlice<UInt8>, te: Bool, at: Int, _ ctx: Context) {
+        guard FirmwareWalker.isGOP(name: ctx.name, guid: ctx.fileGUID) else { return }
+        var info: ExecutableInfo?
+        if te {
+            if image.matches(0, "VZ"), let machine = image.u16(2) {
+                info = ExecutableInfo(format: .te, machine: machine, subsystem: image.u8(5).map(UInt16.init))
+            }
+        } else if image.matches(0, "MZ"), let pe = image.u32(0x3C), image.matches(Int(pe), "PE\0\0"),
+                  let machine = image.u16(Int(pe) + 4) {
+            info = ExecutableInfo(format: .pe32, machine: machine, subsystem: image.u16(Int(pe) + 24 + 68))
+        }
+        append(FirmwareItem(kind: .gopDriver, path: ctx.path, name: ctx.name, offset: image.startIndex,
+                            fileOffset: ctx.decoded ? nil : image.startIndex, bytes: Array(image),
+                            volumeGUID: ctx.volumeGUID, fileGUID: ctx.fileGUID, executable: info, version: ctx.version))
+    }
+
+    /// UI names of GOP drivers: vendors' (`IntelGopDriver`, `AMDGopDriver`, `NvGop...`) say GOP;
+    /// EDK2's and QEMU's virtual ones say video or GPU (`QemuVideoDxe`, `VirtioGpuDxe`, `QemuRamfbDxe`).
+    public static func isGOP(name: String?, guid: GUID?) -> Bool {
+        if guid == .intelGOP { return true }
+        guard let n = name?.lowercased() else { return false }
+        if n.contains("console") || n.contains("bmp") { return false }
+        return n.contains("gop") || n.contains("video") || n.contains("gpu") || n.contains("ramfb")
+    }
+
+    /// Raw data: a VBT at its start, option ROMs anywhere in it.
+    mutating func leaf(_ b: ArraySlice<UInt8>, _ ctx: Context) {
+        if b.matches(0, "$VBT"), let size = b.u16(0x18) {
+            let n = Swift.min(Int(size), b.count)
+            append(FirmwareItem(kind: .vbt, path: ctx.path, name: ctx.name, offset: b.startIndex,
+                                fileOffset: ctx.decoded ? nil : b.startIndex, bytes: Array(b.prefix(n)),
+                                volumeGUID: ctx.volumeGUID, fileGUID: ctx.fileGUID, version: ctx.version))
+            return
+        }
+        let roms = b.withUnsafeBytes { ROMScanner.scan($0) }
+        for rom in roms {
+            let bytes = Array(b.sub(rom.offset, rom.length)!)
+            let layout = ROMParser.parse(bytes)
+            var found = rom
+            found.offset = b.startIndex + rom.offset
+            append(FirmwareItem(kind: .optionROM, path: ctx.path, name: ctx.name, offset: found.offset,
+                                fileOffset: ctx.decoded ? nil : found.offset, bytes: bytes,
+                                volumeGUID: ctx.volumeGUID, fileGUID: ctx.fileGUID, rom: found,
+                                classCode: layout.images.first?.pcir?.classCode, version: ctx.version))
+        }
+    }
+
+    /// Option ROMs lying in the input outside every container (a memory dump that also holds a
+    /// volume, a flash image with a ROM in a raw region): the plain scan, minus what the walk found.
+    mutating func outsideContainers(_ bytes: [UInt8]) {
+        let covered = report.items.compactMap { i in i.fileOffset.map { ($0, $0 + i.bytes.count) } }
+        let roms = bytes.withUnsafeBytes { ROMScanner.scan($0) }
+        for rom in roms where !covered.contains(where: { $0.0 < rom.end && rom.offset < $0.1 }) {
+            let slice = bytes[rom.offset..<rom.end]
+            append(FirmwareItem(kind: .optionROM, path: ["outside containers"], name: nil, offset: rom.offset,
+                                fileOffset: rom.offset, bytes: Array(slice), rom: rom,
+                                classCode: ROMParser.parse(Array(slice)).images.first?.pcir?.classCode))
+        }
+    }
+
+    mutating func append(_ item: FirmwareItem) {
+        guard report.items.count < 100_000 else { return }
+        report.items.append(item)
+    }
+
+    // MARK: - coreboot CBFS
+
+    /// The CBFS file whose header is at `h`; returns where its data ends (nil if the header is not sane).
+    /// Header (big-endian): magic, len, type, attributes offset, data offset; the name follows.
+    mutating func cbfsFile(_ b: ArraySlice<UInt8>, _ h: Int, _ outer: Context) -> Int? {
+        guard let len = b.u32be(h + 8), let type = b.u32be(h + 12), let attrAt = b.u32be(h + 16),
+              let dataAt = b.u32be(h + 20), dataAt >= 24, dataAt < 0x10000,
+              attrAt == 0 || (attrAt >= 24 && attrAt <= dataAt) else { return nil }
+        let nameEnd = attrAt == 0 ? Int(dataAt) : Int(attrAt)
+        let name = b.sub(h, nameEnd)?.ascii(24, maxBytes: nameEnd - 24) ?? ""
+        var ctx = outer.entering("cbfs \(name.isEmpty ? "(unnamed)" : name) @\(hex(b.startIndex + h))")
+        ctx.name = name.isEmpty ? nil : name
+        guard enter(ctx, at: b.startIndex + h) else { return nil }
+        guard let data = b.sub(h + Int(dataAt), Int(len)) else {
+            note(.error, .badContainer, at: b.startIndex + h, ctx, "the CBFS file says it holds \(len) bytes at +\(hex(Int(dataAt))), past the end of the image")
+            return h + 24
+        }
+        if type == 0xFFFF_FFFF { return h + Int(dataAt) + Int(len) } // deleted / empty space
+        // Attributes: {tag, size} big-endian; compression is tag "BCZL": algorithm, decompressed size.
+        var compression: UInt32 = 0
+        var a = Int(attrAt)
+        while attrAt != 0, a + 8 <= Int(dataAt), let tag = b.u32be(h + a), let size = b.u32be(h + a + 4), size >= 8 {
+            if tag == 0x4243_5A4C, let algo = b.u32be(h + a + 8) { compression = algo }
+            a += Int(size)
+        }
+        switch compression {
+        case 0: blob(data, ctx)
+        case 1:
+            // cbfstool writes LZMA as EDK2 does: 5 property bytes, u64 size, the stream.
+            let inner = ctx.entering("lzma @\(hex(data.startIndex))")
+            let room = Swift.min(limits.maxDecompressed, limits.maxDecompressedTotal - report.decompressedBytes)
+            do {
+                let out = try Decompress.lzma(Array(data), limit: Swift.max(room, 0))
+                report.decompressedBytes += out.count
+                var c = inner
+                c.decoded = true
+                blob(out[...], c)
+            } catch {
+                if case .outputLimit = error.reason {
+                    note(.error, .limitReached, at: data.startIndex, inner, error.description)
+                } else {
+                    note(.error, .decompressionFailed, at: data.startIndex, inner, error.description)
+                }
+            }
+        default:
+            note(.warning, .notDecoded, at: data.startIndex, ctx, "CBFS compression \(compression) (\(compression == 2 ? "LZ4" : "unknown")): not decoded, its contents were not searched")
+        }
+        return h + Int(dataAt) + Int(len)
+    }
+}
+
+extension FirmwareWalker {
+    /// Whether `blob` may hold containers worth walking: a capsule or flash descriptor at its
+    /// start, or a `_FVH` / `LARCHIVE` signature anywhere. Two memchr-speed passes and no copy, so
+    /// plain ROM files and memory dumps keep the scanner's speed.
+    public static func mayHoldContainers(_ blob: UnsafeRawBufferPointer) -> Bool {
+        guard let base = blob.baseAddress else { return false }
+        if blob.count >= 0x18, blob.load(fromByteOffset: 0x10, as: UInt8.self) == 0x5A,
+           blob[0x11] == 0xA5, blob[0x12] == 0xF0, blob[0x13] == 0x0F { return true }
+        if blob.count >= 28 {
+            let head = Array(blob.prefix(16))[...]
+            if let g = GUID(head, at: 0), [GUID.efiCapsule, .efiCapsule2, .fmpCapsule, .aptioSignedCapsule, .aptioUnsignedCapsule].contains(g) { return true }
+        }
+        func has(_ needle: StaticString) -> Bool {
+            needle.withUTF8Buffer { n in
+                var at = 0
+                while at + n.count <= blob.count, let hit = memchr(base + at, Int32(n[0]), blob.count - n.count + 1 - at) {
+                    let i = base.distance(to: UnsafeRawPointer(hit))
+                    if memcmp(base + i, n.baseAddress!, n.count) == 0 { return true }
+                    at = i + 1
+                }
+                return false
+            }
+        }
+        return has("_FVH") || has("LARCHIVE")
+    }
+}

@@ -1,0 +1,66 @@
+/// An EFI GUID as stored: the first three fields little-endian, the rest bytes in order.
+public struct GUID: Hashable, Sendable, CustomStringConvertible {
+    public var bytes: [UInt8]
+
+    public init?(_ b: ArraySlice<UInt8>, at offset: Int) {
+        let start = b.startIndex + offset
+        guard offset >= 0, offset <= b.count - 16 else { return nil }
+        bytes = Array(b[start..<start + 16])
+    }
+
+    /// From the text form `XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX`; traps on a malformed literal
+    /// (only constants in this module use it).
+    /// From the text form; nil unless it is 32 hex digits (dashes anywhere).
+    public init?(parsing text: String) {
+        let digits = text.utf8.filter { $0 != UInt8(ascii: "-") }
+        guard digits.count == 32, digits.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 | 0x20 >= 97 && $0 | 0x20 <= 102) }) else { return nil }
+        let nibbles = digits.map(GUID.nibble)
+        var raw = (0..<16).map { nibbles[2 * $0] << 4 | nibbles[2 * $0 + 1] }
+        raw[0..<4].reverse(); raw[4..<6].reverse(); raw[6..<8].reverse()
+        bytes = raw
+    }
+
+    init(_ text: StaticString) {
+        var nibbles: [UInt8] = []
+        text.withUTF8Buffer { for c in $0 where c != UInt8(ascii: "-") { nibbles.append(GUID.nibble(c)) } }
+        precondition(nibbles.count == 32)
+        var raw = (0..<16).map { nibbles[2 * $0] << 4 | nibbles[2 * $0 + 1] }
+        raw[0..<4].reverse(); raw[4..<6].reverse(); raw[6..<8].reverse()
+        bytes = raw
+    }
+
+    static func nibble(_ c: UInt8) -> UInt8 {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        default: preconditionFailure("not a hex digit in a GUID literal")
+        }
+    }
+
+    public var description: String {
+        let d: [Character] = Array("0123456789ABCDEF")
+        var s = ""
+        func put(_ i: Int) { s.append(d[Int(bytes[i] >> 4)]); s.append(d[Int(bytes[i] & 15)]) }
+        for i in [3, 2, 1, 0] { put(i) }
+        s.append("-"); put(5); put(4); s.append("-"); put(7); put(6); s.append("-"); put(8); put(9); s.append("-")
+        for i in 10..<16 { put(i) }
+        return s
+    }
+
+    // PI spec volume 3 and UEFITool's common/ffs.h.
+    static let ffs2 = GUID("8C8CE578-8A3D-4F1C-9935-896185C32DD3")
+    static let ffs3 = GUID("5473C07A-3DCB-4DCA-BD6F-1E9689E7349A")
+    static let lzma = GUID("EE4E5898-3914-4259-9D6E-DC7BD79403CF")
+    static let lzmaX86 = GUID("D42AE6BD-1352-4BFB-909A-CA72A6EAE889")
+    static let tiano = GUID("A31280AD-481E-41B6-95E8-127F4C984779")
+    static let brotli = GUID("3D532050-5CDA-4FD0-879E-0F7F630D5AFB")
+    static let crc32 = GUID("FC1BCDB0-7D31-49AA-936A-A4600D9DD083")
+    static let efiCapsule = GUID("3B6686BD-0D76-4030-B70E-B5519E2FC5A0")
+    static let efiCapsule2 = GUID("539182B9-ABB5-4391-B69A-E3A943F72FCC")
+    static let fmpCapsule = GUID("6DCBD5ED-E82D-4C44-BDA1-7194199AD92A")
+    static let aptioSignedCapsule = GUID("4A3CA68B-7723-48FB-803D-578CC1FEC44D")
+    static let aptioUnsignedCapsule = GUID("14EEBB90-890A-43DB-AED1-5D3C4588A418")
+    /// Intel's GOP driver (IntelGopDriver in Intel's FSP and vendor images).
+    static let intelGOP = GUID("5BBA83E6-F027-4CA7-BFD0-16358CC9E123")
+}

@@ -1,0 +1,66 @@
+import OptionROM
+
+/// Chooses a card's legacy option ROM among those a firmware image holds (`prepare --rom-from`).
+///
+/// A ROM matches when its vendor ID is the card's and its device ID is the card's or in its PCI
+/// 3.0 device list; a ROM naming the card's device ID in its PCIR outranks one that only lists
+/// it. Copies of the same bytes count once. Several different ROMs of the best rank are refused:
+/// guessing between them could hand the guest another board's VBIOS.
+public enum FirmwareROMSelection {
+    public struct Candidate: Sendable {
+        public var item: FirmwareItem
+        /// True when the PCIR names the device ID; false when only its device list does.
+        public var exact: Bool
+        public var summary: String {
+            let r = item.rom!
+            let at = item.fileOffset.map { "at 0x" + String($0, radix: 16) } ?? "at +0x\(String(item.offset, radix: 16)) (decompressed)"
+            return "\(Hex.string(r.vendorID, width: 4)):\(Hex.string(r.deviceID, width: 4))\(exact ? "" : " (device list)") "
+                + "\(item.bytes.count) bytes \(at)\(item.name.map { " \"\($0)\"" } ?? "") in \(item.path.joined(separator: " > "))"
+        }
+    }
+
+    public enum Failure: Error, Sendable, CustomStringConvertible {
+        /// No legacy ROM for the card; `found` lists the legacy ROMs there are.
+        case none(vendorID: UInt16, deviceID: UInt16, found: [String])
+        /// Several different ROMs fit equally well.
+        case ambiguous(vendorID: UInt16, deviceID: UInt16, candidates: [Candidate])
+
+        public var description: String {
+            switch self {
+            case let .none(v, d, found):
+                let ids = Hex.string(v, width: 4) + ":" + Hex.string(d, width: 4)
+                return "the firmware image holds no legacy option ROM for \(ids)"
+                    + (found.isEmpty ? " (it holds no legacy option ROM at all)." : "; it holds: " + found.joined(separator: "; ") + ".")
+                    + " Run `vbios scan` on it to see everything inside, or pass the ROM itself with --rom."
+            case let .ambiguous(v, d, candidates):
+                return "the firmware image holds \(candidates.count) different legacy ROMs for \(Hex.string(v, width: 4)):\(Hex.string(d, width: 4)), "
+                    + "equally good:\n" + candidates.map { "  " + $0.summary }.joined(separator: "\n")
+                    + "\nExtract them with `vbios scan FILE --extract DIR` and pass the right one with --rom."
+            }
+        }
+    }
+
+    public static func choose(_ report: FirmwareReport, vendorID: UInt16, deviceID: UInt16) throws(Failure) -> Candidate {
+        var legacy: [Candidate] = []
+        for item in report.items where item.kind == .optionROM && item.rom?.codeType == .x86 {
+            let rom = item.rom!
+            guard rom.vendorID == vendorID else { continue }
+            if rom.deviceID == deviceID {
+                legacy.append(Candidate(item: item, exact: true))
+            } else if let list = ROMParser.parse(item.bytes).images.first?.pcir?.deviceList, list.contains(deviceID) {
+                legacy.append(Candidate(item: item, exact: false))
+            }
+        }
+        let best = legacy.contains { $0.exact } ? legacy.filter { $0.exact } : legacy
+        var distinct: [Candidate] = []
+        for c in best where !distinct.contains(where: { $0.item.bytes == c.item.bytes }) { distinct.append(c) }
+        guard let first = distinct.first else {
+            let found = report.items.filter { $0.kind == .optionROM && $0.rom?.codeType == .x86 }.map {
+                Hex.string($0.rom!.vendorID, width: 4) + ":" + Hex.string($0.rom!.deviceID, width: 4)
+            }
+            throw .none(vendorID: vendorID, deviceID: deviceID, found: found)
+        }
+        guard distinct.count == 1 else { throw .ambiguous(vendorID: vendorID, deviceID: deviceID, candidates: distinct) }
+        return first
+    }
+}

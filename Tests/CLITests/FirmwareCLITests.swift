@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+
+/// `vbios scan` on firmware images, `dump --source vfct` on a fake host with a VFCT table.
+@Suite(.serialized) struct FirmwareCLITests {
+    static let firmware = HostCLI.packageRoot + "/Fixtures/firmware"
+    static let coreboot = HostCLI.packageRoot + "/../shared/roms/fw-coreboot-thinkpad-t60-2MiB.rom"
+
+    /// A VFCT table: the ACPI header, the UUID, the offset of the first entry, then entries.
+    static func vfct(_ entries: [(bus: UInt32, dev: UInt32, fn: UInt32, vendor: UInt16, device: UInt16, image: [UInt8])]) -> [UInt8] {
+        func u32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+        func u16(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
+        var body: [UInt8] = []
+        for e in entries {
+            body += u32(e.bus) + u32(e.dev) + u32(e.fn) + u16(e.vendor) + u16(e.device) + u16(0x1002) + u16(0x0123)
+                + u32(0) + u32(UInt32(e.image.count)) + e.image
+        }
+        let headerLength = 0x48
+        var t = Array("VFCT".utf8) + u32(UInt32(headerLength + body.count)) + [1, 0] + Array("AMD   ".utf8) + Array("TESTVFCT".utf8)
+            + u32(1) + Array("AMD ".utf8) + u32(1)
+        t += [UInt8](repeating: 0xAB, count: 16) + u32(UInt32(headerLength)) + [UInt8](repeating: 0, count: headerLength - 0x38)
+        return t + body
+    }
+
+    @Test func dumpFromVFCTTakesTheMatchingEntry() throws {
+        let root = try HostCLI.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        #expect(try HostCLI.run(["-a", HostCLI.hosts + "/radeon-hd7850", root + "/sys"], "/bin/cp").status == 0)
+        let amd = [UInt8](try Data(contentsOf: URL(fileURLWithPath: HostCLI.packageRoot + "/Fixtures/roms/amd.rom")))
+        let intel = [UInt8](try Data(contentsOf: URL(fileURLWithPath: HostCLI.packageRoot + "/Fixtures/roms/intel.rom")))
+        // Decoys first: the right IDs on another function, the right place with another device ID.
+        let table = Self.vfct([(1, 0, 1, 0x1002, 0x6819, intel), (1, 0, 0, 0x1002, 0x6818, intel), (1, 0, 0, 0x1002, 0x6819, amd)])
+        try FileManager.default.createDirectory(atPath: root + "/sys/firmware/acpi/tables", withIntermediateDirectories: true)
+        try Data(table).write(to: URL(fileURLWithPath: root + "/sys/firmware/acpi/tables/VFCT"))
+        let out = root + "/vfct.rom"
+        let r = try HostCLI.run(["dump", "01:00.0", "--source", "vfct", "-o", out, "--sysfs", root + "/sys"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: out))) == amd)
+        // No entry for a device: a message naming what the table has.
+        let none = try HostCLI.run(["dump", "01:00.1", "--source", "vfct", "-o", root + "/x.rom", "--sysfs", root + "/sys"])
+        #expect(none.status != 0)
+        #expect(none.err.contains("holds no image for 0000:01:00.1") && none.err.contains("01:00.0 1002:6819"), "\(none.err)")
+        // auto reads sysfs and VFCT and says so.
+        let auto = try HostCLI.run(["dump", "01:00.0", "-o", root + "/auto.rom", "--sysfs", root + "/sys", "--json"])
+        #expect(auto.status == 0, "\(auto.err)")
+        #expect(auto.out.contains("\"vfct\""), "\(auto.out)")
+        // A table cut inside an image: the kernel's rule, the entry is not taken.
+        try Data(table.prefix(table.count - 100)).write(to: URL(fileURLWithPath: root + "/sys/firmware/acpi/tables/VFCT"))
+        let cut = try HostCLI.run(["dump", "01:00.0", "--source", "vfct", "-o", root + "/cut.rom", "--sysfs", root + "/sys"])
+        #expect(cut.status != 0)
+        #expect(cut.err.contains("cut short"), "\(cut.err)")
+    }
+
+    @Test func scanFirmwareExtractsAndReportsPaths() throws {
+        let dir = try HostCLI.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try HostCLI.run(["scan", Self.firmware + "/everything.fd", "--extract", dir, "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let items = try #require(try HostCLI.json(r) as? [[String: Any]])
+        let kinds = items.compactMap { $0["kind"] as? String }
+        #expect(kinds.filter { $0 == "option-rom" }.count == 4)
+        #expect(kinds.filter { $0 == "gop-driver" }.count == 7)
+        #expect(kinds.filter { $0 == "vbt" }.count == 1)
+        for item in items { #expect((item["path"] as? [String])?.isEmpty == false) }
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(files.contains("8086-1912-vbios.rom"))
+        #expect(files.contains("LzmaGopDxe.efi"))
+        #expect(files.contains("VbtAndRom.vbt"))
+        #expect(files.contains("1002-1636-vbios.rom") && files.contains("1002-1636-vbios-2.rom"))
+        #expect(files.contains("ArmTeGopDxe.efi"))
+        #expect(items.contains { $0["name"] as? String == "ArmTeGopDxe" && $0["format"] as? String == "TE" && $0["machineName"] as? String == "AArch64" })
+        #expect(files.count == 12)
+    }
+
+    @Test func scanCorebootTextNamesTheCBFSFile() throws {
+        guard FileManager.default.fileExists(atPath: Self.coreboot) else { Issue.record("\(Self.coreboot) missing"); return }
+        let r = try HostCLI.run(["scan", Self.coreboot])
+        #expect(r.status == 0)
+        #expect(r.out.contains("option ROM 1002:7145 x86, class 030000, VBIOS"), "\(r.out)")
+        #expect(r.out.contains("at 0x00041fac"))
+        #expect(r.out.contains("cbfs pci1002,7145.rom"))
+    }
+
+    /// A plain ROM file keeps the plain scan's output and JSON shape.
+    @Test func plainBlobKeepsThePlainScan() throws {
+        let r = try HostCLI.run(["scan", HostCLI.packageRoot + "/Fixtures/roms/amd.rom", "--json"])
+        let items = try #require(try HostCLI.json(r) as? [[String: Any]])
+        #expect(items.count == 1)
+        #expect(items.first?["kind"] == nil && items.first?["offset"] as? Int == 0)
+    }
+}
+
+/// `prepare --rom-from`: the card's ROM out of a firmware image, by IDs.
+@Suite(.serialized) struct PrepareFromFirmwareTests {
+    /// A copy of the radeon host whose card says it is `device`.
+    static func host(device: String) throws -> String {
+        let root = try HostCLI.tempDir()
+        #expect(try HostCLI.run(["-a", HostCLI.hosts + "/radeon-hd7850", root + "/sys"], "/bin/cp").status == 0)
+        let real = URL(fileURLWithPath: root + "/sys/bus/pci/devices/0000:01:00.0").resolvingSymlinksInPath().path + "/device"
+        try (device + "\n").write(toFile: real, atomically: false, encoding: .utf8)
+        return root
+    }
+
+    @Test func takesTheCardsROMOutOfAFirmwareImage() throws {
+        let root = try Self.host(device: "0x7145")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        guard FileManager.default.fileExists(atPath: FirmwareCLITests.coreboot) else { Issue.record("coreboot image missing"); return }
+        let r = try HostCLI.run(["prepare", "01:00.0", "--for", "qemu", "--display", "secondary", "--sysfs", root + "/sys",
+                                 "--out", root + "/out", "--rom-from", FirmwareCLITests.coreboot])
+        #expect(r.status == 0, "\(r.err)")
+        let bios = [UInt8](try Data(contentsOf: URL(fileURLWithPath: root + "/out/bios.bin")))
+        let image = [UInt8](try Data(contentsOf: URL(fileURLWithPath: FirmwareCLITests.coreboot)))
+        #expect(bios.count >= 0x200 && Array(bios.prefix(0x100)) == Array(image[0x41fac..<0x41fac + 0x100]))
+    }
+
+    @Test func refusesWhenNoROMFits() throws {
+        let root = try Self.host(device: "0x6819")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let r = try HostCLI.run(["prepare", "01:00.0", "--for", "qemu", "--sysfs", root + "/sys", "--out", root + "/out",
+                                 "--rom-from", FirmwareCLITests.firmware + "/everything.fd"])
+        #expect(r.status != 0)
+        #expect(r.err.contains("no legacy option ROM for 1002:6819") && r.err.contains("1002:1636"), "\(r.err)")
+        #expect(!FileManager.default.fileExists(atPath: root + "/out/bios.bin"))
+    }
+}

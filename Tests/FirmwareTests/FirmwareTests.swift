@@ -1,0 +1,354 @@
+import Compression
+import Foundation
+import OptionROM
+import Testing
+@testable import Firmware
+
+enum Paths {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let firmware = root.appendingPathComponent("Fixtures/firmware")
+    static let ovmf = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+    static let coreboot = root.appendingPathComponent("../shared/roms/fw-coreboot-thinkpad-t60-2MiB.rom").standardized.path
+
+    static func bytes(_ path: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) }
+    static func fixture(_ name: String) throws -> [UInt8] { try bytes(firmware.appendingPathComponent(name).path) }
+}
+
+/// What Tools/gen-firmware.py says a fixture holds.
+struct Expect: Decodable {
+    struct Item: Decodable {
+        var kind: String
+        var name: String?
+        var vendorID: String?
+        var deviceID: String?
+        var decoded: Bool
+        var format: String?
+        var machine: Int?
+    }
+    var items: [Item]
+    var findingCodes: [String]
+
+    static func load(_ name: String) throws -> Expect {
+        try JSONDecoder().decode(Expect.self, from: Data(contentsOf: Paths.firmware.appendingPathComponent(name + ".expect.json")))
+    }
+}
+
+/// UEFIExtract (Debian uefitool-cli) dumps every element of an image into a folder tree: the oracle.
+enum UEFIExtract {
+    static let path = "/usr/bin/UEFIExtract"
+
+    /// Every `body.bin` under the dump of `image`, keyed by its folder path.
+    static func bodies(of image: [UInt8]) throws -> [(folder: String, body: [UInt8])] {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vbios-uefiextract-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("image.bin")
+        try Data(image).write(to: file)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = [file.path, "all"]
+        p.currentDirectoryURL = dir
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        var out: [(String, [UInt8])] = []
+        let dump = dir.appendingPathComponent("image.bin.dump")
+        let walker = FileManager.default.enumerator(atPath: dump.path)
+        while let rel = walker?.nextObject() as? String {
+            if rel.hasSuffix("/body.bin") {
+                out.append((String(rel.dropLast(9)), [UInt8](try Data(contentsOf: dump.appendingPathComponent(rel)))))
+            }
+        }
+        return out
+    }
+}
+
+@Suite struct FirmwareWalkTests {
+    @Test func generatedVolumeHoldsWhatTheGeneratorPutThere() throws {
+        let expect = try Expect.load("everything")
+        let report = FirmwareWalker.walk(try Paths.fixture("everything.fd"))
+        let wanted = expect.items
+        #expect(report.items.count == wanted.count, "\(report.items.map { ($0.kind, $0.name) })")
+        for (item, want) in zip(report.items, wanted) {
+            #expect(item.kind.rawValue == want.kind)
+            #expect(item.name == want.name)
+            #expect((item.fileOffset == nil) == want.decoded)
+            if let v = want.vendorID {
+                #expect(item.rom.map { Hex.string($0.vendorID, width: 4) } == v)
+                #expect(item.rom.map { Hex.string($0.deviceID, width: 4) } == want.deviceID)
+                #expect(item.isVBIOS == (want.vendorID != "10ec"))
+            }
+            if item.kind == .gopDriver, want.format == "TE" {
+                #expect(item.executable == ExecutableInfo(format: .te, machine: UInt16(want.machine!), subsystem: 11))
+            } else if item.kind == .gopDriver {
+                #expect(item.executable == ExecutableInfo(format: .pe32, machine: 0x8664, subsystem: 11))
+            }
+        }
+        #expect(report.findings.isEmpty, "\(report.findings)")
+        #expect(report.items.contains { $0.name == "TianoGopDxe" && $0.path.contains { $0.hasPrefix("tiano") } })
+    }
+
+    /// The bytes we pull out are the bytes UEFIExtract extracts (PE32 sections, RAW sections and files).
+    @Test func generatedVolumeAgreesWithUEFIExtract() throws {
+        guard FileManager.default.isExecutableFile(atPath: UEFIExtract.path) else { Issue.record("UEFIExtract missing: Tools/install-deps.sh installs uefitool-cli"); return }
+        let image = try Paths.fixture("everything.fd")
+        let bodies = try UEFIExtract.bodies(of: image)
+        let report = FirmwareWalker.walk(image)
+        for item in report.items {
+            // UEFIExtract 0.28 does not know EDK2's Brotli GUID; that stream is checked against libbrotli's own tests.
+            if item.path.contains(where: { $0.hasPrefix("brotli") }) { continue }
+            let match = bodies.contains { $0.body == item.bytes || ($0.body.count > item.bytes.count && Array($0.body.prefix(item.bytes.count)) == item.bytes && item.kind == .vbt) }
+            #expect(match, "UEFIExtract has no element with the bytes of \(item.kind) \(item.name ?? "-") in \(item.path)")
+        }
+        // And every GOP driver UEFIExtract decodes and that we can decode, we found.
+        let names = Set(report.items.filter { $0.kind == .gopDriver }.compactMap(\.name))
+        #expect(names == ["LzmaGopDxe", "LzmaX86GopDxe", "BrotliGopDxe", "TianoGopDxe", "EfiGopDxe", "PlainGopDxe", "ArmTeGopDxe"])
+    }
+
+    /// Debian's OVMF: an LZMA-compressed DXE volume holding three GOP drivers with UI names.
+    @Test func ovmfGOPDrivers() throws {
+        guard FileManager.default.fileExists(atPath: Paths.ovmf) else { Issue.record("\(Paths.ovmf) missing: Tools/install-deps.sh installs ovmf"); return }
+        let image = try Paths.bytes(Paths.ovmf)
+        let report = FirmwareWalker.walk(image)
+        let gop = report.items.filter { $0.kind == .gopDriver }
+        #expect(Set(gop.compactMap(\.name)) == ["QemuVideoDxe", "VirtioGpuDxe", "QemuRamfbDxe"])
+        for g in gop {
+            #expect(g.executable?.machine == 0x8664)
+            #expect(g.executable?.format == .pe32)
+            #expect(g.fileOffset == nil)
+            #expect(g.path.contains { $0.hasPrefix("lzma") })
+            #expect(g.fileGUID != nil && g.volumeGUID != nil)
+        }
+        #expect(report.findings.allSatisfy { $0.finding.severity == .info }, "\(report.findings)")
+        guard FileManager.default.isExecutableFile(atPath: UEFIExtract.path) else { return }
+        let bodies = try UEFIExtract.bodies(of: image)
+        for g in gop {
+            #expect(bodies.contains { $0.folder.contains(g.name!) && $0.folder.hasSuffix("PE32 image section") && $0.body == g.bytes },
+                    "UEFIExtract's PE32 section of \(g.name!) differs")
+        }
+    }
+
+    /// coreboot's CBFS: the ATI VBIOS `pci1002,7145.rom` stored raw at 0x41fac, and an LZMA-compressed VBT.
+    @Test func corebootCBFS() throws {
+        guard FileManager.default.fileExists(atPath: Paths.coreboot) else { Issue.record("\(Paths.coreboot) missing"); return }
+        let image = try Paths.bytes(Paths.coreboot)
+        let report = FirmwareWalker.walk(image)
+        let roms = report.items.filter { $0.kind == .optionROM }
+        #expect(roms.count == 1)
+        let rom = try #require(roms.first)
+        #expect(rom.fileOffset == 0x41fac)
+        #expect(rom.name == "pci1002,7145.rom")
+        #expect(rom.rom?.vendorID == 0x1002 && rom.rom?.deviceID == 0x7145)
+        #expect(rom.isVBIOS)
+        #expect(rom.bytes == Array(image[0x41fac..<0x41fac + rom.bytes.count]))
+        let vbt = report.items.filter { $0.kind == .vbt }
+        #expect(vbt.count == 1)
+        #expect(vbt.first.map { Array($0.bytes.prefix(4)) } == Array("$VBT".utf8))
+    }
+
+    @Test func plainROMIsNotAContainer() throws {
+        let rom = try Paths.bytes(Paths.root.appendingPathComponent("Fixtures/roms/amd.rom").path)
+        #expect(rom.withUnsafeBytes { FirmwareWalker.mayHoldContainers($0) } == false)
+        #expect(FirmwareWalker.walk(rom).containers == 0)
+    }
+}
+
+@Suite struct FirmwareBoundsTests {
+    @Test func nestingPastTheDepthBoundIsAFinding() throws {
+        let report = FirmwareWalker.walk(try Paths.fixture("deep.fd"))
+        let limit = report.findings.filter { $0.finding.code == .limitReached }
+        #expect(!limit.isEmpty)
+        #expect(limit.allSatisfy { $0.path.count > FirmwareLimits().maxDepth / 2 })
+        // The innermost ROM lies uncompressed in the file: the plain scan beside the walk still finds it.
+        #expect(report.items.map(\.path) == [["outside containers"]])
+    }
+
+    @Test func decompressionBombStopsAtTheLimit() throws {
+        var limits = FirmwareLimits()
+        limits.maxDecompressed = 4 << 20
+        let report = FirmwareWalker.walk(try Paths.fixture("bomb.fd"), limits: limits)
+        #expect(report.findings.contains { $0.finding.code == .limitReached && $0.path.last?.hasPrefix("lzma") == true })
+        #expect(report.decompressedBytes <= 4 << 20)
+    }
+
+    /// The total bound holds across many sections.
+    @Test func totalDecompressedBound() throws {
+        var limits = FirmwareLimits()
+        limits.maxDecompressedTotal = 2048
+        let report = FirmwareWalker.walk(try Paths.fixture("everything.fd"), limits: limits)
+        #expect(report.decompressedBytes <= 2048)
+        #expect(report.findings.contains { $0.finding.code == .limitReached })
+    }
+
+    /// Cut anywhere: no trap, every item lies inside what is left, truncation reported.
+    @Test func truncatedEverywhere() throws {
+        let image = try Paths.fixture("everything.fd")
+        for cut in stride(from: 0, to: image.count, by: 997) {
+            let part = Array(image.prefix(cut))
+            let report = FirmwareWalker.walk(part)
+            for item in report.items { if let at = item.fileOffset { #expect(at + item.bytes.count <= cut) } }
+        }
+        let half = FirmwareWalker.walk(Array(image.prefix(image.count / 2)))
+        #expect(half.findings.contains { $0.finding.code == .truncatedVolume && $0.finding.offset == 0 })
+    }
+
+    /// Lengths that lie: a file claiming more than its volume, a section claiming more than its file.
+    @Test func lyingLengths() throws {
+        var image = try Paths.fixture("everything.fd")
+        // The first file (the RAW one with the Intel ROM) is at 0x60: its 24-bit size at +0x14.
+        image[0x60 + 0x14] = 0xFF; image[0x60 + 0x15] = 0xFF; image[0x60 + 0x16] = 0x7F
+        let report = FirmwareWalker.walk(image)
+        let bad = try #require(report.findings.first { $0.finding.code == .badContainer })
+        #expect(bad.finding.offset == 0x60)
+        #expect(bad.path.first?.hasPrefix("volume") == true)
+    }
+
+    /// Random corruption: never a trap, always bounded.
+    @Test func randomCorruption() throws {
+        let image = try Paths.fixture("everything.fd")
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            var b = image
+            for _ in 0..<8 { b[Int.random(in: 0..<b.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng) }
+            let report = FirmwareWalker.walk(b)
+            #expect(report.decompressedBytes <= FirmwareLimits().maxDecompressedTotal)
+        }
+    }
+}
+
+@Suite struct DecompressionTests {
+    @Test func brotliAndLZMAStreams() throws {
+        let zeros = [UInt8](repeating: 0, count: 8 << 20)
+        #expect(try Decompress.brotli(try Paths.fixture("zeros-8m.br")) == zeros)
+        #expect(try Decompress.lzma(try Paths.fixture("zeros-8m.lzma")) == zeros)
+        #expect(try Decompress.lzma(try Paths.fixture("zeros-8m-x86.lzma"), x86: true) == zeros)
+    }
+
+    @Test func limitsAreTypedErrors() throws {
+        for (name, format) in [("zeros-8m.br", CompressionFormat.brotli), ("zeros-8m.lzma", .lzma), ("zeros-8m-x86.lzma", .lzmaX86)] {
+            let input = try Paths.fixture(name)
+            #expect(throws: DecompressionError(format, .outputLimit(1 << 20))) { try Decompress.decode(format, input, limit: 1 << 20) }
+        }
+    }
+
+    @Test func truncatedAndGarbageStreams() throws {
+        let lz = try Paths.fixture("zeros-8m.lzma")
+        #expect(throws: DecompressionError.self) { try Decompress.lzma(Array(lz.prefix(40))) }
+        #expect(throws: DecompressionError(.lzma, .truncated)) { try Decompress.lzma(Array(lz.prefix(5))) }
+        let br = try Paths.fixture("zeros-8m.br")
+        #expect(throws: DecompressionError.self) { try Decompress.brotli(Array(br.prefix(br.count - 3))) }
+        #expect(throws: DecompressionError.self) { try Decompress.brotli([0xFF, 0xFF, 0xFF, 0xFF]) }
+        #expect(throws: DecompressionError.self) { try Decompress.zlib(Array("not zlib at all".utf8)) }
+        #expect(throws: DecompressionError.self) { try Decompress.lzma([0xFF] + [UInt8](repeating: 0, count: 40)) }
+    }
+
+    /// What `xz --format=lzma` writes (size unknown, end marker) decodes as liblzma's own xz does.
+    @Test func xzLZMAAloneStream() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/xz")
+        p.arguments = ["--format=lzma", "-c", "/etc/services"]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = [UInt8](out.fileHandleForReading.readDataToEndOfFile())
+        p.waitUntilExit()
+        #expect(try Decompress.lzma(data) == Paths.bytes("/etc/services"))
+    }
+}
+
+@Suite struct ROMSelectionTests {
+    @Test func choosesByIDs() throws {
+        let report = FirmwareWalker.walk(try Paths.fixture("everything.fd"))
+        // amd.rom sits twice (a CRC32 section, a nested volume): the same bytes count once.
+        let amd = try FirmwareROMSelection.choose(report, vendorID: 0x1002, deviceID: 0x1636)
+        #expect(amd.exact && amd.item.rom?.deviceID == 0x1636)
+        #expect(try FirmwareROMSelection.choose(report, vendorID: 0x8086, deviceID: 0x1912).item.fileOffset == 0x78)
+        #expect(throws: FirmwareROMSelection.Failure.self) { try FirmwareROMSelection.choose(report, vendorID: 0x1002, deviceID: 0x6819) }
+    }
+
+    @Test func refusesEqualCandidates() throws {
+        var report = FirmwareWalker.walk(try Paths.fixture("everything.fd"))
+        var other = try #require(report.items.first { $0.rom?.vendorID == 0x1002 })
+        other.bytes[100] ^= 0xFF
+        report.items.append(other)
+        do {
+            _ = try FirmwareROMSelection.choose(report, vendorID: 0x1002, deviceID: 0x1636)
+            Issue.record("two different ROMs for one card were not refused")
+        } catch {
+            guard case .ambiguous(_, _, let candidates) = error else { Issue.record("\(error)"); return }
+            #expect(candidates.count == 2)
+            #expect(error.description.contains("--extract"))
+        }
+    }
+}
+
+@Suite struct OutsideContainersTests {
+    /// A memory dump holding a volume and, elsewhere, a ROM: both are reported, the ROM once.
+    @Test func romBesideAVolume() throws {
+        let volume = try Paths.fixture("everything.fd")
+        let rom = try Paths.bytes(Paths.root.appendingPathComponent("Fixtures/roms/amd.rom").path)
+        let image = volume + [UInt8](repeating: 0, count: 4096) + rom
+        let report = FirmwareWalker.walk(image)
+        let outside = report.items.filter { $0.path == ["outside containers"] }
+        #expect(outside.count == 1)
+        #expect(outside.first?.fileOffset == volume.count + 4096)
+        #expect(outside.first?.isVBIOS == true)
+        // The RAW file's Intel ROM (uncompressed, at 0x78) is not reported twice.
+        #expect(report.items.filter { $0.fileOffset == 0x78 }.count == 1)
+    }
+}
+
+@Suite struct WrapperTests {
+    static func le32(_ v: Int) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+
+    /// EFI and FMP capsule headers (GUID, header size, flags, image size) and AMI Aptio's
+    /// (RomImageOffset at 0x1C) around the generated volume: the same items, under a capsule.
+    @Test(arguments: [("3B6686BD-0D76-4030-B70E-B5519E2FC5A0", false), ("6DCBD5ED-E82D-4C44-BDA1-7194199AD92A", false),
+                      ("4A3CA68B-7723-48FB-803D-578CC1FEC44D", true)])
+    func capsules(guid: String, aptio: Bool) throws {
+        let volume = try Paths.fixture("everything.fd")
+        let plain = FirmwareWalker.walk(volume)
+        let headerSize = aptio ? 0x800 : 0x50
+        var header = GUID(parsing: guid)!.bytes + Self.le32(aptio ? 0x1C : headerSize) + Self.le32(0x10000) + Self.le32(headerSize + volume.count)
+        if aptio { header += [UInt8(headerSize & 0xFF), UInt8(headerSize >> 8)] }
+        header += [UInt8](repeating: 0, count: headerSize - header.count)
+        let report = FirmwareWalker.walk(header + volume)
+        #expect(report.items.count == plain.items.count)
+        #expect(report.items.allSatisfy { $0.path.first?.hasPrefix("capsule") == true })
+        #expect(report.items.first?.fileOffset == plain.items.first!.fileOffset! + headerSize)
+    }
+
+    /// An Intel flash descriptor (signature at 0x10, FLMAP0's FRBA, FLREG1) whose BIOS region holds the volume.
+    @Test func flashDescriptorBIOSRegion() throws {
+        let volume = try Paths.fixture("everything.fd")
+        let regionBase = 0x1000
+        let regionLimit = regionBase + ((volume.count + 0xFFF) & ~0xFFF) - 1
+        var image = [UInt8](repeating: 0xFF, count: regionLimit + 1)
+        image[0x10..<0x14] = [0x5A, 0xA5, 0xF0, 0x0F]
+        image[0x14..<0x18] = Self.le32(0x04 << 16)[...]                 // FRBA = 0x40
+        image[0x44..<0x48] = Self.le32((regionLimit >> 12) << 16 | (regionBase >> 12))[...] // FLREG1
+        image[regionBase..<regionBase + volume.count] = volume[...]
+        let report = FirmwareWalker.walk(image)
+        #expect(report.items.count == FirmwareWalker.walk(volume).items.count)
+        #expect(report.items.allSatisfy { $0.path.first == "BIOS region 0x1000-0x\(String(regionLimit, radix: 16))" })
+    }
+}
+
+@Suite struct CBFSTests {
+    /// A CBFS file (big-endian header, name, data) holding a UEFI volume: its items once, under the CBFS file.
+    @Test func volumeInsideACBFSFileIsWalkedOnce() throws {
+        let volume = try Paths.fixture("everything.fd")
+        func be32(_ v: Int) -> [UInt8] { (0..<4).reversed().map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+        let name = Array("fallback/payload.fv".utf8) + [0]
+        let dataOffset = 24 + name.count + (-(24 + name.count) & 63)
+        var file = Array("LARCHIVE".utf8) + be32(volume.count) + be32(0x50) + be32(0) + be32(dataOffset) + name
+        file += [UInt8](repeating: 0, count: dataOffset - file.count) + volume
+        let image = [UInt8](repeating: 0xFF, count: 0x200) + file
+        let report = FirmwareWalker.walk(image)
+        let plain = FirmwareWalker.walk(volume)
+        #expect(report.items.count == plain.items.count)
+        #expect(report.items.allSatisfy { $0.path.first?.hasPrefix("cbfs fallback/payload.fv") == true })
+    }
+}
