@@ -2,12 +2,13 @@
 # Installs the Debian packages vbios builds and tests with, only those missing.
 #   libpci-dev pciutils            libpci for device access, lspci as the test oracle
 #   seabios ipxe-qemu              real ROMs to test on; SeaBIOS also runs ROMs in QEMU
+#   ovmf                           the UEFI guest firmware, judge of the EFI images vbios builds
 #   qemu-system-x86 busybox-static cpio   the lab: a real kernel under QEMU
 #   libxen-dev                     Xen's own xl config parser (libxlutil), a test oracle
 #   libvirt-clients libxml2-utils  virt-xml-validate, libvirt's schema, a test oracle
 #   python3-pip, PyPI uefi-firmware  EDK2's C EFI/Tiano (de)compressor, a test oracle (pip)
 set -euo pipefail
-packages=(libpci-dev pciutils pci.ids seabios ipxe-qemu qemu-system-x86 busybox-static cpio
+packages=(libpci-dev pciutils pci.ids seabios ipxe-qemu ovmf qemu-system-x86 busybox-static cpio
           libxen-dev libvirt-clients libxml2-utils python3 python3-pip gcc pkg-config kmod)
 missing=()
 for p in "${packages[@]}"; do
