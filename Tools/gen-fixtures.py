@@ -199,11 +199,16 @@ def efi_image(vendor, device, *, units, last=True, class_code=0x030000, revision
     # The PE image. Compressed images hold EFI-compressed data: no MZ to see.
     if code_type == 0x03:
         if compression == 0:
-            pe = bytearray(0x90)
+            # Headers only, but whole enough for a PE reader: COFF, then a PE32+ optional
+            # header (magic 0x20b) whose subsystem agrees with the EFI header's.
+            pe = bytearray(0xE0)
             put(pe, 0, b"MZ")
             u32(pe, 0x3C, 0x80)
             put(pe, 0x80, b"PE\0\0")
             u16(pe, 0x84, machine)
+            u16(pe, 0x94, 0xF0)           # size of the optional header
+            u16(pe, 0x98, 0x020B)         # PE32+
+            u16(pe, 0x98 + 68, subsystem)
             put(img, pe_offset, pe)
         else:
             u32(img, pe_offset, 0x1000)   # compressed size

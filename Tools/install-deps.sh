@@ -2,6 +2,7 @@
 # Installs the Debian packages vbios builds and tests with, only those missing.
 #   libpci-dev pciutils            libpci for device access, lspci as the test oracle
 #   seabios ipxe-qemu              real ROMs to test on; SeaBIOS also runs ROMs in QEMU
+#   ovmf                           the UEFI guest firmware, judge of the EFI images vbios builds
 #   qemu-system-x86 busybox-static cpio   the lab: a real kernel under QEMU
 #   libxen-dev                     Xen's own xl config parser (libxlutil), a test oracle
 #   libvirt-clients libxml2-utils  virt-xml-validate, libvirt's schema, a test oracle

@@ -1,5 +1,6 @@
 // libFuzzer target for the EFI 1.1 / Tiano decompressor: any bytes must decode or fail with an
-// error, never trap, hang or grow past the limit. The first input byte picks the format
+// error, never trap, hang or grow past the limit; and the compressor's stream of the same bytes
+// must decode back to them. The first input byte picks the format
 // (efi11, tiano, auto); the rest is the stream, header included. Without FUZZING, a replay tool.
 import FuzzSupport
 import OptionROM
@@ -11,6 +12,12 @@ func check(_ data: UnsafeRawBufferPointer) {
     guard let first = data.first else { return }
     let stream = Array(data.dropFirst())
     let format: EFICompressionFormat? = first % 3 == 0 ? .efi11 : first % 3 == 1 ? .tiano : nil
+    // The compressor too: whatever the bytes, its stream decodes back to them.
+    if stream.count <= 64 << 10 {
+        let packed = EFICompressor.compress(stream, format: format ?? .efi11)
+        let back = try? EFIDecompressor.decompress(packed, format: format ?? .efi11, limit: limit).bytes
+        require(back == stream, "compress/decompress round trip lost bytes")
+    }
     do {
         let out = try EFIDecompressor.decompress(stream, format: format, limit: limit)
         require(out.bytes.count <= limit, "output past the limit")

@@ -39,11 +39,18 @@ public enum ROMPreparation {
         public var romBAR: Bool = true
         /// The guest's firmware; nil: the target's default (`Firmware.default(for:)`).
         public var firmware: Firmware?
-        public init(legacyOnly: Bool? = nil, setIDs: Bool = true, romPath: String? = nil, romBAR: Bool = true) {
+        /// `--add-efi FILE`: a driver (PE32+/TE, or an EFI option ROM) to add as an EFI image.
+        public var addEFI: [UInt8]?
+        /// The card's ROM BAR size when known: the added driver is EFI-compressed when the ROM would not fit it.
+        public var romBarSize: Int?
+        public init(legacyOnly: Bool? = nil, setIDs: Bool = true, romPath: String? = nil, romBAR: Bool = true,
+                    addEFI: [UInt8]? = nil, romBarSize: Int? = nil) {
             self.legacyOnly = legacyOnly
             self.setIDs = setIDs
             self.romPath = romPath
             self.romBAR = romBAR
+            self.addEFI = addEFI
+            self.romBarSize = romBarSize
         }
     }
 
@@ -128,6 +135,39 @@ public enum ROMPreparation {
                 notes.append(Finding(.info, .noLastImage, at: kept.pcir.map { $0.offset + 0x15 },
                     "Marked the legacy image last, so nothing looks for the images that were dropped."))
             }
+        }
+
+        // 2b. A driver added as an EFI image (OVMF guests), compressed when the card's BAR needs it.
+        if let driver = options.addEFI {
+            if legacyOnly {
+                throw PassthroughError("--add-efi adds an EFI image for UEFI (OVMF) guests, but "
+                    + (target == .xen ? "Xen's qemu-dm and hvmloader run only the legacy image, which is all bios.bin keeps for xen."
+                                      : "only the legacy image was asked for."))
+            }
+            var add = PatchPlan()
+            add.addEFI = driver
+            add.checksumByte = checksumByte
+            var added = try patchWithNotes(add, bytes).0
+            var compressed = false
+            if let bar = options.romBarSize, added.count > bar {
+                add.compressEFI = true
+                added = try patchWithNotes(add, bytes).0
+                compressed = true
+            }
+            let image = ROMParser.parse(added, options: noVendorTables).efiImages.last
+            let identity = try? EFIImageBuilder.driver(from: driver)
+            let name = identity.flatMap { EFIDriverIdentity.find(in: $0.bytes) }
+            notes.append(Finding(.info, .extraImages, at: image?.offset,
+                "Added an EFI image (\(identity.map { "\($0.pe.format.rawValue) \($0.pe.machineName)" } ?? "EFI") driver"
+                + (name.map { ": \($0.name)" + ($0.version.map { " \($0)" } ?? "") } ?? "")
+                + ", \(image?.length ?? 0) bytes" + (compressed ? ", EFI-compressed since the plain ROM would not fit the card's \(options.romBarSize ?? 0)-byte ROM BAR" : "")
+                + ") for UEFI (OVMF) guests."))
+            if let bar = options.romBarSize, added.count > bar {
+                notes.append(Finding(.warning, .sizeMismatch,
+                    "With the EFI image the ROM is \(added.count) bytes, larger than the card's \(bar)-byte ROM BAR: fine as a QEMU/libvirt romfile "
+                    + "(QEMU sizes the guest's ROM BAR by the file), too large to flash to the card."))
+            }
+            bytes = added
         }
 
         // 3. The card's IDs: the patcher writes them into every PCIR that named the ROM's own.

@@ -64,6 +64,9 @@ struct Patch: ParsableCommand {
     @Flag(name: .customLong("compress-efi"), help: "Store the driver of --add-efi/--replace-efi EFI-compressed (smaller; every UEFI firmware decompresses it).")
     var compressEFI = false
 
+    @Option(name: .customLong("rom-bar"), help: ArgumentHelp("The card's ROM BAR size (see `vbios bars`): a result larger than it is refused.", valueName: "SIZE"))
+    var romBar: String?
+
     @Option(help: "Pad with 0xFF to SIZE bytes (64K, 128K, 1M, 0x10000...).")
     var padTo: String?
 
@@ -116,6 +119,12 @@ struct Patch: ParsableCommand {
         p.addEFI = try addEFI.map(Patch.readDriver)
         p.replaceEFI = try replaceEFI.map(Patch.readDriver)
         p.compressEFI = compressEFI
+        if let s = romBar {
+            guard let size = parseInteger(s), size > 0 else {
+                throw UserError("--rom-bar \(s): expected a size such as 128K, 1M or 0x20000.")
+            }
+            p.romBarSize = size
+        }
         return p
     }
 

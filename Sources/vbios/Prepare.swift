@@ -50,6 +50,9 @@ struct Prepare: ParsableCommand {
         """, valueName: "primary|secondary"))
     var display: Display?
 
+    @Option(name: .customLong("add-efi"), help: ArgumentHelp("Add this EFI driver (PE32+/TE, or an EFI option ROM such as AMDGopDriver.rom) to bios.bin as an EFI image, for OVMF guests.", valueName: "FILE"))
+    var addEFI: String?
+
     @Flag(help: "Xen: add iomem/ioports lines mapping every BAR 1:1 (rarely needed; pci= maps the BARs).")
     var iomem = false
 
@@ -152,8 +155,14 @@ struct Prepare: ParsableCommand {
         // Everything computed before anything is written.
         let biosPath = dir + "/bios.bin"
         let prepared: ROMPreparation.Result
+        var driver: [UInt8]?
+        if let addEFI {
+            do { driver = try FileBytes(path: addEFI, limit: maximumROMSize).bytes } catch { throw UserError(String(describing: error)) }
+        }
+        // The BAR as the kernel sizes it; a shadowed one stands for the 0xC0000 copy, not the flash.
+        let bar = (functions.first { $0.address == rom.address } ?? device).rom.flatMap { $0.shadowed ? nil : Int(exactly: $0.size) }
         do {
-            var options = ROMPreparation.Options(romPath: biosPath)
+            var options = ROMPreparation.Options(romPath: biosPath, addEFI: driver, romBarSize: bar)
             options.firmware = firmware
             prepared = try ROMPreparation.prepare(romBytes, vendorID: rom.vendorID, deviceID: rom.deviceID, for: target,
                                                   options: options)

@@ -83,7 +83,7 @@ struct CLITests {
         #expect(r.status == 0, "\(name): \(r.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
         let top = try #require(object as? [String: Any], "stdout is not a JSON object: \(r.stdout.prefix(200))")
-        #expect(Set(top.keys) == ["file", "size", "prefixLength", "prefix", "verdict", "images", "vendorInfo", "findings"])
+        #expect(Set(top.keys) == ["file", "size", "prefixLength", "prefix", "verdict", "images", "vendorInfo", "findings", "guests"])
         #expect(["ok", "note", "fail"].contains(top["verdict"] as? String ?? ""))
         #expect(top["file"] as? String == CLI.fixture(name))
         let size = try FileManager.default.attributesOfItem(atPath: CLI.fixture(name))[.size] as? Int
