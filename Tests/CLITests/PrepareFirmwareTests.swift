@@ -33,6 +33,7 @@ import Testing
         let (r, j) = try prepare([], target: "xen")
         #expect(r.status == 0 && j?["firmware"] as? String == "bios", "\(r.err)")
         let (u, _) = try prepare(["--firmware", "uefi"], target: "xen")
-        #expect(u.status != 0 && u.err.contains("--for qemu"), "\(u.err)")
+        // With --json the error is a JSON object on stdout (issue 15), not text on stderr.
+        #expect(u.status != 0 && u.out.contains("--for qemu") && u.out.contains("\"error\""), "\(u.out)")
     }
 }
