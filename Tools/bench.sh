@@ -78,3 +78,16 @@ hyperfine -N --warmup 5 --runs 100 --export-json "$out/info.json" "$vbios info $
 i=$(mean info 0); v=$(mean info 1)
 printf "%-44s %8.2f ms   (target < 15 ms; 'vbios --version', start-up alone: %.2f ms)\n" "vbios info $(basename $rom)" "$(python3 -c "print($i*1000)")" "$(python3 -c "print($v*1000)")"
 echo "libraries vbios loads: $(ldd "$vbios" | awk '{print $1}' | grep -E 'swift|Foundation|dispatch' | tr '\n' ' ')"
+
+# Hostile inputs (issue 15): a blob of decoy headers against a plain blob of the same size, and
+# one IOMMU group of 3,000 functions against 3,000 groups of one.
+hostile=${VBIOS_BENCH_DIR:-${TMPDIR:-/tmp}/vbios-bench}/hostile
+python3 "$root/Tools/gen-hostile-bench.py" "$hostile"
+hyperfine --warmup 2 --runs 10 --export-json "$out/decoys.json" \
+    "$vbios scan $hostile/decoys.bin" "$vbios scan $hostile/plain.bin" >/dev/null 2>&1
+s=$(mean decoys 0); c=$(mean decoys 1)
+printf "%-44s %8.1f ms   plain %8.1f ms   ratio %s (target <= 2)\n" "vbios scan, 64 MiB of decoys" "$(python3 -c "print($s*1000)")" "$(python3 -c "print($c*1000)")" "$(ratio "$s" "$c")"
+hyperfine --warmup 1 --runs 5 --export-json "$out/group.json" \
+    "$vbios list --all --sysfs $hostile/group" "$vbios list --all --sysfs $hostile/groups" >/dev/null 2>&1
+s=$(mean group 0); c=$(mean group 1)
+printf "%-44s %8.1f ms   3,000 groups %8.1f ms   ratio %s (target <= 3)\n" "vbios list, one group of 3,000" "$(python3 -c "print($s*1000)")" "$(python3 -c "print($c*1000)")" "$(ratio "$s" "$c")"
