@@ -345,7 +345,8 @@ enum Hostile {
             blob[at + 0x18] = 0x1C; blob[at + 0x19] = 0                    // PCIR at 0x1C
             blob.replaceSubrange(at + 0x1C..<at + 0x20, with: Array("PCIR".utf8))
             blob[at + 0x1C + 0x0A] = 0x18
-            blob[at + 0x1C + 0x10] = 1                                     // one block long, not last
+            blob[at + 0x1C + 0x10] = 1                                     // one block long
+            blob[at + 0x1C + 0x14] = 0; blob[at + 0x1C + 0x15] = 0         // x86, not last
             at += 512
         }
         try Data(blob).write(to: URL(fileURLWithPath: d + "/decoys.bin"))
