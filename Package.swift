@@ -68,6 +68,8 @@ let package = Package(
                           swiftSettings: fuzzSettings),
         .executableTarget(name: "fuzz-decompress", dependencies: ["Compression", "FuzzSupport"], path: "Fuzz/Decompress",
                           swiftSettings: fuzzSettings),
+        .executableTarget(name: "fuzz-bytes", dependencies: ["OptionROM", "FuzzSupport"], path: "Fuzz/Bytes",
+                          swiftSettings: fuzzSettings),
         .testTarget(name: "OptionROMTests", dependencies: ["OptionROM"]),
         .testTarget(name: "PCIHostTests", dependencies: ["PCIHost"]),
         .testTarget(name: "PassthroughTests", dependencies: ["Passthrough"]),

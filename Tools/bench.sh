@@ -51,6 +51,7 @@ pairs = [
     ("parse 1 MiB NVIDIA-style ROM", "baseline memcpy 1 MiB", "(information)"),
     ("scan 512 MiB blob", "baseline read 512 MiB blob", "<= 1.5"),
     ("verify 1040 files", "baseline read 1040 files", "<= 1.5"),
+    ("scan 64 MiB of decoys", "baseline scan 64 MiB plain", "<= 2"),
 ]
 print("wall clock p50 per sample (x1000 iterations for the KiB/1 MiB rows); ratio = candidate / baseline time")
 print(f"{'candidate':30} {'p50':>14}   {'baseline':28} {'p50':>14}   ratio  target")
@@ -142,3 +143,15 @@ if python3 "$root/Tools/gen-firmware.py" --bench --out "$fw" 2>/dev/null; then
 else
     echo "Tools/gen-firmware.py --bench failed (pip brotli, uefi-firmware missing?): LZMA ratio skipped"
 fi
+# Hostile inputs (issue 15): a blob of decoy headers against a plain blob of the same size, and
+# one IOMMU group of 3,000 functions against 3,000 groups of one.
+hostile=${VBIOS_BENCH_DIR:-${TMPDIR:-/tmp}/vbios-bench}/hostile
+python3 "$root/Tools/gen-hostile-bench.py" "$hostile"
+hyperfine --warmup 2 --runs 10 --export-json "$out/decoys.json" \
+    "$vbios scan $hostile/decoys.bin" "$vbios scan $hostile/plain.bin" >/dev/null 2>&1
+s=$(mean decoys 0); c=$(mean decoys 1)
+printf "%-44s %8.1f ms   plain %8.1f ms   ratio %s (target <= 2)\n" "vbios scan, 64 MiB of decoys" "$(python3 -c "print($s*1000)")" "$(python3 -c "print($c*1000)")" "$(ratio "$s" "$c")"
+hyperfine --warmup 1 --runs 5 --export-json "$out/group.json" \
+    "$vbios list --all --sysfs $hostile/group" "$vbios list --all --sysfs $hostile/groups" >/dev/null 2>&1
+s=$(mean group 0); c=$(mean group 1)
+printf "%-44s %8.1f ms   3,000 groups %8.1f ms   ratio %s (target <= 3)\n" "vbios list, one group of 3,000" "$(python3 -c "print($s*1000)")" "$(python3 -c "print($c*1000)")" "$(ratio "$s" "$c")"

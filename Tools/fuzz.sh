@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}; shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(fuzz-parse fuzz-patch fuzz-diff fuzz-scan fuzz-efi-decompress fuzz-firmware fuzz-decompress)
+((${#targets[@]})) || targets=(fuzz-parse fuzz-patch fuzz-diff fuzz-scan fuzz-bytes fuzz-efi-decompress fuzz-firmware fuzz-decompress)
 export SWIFT_BACKTRACE=enable=no
 # A fixed seed keeps CI's runs comparable from one commit to the next; FUZZ_SEED=0 explores
 # (libFuzzer picks a seed), as a long local run should.

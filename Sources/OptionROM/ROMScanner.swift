@@ -80,12 +80,19 @@ public enum ROMScanner {
     struct Memo {
         let checksums: ChecksumBlocks
         var brokenChains: [Int: Bool?] = [:]
-        init(_ blob: UnsafeRawBufferPointer) { checksums = ChecksumBlocks(blob) }
+        /// Off: every candidate goes through the full parse (the reference the shortcuts are
+        /// tested and fuzzed against).
+        let shortcuts: Bool
+        init(_ blob: UnsafeRawBufferPointer, shortcuts: Bool = true) {
+            checksums = ChecksumBlocks(blob)
+            self.shortcuts = shortcuts
+        }
     }
 
-    /// The ROM whose first image starts at `offset`, if the rules above hold.
+    /// The ROM whose first image starts at `offset`, if the rules above hold, by a full parse
+    /// (no shortcuts: what `scan` must agree with).
     public static func confirm(_ blob: UnsafeRawBufferPointer, at offset: Int, options: Options = .init()) -> EmbeddedROM? {
-        var memo = Memo(blob)
+        var memo = Memo(blob, shortcuts: false)
         return confirm(blob, at: offset, options: options, memo: &memo)
     }
 
@@ -100,11 +107,24 @@ public enum ROMScanner {
               let imageUnits = v.u16(pcirAt + 0x10), Int(ptr) < Int(imageUnits) * 512 else { return nil }
 
         // A start inside a chain already known to break: only a valid checksum can confirm it.
-        if let checksumValid = memo.brokenChains[offset], checksumValid != true { return nil }
+        if memo.shortcuts, let checksumValid = memo.brokenChains[offset], checksumValid != true { return nil }
+
+        let windowEnd = offset + Swift.min(blob.count - offset, options.maximumROMLength)
+        // An x86 first image whose size byte is 0 or larger than its PCIR length (no NPDE to
+        // change that length) fails rule 4 by itself, as the parser would find: only its own
+        // checksum can confirm it, and that is a block-sum lookup, not a parse.
+        if memo.shortcuts, v.u8(pcirAt + 0x14) == 0, let sizeByte = v.u8(offset + 2), let pcirLength = v.u16(pcirAt + 0x0A),
+           sizeByte == 0 || Int(sizeByte) * 512 > Int(imageUnits) * 512,
+           pcirLength == 0 || !v.matches(offset + ((Int(ptr) + Int(pcirLength) + 0x0F) & ~0x0F), "NPDE") {
+            let runtime = Int(sizeByte) * 512
+            guard sizeByte != 0, offset + runtime <= windowEnd, memo.checksums.sum(from: offset, count: runtime) == 0 else { return nil }
+            // What the parse would conclude: the checksummed part, one image, the chain broken.
+            return EmbeddedROM(offset: offset, length: runtime, vendorID: v.u16(pcirAt + 4) ?? 0, deviceID: v.u16(pcirAt + 6) ?? 0,
+                               codeType: .x86, imageCount: 1, checksumValid: true, chainIntact: false)
+        }
 
         // Rule 3: the chain, walked by the parser on a window of the blob, without the parts
         // that only matter for a whole file (trailing data, vendor tables).
-        let windowEnd = offset + Swift.min(blob.count - offset, options.maximumROMLength)
         let window = UnsafeRawBufferPointer(rebasing: blob[offset..<windowEnd])
         var parse = ROMParser.Options()
         parse.searchForFirstImage = false
@@ -116,21 +136,26 @@ public enum ROMScanner {
 
         // Rule 4.
         var intact = 0
-        var firstOwnFailure: Int?  // an image failing for a reason that does not depend on where the walk began
-        for (i, image) in layout.images.enumerated() {
-            let fails = image.length == 0 || (image.isLegacy && (image.sizeByte == 0 || Int(image.sizeByte) * 512 > image.length))
-                || (image.end > window.count && windowEnd == blob.count)
-            if fails { firstOwnFailure = i; break }
-            guard image.end <= window.count else { break }
+        for image in layout.images {
+            guard image.length > 0, image.end <= window.count else { break }
+            if image.isLegacy, image.sizeByte == 0 || Int(image.sizeByte) * 512 > image.length { break }
             intact += 1
         }
-        if intact < layout.images.count || firstOwnFailure != nil {
+        // Memo: a later candidate at image i >= 1 of this chain walks the same images from i on,
+        // so it breaks too when one of them fails for a reason of its own (not this window's end).
+        if intact < layout.images.count {
+            var lastOwnFailure = -1
             for (i, image) in layout.images.enumerated() {
-                guard let f = firstOwnFailure, i >= 1, i <= f else { continue }
-                memo.brokenChains[offset + image.offset] = image.isLegacy ? image.checksumValid : nil
+                let own = image.length == 0 || (image.isLegacy && (image.sizeByte == 0 || Int(image.sizeByte) * 512 > image.length))
+                    || (image.end > window.count && windowEnd == blob.count)
+                if own { lastOwnFailure = i }
+            }
+            if lastOwnFailure >= 1 {
+                for image in layout.images[1...lastOwnFailure] {
+                    memo.brokenChains[offset + image.offset] = image.isLegacy ? image.checksumValid : nil
+                }
             }
         }
-        if let f = firstOwnFailure { intact = Swift.min(intact, f) }
         let chainIntact = intact == layout.images.count
             && layout.findings.allSatisfy { $0.code != .truncated && $0.code != .zeroLength }
         let checksumValid = first.isLegacy ? first.checksumValid : nil

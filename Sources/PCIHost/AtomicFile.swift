@@ -132,3 +132,56 @@ public final class PendingFiles: @unchecked Sendable {
         withSignalsHeld { paths.removeAll() }
     }
 }
+
+/// Moves a set of files into place all together or not at all (`vbios prepare`'s set). The files
+/// are staged in a folder on the same filesystem; each move is a rename (`overwrite`) or a hard
+/// link (an existing file is never replaced). With `overwrite`, each file about to be replaced is
+/// first hard-linked into the staging folder, so that when a later move fails the earlier ones
+/// are undone: the old files come back and no new file stays. The caller holds the termination
+/// signals while this runs.
+public enum FileSet {
+    public struct Move: Sendable {
+        public var from: String
+        public var to: String
+        public init(from: String, to: String) { self.from = from; self.to = to }
+    }
+
+    /// Throws the first failure, after undoing the moves made before it.
+    public static func place(_ moves: [Move], overwrite: Bool, staging: String) throws {
+        var backups: [String: String] = [:]  // target -> saved old file
+        var placed: [String] = []
+        func undo() {
+            for to in placed.reversed() {
+                if let old = backups[to] {
+                    withSystemPath(old) { o in withSystemPath(to) { _ = rename(o, $0) } }
+                } else {
+                    withSystemPath(to) { _ = unlink($0) }
+                }
+            }
+            for old in backups.values { withSystemPath(old) { _ = unlink($0) } }
+        }
+        if overwrite {
+            for (i, m) in moves.enumerated() where pathKind(m.to, followLinks: false) != .missing {
+                let old = staging + "/.old-\(i)"
+                guard withSystemPath(m.to, { t in withSystemPath(old) { link(t, $0) } }) == 0 else {
+                    let e = errno
+                    undo()
+                    throw SystemError("keep a copy of", m.to, errno: e, hint: "Nothing was changed.")
+                }
+                backups[m.to] = old
+            }
+        }
+        for (step, m) in moves.enumerated() {
+            let injected = TestSeams.failure("move", step: step)
+            let rc = injected != nil ? -1 : withSystemPath(m.from) { f in withSystemPath(m.to) { overwrite ? rename(f, $0) : link(f, $0) } }
+            guard rc == 0 else {
+                let e = injected ?? errno
+                undo()
+                if !overwrite, e == EEXIST { throw AtomicFile.Exists(path: m.to) }
+                throw SystemError(overwrite ? "move into place" : "create", m.to, errno: e)
+            }
+            placed.append(m.to)
+        }
+        for old in backups.values { withSystemPath(old) { _ = unlink($0) } }
+    }
+}

@@ -69,10 +69,16 @@ public struct SysfsRoot: Sendable, CustomStringConvertible {
     /// Whether the device has a directory here.
     public func exists(_ a: PCIAddress) -> Bool { pathKind(deviceDirectory(a)) == .directory }
 
-    /// Addresses of the devices in an IOMMU group.
+    /// Addresses of the devices in an IOMMU group; empty when the group cannot be listed.
     public func iommuGroupMembers(_ group: String) -> [PCIAddress] {
+        (try? listIOMMUGroupMembers(group)) ?? []
+    }
+
+    /// Addresses of the devices in an IOMMU group; throws when the group cannot be listed (a
+    /// caller that judges isolation must not take "unreadable" for "alone").
+    public func listIOMMUGroupMembers(_ group: String) throws -> [PCIAddress] {
         let dir = path + "/kernel/iommu_groups/" + group + "/devices"
-        return ((try? directoryEntries(dir)) ?? []).compactMap { try? PCIAddress(parsing: $0) }.sorted()
+        return try directoryEntries(dir).compactMap { try? PCIAddress(parsing: $0) }.sorted()
     }
 }
 

@@ -34,6 +34,19 @@ public enum TestSeams {
         #endif
     }
 
+    /// `VBIOS_TEST_FAIL=STAGE:N`: the Nth (from 0) step of `STAGE` fails with EIO. Stages:
+    /// `move` (a move of `FileSet.place`). Nil: go on.
+    public static func failure(_ stage: String, step: Int) -> Int32? {
+        #if VBIOS_TEST_SEAMS
+        guard let spec = getenv("VBIOS_TEST_FAIL") else { return nil }
+        let parts = String(cString: spec).split(separator: ":").map(String.init)
+        guard parts.count == 2, parts[0] == stage, Int(parts[1]) == step else { return nil }
+        return EIO
+        #else
+        return nil
+        #endif
+    }
+
     /// The sysfs I/O the environment asks for (`VBIOS_TEST_SYSFS_ROM`, see `SysfsIO.testHook`).
     static func sysfsIO() -> SysfsIO {
         #if VBIOS_TEST_SEAMS

@@ -71,7 +71,7 @@ struct Doctor: ParsableCommand {
         } else {
             if target == nil { Terminal.note("checking for \(chosen.rawValue) (name another with --for xen|qemu|libvirt)") }
             for c in checks {
-                let status = c.status.rawValue + String(repeating: " ", count: 4 - c.status.rawValue.count)
+                let status = c.status.rawValue + String(repeating: " ", count: max(0, 4 - c.status.rawValue.count))
                 Terminal.out("\(status)  \(c.id): \(c.message)")
                 for f in c.fixes { Terminal.out("      fix: \(f)") }
             }

@@ -237,7 +237,8 @@ struct Prepare: ParsableCommand {
     /// vfio (and Xen's pciback with an IOMMU) isolate per IOMMU group: a group member the guest
     /// does not get, other than a bridge, stops the guest from starting or must be bound too.
     func checkIOMMUGroup(_ functions: [PCIDevice], root: SysfsRoot) throws {
-        let named = Set(functions.map(\.address) + (try with.map(host.address)))
+        // --with names devices that must exist: a typo would otherwise vouch for a group member.
+        let named = Set(functions.map(\.address) + (try with.map { try host.device($0).address }))
         var foreign: [(PCIAddress, String)] = []
         var seen: Set<PCIAddress> = named
         for f in functions {
@@ -275,33 +276,25 @@ struct Prepare: ParsableCommand {
             throw UserError(String(describing: e))
         }
         let staging = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var placed: [String] = []
         do {
             try DeviceStateGuard.withChange(apply: {}, restore: {
                 for (name, _) in files { unlink(staging + "/" + name) }
                 rmdir(staging)
             }) {
                 for (name, bytes) in files { try AtomicFile.write(bytes, to: staging + "/" + name) }
-                for (name, _) in files {
-                    let from = staging + "/" + name, to = dir + "/" + name
-                    if force {
-                        guard rename(from, to) == 0 else { throw SystemError("move into place", to) }
-                    } else {
-                        guard link(from, to) == 0 else {
-                            let e = errno
-                            throw e == EEXIST ? UserError("\(to) appeared meanwhile; nothing was written. Pass --force to replace it.")
-                                : SystemError("create", to, errno: e)
-                        }
-                    }
-                    placed.append(to)
+                // All or nothing, --force included: a failed move puts the old files back.
+                do {
+                    try FileSet.place(files.map { FileSet.Move(from: staging + "/" + $0.0, to: dir + "/" + $0.0) },
+                                      overwrite: force, staging: staging)
+                } catch let e as AtomicFile.Exists {
+                    throw UserError("\(e.path) appeared meanwhile; nothing was written. Pass --force to replace it.")
                 }
             }
         } catch {
-            // Only files this run created are removed; with --force a replaced file is already the new one.
-            if !force { for p in placed { unlink(p) } }
+            // FileSet.place has undone its own moves.
             if created { rmdir(dir) }
             if let e = error as? UserError { throw e }
-            throw UserError("\(error); nothing was written" + (force && !placed.isEmpty ? " except \(placed.joined(separator: ", "))" : "") + ".")
+            throw UserError("\(error); nothing was written.")
         }
     }
 

@@ -150,7 +150,7 @@ enum Hostile {
     /// effect once the set is whole, with no staging folder or temporary file left.
     @Test(arguments: [SIGINT, SIGTERM, SIGHUP, SIGQUIT])
     func signalMidPrepareLeavesAWholeSet(_ sig: Int32) throws {
-        let args = ["prepare", "01:00.0", "--for", "qemu", "--out", "OUT", "--rom", CLI.fixture("amd"), "--sysfs", "HOST"]
+        let args = ["prepare", "01:00.0", "--for", "qemu", "--out", "OUT", "--rom", CLI.fixture("amd"), "--retarget", "--sysfs", "HOST"]
         let (r, left) = try Self.interrupt(args, stage: "write", sig: sig, pause: 1)
         #expect(Self.died(r, of: sig), "reason \(r.reason) status \(r.status): \(r.err)")
         #expect(left.allSatisfy { !$0.hasPrefix(".") }, "left \(left)")
@@ -183,7 +183,7 @@ enum Hostile {
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: release), "no release build; Tools/test.sh builds one first"))
     func releaseBinaryIgnoresTheTestVariable() throws {
         let binary = try Data(contentsOf: URL(fileURLWithPath: Self.release))
-        for name in ["VBIOS_TEST_SYSFS_ROM", "VBIOS_TEST_PAUSE"] {
+        for name in ["VBIOS_TEST_SYSFS_ROM", "VBIOS_TEST_PAUSE", "VBIOS_TEST_FAIL"] {
             #expect(binary.range(of: Data(name.utf8)) == nil, "the release binary contains \(name)")
         }
         let d = try Hostile.directory(); defer { try? FileManager.default.removeItem(atPath: d) }
@@ -295,7 +295,7 @@ enum Hostile {
         lines[0] = line
         try (lines.joined(separator: "\n") + "\n").write(toFile: resource, atomically: false, encoding: .utf8)
         for args in [["bars", "01:00.0"], ["bars", "01:00.0", "--json"], ["list"], ["list", "--json"],
-                     ["prepare", "01:00.0", "--for", "xen", "--out", d + "/set", "--rom", CLI.fixture("amd"), "--iomem"]] {
+                     ["prepare", "01:00.0", "--for", "xen", "--out", d + "/set", "--rom", CLI.fixture("amd"), "--retarget", "--iomem"]] {
             let r = try Hostile.run(args + ["--sysfs", host])
             #expect(r.reason == .exit && r.status != 124 && r.status != 9, "\(args): \(r.reason) \(r.status)")
             #expect(r.status == 0 || r.status == 2, "\(args) \(r.status): \(r.err)")
@@ -345,12 +345,58 @@ enum Hostile {
             blob[at + 0x18] = 0x1C; blob[at + 0x19] = 0                    // PCIR at 0x1C
             blob.replaceSubrange(at + 0x1C..<at + 0x20, with: Array("PCIR".utf8))
             blob[at + 0x1C + 0x0A] = 0x18
-            blob[at + 0x1C + 0x10] = 1                                     // one block long, not last
+            blob[at + 0x1C + 0x10] = 1                                     // one block long
+            blob[at + 0x1C + 0x14] = 0; blob[at + 0x1C + 0x15] = 0         // x86, not last
             at += 512
         }
         try Data(blob).write(to: URL(fileURLWithPath: d + "/decoys.bin"))
         let r = try Hostile.run(["scan", d + "/decoys.bin"], seconds: 60)
         #expect(r.status == 0, "status \(r.status) (124/9: it did not end in 60 s)")
         #expect(r.out.contains("No option ROM"), "\(r.out)")
+    }
+}
+
+/// Checks that could not look say so; sets are whole or absent; named devices exist.
+@Suite(.tags(.adversarial)) struct HonestVerdicts {
+    @Test func doctorSaysUnknownWhenTheGroupCannotBeListed() throws {
+        let root = try DoctorPersistTests.fakeRoot("radeon-hd7850")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let devices = root + "/sys/kernel/iommu_groups/1/devices"
+        try FileManager.default.removeItem(atPath: devices)
+        try "not a folder\n".write(toFile: devices, atomically: false, encoding: .utf8)
+        let r = try Hostile.run(["doctor", "01:00.0", "--for", "qemu", "--root", root, "--json"])
+        let checks = try #require((try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])?["checks"] as? [[String: Any]], "\(r.out)\(r.err)")
+        let group = try #require(checks.first { $0["id"] as? String == "iommu-group" })
+        #expect(group["status"] as? String == "unknown", "\(group)")
+        let text = try Hostile.run(["doctor", "01:00.0", "--for", "qemu", "--root", root])
+        #expect(text.out.contains("unknown  iommu-group: could not list IOMMU group 1"), "\(text.out)")
+    }
+
+    @Test func prepareWithRefusesADeviceThatDoesNotExist() throws {
+        let d = try Hostile.directory(); defer { try? FileManager.default.removeItem(atPath: d) }
+        let host = try Hostile.host(d)
+        let r = try Hostile.run(["prepare", "01:00.0", "--for", "qemu", "--out", d + "/set", "--rom", CLI.fixture("amd"), "--retarget",
+                                 "--with", "07:00.0", "--sysfs", host])
+        #expect(r.status == 2, "\(r.out)\(r.err)")
+        #expect(r.err.contains("07:00.0"), "\(r.err)")
+        #expect(!FileManager.default.fileExists(atPath: d + "/set/bios.bin"))
+    }
+
+    /// --force replaces a set; when one move fails (the second, injected with the debug-only
+    /// `VBIOS_TEST_FAIL`), the file already moved is put back: the old set, not a mix.
+    @Test func prepareForceRollsBackWhenAMoveFails() throws {
+        let d = try Hostile.directory(); defer { try? FileManager.default.removeItem(atPath: d) }
+        let host = try Hostile.host(d)
+        let set = d + "/set"
+        try FileManager.default.createDirectory(atPath: set, withIntermediateDirectories: true)
+        try "old bios\n".write(toFile: set + "/bios.bin", atomically: false, encoding: .utf8)
+        try "old args\n".write(toFile: set + "/qemu-args.txt", atomically: false, encoding: .utf8)
+        let r = try Hostile.run(["prepare", "01:00.0", "--for", "qemu", "--out", set, "--rom", CLI.fixture("amd"), "--retarget", "--force", "--sysfs", host],
+                                env: ["VBIOS_TEST_FAIL": "move:1"])
+        #expect(r.status == 2, "\(r.out)\(r.err)")
+        #expect(Robust.text(set + "/bios.bin") == "old bios\n", "bios.bin was replaced although the set failed")
+        #expect(Robust.text(set + "/qemu-args.txt") == "old args\n")
+        #expect(Robust.contents(set).sorted() == ["bios.bin", "qemu-args.txt"], "\(Robust.contents(set))")
+        #expect(r.err.contains("nothing was written"), "\(r.err)")
     }
 }

@@ -92,8 +92,9 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("scan 512 MiB blob", configuration: large, closure: { benchmark in
         for _ in benchmark.scaledIterations {
-            let data = try! FileBytes(path: BenchFixtures.blobPath)
-            let roms = data.withUnsafeBytes { ROMScanner.scan($0) }
+            // Read in windows (inputs are never mapped: a truncated mapping raises SIGBUS).
+            var roms: [EmbeddedROM] = []
+            try! BlobScan.scan(path: BenchFixtures.blobPath) { rom, _ in roms.append(rom) }
             precondition(roms.count == 16, "expected the 16 planted ROMs, found \(roms.count)")
             blackHole(roms)
         }
@@ -105,6 +106,28 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(BenchFixtures.catFile(BenchFixtures.blobPath, buffer: buffer))
         }
     }, setup: { BenchFixtures.makeBlob() })
+
+    // MARK: Scan of 64 MiB of decoy headers vs 64 MiB without them (issue 15: target <= 2)
+
+    // A decoy every 512 bytes: size byte 0xFF (127.5 KiB to sum), a one-block PCIR image, not
+    // last, so each one's chain runs through the next ones. Without the scanner's memo each
+    // decoy walked 64 images and summed 8 MiB.
+    let plain: [UInt8] = (0..<(64 << 20)).map { i in UInt8(truncatingIfNeeded: (i &* 2_654_435_761) >> 13) | 1 }.map { $0 == 0x55 ? 0x54 : $0 }
+    var decoys = plain
+    for at in stride(from: 0, to: decoys.count, by: 512) {
+        decoys[at] = 0x55; decoys[at + 1] = 0xAA; decoys[at + 2] = 0xFF
+        decoys[at + 0x18] = 0x1C; decoys[at + 0x19] = 0
+        decoys.replaceSubrange(at + 0x1C..<at + 0x20, with: Array("PCIR".utf8))
+        decoys[at + 0x26] = 0x18; decoys[at + 0x27] = 0
+        decoys[at + 0x2C] = 1; decoys[at + 0x2D] = 0; decoys[at + 0x30] = 0; decoys[at + 0x31] = 0
+    }
+    let frozenDecoys = decoys
+    Benchmark("scan 64 MiB of decoys", configuration: large) { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(frozenDecoys.withUnsafeBytes { ROMScanner.scan($0) }) }
+    }
+    Benchmark("baseline scan 64 MiB plain", configuration: large) { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(plain.withUnsafeBytes { ROMScanner.scan($0) }) }
+    }
 
     // MARK: Verify of 1040 files vs reading them
 

@@ -4,8 +4,9 @@ import PCIHost
 /// One finding of `vbios doctor`: a stable id, a verdict, what was seen, and the next steps.
 public struct DoctorCheck: Sendable, Equatable {
     public enum Status: String, Sendable, Comparable {
-        case ok, warn, fail
-        var rank: Int { self == .ok ? 0 : self == .warn ? 1 : 2 }
+        /// `unknown`: the check could not look (an unreadable sysfs entry); never reported as ok.
+        case ok, unknown, warn, fail
+        var rank: Int { self == .ok ? 0 : self == .unknown ? 1 : self == .warn ? 2 : 3 }
         public static func < (a: Status, b: Status) -> Bool { a.rank < b.rank }
     }
 
@@ -243,7 +244,13 @@ public struct HostDoctor: Sendable {
             return DoctorCheck("iommu-group", .fail, "\(d.address) is in no IOMMU group: vfio-pci cannot take it",
                                fixes: ["Turn the IOMMU on first (see the iommu check)."])
         }
-        let others = d.iommuGroupMembers.filter { !card.contains($0) }
+        // Listed again, not taken from the device: an unreadable group is "unknown", never "ok".
+        let members: [PCIAddress]
+        do { members = try sysfs.listIOMMUGroupMembers(group) } catch {
+            return DoctorCheck("iommu-group", .unknown, "could not list IOMMU group \(group) (\(error)), so vbios cannot tell which devices share it with \(d.address)",
+                               fixes: ["Check `ls \(sysfs.path)/kernel/iommu_groups/\(group)/devices` as root, then run `vbios doctor` again."])
+        }
+        let others = members.filter { !card.contains($0) }
         if others.isEmpty {
             return DoctorCheck("iommu-group", .ok, "IOMMU group \(group) holds only the card's functions (\(card.addressList))")
         }
