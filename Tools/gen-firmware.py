@@ -13,6 +13,12 @@ Writes NAME.fd and NAME.expect.json ({"items": [{"kind", "name", "vendorID", "de
               holds an FFS v3 volume (erase polarity 0) with a large file and an extended-size section.
   deep        volumes nested 40 deep (past the walker's depth bound).
   bomb        an LZMA section declaring and holding 80 MiB of zeros (past the per-stream bound).
+  apu         an APU's image for `prepare --rom-from`: a RAW file with an AMD legacy VBIOS (1002:1636)
+              and, LZMA-compressed, a real X64 EFI driver (iPXE's, from Debian's efi-e1000.rom) whose UI
+              name is AMDGopDriver and which has no VERSION section; decoys: an AArch64 TE AMDGopDriver,
+              an X64 PlainGopDxe, an X64 IntelGopDriver.
+  apu-ambiguous  the same VBIOS with two different X64 AMD GOP drivers (AMDGopDriver, "AMD GOP Dxe").
+  apu-none    the same VBIOS with an X64 IntelGopDriver and an AArch64 TE AMDGopDriver only.
 and zeros-8m.br, zeros-8m.lzma, zeros-8m-x86.lzma: 8 MiB of zeros as Brotli and EDK2-LZMA streams.
 
 Layouts: EDK2 MdePkg/Include/Pi/PiFirmwareVolume.h and PiFirmwareFile.h; compression as EDK2's
@@ -240,6 +246,57 @@ def everything():
     return volume(files, name=fguid(99)), {"items": expect, "findingCodes": []}
 
 
+IPXE_EFI_ROM = "/usr/lib/ipxe/qemu/efi-e1000.rom"
+
+
+def ipxe_driver():
+    """The PE32+ X64 driver in Debian's iPXE EFI option ROM (ipxe-qemu), without the ROM's padding."""
+    with open(IPXE_EFI_ROM, "rb") as f:
+        d = f.read()
+    o = 0
+    while d[o:o + 2] == b"\x55\xaa":
+        pcir = o + struct.unpack_from("<H", d, o + 0x18)[0]
+        length = struct.unpack_from("<H", d, pcir + 0x10)[0] * 512
+        if d[pcir + 0x14] == 3:
+            assert struct.unpack_from("<H", d, o + 0x0C)[0] == 0, "expected an uncompressed EFI image"
+            pe = d[o + struct.unpack_from("<H", d, o + 0x16)[0]:o + length]
+            # iPXE keeps data after its last section (its name and version among it): only the
+            # ROM's zero padding is cut.
+            return pe.rstrip(b"\0")
+        o += length
+    raise SystemExit(IPXE_EFI_ROM + " holds no EFI image")
+
+
+def apu_files(drivers):
+    """The APU's VBIOS as a RAW file, then one DXE driver file per (n, PE/TE section, UI name)."""
+    files = [ffs_file(fguid(40), 0x01, rom("amd.rom"))]
+    for n, image, label in drivers:
+        files.append(ffs_file(fguid(n), 0x07, lzma_section(sections(image, ui(label)))))
+    return volume(files, name=fguid(98))
+
+
+def apu_expect(gops):
+    items = [{"kind": "option-rom", "name": None, "vendorID": "1002", "deviceID": "1636", "decoded": False}]
+    return {"items": items + [{"kind": "gop-driver", "name": g, "decoded": True} for g in gops], "findingCodes": []}
+
+
+def apu():
+    ipxe = section(0x10, ipxe_driver())
+    drivers = [(41, te(), "AMDGopDriver"), (42, pe32(), "PlainGopDxe"), (43, ipxe, "AMDGopDriver"),
+               (44, pe32(size=0x500), "IntelGopDriver")]
+    return apu_files(drivers), apu_expect([d[2] for d in drivers])
+
+
+def apu_ambiguous():
+    drivers = [(43, section(0x10, ipxe_driver()), "AMDGopDriver"), (45, pe32(), "AMD GOP Dxe")]
+    return apu_files(drivers), apu_expect([d[2] for d in drivers])
+
+
+def apu_none():
+    drivers = [(44, section(0x10, ipxe_driver()), "IntelGopDriver"), (41, te(), "AMDGopDriver")]
+    return apu_files(drivers), apu_expect([d[2] for d in drivers])
+
+
 def deep():
     inner = volume([ffs_file(fguid(1), 0x01, rom("intel.rom"))])
     for n in range(40):
@@ -287,7 +344,8 @@ def main():
                        ("zeros-8m-x86.lzma", lzma_raw(zeros, x86=True))]:
         with open(os.path.join(args.out, name), "wb") as f:
             f.write(data)
-    for name, make in [("everything", everything), ("deep", deep), ("bomb", bomb)]:
+    for name, make in [("everything", everything), ("deep", deep), ("bomb", bomb), ("apu", apu),
+                       ("apu-ambiguous", apu_ambiguous), ("apu-none", apu_none)]:
         data, expect = make()
         with open(os.path.join(args.out, name + ".fd"), "wb") as f:
             f.write(data)
