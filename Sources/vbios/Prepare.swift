@@ -115,15 +115,17 @@ struct Prepare: ParsableCommand {
         let romBytes: [UInt8]
         let romOrigin: String
         let rom = card.romFunction
+        var walked: FirmwareReport?
         if romFile != nil, romFrom != nil {
             throw UserError("--rom and --rom-from both name the ROM; give one.")
         }
         if let romFrom {
             let image: [UInt8]
             do { image = try FileBytes(path: romFrom).bytes } catch { throw UserError(String(describing: error)) }
-            let walked = FirmwareWalker.walk(image)
+            let report = FirmwareWalker.walk(image)
+            walked = report
             let chosen: FirmwareROMSelection.Candidate
-            do { chosen = try FirmwareROMSelection.choose(walked, vendorID: rom.vendorID, deviceID: rom.deviceID) } catch {
+            do { chosen = try FirmwareROMSelection.choose(report, vendorID: rom.vendorID, deviceID: rom.deviceID) } catch {
                 throw UserError("\(romFrom): \(error)")
             }
             romBytes = chosen.item.bytes
@@ -156,18 +158,31 @@ struct Prepare: ParsableCommand {
         let biosPath = dir + "/bios.bin"
         let prepared: ROMPreparation.Result
         var driver: [UInt8]?
+        // An OVMF guest needs an X64 EFI image: without --add-efi, the GOP driver the same
+        // firmware image holds for the card's vendor (an APU's AMDGopDriver) is added.
+        var gop: FirmwareGOPSelection.Candidate?
+        var efiAdvice: String?
         if let addEFI {
             do { driver = try FileBytes(path: addEFI, limit: maximumROMSize).bytes } catch { throw UserError(String(describing: error)) }
+        } else if let walked, let romFrom, target != .xen, (firmware ?? .default(for: target)) == .uefi {
+            let outcome = FirmwareGOPSelection.forPreparation(walked, rom: romBytes, vendorID: rom.vendorID)
+            if case .chosen(let c) = outcome {
+                gop = c
+                driver = c.item.bytes
+            }
+            efiAdvice = outcome.advice(firmwarePath: romFrom)
         }
         // The BAR as the kernel sizes it; a shadowed one stands for the 0xC0000 copy, not the flash.
         let bar = (functions.first { $0.address == rom.address } ?? device).rom.flatMap { $0.shadowed ? nil : Int(exactly: $0.size) }
         do {
             var options = ROMPreparation.Options(romPath: biosPath, addEFI: driver, romBarSize: bar)
             options.firmware = firmware
+            options.efiAdvice = efiAdvice
             prepared = try ROMPreparation.prepare(romBytes, vendorID: rom.vendorID, deviceID: rom.deviceID, for: target,
                                                   options: options)
         } catch {
-            throw UserError("\(rom.address): \(error.message)", exitCode: 1)
+            let from = gop.map { " (adding the GOP driver \($0.summary) from \(romFrom ?? "the firmware"); pass --add-efi FILE to pick another)" } ?? ""
+            throw UserError("\(rom.address): \(error.message)\(from)", exitCode: 1)
         }
         var files: [(String, [UInt8])] = [("bios.bin", prepared.bytes)]
         do {
@@ -193,11 +208,21 @@ struct Prepare: ParsableCommand {
 
         let steps = NextSteps.text(target: target, card: card, outDir: dir)
         if global.json {
+            var gopJSON = JSON.null
+            if let g = gop {
+                gopJSON = .object([
+                    ("name", .string(g.name)), ("version", .optional(g.version)), ("source", .string(romFrom ?? "")),
+                    ("path", .array(g.item.path.map { .string($0) })), ("fileGUID", .optional(g.item.fileGUID?.description)),
+                    ("machineName", .optional(g.item.executable?.machineName)), ("length", .int(g.item.bytes.count)),
+                    ("evidence", .array(g.evidence.map { .string($0) })),
+                ])
+            }
             Terminal.out(JSON.object([
                 ("address", .string(rom.address.description)), ("target", .string(target.rawValue)), ("outDir", .string(dir)),
                 ("firmware", .string((firmware ?? .default(for: target)).rawValue)),
                 ("functions", .array(card.functions.map { .string($0.address.description) })),
                 ("romSource", .string(romOrigin)), ("size", .int(prepared.bytes.count)),
+                ("gopDriver", gopJSON),
                 ("files", .array(files.map { .object([("name", .string($0.0)), ("path", .string(dir + "/" + $0.0)), ("size", .int($0.1.count))]) })),
                 ("notes", .array(prepared.notes.map(\.json))),
                 ("acceptance", .array(prepared.acceptance.map { a in
@@ -208,6 +233,10 @@ struct Prepare: ParsableCommand {
             return
         }
         Terminal.out("ROM of \(rom.address) (\(rom.ids)) from \(romOrigin): \(romBytes.count) bytes")
+        if let gop, let romFrom {
+            Terminal.out("GOP driver from \(romFrom): \(gop.summary), added as an EFI image (chosen by its "
+                + gop.evidence.joined(separator: " and ") + "); pass --add-efi FILE to use another.")
+        }
         for n in prepared.notes {
             if n.severity == .info { Terminal.out("  " + n.message) } else { Terminal.warn(n.message) }
         }
