@@ -20,6 +20,8 @@ Writes NAME.fd and NAME.expect.json ({"items": [{"kind", "name", "vendorID", "de
   apu-ambiguous  the same VBIOS with two different X64 AMD GOP drivers (AMDGopDriver, "AMD GOP Dxe").
   apu-none    the same VBIOS with an X64 IntelGopDriver and an AArch64 TE AMDGopDriver only.
 and zeros-8m.br, zeros-8m.lzma, zeros-8m-x86.lzma: 8 MiB of zeros as Brotli and EDK2-LZMA streams.
+With --real-apu, only real-apu.fd (real vendor parts from ../shared/roms; the tests write it into a
+temporary folder, it is never committed).
 
 Layouts: EDK2 MdePkg/Include/Pi/PiFirmwareVolume.h and PiFirmwareFile.h; compression as EDK2's
 BaseTools writes it (LzmaCompress: 5 property bytes + u64 size; BrotliCompress: u64 size + u64
@@ -249,22 +251,40 @@ def everything():
 IPXE_EFI_ROM = "/usr/lib/ipxe/qemu/efi-e1000.rom"
 
 
-def ipxe_driver():
-    """The PE32+ X64 driver in Debian's iPXE EFI option ROM (ipxe-qemu), without the ROM's padding."""
-    with open(IPXE_EFI_ROM, "rb") as f:
+def efi_rom_driver(path):
+    """The PE32+ driver in the first EFI image of the option ROM at `path`, without the ROM's padding
+    (iPXE keeps its name and version after its last section: only trailing zeros are cut)."""
+    with open(path, "rb") as f:
         d = f.read()
     o = 0
     while d[o:o + 2] == b"\x55\xaa":
         pcir = o + struct.unpack_from("<H", d, o + 0x18)[0]
         length = struct.unpack_from("<H", d, pcir + 0x10)[0] * 512
         if d[pcir + 0x14] == 3:
-            assert struct.unpack_from("<H", d, o + 0x0C)[0] == 0, "expected an uncompressed EFI image"
-            pe = d[o + struct.unpack_from("<H", d, o + 0x16)[0]:o + length]
-            # iPXE keeps data after its last section (its name and version among it): only the
-            # ROM's zero padding is cut.
-            return pe.rstrip(b"\0")
+            assert struct.unpack_from("<H", d, o + 0x0C)[0] == 0, path + ": expected an uncompressed EFI image"
+            return d[o + struct.unpack_from("<H", d, o + 0x16)[0]:o + length].rstrip(b"\0")
         o += length
-    raise SystemExit(IPXE_EFI_ROM + " holds no EFI image")
+    raise SystemExit(path + " holds no EFI image")
+
+
+def ipxe_driver():
+    """The PE32+ X64 driver in Debian's iPXE EFI option ROM (ipxe-qemu)."""
+    return efi_rom_driver(IPXE_EFI_ROM)
+
+
+def real_apu(out):
+    """For the tests, never committed: real parts from ../shared/roms, an AMD Phoenix APU's VBIOS
+    (1002:15bf) and a real AMDGopDriver (taken out of its EFI option ROM), in a volume as an APU's
+    firmware holds them, beside an AArch64 TE decoy of the same name."""
+    shared = os.path.join(ROOT, "..", "shared", "roms")
+    with open(os.path.join(shared, "amd-apu-phoenix-generic-vbios.rom"), "rb") as f:
+        vbios = f.read()
+    gop = efi_rom_driver(os.path.join(shared, "amd-apu-8945hs-gop-bogus-pcir-ids.rom"))
+    files = [ffs_file(fguid(40), 0x01, vbios),
+             ffs_file(fguid(41), 0x07, lzma_section(sections(te(), ui("AMDGopDriver")))),
+             ffs_file(fguid(43), 0x07, lzma_section(sections(section(0x10, gop), ui("AMDGopDriver"))))]
+    with open(os.path.join(out, "real-apu.fd"), "wb") as f:
+        f.write(volume(files, name=fguid(97)))
 
 
 def apu_files(drivers):
@@ -332,7 +352,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=os.path.join(ROOT, "Fixtures", "firmware"))
     ap.add_argument("--bench", action="store_true", help="write only the benchmark's LZMA volume and stream into --out")
+    ap.add_argument("--real-apu", action="store_true", help="write only real-apu.fd (real VBIOS and AMDGopDriver from ../shared/roms) into --out")
     args = ap.parse_args()
+    if args.real_apu:
+        os.makedirs(args.out, exist_ok=True)
+        real_apu(args.out)
+        return
     if args.bench:
         os.makedirs(args.out, exist_ok=True)
         bench(args.out)

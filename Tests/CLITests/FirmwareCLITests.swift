@@ -178,6 +178,40 @@ import Testing
         #expect(text.out.contains("GOP driver from") && text.out.contains("\"AMDGopDriver\" version \(gop["version"] as? String ?? "?")"), "\(text.out)")
     }
 
+    /// Real parts (../shared/roms): an AMD Phoenix APU's VBIOS and a real AMDGopDriver in one volume,
+    /// written by Tools/gen-firmware.py --real-apu; prepare makes one ROM with both, the card's IDs.
+    @Test func realAPUVBIOSAndAMDGopDriverBecomeOneROM() throws {
+        let shared = HostCLI.packageRoot + "/../shared/roms/"
+        guard FileManager.default.fileExists(atPath: shared + "amd-apu-phoenix-generic-vbios.rom"),
+              FileManager.default.fileExists(atPath: shared + "amd-apu-8945hs-gop-bogus-pcir-ids.rom") else {
+            Issue.record("real APU ROMs missing in \(shared)"); return
+        }
+        let root = try PrepareFromFirmwareTests.host(device: "0x15bf")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // The python3 on PATH, the one Tools/install-deps.sh gives brotli and uefi-firmware.
+        let gen = try HostCLI.run(["python3", HostCLI.packageRoot + "/Tools/gen-firmware.py", "--real-apu", "--out", root], "/usr/bin/env")
+        try #require(gen.status == 0, "\(gen.err)")
+        let r = try HostCLI.run(["prepare", "01:00.0", "--for", "libvirt", "--display", "secondary", "--sysfs", root + "/sys",
+                                 "--out", root + "/out", "--rom-from", root + "/real-apu.fd", "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let object = try #require(try HostCLI.json(r) as? [String: Any])
+        let gop = try #require(object["gopDriver"] as? [String: Any], "\(r.out)")
+        #expect(gop["name"] as? String == "AMDGopDriver" && gop["version"] as? String == "3.8.5", "\(gop)")
+        // Both the UI name and the driver's own marker say AMD; the AArch64 decoy of the same name is not taken.
+        #expect((gop["evidence"] as? [String])?.count == 2, "\(gop)")
+        let bios = [UInt8](try Data(contentsOf: URL(fileURLWithPath: root + "/out/bios.bin")))
+        let layout = ROMParser.parse(bios)
+        #expect(layout.images.count == 2)
+        for image in layout.images { #expect(image.pcir?.vendorID == 0x1002 && image.pcir?.deviceID == 0x15bf) }
+        if let legacy = layout.images.first {
+            #expect(legacy.isLegacy && bios[legacy.offset..<legacy.offset + legacy.length].reduce(UInt8(0), &+) == 0)
+        }
+        #expect(layout.images.last?.efi?.machineType == 0x8664)
+        #expect(layout.findings(.checksumMismatch).isEmpty, "\(layout.findings)")
+        let info = try HostCLI.run(["info", root + "/out/bios.bin"])
+        #expect(info.out.contains("AMD GOP") && info.out.contains("3.8.5"), "\(info.out)")
+    }
+
     @Test func severalEqualDriversAddNoneAndListThem() throws {
         let (r, root) = try Self.prepare("apu-ambiguous.fd")
         defer { try? FileManager.default.removeItem(atPath: root) }
