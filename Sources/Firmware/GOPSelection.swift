@@ -38,6 +38,16 @@ public enum FirmwareGOPSelection {
             return "\"\(name)\"" + (version.map { " version \($0)" } ?? "") + " (\(pe)\(item.bytes.count) bytes \(at)"
                 + (item.fileGUID.map { ", file \($0)" } ?? "") + ")"
         }
+
+        /// `prepare --json`'s `gopDriver`: the driver taken from the firmware image at `source`.
+        public func json(source: String) -> JSON {
+            .object([
+                ("name", .string(name)), ("version", .optional(version)), ("source", .string(source)),
+                ("path", .array(item.path.map { .string($0) })), ("fileGUID", .optional(item.fileGUID?.description)),
+                ("machineName", .optional(item.executable?.machineName)), ("length", .int(item.bytes.count)),
+                ("evidence", .array(evidence.map { .string($0) })),
+            ])
+        }
     }
 
     public enum Outcome: Sendable {

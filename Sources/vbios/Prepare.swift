@@ -19,7 +19,8 @@ struct Prepare: ParsableCommand {
             Refuses, with the reason, what cannot work: no legacy image for Xen, a ROM over 64 KiB for Xen, \
             an IOMMU group holding devices other than the card's functions and bridges, a --rom made for \
             another chip (unless --retarget). --firmware uefi (the default for qemu and libvirt) says when \
-            the ROM has no X64 EFI image for OVMF; --firmware bios requires SeaBIOS to accept bios.bin. \
+            the ROM has no X64 EFI image for OVMF (with --rom-from, the firmware image's GOP driver for the card's \
+            vendor is added then, and named); --firmware bios requires SeaBIOS to accept bios.bin. \
             Nothing is written unless every file can be; existing files are kept unless --force is given.
             """)
 
@@ -35,7 +36,7 @@ struct Prepare: ParsableCommand {
     @Option(name: .customLong("rom"), help: ArgumentHelp("Use this ROM file instead of reading the card's.", valueName: "FILE"))
     var romFile: String?
 
-    @Option(name: .customLong("rom-from"), help: ArgumentHelp("Take the card's legacy ROM out of this system firmware image (a BIOS update, a flash dump), chosen by the card's IDs.", valueName: "FIRMWARE"))
+    @Option(name: .customLong("rom-from"), help: ArgumentHelp("Take the card's legacy ROM out of this system firmware image (a BIOS update, a flash dump), chosen by the card's IDs; for a UEFI guest, also the image's X64 GOP driver for the card's vendor (an APU's AMDGopDriver) when the ROM has no EFI image.", valueName: "FIRMWARE"))
     var romFrom: String?
 
     @Option(name: .customLong("with"), help: ArgumentHelp("Another device of the card's IOMMU group you will hand over too (repeatable).", valueName: "ADDR"))
@@ -50,7 +51,7 @@ struct Prepare: ParsableCommand {
         """, valueName: "primary|secondary"))
     var display: Display?
 
-    @Option(name: .customLong("add-efi"), help: ArgumentHelp("Add this EFI driver (PE32+/TE, or an EFI option ROM such as AMDGopDriver.rom) to bios.bin as an EFI image, for OVMF guests.", valueName: "FILE"))
+    @Option(name: .customLong("add-efi"), help: ArgumentHelp("Add this EFI driver (PE32+/TE, or an EFI option ROM such as AMDGopDriver.rom) to bios.bin as an EFI image, for OVMF guests (instead of the one --rom-from would pick).", valueName: "FILE"))
     var addEFI: String?
 
     @Flag(help: "Xen: add iomem/ioports lines mapping every BAR 1:1 (rarely needed; pci= maps the BARs).")
@@ -208,21 +209,12 @@ struct Prepare: ParsableCommand {
 
         let steps = NextSteps.text(target: target, card: card, outDir: dir)
         if global.json {
-            var gopJSON = JSON.null
-            if let g = gop {
-                gopJSON = .object([
-                    ("name", .string(g.name)), ("version", .optional(g.version)), ("source", .string(romFrom ?? "")),
-                    ("path", .array(g.item.path.map { .string($0) })), ("fileGUID", .optional(g.item.fileGUID?.description)),
-                    ("machineName", .optional(g.item.executable?.machineName)), ("length", .int(g.item.bytes.count)),
-                    ("evidence", .array(g.evidence.map { .string($0) })),
-                ])
-            }
             Terminal.out(JSON.object([
                 ("address", .string(rom.address.description)), ("target", .string(target.rawValue)), ("outDir", .string(dir)),
                 ("firmware", .string((firmware ?? .default(for: target)).rawValue)),
                 ("functions", .array(card.functions.map { .string($0.address.description) })),
                 ("romSource", .string(romOrigin)), ("size", .int(prepared.bytes.count)),
-                ("gopDriver", gopJSON),
+                ("gopDriver", gop.map { $0.json(source: romFrom ?? "") } ?? .null),
                 ("files", .array(files.map { .object([("name", .string($0.0)), ("path", .string(dir + "/" + $0.0)), ("size", .int($0.1.count))]) })),
                 ("notes", .array(prepared.notes.map(\.json))),
                 ("acceptance", .array(prepared.acceptance.map { a in
