@@ -13,7 +13,15 @@ Writes NAME.fd and NAME.expect.json ({"items": [{"kind", "name", "vendorID", "de
               holds an FFS v3 volume (erase polarity 0) with a large file and an extended-size section.
   deep        volumes nested 40 deep (past the walker's depth bound).
   bomb        an LZMA section declaring and holding 80 MiB of zeros (past the per-stream bound).
+  apu         an APU's image for `prepare --rom-from`: a RAW file with an AMD legacy VBIOS (1002:1636)
+              and, LZMA-compressed, a real X64 EFI driver (iPXE's, from Debian's efi-e1000.rom) whose UI
+              name is AMDGopDriver and which has no VERSION section; decoys: an AArch64 TE AMDGopDriver,
+              an X64 PlainGopDxe, an X64 IntelGopDriver.
+  apu-ambiguous  the same VBIOS with two different X64 AMD GOP drivers (AMDGopDriver, "AMD GOP Dxe").
+  apu-none    the same VBIOS with an X64 IntelGopDriver and an AArch64 TE AMDGopDriver only.
 and zeros-8m.br, zeros-8m.lzma, zeros-8m-x86.lzma: 8 MiB of zeros as Brotli and EDK2-LZMA streams.
+With --real-apu, only real-apu.fd (real vendor parts from ../shared/roms; the tests write it into a
+temporary folder, it is never committed).
 
 Layouts: EDK2 MdePkg/Include/Pi/PiFirmwareVolume.h and PiFirmwareFile.h; compression as EDK2's
 BaseTools writes it (LzmaCompress: 5 property bytes + u64 size; BrotliCompress: u64 size + u64
@@ -240,6 +248,75 @@ def everything():
     return volume(files, name=fguid(99)), {"items": expect, "findingCodes": []}
 
 
+IPXE_EFI_ROM = "/usr/lib/ipxe/qemu/efi-e1000.rom"
+
+
+def efi_rom_driver(path):
+    """The PE32+ driver in the first EFI image of the option ROM at `path`, without the ROM's padding
+    (iPXE keeps its name and version after its last section: only trailing zeros are cut)."""
+    with open(path, "rb") as f:
+        d = f.read()
+    o = 0
+    while d[o:o + 2] == b"\x55\xaa":
+        pcir = o + struct.unpack_from("<H", d, o + 0x18)[0]
+        length = struct.unpack_from("<H", d, pcir + 0x10)[0] * 512
+        if d[pcir + 0x14] == 3:
+            assert struct.unpack_from("<H", d, o + 0x0C)[0] == 0, path + ": expected an uncompressed EFI image"
+            return d[o + struct.unpack_from("<H", d, o + 0x16)[0]:o + length].rstrip(b"\0")
+        o += length
+    raise SystemExit(path + " holds no EFI image")
+
+
+def ipxe_driver():
+    """The PE32+ X64 driver in Debian's iPXE EFI option ROM (ipxe-qemu)."""
+    return efi_rom_driver(IPXE_EFI_ROM)
+
+
+def real_apu(out):
+    """For the tests, never committed: real parts from ../shared/roms, an AMD Phoenix APU's VBIOS
+    (1002:15bf) and a real AMDGopDriver (taken out of its EFI option ROM), in a volume as an APU's
+    firmware holds them, beside an AArch64 TE decoy of the same name."""
+    shared = os.path.join(ROOT, "..", "shared", "roms")
+    with open(os.path.join(shared, "amd-apu-phoenix-generic-vbios.rom"), "rb") as f:
+        vbios = f.read()
+    gop = efi_rom_driver(os.path.join(shared, "amd-apu-8945hs-gop-bogus-pcir-ids.rom"))
+    files = [ffs_file(fguid(40), 0x01, vbios),
+             ffs_file(fguid(41), 0x07, lzma_section(sections(te(), ui("AMDGopDriver")))),
+             ffs_file(fguid(43), 0x07, lzma_section(sections(section(0x10, gop), ui("AMDGopDriver"))))]
+    with open(os.path.join(out, "real-apu.fd"), "wb") as f:
+        f.write(volume(files, name=fguid(97)))
+
+
+def apu_files(drivers):
+    """The APU's VBIOS as a RAW file, then one DXE driver file per (n, PE/TE section, UI name)."""
+    files = [ffs_file(fguid(40), 0x01, rom("amd.rom"))]
+    for n, image, label in drivers:
+        files.append(ffs_file(fguid(n), 0x07, lzma_section(sections(image, ui(label)))))
+    return volume(files, name=fguid(98))
+
+
+def apu_expect(gops):
+    items = [{"kind": "option-rom", "name": None, "vendorID": "1002", "deviceID": "1636", "decoded": False}]
+    return {"items": items + [{"kind": "gop-driver", "name": g, "decoded": True} for g in gops], "findingCodes": []}
+
+
+def apu():
+    ipxe = section(0x10, ipxe_driver())
+    drivers = [(41, te(), "AMDGopDriver"), (42, pe32(), "PlainGopDxe"), (43, ipxe, "AMDGopDriver"),
+               (44, pe32(size=0x500), "IntelGopDriver")]
+    return apu_files(drivers), apu_expect([d[2] for d in drivers])
+
+
+def apu_ambiguous():
+    drivers = [(43, section(0x10, ipxe_driver()), "AMDGopDriver"), (45, pe32(), "AMD GOP Dxe")]
+    return apu_files(drivers), apu_expect([d[2] for d in drivers])
+
+
+def apu_none():
+    drivers = [(44, section(0x10, ipxe_driver()), "IntelGopDriver"), (41, te(), "AMDGopDriver")]
+    return apu_files(drivers), apu_expect([d[2] for d in drivers])
+
+
 def deep():
     inner = volume([ffs_file(fguid(1), 0x01, rom("intel.rom"))])
     for n in range(40):
@@ -275,7 +352,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=os.path.join(ROOT, "Fixtures", "firmware"))
     ap.add_argument("--bench", action="store_true", help="write only the benchmark's LZMA volume and stream into --out")
+    ap.add_argument("--real-apu", action="store_true", help="write only real-apu.fd (real VBIOS and AMDGopDriver from ../shared/roms) into --out")
     args = ap.parse_args()
+    if args.real_apu:
+        os.makedirs(args.out, exist_ok=True)
+        real_apu(args.out)
+        return
     if args.bench:
         os.makedirs(args.out, exist_ok=True)
         bench(args.out)
@@ -287,7 +369,8 @@ def main():
                        ("zeros-8m-x86.lzma", lzma_raw(zeros, x86=True))]:
         with open(os.path.join(args.out, name), "wb") as f:
             f.write(data)
-    for name, make in [("everything", everything), ("deep", deep), ("bomb", bomb)]:
+    for name, make in [("everything", everything), ("deep", deep), ("bomb", bomb), ("apu", apu),
+                       ("apu-ambiguous", apu_ambiguous), ("apu-none", apu_none)]:
         data, expect = make()
         with open(os.path.join(args.out, name + ".fd"), "wb") as f:
             f.write(data)

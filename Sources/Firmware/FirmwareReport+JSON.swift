@@ -21,7 +21,8 @@ extension FirmwareItem {
                       ("classCode", .optional(classCode.map { Int($0) })), ("vbios", .bool(isVBIOS))]
         }
         if let executable {
-            pairs += [("format", .string(executable.format.rawValue)), ("machine", .int(Int(executable.machine))),
+            // The section kind (PE32 or TE), as scan has always said; `info` tells PE32 from PE32+.
+            pairs += [("format", .string(executable.format == .te ? "TE" : "PE32")), ("machine", .int(Int(executable.machine))),
                       ("machineName", .string(executable.machineName))]
         }
         if kind == .gopDriver || version != nil { pairs.append(("version", .optional(version))) }

@@ -19,27 +19,6 @@ public struct FirmwareFinding: Sendable, Equatable {
     public var path: [String]
 }
 
-/// What a PE32 or TE image's header says.
-public struct ExecutableInfo: Sendable, Equatable {
-    public enum Format: String, Sendable { case pe32 = "PE32", te = "TE" }
-    public var format: Format
-    public var machine: UInt16
-    public var subsystem: UInt16?
-
-    public var machineName: String {
-        switch machine {
-        case 0x014C: return "IA32"
-        case 0x8664: return "x64"
-        case 0x0200: return "IA64"
-        case 0x0EBC: return "EBC"
-        case 0x01C2: return "ARM"
-        case 0xAA64: return "AArch64"
-        case 0x5064: return "RISC-V 64"
-        default: return "0x" + String(machine, radix: 16)
-        }
-    }
-}
-
 /// Something worth pulling out of a firmware image.
 public struct FirmwareItem: Sendable {
     public enum Kind: String, Sendable {
@@ -67,9 +46,13 @@ public struct FirmwareItem: Sendable {
     /// Option ROMs: what the scanner confirmed, and the first image's class code.
     public var rom: EmbeddedROM?
     public var classCode: UInt32?
-    /// GOP drivers.
-    public var executable: ExecutableInfo?
-    /// The file's VERSION section, when it has one.
+    /// GOP drivers: what the PE/TE header says (nil when the header does not parse).
+    public var executable: PEImage?
+    /// GOP drivers: who wrote it and which version, where the image says so (the marker `info`
+    /// reads in EFI option ROMs).
+    public var identity: EFIDriverIdentity?
+    /// The file's VERSION section, when it has one; for a GOP driver without one, the version
+    /// its image states (`identity`).
     public var version: String?
 
     /// A legacy x86 option ROM of a display controller (class 03).

@@ -312,7 +312,7 @@ public struct FirmwareWalker {
                 }
             }
         case 0x10, 0x12: // PE32, TE
-            executable(sec.from(header)!, te: type == 0x12, at: at, outer)
+            executable(sec.from(header)!, at: at, outer)
         case 0x17: // firmware volume image
             blob(sec.from(header)!, outer.entering("fv-image @\(hex(at))"))
         case 0x18: // freeform subtype GUID: a GUID, then data
@@ -367,20 +367,15 @@ public struct FirmwareWalker {
     // MARK: - What is pulled out
 
     /// A PE32/TE: kept when the file's UI name or GUID says it is a GOP driver.
-    mutating func executable(_ image: ArraySlice<UInt8>, te: Bool, at: Int, _ ctx: Context) {
+    /// Its header is read by OptionROM's `PEImage` (the magic, MZ or VZ, says which kind).
+    mutating func executable(_ image: ArraySlice<UInt8>, at: Int, _ ctx: Context) {
         guard FirmwareWalker.isGOP(name: ctx.name, guid: ctx.fileGUID) else { return }
-        var info: ExecutableInfo?
-        if te {
-            if image.matches(0, "VZ"), let machine = image.u16(2) {
-                info = ExecutableInfo(format: .te, machine: machine, subsystem: image.u8(5).map(UInt16.init))
-            }
-        } else if image.matches(0, "MZ"), let pe = image.u32(0x3C), image.matches(Int(pe), "PE\0\0"),
-                  let machine = image.u16(Int(pe) + 4) {
-            info = ExecutableInfo(format: .pe32, machine: machine, subsystem: image.u16(Int(pe) + 24 + 68))
-        }
+        let bytes = Array(image)
+        let identity = EFIDriverIdentity.find(in: bytes)
         append(FirmwareItem(kind: .gopDriver, path: ctx.path, name: ctx.name, offset: image.startIndex,
-                            fileOffset: ctx.decoded ? nil : image.startIndex, bytes: Array(image),
-                            volumeGUID: ctx.volumeGUID, fileGUID: ctx.fileGUID, executable: info, version: ctx.version))
+                            fileOffset: ctx.decoded ? nil : image.startIndex, bytes: bytes,
+                            volumeGUID: ctx.volumeGUID, fileGUID: ctx.fileGUID, executable: try? PEImage.parse(bytes),
+                            identity: identity, version: ctx.version ?? identity?.version))
     }
 
     /// UI names of GOP drivers: vendors' (`IntelGopDriver`, `AMDGopDriver`, `NvGop...`) say GOP;

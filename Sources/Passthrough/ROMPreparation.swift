@@ -43,6 +43,9 @@ public enum ROMPreparation {
         public var addEFI: [UInt8]?
         /// The card's ROM BAR size when known: the added driver is EFI-compressed when the ROM would not fit it.
         public var romBarSize: Int?
+        /// Said at the end of the `no-efi-image` note: where else a GOP driver was looked for and
+        /// what that found (`prepare --rom-from`: the firmware image's GOP drivers).
+        public var efiAdvice: String?
         public init(legacyOnly: Bool? = nil, setIDs: Bool = true, romPath: String? = nil, romBAR: Bool = true,
                     addEFI: [UInt8]? = nil, romBarSize: Int? = nil) {
             self.legacyOnly = legacyOnly
@@ -256,7 +259,8 @@ public enum ROMPreparation {
             notes.append(Finding(.noEFIImage,
                 "The ROM holds no X64 EFI image (it holds \(ConsumerProfile.imageKinds(result))): an OVMF (UEFI) guest gets no "
                 + "display from the card until its driver loads. Add the card's GOP driver (`vbios patch --add-efi`), use the "
-                + "vendor's full ROM or a dump of the ROM BAR (`vbios dump --source rombar`) that has it, or give the guest SeaBIOS (--firmware bios)."))
+                + "vendor's full ROM or a dump of the ROM BAR (`vbios dump --source rombar`) that has it, or give the guest SeaBIOS (--firmware bios)."
+                + (options.efiAdvice.map { " " + $0 } ?? "")))
         }
         for v in verdicts.dropFirst() where !v.ok {
             notes.append(contentsOf: v.errors.map {

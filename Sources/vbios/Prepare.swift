@@ -19,7 +19,8 @@ struct Prepare: ParsableCommand {
             Refuses, with the reason, what cannot work: no legacy image for Xen, a ROM over 64 KiB for Xen, \
             an IOMMU group holding devices other than the card's functions and bridges, a --rom made for \
             another chip (unless --retarget). --firmware uefi (the default for qemu and libvirt) says when \
-            the ROM has no X64 EFI image for OVMF; --firmware bios requires SeaBIOS to accept bios.bin. \
+            the ROM has no X64 EFI image for OVMF (with --rom-from, the firmware image's GOP driver for the card's \
+            vendor is added then, and named); --firmware bios requires SeaBIOS to accept bios.bin. \
             Nothing is written unless every file can be; existing files are kept unless --force is given.
             """)
 
@@ -35,7 +36,7 @@ struct Prepare: ParsableCommand {
     @Option(name: .customLong("rom"), help: ArgumentHelp("Use this ROM file instead of reading the card's.", valueName: "FILE"))
     var romFile: String?
 
-    @Option(name: .customLong("rom-from"), help: ArgumentHelp("Take the card's legacy ROM out of this system firmware image (a BIOS update, a flash dump), chosen by the card's IDs.", valueName: "FIRMWARE"))
+    @Option(name: .customLong("rom-from"), help: ArgumentHelp("Take the card's legacy ROM out of this system firmware image (a BIOS update, a flash dump), chosen by the card's IDs; for a UEFI guest, also the image's X64 GOP driver for the card's vendor (an APU's AMDGopDriver) when the ROM has no EFI image.", valueName: "FIRMWARE"))
     var romFrom: String?
 
     @Option(name: .customLong("with"), help: ArgumentHelp("Another device of the card's IOMMU group you will hand over too (repeatable).", valueName: "ADDR"))
@@ -50,7 +51,7 @@ struct Prepare: ParsableCommand {
         """, valueName: "primary|secondary"))
     var display: Display?
 
-    @Option(name: .customLong("add-efi"), help: ArgumentHelp("Add this EFI driver (PE32+/TE, or an EFI option ROM such as AMDGopDriver.rom) to bios.bin as an EFI image, for OVMF guests.", valueName: "FILE"))
+    @Option(name: .customLong("add-efi"), help: ArgumentHelp("Add this EFI driver (PE32+/TE, or an EFI option ROM such as AMDGopDriver.rom) to bios.bin as an EFI image, for OVMF guests (instead of the one --rom-from would pick).", valueName: "FILE"))
     var addEFI: String?
 
     @Flag(help: "Xen: add iomem/ioports lines mapping every BAR 1:1 (rarely needed; pci= maps the BARs).")
@@ -115,15 +116,17 @@ struct Prepare: ParsableCommand {
         let romBytes: [UInt8]
         let romOrigin: String
         let rom = card.romFunction
+        var walked: FirmwareReport?
         if romFile != nil, romFrom != nil {
             throw UserError("--rom and --rom-from both name the ROM; give one.")
         }
         if let romFrom {
             let image: [UInt8]
             do { image = try FileBytes(path: romFrom).bytes } catch { throw UserError(String(describing: error)) }
-            let walked = FirmwareWalker.walk(image)
+            let report = FirmwareWalker.walk(image)
+            walked = report
             let chosen: FirmwareROMSelection.Candidate
-            do { chosen = try FirmwareROMSelection.choose(walked, vendorID: rom.vendorID, deviceID: rom.deviceID) } catch {
+            do { chosen = try FirmwareROMSelection.choose(report, vendorID: rom.vendorID, deviceID: rom.deviceID) } catch {
                 throw UserError("\(romFrom): \(error)")
             }
             romBytes = chosen.item.bytes
@@ -156,18 +159,31 @@ struct Prepare: ParsableCommand {
         let biosPath = dir + "/bios.bin"
         let prepared: ROMPreparation.Result
         var driver: [UInt8]?
+        // An OVMF guest needs an X64 EFI image: without --add-efi, the GOP driver the same
+        // firmware image holds for the card's vendor (an APU's AMDGopDriver) is added.
+        var gop: FirmwareGOPSelection.Candidate?
+        var efiAdvice: String?
         if let addEFI {
             do { driver = try FileBytes(path: addEFI, limit: maximumROMSize).bytes } catch { throw UserError(String(describing: error)) }
+        } else if let walked, let romFrom, target != .xen, (firmware ?? .default(for: target)) == .uefi {
+            let outcome = FirmwareGOPSelection.forPreparation(walked, rom: romBytes, vendorID: rom.vendorID)
+            if case .chosen(let c) = outcome {
+                gop = c
+                driver = c.item.bytes
+            }
+            efiAdvice = outcome.advice(firmwarePath: romFrom)
         }
         // The BAR as the kernel sizes it; a shadowed one stands for the 0xC0000 copy, not the flash.
         let bar = (functions.first { $0.address == rom.address } ?? device).rom.flatMap { $0.shadowed ? nil : Int(exactly: $0.size) }
         do {
             var options = ROMPreparation.Options(romPath: biosPath, addEFI: driver, romBarSize: bar)
             options.firmware = firmware
+            options.efiAdvice = efiAdvice
             prepared = try ROMPreparation.prepare(romBytes, vendorID: rom.vendorID, deviceID: rom.deviceID, for: target,
                                                   options: options)
         } catch {
-            throw UserError("\(rom.address): \(error.message)", exitCode: 1)
+            let from = gop.map { " (adding the GOP driver \($0.summary) from \(romFrom ?? "the firmware"); pass --add-efi FILE to pick another)" } ?? ""
+            throw UserError("\(rom.address): \(error.message)\(from)", exitCode: 1)
         }
         var files: [(String, [UInt8])] = [("bios.bin", prepared.bytes)]
         do {
@@ -198,6 +214,7 @@ struct Prepare: ParsableCommand {
                 ("firmware", .string((firmware ?? .default(for: target)).rawValue)),
                 ("functions", .array(card.functions.map { .string($0.address.description) })),
                 ("romSource", .string(romOrigin)), ("size", .int(prepared.bytes.count)),
+                ("gopDriver", gop.map { $0.json(source: romFrom ?? "") } ?? .null),
                 ("files", .array(files.map { .object([("name", .string($0.0)), ("path", .string(dir + "/" + $0.0)), ("size", .int($0.1.count))]) })),
                 ("notes", .array(prepared.notes.map(\.json))),
                 ("acceptance", .array(prepared.acceptance.map { a in
@@ -208,6 +225,10 @@ struct Prepare: ParsableCommand {
             return
         }
         Terminal.out("ROM of \(rom.address) (\(rom.ids)) from \(romOrigin): \(romBytes.count) bytes")
+        if let gop, let romFrom {
+            Terminal.out("GOP driver from \(romFrom): \(gop.summary), added as an EFI image (chosen by its "
+                + gop.evidence.joined(separator: " and ") + "); pass --add-efi FILE to use another.")
+        }
         for n in prepared.notes {
             if n.severity == .info { Terminal.out("  " + n.message) } else { Terminal.warn(n.message) }
         }

@@ -135,7 +135,7 @@ struct Scan: ParsableCommand {
                 what += ", \(rom.imageCount) image\(rom.imageCount == 1 ? "" : "s")"
             case .gopDriver:
                 what = "GOP driver"
-                if let e = item.executable { what += " \(e.format.rawValue) \(e.machineName)" }
+                if let e = item.executable { what += " \(e.format == .te ? "TE" : "PE32") \(e.machineName)" }
                 if let v = item.version { what += ", version \(v)" }
             case .vbt:
                 what = "Intel VBT"

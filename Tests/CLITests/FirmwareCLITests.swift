@@ -1,4 +1,5 @@
 import Foundation
+import OptionROM
 import Testing
 
 /// `vbios scan` on firmware images, `dump --source vfct` on a fake host with a VFCT table.
@@ -121,5 +122,134 @@ import Testing
         #expect(r.status != 0)
         #expect(r.err.contains("no legacy option ROM for 1002:6819") && r.err.contains("1002:1636"), "\(r.err)")
         #expect(!FileManager.default.fileExists(atPath: root + "/out/bios.bin"))
+    }
+}
+
+/// `prepare --rom-from` for OVMF guests: the firmware's GOP driver for the card's vendor is added.
+@Suite(.serialized) struct PrepareGOPFromFirmwareTests {
+    static func prepare(_ fixture: String, _ extra: [String] = [], json: Bool = true) throws -> (HostCLI.Result, root: String) {
+        let root = try PrepareFromFirmwareTests.host(device: "0x1636")
+        let r = try HostCLI.run(["prepare", "01:00.0", "--for", "qemu", "--display", "secondary", "--sysfs", root + "/sys",
+                                 "--out", root + "/out", "--rom-from", FirmwareCLITests.firmware + "/" + fixture] + extra + (json ? ["--json"] : []))
+        return (r, root)
+    }
+
+    static func notes(_ object: [String: Any], code: String) -> [String] {
+        ((object["notes"] as? [[String: Any]]) ?? []).filter { $0["code"] as? String == code }.compactMap { $0["message"] as? String }
+    }
+
+    /// An APU: the VBIOS from the firmware plus its AMDGopDriver, one bios.bin with the card's IDs.
+    @Test func addsTheAPUsGOPDriver() throws {
+        let (r, root) = try Self.prepare("apu.fd")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        #expect(r.status == 0, "\(r.err)")
+        let object = try #require(try HostCLI.json(r) as? [String: Any])
+        let gop = try #require(object["gopDriver"] as? [String: Any], "\(r.out)")
+        #expect(gop["name"] as? String == "AMDGopDriver")
+        // No VERSION section: the version iPXE's image states.
+        #expect((gop["version"] as? String)?.first?.isNumber == true, "\(gop)")
+        #expect(gop["machineName"] as? String == "X64")
+        #expect(Self.notes(object, code: "no-efi-image").isEmpty, "\(r.out)")
+
+        let bios = [UInt8](try Data(contentsOf: URL(fileURLWithPath: root + "/out/bios.bin")))
+        let amd = [UInt8](try Data(contentsOf: URL(fileURLWithPath: HostCLI.packageRoot + "/Fixtures/roms/amd.rom")))
+        let layout = ROMParser.parse(bios)
+        #expect(layout.images.count == 2)
+        // The VBIOS itself, but for its last-image bit (now the EFI image's) and its checksum byte.
+        #expect(bios.count > amd.count && zip(bios, amd).filter { $0 != $1 }.count <= 2)
+        for image in layout.images {
+            #expect(image.pcir?.vendorID == 0x1002 && image.pcir?.deviceID == 0x1636)
+        }
+        let legacy = try #require(layout.images.first)
+        #expect(legacy.isLegacy && bios[legacy.offset..<legacy.offset + legacy.length].reduce(UInt8(0), &+) == 0)
+        let efi = try #require(layout.images.last)
+        #expect(efi.isEFI && efi.efi?.machineType == 0x8664)
+        #expect(layout.findings(.checksumMismatch).isEmpty, "\(layout.findings)")
+
+        // info opens the added driver.
+        let info = try HostCLI.run(["info", root + "/out/bios.bin", "--json"])
+        #expect(info.status == 0, "\(info.err)")
+        #expect(info.out.contains("\"iPXE\"") && info.out.contains("\"X64\""), "\(info.out)")
+
+        // The text says which driver and version.
+        let text = try HostCLI.run(["prepare", "01:00.0", "--for", "libvirt", "--display", "secondary", "--sysfs", root + "/sys",
+                                    "--out", root + "/out", "--force", "--rom-from", FirmwareCLITests.firmware + "/apu.fd"])
+        #expect(text.status == 0, "\(text.err)")
+        #expect(text.out.contains("GOP driver from") && text.out.contains("\"AMDGopDriver\" version \(gop["version"] as? String ?? "?")"), "\(text.out)")
+    }
+
+    /// Real parts (../shared/roms): an AMD Phoenix APU's VBIOS and a real AMDGopDriver in one volume,
+    /// written by Tools/gen-firmware.py --real-apu; prepare makes one ROM with both, the card's IDs.
+    @Test func realAPUVBIOSAndAMDGopDriverBecomeOneROM() throws {
+        let shared = HostCLI.packageRoot + "/../shared/roms/"
+        guard FileManager.default.fileExists(atPath: shared + "amd-apu-phoenix-generic-vbios.rom"),
+              FileManager.default.fileExists(atPath: shared + "amd-apu-8945hs-gop-bogus-pcir-ids.rom") else {
+            Issue.record("real APU ROMs missing in \(shared)"); return
+        }
+        let root = try PrepareFromFirmwareTests.host(device: "0x15bf")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // The python3 on PATH, the one Tools/install-deps.sh gives brotli and uefi-firmware.
+        let gen = try HostCLI.run(["python3", HostCLI.packageRoot + "/Tools/gen-firmware.py", "--real-apu", "--out", root], "/usr/bin/env")
+        try #require(gen.status == 0, "\(gen.err)")
+        let r = try HostCLI.run(["prepare", "01:00.0", "--for", "libvirt", "--display", "secondary", "--sysfs", root + "/sys",
+                                 "--out", root + "/out", "--rom-from", root + "/real-apu.fd", "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let object = try #require(try HostCLI.json(r) as? [String: Any])
+        let gop = try #require(object["gopDriver"] as? [String: Any], "\(r.out)")
+        #expect(gop["name"] as? String == "AMDGopDriver" && gop["version"] as? String == "3.8.5", "\(gop)")
+        // Both the UI name and the driver's own marker say AMD; the AArch64 decoy of the same name is not taken.
+        #expect((gop["evidence"] as? [String])?.count == 2, "\(gop)")
+        let bios = [UInt8](try Data(contentsOf: URL(fileURLWithPath: root + "/out/bios.bin")))
+        let layout = ROMParser.parse(bios)
+        #expect(layout.images.count == 2)
+        for image in layout.images { #expect(image.pcir?.vendorID == 0x1002 && image.pcir?.deviceID == 0x15bf) }
+        if let legacy = layout.images.first {
+            #expect(legacy.isLegacy && bios[legacy.offset..<legacy.offset + legacy.length].reduce(UInt8(0), &+) == 0)
+        }
+        #expect(layout.images.last?.efi?.machineType == 0x8664)
+        #expect(layout.findings(.checksumMismatch).isEmpty, "\(layout.findings)")
+        let info = try HostCLI.run(["info", root + "/out/bios.bin"])
+        #expect(info.out.contains("AMD GOP") && info.out.contains("3.8.5"), "\(info.out)")
+    }
+
+    @Test func severalEqualDriversAddNoneAndListThem() throws {
+        let (r, root) = try Self.prepare("apu-ambiguous.fd")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        #expect(r.status == 0, "\(r.err)")
+        let object = try #require(try HostCLI.json(r) as? [String: Any])
+        #expect(object["gopDriver"] is NSNull)
+        let note = try #require(Self.notes(object, code: "no-efi-image").first, "\(r.out)")
+        #expect(note.contains("2 different X64 GOP drivers for AMD") && note.contains("\"AMDGopDriver\"") && note.contains("\"AMD GOP Dxe\"")
+                && note.contains("--add-efi FILE"), "\(note)")
+        let bios = [UInt8](try Data(contentsOf: URL(fileURLWithPath: root + "/out/bios.bin")))
+        #expect(ROMParser.parse(bios).images.count == 1)
+    }
+
+    @Test func noDriverForTheVendorSaysWhereToLook() throws {
+        let (r, root) = try Self.prepare("apu-none.fd")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        #expect(r.status == 0, "\(r.err)")
+        let object = try #require(try HostCLI.json(r) as? [String: Any])
+        #expect(object["gopDriver"] is NSNull)
+        let note = try #require(Self.notes(object, code: "no-efi-image").first, "\(r.out)")
+        #expect(note.contains("holds no X64 GOP driver for AMD") && note.contains("vbios scan \(FirmwareCLITests.firmware)/apu-none.fd --extract")
+                && note.contains("\"IntelGopDriver\" X64") && note.contains("\"AMDGopDriver\" AArch64"), "\(note)")
+    }
+
+    /// --add-efi FILE wins over the firmware's driver; --firmware bios adds none.
+    @Test func explicitDriverAndBIOSGuestsTakeNoneFromTheFirmware() throws {
+        let (r, root) = try Self.prepare("apu.fd", ["--add-efi", "/usr/lib/ipxe/qemu/efi-e1000.rom"])
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        #expect(r.status == 0, "\(r.err)")
+        let object = try #require(try HostCLI.json(r) as? [String: Any])
+        #expect(object["gopDriver"] is NSNull)
+        #expect(ROMParser.parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: root + "/out/bios.bin")))).images.count == 2)
+
+        let bios = try HostCLI.run(["prepare", "01:00.0", "--for", "qemu", "--display", "secondary", "--sysfs", root + "/sys", "--out", root + "/out",
+                                    "--force", "--firmware", "bios", "--rom-from", FirmwareCLITests.firmware + "/apu.fd", "--json"])
+        #expect(bios.status == 0, "\(bios.err)")
+        let o = try #require(try HostCLI.json(bios) as? [String: Any])
+        #expect(o["gopDriver"] is NSNull)
+        #expect(ROMParser.parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: root + "/out/bios.bin")))).images.count == 1)
     }
 }

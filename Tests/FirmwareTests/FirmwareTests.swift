@@ -81,9 +81,9 @@ enum UEFIExtract {
                 #expect(item.isVBIOS == (want.vendorID != "10ec"))
             }
             if item.kind == .gopDriver, want.format == "TE" {
-                #expect(item.executable == ExecutableInfo(format: .te, machine: UInt16(want.machine!), subsystem: 11))
+                #expect(item.executable?.format == .te && item.executable?.machine == UInt16(want.machine!) && item.executable?.subsystem == 11)
             } else if item.kind == .gopDriver {
-                #expect(item.executable == ExecutableInfo(format: .pe32, machine: 0x8664, subsystem: 11))
+                #expect(item.executable?.format == .pe32Plus && item.executable?.machine == 0x8664 && item.executable?.subsystem == 11)
             }
         }
         #expect(report.findings.isEmpty, "\(report.findings)")
@@ -116,7 +116,7 @@ enum UEFIExtract {
         #expect(Set(gop.compactMap(\.name)) == ["QemuVideoDxe", "VirtioGpuDxe", "QemuRamfbDxe"])
         for g in gop {
             #expect(g.executable?.machine == 0x8664)
-            #expect(g.executable?.format == .pe32)
+            #expect(g.executable?.format == .pe32Plus)
             #expect(g.fileOffset == nil)
             #expect(g.path.contains { $0.hasPrefix("lzma") })
             #expect(g.fileGUID != nil && g.volumeGUID != nil)
