@@ -32,7 +32,10 @@ done
 ran_vga ours || fail "SeaBIOS did not run bios.bin on the passed-through card: $(window ours | tr '\n' '|')"
 window ours | grep -q '^Start SeaVGABIOS' || fail "the ROM that ran is not the card's VGA BIOS: $(window ours | tr '\n' '|')"
 ! ran_vga other || fail "SeaBIOS ran a ROM whose IDs (1013:00b8) do not match the card: $(window other | tr '\n' '|')"
-[ "$(cat "$G/prepare-other.rc")" = 0 ] || fail "prepare --rom other-ids exited $(cat "$G/prepare-other.rc"): $(tail -n1 "$G/prepare-other.err")"
+[ "$(cat "$G/prepare-refused.rc")" = 1 ] && grep -q '1013:00b8' "$G/prepare-refused.err" && grep -q '1234:1111' "$G/prepare-refused.err" \
+    || fail "prepare --rom other-ids without --retarget: exit $(cat "$G/prepare-refused.rc"), not a refusal naming both IDs: $(tail -n1 "$G/prepare-refused.err")"
+[ ! -e "$G/prep-refused/bios.bin" ] || fail "prepare --rom other-ids was refused but left bios.bin"
+[ "$(cat "$G/prepare-other.rc")" = 0 ] || fail "prepare --rom other-ids --retarget exited $(cat "$G/prepare-other.rc"): $(tail -n1 "$G/prepare-other.err")"
 grep -q '1013:00b8' "$G/prepare-other.err" || fail "prepare --rom other-ids gave no warning naming the ROM's IDs"
 ran_vga fixed || fail "SeaBIOS did not run the ROM prepare re-IDed: $(window fixed | tr '\n' '|')"
 [ "$(cat "$G/unbind.rc")" = 0 ] && [ "$(cat "$G/driver-unbound")" = none ] || fail "unbind: exit $(cat "$G/unbind.rc"), driver $(cat "$G/driver-unbound")"
@@ -48,4 +51,5 @@ for n in ours other fixed; do
     window $n | grep -e '^Scan for' -e '^Running option rom' -e '^Start SeaVGABIOS' | sed 's/^/    /' >> "$R/report.txt"
     sed -n '/^Scan for option roms/,$p' "$G/$n.seabios.log" | grep -m1 '^Running option rom' | sed 's/^/    (after) /' >> "$R/report.txt"
 done
-note "prepare --rom other-ids.rom: $(grep -m1 warning "$G/prepare-other.err" | cut -c1-160)"
+note "prepare --rom other-ids.rom: $(head -c 160 "$G/prepare-refused.err")"
+note "prepare --rom other-ids.rom --retarget: $(grep -m1 warning "$G/prepare-other.err" | cut -c1-160)"

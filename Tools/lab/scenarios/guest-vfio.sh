@@ -26,8 +26,10 @@ cat /sys/bus/pci/devices/0000:00:06.0/boot_vga > rootbus-vga-boot_vga
 lab-try prepare-rootbus vbios prepare 0000:00:06.0 --for qemu --out /out/prep-rootbus
 # The control: the same arguments with the romfile swapped for a ROM with other IDs.
 sed 's|romfile=[^, ]*|romfile=/lab/data/other-ids.rom|' /out/prep/qemu-args.txt > other-args.txt
-# And what vbios makes of that ROM when told to use it: prepare sets the card's IDs.
-lab-try prepare-other vbios prepare $a --for qemu --rom /lab/data/other-ids.rom --out /out/prep-other
+# And what vbios makes of that ROM: refused as a ROM for another chip (nothing written), and
+# with --retarget the card's IDs are set.
+lab-try prepare-refused vbios prepare $a --for qemu --rom /lab/data/other-ids.rom --out /out/prep-refused
+lab-try prepare-other vbios prepare $a --for qemu --rom /lab/data/other-ids.rom --retarget --out /out/prep-other
 
 # nested NAME ARGS-FILE: qemu-system-x86_64 (TCG) with exactly ARGS-FILE's arguments (shell
 # words, one device per line) plus SeaBIOS's debug console; stopped once SeaBIOS has passed
