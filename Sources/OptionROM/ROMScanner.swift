@@ -96,15 +96,27 @@ public enum ROMScanner {
         return confirm(blob, at: offset, options: options, memo: &memo)
     }
 
-    static func confirm(_ blob: UnsafeRawBufferPointer, at offset: Int, options: Options, memo: inout Memo) -> EmbeddedROM? {
-        let v = ByteView(blob)
-        // Rules 1 and 2, checked here before any parsing: most candidates in a large blob are
-        // chance `55 AA` pairs and must cost a few loads, not a parse.
+    /// How far past a candidate's first byte rules 1 and 2 read: the pointer at 0x18 (at most
+    /// 0xFFFF) and the 0x18-byte PCIR structure it leads to.
+    static let signatureReach = 0xFFFF + 0x18
+
+    /// Rules 1 and 2 (the header's pointer and the PCIR it leads to): the PCIR pointer and the
+    /// image length in 512-byte units, or nil. Reads nothing past `offset + signatureReach`.
+    static func signatureRules(_ v: ByteView, at offset: Int) -> (ptr: UInt16, imageUnits: UInt16)? {
         guard v.u8(offset) == 0x55, v.u8(offset + 1) == 0xAA,
               let ptr = v.u16(offset + 0x18), ptr >= 0x1A else { return nil }
         let pcirAt = offset + Int(ptr)
         guard v.contains(pcirAt, 0x18), v.matches(pcirAt, "PCIR"),
               let imageUnits = v.u16(pcirAt + 0x10), Int(ptr) < Int(imageUnits) * 512 else { return nil }
+        return (ptr, imageUnits)
+    }
+
+    static func confirm(_ blob: UnsafeRawBufferPointer, at offset: Int, options: Options, memo: inout Memo) -> EmbeddedROM? {
+        let v = ByteView(blob)
+        // Rules 1 and 2, checked here before any parsing: most candidates in a large blob are
+        // chance `55 AA` pairs and must cost a few loads, not a parse.
+        guard let (ptr, imageUnits) = signatureRules(v, at: offset) else { return nil }
+        let pcirAt = offset + Int(ptr)
 
         // A start inside a chain already known to break: only a valid checksum can confirm it.
         if memo.shortcuts, let checksumValid = memo.brokenChains[offset], checksumValid != true { return nil }

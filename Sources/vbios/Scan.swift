@@ -18,7 +18,7 @@ struct Scan: ParsableCommand {
             With --extract DIR each is written as VVVV-DDDD[-vbios|-efi].rom, NAME.efi or NAME.vbt.
 
             Any other file (a memory dump, a ROM) gets the plain scan. BLOB may be of any size; it is read in \
-            windows of 80 MiB, so memory stays bounded. A ROM is reported when a 55 AA \
+            chunks into a buffer of at most 80 MiB, so memory stays bounded. A ROM is reported when a 55 AA \
             signature leads to a PCIR data structure inside its image and either its legacy checksum \
             holds or its chain's lengths make sense; later images of a chain are part of their ROM, \
             not ROMs of their own. With --extract DIR each ROM is written to \

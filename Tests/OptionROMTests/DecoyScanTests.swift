@@ -84,3 +84,52 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+/// The streamed scan (`BlobScan`'s engine: small reads into one reused buffer) against one scan
+/// of the whole blob: the same ROMs with the same bytes, for windows and chunks of any size,
+/// with ROMs and decoys across every chunk edge and chains whose lookahead reaches the end.
+@Suite struct StreamScanTests {
+    static func streamed(_ blob: [UInt8], options: ROMScanner.Options, window: Int, chunk: Int,
+                         shrinkTo: Int? = nil) throws -> ([EmbeddedROM], Int) {
+        let end = shrinkTo ?? blob.count
+        var found: [EmbeddedROM] = []
+        let size = try blob.withUnsafeBytes { raw in
+            try ROMScanner.scan(options: options, window: window, chunk: chunk, read: { into, at in
+                // Short reads only at the end, as pread gives them.
+                let n = max(0, min(into.count, end - at))
+                if n > 0 { into.baseAddress!.copyMemory(from: raw.baseAddress! + at, byteCount: n) }
+                return n
+            }) { rom, bytes in
+                #expect(Array(bytes) == Array(blob[rom.offset..<rom.end]))
+                found.append(rom)
+            }
+        }
+        return (found, size)
+    }
+
+    @Test(arguments: [(4096, 512), (4096, 4096), (65536, 1000), (1 << 20, 256 << 10)])
+    func streamedEqualsWhole(_ window: Int, _ chunk: Int) throws {
+        var options = ROMScanner.Options()
+        options.maximumROMLength = 96 << 10
+        var rng = SplitMix(seed: UInt64(window &+ chunk))
+        for stride in [512, 1536] {
+            var blob = Decoys.blob(count: 1 << 20, stride: stride,
+                                   roms: [stride * 37 + 100, 600_001, (1 << 20) - 8 * 512])
+            // Chance `55 AA` pairs and a chain of three images that a short lookahead would cut.
+            for _ in 0..<200 { let at = Int(rng.next() % UInt64(blob.count - 2)); blob[at] = 0x55; blob[at + 1] = 0xAA }
+            let chain = ScanFixture.image(units: 40, last: false) + ScanFixture.image(units: 40, last: false) + ScanFixture.image(units: 40)
+            ScanFixture.plant(chain, in: &blob, at: 300_007)
+            let whole = blob.withUnsafeBytes { ROMScanner.scan($0, options: options) }
+            let (streamed, size) = try Self.streamed(blob, options: options, window: window, chunk: chunk)
+            #expect(size == blob.count)
+            #expect(!whole.isEmpty)
+            #expect(streamed == whole)
+            // A stream that ends early (a file truncated while read) is scanned as the shorter blob.
+            let cut = 600_001 + 700
+            let shorter = Array(blob[0..<cut])
+            let (truncated, n) = try Self.streamed(blob, options: options, window: window, chunk: chunk, shrinkTo: cut)
+            #expect(n == cut)
+            #expect(truncated == shorter.withUnsafeBytes { ROMScanner.scan($0, options: options) })
+        }
+    }
+}
