@@ -63,17 +63,9 @@ public struct EFIHeader: Sendable, Equatable {
         }
     }
 
+    /// The same names as the PE header's machine (one table, `PEImage.machineName`).
     public var machineTypeName: String {
-        switch machineType {
-        case 0x014C: return "IA32"
-        case 0x0200: return "IPF"
-        case 0x0EBC: return "EBC"
-        case 0x8664: return "X64"
-        case 0xAA64: return "AArch64"
-        case 0x01C2: return "ARM"
-        case 0x5064: return "RISC-V64"
-        default: return "unknown (" + Hex.prefixed(machineType, width: 4) + ")"
-        }
+        PEImage.machineName(machineType)
     }
 
     public var compressionName: String {
