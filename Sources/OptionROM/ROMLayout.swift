@@ -47,14 +47,3 @@ public struct ROMLayout: Sendable {
 
     public func findings(_ code: Finding.Code) -> [Finding] { findings.filter { $0.code == code } }
 }
-
-/// A ROM's bytes and its layout, for code that goes on to patch or compare it.
-public struct ExpansionROM: Sendable {
-    public let bytes: [UInt8]
-    public let layout: ROMLayout
-
-    public init(bytes: [UInt8], options: ROMParser.Options = .init()) {
-        self.bytes = bytes
-        self.layout = bytes.withUnsafeBytes { ROMParser.parse($0, options: options) }
-    }
-}

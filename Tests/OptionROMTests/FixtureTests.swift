@@ -168,18 +168,3 @@ struct FixtureTests {
         }
     }
 }
-
-@Suite("ExpansionROM")
-struct ExpansionROMTests {
-    @Test("Keeps the bytes and the layout of what it was given")
-    func keepsBytes() throws {
-        let bytes = try Paths.fixture("legacy-efi")
-        let rom = ExpansionROM(bytes: bytes)
-        #expect(rom.bytes == bytes)
-        #expect(rom.layout.images == ROMParser.parse(bytes).images)
-        #expect(rom.layout.legacyImage?.offset == 0)
-        #expect(rom.layout.efiImages.count == 1)
-        #expect(rom.layout.chainEnd == bytes.count)
-        #expect(rom.layout.worstSeverity == nil)
-    }
-}
