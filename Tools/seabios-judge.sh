@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs ROM as the VGA BIOS of QEMU's emulated VGA (1234:1111) under SeaBIOS and prints what
 # SeaBIOS did with it: `ran` (run as the VGA BIOS), `bad-checksum` (refused), `not-run`
-# (neither: with rombar=1 usually a vendor/device mismatch). CONSUMERS.md, "SeaBIOS".
+# (neither: with rombar=1 usually a vendor/device mismatch). SeaBIOS src/optionroms.c.
 # Usage: Tools/seabios-judge.sh ROM [rombar=0|1]   (default rombar=1)
 # Exit status 0 whatever the verdict; 2 when QEMU is missing or did not start.
 set -u

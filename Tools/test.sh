@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The test command: installs what the tests need, then runs every tier (DESIGN.md, "Tests, in
-# tiers"). Exit status is non-zero if any tier fails; each tier says what it checked.
+# The test command: installs what the tests need, then runs every tier (README,
+# "Tests"). Exit status is non-zero if any tier fails; each tier says what it checked.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-enable=no}

@@ -1,7 +1,7 @@
 import OptionROM
 
 extension FirmwareItem {
-    /// `scan --json` element for what sits in containers (DESIGN.md): `kind`, `path`, `name`, then
+    /// `scan --json` element for what sits in containers (README, "JSON"): `kind`, `path`, `name`, then
     /// what the kind has. `offset` counts from the start of the file when `decoded` is false, else
     /// from the start of the last decompressed section named in `path`.
     public var json: JSON {

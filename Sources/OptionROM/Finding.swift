@@ -26,7 +26,7 @@ public struct Finding: Sendable, Equatable {
         public static func < (a: Verdict, b: Verdict) -> Bool { a.rank < b.rank }
     }
 
-    /// Stable identifiers (DESIGN.md's contract). New codes may be added; none is renamed.
+    /// Stable identifiers (the JSON contract in the README). New codes may be added; none is renamed.
     public struct Code: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
         public let rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }

@@ -1,5 +1,5 @@
-/// A JSON value with ordered keys, and its serializer. Small on purpose: the contract in
-/// DESIGN.md wants integers as integers and keys in a stable order, and the start-up path of the
+/// A JSON value with ordered keys, and its serializer. Small on purpose: the JSON contract
+/// (README) wants integers as integers and keys in a stable order, and the start-up path of the
 /// tool stays free of Foundation.
 public indirect enum JSON: Sendable, Equatable {
     case null

@@ -1,4 +1,4 @@
-/// The `info --json` contract (DESIGN.md, version 1).
+/// The `info --json` contract (README, "JSON", version 1).
 extension ROMLayout {
     public func json(file: String?) -> JSON {
         .object([

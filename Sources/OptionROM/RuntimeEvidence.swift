@@ -1,5 +1,5 @@
 /// Whether a ROM is the pristine flash image or a copy the system firmware modified while it ran
-/// (FORMATS.md, "What a runtime copy looks like").
+/// (the real dumps in the corpus tier, Fixtures/corpus, show each sign).
 ///
 /// A runtime copy shows: a size byte shrunk below the PCIR image length (the BIOS dropped its
 /// init code), a checksum left stale, the next option ROM placed right behind the new end, and no

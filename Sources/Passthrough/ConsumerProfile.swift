@@ -1,6 +1,7 @@
 import OptionROM
 
-/// What one consumer of a ROM requires of it, from its source (CONSUMERS.md):
+/// What one consumer of a ROM requires of it, from its source (Xen tools/firmware/hvmloader,
+/// SeaBIOS src/optionroms.c, QEMU hw/vfio/pci.c, EDK2 PciBusDxe):
 /// - `hvmloader`: Xen's hvmloader and qemu-dm. A legacy x86 image at the start, checksum zero,
 ///   PCIR IDs equal to the card's (hvmloader skips others silently), at most 64 KiB (qemu-dm
 ///   refuses more; above 32 KiB the other option ROMs between 0xC8000 and 0xEA000 get crowded),

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import OptionROM
 
-/// OVMF, the UEFI guest firmware, judges the EFI images vbios builds (CONSUMERS.md, "OVMF"):
+/// OVMF, the UEFI guest firmware, judges the EFI images vbios builds (EDK2's PciBusDxe loads them):
 /// Debian's legacy-only pxe-e1000.rom given iPXE's EFI driver (taken out of efi-e1000.rom), plain
 /// and EFI-compressed, must be started by real OVMF (iPXE's banner on the serial log); a chain
 /// whose EFI image comes after an NVIDIA-style 0xE0 image is found too; one whose x86 image is

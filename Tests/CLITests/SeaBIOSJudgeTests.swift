@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import OptionROM
 
-/// SeaBIOS, a real ROM consumer, judges what `ROMPatcher` writes (CONSUMERS.md): its VGA BIOS,
+/// SeaBIOS, a real ROM consumer, judges what `ROMPatcher` writes (src/optionroms.c): its VGA BIOS,
 /// corrupted, is refused; repaired by fix-checksum, it runs; re-targeted away from QEMU's VGA
 /// (1234:1111) by set-ids it is not run through the ROM BAR; re-targeted back, it runs.
 /// Four QEMU runs of about 6 s each.

@@ -1,7 +1,7 @@
 import Testing
 @testable import OptionROM
 
-/// What real dumps look like (shared/FORMATS.md): normal layouts get information or a step
+/// What real dumps look like (../shared/roms, the corpus tier): normal layouts get information or a step
 /// (`note`), never `fail`; damage still fails. Each case is built from `syntheticImage` so it
 /// runs without ../shared/roms; CorpusTests holds the real files to the same rules.
 @Suite("Real layouts and verdicts")

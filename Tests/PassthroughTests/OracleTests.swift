@@ -81,7 +81,7 @@ import Testing
     }
 
     @Test func libxlutilDequotesBackslashEscapes() throws {
-        // Recorded because CONSUMERS.md's reading was that xl strings have no escapes: Xen
+        // Recorded because the first reading of xl's grammar was that its strings have no escapes: Xen
         // 4.17's lexer does take \" and \\. vbios still keeps paths out of xl strings.
         let (run, objects) = try Oracle.xl(#"s = "a\"b\\c""# + "\n", strings: ["s"])
         #expect(run.status == 0)

@@ -1,5 +1,5 @@
 """Read back a guest `lab-snapshot` (RESULTS/guest/sysfs/ADDR/...) as the kernel's truth,
-in the shape of vbios's JSON contract (DESIGN.md, "Machine-readable contract, version 1")."""
+in the shape of vbios's JSON contract (README, "JSON", version 1)."""
 import os
 
 IORESOURCE_IO, IORESOURCE_MEM = 0x100, 0x200
