@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "vbios", targets: ["vbios"]),
         .library(name: "OptionROM", targets: ["OptionROM"]),
+        .library(name: "SystemIO", targets: ["SystemIO"]),
         .library(name: "PCIHost", targets: ["PCIHost"]),
         .library(name: "Passthrough", targets: ["Passthrough"]),
         .library(name: "Firmware", targets: ["Firmware"]),
