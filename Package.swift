@@ -6,16 +6,17 @@ let fuzzSettings: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
 
 let package = Package(
     name: "vbios",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "vbios", targets: ["vbios"]),
         .library(name: "OptionROM", targets: ["OptionROM"]),
+        .library(name: "SystemIO", targets: ["SystemIO"]),
         .library(name: "PCIHost", targets: ["PCIHost"]),
         .library(name: "Passthrough", targets: ["Passthrough"]),
         .library(name: "Firmware", targets: ["Firmware"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // libpci from Debian's libpci-dev.
@@ -38,17 +39,21 @@ let package = Package(
         .target(name: "Firmware", dependencies: ["OptionROM", "Compression"]),
         // Pure Swift: bytes in, structure out. No Foundation, no I/O.
         .target(name: "OptionROM"),
+        // Files and signals on swift-system (Glibc only): bounded reads, atomic files and file sets,
+        // the termination-signal mask, and `HostIO`, the one seam for device-file reads and writes.
         .target(
-            name: "PCIHost",
-            dependencies: ["OptionROM", "CPCIShim"],
-            // Test seams (TestSeams.swift) exist in debug builds only; release builds lack them.
+            name: "SystemIO",
+            dependencies: ["OptionROM", .product(name: "SystemPackage", package: "swift-system")],
+            // HostIO's environment-driven fault injection exists in debug builds only; release builds
+            // contain neither the code nor the variables' names.
             swiftSettings: [.define("VBIOS_TEST_SEAMS", .when(configuration: .debug))]
         ),
-        .target(name: "Passthrough", dependencies: ["PCIHost", "OptionROM", "Compression"]),
+        .target(name: "PCIHost", dependencies: ["OptionROM", "SystemIO", "CPCIShim"]),
+        .target(name: "Passthrough", dependencies: ["PCIHost", "SystemIO", "OptionROM", "Compression"]),
         .executableTarget(
             name: "vbios",
             dependencies: [
-                "OptionROM", "PCIHost", "Passthrough", "Firmware",
+                "OptionROM", "SystemIO", "PCIHost", "Passthrough", "Firmware",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -71,7 +76,7 @@ let package = Package(
         .executableTarget(name: "fuzz-bytes", dependencies: ["OptionROM", "FuzzSupport"], path: "Fuzz/Bytes",
                           swiftSettings: fuzzSettings),
         .testTarget(name: "OptionROMTests", dependencies: ["OptionROM"]),
-        .testTarget(name: "PCIHostTests", dependencies: ["PCIHost"]),
+        .testTarget(name: "PCIHostTests", dependencies: ["PCIHost", "SystemIO"]),
         .testTarget(name: "PassthroughTests", dependencies: ["Passthrough"]),
         .testTarget(name: "FirmwareTests", dependencies: ["Firmware", "Compression", "OptionROM"]),
         .testTarget(name: "CLITests", dependencies: ["OptionROM", "vbios"]),

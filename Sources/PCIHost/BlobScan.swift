@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import OptionROM
+import SystemIO
 
 /// `ROMScanner` over a file of any size, read with pread in small chunks: memory stays bounded
 /// whatever the file's size, and a file that shrinks while it is read ends the scan early instead
@@ -19,27 +20,12 @@ public enum BlobScan {
     public static func scan(path: String, options: ROMScanner.Options = .init(), window: Int = 64 << 20,
                             _ body: (EmbeddedROM, UnsafeRawBufferPointer) throws -> Void) throws -> Int {
         let fd = try openRegularFile(path)
-        defer { close(fd) }
+        defer { try? fd.close() }
         var first = true
         return try ROMScanner.scan(options: options, window: window, read: { buffer, offset in
-            let got = try fill(fd, buffer, at: offset, path: path)
-            if first { first = false; TestSeams.pause("read") }
+            let got = try readFully(fd, into: buffer, at: offset, path: path)
+            if first { first = false; HostIO.current.pause(.read) }
             return got
         }, body)
-    }
-
-    /// Reads up to `buffer.count` bytes at `offset`; fewer only at end of file.
-    static func fill(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, at offset: Int, path: String) throws -> Int {
-        var done = 0
-        while done < buffer.count {
-            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SystemError("read", path)
-            }
-            if n == 0 { break }
-            done += n
-        }
-        return done
     }
 }

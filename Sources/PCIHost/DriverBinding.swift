@@ -1,4 +1,5 @@
 import OptionROM
+import SystemIO
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -22,31 +23,6 @@ public enum PassthroughDriver: String, CaseIterable, Sendable {
     }
 }
 
-/// Where sysfs writes go. The real one writes the files; tests record the writes and play the
-/// kernel's part (moving the `driver` link), since a fake tree's files do not react.
-public protocol SysfsWriter {
-    func write(_ path: String, _ bytes: [UInt8]) throws
-}
-
-/// Writes each attribute with one write(2) at offset 0, as the kernel's attributes want it.
-public struct FileSysfsWriter: SysfsWriter {
-    public init() {}
-    public func write(_ path: String, _ bytes: [UInt8]) throws {
-        // O_TRUNC does nothing on sysfs; on a fake tree it makes the file hold what was written.
-        let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
-        guard fd >= 0 else {
-            let e = errno
-            throw SystemError("open for writing", path, errno: e, hint: e == EACCES || e == EPERM ? "Binding drivers needs root." : nil)
-        }
-        defer { close(fd) }
-        let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        if n < 0 {
-            let e = errno
-            throw SystemError("write \(SysfsWrite.show(bytes)) to", path, errno: e,
-                              hint: e == ENODEV ? "The driver does not take this device (wrong driver, or the device is not bound to it)." : e == EBUSY ? "The device is in use." : nil)
-        }
-    }
-}
 
 /// One write to sysfs: the exact path and bytes.
 public struct SysfsWrite: Equatable, Sendable, CustomStringConvertible {
@@ -94,15 +70,17 @@ public struct DriverBinding {
     public var root: SysfsRoot
     /// Holds `bindings/ADDR` files (default `/run/vbios`).
     public var stateDirectory: String
-    public var writer: any SysfsWriter
+    /// Where the writes go: the host's files, or in tests a `RecordingHostIO` that plays the
+    /// kernel's part (moving the `driver` link), since a fake tree's files do not react.
+    public var io: HostIO
     /// Read the `driver` link back after each function (off for fake trees, which do not react).
     public var checkDriverLink: Bool
 
-    public init(root: SysfsRoot, stateDirectory: String = "/run/vbios", writer: any SysfsWriter = FileSysfsWriter(),
+    public init(root: SysfsRoot, stateDirectory: String = "/run/vbios", io: HostIO = .current,
                 checkDriverLink: Bool = true) {
         self.root = root
         self.stateDirectory = stateDirectory
-        self.writer = writer
+        self.io = io
         self.checkDriverLink = checkDriverLink
     }
 
@@ -325,11 +303,11 @@ public struct DriverBinding {
         return try DeviceStateGuard.withChange(apply: {}, restore: {}) {
             do {
                 for move in plan.moves where move.skipped == nil {
-                    if Self.terminationPending() {
+                    if TerminationSignals.pending {
                         throw Failure("interrupted by a signal")
                     }
                     for (i, w) in move.writes.enumerated() {
-                        try writer.write(w.path, w.bytes)
+                        try write(w)
                         written.append(w)
                         // Undone from the first write that took.
                         if i == 0 { moved.append(move) }
@@ -357,7 +335,7 @@ public struct DriverBinding {
                     for w in move.undo {
                         // A device already back with its driver needs no bind (the kernel says EBUSY).
                         if w.path.hasSuffix("/bind"), let p = move.previous, root.linkName(move.address, "driver") == p { continue }
-                        do { try writer.write(w.path, w.bytes); written.append(w) } catch {
+                        do { try write(w); written.append(w) } catch {
                             // Undo steps that do not apply (a driver the device never reached) fail harmlessly.
                             if w.path.hasSuffix("/unbind") { continue }
                             problems.append("\(w) (\(w.purpose)): \(error)")
@@ -382,18 +360,20 @@ public struct DriverBinding {
         try AtomicFile.write(driver + "\n", to: stateFile(a), overwrite: true)
     }
 
-    /// Whether SIGINT, SIGTERM, SIGHUP or SIGQUIT is waiting (they are blocked during a sequence).
-    static func terminationPending() -> Bool {
-        var pending = sigset_t()
-        sigpending(&pending)
-        return DeviceStateGuard.signals.contains { sigismember(&pending, $0) == 1 }
+    /// One write through `io`, its error worded for binding: the bytes written, and what to try.
+    func write(_ w: SysfsWrite) throws {
+        do { try io.write(w.path, w.bytes) } catch {
+            var e = error
+            if e.operation == "open for writing" {
+                if e.hint == nil, e.errno == EACCES || e.errno == EPERM { e.hint = "Binding drivers needs root." }
+            } else {
+                e.operation = "write \(SysfsWrite.show(w.bytes)) to"
+                if e.hint == nil {
+                    e.hint = e.errno == ENODEV ? "The driver does not take this device (wrong driver, or the device is not bound to it)."
+                        : e.errno == EBUSY ? "The device is in use." : nil
+                }
+            }
+            throw e
+        }
     }
-}
-
-/// `mkdir -p`.
-public func makeDirectories(_ path: String, mode: mode_t = 0o755) throws {
-    guard !path.isEmpty, pathKind(path) != .directory else { return }
-    let parent = AtomicFile.directoryName(path)
-    if parent != path { try makeDirectories(parent, mode: mode) }
-    if mkdir(path, mode) != 0, errno != EEXIST { throw SystemError("create the folder", path) }
 }

@@ -63,21 +63,5 @@ public struct ROMReadError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// Reads a file descriptor to EOF (ROM attributes have no useful size), at most `limit` bytes.
-func readAll(_ fd: Int32, limit: Int) -> (bytes: [UInt8], errno: Int32?) {
-    var out: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while out.count < limit {
-        let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, min($0.count, limit - out.count)) }
-        if n < 0 {
-            if errno == EINTR { continue }
-            return (out, errno)
-        }
-        if n == 0 { break }
-        out.append(contentsOf: chunk[0..<n])
-    }
-    return (out, nil)
-}
-
 /// Largest ROM a source reads (the PCI ROM BAR tops out at 16 MiB).
 public let maximumROMSize = 16 << 20

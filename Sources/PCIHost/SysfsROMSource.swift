@@ -1,4 +1,5 @@
 import OptionROM
+import SystemIO
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -61,15 +62,15 @@ public struct SysfsROMSource: ROMSource {
         return bytes
     }
 
-    /// Through `SysfsIO`, the seam fault-injection tests replace.
+    /// Through `HostIO`, the seam fault-injection tests replace.
     func readOnce(_ path: String) -> (bytes: [UInt8], errno: Int32?) {
-        SysfsIO.current.read(path)
+        do { return (try HostIO.current.read(path, maximumROMSize), nil) } catch { return ([], error.errno) }
     }
 
     /// Writes `text` at offset 0, as the kernel's attribute wants it.
     func writeAttribute(_ path: String, _ text: String) throws {
-        if let e = SysfsIO.current.write(path, text) {
-            throw ROMReadError.explain(e, source: name, path: path, address: address)
+        do { try HostIO.current.write(path, Array(text.utf8)) } catch {
+            throw ROMReadError.explain(error.errno, source: name, path: path, address: address)
         }
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemIO
 
 /// The directory that stands for `/sys`. Every path vbios reads or writes about devices is made
 /// here, so `--sysfs ROOT` points all of it at a fake tree.
@@ -80,12 +81,4 @@ public struct SysfsRoot: Sendable, CustomStringConvertible {
         let dir = path + "/kernel/iommu_groups/" + group + "/devices"
         return try directoryEntries(dir).compactMap { try? PCIAddress(parsing: $0) }.sorted()
     }
-}
-
-/// Reads a small file whole with read(2), at most `limit` bytes. Sysfs attributes are regular
-/// files: a FIFO or device planted in a tree is refused, never waited on.
-func readSmallFile(_ path: String, limit: Int = 1 << 20) throws -> [UInt8] {
-    let fd = try openRegularFile(path)
-    defer { close(fd) }
-    return Array(try readToEOF(fd, path: path, stopAfter: limit).prefix(limit))
 }

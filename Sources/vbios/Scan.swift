@@ -45,9 +45,8 @@ struct Scan: ParsableCommand {
         var firmware: (report: FirmwareReport, size: Int)?
         do {
             let fd = try openRegularFile(blob)
-            var st = stat()
-            let fits = fstat(fd, &st) == 0 && Int(st.st_size) <= Scan.firmwareLimit
-            close(fd)
+            let fits = (try? fileSize(fd, blob)).map { $0 <= Scan.firmwareLimit } ?? false
+            try? fd.close()
             if fits {
                 let data = try FileBytes(path: blob, limit: Scan.firmwareLimit)
                 if data.withUnsafeBytes({ FirmwareWalker.mayHoldContainers($0) }) {

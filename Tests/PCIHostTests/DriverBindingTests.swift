@@ -1,5 +1,6 @@
 import Foundation
 @testable import PCIHost
+import SystemIO
 import Testing
 
 /// A copy of a committed fake sysfs tree in a temporary folder (the committed trees are never
@@ -37,17 +38,26 @@ struct HostCopy {
 
 /// Writes the files and plays the kernel's part, as a real sysfs would react: an address written
 /// to a driver's `unbind` removes the device's `driver` link; to `drivers_probe`, links it to the
-/// driver in `driver_override`; to a driver's `bind`, links it to that driver.
-final class ReactingWriter: SysfsWriter, @unchecked Sendable {
+/// driver in `driver_override`; to a driver's `bind`, links it to that driver. `fails` may throw
+/// instead, after the write (a device removed mid-bind).
+final class ReactingWriter: Sendable {
     let root: SysfsRoot
-    var writes: [(String, String)] = []
-    let real = FileSysfsWriter()
-    init(root: SysfsRoot) { self.root = root }
+    let fake: RecordingHostIO
+    init(root: SysfsRoot, fails: (@Sendable (String) throws(SystemError) -> Void)? = nil) {
+        self.root = root
+        var options = RecordingHostIO.Options()
+        options.writesReachFiles = true
+        fake = RecordingHostIO(options, react: { path, bytes throws(SystemError) in
+            try fails?(path)
+            Self.react(root, path, bytes)
+        })
+    }
 
-    func write(_ path: String, _ bytes: [UInt8]) throws {
-        try real.write(path, bytes)
+    var io: HostIO { fake.io }
+    var writes: [(String, String)] { fake.writes.map { ($0.path, $0.text) } }
+
+    static func react(_ root: SysfsRoot, _ path: String, _ bytes: [UInt8]) {
         let text = String(decoding: bytes, as: UTF8.self)
-        writes.append((path, text))
         guard let a = try? PCIAddress(parsing: text) else { return }
         let link = root.attribute(a, "driver")
         if path.hasSuffix("/unbind") {
@@ -75,7 +85,7 @@ final class ReactingWriter: SysfsWriter, @unchecked Sendable {
         defer { host.remove() }
         try host.addDriver("vfio-pci")
         let writer = ReactingWriter(root: host.root)
-        let binder = DriverBinding(root: host.root, stateDirectory: host.state, writer: writer)
+        let binder = DriverBinding(root: host.root, stateDirectory: host.state, io: writer.io)
 
         // Naming the GPU moves its audio function too.
         let plan = try binder.planBind([gpu], to: .vfioPCI)
@@ -99,7 +109,7 @@ final class ReactingWriter: SysfsWriter, @unchecked Sendable {
         // Binding again does nothing.
         #expect(try binder.planBind([audio], to: .vfioPCI).moves.allSatisfy { $0.skipped != nil })
 
-        writer.writes.removeAll()
+        writer.fake.clearWrites()
         let back = try binder.planUnbind([audio])
         _ = try binder.execute(back, binding: false)
         #expect(writer.log == [
@@ -124,7 +134,7 @@ final class ReactingWriter: SysfsWriter, @unchecked Sendable {
         try FileManager.default.removeItem(atPath: override)
         try FileManager.default.createDirectory(atPath: override, withIntermediateDirectories: false)
         let writer = ReactingWriter(root: host.root)
-        let binder = DriverBinding(root: host.root, stateDirectory: host.state, writer: writer)
+        let binder = DriverBinding(root: host.root, stateDirectory: host.state, io: writer.io)
         let plan = try binder.planBind([gpu], to: .vfioPCI)
         var message = ""
         do { _ = try binder.execute(plan, binding: true); Issue.record("the bind should fail") } catch { message = "\(error)" }
@@ -147,23 +157,14 @@ final class ReactingWriter: SysfsWriter, @unchecked Sendable {
         let host = try HostCopy("radeon-hd7850")
         defer { host.remove() }
         try host.addDriver("vfio-pci")
-        final class Vanishing: SysfsWriter, @unchecked Sendable {
-            let inner: ReactingWriter
-            let victim: String
-            init(_ inner: ReactingWriter, victim: String) { self.inner = inner; self.victim = victim }
-            func write(_ path: String, _ bytes: [UInt8]) throws {
-                if path.hasPrefix(victim) {
-                    try? FileManager.default.removeItem(atPath: victim)
-                    throw SystemError("write", path, errno: ENODEV)
-                }
-                try inner.write(path, bytes)
-            }
-        }
-        let reacting = ReactingWriter(root: host.root)
-        // The audio function disappears when the binder reaches it.
+        // The audio function disappears when the binder reaches it: the kernel answers ENODEV.
         let audioDir = host.root.deviceDirectory(audio)
-        let writer = Vanishing(reacting, victim: audioDir)
-        let binder = DriverBinding(root: host.root, stateDirectory: host.state, writer: writer)
+        let writer = ReactingWriter(root: host.root, fails: { path throws(SystemError) in
+            guard path.hasPrefix(audioDir) else { return }
+            try? FileManager.default.removeItem(atPath: audioDir)
+            throw SystemError("write", path, errno: ENODEV)
+        })
+        let binder = DriverBinding(root: host.root, stateDirectory: host.state, io: writer.io)
         let plan = try binder.planBind([gpu], to: .vfioPCI)
         var message = ""
         do { _ = try binder.execute(plan, binding: true); Issue.record("the bind should fail") } catch { message = "\(error)" }
@@ -178,7 +179,7 @@ final class ReactingWriter: SysfsWriter, @unchecked Sendable {
         defer { host.remove() }
         try host.addDriver("pci-stub")
         // A plain file writer: nothing reacts, as when the driver refuses the device.
-        let binder = DriverBinding(root: host.root, stateDirectory: host.state, writer: FileSysfsWriter())
+        let binder = DriverBinding(root: host.root, stateDirectory: host.state, io: .live)
         let plan = try binder.planBind([gpu], to: .pciStub)
         do { _ = try binder.execute(plan, binding: true); Issue.record("a device that stays with radeon must fail the bind") } catch {
             #expect("\(error)".contains("bound to radeon, not pci-stub"), "\(error)")
@@ -190,7 +191,7 @@ final class ReactingWriter: SysfsWriter, @unchecked Sendable {
         let host = try HostCopy("radeon-hd7850")
         defer { host.remove() }
         try host.addDriver("pciback")
-        let binder = DriverBinding(root: host.root, stateDirectory: host.state, writer: ReactingWriter(root: host.root))
+        let binder = DriverBinding(root: host.root, stateDirectory: host.state, io: ReactingWriter(root: host.root).io)
         // Not under Xen: refused with the reason.
         #expect(throws: DriverBinding.Failure.self) { try binder.planBind([gpu], to: .pciback) }
         try FileManager.default.createDirectory(atPath: host.root.path + "/hypervisor", withIntermediateDirectories: true)
@@ -213,7 +214,7 @@ final class ReactingWriter: SysfsWriter, @unchecked Sendable {
     @Test func missingModulesAndIOMMUAreExplained() throws {
         let host = try HostCopy("radeon-hd7850")
         defer { host.remove() }
-        let binder = DriverBinding(root: host.root, stateDirectory: host.state, writer: ReactingWriter(root: host.root))
+        let binder = DriverBinding(root: host.root, stateDirectory: host.state, io: ReactingWriter(root: host.root).io)
         do { _ = try binder.planBind([gpu], to: .vfioPCI); Issue.record("a missing module must be refused") } catch {
             #expect("\(error)".contains("modprobe vfio-pci"))
         }

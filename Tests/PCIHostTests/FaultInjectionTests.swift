@@ -1,74 +1,70 @@
 import Testing
 @testable import PCIHost
+import SystemIO
 import OptionROM
 import Glibc
 
-/// The `SysfsIO` seam in process: a `rom` attribute that fails, changes or vanishes, on the
-/// (never written) radeon fake tree. Each case: the error names the path, the enable is undone.
+/// The `HostIO` seam in process: a `rom` attribute that fails, changes or vanishes, on the
+/// (never written) radeon fake tree, played by a `RecordingHostIO` whose ROM is disabled (reads
+/// fail with EINVAL until "1" is written). Each case: the error names the path, the enable is undone.
 @Suite struct FaultInjectionTests {
     let root = SysfsRoot(hosts + "/radeon-hd7850")
     let address = try! PCIAddress(parsing: "01:00.0")
 
-    /// Records writes; reads fail with EINVAL until "1" is written (the kernel's disabled ROM),
-    /// then do what `enabled` says.
-    final class Kernel: @unchecked Sendable {
-        var writes: [String] = []
-        var enabled = false
-        var reads = 0
-        func io(enabled read: @escaping @Sendable (Kernel, String) -> (bytes: [UInt8], errno: Int32?),
-                failWrite: Int32? = nil) -> SysfsIO {
-            SysfsIO(read: { path in
-                self.reads += 1
-                return self.enabled ? read(self, path) : ([], EINVAL)
-            }, write: { _, text in
-                self.writes.append(text)
-                if text.hasPrefix("0"), let failWrite { return failWrite }
-                self.enabled = text.hasPrefix("1")
-                return nil
-            })
-        }
+    static func kernel(_ configure: (inout RecordingHostIO.Options) -> Void = { _ in },
+                       transform: (@Sendable ([UInt8], Int) -> [UInt8])? = nil) -> RecordingHostIO {
+        var options = RecordingHostIO.Options()
+        options.disabledROM = true
+        configure(&options)
+        return RecordingHostIO(options, transform: transform)
     }
 
     @Test func enabledReadFailsAndTheROMIsDisabledAgain() throws {
         for e in [EIO, ENODEV, EACCES, EINVAL] {
-            let k = Kernel()
+            let k = Self.kernel { $0.failEnabledReads = e }
             let source = SysfsROMSource(root: root, address: address, shadowed: false)
-            SysfsIO.$current.withValue(k.io(enabled: { _, _ in ([], e) })) {
+            HostIO.$current.withValue(k.io) {
                 do { _ = try source.read(); Issue.record("errno \(e) read as success") } catch {
                     #expect(String(describing: error).contains(source.location), "\(error)")
                 }
             }
-            #expect(k.writes == ["1", "0\n"], "errno \(e): \(k.writes)")
+            #expect(k.texts == ["1", "0\n"], "errno \(e): \(k.texts)")
         }
     }
 
     @Test func aShortReadThenEOFIsKeptAsIs() throws {
-        let k = Kernel()
+        let k = Self.kernel(transform: { bytes, _ in Array(bytes.prefix(100)) })
         let source = SysfsROMSource(root: root, address: address, shadowed: false)
-        let bytes = try SysfsIO.$current.withValue(k.io(enabled: { _, p in
-            let r = SysfsIO.system.read(p); return (Array(r.bytes.prefix(100)), r.errno) })) { try source.read() }
-        #expect(bytes.count == 100 && k.writes == ["1", "0\n"])
+        let bytes = try HostIO.$current.withValue(k.io) { try source.read() }
+        #expect(bytes.count == 100 && k.texts == ["1", "0\n"])
         #expect(ROMParser.parse(bytes).findings.contains { $0.severity == .error }, "half a header is said, not hidden")
     }
 
     @Test func readsThatChangeAreUnstable() throws {
-        let k = Kernel()
+        let k = Self.kernel(transform: { bytes, n in var b = bytes; b[b.count - 1] &+= UInt8(n & 0xFF); return b })
         let source = SysfsROMSource(root: root, address: address, shadowed: false)
-        let choice = try SysfsIO.$current.withValue(k.io(enabled: { k, p in
-            var r = SysfsIO.system.read(p); r.bytes[r.bytes.count - 1] &+= UInt8(k.reads & 0xFF); return r })) {
-            try ROMChooser.choose([source])
-        }
+        let choice = try HostIO.$current.withValue(k.io) { try ROMChooser.choose([source]) }
         #expect(choice.kept.unstable && choice.reason.contains("two reads differed"))
-        #expect(k.writes == ["1", "0\n", "1", "0\n"])
+        #expect(k.texts == ["1", "0\n", "1", "0\n"])
     }
 
     @Test func aVanishedDeviceStillEndsTheRead() throws {
-        let k = Kernel()
+        let k = Self.kernel { $0.failEnabledReads = ENODEV; $0.failDisable = ENOENT }
         let source = SysfsROMSource(root: root, address: address, shadowed: false)
-        SysfsIO.$current.withValue(k.io(enabled: { _, _ in ([], ENODEV) }, failWrite: ENOENT)) {
+        HostIO.$current.withValue(k.io) {
             #expect(throws: ROMReadError.self) { try source.read() }
         }
-        #expect(k.writes == ["1", "0\n"], "the restore was tried")
+        #expect(k.texts == ["1", "0\n"], "the restore was tried")
+    }
+
+    /// Writes never reach the tree, and the fake tree's ROM file is read as it is.
+    @Test func theFakeLeavesTheTreeAlone() throws {
+        let k = Self.kernel()
+        let before = try readSmallFile(root.attribute(address, "rom"), limit: maximumROMSize)
+        let source = SysfsROMSource(root: root, address: address, shadowed: false)
+        let bytes = try HostIO.$current.withValue(k.io) { try source.read() }
+        #expect(bytes == before && k.reads == 2 && k.texts == ["1", "0\n"])
+        #expect(try readSmallFile(root.attribute(address, "rom"), limit: maximumROMSize) == before)
     }
 
     @Test(arguments: ["01:00.0\u{0}", "\u{0}01:00.0", "01\u{0}:00.0", "../../01:00.0", "01:00.0/rom",

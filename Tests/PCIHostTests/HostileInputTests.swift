@@ -1,5 +1,6 @@
 import Testing
 @testable import PCIHost
+import SystemIO
 import OptionROM
 import Glibc
 
@@ -39,7 +40,8 @@ import Glibc
             #expect(throws: NotARegularFile.self) { _ = try FileReader().withContents(of: path, limit: 1 << 20) { $0.count } }
             #expect(throws: NotARegularFile.self) { try BlobScan.scan(path: path) { _, _ in } }
         }
-        #expect(SysfsIO.system.read(dir + "/fifo").errno == ESPIPE)
+        #expect(throws: SystemError.self) { _ = try HostIO.live.read(dir + "/fifo", 1 << 20) }
+        do { _ = try HostIO.live.read(dir + "/fifo", 1 << 20) } catch { #expect(error.errno == ESPIPE) }
     }
 
     /// Windows of any size find what one pass over the whole blob finds.

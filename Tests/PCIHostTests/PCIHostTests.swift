@@ -1,5 +1,6 @@
 import Testing
 @testable import PCIHost
+@testable import SystemIO
 import OptionROM
 import Glibc
 

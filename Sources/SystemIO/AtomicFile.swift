@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import OptionROM
+import SystemPackage
 
 /// Writes a file whole or not at all: a temporary file beside the target (created exclusively,
 /// so a planted symlink is never followed), written, synced, then renamed over the target, or
@@ -28,15 +29,16 @@ public enum AtomicFile {
         if pathKind(path, followLinks: false) == .directory {
             throw SystemError("write", path, errno: EISDIR, hint: "Name a file, not a directory.")
         }
-        let dir = directoryName(path)
-        let base = baseName(path)
+        let dir = parentDirectory(of: path)
+        let base = lastComponent(of: path)
         var template = RawBytes.bytes("\(dir)/.\(base).vbios-XXXXXX").map { CChar(bitPattern: $0) } + [0]
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else {
+        let raw = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard raw >= 0 else {
             let e = errno
             throw SystemError("create a file in", dir, errno: e,
                               hint: e == EACCES ? "Choose an output folder you can write to." : nil)
         }
+        let fd = FileDescriptor(rawValue: raw)
         let temp = RawBytes.string(template.dropLast().map { UInt8(bitPattern: $0) })
         PendingFiles.shared.add(temp)
         var ok = false
@@ -44,24 +46,17 @@ public enum AtomicFile {
             if !ok { withSystemPath(temp) { _ = unlink($0) } }
             PendingFiles.shared.remove(temp)
         }
-        TestSeams.pause("write")
-        var done = 0
-        while done < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                let e = errno
-                close(fd)
-                throw SystemError("write", temp, errno: e)
-            }
-            done += n
+        HostIO.current.pause(.write)
+        do { _ = try fd.writeAll(bytes) } catch {
+            try? fd.close()
+            throw SystemError("write", temp, error)
         }
-        guard fchmod(fd, mode) == 0, fsync(fd) == 0 else {
+        guard fchmod(fd.rawValue, mode) == 0, fsync(fd.rawValue) == 0 else {
             let e = errno
-            close(fd)
+            try? fd.close()
             throw SystemError("sync", temp, errno: e)
         }
-        close(fd)
+        try? fd.close()
         if overwrite {
             guard withSystemPath(temp, { t in withSystemPath(path) { rename(t, $0) } }) == 0 else { throw SystemError("rename onto", path) }
         } else {
@@ -73,17 +68,6 @@ public enum AtomicFile {
             withSystemPath(temp) { _ = unlink($0) }
         }
         ok = true
-    }
-
-    static func directoryName(_ path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        let d = String(path[..<slash])
-        return d.isEmpty ? "/" : d
-    }
-
-    static func baseName(_ path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return path }
-        return String(path[path.index(after: slash)...])
     }
 }
 
@@ -107,15 +91,11 @@ public final class PendingFiles: @unchecked Sendable {
     static func cString(_ path: String) -> [CChar] { RawBytes.bytes(path).map { CChar(bitPattern: $0) } + [0] }
 
     private func withSignalsHeld(_ body: () -> Void) {
-        var block = sigset_t()
-        var previous = sigset_t()
-        sigemptyset(&block)
-        for s in DeviceStateGuard.signals { sigaddset(&block, s) }
-        pthread_sigmask(SIG_BLOCK, &block, &previous)
-        pthread_mutex_lock(&lock)
-        body()
-        pthread_mutex_unlock(&lock)
-        pthread_sigmask(SIG_SETMASK, &previous, nil)
+        TerminationSignals.holding {
+            pthread_mutex_lock(&lock)
+            body()
+            pthread_mutex_unlock(&lock)
+        }
     }
 
     /// Unlinks every pending file without allocating (the paths are stored as C strings).
@@ -172,7 +152,7 @@ public enum FileSet {
             }
         }
         for (step, m) in moves.enumerated() {
-            let injected = TestSeams.failure("move", step: step)
+            let injected = HostIO.current.failure(.move, step)
             let rc = injected != nil ? -1 : withSystemPath(m.from) { f in withSystemPath(m.to) { overwrite ? rename(f, $0) : link(f, $0) } }
             guard rc == 0 else {
                 let e = injected ?? errno

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemPackage
 
 /// The files under a directory, every entry accounted for: each regular file (or symlink to
 /// one) is listed, and each entry that cannot be read as one (a dangling or looping symlink, a
@@ -35,33 +36,32 @@ public enum DirectoryWalk {
         }
         for name in names {
             let p = dir.hasSuffix("/") ? dir + name : dir + "/" + name
-            var st = stat()
-            guard withSystemPath(p, { lstat($0, &st) }) == 0 else {
-                out.append(Entry(path: p, problem: reason(errno)))
+            let st: Stat
+            do { st = try withSystemPath(p) { try Stat($0, followTargetSymlink: false) } } catch {
+                out.append(Entry(path: p, problem: reason(errnoValue(error))))
                 continue
             }
-            switch st.st_mode & S_IFMT {
-            case S_IFDIR: walk(p, into: &out)
-            case S_IFREG: out.append(Entry(path: p, problem: nil))
-            case S_IFLNK:
-                var target = stat()
-                if withSystemPath(p, { stat($0, &target) }) != 0 {
-                    let e = errno
+            switch st.type {
+            case .directory: walk(p, into: &out)
+            case .regular: out.append(Entry(path: p, problem: nil))
+            case .symbolicLink:
+                do {
+                    let target = try withSystemPath(p) { try Stat($0) }.type
+                    if target == .regular {
+                        out.append(Entry(path: p, problem: nil))
+                    } else if target != .directory {
+                        out.append(Entry(path: p, problem: "symbolic link to " + NotARegularFile.kindName(target) + ", not a regular file"))
+                    }
+                } catch {
+                    let e = errnoValue(error)
                     out.append(Entry(path: p, problem: e == ENOENT ? "dangling symbolic link (its target does not exist)"
                                      : e == ELOOP ? "symbolic link loop (ELOOP)" : "symbolic link: " + reason(e)))
-                } else if (target.st_mode & S_IFMT) == S_IFREG {
-                    out.append(Entry(path: p, problem: nil))
-                } else if (target.st_mode & S_IFMT) != S_IFDIR {
-                    out.append(Entry(path: p, problem: "symbolic link to " + NotARegularFile.kindName(target.st_mode) + ", not a regular file"))
                 }
             default:
-                out.append(Entry(path: p, problem: NotARegularFile.kindName(st.st_mode) + ", not a regular file"))
+                out.append(Entry(path: p, problem: NotARegularFile.kindName(st.type) + ", not a regular file"))
             }
         }
     }
 
-    static func reason(_ e: Int32) -> String {
-        let name = SystemError("", "", errno: e).errnoName
-        return String(cString: strerror(e)) + " (" + name + ")"
-    }
+    static func reason(_ e: Int32) -> String { ErrnoName.reason(e) }
 }
