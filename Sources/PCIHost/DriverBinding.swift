@@ -203,7 +203,7 @@ public struct DriverBinding {
                 undo.append(SysfsWrite(driverDirectory(driver.rawValue) + "/unbind", a.description, "release \(a) from \(driver.rawValue)"))
                 if let current { undo.append(SysfsWrite(driverDirectory(current) + "/bind", a.description, "give \(a) back to \(current)")) }
             } else if driver == .pciback {
-                let pb = driverDirectory("pciback")
+                let pb = driverDirectory(PassthroughDriver.pciback.rawValue)
                 writes.append(SysfsWrite(pb + "/new_slot", a.description, "tell pciback to accept \(a)"))
                 if let current {
                     writes.append(SysfsWrite(dev + "/driver/unbind", a.description, "release \(a) from \(current)"))
@@ -256,8 +256,8 @@ public struct DriverBinding {
                     continue
                 }
                 writes.append(SysfsWrite(dev + "/driver/unbind", a.description, "release \(a) from \(current)"))
-                if current == "pciback", !hasOverride {
-                    writes.append(SysfsWrite(driverDirectory("pciback") + "/remove_slot", a.description, "tell pciback to forget \(a)"))
+                if current == PassthroughDriver.pciback.rawValue, !hasOverride {
+                    writes.append(SysfsWrite(driverDirectory(PassthroughDriver.pciback.rawValue) + "/remove_slot", a.description, "tell pciback to forget \(a)"))
                 }
             }
             var next: String?

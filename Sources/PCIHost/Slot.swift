@@ -51,6 +51,11 @@ public struct Slot: Sendable {
         let full = functions.contains { $0.domain != 0 }
         return functions.map { "(" + (full ? $0.description : $0.short) + ")" }.joined()
     }
+
+    /// The addresses a `xen-pciback.hide=` value names: the reverse of `hideList`.
+    public static func addresses(inHideList value: String) -> [PCIAddress] {
+        value.split(whereSeparator: { $0 == "(" || $0 == ")" }).compactMap { try? PCIAddress(parsing: String($0)) }
+    }
 }
 
 extension PCIAddress {

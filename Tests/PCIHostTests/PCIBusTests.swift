@@ -60,6 +60,8 @@ import Glibc
         let a = try ["0001:01:00.0", "0001:01:00.1"].map(PCIAddress.init(parsing:))
         #expect(Slot.hideList(a) == "(0001:01:00.0)(0001:01:00.1)")
         #expect(Slot.hideList([PCIAddress(bus: 1, device: 0, function: 0)]) == "(01:00.0)")
+        #expect(Slot.addresses(inHideList: Slot.hideList(a)) == a)
+        #expect(Slot.addresses(inHideList: "(01:00.0)(01:00.1)").map(\.description) == ["0000:01:00.0", "0000:01:00.1"])
     }
 
     /// A fake tree's absolute links give the same driver and group as the kernel's relative ones

@@ -73,7 +73,9 @@ public enum BindingPersistence {
         return (Card(driver: driver, functions: slot.addresses, ids: ids, hostDrivers: drivers.sorted()), slot.functions)
     }
 
-    static let passthroughDrivers: Set<String> = ["vfio-pci", "pci-stub", "pciback", "xen-pciback", "pcieport"]
+    /// Drivers that are not the host's own: the passthrough drivers (by driver and module name)
+    /// and pcieport, which keeps bridges.
+    static let passthroughDrivers = Set(PassthroughDriver.allCases.flatMap { [$0.rawValue, $0.module] } + ["pcieport"])
 
     /// The function's current driver and the ones likely to claim it at boot.
     static func hostDrivers(_ d: PCIDevice) -> [String] {

@@ -14,11 +14,7 @@ extension HostDoctor {
             }
         }
         var out: [PCIAddress] = []
-        for (v, _) in values {
-            for part in v.split(whereSeparator: { $0 == "(" || $0 == ")" }) {
-                if let a = try? PCIAddress(parsing: String(part)) { out.append(a) }
-            }
-        }
+        for (v, _) in values { out += Slot.addresses(inHideList: v) }
         return (out, values.map(\.1))
     }
 
@@ -48,7 +44,7 @@ extension HostDoctor {
             if uncovered.isEmpty {
                 oks.append("every function of the card (\(card.addressList)) is hidden from dom0 by \(Set(hidden.sources).sorted().joined(separator: " and "))")
             } else {
-                let boundNow = uncovered.filter { $0.driver == "pciback" }
+                let boundNow = uncovered.filter { $0.driver == PassthroughDriver.pciback.rawValue }
                 let names = uncovered.map { "\($0.address.short) (driver \($0.driver ?? "none"))" }.joined(separator: ", ")
                 if boundNow.count == uncovered.count {
                     warns.append("\(names) bound to pciback now but not hidden at boot: the binding is lost on reboot")
