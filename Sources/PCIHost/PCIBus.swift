@@ -47,10 +47,11 @@ public struct PCIBus: Sendable {
         return try entries.map { try PCIDevice($0, root: root, groups: groups) }
     }
 
-    /// Every device that can be read, for surveys that go on past a broken one.
-    public func readable() -> [PCIDevice] {
+    /// Every device `include` picks by what libpci filled that can be read, for surveys that go
+    /// on past a broken one; the others' attributes are not read.
+    public func readable(_ include: (PCIEnumeration.Entry) -> Bool = { _ in true }) -> [PCIDevice] {
         let groups = PCIDevice.GroupMembers(root)
-        return entries.compactMap { try? PCIDevice($0, root: root, groups: groups) }
+        return entries.filter(include).compactMap { try? PCIDevice($0, root: root, groups: groups) }
     }
 
     /// The slot of `address`: every function present in it and the other members of their IOMMU
@@ -101,6 +102,8 @@ public enum PCIEnumeration {
         /// BARs 0-5; nil when the device has no `resource` attribute.
         public var regions: [Region]?
         public var romRegion: Region?
+
+        public var isDisplay: Bool { PCIDevice.isDisplay(classCode) }
 
         public static func == (a: Entry, b: Entry) -> Bool {
             a.address == b.address && a.vendorID == b.vendorID && a.deviceID == b.deviceID && a.classCode == b.classCode

@@ -32,7 +32,9 @@ public struct PCIDevice: Sendable {
     public var rom: ROMResource?
     public var resizableBARs: [ResizableBAR]
 
-    public var isDisplay: Bool { classCode >> 16 == 0x03 }
+    public var isDisplay: Bool { PCIDevice.isDisplay(classCode) }
+    /// Display class (03): VGA, XGA, 3D, other display controllers.
+    public static func isDisplay(_ classCode: UInt32) -> Bool { classCode >> 16 == 0x03 }
     /// A PCI-to-PCI bridge (class 06 04): it stays with the host when its group goes to a guest.
     public var isBridge: Bool { classCode >> 8 == 0x0604 }
     public var hasROMFile: Bool

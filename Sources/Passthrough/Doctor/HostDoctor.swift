@@ -43,7 +43,7 @@ public struct HostDoctor: Sendable {
 
     /// Display-class devices, the candidates to name on the command line.
     public func displayDevices() -> [PCIDevice] {
-        ((try? PCIBus.scan(sysfs))?.readable() ?? []).filter(\.isDisplay)
+        (try? PCIBus.scan(sysfs))?.readable(\.isDisplay) ?? []
     }
 
     // MARK: - The card

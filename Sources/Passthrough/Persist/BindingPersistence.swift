@@ -57,12 +57,7 @@ public enum BindingPersistence {
         }
     }
 
-    /// The card of `address` (every function of its slot) as the host shows it.
-    public static func card(_ address: PCIAddress, root: SysfsRoot, driver: PassthroughDriver) throws -> (card: Card, devices: [PCIDevice]) {
-        card(try PCIBus.scan(root, requiring: [address]).slot(of: address), driver: driver)
-    }
-
-    /// The card of a slot.
+    /// The card of a slot (every function of it) as the host shows it.
     public static func card(_ slot: Slot, driver: PassthroughDriver) -> (card: Card, devices: [PCIDevice]) {
         var ids: [String] = [], drivers: [String] = []
         for d in slot.functions {
