@@ -1,4 +1,4 @@
-/* libpci glue: a setjmp-guarded enumeration and the variadic pci_lookup_name, so Swift never
+/* libpci glue: a setjmp-guarded enumeration filled by one pci_fill_info per device, and the variadic pci_lookup_name, so Swift never
  * sees libpci's exit()-ing error handler nor a longjmp across its frames. */
 #include "cpci_shim.h"
 #include <pci/pci.h>
@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static _Thread_local jmp_buf *cpci_jump;
 static _Thread_local char cpci_message[512];
@@ -26,6 +27,23 @@ static void cpci_quiet(char *msg, ...) { (void)msg; }
 static void copy_name(char *dst, size_t size, const char *src) {
     if (!src) { dst[0] = 0; return; }
     snprintf(dst, size, "%s", src);
+}
+
+/* The last component of a device link's target. libpci 3.9 resolves links only relative to the
+ * device directory, as the kernel makes them; a fake tree's absolute link is read here instead, so
+ * both kinds of tree give the same record. */
+static void link_name(char *dst, size_t size, const char *from_libpci, char *dir, size_t dir_len, const char *link) {
+    if (from_libpci) { copy_name(dst, size, from_libpci); return; }
+    dst[0] = 0;
+    char target[1024];
+    snprintf(dir + dir_len, 1024 - dir_len, "/%s", link);
+    ssize_t n = readlink(dir, target, sizeof target - 1);
+    dir[dir_len] = 0;
+    if (n <= 0) return;
+    target[n] = 0;
+    while (n > 1 && target[n - 1] == '/') target[--n] = 0;
+    const char *base = strrchr(target, '/');
+    copy_name(dst, size, base ? base + 1 : target);
 }
 
 cpci_device *cpci_enumerate(const char *sysfs_bus_pci, const char *ids_file, size_t *count,
@@ -58,23 +76,57 @@ cpci_device *cpci_enumerate(const char *sysfs_bus_pci, const char *ids_file, siz
     out = calloc(n ? n : 1, sizeof(cpci_device));
     if (!out) cpci_error("out of memory");
     size_t i = 0;
-    for (struct pci_dev *d = acc->devices; d; d = d->next, i++) {
-        pci_fill_info(d, PCI_FILL_IDENT | PCI_FILL_CLASS);
-        cpci_device *o = &out[i];
+    for (struct pci_dev *d = acc->devices; d; d = d->next) {
+        /* A device removed after libpci listed the directory (its link now dangles) is gone:
+         * skipped, where libpci would fail the whole scan on its missing `vendor`. */
+        char path[1024];
+        int n_path = snprintf(path, sizeof path, "%s/devices/%04x:%02x:%02x.%d", sysfs_bus_pci,
+                              d->domain, d->bus, d->dev, d->func);
+        if (n_path <= 0 || (size_t)n_path >= sizeof path - 16 || access(path, F_OK) != 0) continue;
+        cpci_device *o = &out[i++];
         o->domain = d->domain;
         o->bus = d->bus;
         o->dev = d->dev;
         o->func = d->func;
+        int want = PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT | PCI_FILL_SUBSYS | PCI_FILL_IOMMU_GROUP | PCI_FILL_DRIVER;
+        /* libpci's sysfs backend treats a missing `resource` as fatal for the whole scan; a
+         * device without one (a fake tree, a removed device) just has no bases. */
+        snprintf(path + n_path, sizeof path - (size_t)n_path, "/resource");
+        if (access(path, F_OK) == 0)
+            want |= PCI_FILL_BASES | PCI_FILL_SIZES | PCI_FILL_ROM_BASE;
+        path[n_path] = 0;
+        int known = pci_fill_info(d, want);
         o->vendor_id = d->vendor_id;
         o->device_id = d->device_id;
         o->device_class = d->device_class;
+        if (known & PCI_FILL_CLASS_EXT) {
+            o->has |= CPCI_HAS_CLASS_EXT;
+            o->prog_if = d->prog_if;
+            o->rev_id = d->rev_id;
+        }
+        if (known & PCI_FILL_SUBSYS) {
+            o->has |= CPCI_HAS_SUBSYS;
+            o->subsys_vendor_id = d->subsys_vendor_id;
+            o->subsys_id = d->subsys_id;
+        }
+        if ((known & (PCI_FILL_BASES | PCI_FILL_SIZES | PCI_FILL_ROM_BASE)) == (PCI_FILL_BASES | PCI_FILL_SIZES | PCI_FILL_ROM_BASE)) {
+            o->has |= CPCI_HAS_BASES;
+            for (int b = 0; b < 6; b++) {
+                o->base_addr[b] = d->base_addr[b];
+                o->size[b] = d->size[b];
+            }
+            o->rom_base_addr = d->rom_base_addr;
+            o->rom_size = d->rom_size;
+        }
+        link_name(o->iommu_group, sizeof o->iommu_group, pci_get_string_property(d, PCI_FILL_IOMMU_GROUP), path, (size_t)n_path, "iommu_group");
+        link_name(o->driver, sizeof o->driver, pci_get_string_property(d, PCI_FILL_DRIVER), path, (size_t)n_path, "driver");
         char buf[256];
         copy_name(o->vendor_name, sizeof o->vendor_name,
                   pci_lookup_name(acc, buf, sizeof buf, PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS, d->vendor_id));
         copy_name(o->device_name, sizeof o->device_name,
                   pci_lookup_name(acc, buf, sizeof buf, PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS, d->vendor_id, d->device_id));
     }
-    *count = n;
+    *count = i;
     cpci_jump = NULL;
     pci_cleanup(acc);
     return out;

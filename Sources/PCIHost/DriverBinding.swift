@@ -6,23 +6,6 @@ import Glibc
 import Musl
 #endif
 
-/// The drivers that hold a device for a guest.
-public enum PassthroughDriver: String, CaseIterable, Sendable {
-    /// Xen's xen-pciback (the driver directory is `pciback`).
-    case pciback
-    case pciStub = "pci-stub"
-    case vfioPCI = "vfio-pci"
-
-    /// The module that provides it.
-    public var module: String {
-        switch self {
-        case .pciback: return "xen-pciback"
-        case .pciStub: return "pci-stub"
-        case .vfioPCI: return "vfio-pci"
-        }
-    }
-}
-
 
 /// One write to sysfs: the exact path and bytes.
 public struct SysfsWrite: Equatable, Sendable, CustomStringConvertible {
@@ -121,17 +104,19 @@ public struct DriverBinding {
     public var bindingsDirectory: String { stateDirectory + "/bindings" }
     public func stateFile(_ a: PCIAddress) -> String { bindingsDirectory + "/" + a.description }
 
+    /// The slots of `addresses` (each once, sorted), from one enumeration; each address must exist.
+    public func slots(_ addresses: [PCIAddress]) throws -> [Slot] {
+        let bus = try PCIBus.scan(root, requiring: addresses)
+        var out: [Slot] = []
+        for a in addresses where !out.contains(where: { $0.named.address.sameSlot(as: a) }) {
+            out.append(try bus.slot(of: a))
+        }
+        return out.sorted { $0.named.address < $1.named.address }
+    }
+
     /// Every function present in the slots of `addresses`, sorted; each address must exist.
     public func slotFunctions(_ addresses: [PCIAddress]) throws -> [PCIAddress] {
-        var out: Set<PCIAddress> = []
-        for a in addresses {
-            guard root.exists(a) else { throw DeviceError.notFound(a, root) }
-            for f in UInt8(0)..<8 {
-                let b = PCIAddress(domain: a.domain, bus: a.bus, device: a.device, function: f)
-                if root.exists(b) { out.insert(b) }
-            }
-        }
-        return out.sorted()
+        try slots(addresses).flatMap(\.addresses)
     }
 
     // MARK: - Checks
@@ -170,11 +155,13 @@ public struct DriverBinding {
     /// The writes that hand every function of the slots of `addresses` to `driver`.
     public func planBind(_ addresses: [PCIAddress], to driver: PassthroughDriver) throws -> Plan {
         try check(driver)
-        let functions = try slotFunctions(addresses)
+        let slots = try slots(addresses)
+        let functions = slots.flatMap(\.functions)
         var moves: [Move] = []
         var notes: [String] = []
-        for a in functions {
-            let current = root.linkName(a, "driver")
+        for f in functions {
+            let a = f.address
+            let current = f.driver
             if current == driver.rawValue {
                 moves.append(Move(address: a, previous: current, next: current, writes: [], undo: [],
                                   skipped: "already bound to \(driver.rawValue)"))
@@ -194,7 +181,7 @@ public struct DriverBinding {
                 undo.append(SysfsWrite(driverDirectory(driver.rawValue) + "/unbind", a.description, "release \(a) from \(driver.rawValue)"))
                 if let current { undo.append(SysfsWrite(driverDirectory(current) + "/bind", a.description, "give \(a) back to \(current)")) }
             } else if driver == .pciback {
-                let pb = driverDirectory("pciback")
+                let pb = driverDirectory(PassthroughDriver.pciback.rawValue)
                 writes.append(SysfsWrite(pb + "/new_slot", a.description, "tell pciback to accept \(a)"))
                 if let current {
                     writes.append(SysfsWrite(dev + "/driver/unbind", a.description, "release \(a) from \(current)"))
@@ -212,17 +199,11 @@ public struct DriverBinding {
         // vfio-pci hands a group to a guest only when every member is bound to vfio-pci or to
         // nothing (bridges excepted); say so before the guest fails to start.
         if driver == .vfioPCI {
-            var seen: Set<PCIAddress> = Set(functions)
-            for a in functions {
-                guard let group = root.linkName(a, "iommu_group") else { continue }
-                for m in root.iommuGroupMembers(group) where !seen.contains(m) {
-                    seen.insert(m)
-                    if root.readHex(m, "class").map({ $0 >> 8 == 0x0604 }) == true { continue }
-                    let d = root.linkName(m, "driver")
-                    if d != driver.rawValue, d != nil {
-                        notes.append("\(m) shares IOMMU group \(group) with \(a) and is bound to \(d!): bind it to vfio-pci too "
-                            + "(`vbios bind \(m) --to vfio-pci`) or the guest will not start.")
-                    }
+            var seen = Set(functions.map(\.address))
+            for peer in slots.flatMap(\.endpointPeers) where seen.insert(peer.address).inserted {
+                if let d = peer.device?.driver, d != driver.rawValue {
+                    notes.append("\(peer.address) shares IOMMU group \(peer.group) with \(peer.of) and is bound to \(d): bind it to vfio-pci too "
+                        + "(`vbios bind \(peer.address) --to vfio-pci`) or the guest will not start.")
                 }
             }
         }
@@ -232,12 +213,13 @@ public struct DriverBinding {
     /// The writes that give every function of the slots of `addresses` back to the driver its
     /// state file names (or to whichever driver the kernel picks, when there is none).
     public func planUnbind(_ addresses: [PCIAddress]) throws -> Plan {
-        let functions = try slotFunctions(addresses)
+        let functions = try slots(addresses).flatMap(\.functions)
         var moves: [Move] = []
         var notes: [String] = []
-        for a in functions {
+        for f in functions {
+            let a = f.address
             let dev = root.deviceDirectory(a)
-            let current = root.linkName(a, "driver")
+            let current = f.driver
             let recorded = recordedDriver(a)
             let hasOverride = pathKind(dev + "/driver_override", followLinks: false) != .missing
             var writes: [SysfsWrite] = []
@@ -252,8 +234,8 @@ public struct DriverBinding {
                     continue
                 }
                 writes.append(SysfsWrite(dev + "/driver/unbind", a.description, "release \(a) from \(current)"))
-                if current == "pciback", !hasOverride {
-                    writes.append(SysfsWrite(driverDirectory("pciback") + "/remove_slot", a.description, "tell pciback to forget \(a)"))
+                if current == PassthroughDriver.pciback.rawValue, !hasOverride {
+                    writes.append(SysfsWrite(driverDirectory(PassthroughDriver.pciback.rawValue) + "/remove_slot", a.description, "tell pciback to forget \(a)"))
                 }
             }
             var next: String?

@@ -1,4 +1,3 @@
-import CPCIShim
 import OptionROM
 #if canImport(Glibc)
 import Glibc
@@ -6,8 +5,11 @@ import Glibc
 import Musl
 #endif
 
-/// What the host says about one PCI function: identity from libpci (names from pci.ids), the
-/// rest from its sysfs directory.
+/// What the host says about one PCI function: what libpci's one enumeration filled (identity,
+/// names from pci.ids, class, revision, subsystem, driver, IOMMU group), and from its sysfs
+/// directory only what libpci does not give: `boot_vga`, the kernel's `resource` lines (with the
+/// kernel's flags, which BAR reconciliation needs), config space beyond the header, and whether a
+/// `rom` attribute exists.
 public struct PCIDevice: Sendable {
     public var address: PCIAddress
     public var vendorID: UInt16
@@ -30,13 +32,22 @@ public struct PCIDevice: Sendable {
     public var rom: ROMResource?
     public var resizableBARs: [ResizableBAR]
 
-    public var isDisplay: Bool { classCode >> 16 == 0x03 }
+    public var isDisplay: Bool { PCIDevice.isDisplay(classCode) }
+    /// Display class (03): VGA, XGA, 3D, other display controllers.
+    public static func isDisplay(_ classCode: UInt32) -> Bool { classCode >> 16 == 0x03 }
+    /// A PCI-to-PCI bridge (class 06 04): it stays with the host when its group goes to a guest.
+    public var isBridge: Bool { classCode >> 8 == 0x0604 }
     public var hasROMFile: Bool
 
-    /// Reads one device's attributes. `identity` comes from libpci when enumerating; alone it is
-    /// read from the sysfs files.
-    public static func load(_ address: PCIAddress, root: SysfsRoot, names: (vendor: String?, device: String?)? = nil) throws -> PCIDevice {
-        try load(address, root: root, names: names, groups: GroupMembers(root))
+    /// One device, from one enumeration of the bus (`PCIBus` answers more questions from the same
+    /// enumeration).
+    public static func load(_ address: PCIAddress, root: SysfsRoot) throws -> PCIDevice {
+        try PCIBus.scan(root, requiring: [address]).device(at: address)
+    }
+
+    /// Every device, sorted by address.
+    public static func all(root: SysfsRoot) throws -> [PCIDevice] {
+        try PCIBus.scan(root).all()
     }
 
     /// IOMMU group members, each group listed once however many devices share it (a group of
@@ -53,30 +64,21 @@ public struct PCIDevice: Sendable {
         }
     }
 
-    static func load(_ address: PCIAddress, root: SysfsRoot, names: (vendor: String?, device: String?)?, groups: GroupMembers) throws -> PCIDevice {
+    /// The record of one enumerated device: libpci's fields, then the sysfs attributes libpci
+    /// does not read.
+    init(_ e: PCIEnumeration.Entry, root: SysfsRoot, groups: GroupMembers) throws {
+        let address = e.address
         guard root.exists(address) else { throw DeviceError.notFound(address, root) }
-        guard let vendor = root.readHex(address, "vendor"), let device = root.readHex(address, "device"),
-              let cls = root.readHex(address, "class") else {
-            throw DeviceError.unreadable(address, root.deviceDirectory(address))
-        }
         let resourcePath = root.attribute(address, "resource")
         let resources = try root.readText(address, "resource").map { try ResourceLine.parseFile($0, path: resourcePath) } ?? []
         let config = try? readSmallFile(root.attribute(address, "config"), limit: 4096)
-        let group = root.linkName(address, "iommu_group")
-        var names = names
-        if names == nil, let found = try? PCIEnumeration.scan(root).first(where: { $0.address == address }) {
-            names = (found.vendorName, found.deviceName)
-        }
-        return PCIDevice(
-            address: address, vendorID: UInt16(truncatingIfNeeded: vendor), deviceID: UInt16(truncatingIfNeeded: device),
-            classCode: UInt32(truncatingIfNeeded: cls),
-            revision: root.readHex(address, "revision").map { UInt8(truncatingIfNeeded: $0) },
-            subsystemVendorID: root.readHex(address, "subsystem_vendor").map { UInt16(truncatingIfNeeded: $0) },
-            subsystemDeviceID: root.readHex(address, "subsystem_device").map { UInt16(truncatingIfNeeded: $0) },
-            vendorName: names?.vendor, deviceName: names?.device,
+        self.init(
+            address: address, vendorID: e.vendorID, deviceID: e.deviceID, classCode: e.classCode,
+            revision: e.revision, subsystemVendorID: e.subsystem?.vendorID, subsystemDeviceID: e.subsystem?.deviceID,
+            vendorName: e.vendorName, deviceName: e.deviceName,
             bootVGA: root.readText(address, "boot_vga") == "1",
-            driver: root.linkName(address, "driver"),
-            iommuGroup: group, iommuGroupMembers: group.map { groups.members($0) } ?? [],
+            driver: e.driver,
+            iommuGroup: e.iommuGroup, iommuGroupMembers: e.iommuGroup.map { groups.members($0) } ?? [],
             resources: resources, config: config,
             bars: BAR.reconcile(resources: resources, config: config),
             rom: ROMResource.from(resources: resources, config: config),
@@ -84,16 +86,34 @@ public struct PCIDevice: Sendable {
             hasROMFile: pathKind(root.attribute(address, "rom"), followLinks: false) != .missing)
     }
 
-    /// Every device, sorted by address: libpci enumerates, sysfs fills in.
-    public static func all(root: SysfsRoot) throws -> [PCIDevice] {
-        let groups = GroupMembers(root)
-        return try PCIEnumeration.scan(root).map { try load($0.address, root: root, names: ($0.vendorName, $0.deviceName), groups: groups) }
+    init(address: PCIAddress, vendorID: UInt16, deviceID: UInt16, classCode: UInt32, revision: UInt8?,
+         subsystemVendorID: UInt16?, subsystemDeviceID: UInt16?, vendorName: String?, deviceName: String?,
+         bootVGA: Bool, driver: String?, iommuGroup: String?, iommuGroupMembers: [PCIAddress], resources: [ResourceLine],
+         config: [UInt8]?, bars: [BAR], rom: ROMResource?, resizableBARs: [ResizableBAR], hasROMFile: Bool) {
+        self.address = address
+        self.vendorID = vendorID
+        self.deviceID = deviceID
+        self.classCode = classCode
+        self.revision = revision
+        self.subsystemVendorID = subsystemVendorID
+        self.subsystemDeviceID = subsystemDeviceID
+        self.vendorName = vendorName
+        self.deviceName = deviceName
+        self.bootVGA = bootVGA
+        self.driver = driver
+        self.iommuGroup = iommuGroup
+        self.iommuGroupMembers = iommuGroupMembers
+        self.resources = resources
+        self.config = config
+        self.bars = bars
+        self.rom = rom
+        self.resizableBARs = resizableBARs
+        self.hasROMFile = hasROMFile
     }
 }
 
 public enum DeviceError: Error, CustomStringConvertible {
     case notFound(PCIAddress, SysfsRoot)
-    case unreadable(PCIAddress, String)
     case libpci(String, SysfsRoot)
 
     public var description: String {
@@ -101,53 +121,8 @@ public enum DeviceError: Error, CustomStringConvertible {
         case let .notFound(a, root):
             return "no PCI device \(a) under \(root.devicesDirectory). Check the address with `vbios list --all"
                 + (root.path == "/sys" ? "" : " --sysfs \(root.path)") + "`; a device that was removed or is behind a powered-off slot does not appear."
-        case let .unreadable(a, dir):
-            return "cannot read the identity of \(a) in \(dir) (vendor, device, class). Is this a sysfs device directory?"
         case let .libpci(message, root):
             return "libpci could not enumerate \(root.busPCI): \(message). Is sysfs mounted (or --sysfs pointing at a tree with bus/pci/devices)?"
         }
-    }
-}
-
-/// libpci's sysfs backend, through the C shim.
-public enum PCIEnumeration {
-    public struct Entry: Sendable {
-        public var address: PCIAddress
-        public var vendorID: UInt16
-        public var deviceID: UInt16
-        public var deviceClass: UInt16
-        public var vendorName: String?
-        public var deviceName: String?
-    }
-
-    public static func scan(_ root: SysfsRoot, idsFile: String? = nil) throws -> [Entry] {
-        // libpci opens attributes with a blocking open(2): a FIFO planted in a tree would hang it.
-        try root.refuseSpecialAttributes()
-        var count = 0
-        var message = [CChar](repeating: 0, count: 512)
-        let list = root.busPCI.withCString { bus in
-            if let idsFile {
-                return idsFile.withCString { cpci_enumerate(bus, $0, &count, &message, message.count) }
-            }
-            return cpci_enumerate(bus, nil, &count, &message, message.count)
-        }
-        guard let list else {
-            throw DeviceError.libpci(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self), root)
-        }
-        defer { cpci_free(list) }
-        var out: [Entry] = []
-        for i in 0..<count {
-            let d = list[i]
-            let vendorName = withUnsafeBytes(of: d.vendor_name) { cString($0) }
-            let deviceName = withUnsafeBytes(of: d.device_name) { cString($0) }
-            out.append(Entry(address: PCIAddress(domain: UInt32(bitPattern: d.domain), bus: UInt8(d.bus), device: UInt8(d.dev), function: UInt8(d.func)),
-                             vendorID: UInt16(d.vendor_id), deviceID: UInt16(d.device_id), deviceClass: UInt16(d.device_class),
-                             vendorName: vendorName.isEmpty ? nil : vendorName, deviceName: deviceName.isEmpty ? nil : deviceName))
-        }
-        return out.sorted { $0.address < $1.address }
-    }
-
-    static func cString(_ raw: UnsafeRawBufferPointer) -> String {
-        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
     }
 }

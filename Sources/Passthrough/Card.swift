@@ -11,19 +11,6 @@ public enum PassthroughTarget: String, CaseIterable, Sendable {
     case libvirt
 }
 
-/// Passthrough names functions with the host's `PCIAddress`; these are the slot operations the
-/// writers need.
-extension PCIAddress {
-    /// The same slot, another function.
-    public func with(function f: UInt8) -> PCIAddress? {
-        f < 8 ? PCIAddress(domain: domain, bus: bus, device: device, function: f) : nil
-    }
-
-    public func sameSlot(as other: PCIAddress) -> Bool {
-        domain == other.domain && bus == other.bus && device == other.device
-    }
-}
-
 /// One function of the card as the host reports it.
 public struct CardFunction: Sendable, Equatable {
     public var address: PCIAddress

@@ -20,6 +20,12 @@ extension MemoryRange {
 }
 
 extension PassthroughCard {
+    /// A card is a slot plus its ROM: every function of the slot, the ROM on `romAt` (default:
+    /// the display function).
+    public init(slot: Slot, romAt: PCIAddress? = nil) throws(PassthroughError) {
+        try self.init(devices: slot.functions, romAt: romAt)
+    }
+
     /// The card from its host functions (all of one slot); `romAt` as in `init(functions:romAt:)`.
     public init(devices: [PCIDevice], romAt: PCIAddress? = nil) throws(PassthroughError) {
         try self.init(functions: devices.map(CardFunction.init), romAt: romAt)

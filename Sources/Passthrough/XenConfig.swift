@@ -117,8 +117,7 @@ public enum XenConfig {
 
     /// The dom0 kernel parameter that keeps the host's drivers off the card at boot, for pciback.
     public static func kernelCommandLine(_ card: PassthroughCard) -> String {
-        let showDomain = card.functions.contains { $0.address.domain != 0 }
-        return "xen-pciback.hide=" + card.functions.map { "(" + (showDomain ? $0.address.description : $0.address.short) + ")" }.joined() + "\n"
+        "xen-pciback.hide=" + Slot.hideList(card.functions.map(\.address)) + "\n"
     }
 
     /// Hex without padding or prefix, as xl's examples write page numbers and ports.

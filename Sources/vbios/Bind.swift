@@ -2,8 +2,6 @@ import ArgumentParser
 import OptionROM
 import PCIHost
 
-extension PassthroughDriver: ExpressibleByArgument {}
-
 /// Options `bind` and `unbind` share.
 struct BindingOptions: ParsableArguments {
     @Argument(help: "The devices, DDDD:BB:DD.F or BB:DD.F; every function of each one's slot moves with it.")

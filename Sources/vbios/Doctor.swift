@@ -3,12 +3,6 @@ import OptionROM
 import PCIHost
 import Passthrough
 
-/// `--for` of doctor and persist (kept local so it does not collide with other commands' conformances).
-enum TargetOption: String, ExpressibleByArgument, CaseIterable {
-    case xen, qemu, libvirt
-    var target: PassthroughTarget { PassthroughTarget(rawValue: rawValue)! }
-}
-
 struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check the host and the card for passthrough: IOMMU, IOMMU group, kernel options, Xen dom0 and pciback, boot display, BARs, ROM.",
@@ -22,7 +16,7 @@ struct Doctor: ParsableCommand {
     var address: String?
 
     @Option(name: .customLong("for"), help: "The hypervisor: xen, qemu or libvirt (default: xen on a Xen host, else qemu).")
-    var target: TargetOption?
+    var target: PassthroughTarget?
 
     @Option(name: .long, help: ArgumentHelp("The directory that stands for / (ROOT/sys, ROOT/proc/cmdline, ROOT/boot, ROOT/etc/modprobe.d, ROOT/lib/modules).", valueName: "DIR"))
     var root: String = "/"
@@ -41,7 +35,7 @@ struct Doctor: ParsableCommand {
         var base = Substring(devMemBase)
         if base.hasPrefix("0x") || base.hasPrefix("0X") { base = base.dropFirst(2) }
         guard let memBase = UInt64(base, radix: 16) else { throw report(UserError("--dev-mem-base '\(devMemBase)' is not a hex address.")) }
-        let chosen = target?.target ?? HostDoctor.defaultTarget(host)
+        let chosen = target ?? HostDoctor.defaultTarget(host)
         let doctor = HostDoctor(host: host, target: chosen, memory: PhysicalMemory(path: devMem ?? host.join("/dev/mem"), base: memBase))
         let checks: [DoctorCheck]
         var parsed: PCIAddress?

@@ -17,13 +17,11 @@ struct Persist: ParsableCommand {
             without vbios's header is never overwritten or removed. Prints what to regenerate and verify.
             """)
 
-    enum To: String, ExpressibleByArgument, CaseIterable { case vfioPCI = "vfio-pci", pciStub = "pci-stub", pciback }
-
     @Argument(help: "The card, DDDD:BB:DD.F or BB:DD.F; every function of its slot is persisted.")
     var address: String
 
     @Option(name: .long, help: "The driver that must own the card at boot: vfio-pci, pci-stub or pciback.")
-    var to: To
+    var to: PassthroughDriver
 
     @Option(name: .long, help: ArgumentHelp("The directory that stands for / (ROOT/sys, ROOT/etc/modprobe.d).", valueName: "DIR"))
     var root: String = "/"
@@ -38,11 +36,12 @@ struct Persist: ParsableCommand {
 
     func run() throws {
         let host = HostRoot(root)
-        let driver = BindingPersistence.Driver(rawValue: to.rawValue)!
+        let driver = to
         let path = host.modprobeDirectory + "/" + BindingPersistence.fileName
         do {
             let a = try PCIAddress(parsing: address)
-            let (card, _) = try BindingPersistence.card(a, root: host.sysfs, driver: driver)
+            let bus = try PCIBus.scan(host.sysfs, requiring: [a])
+            let (card, _) = BindingPersistence.card(try bus.slot(of: a), driver: driver)
             let existing = pathKind(path, followLinks: false) == .missing ? nil : String(decoding: try FileBytes(path: path).bytes, as: UTF8.self)
             var pcibackBuiltIn = false
             if case let .found(config) = KernelConfig.load(host) { pcibackBuiltIn = config.state("XEN_PCIDEV_BACKEND") == .builtIn }
@@ -51,12 +50,10 @@ struct Persist: ParsableCommand {
             var warnings: [String] = []
             // ids= binds every device with these IDs, not only this card.
             if !remove, driver != .pciback {
-                let others = ((try? directoryEntries(host.sysfs.devicesDirectory)) ?? []).compactMap { try? PCIAddress(parsing: $0) }
-                    .filter { !card.functions.contains($0) }
-                    .compactMap { try? PCIDevice.load($0, root: host.sysfs, names: (nil, nil)) }
-                    .filter { card.ids.contains($0.idText) }
+                let others = bus.entries.map { ($0.address, Hex.string($0.vendorID, width: 4) + ":" + Hex.string($0.deviceID, width: 4)) }
+                    .filter { !card.functions.contains($0.0) && card.ids.contains($0.1) }
                 if !others.isEmpty {
-                    warnings.append("ids= binds EVERY device with these IDs: \(others.map { "\($0.address) (\($0.idText))" }.joined(separator: ", ")) would go to \(driver.rawValue) too. "
+                    warnings.append("ids= binds EVERY device with these IDs: \(others.map { "\($0.0) (\($0.1))" }.joined(separator: ", ")) would go to \(driver.rawValue) too. "
                         + "To take only \(card.slot), remove the card again and set driver_override per address at boot instead: a udev rule such as "
                         + "`ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"\(card.slot)\", ATTR{driver_override}=\"\(driver.rawValue)\"` in /etc/udev/rules.d/, or `vbios bind \(card.slot) --to \(driver.rawValue)` from a boot service.")
                 }

@@ -7,7 +7,6 @@ import Passthrough
 import Glibc
 #endif
 
-extension PassthroughTarget: ExpressibleByArgument {}
 extension ROMPreparation.Firmware: ExpressibleByArgument {}
 
 struct Prepare: ParsableCommand {
@@ -86,7 +85,15 @@ struct Prepare: ParsableCommand {
 
     func body() throws {
         let root = host.root
-        let device = try host.device(address)
+        // One enumeration answers for the card, its slot and its IOMMU group.
+        let named = try host.address(address)
+        let bus: PCIBus
+        let slot: Slot
+        do {
+            bus = try PCIBus.scan(root, requiring: [named])
+            slot = try bus.slot(of: named)
+        } catch { throw UserError(String(describing: error)) }
+        let device = slot.named
         let dir = absolute(outDir)
         let names = Self.fileNames(target)
 
@@ -105,12 +112,12 @@ struct Prepare: ParsableCommand {
         }
 
         // The card: every function of its slot.
-        let functions = try slotDevices(device, root: root)
+        let functions = slot.functions
         let card: PassthroughCard
-        do { card = try PassthroughCard(devices: functions, romAt: device.isDisplay ? device.address : nil) } catch {
+        do { card = try PassthroughCard(slot: slot, romAt: device.isDisplay ? device.address : nil) } catch {
             throw UserError(error.message)
         }
-        try checkIOMMUGroup(functions, root: root)
+        try checkIOMMUGroup(slot, bus: bus)
 
         // The ROM.
         let romBytes: [UInt8]
@@ -243,37 +250,24 @@ struct Prepare: ParsableCommand {
         Terminal.write(1, steps)
     }
 
-    /// Every function present in the device's slot, loaded.
-    func slotDevices(_ device: PCIDevice, root: SysfsRoot) throws -> [PCIDevice] {
-        var out: [PCIDevice] = []
-        for f in UInt8(0)..<8 {
-            let a = PCIAddress(domain: device.address.domain, bus: device.address.bus, device: device.address.device, function: f)
-            if a == device.address { out.append(device); continue }
-            guard root.exists(a) else { continue }
-            do { out.append(try PCIDevice.load(a, root: root)) } catch { throw UserError(String(describing: error)) }
-        }
-        return out
-    }
-
     /// vfio (and Xen's pciback with an IOMMU) isolate per IOMMU group: a group member the guest
     /// does not get, other than a bridge, stops the guest from starting or must be bound too.
-    func checkIOMMUGroup(_ functions: [PCIDevice], root: SysfsRoot) throws {
+    func checkIOMMUGroup(_ slot: Slot, bus: PCIBus) throws {
         // --with names devices that must exist: a typo would otherwise vouch for a group member.
-        let named = Set(functions.map(\.address) + (try with.map { try host.device($0).address }))
+        let others = try with.map { text in
+            let a = try host.address(text)
+            guard bus.entry(at: a) != nil else { throw UserError(String(describing: DeviceError.notFound(a, bus.root))) }
+            return a
+        }
+        var seen = Set(slot.addresses + others)
         var foreign: [(PCIAddress, String)] = []
-        var seen: Set<PCIAddress> = named
-        for f in functions {
-            guard let group = f.iommuGroup else { continue }
-            for m in f.iommuGroupMembers where !seen.contains(m) {
-                seen.insert(m)
-                let cls = root.readHex(m, "class") ?? 0
-                if cls >> 8 == 0x0604 { continue } // PCI bridges stay with the host
-                let what = (root.readHex(m, "vendor").map { Hex.string(UInt16(truncatingIfNeeded: $0), width: 4) } ?? "????") + ":"
-                    + (root.readHex(m, "device").map { Hex.string(UInt16(truncatingIfNeeded: $0), width: 4) } ?? "????")
-                    + ", class " + Hex.string(UInt32(truncatingIfNeeded: cls), width: 6)
-                    + (root.linkName(m, "driver").map { ", driver \($0)" } ?? "")
-                foreign.append((m, "\(m) (\(what)) in group \(group)"))
-            }
+        for peer in slot.endpointPeers where seen.insert(peer.address).inserted {
+            let d = peer.device
+            let what = (d.map { Hex.string($0.vendorID, width: 4) } ?? "????") + ":"
+                + (d.map { Hex.string($0.deviceID, width: 4) } ?? "????")
+                + ", class " + Hex.string(d?.classCode ?? 0, width: 6)
+                + (d?.driver.map { ", driver \($0)" } ?? "")
+            foreign.append((peer.address, "\(peer.address) (\(what)) in group \(peer.group)"))
         }
         guard foreign.isEmpty else {
             throw UserError("the card's IOMMU group also holds " + foreign.map(\.1).joined(separator: "; ")

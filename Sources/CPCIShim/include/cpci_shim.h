@@ -1,22 +1,39 @@
 #ifndef VBIOS_CPCI_SHIM_H
 #define VBIOS_CPCI_SHIM_H
-/* libpci seen through plain C: enumeration and name lookup with libpci's error handler
- * turned into a return value (libpci's default handler calls exit()). */
+/* libpci seen through plain C: enumeration, pci_fill_info and name lookup with libpci's error
+ * handler turned into a return value (libpci's default handler calls exit()). */
 #include <stddef.h>
+
+/* Which groups of cpci_device fields libpci filled (its known_fields, renamed so that Swift
+ * needs no pci.h). */
+enum {
+    CPCI_HAS_CLASS_EXT = 1 << 0, /* prog_if, rev_id */
+    CPCI_HAS_SUBSYS = 1 << 1,    /* subsys_vendor_id, subsys_id */
+    CPCI_HAS_BASES = 1 << 2,     /* base_addr, size, rom_base_addr, rom_size */
+};
 
 typedef struct cpci_device {
     int domain;
     unsigned bus, dev, func;
+    unsigned has; /* CPCI_HAS_* */
     unsigned vendor_id, device_id;
     unsigned device_class; /* base class and subclass, as libpci gives them */
+    unsigned prog_if, rev_id;
+    unsigned subsys_vendor_id, subsys_id;
+    /* Start with the low flag bits (PCI_ADDR_FLAG_MASK) as libpci gives them, and sizes. */
+    unsigned long long base_addr[6], size[6];
+    unsigned long long rom_base_addr, rom_size;
+    /* The kernel's iommu_group and driver links, by name; "" when absent. */
+    char iommu_group[64];
+    char driver[128];
     char vendor_name[128];
     char device_name[256];
 } cpci_device;
 
 /* Enumerates the devices under `sysfs_bus_pci` (the directory standing for /sys/bus/pci) with
- * libpci's sysfs backend. `ids_file` may be NULL (libpci's default pci.ids). On success returns a
- * malloc'd array (free with cpci_free) and sets *count; on failure returns NULL and writes
- * libpci's message to `error`. */
+ * libpci's sysfs backend and fills each with one pci_fill_info call. `ids_file` may be NULL
+ * (libpci's default pci.ids). On success returns a malloc'd array (free with cpci_free) and sets
+ * *count; on failure returns NULL and writes libpci's message to `error`. */
 cpci_device *cpci_enumerate(const char *sysfs_bus_pci, const char *ids_file, size_t *count,
                             char *error, size_t error_size);
 

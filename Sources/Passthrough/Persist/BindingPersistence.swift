@@ -10,20 +10,15 @@ import PCIHost
 /// `--remove` takes one card out; a file without the `# Written by vbios persist` header is not
 /// vbios's and is never overwritten or removed.
 public enum BindingPersistence {
-    public enum Driver: String, CaseIterable, Sendable {
-        case vfioPCI = "vfio-pci"
-        case pciStub = "pci-stub"
-        case pciback
-        /// The module name in modprobe.d.
-        public var module: String { self == .pciback ? "xen-pciback" : rawValue }
-    }
+    /// The order of the drivers' sections in the file.
+    static let sections: [PassthroughDriver] = [.vfioPCI, .pciStub, .pciback]
 
     public static let fileName = "vbios-passthrough.conf"
     public static let marker = "# Written by vbios persist"
 
     /// One card as the file records it.
     public struct Card: Equatable, Sendable {
-        public var driver: Driver
+        public var driver: PassthroughDriver
         /// Every function of the slot, sorted.
         public var functions: [PCIAddress]
         /// `vvvv:dddd` of the functions, without repeats.
@@ -31,7 +26,7 @@ public enum BindingPersistence {
         /// Host drivers the passthrough driver must load before.
         public var hostDrivers: [String]
 
-        public init(driver: Driver, functions: [PCIAddress], ids: [String], hostDrivers: [String]) {
+        public init(driver: PassthroughDriver, functions: [PCIAddress], ids: [String], hostDrivers: [String]) {
             self.driver = driver
             self.functions = functions.sorted()
             self.ids = ids
@@ -39,13 +34,9 @@ public enum BindingPersistence {
         }
 
         public var slot: PCIAddress { functions[0] }
-        func sameSlot(_ a: PCIAddress) -> Bool { a.domain == slot.domain && a.bus == slot.bus && a.device == slot.device }
 
         /// `(01:00.0)(01:00.1)`, with domains when any is not 0.
-        public var hideList: String {
-            let full = functions.contains { $0.domain != 0 }
-            return functions.map { "(" + (full ? $0.description : $0.short) + ")" }.joined()
-        }
+        public var hideList: String { Slot.hideList(functions) }
 
         var line: String {
             "# card \(driver.rawValue) functions=\(functions.map(\.description).joined(separator: ",")) ids=\(ids.joined(separator: ","))"
@@ -54,7 +45,7 @@ public enum BindingPersistence {
 
         static func parse(_ line: Substring) -> Card? {
             let w = line.split(separator: " ")
-            guard w.count >= 4, w[0] == "#", w[1] == "card", let driver = Driver(rawValue: String(w[2])) else { return nil }
+            guard w.count >= 4, w[0] == "#", w[1] == "card", let driver = PassthroughDriver(rawValue: String(w[2])) else { return nil }
             var f: [String: [String]] = [:]
             for kv in w.dropFirst(3) {
                 guard let eq = kv.firstIndex(of: "=") else { continue }
@@ -66,23 +57,20 @@ public enum BindingPersistence {
         }
     }
 
-    /// The card of `address` (every function of its slot) as the host shows it.
-    public static func card(_ address: PCIAddress, root: SysfsRoot, driver: Driver) throws -> (card: Card, devices: [PCIDevice]) {
-        let main = try PCIDevice.load(address, root: root, names: (nil, nil))
-        let slot = ((try? directoryEntries(root.devicesDirectory)) ?? []).compactMap { try? PCIAddress(parsing: $0) }
-            .filter { $0.domain == address.domain && $0.bus == address.bus && $0.device == address.device }.sorted()
-        var devices = slot.compactMap { try? PCIDevice.load($0, root: root, names: (nil, nil)) }
-        if devices.isEmpty { devices = [main] }
+    /// The card of a slot (every function of it) as the host shows it.
+    public static func card(_ slot: Slot, driver: PassthroughDriver) -> (card: Card, devices: [PCIDevice]) {
         var ids: [String] = [], drivers: [String] = []
-        for d in devices {
+        for d in slot.functions {
             let id = Hex.string(d.vendorID, width: 4) + ":" + Hex.string(d.deviceID, width: 4)
             if !ids.contains(id) { ids.append(id) }
             for n in hostDrivers(d) where !drivers.contains(n) { drivers.append(n) }
         }
-        return (Card(driver: driver, functions: devices.map(\.address), ids: ids, hostDrivers: drivers.sorted()), devices)
+        return (Card(driver: driver, functions: slot.addresses, ids: ids, hostDrivers: drivers.sorted()), slot.functions)
     }
 
-    static let passthroughDrivers: Set<String> = ["vfio-pci", "pci-stub", "pciback", "xen-pciback", "pcieport"]
+    /// Drivers that are not the host's own: the passthrough drivers (by driver and module name)
+    /// and pcieport, which keeps bridges.
+    static let passthroughDrivers = Set(PassthroughDriver.allCases.flatMap { [$0.rawValue, $0.module] } + ["pcieport"])
 
     /// The function's current driver and the ones likely to claim it at boot.
     static func hostDrivers(_ d: PCIDevice) -> [String] {
@@ -123,7 +111,7 @@ public enum BindingPersistence {
         var s = marker + ". Keep this line: vbios rewrites or removes only files that start with it.\n"
         s += "# Rewritten whole from the '# card' lines; change it with `vbios persist ADDR [--remove]`, not by hand.\n"
         for c in cards { s += c.line + "\n" }
-        for driver in Driver.allCases {
+        for driver in sections {
             let mine = cards.filter { $0.driver == driver }
             guard !mine.isEmpty else { continue }
             s += "\n"
@@ -173,8 +161,8 @@ public enum BindingPersistence {
     /// What persisting (or removing) `card` does to the file at `path` holding `existing`.
     public static func plan(card: Card, existing: String?, path: String, remove: Bool, pcibackBuiltIn: Bool) throws -> Plan {
         var cards = try existing.map { try Self.cards(in: $0, path: path) } ?? []
-        let had = cards.contains { $0.sameSlot(card.slot) }
-        cards.removeAll { $0.sameSlot(card.slot) }
+        let had = cards.contains { $0.slot.sameSlot(as: card.slot) }
+        cards.removeAll { $0.slot.sameSlot(as: card.slot) }
         if !remove { cards.append(card) }
         let after = render(cards, pcibackBuiltIn: pcibackBuiltIn)
         let action: Action

@@ -1,0 +1,166 @@
+import CPCIShim
+
+/// One enumeration of the host's PCI devices by libpci. Every question a command asks about
+/// devices, slots and IOMMU groups is answered from it, so a command enumerates once however many
+/// functions it looks at; the sysfs attributes libpci does not read are read only for the devices
+/// asked about.
+public struct PCIBus: Sendable {
+    public let root: SysfsRoot
+    /// What libpci filled, sorted by address.
+    public let entries: [PCIEnumeration.Entry]
+
+    public init(root: SysfsRoot, entries: [PCIEnumeration.Entry]) {
+        self.root = root
+        self.entries = entries.sorted { $0.address < $1.address }
+    }
+
+    public static func scan(_ root: SysfsRoot, idsFile: String? = nil) throws -> PCIBus {
+        PCIBus(root: root, entries: try PCIEnumeration.scan(root, idsFile: idsFile))
+    }
+
+    /// The enumeration, once `addresses` are known to exist: a missing device is named as such
+    /// even on a tree libpci cannot enumerate.
+    public static func scan(_ root: SysfsRoot, requiring addresses: [PCIAddress]) throws -> PCIBus {
+        for a in addresses where !root.exists(a) { throw DeviceError.notFound(a, root) }
+        return try scan(root)
+    }
+
+    public var addresses: [PCIAddress] { entries.map(\.address) }
+
+    public func entry(at address: PCIAddress) -> PCIEnumeration.Entry? {
+        entries.first { $0.address == address }
+    }
+
+    /// One device; throws `DeviceError.notFound` when the enumeration did not see it.
+    public func device(at address: PCIAddress) throws -> PCIDevice {
+        try device(at: address, groups: PCIDevice.GroupMembers(root))
+    }
+
+    func device(at address: PCIAddress, groups: PCIDevice.GroupMembers) throws -> PCIDevice {
+        guard let e = entry(at: address) else { throw DeviceError.notFound(address, root) }
+        return try PCIDevice(e, root: root, groups: groups)
+    }
+
+    /// Every device, sorted by address; the first that cannot be read throws.
+    public func all() throws -> [PCIDevice] {
+        let groups = PCIDevice.GroupMembers(root)
+        return try entries.map { try PCIDevice($0, root: root, groups: groups) }
+    }
+
+    /// Every device `include` picks by what libpci filled that can be read, for surveys that go
+    /// on past a broken one; the others' attributes are not read.
+    public func readable(_ include: (PCIEnumeration.Entry) -> Bool = { _ in true }) -> [PCIDevice] {
+        let groups = PCIDevice.GroupMembers(root)
+        return entries.filter(include).compactMap { try? PCIDevice($0, root: root, groups: groups) }
+    }
+
+    /// The slot of `address`: every function present in it and the other members of their IOMMU
+    /// groups. Throws when `address` itself is missing or unreadable; another function of the slot
+    /// that cannot be read is left out.
+    public func slot(of address: PCIAddress) throws -> Slot {
+        let groups = PCIDevice.GroupMembers(root)
+        let named = try device(at: address, groups: groups)
+        let functions = entries.filter { $0.address.sameSlot(as: address) }
+            .compactMap { $0.address == address ? named : try? PCIDevice($0, root: root, groups: groups) }
+        var seen = Set(functions.map(\.address))
+        var peers: [Slot.GroupPeer] = []
+        for f in functions {
+            guard let group = f.iommuGroup else { continue }
+            for m in f.iommuGroupMembers where !seen.contains(m) {
+                seen.insert(m)
+                peers.append(Slot.GroupPeer(address: m, group: group, of: f.address,
+                                            device: try? device(at: m, groups: groups)))
+            }
+        }
+        return Slot(named: named, functions: functions, peers: peers)
+    }
+}
+
+/// libpci's sysfs backend, through the C shim: one `pci_fill_info` per device.
+public enum PCIEnumeration {
+    public struct Entry: Sendable, Equatable {
+        /// A BAR as libpci gives it: the start with its low flag bits, and the size.
+        public struct Region: Sendable, Equatable {
+            public var base: UInt64
+            public var size: UInt64
+        }
+
+        public var address: PCIAddress
+        public var vendorID: UInt16
+        public var deviceID: UInt16
+        /// Base class and subclass.
+        public var deviceClass: UInt16
+        /// Base class, subclass and programming interface.
+        public var classCode: UInt32
+        public var revision: UInt8?
+        public var subsystem: (vendorID: UInt16, deviceID: UInt16)?
+        public var vendorName: String?
+        public var deviceName: String?
+        /// The kernel's `driver` and `iommu_group` links, by name.
+        public var driver: String?
+        public var iommuGroup: String?
+        /// BARs 0-5; nil when the device has no `resource` attribute.
+        public var regions: [Region]?
+        public var romRegion: Region?
+
+        public var isDisplay: Bool { PCIDevice.isDisplay(classCode) }
+
+        public static func == (a: Entry, b: Entry) -> Bool {
+            a.address == b.address && a.vendorID == b.vendorID && a.deviceID == b.deviceID && a.classCode == b.classCode
+                && a.revision == b.revision && a.subsystem?.vendorID == b.subsystem?.vendorID && a.subsystem?.deviceID == b.subsystem?.deviceID
+                && a.vendorName == b.vendorName && a.deviceName == b.deviceName && a.driver == b.driver && a.iommuGroup == b.iommuGroup
+                && a.regions == b.regions && a.romRegion == b.romRegion
+        }
+    }
+
+    public static func scan(_ root: SysfsRoot, idsFile: String? = nil) throws -> [Entry] {
+        // libpci opens attributes with a blocking open(2): a FIFO planted in a tree would hang it.
+        try root.refuseSpecialAttributes()
+        var count = 0
+        var message = [CChar](repeating: 0, count: 512)
+        let list = root.busPCI.withCString { bus in
+            if let idsFile {
+                return idsFile.withCString { cpci_enumerate(bus, $0, &count, &message, message.count) }
+            }
+            return cpci_enumerate(bus, nil, &count, &message, message.count)
+        }
+        guard let list else {
+            throw DeviceError.libpci(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self), root)
+        }
+        defer { cpci_free(list) }
+        var out: [Entry] = []
+        for i in 0..<count {
+            let d = list[i]
+            let has = UInt32(d.has)
+            let classExt = has & UInt32(CPCI_HAS_CLASS_EXT) != 0
+            var regions: [Entry.Region]?
+            var rom: Entry.Region?
+            if has & UInt32(CPCI_HAS_BASES) != 0 {
+                let bases = withUnsafeBytes(of: d.base_addr) { Array($0.bindMemory(to: UInt64.self)) }
+                let sizes = withUnsafeBytes(of: d.size) { Array($0.bindMemory(to: UInt64.self)) }
+                regions = zip(bases, sizes).map { Entry.Region(base: $0, size: $1) }
+                rom = Entry.Region(base: UInt64(d.rom_base_addr), size: UInt64(d.rom_size))
+            }
+            out.append(Entry(
+                address: PCIAddress(domain: UInt32(bitPattern: d.domain), bus: UInt8(d.bus), device: UInt8(d.dev), function: UInt8(d.func)),
+                vendorID: UInt16(truncatingIfNeeded: d.vendor_id), deviceID: UInt16(truncatingIfNeeded: d.device_id),
+                deviceClass: UInt16(truncatingIfNeeded: d.device_class),
+                classCode: UInt32(d.device_class & 0xFFFF) << 8 | (classExt ? UInt32(d.prog_if & 0xFF) : 0),
+                revision: classExt ? UInt8(truncatingIfNeeded: d.rev_id) : nil,
+                subsystem: has & UInt32(CPCI_HAS_SUBSYS) != 0
+                    ? (UInt16(truncatingIfNeeded: d.subsys_vendor_id), UInt16(truncatingIfNeeded: d.subsys_id)) : nil,
+                vendorName: nonEmpty(withUnsafeBytes(of: d.vendor_name) { cString($0) }),
+                deviceName: nonEmpty(withUnsafeBytes(of: d.device_name) { cString($0) }),
+                driver: nonEmpty(withUnsafeBytes(of: d.driver) { cString($0) }),
+                iommuGroup: nonEmpty(withUnsafeBytes(of: d.iommu_group) { cString($0) }),
+                regions: regions, romRegion: rom))
+        }
+        return out.sorted { $0.address < $1.address }
+    }
+
+    static func nonEmpty(_ s: String) -> String? { s.isEmpty ? nil : s }
+
+    static func cString(_ raw: UnsafeRawBufferPointer) -> String {
+        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+    }
+}
