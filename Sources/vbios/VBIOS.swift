@@ -117,6 +117,9 @@ enum ErrorOutput {
         case let e as NotARegularFile: return ("not-a-regular-file", e.path)
         case let e as AtomicFile.Exists: return ("exists", e.path)
         case is ROMReadError: return ("rom-read", nil)
+        case let e as ROMReader.Failure:
+            if case .nothingRead = e { return ("rom-read", nil) }
+            return ("refused", nil)
         case is UserError: return ("refused", nil)   // vbios declined, with the reason and the next step
         default: return ("error", nil)
         }

@@ -56,7 +56,7 @@ import Glibc
         let source = SysfsROMSource(root: root, address: address, shadowed: false)
         let choice = try SysfsIO.$current.withValue(k.io(enabled: { k, p in
             var r = SysfsIO.system.read(p); r.bytes[r.bytes.count - 1] &+= UInt8(k.reads & 0xFF); return r })) {
-            try ROMChooser.choose([source])
+            try ROMReader.choose([source])
         }
         #expect(choice.kept.unstable && choice.reason.contains("two reads differed"))
         #expect(k.writes == ["1", "0\n", "1", "0\n"])
