@@ -10,8 +10,8 @@ struct Dump: ParsableCommand {
             also when interrupted. The output is written whole or not at all.
             """)
 
-    @Argument(help: "The device, DDDD:BB:DD.F or BB:DD.F.")
-    var address: String
+    @Argument(help: "The device, DDDD:BB:DD.F or BB:DD.F.", transform: PCIAddress.init(parsingArgument:))
+    var address: PCIAddress
 
     @Option(name: .shortAndLong, help: "Where to write the ROM.")
     var output: String

@@ -9,13 +9,8 @@ struct HostOptions: ParsableArguments {
 
     var root: SysfsRoot { SysfsRoot(sysfs) }
 
-    func address(_ text: String) throws -> PCIAddress {
-        do { return try PCIAddress(parsing: text) } catch { throw UserError(String(describing: error)) }
-    }
-
-    func device(_ text: String) throws -> PCIDevice {
-        let a = try address(text)
-        do { return try PCIDevice.load(a, root: root) } catch { throw UserError(String(describing: error)) }
+    func device(_ address: PCIAddress) throws -> PCIDevice {
+        do { return try PCIDevice.load(address, root: root) } catch { throw UserError(String(describing: error)) }
     }
 }
 

@@ -87,7 +87,9 @@ extension Info {
     func runOnDevice() throws {
         DeviceStateGuard.installSignalHandlers()
         do {
-            let d = try host.device(file)
+            let address: PCIAddress
+            do { address = try PCIAddress(parsing: file) } catch { throw UserError(String(describing: error)) }
+            let d = try host.device(address)
             let rom = try read.read(d, root: host.root)
             let name = "\(d.address) (\(rom.choice.kept.source.name))"
             let layout = rom.layout.withEFIDetails(rom.bytes)

@@ -19,8 +19,8 @@ struct Persist: ParsableCommand {
 
     enum To: String, ExpressibleByArgument, CaseIterable { case vfioPCI = "vfio-pci", pciStub = "pci-stub", pciback }
 
-    @Argument(help: "The card, DDDD:BB:DD.F or BB:DD.F; every function of its slot is persisted.")
-    var address: String
+    @Argument(help: "The card, DDDD:BB:DD.F or BB:DD.F; every function of its slot is persisted.", transform: PCIAddress.init(parsingArgument:))
+    var address: PCIAddress
 
     @Option(name: .long, help: "The driver that must own the card at boot: vfio-pci, pci-stub or pciback.")
     var to: To
@@ -41,7 +41,7 @@ struct Persist: ParsableCommand {
         let driver = BindingPersistence.Driver(rawValue: to.rawValue)!
         let path = host.modprobeDirectory + "/" + BindingPersistence.fileName
         do {
-            let a = try PCIAddress(parsing: address)
+            let a = address
             let (card, _) = try BindingPersistence.card(a, root: host.sysfs, driver: driver)
             let existing = pathKind(path, followLinks: false) == .missing ? nil : String(decoding: try FileBytes(path: path).bytes, as: UTF8.self)
             var pcibackBuiltIn = false

@@ -43,7 +43,7 @@ public struct ROMReadError: Error, CustomStringConvertible, Sendable, Equatable 
         /// EISDIR.
         case isDirectory(path: String)
         /// Any other errno on `path`.
-        case system(path: String, errno: Int32)
+        case readFailed(path: String, errno: Int32)
         /// The attribute read back no bytes.
         case empty(path: String)
         /// Bytes came back, but no option ROM image is in them.
@@ -92,7 +92,7 @@ public struct ROMReadError: Error, CustomStringConvertible, Sendable, Equatable 
     /// The errno behind the failure, when there is one.
     public var errno: Int32? {
         switch reason {
-        case .permissionDenied(_, let e), .deviceGone(_, let e), .system(_, let e), .memoryOpen(_, let e),
+        case .permissionDenied(_, let e), .deviceGone(_, let e), .readFailed(_, let e), .memoryOpen(_, let e),
              .memoryRead(_, _, _, let e), .memoryMap(_, _, _, let e):
             return e
         case .stillDisabled, .disabled: return EINVAL
@@ -142,7 +142,7 @@ public struct ROMReadError: Error, CustomStringConvertible, Sendable, Equatable 
                 + "Is --sysfs pointing at a real sysfs tree?"
         case let .isDirectory(path):
             return "\(path) is a directory, not a ROM attribute\(dev). Is --sysfs pointing at a real sysfs tree?"
-        case let .system(path, e):
+        case let .readFailed(path, e):
             return "cannot read \(path)\(dev): \(String(cString: strerror(e)))."
         case let .empty(path):
             return "\(path) read back empty for \(device): the kernel found no image. "
@@ -206,7 +206,7 @@ public struct ROMReadError: Error, CustomStringConvertible, Sendable, Equatable 
         case ENODEV, ENXIO: reason = .deviceGone(path: path, errno: e)
         case ESPIPE: reason = .notAnAttribute(path: path)
         case EISDIR: reason = .isDirectory(path: path)
-        default: reason = .system(path: path, errno: e)
+        default: reason = .readFailed(path: path, errno: e)
         }
         return ROMReadError(source: source, reason, address: address)
     }
