@@ -31,9 +31,10 @@ import Glibc
     @Test func autoPicksBySlotAndBootVGA() throws {
         let card = try ROMReader(root: radeon).sources(for: device(radeon, "01:00.0"))
         #expect(card.map(\.name) == ["sysfs"])
-        // The boot VGA device: its own `rom` first, then the 0xC0000 copy.
+        // The boot VGA device: its own `rom` first, then the 0xC0000 copy. The IGD's ROM resource
+        // is the shadow (ROM_SHADOW), so its `rom` is a shadow copy too.
         let boot = try ROMReader(root: igd, memory: igdMemory).sources(for: device(igd, "00:02.0"))
-        #expect(boot.map(\.name) == ["sysfs", "shadow"] && boot.map(\.isShadowCopy) == [false, true])
+        #expect(boot.map(\.name) == ["sysfs", "shadow"] && boot.map(\.isShadowCopy) == [true, true])
         // Asked for one source: that one only.
         #expect(try ROMReader(root: radeon).sources(for: device(radeon, "01:00.0"), request: .rombar).map(\.name) == ["rombar"])
     }
