@@ -14,8 +14,7 @@ struct Bars: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let d: PCIDevice
-        do { d = try host.device(address) } catch { throw report(error) }
+        let d = try host.device(address)
         let iomem = d.bars.compactMap(\.xlIOMem)
         let ioports = d.bars.compactMap(\.xlIOPorts)
         if global.json {

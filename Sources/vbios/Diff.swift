@@ -31,19 +31,11 @@ struct Diff: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func read(_ path: String) throws -> [UInt8] {
-        do {
-            let data = try FileBytes(path: path, limit: maximumROMFileSize)
-            return data.withUnsafeBytes { Array($0) }
-        } catch {
-            throw report(error)
-        }
+        let data = try FileBytes(path: path, limit: maximumROMFileSize)
+        return data.withUnsafeBytes { Array($0) }
     }
 
     func run() throws {
-        do { try body() } catch let e as ExitCode { throw e } catch { throw report(error) }
-    }
-
-    func body() throws {
         let x = try read(a)
         let y = try read(b)
         let diff = ROMDiff.compare(x, y, mergeGap: max(1, mergeGap))

@@ -38,15 +38,15 @@ struct Doctor: ParsableCommand {
 
     func run() throws {
         let host = HostRoot(root)
-        guard pathKind(host.path) == .directory else { throw report(UserError("--root \(root) is not a directory.")) }
+        guard pathKind(host.path) == .directory else { throw UserError("--root \(root) is not a directory.") }
         let chosen = target?.target ?? HostDoctor.defaultTarget(host)
         let doctor = HostDoctor(host: host, target: chosen, memory: PhysicalMemory(path: devMem ?? host.join("/dev/mem"), base: devMemBase.value))
         let checks: [DoctorCheck]
         let parsed = address
         do {
             checks = try doctor.run(address: parsed)
-        } catch let e as UserError { throw report(e) } catch {
-            throw report(UserError(String(describing: error)))
+        } catch let e as UserError { throw e } catch {
+            throw UserError(String(describing: error))
         }
         let displays = parsed == nil ? doctor.displayDevices() : []
         if global.json {

@@ -116,7 +116,7 @@ struct Patch: ParsableCommand {
     }
 
     func run() throws {
-        do { try body() } catch let e as ExitCode { throw e } catch { throw report(error) }
+        try body()
     }
 
     func body() throws {
@@ -130,12 +130,8 @@ struct Patch: ParsableCommand {
             }
         }
         let input: [UInt8]
-        do {
-            let data = try FileBytes(path: file, limit: maximumROMFileSize)
-            input = data.withUnsafeBytes { Array($0) }
-        } catch {
-            throw report(error)
-        }
+        let data = try FileBytes(path: file, limit: maximumROMFileSize)
+        input = data.withUnsafeBytes { Array($0) }
         let result: PatchResult
         do {
             result = try ROMPatcher.apply(plan, to: input)
@@ -143,11 +139,7 @@ struct Patch: ParsableCommand {
             throw UserError("\(file): \(error.description)", exitCode: 1)
         }
         if !dryRun, let output {
-            do {
-                try AtomicFile.write(result.bytes, to: output, overwrite: force)
-            } catch {
-                throw report(error)
-            }
+            try AtomicFile.write(result.bytes, to: output, overwrite: force)
         }
         if global.json {
             Terminal.out(JSON.object([
@@ -173,12 +165,8 @@ struct Patch: ParsableCommand {
 
     /// The bytes of a driver file for --add-efi/--replace-efi (a driver or an option ROM; 16 MiB at most).
     static func readDriver(_ path: String) throws -> [UInt8] {
-        do {
-            let data = try FileBytes(path: path, limit: maximumROMFileSize)
-            return data.withUnsafeBytes { Array($0) }
-        } catch {
-            throw report(error)
-        }
+        let data = try FileBytes(path: path, limit: maximumROMFileSize)
+        return data.withUnsafeBytes { Array($0) }
     }
 
     static func line(_ c: Change) -> String {

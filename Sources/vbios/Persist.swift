@@ -127,8 +127,8 @@ struct Persist: ParsableCommand {
                 Terminal.out("next:")
                 for (i, s) in steps.enumerated() { Terminal.out("  \(i + 1). \(s)") }
             }
-        } catch let e as UserError { throw report(e) } catch {
-            throw report(UserError(String(describing: error)))
+        } catch let e as UserError { throw e } catch {
+            throw UserError(String(describing: error))
         }
     }
 }

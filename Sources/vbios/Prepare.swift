@@ -82,7 +82,7 @@ struct Prepare: ParsableCommand {
 
     func run() throws {
         DeviceStateGuard.installSignalHandlers()
-        do { try body() } catch let e as ExitCode { throw e } catch { throw report(error) }
+        try body()
     }
 
     /// The files of one target, by name.
