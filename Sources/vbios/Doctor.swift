@@ -30,7 +30,7 @@ struct Doctor: ParsableCommand {
     @Option(name: .customLong("dev-mem"), help: ArgumentHelp("The file that stands for /dev/mem (default ROOT/dev/mem), read for the boot display's 0xC0000 copy.", valueName: "PATH"))
     var devMem: String?
 
-    @Option(name: .customLong("dev-mem-base"), help: ArgumentHelp("Physical address of the first byte of --dev-mem.", valueName: "ADDR"),
+    @Option(name: .customLong("dev-mem-base"), help: ArgumentHelp("Physical address of the first byte of --dev-mem, in hex. (default: 0)", valueName: "ADDR"),
             transform: HexAddress.init(parsingArgument:))
     var devMemBase = HexAddress(0)
 

@@ -22,7 +22,7 @@ struct ROMReadOptions: ParsableArguments {
     @Option(name: .customLong("dev-mem"), help: ArgumentHelp("The file that stands for /dev/mem.", valueName: "PATH"))
     var devMem: String = "/dev/mem"
 
-    @Option(name: .customLong("dev-mem-base"), help: ArgumentHelp("Physical address of the first byte of --dev-mem (0 for /dev/mem).", valueName: "ADDR"),
+    @Option(name: .customLong("dev-mem-base"), help: ArgumentHelp("Physical address of the first byte of --dev-mem, in hex (0 for /dev/mem). (default: 0)", valueName: "ADDR"),
             transform: HexAddress.init(parsingArgument:))
     var devMemBase: HexAddress = HexAddress(0)
 

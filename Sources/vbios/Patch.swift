@@ -40,7 +40,8 @@ struct Patch: ParsableCommand {
     @Flag(help: "Repair the checksum of every legacy x86 image.")
     var fixChecksum = false
 
-    @Option(help: "Which byte absorbs a checksum: auto, last, or an offset in the image (6 is QEMU vfio's).",
+    @Option(help: ArgumentHelp("Which byte absorbs a checksum: auto, last, or an offset in the image (6 is QEMU vfio's). (default: auto)",
+                               valueName: "auto|last|OFFSET"),
             transform: ChecksumByte.init(parsingArgument:))
     var checksumByte: ChecksumByte = .auto
 
