@@ -63,6 +63,28 @@ public struct Finding: Sendable, Equatable {
         /// A UEFI guest is asked for, but the ROM holds no X64 EFI image for OVMF to run.
         public static let noEFIImage: Code = "no-efi-image"
 
+        // How the ROM was read from the device (PCIHost's ROMReader): the verdict `note`.
+        /// The kernel's `rom` attribute stopped where a PCIR says last, but NVIDIA's NPDE says the chain goes on.
+        public static let sysfsCut: Code = "sysfs-cut"
+        /// Two reads of one source differed: the ROM may be changing under a driver.
+        public static let unstableRead: Code = "unstable-read"
+
+        // What one consumer will do with `bios.bin` (Passthrough's ConsumerProfile gives the weight).
+        /// No legacy x86 image where a legacy BIOS needs one.
+        public static let noLegacyImage: Code = "no-legacy-image"
+        /// The image a consumer needs does not start the file.
+        public static let notAtStart: Code = "not-at-start"
+        /// Over the consumer's size limit.
+        public static let tooLarge: Code = "too-large"
+        /// Under the limit but crowding other option ROMs.
+        public static let crowded: Code = "crowded"
+        /// Images the consumer ignores.
+        public static let extraImages: Code = "extra-images"
+        /// QEMU's power-of-two ROM BAR.
+        public static let barRounding: Code = "bar-rounding"
+        /// A path the consumer cannot resolve.
+        public static let relativePath: Code = "relative-path"
+
         // Information: the verdict stays `ok`.
         public static let vendorTable: Code = "vendor-table"
         /// An NVIDIA `77 BB` image whose EFI header fields are erased (all 0xFF).

@@ -234,20 +234,3 @@ public struct Acceptance: Sendable, Equatable {
         self.problems = problems
     }
 }
-
-extension Finding.Code {
-    /// No legacy x86 image where a legacy BIOS needs one.
-    public static let noLegacyImage: Finding.Code = "no-legacy-image"
-    /// The image a consumer needs does not start the file.
-    public static let notAtStart: Finding.Code = "not-at-start"
-    /// Over the consumer's size limit.
-    public static let tooLarge: Finding.Code = "too-large"
-    /// Under the limit but crowding other option ROMs.
-    public static let crowded: Finding.Code = "crowded"
-    /// Images the consumer ignores.
-    public static let extraImages: Finding.Code = "extra-images"
-    /// QEMU's power-of-two ROM BAR.
-    public static let barRounding: Finding.Code = "bar-rounding"
-    /// A path the consumer cannot resolve.
-    public static let relativePath: Finding.Code = "relative-path"
-}

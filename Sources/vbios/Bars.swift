@@ -7,15 +7,14 @@ struct Bars: ParsableCommand {
         abstract: "Show a device's BARs, ROM BAR, resizable BARs and the xl.cfg iomem/ioports lines for them.",
         discussion: "Sizes come from the kernel (sysfs `resource`), types and addresses are checked against config space. Reads only.")
 
-    @Argument(help: "The device, DDDD:BB:DD.F or BB:DD.F.")
-    var address: String
+    @Argument(help: "The device, DDDD:BB:DD.F or BB:DD.F.", transform: PCIAddress.init(parsingArgument:))
+    var address: PCIAddress
 
     @OptionGroup var host: HostOptions
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let d: PCIDevice
-        do { d = try host.device(address) } catch { throw report(error) }
+        let d = try host.device(address)
         let iomem = d.bars.compactMap(\.xlIOMem)
         let ioports = d.bars.compactMap(\.xlIOPorts)
         if global.json {

@@ -4,8 +4,9 @@ import PCIHost
 
 /// Options `bind` and `unbind` share.
 struct BindingOptions: ParsableArguments {
-    @Argument(help: "The devices, DDDD:BB:DD.F or BB:DD.F; every function of each one's slot moves with it.")
-    var addresses: [String]
+    @Argument(help: "The devices, DDDD:BB:DD.F or BB:DD.F; every function of each one's slot moves with it.",
+              transform: PCIAddress.init(parsingArgument:))
+    var addresses: [PCIAddress]
 
     @Flag(help: "Print the exact writes (path and bytes) and write nothing.")
     var dryRun = false
@@ -16,11 +17,6 @@ struct BindingOptions: ParsableArguments {
     func binding(_ host: HostOptions) -> DriverBinding {
         // A fake tree's files do not react to writes, so there is no driver link to check.
         DriverBinding(root: host.root, stateDirectory: stateDirectory, checkDriverLink: host.root.path == "/sys")
-    }
-
-    func parsed(_ host: HostOptions) throws -> [PCIAddress] {
-        guard !addresses.isEmpty else { throw UserError("name at least one device (`vbios list` shows them).") }
-        return try addresses.map(host.address)
     }
 
     /// Prints the plan (dry run) or carries it out.
@@ -54,7 +50,7 @@ struct BindingOptions: ParsableArguments {
         }
         if outcome.moved.isEmpty { Terminal.note("nothing to do.") }
         if binding, !outcome.moved.isEmpty {
-            Terminal.note("previous drivers recorded in \(binder.bindingsDirectory); `vbios unbind \(addresses.joined(separator: " "))` gives them back.")
+            Terminal.note("previous drivers recorded in \(binder.bindingsDirectory); `vbios unbind \(addresses.map(\.description).joined(separator: " "))` gives them back.")
         }
         if !binder.checkDriverLink {
             Terminal.note("--sysfs \(binder.root.path) is not /sys: the writes were made, but a fake tree does not react, so the driver links were not checked.")
@@ -98,7 +94,7 @@ struct Bind: ParsableCommand {
 
     func run() throws {
         do {
-            let addresses = try options.parsed(host)
+            let addresses = options.addresses
             let binder = options.binding(host)
             let plan: DriverBinding.Plan
             do { plan = try binder.planBind(addresses, to: driver) } catch { throw UserError(String(describing: error)) }
@@ -123,7 +119,7 @@ struct Unbind: ParsableCommand {
 
     func run() throws {
         do {
-            let addresses = try options.parsed(host)
+            let addresses = options.addresses
             let binder = options.binding(host)
             let plan: DriverBinding.Plan
             do { plan = try binder.planUnbind(addresses) } catch { throw UserError(String(describing: error)) }

@@ -22,32 +22,24 @@ struct Diff: ParsableCommand {
     @Option(help: "Merge changes of one region this many bytes apart or closer.")
     var mergeGap = 16
 
+    /// One of the two ROMs.
+    enum Side: String, ExpressibleByArgument, CaseIterable { case a, b }
+
     @Option(help: "Which side was read from shadow RAM: a or b.")
-    var shadow: String?
+    var shadow: Side?
 
     @OptionGroup var global: GlobalOptions
 
     func read(_ path: String) throws -> [UInt8] {
-        do {
-            let data = try FileBytes(path: path, limit: maximumROMFileSize)
-            return data.withUnsafeBytes { Array($0) }
-        } catch {
-            throw report(error)
-        }
+        let data = try FileBytes(path: path, limit: maximumROMFileSize)
+        return data.withUnsafeBytes { Array($0) }
     }
 
     func run() throws {
-        do { try body() } catch let e as ExitCode { throw e } catch { throw report(error) }
-    }
-
-    func body() throws {
-        if let shadow, shadow != "a", shadow != "b" {
-            throw UserError("--shadow \(shadow): expected a or b.")
-        }
         let x = try read(a)
         let y = try read(b)
         let diff = ROMDiff.compare(x, y, mergeGap: max(1, mergeGap))
-        let verdict = RuntimeEvidence.compare(x, y, aIsShadow: shadow == "a", bIsShadow: shadow == "b")
+        let verdict = RuntimeEvidence.compare(x, y, aIsShadow: shadow == .a, bIsShadow: shadow == .b)
         let perImage = diff.perImage
         let label = { (i: Int?, r: ROMDiff.Region?) -> String in
             if let i { return "image \(i)" }

@@ -12,8 +12,8 @@ struct Doctor: ParsableCommand {
             checked and the display devices are listed.
             """)
 
-    @Argument(help: "The card, DDDD:BB:DD.F or BB:DD.F (any function of its slot).")
-    var address: String?
+    @Argument(help: "The card, DDDD:BB:DD.F or BB:DD.F (any function of its slot).", transform: PCIAddress.init(parsingArgument:))
+    var address: PCIAddress?
 
     @Option(name: .customLong("for"), help: "The hypervisor: xen, qemu or libvirt (default: xen on a Xen host, else qemu).")
     var target: PassthroughTarget?
@@ -24,26 +24,23 @@ struct Doctor: ParsableCommand {
     @Option(name: .customLong("dev-mem"), help: ArgumentHelp("The file that stands for /dev/mem (default ROOT/dev/mem), read for the boot display's 0xC0000 copy.", valueName: "PATH"))
     var devMem: String?
 
-    @Option(name: .customLong("dev-mem-base"), help: ArgumentHelp("Physical address of the first byte of --dev-mem.", valueName: "ADDR"))
-    var devMemBase: String = "0"
+    @Option(name: .customLong("dev-mem-base"), help: ArgumentHelp("Physical address of the first byte of --dev-mem, in hex. (default: 0)", valueName: "ADDR"),
+            transform: HexAddress.init(parsingArgument:))
+    var devMemBase = HexAddress(0)
 
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         let host = HostRoot(root)
-        guard pathKind(host.path) == .directory else { throw report(UserError("--root \(root) is not a directory.")) }
-        var base = Substring(devMemBase)
-        if base.hasPrefix("0x") || base.hasPrefix("0X") { base = base.dropFirst(2) }
-        guard let memBase = UInt64(base, radix: 16) else { throw report(UserError("--dev-mem-base '\(devMemBase)' is not a hex address.")) }
+        guard pathKind(host.path) == .directory else { throw UserError("--root \(root) is not a directory.") }
         let chosen = target ?? HostDoctor.defaultTarget(host)
-        let doctor = HostDoctor(host: host, target: chosen, memory: PhysicalMemory(path: devMem ?? host.join("/dev/mem"), base: memBase))
+        let doctor = HostDoctor(host: host, target: chosen, memory: PhysicalMemory(path: devMem ?? host.join("/dev/mem"), base: devMemBase.value))
         let checks: [DoctorCheck]
-        var parsed: PCIAddress?
+        let parsed = address
         do {
-            parsed = try address.map { try PCIAddress(parsing: $0) }
             checks = try doctor.run(address: parsed)
-        } catch let e as UserError { throw report(e) } catch {
-            throw report(UserError(String(describing: error)))
+        } catch let e as UserError { throw e } catch {
+            throw UserError(String(describing: error))
         }
         let displays = parsed == nil ? doctor.displayDevices() : []
         if global.json {

@@ -10,8 +10,8 @@ struct Dump: ParsableCommand {
             also when interrupted. The output is written whole or not at all.
             """)
 
-    @Argument(help: "The device, DDDD:BB:DD.F or BB:DD.F.")
-    var address: String
+    @Argument(help: "The device, DDDD:BB:DD.F or BB:DD.F.", transform: PCIAddress.init(parsingArgument:))
+    var address: PCIAddress
 
     @Option(name: .shortAndLong, help: "Where to write the ROM.")
     var output: String
@@ -25,36 +25,32 @@ struct Dump: ParsableCommand {
 
     func run() throws {
         DeviceStateGuard.installSignalHandlers()
-        do {
-            let d = try host.device(address)
-            // Refuse before touching the device.
-            if !force, pathKind(output, followLinks: false) != .missing { throw UserError("\(output) already exists; pass --force to replace it.") }
-            let rom = try read.read(d, root: host.root)
-            try AtomicFile.write(rom.bytes, to: output, overwrite: force)
-            if global.json {
-                var j = rom.layout.json(file: output)
-                if case .object(var pairs) = j {
-                    pairs.insert(("address", .string(d.address.description)), at: 0)
-                    pairs.insert(("source", .string(rom.choice.kept.source.name)), at: 1)
-                    pairs.insert(("reason", .string(rom.choice.reason)), at: 2)
-                    pairs.insert(("sources", rom.sourcesJSON), at: 3)
-                    j = .object(pairs)
-                }
-                Terminal.out(j.rendered())
-                return
+        let d = try host.device(address)
+        // Refuse before touching the device.
+        if !force, pathKind(output, followLinks: false) != .missing { throw UserError("\(output) already exists; pass --force to replace it.") }
+        let rom = try read.read(d, root: host.root)
+        try AtomicFile.write(rom.bytes, to: output, overwrite: force)
+        if global.json {
+            var j = rom.layout.json(file: output)
+            if case .object(var pairs) = j {
+                pairs.insert(("address", .string(d.address.description)), at: 0)
+                pairs.insert(("source", .string(rom.choice.kept.source.name)), at: 1)
+                pairs.insert(("reason", .string(rom.choice.reason)), at: 2)
+                pairs.insert(("sources", rom.sourcesJSON), at: 3)
+                j = .object(pairs)
             }
-            let kept = rom.choice.kept
-            Terminal.out("wrote \(rom.bytes.count) bytes to \(output) from \(kept.source.name) (\(kept.source.location))")
-            Terminal.out("kept \(kept.source.name): \(rom.choice.reason)")
-            if rom.choice.candidates.count > 1 {
-                for c in rom.choice.candidates { Terminal.out("  " + c.summary) }
-            }
-            for f in rom.layout.findings(.shadowCopy) {
-                Terminal.warn("SHADOW COPY: " + f.message)
-            }
-            for line in ROMText.render(rom.layout, file: output) { Terminal.out(line) }
-        } catch {
-            throw report(error)
+            Terminal.out(j.rendered())
+            return
         }
+        let kept = rom.choice.kept
+        Terminal.out("wrote \(rom.bytes.count) bytes to \(output) from \(kept.source.name) (\(kept.source.location))")
+        Terminal.out("kept \(kept.source.name): \(rom.choice.reason)")
+        if rom.choice.candidates.count > 1 {
+            for c in rom.choice.candidates { Terminal.out("  " + c.summary) }
+        }
+        for f in rom.layout.findings(.shadowCopy) {
+            Terminal.warn("SHADOW COPY: " + f.message)
+        }
+        for line in ROMText.render(rom.layout, file: output) { Terminal.out(line) }
     }
 }

@@ -25,14 +25,10 @@ struct Info: ParsableCommand {
         if pathKind(file) == .missing, file.contains(":"), !file.contains("/") { return try runOnDevice() }
         let layout: ROMLayout
         let bytes: [UInt8]
-        do {
-            let data = try FileBytes(path: file, limit: maximumROMFileSize)
-            // EFI drivers opened too (decompressed, bounded): machine, version, PE vs EFI header.
-            bytes = data.withUnsafeBytes { [UInt8]($0) }
-            layout = bytes.withUnsafeBytes { ROMParser.parse($0).withRuntimeEvidence($0) }.withEFIDetails(bytes)
-        } catch {
-            throw report(error)
-        }
+        let data = try FileBytes(path: file, limit: maximumROMFileSize)
+        // EFI drivers opened too (decompressed, bounded): machine, version, PE vs EFI header.
+        bytes = data.withUnsafeBytes { [UInt8]($0) }
+        layout = bytes.withUnsafeBytes { ROMParser.parse($0).withRuntimeEvidence($0) }.withEFIDetails(bytes)
         let guests = GuestReport(bytes: bytes, layout: layout)
         if global.json {
             Terminal.out(guests.adding(to: layout.json(file: file)).rendered())
@@ -86,21 +82,19 @@ extension Info {
     /// `info ADDR`: the device's ROM, read like `dump` (device state restored), then the same report.
     func runOnDevice() throws {
         DeviceStateGuard.installSignalHandlers()
-        do {
-            let d = try host.device(file)
-            let rom = try read.read(d, root: host.root)
-            let name = "\(d.address) (\(rom.choice.kept.source.name))"
-            let layout = rom.layout.withEFIDetails(rom.bytes)
-            let guests = GuestReport(bytes: rom.bytes, layout: layout, vendor: d.vendorID, device: d.deviceID)
-            if global.json {
-                Terminal.out(guests.adding(to: layout.json(file: name)).rendered())
-            } else {
-                Terminal.note("read \(rom.bytes.count) bytes from \(rom.choice.kept.source.location); kept \(rom.choice.kept.source.name): \(rom.choice.reason)")
-                for line in ROMText.render(layout, file: name) { Terminal.out(line) }
-                for line in guests.lines { Terminal.out(line) }
-            }
-        } catch {
-            throw report(error)
+        let address: PCIAddress
+        do { address = try PCIAddress(parsing: file) } catch { throw UserError(String(describing: error)) }
+        let d = try host.device(address)
+        let rom = try read.read(d, root: host.root)
+        let name = "\(d.address) (\(rom.choice.kept.source.name))"
+        let layout = rom.layout.withEFIDetails(rom.bytes)
+        let guests = GuestReport(bytes: rom.bytes, layout: layout, vendor: d.vendorID, device: d.deviceID)
+        if global.json {
+            Terminal.out(guests.adding(to: layout.json(file: name)).rendered())
+        } else {
+            Terminal.note("read \(rom.bytes.count) bytes from \(rom.choice.kept.source.location); kept \(rom.choice.kept.source.name): \(rom.choice.reason)")
+            for line in ROMText.render(layout, file: name) { Terminal.out(line) }
+            for line in guests.lines { Terminal.out(line) }
         }
     }
 }

@@ -14,8 +14,7 @@ struct List: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let devices: [PCIDevice]
-        do { devices = try PCIDevice.all(root: host.root).filter { all || $0.isDisplay } } catch { throw report(error) }
+        let devices = try PCIDevice.all(root: host.root).filter { all || $0.isDisplay }
         if global.json {
             Terminal.out(JSON.array(devices.map(json)).rendered())
             return

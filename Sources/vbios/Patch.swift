@@ -40,17 +40,20 @@ struct Patch: ParsableCommand {
     @Flag(help: "Repair the checksum of every legacy x86 image.")
     var fixChecksum = false
 
-    @Option(help: "Which byte absorbs a checksum: auto, last, or an offset in the image (6 is QEMU vfio's).")
-    var checksumByte = "auto"
+    @Option(help: ArgumentHelp("Which byte absorbs a checksum: auto, last, or an offset in the image (6 is QEMU vfio's). (default: auto)",
+                               valueName: "auto|last|OFFSET"),
+            transform: ChecksumByte.init(parsingArgument:))
+    var checksumByte: ChecksumByte = .auto
 
-    @Option(name: .customLong("set-ids"), help: "Write vendor and device IDs, VVVV:DDDD in hex, into the PCI data structures.")
-    var setIDs: String?
+    @Option(name: .customLong("set-ids"), help: ArgumentHelp("Write vendor and device IDs, VVVV:DDDD in hex, into the PCI data structures.", valueName: "VVVV:DDDD"),
+            transform: PCIIDs.init(parsingArgument:))
+    var setIDs: PCIIDs?
 
     @Flag(help: "Remove an nvflash NVGI header or other bytes before the first image.")
     var stripHeader = false
 
-    @Option(help: "Keep one image only: legacy, efi, or its index; it is marked last.")
-    var extract: String?
+    @Option(help: ArgumentHelp("Keep one image only: legacy, efi, or its index; it is marked last.", valueName: "IMAGE"), transform: ImageSelector.init(parsingArgument:))
+    var extract: ImageSelector?
 
     @Flag(name: .customLong("drop-efi"), help: "Remove the EFI images.")
     var dropEFI = false
@@ -64,11 +67,12 @@ struct Patch: ParsableCommand {
     @Flag(name: .customLong("compress-efi"), help: "Store the driver of --add-efi/--replace-efi EFI-compressed (smaller; every UEFI firmware decompresses it).")
     var compressEFI = false
 
-    @Option(name: .customLong("rom-bar"), help: ArgumentHelp("The card's ROM BAR size (see `vbios bars`): a result larger than it is refused.", valueName: "SIZE"))
-    var romBar: String?
+    @Option(name: .customLong("rom-bar"), help: ArgumentHelp("The card's ROM BAR size (see `vbios bars`): a result larger than it is refused.", valueName: "SIZE"),
+            transform: ByteCount.init(parsingArgument:))
+    var romBar: ByteCount?
 
-    @Option(help: "Pad with 0xFF to SIZE bytes (64K, 128K, 1M, 0x10000...).")
-    var padTo: String?
+    @Option(help: ArgumentHelp("Pad with 0xFF to SIZE bytes (64K, 128K, 1M, 0x10000...; at most 16M).", valueName: "SIZE"), transform: PadSize.init(parsingArgument:))
+    var padTo: PadSize?
 
     @Flag(help: "Cut the bytes after the end of the image chain.")
     var truncate = false
@@ -87,58 +91,38 @@ struct Patch: ParsableCommand {
     func plan() throws -> PatchPlan {
         var p = PatchPlan()
         p.fixChecksum = fixChecksum
-        guard let cb = ChecksumByte(parsing: checksumByte) else {
-            throw UserError("--checksum-byte \(checksumByte): expected auto, last, or an offset such as 6 or 0x21.")
-        }
-        p.checksumByte = cb
-        if let s = setIDs {
-            guard let ids = PCIIDs(parsing: s) else {
-                throw UserError("--set-ids \(s): expected VVVV:DDDD in hex, for example 10de:1b80.")
-            }
-            p.setIDs = ids
-        }
+        p.checksumByte = checksumByte
+        p.setIDs = setIDs
         p.stripHeader = stripHeader
-        if let e = extract {
-            guard let sel = ImageSelector(parsing: e) else {
-                throw UserError("--extract \(e): expected legacy, efi, or an image index (see `vbios info`).")
-            }
-            p.extract = sel
-        }
+        p.extract = extract
         p.dropEFI = dropEFI
-        if let s = padTo {
-            guard let size = parseInteger(s), size > 0 else {
-                throw UserError("--pad-to \(s): expected a size such as 64K, 128K, 1M or 0x20000.")
-            }
-            guard size <= PatchPlan.maximumPadSize else {
-                throw UserError("--pad-to \(s): larger than 16M, the largest ROM BAR a PCI device has; choose 16M or less.")
-            }
-            p.padTo = size
-        }
+        p.padTo = padTo?.value
         p.truncate = truncate
         p.force = allowBroken
         p.addEFI = try addEFI.map(Patch.readDriver)
         p.replaceEFI = try replaceEFI.map(Patch.readDriver)
         p.compressEFI = compressEFI
-        if let s = romBar {
-            guard let size = parseInteger(s), size > 0 else {
-                throw UserError("--rom-bar \(s): expected a size such as 128K, 1M or 0x20000.")
-            }
-            p.romBarSize = size
-        }
+        p.romBarSize = romBar?.value
         return p
     }
 
+    /// Command-line mistakes: exit 64 with the usage, before any file is read.
+    func validate() throws {
+        let asked = stripHeader || extract != nil || dropEFI || truncate || setIDs != nil || fixChecksum || padTo != nil
+            || addEFI != nil || replaceEFI != nil
+        if !asked {
+            throw ValidationError("no operation given. Choose from --fix-checksum, --set-ids, --strip-header, --extract, --drop-efi, --add-efi, --replace-efi, --truncate, --pad-to.")
+        }
+        if !dryRun, output == nil { throw ValidationError("name the output file with -o OUT (or pass --dry-run).") }
+    }
+
     func run() throws {
-        do { try body() } catch let e as ExitCode { throw e } catch { throw report(error) }
+        try body()
     }
 
     func body() throws {
         let plan = try plan()
-        if plan.isEmpty {
-            throw UserError("no operation given. Choose from --fix-checksum, --set-ids, --strip-header, --extract, --drop-efi, --add-efi, --replace-efi, --truncate, --pad-to.")
-        }
-        if !dryRun {
-            guard let output else { throw UserError("name the output file with -o OUT (or pass --dry-run).") }
+        if !dryRun, let output {
             if sameFile(file, output), !force {
                 throw UserError("\(output) is the input file; write elsewhere, or pass --force to replace it.")
             }
@@ -147,12 +131,8 @@ struct Patch: ParsableCommand {
             }
         }
         let input: [UInt8]
-        do {
-            let data = try FileBytes(path: file, limit: maximumROMFileSize)
-            input = data.withUnsafeBytes { Array($0) }
-        } catch {
-            throw report(error)
-        }
+        let data = try FileBytes(path: file, limit: maximumROMFileSize)
+        input = data.withUnsafeBytes { Array($0) }
         let result: PatchResult
         do {
             result = try ROMPatcher.apply(plan, to: input)
@@ -160,11 +140,7 @@ struct Patch: ParsableCommand {
             throw UserError("\(file): \(error.description)", exitCode: 1)
         }
         if !dryRun, let output {
-            do {
-                try AtomicFile.write(result.bytes, to: output, overwrite: force)
-            } catch {
-                throw report(error)
-            }
+            try AtomicFile.write(result.bytes, to: output, overwrite: force)
         }
         if global.json {
             Terminal.out(JSON.object([
@@ -190,12 +166,8 @@ struct Patch: ParsableCommand {
 
     /// The bytes of a driver file for --add-efi/--replace-efi (a driver or an option ROM; 16 MiB at most).
     static func readDriver(_ path: String) throws -> [UInt8] {
-        do {
-            let data = try FileBytes(path: path, limit: maximumROMFileSize)
-            return data.withUnsafeBytes { Array($0) }
-        } catch {
-            throw report(error)
-        }
+        let data = try FileBytes(path: path, limit: maximumROMFileSize)
+        return data.withUnsafeBytes { Array($0) }
     }
 
     static func line(_ c: Change) -> String {

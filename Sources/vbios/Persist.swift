@@ -17,8 +17,8 @@ struct Persist: ParsableCommand {
             without vbios's header is never overwritten or removed. Prints what to regenerate and verify.
             """)
 
-    @Argument(help: "The card, DDDD:BB:DD.F or BB:DD.F; every function of its slot is persisted.")
-    var address: String
+    @Argument(help: "The card, DDDD:BB:DD.F or BB:DD.F; every function of its slot is persisted.", transform: PCIAddress.init(parsingArgument:))
+    var address: PCIAddress
 
     @Option(name: .long, help: "The driver that must own the card at boot: vfio-pci, pci-stub or pciback.")
     var to: PassthroughDriver
@@ -39,7 +39,7 @@ struct Persist: ParsableCommand {
         let driver = to
         let path = host.modprobeDirectory + "/" + BindingPersistence.fileName
         do {
-            let a = try PCIAddress(parsing: address)
+            let a = address
             let bus = try PCIBus.scan(host.sysfs, requiring: [a])
             let (card, _) = BindingPersistence.card(try bus.slot(of: a), driver: driver)
             let existing = pathKind(path, followLinks: false) == .missing ? nil : String(decoding: try FileBytes(path: path).bytes, as: UTF8.self)
@@ -124,8 +124,8 @@ struct Persist: ParsableCommand {
                 Terminal.out("next:")
                 for (i, s) in steps.enumerated() { Terminal.out("  \(i + 1). \(s)") }
             }
-        } catch let e as UserError { throw report(e) } catch {
-            throw report(UserError(String(describing: error)))
+        } catch let e as UserError { throw e } catch {
+            throw UserError(String(describing: error))
         }
     }
 }

@@ -23,8 +23,8 @@ struct Prepare: ParsableCommand {
             Nothing is written unless every file can be; existing files are kept unless --force is given.
             """)
 
-    @Argument(help: "The card, DDDD:BB:DD.F or BB:DD.F (its other functions are found in its slot).")
-    var address: String
+    @Argument(help: "The card, DDDD:BB:DD.F or BB:DD.F (its other functions are found in its slot).", transform: PCIAddress.init(parsingArgument:))
+    var address: PCIAddress
 
     @Option(name: .customLong("for"), help: "The hypervisor: xen, qemu or libvirt.")
     var target: PassthroughTarget
@@ -38,8 +38,9 @@ struct Prepare: ParsableCommand {
     @Option(name: .customLong("rom-from"), help: ArgumentHelp("Take the card's legacy ROM out of this system firmware image (a BIOS update, a flash dump), chosen by the card's IDs; for a UEFI guest, also the image's X64 GOP driver for the card's vendor (an APU's AMDGopDriver) when the ROM has no EFI image.", valueName: "FIRMWARE"))
     var romFrom: String?
 
-    @Option(name: .customLong("with"), help: ArgumentHelp("Another device of the card's IOMMU group you will hand over too (repeatable).", valueName: "ADDR"))
-    var with: [String] = []
+    @Option(name: .customLong("with"), help: ArgumentHelp("Another device of the card's IOMMU group you will hand over too (repeatable).", valueName: "ADDR"),
+            transform: PCIAddress.init(parsingArgument:))
+    var with: [PCIAddress] = []
 
     enum Display: String, ExpressibleByArgument, CaseIterable { case primary, secondary }
 
@@ -69,9 +70,18 @@ struct Prepare: ParsableCommand {
     @OptionGroup var host: HostOptions
     @OptionGroup var global: GlobalOptions
 
+    /// Command-line mistakes: exit 64 with the usage, before anything is read.
+    func validate() throws {
+        if target == .xen, firmware == .uefi {
+            throw ValidationError("--for xen --firmware uefi: vbios prepares Xen's gfx_passthru, where qemu-dm and hvmloader load the legacy VGA BIOS; "
+                + "for an OVMF guest use --for qemu or --for libvirt.")
+        }
+        if romFile != nil, romFrom != nil { throw ValidationError("--rom and --rom-from both name the ROM; give one.") }
+    }
+
     func run() throws {
         DeviceStateGuard.installSignalHandlers()
-        do { try body() } catch let e as ExitCode { throw e } catch { throw report(error) }
+        try body()
     }
 
     /// The files of one target, by name.
@@ -97,10 +107,6 @@ struct Prepare: ParsableCommand {
         let dir = absolute(outDir)
         let names = Self.fileNames(target)
 
-        if target == .xen, firmware == .uefi {
-            throw UserError("--for xen --firmware uefi: vbios prepares Xen's gfx_passthru, where qemu-dm and hvmloader load the legacy VGA BIOS; "
-                + "for an OVMF guest use --for qemu or --for libvirt.")
-        }
         // Refuse before reading anything: files in the way.
         if pathKind(dir) == .file || pathKind(dir) == .other { throw UserError("\(outDir) exists and is not a folder; name a folder for --out.") }
         let inTheWay = names.filter { pathKind(dir + "/" + $0, followLinks: false) != .missing }
@@ -124,9 +130,6 @@ struct Prepare: ParsableCommand {
         let romOrigin: String
         let rom = card.romFunction
         var walked: FirmwareReport?
-        if romFile != nil, romFrom != nil {
-            throw UserError("--rom and --rom-from both name the ROM; give one.")
-        }
         if let romFrom {
             let image: [UInt8]
             do { image = try FileBytes(path: romFrom).bytes } catch { throw UserError(String(describing: error)) }

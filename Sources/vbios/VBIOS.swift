@@ -35,20 +35,9 @@ struct VBIOS: ParsableCommand {
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
-        } catch let code as ExitCode {
-            Glibc.exit(code.rawValue)
         } catch {
             // Help and version requests exit 0 as ArgumentParser prints them.
-            if exitCode(for: error) == .success { exit(withError: error) }
-            // Parse errors (bad option, bad value) and errors a command did not report itself.
-            if isArgumentParserError(error) {
-                let code = exitCode(for: error)
-                if ErrorOutput.json {
-                    ErrorOutput.emit(code: "usage", message: fullMessage(for: error), path: nil)
-                    Glibc.exit(code.rawValue)
-                }
-                exit(withError: error)
-            }
+            if !(error is ExitCode), exitCode(for: error) == .success { exit(withError: error) }
             Glibc.exit(report(error).rawValue)
         }
     }
@@ -84,10 +73,23 @@ struct UserError: Error, CustomStringConvertible {
     }
 }
 
-/// Prints `error` the way every command does and returns the exit code to leave with: as
+/// The one error printer: prints `error` and returns the exit code to leave with. As
 /// `vbios: MESSAGE` on stderr, or with `--json` as `{"error": {"code", "message", "path"?}}` on
-/// stdout (same exit status).
+/// stdout (same exit status). A command-line mistake (ArgumentParser's parse and validation
+/// errors, a value one of `Arguments.swift`'s types refused) comes with the usage and exits 64;
+/// an `ExitCode` was already reported and only leaves.
 func report(_ error: Error) -> ExitCode {
+    if let code = error as? ExitCode { return code }
+    if VBIOS.isArgumentParserError(error) {
+        let code = VBIOS.exitCode(for: error)
+        let message = ErrorOutput.boundingEchoedValue(VBIOS.fullMessage(for: error))
+        if ErrorOutput.json {
+            ErrorOutput.emit(code: "usage", message: message, path: nil)
+        } else {
+            Terminal.write(2, message + "\n")
+        }
+        return code
+    }
     let status: Int32 = (error as? UserError)?.exitCode ?? 2
     if ErrorOutput.json {
         let (code, path) = ErrorOutput.classify(error)
@@ -109,6 +111,20 @@ enum ErrorOutput {
         Terminal.out(JSON.object([("error", .object(fields))]).rendered(pretty: false))
     }
 
+    /// ArgumentParser echoes a refused value whole ("The value 'X' is invalid for"): cut to 40
+    /// characters, as `PCIAddress` shows a malformed address, so a huge argument is not printed back.
+    static func boundingEchoedValue(_ message: String) -> String {
+        let open = "The value '", close = "' is invalid"
+        guard let start = message.firstRange(of: open), let end = message[start.upperBound...].firstRange(of: close) else {
+            return message
+        }
+        let value = message[start.upperBound..<end.lowerBound]
+        guard value.count > 40 else { return message }
+        var bounded = message
+        bounded.replaceSubrange(start.upperBound..<end.lowerBound, with: value.prefix(40) + "… (\(value.count) characters)")
+        return bounded
+    }
+
     /// A stable machine-readable code and the path involved, when the error names one.
     static func classify(_ error: Error) -> (code: String, path: String?) {
         switch error {
@@ -117,6 +133,9 @@ enum ErrorOutput {
         case let e as NotARegularFile: return ("not-a-regular-file", e.path)
         case let e as AtomicFile.Exists: return ("exists", e.path)
         case is ROMReadError: return ("rom-read", nil)
+        case let e as ROMReader.Failure:
+            if case .nothingRead = e { return ("rom-read", nil) }
+            return ("refused", nil)
         case is UserError: return ("refused", nil)   // vbios declined, with the reason and the next step
         default: return ("error", nil)
         }

@@ -141,7 +141,9 @@ enum HostCLI {
 
     @Test func errorsAUserMeets() throws {
         let bad = try HostCLI.run(["bars", "1:00.0", "--sysfs", h + "/radeon-hd7850"])
-        #expect(bad.status == 2 && bad.err.contains("not a PCI address") && bad.err.contains("DDDD:BB:DD.F"))
+        // A malformed address is a command-line mistake: the reason, the usage, exit 64 (EX_USAGE).
+        #expect(bad.status == 64 && bad.err.contains("not a PCI address") && bad.err.contains("DDDD:BB:DD.F") && bad.err.contains("Usage: vbios bars"),
+                "\(bad.err)")
         let missing = try HostCLI.run(["dump", "05:00.0", "-o", "/tmp/never-written.rom", "--sysfs", h + "/radeon-hd7850"])
         #expect(missing.status == 2 && missing.err.contains("no PCI device 0000:05:00.0") && missing.err.contains("vbios list --all"))
         let noROM = try HostCLI.run(["dump", "01:00.1", "-o", "/tmp/never-written.rom", "--sysfs", h + "/radeon-hd7850"])

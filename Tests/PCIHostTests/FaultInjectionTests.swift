@@ -43,7 +43,7 @@ import Glibc
     @Test func readsThatChangeAreUnstable() throws {
         let k = Self.kernel(transform: { bytes, n in var b = bytes; b[b.count - 1] &+= UInt8(n & 0xFF); return b })
         let source = SysfsROMSource(root: root, address: address, shadowed: false)
-        let choice = try HostIO.$current.withValue(k.io) { try ROMChooser.choose([source]) }
+        let choice = try HostIO.$current.withValue(k.io) { try ROMReader.choose([source]) }
         #expect(choice.kept.unstable && choice.reason.contains("two reads differed"))
         #expect(k.texts == ["1", "0\n", "1", "0\n"])
     }

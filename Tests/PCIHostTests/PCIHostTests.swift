@@ -165,7 +165,7 @@ let hosts = packageRoot + "/Fixtures/hosts"
         let sysfs = try SysfsROMSource(root: SysfsRoot(hosts + "/intel-igd"), address: d.address, shadowed: true).read()
         let shadow = try ShadowROMSource(memory: PhysicalMemory(path: hosts + "/intel-igd/dev-mem", base: 0xC0000)).read()
         #expect(sysfs.count == 0x10000 && shadow.count == 0x10000 && sysfs != shadow)
-        let choice = try ROMChooser.choose([SysfsROMSource(root: SysfsRoot(hosts + "/intel-igd"), address: d.address, shadowed: true),
+        let choice = try ROMReader.choose([SysfsROMSource(root: SysfsRoot(hosts + "/intel-igd"), address: d.address, shadowed: true),
                                             ShadowROMSource(memory: PhysicalMemory(path: hosts + "/intel-igd/dev-mem", base: 0xC0000))])
         #expect(choice.kept.source.name == "sysfs")
         #expect(choice.candidates[1].layout?.images.first?.checksumValid == false)

@@ -4,21 +4,11 @@ import PCIHost
 extension HostDoctor {
     func romReadable(_ card: Card) -> DoctorCheck {
         let v = card.display
-        // Not the boot display, yet its ROM resource is the 0xC0000 shadow (x86 gives it to every
-        // decoding VGA on the root bus): `rom` is the boot display's BIOS, not this card's.
-        if v.rom?.shadowed == true, sysfs.readText(v.address, "boot_vga") == "0" {
-            return DoctorCheck("rom-readable", .fail, "\(v.address) is not the boot display (boot_vga 0) but the kernel gave it the 0xC0000 shadow as its ROM: \(sysfs.attribute(v.address, "rom")) reads the boot display's BIOS, not this card's, and there is no ROM BAR to read the flash through",
-                               fixes: ["Use the card's own ROM file (the vendor's, or one dumped where the card is the boot display): `vbios prepare \(v.address) --rom FILE`; or move the card to a slot behind a PCIe root port."])
-        }
-        var sources: [any ROMSource] = []
-        if v.hasROMFile { sources.append(PassiveSysfsROMSource(root: sysfs, address: v.address, shadowed: v.rom?.shadowed ?? false)) }
-        if v.bootVGA || v.rom?.shadowed == true { sources.append(ShadowROMSource(memory: memory)) }
-        guard !sources.isEmpty else {
-            return DoctorCheck("rom-readable", .fail, "\(v.address) has no ROM resource (no \(sysfs.attribute(v.address, "rom"))) and is not the boot display: nothing to read",
-                               fixes: ["Take the ROM from the vendor's file or from a firmware image (`vbios scan FILE --extract DIR`), then `vbios prepare \(v.address) --rom FILE`."])
-        }
+        // Read only: a disabled ROM is reported, never enabled; the ROM BAR is not touched.
+        let reader = ROMReader(root: sysfs, memory: memory, access: .readOnly)
         do {
-            let choice = try ROMChooser.choose(sources)
+            let sources = try reader.sources(for: v)
+            let choice = try ROMReader.choose(sources)
             let kept = choice.kept
             let layout = kept.layout!
             let valid = layout.images.filter { $0.checksumValid != false }.count
@@ -30,21 +20,28 @@ extension HostDoctor {
                                        : "No ROM BAR to read the flash through: use the vendor's ROM file for this card (`vbios prepare \(v.address) --rom FILE`)."])
             }
             return DoctorCheck("rom-readable", .ok, "readable now from \(kept.source.name) (\(kept.source.location)): \(what); `vbios dump \(v.address) -o card.rom` reads the same")
-        } catch let e as ROMChooser.NothingRead {
-            let errors = e.candidates.map { $0.error ?? $0.summary }
-            let disabledOnly = e.candidates.allSatisfy { $0.error?.contains("is disabled now") == true }
-            if disabledOnly {
-                return DoctorCheck("rom-readable", .ok, "the ROM is disabled now and doctor does not enable it, so it was not read; `vbios dump \(v.address) -o card.rom` enables it through sysfs, reads it and disables it again")
-            }
-            let denied = errors.contains { $0.contains("permission denied") || $0.contains("Permission denied") }
-            if denied {
-                return DoctorCheck("rom-readable", .warn, "cannot read the ROM as this user: " + errors.joined(separator: "; "),
-                                   fixes: ["Run `sudo vbios doctor \(v.address)`."])
-            }
-            return DoctorCheck("rom-readable", .fail, "no readable ROM: " + errors.joined(separator: "; "),
-                               fixes: ["Try `vbios dump \(v.address) --source rombar -o card.rom` (enables the ROM BAR directly), or use the vendor's ROM file with `vbios prepare \(v.address) --rom FILE`."])
         } catch {
-            return DoctorCheck("rom-readable", .fail, "no readable ROM: \(error)")
+            switch error {
+            // Not the boot display, yet its ROM resource is the 0xC0000 shadow (x86 gives it to every
+            // decoding VGA on the root bus): `rom` is the boot display's BIOS, not this card's.
+            case .notBootVGAShadow:
+                return DoctorCheck("rom-readable", .fail, "\(v.address) is not the boot display (boot_vga 0) but the kernel gave it the 0xC0000 shadow as its ROM: \(sysfs.attribute(v.address, "rom")) reads the boot display's BIOS, not this card's, and there is no ROM BAR to read the flash through",
+                                   fixes: ["Use the card's own ROM file (the vendor's, or one dumped where the card is the boot display): `vbios prepare \(v.address) --rom FILE`; or move the card to a slot behind a PCIe root port."])
+            case .nothingToRead:
+                return DoctorCheck("rom-readable", .fail, "\(v.address) has no ROM resource (no \(sysfs.attribute(v.address, "rom"))) and is not the boot display: nothing to read",
+                                   fixes: ["Take the ROM from the vendor's file or from a firmware image (`vbios scan FILE --extract DIR`), then `vbios prepare \(v.address) --rom FILE`."])
+            case let .nothingRead(candidates):
+                let errors = candidates.map { $0.error?.description ?? $0.summary }
+                if candidates.allSatisfy({ $0.error?.isDisabledNow == true }) {
+                    return DoctorCheck("rom-readable", .ok, "the ROM is disabled now and doctor does not enable it, so it was not read; `vbios dump \(v.address) -o card.rom` enables it through sysfs, reads it and disables it again")
+                }
+                if candidates.contains(where: { $0.error?.isPermissionDenied == true }) {
+                    return DoctorCheck("rom-readable", .warn, "cannot read the ROM as this user: " + errors.joined(separator: "; "),
+                                       fixes: ["Run `sudo vbios doctor \(v.address)`."])
+                }
+                return DoctorCheck("rom-readable", .fail, "no readable ROM: " + errors.joined(separator: "; "),
+                                   fixes: ["Try `vbios dump \(v.address) --source rombar -o card.rom` (enables the ROM BAR directly), or use the vendor's ROM file with `vbios prepare \(v.address) --rom FILE`."])
+            }
         }
     }
 }

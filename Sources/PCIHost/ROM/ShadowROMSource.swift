@@ -20,20 +20,18 @@ public struct PhysicalMemory: Sendable {
     /// legacy region under STRICT_DEVMEM, and a file works the same way).
     public func read(at address: UInt64, count: Int, source: String) throws -> [UInt8] {
         guard address >= base else {
-            throw ROMReadError(source: source, message: "\(path) starts at physical \(Hex.prefixed(base)); \(Hex.prefixed(address)) is below it.")
+            throw ROMReadError(source: source, .belowBase(path: path, base: base, address: address))
         }
         // O_NONBLOCK: a FIFO in its place must not hang the open. A device is the point here
         // (/dev/mem), and the read is bounded by `count`.
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
-            let e = errno
-            let hint = e == EACCES || e == EPERM ? " Reading physical memory needs root." : ""
-            throw ROMReadError(source: source, message: "cannot open \(path): \(String(cString: strerror(e))).\(hint)", errno: e)
+            throw ROMReadError(source: source, .memoryOpen(path: path, errno: errno))
         }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG || (st.st_mode & S_IFMT) == S_IFCHR else {
-            throw ROMReadError(source: source, message: "\(path) is neither physical memory (a character device) nor a file of it.", errno: ESPIPE)
+            throw ROMReadError(source: source, .notPhysicalMemory(path: path))
         }
         let flags = fcntl(fd, F_GETFL)
         if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
@@ -50,9 +48,7 @@ public struct PhysicalMemory: Sendable {
                     let rest = try mappedRead(fd, offset: off_t(address - base) + off_t(done), count: count - done, at: address + UInt64(done), source: source)
                     return Array(out[0..<done]) + rest
                 }
-                throw ROMReadError(source: source, message: "cannot read \(count) bytes at \(Hex.prefixed(address)) from \(path): "
-                    + "\(String(cString: strerror(e))). A kernel with STRICT_DEVMEM or lockdown refuses /dev/mem; "
-                    + "use `--source sysfs` instead.", errno: e)
+                throw ROMReadError(source: source, .memoryRead(path: path, address: address, count: count, errno: e))
             }
             if n == 0 { break }
             done += n
@@ -69,10 +65,7 @@ extension PhysicalMemory {
         let delta = Int(offset - aligned)
         let p = mmap(nil, delta + count, PROT_READ, MAP_SHARED, fd, aligned)
         guard let p, p != MAP_FAILED else {
-            let e = errno
-            throw ROMReadError(source: source, message: "cannot map \(count) bytes at \(Hex.prefixed(address)) from \(path): "
-                + "\(String(cString: strerror(e))). A kernel with IO_STRICT_DEVMEM refuses ranges a driver claims and lockdown "
-                + "refuses /dev/mem altogether: boot with iomem=relaxed, or use `--source sysfs` instead.", errno: e)
+            throw ROMReadError(source: source, .memoryMap(path: path, address: address, count: count, errno: errno))
         }
         defer { munmap(p, delta + count) }
         return Array(UnsafeRawBufferPointer(start: p + delta, count: count))
@@ -97,12 +90,11 @@ public struct ShadowROMSource: ROMSource {
     public func read() throws -> [UInt8] {
         let header = try memory.read(at: Self.address, count: 3, source: name)
         guard header.count == 3, header[0] == 0x55, header[1] == 0xAA else {
-            throw ROMReadError(source: name, message: "no option ROM signature (55 AA) at 0xC0000 in \(memory.path): the "
-                + "firmware did not leave a VGA BIOS there (UEFI boot without CSM). Read the card's own ROM with `--source sysfs`.")
+            throw ROMReadError(source: name, .noShadow(path: memory.path))
         }
         let size = Int(header[2]) * 512
         guard size > 0 else {
-            throw ROMReadError(source: name, message: "the image at 0xC0000 in \(memory.path) has size byte 0; nothing to copy.")
+            throw ROMReadError(source: name, .emptyShadow(path: memory.path))
         }
         return try memory.read(at: Self.address, count: min(size, Self.maximumSize), source: name)
     }

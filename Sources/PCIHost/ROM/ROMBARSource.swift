@@ -23,22 +23,22 @@ public struct ROMBARSource: ROMSource {
     public var name: String { "rombar" }
     public var location: String { "ROM BAR of \(address) through \(memory.path)" }
     public var isShadowCopy: Bool { false }
+    /// Sets the ROM BAR's enable bit for the read: never chosen unless asked for.
+    public var changesDevice: Bool { true }
 
     public func read() throws -> [UInt8] {
         let configPath = root.attribute(address, "config")
         let config = (try? readSmallFile(configPath, limit: 4096)) ?? []
         guard let reg = ConfigBAR.romRegister(config) else {
-            throw ROMReadError(source: name, message: "cannot read the config space of \(address) (\(configPath)); run as root.")
+            throw ROMReadError(source: name, .noConfig(path: configPath), address: address)
         }
         let resources = (try? root.readText(address, "resource").map { try ResourceLine.parseFile($0) }) ?? nil
         guard let rom = ROMResource.from(resources: resources ?? [], config: config), !rom.shadowed, reg.address != 0 else {
-            throw ROMReadError(source: name, message: "\(address) has no ROM BAR with an address (or its ROM is the shadow at "
-                + "0xC0000): nothing to enable. Try `--source shadow` for the boot VGA device.")
+            throw ROMReadError(source: name, .noROMBAR, address: address)
         }
         let command = UInt16(config[4]) | UInt16(config[5]) << 8
         guard command & 0x2 != 0 else {
-            throw ROMReadError(source: name, message: "memory decoding is off for \(address) (command register bit 1): the ROM BAR "
-                + "cannot answer. Enable the device (`echo 1 > \(root.attribute(address, "enable"))`) and retry.", errno: EIO)
+            throw ROMReadError(source: name, .decodingOff(enablePath: root.attribute(address, "enable")), address: address)
         }
         let original = dword(config, reg.offset)
         let size = Int(min(rom.size, UInt64(maximumROMSize)))

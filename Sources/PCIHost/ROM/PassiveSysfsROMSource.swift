@@ -17,6 +17,7 @@ public struct PassiveSysfsROMSource: ROMSource {
     public var name: String { "sysfs" }
     public var location: String { sysfs.location }
     public var isShadowCopy: Bool { sysfs.isShadowCopy }
+    public var cutsNVIDIAChains: Bool { true }
 
     public func read() throws -> [UInt8] {
         let path = location
@@ -25,9 +26,8 @@ public struct PassiveSysfsROMSource: ROMSource {
         }
         if pathKind(path) == .directory { throw ROMReadError.explain(EISDIR, source: name, path: path, address: sysfs.address) }
         let r = sysfs.readOnce(path)
-        if let e = r.errno, e == EINVAL {
-            throw ROMReadError(source: name, message: "the ROM of \(sysfs.address) is disabled now (EINVAL reading \(path)); "
-                + "it was left so: `vbios dump` enables it (writes 1 to \(path)), reads it and disables it again.", errno: e)
+        if r.errno == EINVAL {
+            throw ROMReadError(source: name, .disabled(path: path), address: sysfs.address)
         }
         if let e = r.errno { throw ROMReadError.explain(e, source: name, path: path, address: sysfs.address) }
         return try sysfs.nonEmpty(r.bytes, path)

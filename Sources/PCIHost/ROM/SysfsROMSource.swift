@@ -24,6 +24,9 @@ public struct SysfsROMSource: ROMSource {
 
     public var name: String { "sysfs" }
     public var location: String { root.attribute(address, "rom") }
+    /// A disabled ROM is enabled for the read, then disabled again.
+    public var changesDevice: Bool { true }
+    public var cutsNVIDIAChains: Bool { true }
 
     public func read() throws -> [UInt8] {
         let path = location
@@ -56,8 +59,7 @@ public struct SysfsROMSource: ROMSource {
 
     func nonEmpty(_ bytes: [UInt8], _ path: String) throws -> [UInt8] {
         if bytes.isEmpty {
-            throw ROMReadError(source: name, message: "\(path) read back empty for \(address): the kernel found no image. "
-                + "Try `--source shadow` if this is the boot VGA device.")
+            throw ROMReadError(source: name, .empty(path: path), address: address)
         }
         return bytes
     }
@@ -84,7 +86,7 @@ extension SysfsROMSource {
             // The parser already applied NPDE (and nouveau's exception for code type 0x70).
             guard let pcir = image.pcir, pcir.isLast, let npde = image.npde, !npde.isLast || npde.imageLengthBytes > pcir.imageLengthBytes,
                   image.offset + pcir.imageLengthBytes == byteCount else { continue }
-            return Finding(.warning, "sysfs-cut", at: image.offset,
+            return Finding(.sysfsCut, at: image.offset,
                 "the kernel's rom attribute stopped at \(Hex.prefixed(byteCount)), where image \(i)'s PCIR says it is the last "
                 + "(\(pcir.imageLengthBytes) bytes), but its NVIDIA NPDE says \(npde.imageLengthBytes) bytes"
                 + (npde.isLast ? "" : " and more images follow") + ": this read lacks the rest of the chain. "

@@ -28,27 +28,24 @@ public struct VFCTROMSource: ROMSource {
     public func read() throws -> [UInt8] {
         let path = location
         guard pathKind(path) != .missing else {
-            throw ROMReadError(source: name, message: "\(path) does not exist: this host's firmware publishes no VFCT table "
-                + "(only AMD systems do, and only for GPUs whose VBIOS lives in the system firmware). Try `--source sysfs`, "
-                + "or take the ROM from a firmware image with `vbios scan`.")
+            throw ROMReadError(source: name, .noVFCT(path: path))
         }
         let table: [UInt8]
         do { table = try FileBytes(path: path, limit: maximumROMSize).bytes } catch {
-            throw ROMReadError(source: name, message: "cannot read \(path): \(error). ACPI tables are root-only: run vbios with sudo.")
+            throw ROMReadError(source: name, .vfctUnreadable(path: path, detail: String(describing: error),
+                                                              errno: (error as? SystemError)?.errno))
         }
         let parsed: VFCTTable
         do { parsed = try VFCTTable.parse(table) } catch {
-            throw ROMReadError(source: name, message: "\(path): \(error)")
+            throw ROMReadError(source: name, .vfctMalformed(path: path, detail: String(describing: error)))
         }
         guard let entry = parsed.entry(bus: address.bus, device: address.device, function: address.function,
                                        vendorID: vendorID, deviceID: deviceID) else {
             let have = parsed.entries.map {
                 String(format2: $0.bus, $0.device, $0.function) + " " + Hex.string($0.vendorID, width: 4) + ":" + Hex.string($0.deviceID, width: 4)
             }
-            var message = "\(path) holds no image for \(address) (\(Hex.string(vendorID, width: 4)):\(Hex.string(deviceID, width: 4)))"
-            message += have.isEmpty ? ": it has no entries." : "; it has: " + have.joined(separator: ", ") + "."
-            if let cut = parsed.truncatedAt { message += " The table is cut short at offset \(Hex.prefixed(cut))." }
-            throw ROMReadError(source: name, message: message)
+            throw ROMReadError(source: name, .vfctNoEntry(path: path, ids: Hex.string(vendorID, width: 4) + ":" + Hex.string(deviceID, width: 4),
+                                                           entries: have, truncatedAt: parsed.truncatedAt), address: address)
         }
         return Array(table[entry.offset..<entry.offset + entry.length])
     }

@@ -1,0 +1,214 @@
+import OptionROM
+
+/// Reads a device's option ROM: picks the sources for the device and the request, reads each
+/// twice, scores what came back, keeps the best and says why (nouveau's shadow code does the same
+/// with its PRAMIN, PROM, ACPI and PCI sources), then adds the findings the read itself deserves.
+/// `vbios dump`, `info ADDR` and `prepare` read through it, and `vbios doctor` with `.readOnly`.
+public struct ROMReader: Sendable {
+    /// Which source to read (`--source`): `auto` picks them by the device and keeps the best.
+    public enum Request: String, CaseIterable, Sendable { case auto, sysfs, shadow, rombar, vfct }
+
+    /// Whether the read may change the device for a moment (enable its ROM, put it back).
+    public enum Access: Sendable {
+        /// `dump`, `info`, `prepare`.
+        case mayChange
+        /// `doctor`: a disabled ROM is reported as disabled, never enabled; no ROM BAR is touched.
+        case readOnly
+    }
+
+    public var root: SysfsRoot
+    /// `/dev/mem` or the file standing for it, for the 0xC0000 shadow and the ROM BAR.
+    public var memory: PhysicalMemory
+    public var access: Access
+
+    public init(root: SysfsRoot, memory: PhysicalMemory = PhysicalMemory(), access: Access = .mayChange) {
+        self.root = root
+        self.memory = memory
+        self.access = access
+    }
+
+    public struct Candidate: Sendable {
+        public var source: any ROMSource
+        public var bytes: [UInt8]?
+        public var layout: ROMLayout?
+        public var score: Int
+        public var error: ROMReadError?
+        /// The two reads differed.
+        public var unstable: Bool
+        public var summary: String {
+            if let error { return "\(source.name): failed: \(error)" }
+            guard let layout else { return "\(source.name): nothing read" }
+            let valid = layout.images.filter { $0.checksumValid != false }.count
+            return "\(source.name): \(bytes?.count ?? 0) bytes, \(layout.images.count) image\(layout.images.count == 1 ? "" : "s")"
+                + ", \(valid) with a valid checksum or none to check, score \(score)" + (unstable ? ", UNSTABLE between reads" : "")
+        }
+    }
+
+    public struct Choice: Sendable {
+        public var kept: Candidate
+        public var candidates: [Candidate]
+        public var reason: String
+    }
+
+    /// A ROM read from a device: the kept bytes, their layout with the read's own findings, and
+    /// every source tried.
+    public struct DeviceROM: Sendable {
+        public var bytes: [UInt8]
+        public var layout: ROMLayout
+        public var choice: Choice
+    }
+
+    /// Why no ROM came back.
+    public enum Failure: Error, CustomStringConvertible, Sendable {
+        /// Not the boot VGA device, yet its ROM resource is the 0xC0000 shadow: its `rom` is the
+        /// boot display's BIOS, not this card's.
+        case notBootVGAShadow(address: PCIAddress, romPath: String)
+        /// No ROM resource and not the boot VGA device: no source to try.
+        case nothingToRead(address: PCIAddress, romPath: String)
+        /// Every source failed or held no image.
+        case nothingRead(candidates: [Candidate])
+
+        public var description: String {
+            switch self {
+            case let .notBootVGAShadow(address, romPath):
+                return "\(address) is not the boot VGA device (boot_vga 0), yet the kernel gave it the 0xC0000 shadow as its ROM "
+                    + "(resource 6 = 0xc0000-0xdffff, ROM_SHADOW; x86 does this to every VGA device that decodes on the root bus): its "
+                    + "\(romPath) returns the boot display's BIOS, not this card's, and the card's ROM BAR "
+                    + "has no address. Use the card's own ROM file (the vendor's, or one dumped where the card is the boot display; "
+                    + "`vbios prepare --rom FILE`), or put the card in a slot behind a PCIe root port. `--source shadow` reads the "
+                    + "0xC0000 copy anyway."
+            case let .nothingToRead(address, romPath):
+                return "\(address) has no ROM resource (no \(romPath)) and is not the boot VGA "
+                    + "device, so there is nothing to read. Some cards keep their ROM only in the system firmware: `vbios scan` on a "
+                    + "firmware image finds it. `--source rombar` tries the ROM BAR directly."
+            case let .nothingRead(candidates):
+                if candidates.count == 1, let e = candidates[0].error { return e.description }
+                return "no source gave a ROM with a valid image:\n" + candidates.map { "  " + $0.summary }.joined(separator: "\n")
+            }
+        }
+    }
+
+    // MARK: - Choosing the sources
+
+    /// The sources to read for `device`, the preferred first. With `.readOnly` access, none that
+    /// changes the device (the `rom` attribute is read as it is).
+    public func sources(for device: PCIDevice, request: Request = .auto) throws(Failure) -> [any ROMSource] {
+        let shadowed = device.rom?.shadowed ?? false
+        let sysfs: any ROMSource = access == .readOnly
+            ? PassiveSysfsROMSource(root: root, address: device.address, shadowed: shadowed)
+            : SysfsROMSource(root: root, address: device.address, shadowed: shadowed)
+        let shadow = ShadowROMSource(memory: memory)
+        // x86's pci_fixup_video gives the 0xC0000 shadow to every VGA device whose decoding is on and
+        // whose path has no bridge without VGA routing (two VGAs on the root bus, seen in the lab),
+        // before the VGA arbiter picks one; boot_vga then says 0 for all but the boot display (it says
+        // 1 for a shadowed device when the arbiter picked none). Such a device's `rom` is the boot
+        // display's BIOS: refuse it rather than hand another card's BIOS on with this card's IDs.
+        if request != .shadow, shadowed, root.readText(device.address, "boot_vga") == "0" {
+            throw .notBootVGAShadow(address: device.address, romPath: root.attribute(device.address, "rom"))
+        }
+        let vfct = VFCTROMSource(root: root, address: device.address, vendorID: device.vendorID, deviceID: device.deviceID)
+        var list: [any ROMSource]
+        switch request {
+        case .sysfs: list = [sysfs]
+        case .shadow: list = [shadow]
+        case .rombar: list = [ROMBARSource(root: root, address: device.address, memory: memory)]
+        case .vfct: list = [vfct]
+        case .auto:
+            list = []
+            if device.hasROMFile { list.append(sysfs) }
+            // The 0xC0000 copy belongs to the boot VGA device only.
+            if device.bootVGA || shadowed { list.append(shadow) }
+            // APUs and laptop GPUs: the firmware's copy in ACPI, when the host has the table.
+            if VFCTROMSource.present(root) { list.append(vfct) }
+        }
+        if access == .readOnly { list.removeAll { $0.changesDevice } }
+        if list.isEmpty { throw .nothingToRead(address: device.address, romPath: root.attribute(device.address, "rom")) }
+        return list
+    }
+
+    // MARK: - Reading
+
+    /// Reads the device's ROM as asked, with the findings a runtime copy deserves.
+    public func read(_ device: PCIDevice, request: Request = .auto) throws(Failure) -> DeviceROM {
+        let choice = try Self.choose(try sources(for: device, request: request))
+        let kept = choice.kept
+        let bytes = kept.bytes!
+        var layout = kept.layout!
+        if kept.source.isShadowCopy {
+            layout.findings.insert(Finding(.warning, .shadowCopy, at: 0,
+                "read from the boot VGA shadow (\(kept.source.location)): this is the copy the system firmware placed at 0xC0000 "
+                + "and ran, possibly modified at run time, and may not be the flash. For passthrough prefer a ROM from a card that is "
+                + "not the boot device (move it to another slot, or boot from another GPU) or the vendor's file."), at: 0)
+        }
+        // The evidence in the bytes (shrunk size byte, stale checksum, another ROM behind it), with
+        // the provenance counted in; the shadow warning above already says where it came from.
+        layout.findings += RuntimeEvidence.assess(layout, bytes, isShadow: kept.source.isShadowCopy)
+            .filter { $0.code != .shadowCopy }
+        if let pcir = layout.images.first?.pcir, pcir.vendorID != device.vendorID || pcir.deviceID != device.deviceID {
+            layout.findings.append(Finding(.warning, .idMismatch, at: pcir.offset,
+                "the ROM names \(Hex.string(pcir.vendorID, width: 4)):\(Hex.string(pcir.deviceID, width: 4)) but the device is "
+                + "\(Hex.string(device.vendorID, width: 4)):\(Hex.string(device.deviceID, width: 4)); hvmloader skips such a ROM "
+                + "(`vbios patch --set-ids` fixes it)."))
+        }
+        if kept.source.cutsNVIDIAChains, let cut = SysfsROMSource.cutChainFinding(layout, byteCount: bytes.count) {
+            layout.findings.append(cut)
+        }
+        if kept.unstable {
+            layout.findings.append(Finding(.unstableRead, "two reads of \(kept.source.location) differed: the ROM "
+                + "may be changing under a driver. Unbind the driver and dump again."))
+        }
+        return DeviceROM(bytes: bytes, layout: layout, choice: choice)
+    }
+
+    /// Higher is better; 0 or less means no usable image. Images and checksums count most, then
+    /// size (a truncated read loses the EFI images), and a read that changes between tries loses.
+    public static func score(_ layout: ROMLayout) -> Int {
+        guard !layout.images.isEmpty else { return 0 }
+        var s = 1000 * layout.images.count
+        s += 500 * layout.images.filter { $0.checksumValid == true }.count
+        s -= 800 * layout.images.filter { $0.checksumValid == false }.count
+        s -= 300 * layout.findings.filter { $0.severity == .error }.count
+        s -= 50 * layout.findings.filter { $0.severity == .warning }.count
+        s += min(layout.chainEnd / 512, 400)
+        return max(s, 1)
+    }
+
+    /// Reads `source` twice and scores the first read.
+    public static func candidate(_ source: any ROMSource) -> Candidate {
+        do {
+            let first = try source.read()
+            let second = try source.read()
+            let layout = ROMParser.parse(first)
+            var score = score(layout)
+            let unstable = first != second
+            if unstable { score = max(score / 10, 1) }
+            return Candidate(source: source, bytes: first, layout: layout, score: layout.images.isEmpty ? 0 : score,
+                             error: layout.images.isEmpty ? ROMReadError(source: source.name, .noImage(location: source.location)) : nil,
+                             unstable: unstable)
+        } catch {
+            let failure = error as? ROMReadError
+                ?? ROMReadError(source: source.name, .other(location: source.location, detail: String(describing: error)))
+            return Candidate(source: source, bytes: nil, layout: nil, score: 0, error: failure, unstable: false)
+        }
+    }
+
+    /// Reads each source; the first of equal scores wins, so list the preferred source first.
+    public static func choose(_ sources: [any ROMSource]) throws(Failure) -> Choice {
+        let candidates = sources.map(candidate)
+        guard let best = candidates.enumerated().max(by: { a, b in
+            a.element.score != b.element.score ? a.element.score < b.element.score : a.offset > b.offset
+        })?.element, best.score > 0 else {
+            throw .nothingRead(candidates: candidates)
+        }
+        var reason: String
+        let others = candidates.filter { $0.source.name != best.source.name }
+        if others.isEmpty {
+            reason = "the only source available"
+        } else {
+            let beaten = others.map { $0.error != nil ? "\($0.source.name) failed" : "\($0.source.name) scored \($0.score)" }
+            reason = "highest score (\(best.score)) among the sources read; " + beaten.joined(separator: ", ")
+        }
+        if best.unstable { reason += "; WARNING: two reads differed" }
+        return Choice(kept: best, candidates: candidates, reason: reason)
+    }
+}
