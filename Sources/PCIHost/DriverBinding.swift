@@ -23,7 +23,6 @@ public enum PassthroughDriver: String, CaseIterable, Sendable {
     }
 }
 
-
 /// One write to sysfs: the exact path and bytes.
 public struct SysfsWrite: Equatable, Sendable, CustomStringConvertible {
     public var path: String
@@ -300,7 +299,8 @@ public struct DriverBinding {
     public func execute(_ plan: Plan, binding: Bool) throws -> Outcome {
         var written: [SysfsWrite] = []
         var moved: [Move] = []
-        return try DeviceStateGuard.withChange(apply: {}, restore: {}) {
+        TerminationSignals.installHandlers()
+        return try TerminationSignals.holding {
             do {
                 for move in plan.moves where move.skipped == nil {
                     if TerminationSignals.pending {
