@@ -76,6 +76,7 @@ let package = Package(
         .executableTarget(name: "fuzz-bytes", dependencies: ["OptionROM", "FuzzSupport"], path: "Fuzz/Bytes",
                           swiftSettings: fuzzSettings),
         .testTarget(name: "OptionROMTests", dependencies: ["OptionROM"]),
+        .testTarget(name: "SystemIOTests", dependencies: ["SystemIO", "OptionROM"]),
         .testTarget(name: "PCIHostTests", dependencies: ["PCIHost", "SystemIO"]),
         .testTarget(name: "PassthroughTests", dependencies: ["Passthrough"]),
         .testTarget(name: "FirmwareTests", dependencies: ["Firmware", "Compression", "OptionROM"]),

@@ -282,7 +282,8 @@ public struct DriverBinding {
     public func execute(_ plan: Plan, binding: Bool) throws -> Outcome {
         var written: [SysfsWrite] = []
         var moved: [Move] = []
-        return try DeviceStateGuard.withChange(apply: {}, restore: {}) {
+        TerminationSignals.installHandlers()
+        return try TerminationSignals.holding {
             do {
                 for move in plan.moves where move.skipped == nil {
                     if TerminationSignals.pending {

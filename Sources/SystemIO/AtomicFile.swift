@@ -105,12 +105,6 @@ public final class PendingFiles: @unchecked Sendable {
         for p in paths { _ = p.withUnsafeBufferPointer { unlink($0.baseAddress!) } }
         pthread_mutex_unlock(&lock)
     }
-
-    /// Removes every pending file and forgets them (not for signal handlers: it deallocates).
-    public func removeAll() {
-        unlinkAll()
-        withSignalsHeld { paths.removeAll() }
-    }
 }
 
 /// Moves a set of files into place all together or not at all (`vbios prepare`'s set). The files

@@ -82,13 +82,4 @@ public struct HostIO: Sendable {
         return .live
         #endif
     }
-
-    /// Whether this build has the test seams (false in release builds).
-    public static var seamsCompiledIn: Bool {
-        #if VBIOS_TEST_SEAMS
-        return true
-        #else
-        return false
-        #endif
-    }
 }

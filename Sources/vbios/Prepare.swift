@@ -96,7 +96,7 @@ struct Prepare: ParsableCommand {
     func body() throws {
         let root = host.root
         // One enumeration answers for the card, its slot and its IOMMU group.
-        let named = try host.address(address)
+        let named = address
         let bus: PCIBus
         let slot: Slot
         do {
@@ -257,8 +257,7 @@ struct Prepare: ParsableCommand {
     /// does not get, other than a bridge, stops the guest from starting or must be bound too.
     func checkIOMMUGroup(_ slot: Slot, bus: PCIBus) throws {
         // --with names devices that must exist: a typo would otherwise vouch for a group member.
-        let others = try with.map { text in
-            let a = try host.address(text)
+        let others = try with.map { a in
             guard bus.entry(at: a) != nil else { throw UserError(String(describing: DeviceError.notFound(a, bus.root))) }
             return a
         }
