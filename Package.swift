@@ -48,13 +48,14 @@ let package = Package(
             // contain neither the code nor the variables' names.
             swiftSettings: [.define("VBIOS_TEST_SEAMS", .when(configuration: .debug))]
         ),
-        .target(name: "PCIHost", dependencies: ["OptionROM", "SystemIO", "CPCIShim"]),
+        .target(name: "PCIHost", dependencies: ["OptionROM", "SystemIO", "CPCIShim", .product(name: "SystemPackage", package: "swift-system")]),
         .target(name: "Passthrough", dependencies: ["PCIHost", "SystemIO", "OptionROM", "Compression"]),
         .executableTarget(
             name: "vbios",
             dependencies: [
                 "OptionROM", "SystemIO", "PCIHost", "Passthrough", "Firmware",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         // libFuzzer targets (Tools/fuzz.sh); plain builds make them replay tools.

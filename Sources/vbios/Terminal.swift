@@ -1,3 +1,4 @@
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -25,14 +26,8 @@ enum Terminal {
     static func rawWrite(_ fd: Int32, _ s: String) {
         guard !s.isEmpty else { return }
         var s = s
-        s.withUTF8 { buf in
-            var done = 0
-            while done < buf.count {
-                let n = Glibc.write(fd, buf.baseAddress! + done, buf.count - done)
-                if n < 0 { if errno == EINTR { continue } else { return } }
-                done += n
-            }
-        }
+        // writeAll retries short writes and EINTR; an output that is gone (EPIPE) ends the output.
+        s.withUTF8 { buf in _ = try? FileDescriptor(rawValue: fd).writeAll(UnsafeRawBufferPointer(buf)) }
     }
 
     static func out(_ s: String) { write(1, s + "\n") }

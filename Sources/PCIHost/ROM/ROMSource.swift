@@ -1,4 +1,5 @@
 import OptionROM
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -143,7 +144,7 @@ public struct ROMReadError: Error, CustomStringConvertible, Sendable, Equatable 
         case let .isDirectory(path):
             return "\(path) is a directory, not a ROM attribute\(dev). Is --sysfs pointing at a real sysfs tree?"
         case let .readFailed(path, e):
-            return "cannot read \(path)\(dev): \(String(cString: strerror(e)))."
+            return "cannot read \(path)\(dev): \(Errno(rawValue: e))."
         case let .empty(path):
             return "\(path) read back empty for \(device): the kernel found no image. "
                 + "Try `--source shadow` if this is the boot VGA device."
@@ -153,16 +154,16 @@ public struct ROMReadError: Error, CustomStringConvertible, Sendable, Equatable 
             return "\(path) starts at physical \(Hex.prefixed(base)); \(Hex.prefixed(address)) is below it."
         case let .memoryOpen(path, e):
             let hint = e == EACCES || e == EPERM ? " Reading physical memory needs root." : ""
-            return "cannot open \(path): \(String(cString: strerror(e))).\(hint)"
+            return "cannot open \(path): \(Errno(rawValue: e)).\(hint)"
         case let .notPhysicalMemory(path):
             return "\(path) is neither physical memory (a character device) nor a file of it."
         case let .memoryRead(path, address, count, e):
             return "cannot read \(count) bytes at \(Hex.prefixed(address)) from \(path): "
-                + "\(String(cString: strerror(e))). A kernel with STRICT_DEVMEM or lockdown refuses /dev/mem; "
+                + "\(Errno(rawValue: e)). A kernel with STRICT_DEVMEM or lockdown refuses /dev/mem; "
                 + "use `--source sysfs` instead."
         case let .memoryMap(path, address, count, e):
             return "cannot map \(count) bytes at \(Hex.prefixed(address)) from \(path): "
-                + "\(String(cString: strerror(e))). A kernel with IO_STRICT_DEVMEM refuses ranges a driver claims and lockdown "
+                + "\(Errno(rawValue: e)). A kernel with IO_STRICT_DEVMEM refuses ranges a driver claims and lockdown "
                 + "refuses /dev/mem altogether: boot with iomem=relaxed, or use `--source sysfs` instead."
         case let .noShadow(path):
             return "no option ROM signature (55 AA) at 0xC0000 in \(path): the "

@@ -1,4 +1,5 @@
 import OptionROM
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -37,18 +38,22 @@ public struct PhysicalMemory: Sendable {
         if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
         var out = [UInt8](repeating: 0, count: count)
         var done = 0
+        let descriptor = FileDescriptor(rawValue: fd)
         while done < count {
-            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(address - base) + off_t(done)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let e = errno
+            let n: Int
+            do {
+                // retryOnInterrupt (the default) restarts a read a signal interrupted.
+                n = try out.withUnsafeMutableBytes {
+                    try descriptor.read(fromAbsoluteOffset: Int64(address - base) + Int64(done), into: UnsafeMutableRawBufferPointer(rebasing: $0[done...]))
+                }
+            } catch let e as Errno {
                 // x86's /dev/mem read() stops at the end of RAM (valid_phys_addr_range: EFAULT), so a
                 // ROM BAR in the PCI hole can only be mapped, as setpci/flashrom do.
-                if e == EFAULT {
+                if e == .badAddress {
                     let rest = try mappedRead(fd, offset: off_t(address - base) + off_t(done), count: count - done, at: address + UInt64(done), source: source)
                     return Array(out[0..<done]) + rest
                 }
-                throw ROMReadError(source: source, .memoryRead(path: path, address: address, count: count, errno: e))
+                throw ROMReadError(source: source, .memoryRead(path: path, address: address, count: count, errno: e.rawValue))
             }
             if n == 0 { break }
             done += n
