@@ -223,7 +223,7 @@ public struct DriverBinding {
         if driver == .vfioPCI {
             var seen = Set(functions.map(\.address))
             for peer in slots.flatMap(\.endpointPeers) where seen.insert(peer.address).inserted {
-                if let d = peer.device?.driver, d != driver.rawValue {
+                if let d = peer.entry?.driver, d != driver.rawValue {
                     notes.append("\(peer.address) shares IOMMU group \(peer.group) with \(peer.of) and is bound to \(d): bind it to vfio-pci too "
                         + "(`vbios bind \(peer.address) --to vfio-pci`) or the guest will not start.")
                 }
