@@ -136,11 +136,6 @@ public struct DriverBinding {
         return out.sorted { $0.named.address < $1.named.address }
     }
 
-    /// Every function present in the slots of `addresses`, sorted; each address must exist.
-    public func slotFunctions(_ addresses: [PCIAddress]) throws -> [PCIAddress] {
-        try slots(addresses).flatMap(\.addresses)
-    }
-
     // MARK: - Checks
 
     /// Refuses, with what to do, what cannot work: a driver that is not loaded, no IOMMU for
