@@ -59,13 +59,15 @@ public struct PCIBus: Sendable {
     }
 
     /// The slot of `address`: every function present in it and the other members of their IOMMU
-    /// groups (as libpci saw them: a group of thousands costs no attribute reads). Throws when `address` itself is missing or unreadable; another function of the slot
-    /// that cannot be read is left out.
+    /// groups (as libpci saw them: a group of thousands costs no attribute reads). Throws when a
+    /// function of the slot is missing or cannot be read.
     public func slot(of address: PCIAddress) throws -> Slot {
         let groups = PCIDevice.GroupMembers(root)
         let named = try device(at: address, groups: groups)
-        let functions = entries.filter { $0.address.sameSlot(as: address) }
-            .compactMap { $0.address == address ? named : try? PCIDevice($0, root: root, groups: groups) }
+        // A function that cannot be read fails the slot: binding or passing part of a card is
+        // worse than saying which attribute is broken.
+        let functions = try entries.filter { $0.address.sameSlot(as: address) }
+            .map { $0.address == address ? named : try PCIDevice($0, root: root, groups: groups) }
         var seen = Set(functions.map(\.address))
         var peers: [Slot.GroupPeer] = []
         for f in functions {
