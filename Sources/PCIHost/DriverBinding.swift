@@ -114,11 +114,6 @@ public struct DriverBinding {
         return out.sorted { $0.named.address < $1.named.address }
     }
 
-    /// Every function present in the slots of `addresses`, sorted; each address must exist.
-    public func slotFunctions(_ addresses: [PCIAddress]) throws -> [PCIAddress] {
-        try slots(addresses).flatMap(\.addresses)
-    }
-
     // MARK: - Checks
 
     /// Refuses, with what to do, what cannot work: a driver that is not loaded, no IOMMU for
@@ -201,7 +196,7 @@ public struct DriverBinding {
         if driver == .vfioPCI {
             var seen = Set(functions.map(\.address))
             for peer in slots.flatMap(\.endpointPeers) where seen.insert(peer.address).inserted {
-                if let d = peer.device?.driver, d != driver.rawValue {
+                if let d = peer.entry?.driver, d != driver.rawValue {
                     notes.append("\(peer.address) shares IOMMU group \(peer.group) with \(peer.of) and is bound to \(d): bind it to vfio-pci too "
                         + "(`vbios bind \(peer.address) --to vfio-pci`) or the guest will not start.")
                 }

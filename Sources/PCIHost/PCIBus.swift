@@ -1,4 +1,5 @@
 import CPCIShim
+import OptionROM
 
 /// One enumeration of the host's PCI devices by libpci. Every question a command asks about
 /// devices, slots and IOMMU groups is answered from it, so a command enumerates once however many
@@ -9,9 +10,12 @@ public struct PCIBus: Sendable {
     /// What libpci filled, sorted by address.
     public let entries: [PCIEnumeration.Entry]
 
+    let index: [PCIAddress: Int]
+
     public init(root: SysfsRoot, entries: [PCIEnumeration.Entry]) {
         self.root = root
         self.entries = entries.sorted { $0.address < $1.address }
+        index = Dictionary(self.entries.enumerated().map { ($1.address, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     public static func scan(_ root: SysfsRoot, idsFile: String? = nil) throws -> PCIBus {
@@ -28,7 +32,7 @@ public struct PCIBus: Sendable {
     public var addresses: [PCIAddress] { entries.map(\.address) }
 
     public func entry(at address: PCIAddress) -> PCIEnumeration.Entry? {
-        entries.first { $0.address == address }
+        index[address].map { entries[$0] }
     }
 
     /// One device; throws `DeviceError.notFound` when the enumeration did not see it.
@@ -55,21 +59,22 @@ public struct PCIBus: Sendable {
     }
 
     /// The slot of `address`: every function present in it and the other members of their IOMMU
-    /// groups. Throws when `address` itself is missing or unreadable; another function of the slot
-    /// that cannot be read is left out.
+    /// groups (as libpci saw them: a group of thousands costs no attribute reads). Throws when a
+    /// function of the slot is missing or cannot be read.
     public func slot(of address: PCIAddress) throws -> Slot {
         let groups = PCIDevice.GroupMembers(root)
         let named = try device(at: address, groups: groups)
-        let functions = entries.filter { $0.address.sameSlot(as: address) }
-            .compactMap { $0.address == address ? named : try? PCIDevice($0, root: root, groups: groups) }
+        // A function that cannot be read fails the slot: binding or passing part of a card is
+        // worse than saying which attribute is broken.
+        let functions = try entries.filter { $0.address.sameSlot(as: address) }
+            .map { $0.address == address ? named : try PCIDevice($0, root: root, groups: groups) }
         var seen = Set(functions.map(\.address))
         var peers: [Slot.GroupPeer] = []
         for f in functions {
             guard let group = f.iommuGroup else { continue }
             for m in f.iommuGroupMembers where !seen.contains(m) {
                 seen.insert(m)
-                peers.append(Slot.GroupPeer(address: m, group: group, of: f.address,
-                                            device: try? device(at: m, groups: groups)))
+                peers.append(Slot.GroupPeer(address: m, group: group, of: f.address, entry: entry(at: m)))
             }
         }
         return Slot(named: named, functions: functions, peers: peers)
@@ -104,6 +109,9 @@ public enum PCIEnumeration {
         public var romRegion: Region?
 
         public var isDisplay: Bool { PCIDevice.isDisplay(classCode) }
+        public var isBridge: Bool { PCIDevice.isBridge(classCode) }
+        /// `vvvv:dddd`.
+        public var ids: String { Hex.string(vendorID, width: 4) + ":" + Hex.string(deviceID, width: 4) }
 
         public static func == (a: Entry, b: Entry) -> Bool {
             a.address == b.address && a.vendorID == b.vendorID && a.deviceID == b.deviceID && a.classCode == b.classCode

@@ -36,7 +36,8 @@ public struct PCIDevice: Sendable {
     /// Display class (03): VGA, XGA, 3D, other display controllers.
     public static func isDisplay(_ classCode: UInt32) -> Bool { classCode >> 16 == 0x03 }
     /// A PCI-to-PCI bridge (class 06 04): it stays with the host when its group goes to a guest.
-    public var isBridge: Bool { classCode >> 8 == 0x0604 }
+    public var isBridge: Bool { PCIDevice.isBridge(classCode) }
+    public static func isBridge(_ classCode: UInt32) -> Bool { classCode >> 8 == 0x0604 }
     public var hasROMFile: Bool
 
     /// One device, from one enumeration of the bus (`PCIBus` answers more questions from the same

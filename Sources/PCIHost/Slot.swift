@@ -10,12 +10,12 @@ public struct Slot: Sendable {
         public var group: String
         /// The slot function whose group it is.
         public var of: PCIAddress
-        /// The device as the enumeration saw it; nil when it could not be read.
-        public var device: PCIDevice?
+        /// What libpci filled for it; nil when the enumeration did not see it.
+        public var entry: PCIEnumeration.Entry?
 
         /// A bridge stays with the host when its group goes to a guest (vfio-pci leaves bridges
         /// to pcieport; xl and libvirt do the same).
-        public var isBridge: Bool { device?.isBridge ?? false }
+        public var isBridge: Bool { entry?.isBridge ?? false }
     }
 
     /// The function the slot was looked up by.

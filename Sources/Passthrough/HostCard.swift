@@ -21,14 +21,9 @@ extension MemoryRange {
 
 extension PassthroughCard {
     /// A card is a slot plus its ROM: every function of the slot, the ROM on `romAt` (default:
-    /// the display function).
+    /// the display function, as in `init(functions:romAt:)`).
     public init(slot: Slot, romAt: PCIAddress? = nil) throws(PassthroughError) {
-        try self.init(devices: slot.functions, romAt: romAt)
-    }
-
-    /// The card from its host functions (all of one slot); `romAt` as in `init(functions:romAt:)`.
-    public init(devices: [PCIDevice], romAt: PCIAddress? = nil) throws(PassthroughError) {
-        try self.init(functions: devices.map(CardFunction.init), romAt: romAt)
+        try self.init(functions: slot.functions.map(CardFunction.init), romAt: romAt)
     }
 
     /// Every BAR of every function, for xl's `iomem` and `ioports`.

@@ -50,10 +50,9 @@ struct Persist: ParsableCommand {
             var warnings: [String] = []
             // ids= binds every device with these IDs, not only this card.
             if !remove, driver != .pciback {
-                let others = bus.entries.map { ($0.address, Hex.string($0.vendorID, width: 4) + ":" + Hex.string($0.deviceID, width: 4)) }
-                    .filter { !card.functions.contains($0.0) && card.ids.contains($0.1) }
+                let others = bus.entries.filter { !card.functions.contains($0.address) && card.ids.contains($0.ids) }
                 if !others.isEmpty {
-                    warnings.append("ids= binds EVERY device with these IDs: \(others.map { "\($0.0) (\($0.1))" }.joined(separator: ", ")) would go to \(driver.rawValue) too. "
+                    warnings.append("ids= binds EVERY device with these IDs: \(others.map { "\($0.address) (\($0.ids))" }.joined(separator: ", ")) would go to \(driver.rawValue) too. "
                         + "To take only \(card.slot), remove the card again and set driver_override per address at boot instead: a udev rule such as "
                         + "`ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"\(card.slot)\", ATTR{driver_override}=\"\(driver.rawValue)\"` in /etc/udev/rules.d/, or `vbios bind \(card.slot) --to \(driver.rawValue)` from a boot service.")
                 }

@@ -264,11 +264,9 @@ struct Prepare: ParsableCommand {
         var seen = Set(slot.addresses + others)
         var foreign: [(PCIAddress, String)] = []
         for peer in slot.endpointPeers where seen.insert(peer.address).inserted {
-            let d = peer.device
-            let what = (d.map { Hex.string($0.vendorID, width: 4) } ?? "????") + ":"
-                + (d.map { Hex.string($0.deviceID, width: 4) } ?? "????")
-                + ", class " + Hex.string(d?.classCode ?? 0, width: 6)
-                + (d?.driver.map { ", driver \($0)" } ?? "")
+            let e = peer.entry
+            let what = (e?.ids ?? "????:????") + ", class " + Hex.string(e?.classCode ?? 0, width: 6)
+                + (e?.driver.map { ", driver \($0)" } ?? "")
             foreign.append((peer.address, "\(peer.address) (\(what)) in group \(peer.group)"))
         }
         guard foreign.isEmpty else {

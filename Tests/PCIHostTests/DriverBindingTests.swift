@@ -226,3 +226,36 @@ final class ReactingWriter: Sendable {
         }
     }
 }
+
+/// vfio-pci takes a whole IOMMU group: the plan names every endpoint of the group that keeps a
+/// host driver, and leaves bridges out (Slot's group peers).
+@Suite struct BindGroupPeers {
+    @Test func anEndpointWithAHostDriverIsNamedABridgeIsNot() throws {
+        let host = try HostCopy("second-card")
+        defer { host.remove() }
+        try host.addDriver("vfio-pci")
+        let binder = DriverBinding(root: host.root, stateDirectory: host.state, writer: ReactingWriter(root: host.root))
+        // 01:00.0 shares group 1 with its root port 00:01.0 (pcieport), a bridge: nothing to say.
+        let gpu = PCIAddress(bus: 1, device: 0, function: 0)
+        #expect(try binder.planBind([gpu], to: .vfioPCI).notes.isEmpty)
+        // A NIC with its driver joins group 1.
+        let sys = host.root.path
+        let nic = "devices/pci0000:00/0000:00:1f.6"
+        let setup = """
+            cd '\(sys)' && mkdir -p \(nic) && cp devices/pci0000:00/0000:00:01.0/0000:01:00.0/{vendor,device,resource,config} \(nic)/ && \
+            echo 0x020000 > \(nic)/class && ln -s ../../../bus/pci/drivers/e1000e \(nic)/driver && \
+            ln -s ../../../kernel/iommu_groups/1 \(nic)/iommu_group && \
+            ln -s ../../../devices/pci0000:00/0000:00:1f.6 bus/pci/devices/0000:00:1f.6 && \
+            ln -s ../../../../devices/pci0000:00/0000:00:1f.6 kernel/iommu_groups/1/devices/0000:00:1f.6
+            """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["-c", setup]
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let notes = try binder.planBind([gpu], to: .vfioPCI).notes
+        #expect(notes.count == 1)
+        #expect(notes.first?.hasPrefix("0000:00:1f.6 shares IOMMU group 1 with 0000:01:00.0 and is bound to e1000e") == true, "\(notes)")
+    }
+}

@@ -83,4 +83,24 @@ import Glibc
         #expect(try bus.slot(of: gpu).addresses == [gpu])
         #expect(throws: DeviceError.self) { try bus.device(at: PCIAddress(parsing: "01:00.1")) }
     }
+
+    /// A slot function that cannot be read fails the slot, naming the file: binding or passing
+    /// part of a card is worse.
+    @Test func anUnreadableFunctionFailsTheSlot() throws {
+        let tmp = try TempDir()
+        #expect(system("cp -a '\(hosts)/radeon-hd7850' '\(tmp.path)/host'") == 0)
+        let root = SysfsRoot(tmp.path + "/host")
+        let audio = try PCIAddress(parsing: "01:00.1")
+        let resource = root.attribute(audio, "resource")
+        // A range that ends before it starts: libpci takes it (size 0), vbios's parse refuses it.
+        #expect(system("sed -i '1s/.*/0xffffffffffffffff 0x0000000000000000 0x0000000000040200/' '\(resource)'") == 0)
+        let bus = try PCIBus.scan(root)
+        #expect(try bus.device(at: PCIAddress(parsing: "00:01.0")).isBridge, "the rest of the bus reads")
+        do {
+            _ = try bus.slot(of: PCIAddress(parsing: "01:00.0"))
+            Issue.record("the slot was read")
+        } catch let e as ResourceLine.Malformed {
+            #expect(e.path == resource)
+        }
+    }
 }

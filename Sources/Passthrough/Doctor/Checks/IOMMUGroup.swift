@@ -21,14 +21,14 @@ extension HostDoctor {
         if others.isEmpty {
             return DoctorCheck("iommu-group", .ok, "IOMMU group \(group) holds only the card's functions (\(card.addressList))")
         }
-        let peers = card.slot.peers.filter { $0.group == group }
-        let loaded = others.map { a in (a, peers.first { $0.address == a }?.device) }
+        let peers = Dictionary(card.slot.peers.filter { $0.group == group }.map { ($0.address, $0.entry) }, uniquingKeysWith: { a, _ in a })
+        let loaded = others.map { a in (a, peers[a] ?? nil) }
         let bridges = loaded.filter { $0.1?.isBridge == true }.map(\.0)
         let endpoints = loaded.filter { $0.1?.isBridge != true }
         let free = Set(PassthroughDriver.allCases.map(\.rawValue))
         let busy = endpoints.filter { e in e.1?.driver.map { !free.contains($0) } ?? false }
         let idle = endpoints.filter { e in !(e.1?.driver.map { !free.contains($0) } ?? false) }
-        func describe(_ l: [(PCIAddress, PCIDevice?)]) -> String {
+        func describe(_ l: [(PCIAddress, PCIEnumeration.Entry?)]) -> String {
             l.map { "\($0.0) (\($0.1.map { "[\(Hex.string($0.classCode, width: 6))] driver \($0.driver ?? "none")" } ?? "unreadable"))" }.joined(separator: ", ")
         }
         let bridgeNote = bridges.isEmpty ? "" : "; the bridge\(bridges.count == 1 ? "" : "s") \(bridges.map(\.description).joined(separator: ", ")) may stay (vfio-pci leaves bridges to pcieport)"
