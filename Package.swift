@@ -70,7 +70,11 @@ let package = Package(
                           swiftSettings: fuzzSettings),
         .executableTarget(name: "fuzz-bytes", dependencies: ["OptionROM", "FuzzSupport"], path: "Fuzz/Bytes",
                           swiftSettings: fuzzSettings),
-        .testTarget(name: "OptionROMTests", dependencies: ["OptionROM"]),
+        // The one ROM builder and the fake host the tests share; in no product.
+        .target(name: "TestSupport", dependencies: ["OptionROM"]),
+        // Writes Fixtures/roms from TestSupport's ROMFixtures.
+        .executableTarget(name: "gen-fixtures", dependencies: ["TestSupport"], path: "Tools/GenFixtures"),
+        .testTarget(name: "OptionROMTests", dependencies: ["OptionROM", "TestSupport"]),
         .testTarget(name: "PCIHostTests", dependencies: ["PCIHost"]),
         .testTarget(name: "PassthroughTests", dependencies: ["Passthrough"]),
         .testTarget(name: "FirmwareTests", dependencies: ["Firmware", "Compression", "OptionROM"]),

@@ -3,7 +3,7 @@ import Testing
 
 /// Properties of the parser and the patcher over generated ROMs: seeded random chains of legacy,
 /// EFI and NVIDIA images with random IDs, classes, NPDEs, checksums, prefixes and trailing bytes
-/// (the shapes of Tools/gen-fixtures.py, drawn at random), plus random byte damage.
+/// (the shapes of TestSupport's ROMFixtures, drawn at random), plus random byte damage.
 @Suite("Properties")
 struct PropertyTests {
     /// SplitMix64: small, deterministic, the same sequence on every machine.

@@ -9,7 +9,6 @@ enum Paths {
         .deletingLastPathComponent()   // Tests
         .deletingLastPathComponent()
     static let roms = repositoryRoot.appendingPathComponent("Fixtures/roms")
-    static let generator = repositoryRoot.appendingPathComponent("Tools/gen-fixtures.py")
 
     /// Names of the fixtures (NAME for NAME.rom), sorted. Empty when the directory is missing;
     /// `FixtureTests.fixturesExist` fails loudly in that case.
@@ -27,7 +26,7 @@ enum Paths {
     }
 }
 
-/// What NAME.expect.json says (Tools/gen-fixtures.py writes it).
+/// What NAME.expect.json says (TestSupport's ROMFixtures; `swift run gen-fixtures` writes it).
 struct Expectation: Decodable {
     struct Image: Decodable, Equatable, CustomStringConvertible {
         var offset: Int
