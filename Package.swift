@@ -75,9 +75,9 @@ let package = Package(
         // Writes Fixtures/roms from TestSupport's ROMFixtures.
         .executableTarget(name: "gen-fixtures", dependencies: ["TestSupport"], path: "Tools/GenFixtures"),
         .testTarget(name: "OptionROMTests", dependencies: ["OptionROM", "TestSupport"]),
-        .testTarget(name: "PCIHostTests", dependencies: ["PCIHost"]),
-        .testTarget(name: "PassthroughTests", dependencies: ["Passthrough"]),
+        .testTarget(name: "PCIHostTests", dependencies: ["PCIHost", "TestSupport"]),
+        .testTarget(name: "PassthroughTests", dependencies: ["Passthrough", "TestSupport"]),
         .testTarget(name: "FirmwareTests", dependencies: ["Firmware", "Compression", "OptionROM"]),
-        .testTarget(name: "CLITests", dependencies: ["OptionROM", "vbios"]),
+        .testTarget(name: "CLITests", dependencies: ["OptionROM", "vbios", "TestSupport"]),
     ]
 )

@@ -208,6 +208,23 @@ public enum ROMBuilder {
         return s
     }
 
+    /// A bare legacy image: zero fill (or `fill`), a PCIR of revision 0 for a VGA device at
+    /// `pcirAt`, the size byte, `entry` at 3, and the checksum in the last byte of the size
+    /// byte's range. What most unit tests need and nothing more.
+    public static func bareLegacy(units: Int, vendor: UInt16 = 0x1002, device: UInt16 = 0x6819, last: Bool = true,
+                                  sizeByte: UInt8? = nil, entry: [UInt8] = [], codeType: UInt8 = 0x00, pcirAt: Int = 0x40,
+                                  fill: ImageSpec.Fill = .zero, checksum: Bool = true) -> ImageSpec {
+        var p = ImageSpec.PCIR(vendor: vendor, device: device, codeType: codeType)
+        p.last = last
+        var s = ImageSpec(units: units, pcir: p)
+        s.fill = fill
+        s.sizeByte = sizeByte ?? UInt8(truncatingIfNeeded: units)
+        s.entry = entry
+        s.pcirAt = pcirAt
+        s.checksum = checksum && codeType == 0x00 ? .last : .none
+        return s
+    }
+
     public static let x64: UInt16 = 0x8664
     public static let ia32: UInt16 = 0x014C
     public static let aa64: UInt16 = 0xAA64
