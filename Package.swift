@@ -71,7 +71,7 @@ let package = Package(
         .executableTarget(name: "fuzz-bytes", dependencies: ["OptionROM", "FuzzSupport"], path: "Fuzz/Bytes",
                           swiftSettings: fuzzSettings),
         // The one ROM builder and the fake host the tests share; in no product.
-        .target(name: "TestSupport", dependencies: ["OptionROM"]),
+        .target(name: "TestSupport", dependencies: ["OptionROM"], path: "Tests/TestSupport"),
         // Writes Fixtures/roms from TestSupport's ROMFixtures.
         .executableTarget(name: "gen-fixtures", dependencies: ["TestSupport"], path: "Tools/GenFixtures"),
         .testTarget(name: "OptionROMTests", dependencies: ["OptionROM", "TestSupport"]),

@@ -5,7 +5,7 @@ import Foundation
 public enum Repository {
     public static let root: String = {
         var p = #filePath
-        for _ in 0..<3 { p = String(p[..<p.lastIndex(of: "/")!]) }   // Sources/TestSupport/Repository.swift
+        for _ in 0..<3 { p = String(p[..<p.lastIndex(of: "/")!]) }   // Tests/TestSupport/Repository.swift
         return p
     }()
     /// Fake sysfs roots (Tools/gen-fake-sysfs.py); never written by a test: `FakeHost.copy`.

@@ -301,7 +301,7 @@ public enum ROMBuilder {
     public static func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * UInt32($0))) } }
 }
 
-/// xorshift64*: a fixed sequence for a given seed (the same as Tools/gen-fixtures.py had).
+/// xorshift64*: a fixed sequence for a given seed (the committed fixtures hold its bytes).
 public struct XorShift: Sendable {
     public var state: UInt64
     public init(seed: UInt64) { state = seed == 0 ? 1 : seed }
