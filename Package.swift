@@ -76,11 +76,15 @@ let package = Package(
                           swiftSettings: fuzzSettings),
         .executableTarget(name: "fuzz-bytes", dependencies: ["OptionROM", "FuzzSupport"], path: "Fuzz/Bytes",
                           swiftSettings: fuzzSettings),
-        .testTarget(name: "OptionROMTests", dependencies: ["OptionROM"]),
+        // The one ROM builder and the fake host the tests share; in no product.
+        .target(name: "TestSupport", dependencies: ["OptionROM"], path: "Tests/TestSupport"),
+        // Writes Fixtures/roms from TestSupport's ROMFixtures.
+        .executableTarget(name: "gen-fixtures", dependencies: ["TestSupport"], path: "Tools/GenFixtures"),
+        .testTarget(name: "OptionROMTests", dependencies: ["OptionROM", "TestSupport"]),
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO", "OptionROM"]),
-        .testTarget(name: "PCIHostTests", dependencies: ["PCIHost", "SystemIO"]),
-        .testTarget(name: "PassthroughTests", dependencies: ["Passthrough"]),
+        .testTarget(name: "PCIHostTests", dependencies: ["PCIHost", "SystemIO", "TestSupport"]),
+        .testTarget(name: "PassthroughTests", dependencies: ["Passthrough", "TestSupport"]),
         .testTarget(name: "FirmwareTests", dependencies: ["Firmware", "Compression", "OptionROM"]),
-        .testTarget(name: "CLITests", dependencies: ["OptionROM", "vbios"]),
+        .testTarget(name: "CLITests", dependencies: ["OptionROM", "vbios", "TestSupport"]),
     ]
 )

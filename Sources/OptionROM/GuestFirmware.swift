@@ -31,21 +31,22 @@ public enum GuestFirmware {
         var at = 0
         let ids = Hex.string(vendor, width: 4) + ":" + Hex.string(device, width: 4)
         while true {
-            guard at + 0x1A <= bytes.count, bytes[at] == 0x55, bytes[at + 1] == 0xAA else {
+            func field(_ f: ROMField, _ base: Int) -> Int { Int(bytes.read(f, at: base) ?? 0) }
+            guard at + ImageHeaderFields.length <= bytes.count, bytes[at] == 0x55, bytes[at + 1] == 0xAA else {
                 return SeaBIOSVerdict(reason: "no image for \(ids) with code type 0 (x86): the chain ends at \(Hex.prefixed(at)) without a 55 AA signature")
             }
-            let p = at + (Int(bytes[at + 0x18]) | Int(bytes[at + 0x19]) << 8)
-            guard p + 0x18 <= bytes.count, bytes[p..<p + 4].elementsEqual("PCIR".utf8) else {
+            let p = at + field(ImageHeaderFields.dataStructurePointer, at)
+            guard p + PCIRFields.size <= bytes.count, bytes[p..<p + 4].elementsEqual("PCIR".utf8) else {
                 return SeaBIOSVerdict(reason: "no image for \(ids) with code type 0 (x86): the image at \(Hex.prefixed(at)) has no PCIR structure, where SeaBIOS stops looking")
             }
-            let v = UInt16(bytes[p + 4]) | UInt16(bytes[p + 5]) << 8
-            let d = UInt16(bytes[p + 6]) | UInt16(bytes[p + 7]) << 8
-            let length = (Int(bytes[p + 0x10]) | Int(bytes[p + 0x11]) << 8) * 512
+            let v = UInt16(field(PCIRFields.vendorID, p))
+            let d = UInt16(field(PCIRFields.deviceID, p))
+            let length = field(PCIRFields.imageLength, p) * ImageHeaderFields.blockSize
             let index = layout.images.firstIndex { $0.offset == at }
-            if v == vendor, d == device, bytes[p + 0x14] == 0 {
-                let size = Int(bytes[at + 2]) * 512
+            if v == vendor, d == device, field(PCIRFields.codeType, p) == 0 {
+                let size = field(ImageHeaderFields.sizeByte, at) * ImageHeaderFields.blockSize
                 guard size > 0, at + size <= bytes.count else {
-                    return SeaBIOSVerdict(image: nil, offset: at, reason: "the x86 image at \(Hex.prefixed(at)) has size byte \(bytes[at + 2]); SeaBIOS does not run it")
+                    return SeaBIOSVerdict(image: nil, offset: at, reason: "the x86 image at \(Hex.prefixed(at)) has size byte \(field(ImageHeaderFields.sizeByte, at)); SeaBIOS does not run it")
                 }
                 let sum = bytes[at..<at + size].reduce(UInt8(0), &+)
                 guard sum == 0 else {
@@ -53,7 +54,7 @@ public enum GuestFirmware {
                 }
                 return SeaBIOSVerdict(image: index, offset: at, reason: "SeaBIOS runs the x86 image at \(Hex.prefixed(at)) (\(ids))")
             }
-            guard bytes[p + 0x15] & 0x80 == 0, length > 0 else {
+            guard UInt8(field(PCIRFields.indicator, p)) & PCIRFields.lastImage == 0, length > 0 else {
                 return SeaBIOSVerdict(reason: "no image for \(ids) with code type 0 (x86) before the PCIR last bit at \(Hex.prefixed(at))")
             }
             at += length
@@ -77,29 +78,30 @@ public enum GuestFirmware {
         var first = true
         var legacyLength = 0
         var sawLegacy = false
+        func field(_ f: ROMField, _ base: Int) -> Int { Int(bytes.read(f, at: base) ?? 0) }
         walk: repeat {
-            guard offset + 0x1A <= romSize, bytes[offset] == 0x55, bytes[offset + 1] == 0xAA else {
+            guard offset + ImageHeaderFields.length <= romSize, bytes[offset] == 0x55, bytes[offset + 1] == 0xAA else {
                 offset += 512
                 if first { break walk }
                 copied += 512
                 continue
             }
             first = false
-            let pcirOffset = Int(bytes[offset + 0x18]) | Int(bytes[offset + 0x19]) << 8
-            guard pcirOffset != 0, pcirOffset & 3 == 0, copied + pcirOffset + 0x18 <= barSize,
-                  offset + pcirOffset + 0x18 <= bytes.count else { break }
+            let pcirOffset = field(ImageHeaderFields.dataStructurePointer, offset)
+            guard pcirOffset != 0, pcirOffset & 3 == 0, copied + pcirOffset + PCIRFields.size <= barSize,
+                  offset + pcirOffset + PCIRFields.size <= bytes.count else { break }
             let p = offset + pcirOffset
             guard bytes[p..<p + 4].elementsEqual("PCIR".utf8) else { break }
-            let length = (Int(bytes[p + 0x10]) | Int(bytes[p + 0x11]) << 8) * 512
+            let length = field(PCIRFields.imageLength, p) * ImageHeaderFields.blockSize
             guard copied + length <= barSize else { break }
-            if bytes[p + 0x14] == 0 {
+            if field(PCIRFields.codeType, p) == 0 {
                 sawLegacy = true
-                legacyLength = Int(bytes[offset + 2]) * 512
+                legacyLength = field(ImageHeaderFields.sizeByte, offset) * ImageHeaderFields.blockSize
             }
-            indicator = bytes[p + 0x15]
+            indicator = UInt8(field(PCIRFields.indicator, p))
             copied += length
             offset += length
-        } while indicator & 0x80 == 0 && offset < barSize && copied > 0
+        } while indicator & PCIRFields.lastImage == 0 && offset < barSize && copied > 0
         if sawLegacy { copied = max(copied, legacyLength) }
         let image = Array(bytes.prefix(min(copied, bytes.count)))
         let layout = bytes.withUnsafeBytes { ROMParser.parse($0) }
@@ -109,21 +111,22 @@ public enum GuestFirmware {
         offset = 0
         indicator = 0
         if !image.isEmpty { repeat {
-            guard offset + 0x1A <= image.count, image[offset] == 0x55, image[offset + 1] == 0xAA else {
+            func field(_ f: ROMField, _ base: Int) -> Int { Int(image.read(f, at: base) ?? 0) }
+            guard offset + ImageHeaderFields.length <= image.count, image[offset] == 0x55, image[offset + 1] == 0xAA else {
                 offset += 512
                 continue
             }
-            let p = offset + (Int(image[offset + 0x18]) | Int(image[offset + 0x19]) << 8)
-            guard p + 0x18 <= image.count else { break }
-            let length = (Int(image[p + 0x10]) | Int(image[p + 0x11]) << 8) * 512
-            indicator = image[p + 0x15]
+            let p = offset + field(ImageHeaderFields.dataStructurePointer, offset)
+            guard p + PCIRFields.size <= image.count else { break }
+            let length = field(PCIRFields.imageLength, p) * ImageHeaderFields.blockSize
+            indicator = UInt8(field(PCIRFields.indicator, p))
             let index = layout.images.firstIndex { $0.offset == offset }
-            if image[p + 0x14] == 3 {
+            if field(PCIRFields.codeType, p) == 3 {
                 out.append(loadVerdict(image, at: offset, pcir: p, index: index, machines: machines))
             }
             guard length > 0 else { break }
             offset += length
-        } while indicator & 0x80 == 0 && offset < image.count }
+        } while indicator & PCIRFields.lastImage == 0 && offset < image.count }
         // EFI images the parser found that the walk never reached.
         for (i, im) in layout.images.enumerated() where im.isEFI && !out.contains(where: { $0.offset == im.offset }) {
             out.append(OVMFImage(offset: im.offset, image: i, loaded: false,
@@ -137,17 +140,20 @@ public enum GuestFirmware {
     }
 
     static func loadVerdict(_ image: [UInt8], at offset: Int, pcir p: Int, index: Int?, machines: Set<UInt16>) -> OVMFImage {
+        // Each half-word read alone, 0 where it would pass the copy's end (as the copy's zero fill reads).
         func u16(_ at: Int) -> UInt16 { at + 1 < image.count ? UInt16(image[at]) | UInt16(image[at + 1]) << 8 : 0 }
         func no(_ why: String) -> OVMFImage { OVMFImage(offset: offset, image: index, loaded: false, reason: why) }
-        let signature = UInt32(u16(offset + 4)) | UInt32(u16(offset + 6)) << 16
-        let subsystem = u16(offset + 8), machine = u16(offset + 0x0A), compression = u16(offset + 0x0C)
+        typealias F = EFIHeaderFields
+        let signature = UInt32(u16(offset + F.efiSignature.offset)) | UInt32(u16(offset + F.efiSignature.offset + 2)) << 16
+        let subsystem = u16(offset + F.subsystem.offset), machine = u16(offset + F.machineType.offset)
+        let compression = u16(offset + F.compression.offset)
         if subsystem == 10 { return no("an EFI application; OVMF loads only drivers from a card") }
         guard signature == EFIHeader.expectedSignature else { return no("no EFI signature 0x0ef1 in its header") }
         guard subsystem == 11 || subsystem == 12 else { return no("subsystem \(subsystem) is not a boot-service or runtime driver") }
         guard compression <= 1 else { return no("compression type \(compression) is unknown") }
-        let length = (Int(u16(p + 0x10))) * 512
-        let initSize = Int(u16(offset + 2)) * 512
-        let peOffset = Int(u16(offset + 0x16))
+        let length = Int(u16(p + PCIRFields.imageLength.offset)) * ImageHeaderFields.blockSize
+        let initSize = Int(u16(offset + F.initializationSize.offset)) * ImageHeaderFields.blockSize
+        let peOffset = Int(u16(offset + F.peOffset.offset))
         guard initSize <= length, peOffset < initSize else {
             return no("its initialization size (\(initSize)) or PE offset (\(peOffset)) does not fit the image (\(length) bytes)")
         }

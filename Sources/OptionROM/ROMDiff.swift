@@ -110,7 +110,7 @@ public struct ROMDiff: Sendable {
             let rel = offset - im.offset
             if let p = im.pcir {
                 let at = p.offset - im.offset
-                if rel >= at, rel < at + max(Int(p.length), 0x18) { return (.pcir, index) }
+                if rel >= at, rel < at + max(Int(p.length), PCIRFields.size) { return (.pcir, index) }
                 if p.revision >= 3, p.deviceListPointer != 0 {
                     let list = at + Int(p.deviceListPointer)
                     if rel >= list, rel < list + 2 * (p.deviceList.count + 1) { return (.pcir, index) }
@@ -118,14 +118,14 @@ public struct ROMDiff: Sendable {
             }
             if let n = im.npde {
                 let at = n.offset - im.offset
-                if rel >= at, rel < at + max(Int(n.length), 0x0B) { return (.npde, index) }
+                if rel >= at, rel < at + max(Int(n.length), NPDEFields.indicator.end) { return (.npde, index) }
             }
-            if im.isEFI { return (rel < 0x1A ? .efiHeader : .codeOrData, index) }
+            if im.isEFI { return (rel < ImageHeaderFields.length ? .efiHeader : .codeOrData, index) }
             if im.isLegacy {
-                if rel == 2 { return (.sizeByte, index) }
+                if rel == ImageHeaderFields.sizeByte.offset { return (.sizeByte, index) }
                 if checksumBytes[index].contains(rel) { return (.checksumByte, index) }
             }
-            if rel < 0x1A { return (.imageHeader, index) }
+            if rel < ImageHeaderFields.length { return (.imageHeader, index) }
             return (.codeOrData, index)
         }
     }

@@ -25,7 +25,9 @@ public enum ROMParser {
         public init() {}
     }
 
-    static let imageSignatures: [(UInt8, UInt8)] = [(0x55, 0xAA), (0x77, 0xBB), (0x56, 0x4E)]
+    static let imageSignatures = ImageHeaderFields.signatures
+    static let pointerAt = ImageHeaderFields.dataStructurePointer.offset
+    static let sizeByteAt = ImageHeaderFields.sizeByte.offset
 
     public static func parse(_ bytes: [UInt8], options: Options = .init()) -> ROMLayout {
         bytes.withUnsafeBytes { parse($0, options: options) }
@@ -46,16 +48,16 @@ public enum ROMParser {
         if !hasImageSignature(v, 0) || dataStructure(v, imageAt: 0) == nil {
             if options.searchForFirstImage, let found = findFirstImage(v) {
                 start = found
-            } else if hasImageSignature(v, 0), v.u16(0x18) == 0, let size = v.u8(2), size > 0 {
+            } else if hasImageSignature(v, 0), v.u16(Self.pointerAt) == 0, let size = v.u8(Self.sizeByteAt), size > 0 {
                 // An ISA-style ROM: no PCI data structure at all.
                 layout.images = [isaImage(v, findings: &findings)]
                 layout.findings = findings
                 return layout
             } else if hasImageSignature(v, 0) {
-                let ptr = Int(v.u16(0x18) ?? 0)
-                findings.append(Finding(.badPointer, at: 0x18,
+                let ptr = Int(v.u16(Self.pointerAt) ?? 0)
+                findings.append(Finding(.badPointer, at: Self.pointerAt,
                     "The image at offset 0 points to its PCI data structure at \(Hex.prefixed(ptr)), "
-                    + "but no PCIR/NPDS/RGIS signature is there\(ptr + 0x18 > raw.count ? " (past the end of the file)" : ""). "
+                    + "but no PCIR/NPDS/RGIS signature is there\(ptr + PCIRFields.size > raw.count ? " (past the end of the file)" : ""). "
                     + "The ROM is damaged or not a PCI option ROM."))
                 layout.findings = findings
                 return layout
@@ -102,17 +104,17 @@ public enum ROMParser {
                 break
             }
             guard let pcirAt = dataStructure(v, imageAt: offset) else {
-                let ptr = Int(v.u16(offset + 0x18) ?? 0)
-                findings.append(Finding(.badPointer, at: offset + 0x18,
+                let ptr = Int(v.u16(offset + Self.pointerAt) ?? 0)
+                findings.append(Finding(.badPointer, at: offset + Self.pointerAt,
                     "Image \(index) at \(Hex.prefixed(offset)) points to its PCI data structure at "
                     + "\(Hex.prefixed(offset + ptr)), but no PCIR/NPDS/RGIS signature is there"
-                    + (offset + ptr + 0x18 > raw.count ? " (it lies past the end of the file)." : ".")))
+                    + (offset + ptr + PCIRFields.size > raw.count ? " (it lies past the end of the file)." : ".")))
                 break
             }
             var image = parseImage(v, at: offset, pcirAt: pcirAt, romStart: start, index: index, checksums: options.checksums, findings: &findings)
             let length = image.length
             if length == 0 {
-                findings.append(Finding(.zeroLength, at: image.npde?.offset ?? (pcirAt + 0x10),
+                findings.append(Finding(.zeroLength, at: image.npde?.offset ?? (pcirAt + PCIRFields.imageLength.offset),
                     "Image \(index) at \(Hex.prefixed(offset)) declares a length of 0; the chain cannot go on from it."))
                 image.isLast = true
                 layout.images.append(image)
@@ -152,9 +154,9 @@ public enum ROMParser {
 
     /// Absolute offset of the data structure of the image at `offset`, if its signature is there.
     static func dataStructure(_ v: ByteView, imageAt offset: Int) -> Int? {
-        guard let ptr = v.u16(offset + 0x18), ptr != 0 else { return nil }
+        guard let ptr = v.read(ImageHeaderFields.dataStructurePointer, at: offset), ptr != 0 else { return nil }
         let at = offset + Int(ptr)
-        guard v.contains(at, 0x18) else { return nil }
+        guard v.contains(at, PCIRFields.size) else { return nil }
         for s in PCIDataStructure.signatures where v.matches(at, s) { return at }
         return nil
     }
@@ -171,11 +173,11 @@ public enum ROMParser {
 
     /// A legacy image without PCIR: its size byte is all there is to go on.
     static func isaImage(_ v: ByteView, findings: inout [Finding]) -> ROMImage {
-        let sizeByte = v.u8(2) ?? 0
-        let length = Int(sizeByte) * 512
+        let sizeByte = v.u8(Self.sizeByteAt) ?? 0
+        let length = Int(sizeByte) * ImageHeaderFields.blockSize
         var image = ROMImage(offset: 0, length: length, signature: "55aa", sizeByte: sizeByte, pcir: nil,
                              npde: nil, efi: nil, isLast: true, checksumValid: nil, checksum: nil)
-        findings.append(Finding(.noPCIR, at: 0x18,
+        findings.append(Finding(.noPCIR, at: Self.pointerAt,
             "The image has no PCI data structure (pointer 0 at 0x18): an ISA-style ROM. PCI firmware, SeaBIOS and hvmloader "
             + "need a PCIR structure naming the card's vendor and device to load it as the card's ROM."))
         if v.contains(0, length) {
@@ -195,30 +197,31 @@ public enum ROMParser {
     }
 
     static func parsePCIR(_ v: ByteView, at p: Int, findings: inout [Finding]) -> PCIDataStructure {
-        let revision = v.u8(p + 0x0C) ?? 0
-        let length = v.u16(p + 0x0A) ?? 0
-        let classLow = UInt32(v.u8(p + 0x0D) ?? 0)
-        let classMid = UInt32(v.u8(p + 0x0E) ?? 0)
-        let classHigh = UInt32(v.u8(p + 0x0F) ?? 0)
+        typealias F = PCIRFields
+        func u8(_ f: ROMField) -> UInt8 { UInt8(truncatingIfNeeded: v.read(f, at: p) ?? 0) }
+        func u16(_ f: ROMField) -> UInt16 { UInt16(truncatingIfNeeded: v.read(f, at: p) ?? 0) }
+        let revision = u8(F.revision)
+        let length = u16(F.length)
         var pcir = PCIDataStructure(
             offset: p,
             signature: v.tag(p),
-            vendorID: v.u16(p + 0x04) ?? 0,
-            deviceID: v.u16(p + 0x06) ?? 0,
-            deviceListPointer: v.u16(p + 0x08) ?? 0,
+            vendorID: u16(F.vendorID),
+            deviceID: u16(F.deviceID),
+            deviceListPointer: u16(F.deviceListPointer),
             length: length,
             revision: revision,
-            classCode: classHigh << 16 | classMid << 8 | classLow,
-            imageLength: v.u16(p + 0x10) ?? 0,
-            codeRevision: v.u16(p + 0x12) ?? 0,
-            codeType: CodeType(rawValue: v.u8(p + 0x14) ?? 0),
-            indicator: v.u8(p + 0x15) ?? 0,
+            // Each byte read alone: a class cut by the end reads its bytes that are there.
+            classCode: (0..<3).reduce(0) { $0 | UInt32(v.u8(p + F.classCode.offset + $1) ?? 0) << (8 * UInt32($1)) },
+            imageLength: u16(F.imageLength),
+            codeRevision: u16(F.codeRevision),
+            codeType: CodeType(rawValue: u8(F.codeType)),
+            indicator: u8(F.indicator),
             maxRuntimeLength: nil, configUtilityPointer: nil, dmtfCLPPointer: nil,
             deviceList: [])
-        if revision >= 3, length >= 0x1C {
-            pcir.maxRuntimeLength = v.u16(p + 0x16)
-            pcir.configUtilityPointer = v.u16(p + 0x18)
-            pcir.dmtfCLPPointer = v.u16(p + 0x1A)
+        if revision >= 3, length >= F.sizeRevision3 {
+            pcir.maxRuntimeLength = v.read(F.maxRuntimeLength, at: p).map { UInt16($0) }
+            pcir.configUtilityPointer = v.read(F.configUtilityPointer, at: p).map { UInt16($0) }
+            pcir.dmtfCLPPointer = v.read(F.dmtfCLPPointer, at: p).map { UInt16($0) }
         }
         // In a revision 3 PCIR, 0x0000 and 0xFFFF both mean "no device list" (NVIDIA's erased
         // `77 BB` images carry 0xFFFF in every pointer).
@@ -247,17 +250,18 @@ public enum ROMParser {
         let pcir = parsePCIR(v, at: p, findings: &findings)
         let ptr = p - offset
         if ptr % 4 != 0 {
-            findings.append(Finding(.misaligned, at: offset + 0x18,
+            findings.append(Finding(.misaligned, at: offset + Self.pointerAt,
                 "Image \(index)'s PCI data structure pointer \(Hex.prefixed(ptr)) is not a multiple of 4, as the PCI spec requires; some firmware rejects it."))
         }
 
         // NPDE sits after PCIR on a 16-byte boundary counted from the ROM's start.
         var npde: NVIDIAExtension?
-        let npdeAt = romStart + ((p - romStart + Int(pcir.length) + 0x0F) & ~0x0F)
-        if pcir.length > 0, v.matches(npdeAt, "NPDE"), let ilen = v.u16(npdeAt + 0x08) {
-            npde = NVIDIAExtension(offset: npdeAt, revision: v.u16(npdeAt + 0x04) ?? 0,
-                                   length: v.u16(npdeAt + 0x06) ?? 0, imageLength: ilen,
-                                   indicator: v.u8(npdeAt + 0x0A) ?? 0)
+        let npdeAt = romStart + NPDEFields.offset(afterPCIRAt: p - romStart, length: Int(pcir.length))
+        if pcir.length > 0, v.matches(npdeAt, "NPDE"), let ilen = v.read(NPDEFields.imageLength, at: npdeAt) {
+            func u16(_ f: ROMField) -> UInt16 { UInt16(truncatingIfNeeded: v.read(f, at: npdeAt) ?? 0) }
+            npde = NVIDIAExtension(offset: npdeAt, revision: u16(NPDEFields.revision),
+                                   length: u16(NPDEFields.length), imageLength: UInt16(ilen),
+                                   indicator: UInt8(truncatingIfNeeded: v.read(NPDEFields.indicator, at: npdeAt) ?? 0))
         }
         var length = pcir.imageLengthBytes
         var last = pcir.isLast
@@ -274,43 +278,45 @@ public enum ROMParser {
                     // there), not damage. What NPDE says follows is missing.
                     length = pcir.imageLengthBytes
                     last = true
-                    findings.append(Finding(.noLastImage, at: npdeAt + 0x08,
+                    findings.append(Finding(.noLastImage, at: npdeAt + NPDEFields.imageLength.offset,
                         "Image \(index)'s NPDE says it is \(npde.imageLengthBytes) bytes\(npde.isLast ? "" : " and more images follow"), "
                         + "but the file ends where its PCIR says it does (\(pcir.imageLengthBytes) bytes): a copy cut at the PCIR length, "
                         + "as Linux's sysfs rom attribute reads NVIDIA chains, or taken after the image shrank at POST. "
                         + "It holds the legacy image only (no EFI image for a UEFI guest); dump the ROM BAR (`vbios dump`) or use the vendor's file for the whole chain."))
                 } else {
-                    findings.append(Finding(.lengthDisagreement, at: npdeAt + 0x08,
+                    findings.append(Finding(.lengthDisagreement, at: npdeAt + NPDEFields.imageLength.offset,
                         "Image \(index)'s PCIR says \(pcir.imageLengthBytes) bytes, its NVIDIA NPDE \(npde.imageLengthBytes); "
                         + "NPDE rules the chain (as in nouveau), so the image is \(npde.imageLengthBytes) bytes."))
                 }
             }
         }
 
-        let sizeByte = v.u8(offset + 2) ?? 0
+        let sizeByte = v.u8(offset + Self.sizeByteAt) ?? 0
         var image = ROMImage(offset: offset, length: length,
                              signature: Hex.string(v.u8(offset) ?? 0, width: 2) + Hex.string(v.u8(offset + 1) ?? 0, width: 2),
                              sizeByte: sizeByte, pcir: pcir, npde: npde, efi: nil, isLast: last,
                              checksumValid: nil, checksum: nil)
 
         if pcir.codeType == .efi {
-            let efi = EFIHeader(initializationSize: v.u16(offset + 0x02) ?? 0,
-                                signature: v.u32(offset + 0x04) ?? 0,
-                                subsystem: v.u16(offset + 0x08) ?? 0,
-                                machineType: v.u16(offset + 0x0A) ?? 0,
-                                compression: v.u16(offset + 0x0C) ?? 0,
-                                peOffset: v.u16(offset + 0x16) ?? 0)
+            func u16(_ f: ROMField) -> UInt16 { UInt16(truncatingIfNeeded: v.read(f, at: offset) ?? 0) }
+            typealias F = EFIHeaderFields
+            let efi = EFIHeader(initializationSize: u16(F.initializationSize),
+                                signature: v.read(F.efiSignature, at: offset) ?? 0,
+                                subsystem: u16(F.subsystem),
+                                machineType: u16(F.machineType),
+                                compression: u16(F.compression),
+                                peOffset: u16(F.peOffset))
             image.efi = efi
-            if v.u8(offset) == 0x77, (4..<0x18).allSatisfy({ v.u8(offset + $0) == 0xFF }) {
+            if v.u8(offset) == 0x77, (EFIHeaderFields.efiSignature.offset..<ImageHeaderFields.dataStructurePointer.offset).allSatisfy({ v.u8(offset + $0) == 0xFF }) {
                 // NVIDIA's hidden `77 BB` EFI images keep an erased header; no firmware loads them.
-                findings.append(Finding(.erasedEFIHeader, at: offset + 4,
+                findings.append(Finding(.erasedEFIHeader, at: offset + EFIHeaderFields.efiSignature.offset,
                     "Image \(index) is an NVIDIA `77 BB` EFI image whose EFI header is erased (every field 0xFF), as on "
                     + "Kepler-era cards; no firmware loads it and nothing needs doing."))
             } else if efi.signature != EFIHeader.expectedSignature {
-                findings.append(Finding(.badEFIHeader, at: offset + 4,
+                findings.append(Finding(.badEFIHeader, at: offset + EFIHeaderFields.efiSignature.offset,
                     "Image \(index) is an EFI image but its EFI signature is \(Hex.prefixed(efi.signature, width: 4)), not 0x0ef1."))
             } else if Int(efi.peOffset) >= max(length, 1) || Int(efi.initializationSize) * 512 > length {
-                findings.append(Finding(.badEFIHeader, at: offset + 0x16,
+                findings.append(Finding(.badEFIHeader, at: offset + EFIHeaderFields.peOffset.offset,
                     "Image \(index)'s EFI header points outside the image (PE offset \(Hex.prefixed(efi.peOffset)), initialization size \(Int(efi.initializationSize) * 512) bytes, image \(length) bytes)."))
             }
         }
@@ -319,13 +325,13 @@ public enum ROMParser {
             let runtime = Int(sizeByte) * 512
             // The entry point at offset 3 is a jump (E9 near, EB short, EA far) in every x86
             // image a BIOS runs; AMD's APU VBIOSes for coreboot (Phoenix) hold ATOM tables only.
-            if sizeByte != 0, let op = v.u8(offset + 3), op != 0xE9, op != 0xEB, op != 0xEA {
-                findings.append(Finding(.noEntryPoint, at: offset + 3,
+            if sizeByte != 0, let op = v.u8(offset + ImageHeaderFields.entry.offset), op != 0xE9, op != 0xEB, op != 0xEA {
+                findings.append(Finding(.noEntryPoint, at: offset + ImageHeaderFields.entry.offset,
                     "Image \(index) is a legacy x86 image without an entry jump at offset 3 (byte \(Hex.prefixed(op, width: 2))): "
                     + "it carries tables for a driver (AMD ATOM on APUs) rather than code a legacy BIOS can run."))
             }
             if sizeByte == 0 {
-                findings.append(Finding(.badSizeByte, at: offset + 2,
+                findings.append(Finding(.badSizeByte, at: offset + Self.sizeByteAt,
                     "Image \(index)'s size byte is 0: a BIOS will not run it, and qemu-dm refuses it."))
             } else if v.contains(offset, runtime) {
                 let sum = checksums.flatMap { c in v.base.baseAddress.flatMap { c.sum(at: $0 + offset, count: runtime) } }
@@ -340,11 +346,11 @@ public enum ROMParser {
             }
             if sizeByte != 0, runtime != pcir.imageLengthBytes {
                 if runtime < pcir.imageLengthBytes {
-                    findings.append(Finding(.sizeMismatch, at: offset + 2,
+                    findings.append(Finding(.sizeMismatch, at: offset + Self.sizeByteAt,
                         "Image \(index)'s size byte says \(runtime) bytes but its PCIR says \(pcir.imageLengthBytes): "
                         + "the size shrinks like this when the BIOS ran from shadow RAM and dropped its init code."))
                 } else {
-                    findings.append(Finding(.badSizeByte, at: offset + 2,
+                    findings.append(Finding(.badSizeByte, at: offset + Self.sizeByteAt,
                         "Image \(index)'s size byte says \(runtime) bytes, more than the \(pcir.imageLengthBytes) its PCIR gives."))
                 }
             }
@@ -360,7 +366,7 @@ public enum ROMParser {
         for (i, image) in images.enumerated() where image.isLegacy || image.isEFI {
             guard let pcir = image.pcir else { continue }
             if pcir.revision >= 3, !pcir.deviceList.isEmpty, !pcir.deviceList.contains(pcir.deviceID) {
-                findings.append(Finding(.deviceListOmitsOwnID, at: pcir.offset + 8,
+                findings.append(Finding(.deviceListOmitsOwnID, at: pcir.offset + PCIRFields.deviceListPointer.offset,
                     "Image \(i)'s PCIR names device \(Hex.string(pcir.deviceID, width: 4)); its device list names "
                     + pcir.deviceList.map { Hex.string($0, width: 4) }.joined(separator: " ")
                     + " without it (Intel lists newer chips the same image drives). A card with any of these IDs runs it."))
@@ -368,13 +374,13 @@ public enum ROMParser {
             guard i != firstIndex else { continue }
             if pcir.vendorID == 0, pcir.deviceID == 0 {
                 // NVIDIA's EFI images on laptops and Ampere or newer: the IDs are left unset.
-                findings.append(Finding(.unsetIDs, at: pcir.offset + 4,
+                findings.append(Finding(.unsetIDs, at: pcir.offset + PCIRFields.vendorID.offset,
                     "Image \(i)'s PCIR names 0000:0000 (unset, as NVIDIA leaves it in EFI images of laptops and newer cards), "
                     + "not another card; image \(firstIndex) names \(Hex.string(firstPCIR.vendorID, width: 4)):\(Hex.string(firstPCIR.deviceID, width: 4))."))
                 continue
             }
             if pcir.vendorID != firstPCIR.vendorID || pcir.deviceID != firstPCIR.deviceID {
-                findings.append(Finding(.idMismatch, at: pcir.offset + 4,
+                findings.append(Finding(.idMismatch, at: pcir.offset + PCIRFields.vendorID.offset,
                     "Image \(i) is for \(Hex.string(pcir.vendorID, width: 4)):\(Hex.string(pcir.deviceID, width: 4)), "
                     + "image \(firstIndex) for \(Hex.string(firstPCIR.vendorID, width: 4)):\(Hex.string(firstPCIR.deviceID, width: 4)). "
                     + "Firmware that matches ROMs to the card by ID may skip one of them."))

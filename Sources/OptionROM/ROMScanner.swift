@@ -98,16 +98,16 @@ public enum ROMScanner {
 
     /// How far past a candidate's first byte rules 1 and 2 read: the pointer at 0x18 (at most
     /// 0xFFFF) and the 0x18-byte PCIR structure it leads to.
-    static let signatureReach = 0xFFFF + 0x18
+    static let signatureReach = 0xFFFF + PCIRFields.size
 
     /// Rules 1 and 2 (the header's pointer and the PCIR it leads to): the PCIR pointer and the
     /// image length in 512-byte units, or nil. Reads nothing past `offset + signatureReach`.
     static func signatureRules(_ v: ByteView, at offset: Int) -> (ptr: UInt16, imageUnits: UInt16)? {
         guard v.u8(offset) == 0x55, v.u8(offset + 1) == 0xAA,
-              let ptr = v.u16(offset + 0x18), ptr >= 0x1A else { return nil }
+              let ptr = v.u16(offset + ImageHeaderFields.dataStructurePointer.offset), ptr >= ImageHeaderFields.length else { return nil }
         let pcirAt = offset + Int(ptr)
-        guard v.contains(pcirAt, 0x18), v.matches(pcirAt, "PCIR"),
-              let imageUnits = v.u16(pcirAt + 0x10), Int(ptr) < Int(imageUnits) * 512 else { return nil }
+        guard v.contains(pcirAt, PCIRFields.size), v.matches(pcirAt, "PCIR"),
+              let imageUnits = v.u16(pcirAt + PCIRFields.imageLength.offset), Int(ptr) < Int(imageUnits) * ImageHeaderFields.blockSize else { return nil }
         return (ptr, imageUnits)
     }
 
@@ -125,13 +125,14 @@ public enum ROMScanner {
         // An x86 first image whose size byte is 0 or larger than its PCIR length (no NPDE to
         // change that length) fails rule 4 by itself, as the parser would find: only its own
         // checksum can confirm it, and that is a block-sum lookup, not a parse.
-        if memo.shortcuts, v.u8(pcirAt + 0x14) == 0, let sizeByte = v.u8(offset + 2), let pcirLength = v.u16(pcirAt + 0x0A),
+        if memo.shortcuts, v.u8(pcirAt + PCIRFields.codeType.offset) == 0, let sizeByte = v.u8(offset + ImageHeaderFields.sizeByte.offset),
+           let pcirLength = v.u16(pcirAt + PCIRFields.length.offset),
            sizeByte == 0 || Int(sizeByte) * 512 > Int(imageUnits) * 512,
-           pcirLength == 0 || !v.matches(offset + ((Int(ptr) + Int(pcirLength) + 0x0F) & ~0x0F), "NPDE") {
+           pcirLength == 0 || !v.matches(offset + NPDEFields.offset(afterPCIRAt: Int(ptr), length: Int(pcirLength)), "NPDE") {
             let runtime = Int(sizeByte) * 512
             guard sizeByte != 0, offset + runtime <= windowEnd, memo.checksums.sum(from: offset, count: runtime) == 0 else { return nil }
             // What the parse would conclude: the checksummed part, one image, the chain broken.
-            return EmbeddedROM(offset: offset, length: runtime, vendorID: v.u16(pcirAt + 4) ?? 0, deviceID: v.u16(pcirAt + 6) ?? 0,
+            return EmbeddedROM(offset: offset, length: runtime, vendorID: v.u16(pcirAt + PCIRFields.vendorID.offset) ?? 0, deviceID: v.u16(pcirAt + PCIRFields.deviceID.offset) ?? 0,
                                codeType: .x86, imageCount: 1, checksumValid: true, chainIntact: false)
         }
 

@@ -57,7 +57,7 @@ public enum RuntimeEvidence {
             at = hit + 1
             if chainOffsets.contains(hit) { continue }
             guard let ds = ROMParser.dataStructure(v, imageAt: hit) else { continue }
-            let ids = Hex.string(v.u16(ds + 4) ?? 0, width: 4) + ":" + Hex.string(v.u16(ds + 6) ?? 0, width: 4)
+            let ids = Hex.string(v.u16(ds + PCIRFields.vendorID.offset) ?? 0, width: 4) + ":" + Hex.string(v.u16(ds + PCIRFields.deviceID.offset) ?? 0, width: 4)
             let inside = hit < legacy.end
             out.append(Evidence(kind: .foreignROM, strong: inside || isShadow, offset: hit,
                 text: "another ROM (\(ids)) starts at \(Hex.prefixed(hit)), past image \(index)'s runtime end at "
@@ -66,7 +66,7 @@ public enum RuntimeEvidence {
         }
         let nvidiaLast = legacy.npde?.isLast ?? pcir.isLast
         if !pcir.isLast || !nvidiaLast, layout.efiImages.isEmpty {
-            out.append(Evidence(kind: .missingImages, strong: false, offset: pcir.offset + 0x15,
+            out.append(Evidence(kind: .missingImages, strong: false, offset: pcir.offset + PCIRFields.indicator.offset,
                 text: "image \(index)'s PCIR says more images follow, but there is no EFI image"))
         }
         return out

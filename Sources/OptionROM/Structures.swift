@@ -27,6 +27,16 @@ public struct PCIDataStructure: Sendable, Equatable {
     public var imageLengthBytes: Int { Int(imageLength) * 512 }
 
     public static let signatures: [StaticString] = ["PCIR", "NPDS", "RGIS"]
+
+    public init(offset: Int, signature: String, vendorID: UInt16, deviceID: UInt16, deviceListPointer: UInt16, length: UInt16,
+                revision: UInt8, classCode: UInt32, imageLength: UInt16, codeRevision: UInt16, codeType: CodeType, indicator: UInt8,
+                maxRuntimeLength: UInt16?, configUtilityPointer: UInt16?, dmtfCLPPointer: UInt16?, deviceList: [UInt16]) {
+        self.offset = offset; self.signature = signature; self.vendorID = vendorID; self.deviceID = deviceID
+        self.deviceListPointer = deviceListPointer; self.length = length; self.revision = revision; self.classCode = classCode
+        self.imageLength = imageLength; self.codeRevision = codeRevision; self.codeType = codeType; self.indicator = indicator
+        self.maxRuntimeLength = maxRuntimeLength; self.configUtilityPointer = configUtilityPointer
+        self.dmtfCLPPointer = dmtfCLPPointer; self.deviceList = deviceList
+    }
 }
 
 /// NVIDIA's PCI Data Extension (`NPDE`), whose length and last bit rule the chain except for
@@ -40,6 +50,10 @@ public struct NVIDIAExtension: Sendable, Equatable {
     public var indicator: UInt8
     public var isLast: Bool { indicator & 0x80 != 0 }
     public var imageLengthBytes: Int { Int(imageLength) * 512 }
+
+    public init(offset: Int, revision: UInt16, length: UInt16, imageLength: UInt16, indicator: UInt8) {
+        self.offset = offset; self.revision = revision; self.length = length; self.imageLength = imageLength; self.indicator = indicator
+    }
 }
 
 /// The EFI option ROM header (PCI Firmware spec, EDK2 `EFI_PCI_EXPANSION_ROM_HEADER`).
@@ -53,6 +67,11 @@ public struct EFIHeader: Sendable, Equatable {
     public var peOffset: UInt16
 
     public static let expectedSignature: UInt32 = 0x0EF1
+
+    public init(initializationSize: UInt16, signature: UInt32, subsystem: UInt16, machineType: UInt16, compression: UInt16, peOffset: UInt16) {
+        self.initializationSize = initializationSize; self.signature = signature; self.subsystem = subsystem
+        self.machineType = machineType; self.compression = compression; self.peOffset = peOffset
+    }
 
     public var subsystemName: String {
         switch subsystem {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 extension Tag {
     /// Hostile inputs and interruptions (issue 15): `swift test --filter Adversarial` runs the tier.
@@ -22,19 +23,13 @@ enum Hostile {
     }
 
     /// A fresh directory, removed by the caller.
-    static func directory() throws -> String {
-        let d = NSTemporaryDirectory() + "vbios-hostile-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-        return d
-    }
+    static func directory() throws -> String { try FakeHost.temporaryDirectory() }
 
     static func fifo(_ path: String) { #expect(mkfifo(path, 0o600) == 0, "mkfifo \(path)") }
 
     /// A copy of a fixture host tree under `d/host`.
     static func host(_ d: String, _ name: String = "radeon-hd7850") throws -> String {
-        let r = try Robust.run(["-a", Robust.root + "/Fixtures/hosts/" + name, d + "/host"], tool: "/bin/cp")
-        #expect(r.status == 0)
-        return d + "/host"
+        try FakeHost.copy(name, into: d)
     }
 
     static let gpu = "/devices/pci0000:00/0000:00:01.0/0000:01:00.0"
@@ -338,15 +333,13 @@ enum Hostile {
 @Suite(.tags(.adversarial)) struct DecoyBlob {
     @Test func scanOfADecoyBlobEnds() throws {
         let d = try Hostile.directory(); defer { try? FileManager.default.removeItem(atPath: d) }
+        // One block long, x86, not last, PCIR at 0x1C; size byte 0xFF: 127.5 KiB to sum.
+        let decoy = ROMBuilder.bareLegacy(units: 1, vendor: 0x9090, device: 0x9090, last: false, sizeByte: 0xFF,
+                                          pcirAt: 0x1C, fill: .byte(0x90), checksum: false).build()
         var blob = [UInt8](repeating: 0x90, count: 16 << 20)
         var at = 0
         while at + 512 <= blob.count {
-            blob[at] = 0x55; blob[at + 1] = 0xAA; blob[at + 2] = 0xFF      // size byte: 127.5 KiB to sum
-            blob[at + 0x18] = 0x1C; blob[at + 0x19] = 0                    // PCIR at 0x1C
-            blob.replaceSubrange(at + 0x1C..<at + 0x20, with: Array("PCIR".utf8))
-            blob[at + 0x1C + 0x0A] = 0x18
-            blob[at + 0x1C + 0x10] = 1                                     // one block long
-            blob[at + 0x1C + 0x14] = 0; blob[at + 0x1C + 0x15] = 0         // x86, not last
+            blob.replaceSubrange(at..<at + 512, with: decoy)
             at += 512
         }
         try Data(blob).write(to: URL(fileURLWithPath: d + "/decoys.bin"))

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import OptionROM
+import TestSupport
 
 /// OVMF, the UEFI guest firmware, judges the EFI images vbios builds (EDK2's PciBusDxe loads them):
 /// Debian's legacy-only pxe-e1000.rom given iPXE's EFI driver (taken out of efi-e1000.rom), plain
@@ -32,17 +33,17 @@ import OptionROM
         var x86 = legacy
         let layout = ROMParser.parse(x86.withUnsafeBytes { $0 })
         let p = try #require(layout.images.first?.pcir)
-        x86[p.offset + 0x15] = legacyLast ? 0x80 : 0x00
-        // Keep the x86 checksum: the indicator byte's change goes back through byte 6.
-        x86[6] = x86[6] &- (x86.reduce(UInt8(0), &+))
-        var e0 = [UInt8](repeating: 0, count: 1024)
-        e0[0] = 0x56; e0[1] = 0x4E; e0[0x18] = 0x20
-        e0.replaceSubrange(0x20..<0x24, with: Array("NPDS".utf8))
-        e0[0x24] = 0x86; e0[0x25] = 0x80; e0[0x26] = 0x0E; e0[0x27] = 0x10
-        e0[0x2A] = 0x18; e0[0x2F] = 0x02; e0[0x30] = 2; e0[0x34] = 0xE0
-        e0.replaceSubrange(0x40..<0x44, with: Array("NPDE".utf8))
-        e0[0x44] = 0x01; e0[0x45] = 0x01; e0[0x46] = 0x0C; e0[0x48] = 2
-        return x86 + e0 + efi
+        x86[p.offset + PCIRFields.indicator.offset] = legacyLast ? PCIRFields.lastImage : 0x00
+        // Keep the x86 checksum: the indicator byte's change goes back through byte 6 (after the entry jump).
+        ROMBuilder.fixChecksum(&x86, count: x86.count, at: ImageHeaderFields.entry.end)
+        var pcir = ImageSpec.PCIR(vendor: 0x8086, device: 0x100E, codeType: 0xE0)
+        pcir.signature = "NPDS"; pcir.classCode = 0x020000; pcir.last = false
+        var e0 = ImageSpec(units: 2, pcir: pcir)
+        e0.signature = [0x56, 0x4E]
+        e0.pcirAt = 0x20
+        e0.npde = .init(last: false)
+        e0.npde?.length = 0x0C
+        return x86 + e0.build() + efi
     }
 
     @Test func ovmfStartsTheEFIImagesPatchAdds() throws {

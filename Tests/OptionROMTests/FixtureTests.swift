@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import OptionROM
+import TestSupport
 
 /// Every synthetic ROM in Fixtures/roms against its NAME.expect.json.
 @Suite("Fixtures")
@@ -9,7 +10,7 @@ struct FixtureTests {
 
     @Test("The fixture directory holds the fixtures the generator writes")
     func fixturesExist() {
-        #expect(Self.names.count >= 27, "Fixtures/roms at \(Paths.roms.path) is missing or incomplete; run Tools/gen-fixtures.py")
+        #expect(Self.names.count >= 27, "Fixtures/roms at \(Paths.roms.path) is missing or incomplete; run `swift run gen-fixtures`")
         for required in ["legacy-vga", "legacy-efi", "nvidia", "nvidia-nvflash", "amd", "intel", "empty", "random"] {
             #expect(Self.names.contains(required), "missing fixture \(required)")
         }
@@ -146,25 +147,17 @@ struct FixtureTests {
         #expect(ROMParser.parse(try Paths.fixture("nvidia"), options: options).vendorInfo == nil)
     }
 
-    @Test("Committed fixtures are what Tools/gen-fixtures.py writes today")
+    @Test("Committed fixtures are what TestSupport's ROMFixtures builds today")
     func fixturesUpToDate() throws {
-        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("vbios-fixtures-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: tmp) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", Paths.generator.path, "--out", tmp.path]
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "Tools/gen-fixtures.py failed")
-        let generated = try FileManager.default.contentsOfDirectory(atPath: tmp.path).sorted()
+        let fixtures = ROMFixtures.all()
+        let generated = fixtures.flatMap { [$0.name + ".expect.json", $0.name + ".rom"] }.sorted()
         let committed = try FileManager.default.contentsOfDirectory(atPath: Paths.roms.path).sorted()
-        #expect(generated == committed, "the generator and Fixtures/roms list different files; rerun Tools/gen-fixtures.py")
-        for name in generated {
-            let a = try Data(contentsOf: tmp.appendingPathComponent(name))
-            let b = try? Data(contentsOf: Paths.roms.appendingPathComponent(name))
-            #expect(a == b, "Fixtures/roms/\(name) is stale; rerun Tools/gen-fixtures.py and commit")
+        #expect(generated == committed, "ROMFixtures and Fixtures/roms list different files; run `swift run gen-fixtures` and commit")
+        for f in fixtures {
+            let rom = try? Paths.fixture(f.name)
+            #expect(rom == f.bytes, "Fixtures/roms/\(f.name).rom is stale; run `swift run gen-fixtures` and commit")
+            let json = try? String(contentsOf: Paths.roms.appendingPathComponent(f.name + ".expect.json"), encoding: .utf8)
+            #expect(json == f.expectation.json, "Fixtures/roms/\(f.name).expect.json is stale; run `swift run gen-fixtures` and commit")
         }
     }
 }

@@ -1,43 +1,41 @@
 import Testing
 @testable import OptionROM
+import TestSupport
 
-// Synthetic ROMs built here, byte by byte, so each expectation is computed independently of the
-// patcher.
+// Synthetic ROMs from TestSupport's ImageSpec (each field written where OptionROM declares it), so
+// each expectation is computed independently of the patcher.
 
-func putU16(_ b: inout [UInt8], _ at: Int, _ v: UInt16) { b[at] = UInt8(v & 0xFF); b[at + 1] = UInt8(v >> 8) }
-func byteSum(_ b: ArraySlice<UInt8>) -> UInt8 { b.reduce(0, &+) }
+func byteSum(_ b: ArraySlice<UInt8>) -> UInt8 { ROMBuilder.sum(b) }
 
 /// One image: legacy (short jmp at 3, so its checksum lives in the last byte), EFI, or another
-/// code type; PCIR at 0x40 and, for NVIDIA, NPDE at 0x60.
+/// code type; PCIR at 0x40 and, for NVIDIA, NPDE right after it (0x60). Tests change the spec's
+/// fields for the variants they need.
+func syntheticSpec(blocks: Int, codeType: UInt8, pcirLast: Bool, npdeLast: Bool? = nil,
+                   vendor: UInt16 = 0x10DE, device: UInt16 = 0x1B80, runtimeBlocks: Int? = nil, seed: UInt8 = 1) -> ImageSpec {
+    var s = ROMBuilder.bareLegacy(units: blocks, vendor: vendor, device: device, last: pcirLast, codeType: codeType)
+    s.pcir.codeRevision = 1
+    s.sizeByte = nil
+    if codeType == 0 {
+        s.sizeByte = UInt8(runtimeBlocks ?? blocks)
+        s.entry = [0xEB, 0x4B]
+    } else if codeType == 3 {
+        var e = ImageSpec.EFI()
+        e.peOffset = 0x80
+        s.efi = e
+    }
+    if let npdeLast {
+        var n = ImageSpec.NPDE(last: npdeLast)
+        n.length = 0x0C
+        s.npde = n
+    }
+    s.pokes = [.init(0x100, (0x100..<0x180).map { UInt8(truncatingIfNeeded: $0) &+ seed })]
+    return s
+}
+
 func syntheticImage(blocks: Int, codeType: UInt8, pcirLast: Bool, npdeLast: Bool? = nil,
                     vendor: UInt16 = 0x10DE, device: UInt16 = 0x1B80, runtimeBlocks: Int? = nil, seed: UInt8 = 1) -> [UInt8] {
-    var b = [UInt8](repeating: 0, count: blocks * 512)
-    b[0] = 0x55; b[1] = 0xAA
-    if codeType == 0 {
-        b[2] = UInt8(runtimeBlocks ?? blocks); b[3] = 0xEB; b[4] = 0x4B
-    } else if codeType == 3 {
-        putU16(&b, 2, UInt16(blocks)); putU16(&b, 4, 0x0EF1); putU16(&b, 8, 11); putU16(&b, 0x0A, 0x8664); putU16(&b, 0x16, 0x80)
-    }
-    putU16(&b, 0x18, 0x40)
-    let p = 0x40
-    b.replaceSubrange(p..<(p + 4), with: Array("PCIR".utf8))
-    putU16(&b, p + 4, vendor); putU16(&b, p + 6, device); putU16(&b, p + 0x0A, 0x18)
-    b[p + 0x0F] = 0x03
-    putU16(&b, p + 0x10, UInt16(blocks)); putU16(&b, p + 0x12, 1)
-    b[p + 0x14] = codeType
-    b[p + 0x15] = pcirLast ? 0x80 : 0
-    if let npdeLast {
-        let n = 0x60
-        b.replaceSubrange(n..<(n + 4), with: Array("NPDE".utf8))
-        putU16(&b, n + 4, 0x0101); putU16(&b, n + 6, 0x0C); putU16(&b, n + 8, UInt16(blocks))
-        b[n + 0x0A] = npdeLast ? 0x80 : 0
-    }
-    for i in 0x100..<0x180 { b[i] = UInt8(truncatingIfNeeded: i) &+ seed }
-    if codeType == 0 {
-        let r = (runtimeBlocks ?? blocks) * 512
-        b[r - 1] = 0 &- byteSum(b[0..<r])
-    }
-    return b
+    syntheticSpec(blocks: blocks, codeType: codeType, pcirLast: pcirLast, npdeLast: npdeLast, vendor: vendor, device: device,
+                  runtimeBlocks: runtimeBlocks, seed: seed).build()
 }
 
 /// An nvflash-style dump: NVGI header, legacy, EFI (PCIR last, NPDE not), 0xE0 image (NPDE last), padding.
@@ -122,8 +120,8 @@ func plan(_ configure: (inout PatchPlan) -> Void) -> PatchPlan {
     @Test func extractLegacyMarksPCIRAndNPDELastAndKeepsTheChecksum() throws {
         let r = try ROMPatcher.apply(plan { $0.extract = .legacy }, to: chain.rom)
         var expected = chain.legacy
-        expected[0x40 + 0x15] |= 0x80
-        expected[0x60 + 0x0A] |= 0x80
+        expected[0x40 + PCIRFields.indicator.offset] |= PCIRFields.lastImage
+        expected[0x60 + NPDEFields.indicator.offset] |= PCIRFields.lastImage
         expected[expected.count - 1] = expected[expected.count - 1] &- byteSum(expected[...])
         #expect(r.bytes == expected)
         #expect(byteSum(r.bytes[...]) == 0)
@@ -156,7 +154,7 @@ func plan(_ configure: (inout PatchPlan) -> Void) -> PatchPlan {
     @Test func truncateCutsAnNVIDIAImageTheWalkDidNotReachAndSaysSo() throws {
         // The EFI image marked last in both PCIR and NPDE: the E0 image after it is unreachable.
         var efi = chain.efi
-        efi[0x60 + 0x0A] = 0x80
+        efi[0x60 + NPDEFields.indicator.offset] = PCIRFields.lastImage
         let rom = chain.legacy + efi + chain.extended
         let r = try ROMPatcher.apply(plan { $0.truncate = true }, to: rom)
         #expect(r.bytes == chain.legacy + efi)
@@ -195,7 +193,7 @@ func plan(_ configure: (inout PatchPlan) -> Void) -> PatchPlan {
         let r = try ROMPatcher.apply(plan { $0.extract = .legacy }, to: rom)
         var expected = Array(rom[0..<legacyLength])
         let pcir = Int(expected[0x18]) | Int(expected[0x19]) << 8
-        expected[pcir + 0x15] |= 0x80
+        expected[pcir + PCIRFields.indicator.offset] |= PCIRFields.lastImage
         expected[6] = expected[6] &- byteSum(expected[...])
         #expect(r.bytes == expected)
         #expect(r.layout.isClean)

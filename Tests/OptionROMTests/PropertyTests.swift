@@ -1,9 +1,10 @@
 import Testing
 @testable import OptionROM
+import TestSupport
 
 /// Properties of the parser and the patcher over generated ROMs: seeded random chains of legacy,
 /// EFI and NVIDIA images with random IDs, classes, NPDEs, checksums, prefixes and trailing bytes
-/// (the shapes of Tools/gen-fixtures.py, drawn at random), plus random byte damage.
+/// (the shapes of TestSupport's ROMFixtures, drawn at random), plus random byte damage.
 @Suite("Properties")
 struct PropertyTests {
     /// SplitMix64: small, deterministic, the same sequence on every machine.
@@ -23,60 +24,34 @@ struct PropertyTests {
 
     enum Kind { case legacy, efi, nvidiaE0 }
 
-    static func u16(_ b: inout [UInt8], _ at: Int, _ v: Int) { b[at] = UInt8(v & 0xFF); b[at + 1] = UInt8((v >> 8) & 0xFF) }
-
-    static func pcir(_ b: inout [UInt8], at: Int, vendor: Int, device: Int, units: Int, codeType: UInt8, last: Bool, rng: inout Rng) {
-        b.replaceSubrange(at..<at + 4, with: Array("PCIR".utf8))
-        u16(&b, at + 4, vendor)
-        u16(&b, at + 6, device)
-        u16(&b, at + 8, 0)
-        u16(&b, at + 0x0A, 0x18)
-        b[at + 0x0C] = 0
-        b[at + 0x0D] = 0; b[at + 0x0E] = rng.chance(80) ? 0x00 : 0x80; b[at + 0x0F] = 0x03
-        u16(&b, at + 0x10, units)
-        u16(&b, at + 0x12, 1)
-        b[at + 0x14] = codeType
-        b[at + 0x15] = last ? 0x80 : 0
-        u16(&b, at + 0x16, 0)
-    }
-
-    static func npde(_ b: inout [UInt8], at: Int, units: Int, last: Bool) {
-        b.replaceSubrange(at..<at + 4, with: Array("NPDE".utf8))
-        u16(&b, at + 4, 0x0101)
-        u16(&b, at + 6, 0x10)
-        u16(&b, at + 8, units)
-        b[at + 0x0A] = last ? 0x80 : 0
-    }
-
+    /// One image of `kind` over random bytes, built by TestSupport's ImageSpec.
     static func image(_ kind: Kind, units: Int, last: Bool, vendor: Int, device: Int, withNPDE: Bool, validChecksum: Bool, rng: inout Rng) -> [UInt8] {
-        var b = (0..<(units * 512)).map { _ in rng.byte() }
-        b[0] = 0x55; b[1] = 0xAA
-        for i in 2..<0x1A { b[i] = 0 }
-        let pcirAt: Int
+        let fill = (0..<(units * 512)).map { _ in rng.byte() }
+        let code: UInt8 = kind == .legacy ? 0x00 : kind == .efi ? 0x03 : 0xE0
+        var p = ImageSpec.PCIR(vendor: UInt16(vendor), device: UInt16(device), codeType: code)
+        p.last = last
+        p.codeRevision = 1
+        p.classCode = rng.chance(80) ? 0x030000 : 0x038000
+        var s = ImageSpec(units: units, pcir: p)
+        s.fill = .bytes(fill)
+        s.clear = [ImageHeaderFields.sizeByte.offset..<EFIHeaderFields.length]
         switch kind {
         case .legacy:
-            b[2] = UInt8(units)
-            b[3] = 0xCB  // retf
-            pcirAt = 0x40
+            s.sizeByte = UInt8(units)
+            s.entry = [0xCB]  // retf
+            s.pcirAt = 0x40
+            s.checksum = .last
         case .efi:
-            u16(&b, 2, units)
-            u16(&b, 4, 0x0EF1); u16(&b, 6, 0)
-            u16(&b, 8, 11); u16(&b, 0x0A, 0x8664)
-            u16(&b, 0x16, 0x80)
-            pcirAt = 0x1C
+            var e = ImageSpec.EFI()
+            e.peOffset = 0x80
+            s.efi = e
+            s.pcirAt = EFIHeaderFields.length
         case .nvidiaE0:
-            pcirAt = 0x1C
+            s.pcirAt = EFIHeaderFields.length
         }
-        u16(&b, 0x18, pcirAt)
-        b[0x1A] = 0; b[0x1B] = 0
-        let code: UInt8 = kind == .legacy ? 0x00 : kind == .efi ? 0x03 : 0xE0
-        pcir(&b, at: pcirAt, vendor: vendor, device: device, units: units, codeType: code, last: last, rng: &rng)
-        if withNPDE { npde(&b, at: (pcirAt + 0x18 + 0x0F) & ~0x0F, units: units, last: last) }
-        if kind == .legacy {
-            b[b.count - 1] = 0
-            let sum = b.reduce(UInt8(0), &+)
-            b[b.count - 1] = 0 &- sum &+ (validChecksum ? 0 : UInt8(rng.int(1...255)))
-        }
+        if withNPDE { s.npde = .init(last: last) }
+        var b = s.build()
+        if kind == .legacy, !validChecksum { b[b.count - 1] &+= UInt8(rng.int(1...255)) }
         return b
     }
 

@@ -1,5 +1,6 @@
 import Testing
 @testable import OptionROM
+import TestSupport
 
 /// What real dumps look like (../shared/roms, the corpus tier): normal layouts get information or a step
 /// (`note`), never `fail`; damage still fails. Each case is built from `syntheticImage` so it
@@ -45,13 +46,15 @@ struct RealLayoutTests {
 
     @Test func anErasedEFIHeaderAndFFFFPointersAreInformation() {
         let legacy = syntheticImage(blocks: 2, codeType: 0, pcirLast: false, vendor: 0x10DE, device: 0x11FC)
-        var hidden = syntheticImage(blocks: 1, codeType: 3, pcirLast: true, vendor: 0x10DE, device: 0x11FC)
-        hidden[0] = 0x77; hidden[1] = 0xBB
-        for i in 2..<0x18 { hidden[i] = 0xFF }
+        var spec = syntheticSpec(blocks: 1, codeType: 3, pcirLast: true, vendor: 0x10DE, device: 0x11FC)
+        spec.signature = [0x77, 0xBB]
+        // The EFI header erased: every byte from the size to the pointer 0xFF.
+        spec.pokes.append(.init(ImageHeaderFields.sizeByte.offset,
+                                [UInt8](repeating: 0xFF, count: ImageHeaderFields.dataStructurePointer.offset - ImageHeaderFields.sizeByte.offset)))
         // PCIR revision 3, every pointer 0xFFFF: none.
-        let p = 0x40
-        hidden[p + 0x0C] = 3; putU16(&hidden, p + 0x0A, 0x1C)
-        putU16(&hidden, p + 8, 0xFFFF); putU16(&hidden, p + 0x18, 0xFFFF); putU16(&hidden, p + 0x1A, 0xFFFF)
+        spec.pcir.revision = 3
+        spec.pcir.deviceListPointer = 0xFFFF; spec.pcir.configUtility = 0xFFFF; spec.pcir.dmtfCLP = 0xFFFF
+        let hidden = spec.build()
         let l = ROMParser.parse(legacy + hidden)
         #expect(codes(l) == ["erased-efi-header"], "\(l.findings.map(\.message))")
         #expect(l.images[1].pcir?.deviceList == [])
@@ -60,8 +63,9 @@ struct RealLayoutTests {
 
     @Test func aRealBadEFISignatureStillFails() {
         let legacy = syntheticImage(blocks: 2, codeType: 0, pcirLast: false)
-        var efi = syntheticImage(blocks: 1, codeType: 3, pcirLast: true)
-        putU16(&efi, 4, 0x1234)
+        var spec = syntheticSpec(blocks: 1, codeType: 3, pcirLast: true)
+        spec.efi?.signature = 0x1234
+        let efi = spec.build()
         #expect(ROMParser.parse(legacy + efi).verdict == .fail)
     }
 
@@ -76,10 +80,9 @@ struct RealLayoutTests {
 
     @Test func aCopyCutAtThePCIRLengthIsANoteNotTruncation() {
         // NPDE says 4 blocks and more images follow; PCIR, the size byte and the file say 3.
-        var image = syntheticImage(blocks: 3, codeType: 0, pcirLast: false, npdeLast: false)
-        putU16(&image, 0x60 + 8, 4)
-        image[image.count - 1] = 0
-        image[image.count - 1] = 0 &- image.reduce(UInt8(0), &+)
+        var spec = syntheticSpec(blocks: 3, codeType: 0, pcirLast: false, npdeLast: false)
+        spec.npde?.imageUnits = 4
+        let image = spec.build()
         let l = ROMParser.parse(image)
         #expect(codes(l) == ["no-last-image"], "\(l.findings.map(\.message))")
         #expect(l.images.count == 1 && l.images[0].length == 3 * 512 && l.verdict == .note)
@@ -88,31 +91,27 @@ struct RealLayoutTests {
     }
 
     @Test func pcirAndNPDELengthsThatDisagreeAreInformation() {
-        var legacy = syntheticImage(blocks: 4, codeType: 0, pcirLast: false, npdeLast: true)
-        putU16(&legacy, 0x40 + 0x10, 6)   // PCIR claims more; NPDE (4 blocks, last) rules
-        legacy[legacy.count - 1] = 0
-        legacy[legacy.count - 1] = 0 &- legacy.reduce(UInt8(0), &+)
+        var spec = syntheticSpec(blocks: 4, codeType: 0, pcirLast: false, npdeLast: true)
+        spec.pcir.imageUnits = 6   // PCIR claims more; NPDE (4 blocks, last) rules
+        let legacy = spec.build()
         let l = ROMParser.parse(legacy)
         #expect(codes(l).contains("length-disagreement") && l.images[0].length == 4 * 512, "\(l.findings.map(\.message))")
     }
 
     @Test func aLegacyImageWithoutAnEntryJumpIsInformation() {
-        var image = syntheticImage(blocks: 2, codeType: 0, pcirLast: true, vendor: 0x1002, device: 0x15BF)
-        image[3] = 0; image[4] = 0
-        image[image.count - 1] = 0
-        image[image.count - 1] = 0 &- image.reduce(UInt8(0), &+)
+        var spec = syntheticSpec(blocks: 2, codeType: 0, pcirLast: true, vendor: 0x1002, device: 0x15BF)
+        spec.entry = [0, 0]
+        let image = spec.build()
         let l = ROMParser.parse(image)
         #expect(codes(l) == ["no-entry-point"] && l.verdict == .ok)
     }
 
     @Test func aDeviceListForNewerChipsIsInformation() {
-        var image = syntheticImage(blocks: 2, codeType: 0, pcirLast: true, vendor: 0x8086, device: 0x22B0)
-        let p = 0x40
-        image[p + 0x0C] = 3; putU16(&image, p + 0x0A, 0x1C)
-        putU16(&image, p + 8, 0x30)          // list at PCIR + 0x30
-        putU16(&image, p + 0x30, 0x22B1); putU16(&image, p + 0x32, 0)
-        image[image.count - 1] = 0
-        image[image.count - 1] = 0 &- image.reduce(UInt8(0), &+)
+        var spec = syntheticSpec(blocks: 2, codeType: 0, pcirLast: true, vendor: 0x8086, device: 0x22B0)
+        spec.pcir.revision = 3
+        spec.pcir.deviceListPointer = 0x30          // list at PCIR + 0x30
+        spec.pcir.deviceList = [0x22B1]
+        let image = spec.build()
         let l = ROMParser.parse(image)
         #expect(l.images[0].pcir?.deviceList == [0x22B1])
         #expect(codes(l) == ["device-list-omits-own-id"] && l.verdict == .ok)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import OptionROM
+import TestSupport
 
 /// Hostile input: every prefix of a few fixtures and single-byte changes must parse (no trap,
 /// no endless walk), keep the image count bounded, and render as JSON.
@@ -70,19 +71,17 @@ struct RobustnessTests {
     @Test("Hostile chains: self-pointing, pointer at the end, huge lengths")
     func hostile() {
         // An image whose PCIR sits at the last possible offset and claims a huge length.
-        var b = [UInt8](repeating: 0, count: 0x400)
-        b[0] = 0x55; b[1] = 0xAA; b[2] = 2
-        let p = 0x400 - 0x18
-        b[0x18] = UInt8(p & 0xFF); b[0x19] = UInt8(p >> 8)
-        b.replaceSubrange(p..<(p + 4), with: Array("PCIR".utf8))
-        b[p + 0x10] = 0xFF; b[p + 0x11] = 0xFF
+        var spec = ROMBuilder.bareLegacy(units: 2, checksum: false)
+        spec.pcirAt = 0x400 - PCIRFields.size
+        spec.pcir.imageUnits = 0xFFFF
+        var b = spec.build()
         var layout = ROMParser.parse(b)
         Self.check(layout, size: b.count, "huge length")
         #expect(layout.findingCodeSet.contains("truncated"))
 
         // Only signatures, every 512 bytes, pointers to nothing.
         b = [UInt8](repeating: 0, count: 0x4000)
-        for i in stride(from: 0, to: b.count, by: 512) { b[i] = 0x55; b[i + 1] = 0xAA; b[i + 0x18] = 0x1C }
+        for i in stride(from: 0, to: b.count, by: 512) { b[i] = 0x55; b[i + 1] = 0xAA; b.put(ImageHeaderFields.dataStructurePointer, 0x1C, at: i) }
         layout = ROMParser.parse(b)
         Self.check(layout, size: b.count, "signatures only")
 

@@ -3,33 +3,20 @@ import Testing
 import Glibc
 #endif
 @testable import OptionROM
+import TestSupport
 
 /// Synthetic ROMs for the scanner tests: images with a PCIR, checksums fixed in the last byte.
 enum ScanFixture {
-    static func image(units: Int, vendor: UInt16 = 0x10de, device: UInt16 = 0x1c82, codeType: UInt8 = 0,
-                      last: Bool = true, pcirAt: Int = 0x1C, sizeByte: UInt8? = nil, fixChecksum: Bool = true) -> [UInt8] {
-        var b = [UInt8](repeating: 0x90, count: units * 512)
-        b[0] = 0x55; b[1] = 0xAA
-        b[2] = sizeByte ?? UInt8(truncatingIfNeeded: units)
-        put16(&b, 0x18, UInt16(pcirAt))
-        b.replaceSubrange(pcirAt..<pcirAt + 4, with: Array("PCIR".utf8))
-        put16(&b, pcirAt + 4, vendor)
-        put16(&b, pcirAt + 6, device)
-        put16(&b, pcirAt + 0x0A, 0x18)
-        b[pcirAt + 0x0D] = 0; b[pcirAt + 0x0E] = 0; b[pcirAt + 0x0F] = 3
-        put16(&b, pcirAt + 0x10, UInt16(units))
-        b[pcirAt + 0x14] = codeType
-        b[pcirAt + 0x15] = last ? 0x80 : 0
-        if fixChecksum, codeType == 0 {
-            let runtime = min(Int(b[2]) * 512, b.count)
-            b[runtime - 1] = 0
-            b[runtime - 1] = 0 &- Checksum.sum(b, from: 0, count: runtime)
-        }
-        return b
+    static func spec(units: Int, vendor: UInt16 = 0x10de, device: UInt16 = 0x1c82, codeType: UInt8 = 0,
+                     last: Bool = true, pcirAt: Int = 0x1C, sizeByte: UInt8? = nil, fixChecksum: Bool = true) -> ImageSpec {
+        ROMBuilder.bareLegacy(units: units, vendor: vendor, device: device, last: last, sizeByte: sizeByte, codeType: codeType,
+                              pcirAt: pcirAt, fill: .byte(0x90), checksum: fixChecksum)
     }
 
-    static func put16(_ b: inout [UInt8], _ at: Int, _ v: UInt16) {
-        b[at] = UInt8(v & 0xFF); b[at + 1] = UInt8(v >> 8)
+    static func image(units: Int, vendor: UInt16 = 0x10de, device: UInt16 = 0x1c82, codeType: UInt8 = 0,
+                      last: Bool = true, pcirAt: Int = 0x1C, sizeByte: UInt8? = nil, fixChecksum: Bool = true) -> [UInt8] {
+        spec(units: units, vendor: vendor, device: device, codeType: codeType, last: last, pcirAt: pcirAt,
+             sizeByte: sizeByte, fixChecksum: fixChecksum).build()
     }
 
     /// Noise with no `55` byte in it, so only what a test plants can be a candidate.
@@ -92,16 +79,16 @@ enum ScanFixture {
         blob[0x1000] = 0x55; blob[0x1001] = 0xAA
         // Pointer below 0x1A: it would point into the header.
         var low = ScanFixture.image(units: 1)
-        ScanFixture.put16(&low, 0x18, 0x10)
-        low.replaceSubrange(0x10..<0x14, with: Array("PCIR".utf8))
+        low.put(ImageHeaderFields.dataStructurePointer, 0x10)
+        low.put(PCIRFields.signature, bytes: Array("PCIR".utf8), at: 0x10)
         ScanFixture.plant(low, in: &blob, at: 0x2000)
         // PCIR pointer past the image PCIR describes (1 unit = 512 bytes, pointer 0x300).
-        var far = ScanFixture.image(units: 2, pcirAt: 0x300)
-        ScanFixture.put16(&far, 0x300 + 0x10, 1)
-        ScanFixture.plant(far, in: &blob, at: 0x4000)
+        var far = ScanFixture.spec(units: 2, pcirAt: 0x300)
+        far.pcir.imageUnits = 1
+        ScanFixture.plant(far.build(), in: &blob, at: 0x4000)
         // Pointer off the end of the blob.
         blob[blob.count - 0x20] = 0x55; blob[blob.count - 0x1F] = 0xAA
-        blob[blob.count - 0x20 + 0x18] = 0xF0; blob[blob.count - 0x20 + 0x19] = 0xFF
+        blob.put(ImageHeaderFields.dataStructurePointer, 0xFFF0, at: blob.count - 0x20)
         // Bad checksum AND nonsense lengths (size byte 0).
         ScanFixture.plant(ScanFixture.image(units: 2, sizeByte: 0, fixChecksum: false), in: &blob, at: 0x8000)
         // Bad checksum AND a chain running past the end of the blob.
@@ -125,10 +112,9 @@ enum ScanFixture {
     @Test func checksumHoldsButLengthsDoNot() {
         // PCIR says 64 units (32 KiB) but the blob ends first; the size byte's 1 KiB checksums.
         var blob = ScanFixture.noise(8192)
-        var rom = ScanFixture.image(units: 2)
-        ScanFixture.put16(&rom, 0x1C + 0x10, 64)
-        rom[1023] = 0
-        rom[1023] = 0 &- Checksum.sum(rom, from: 0, count: 1024)
+        var spec = ScanFixture.spec(units: 2)
+        spec.pcir.imageUnits = 64
+        let rom = spec.build()
         ScanFixture.plant(rom, in: &blob, at: 4096)
         let found = ScanFixture.scan(blob)
         #expect(found.count == 1)

@@ -1,15 +1,12 @@
 import Foundation
 @testable import OptionROM
+import TestSupport
 
 /// Where the repository's fixtures are, found from this file's path so the tests run from any
 /// working directory.
 enum Paths {
-    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent()   // OptionROMTests
-        .deletingLastPathComponent()   // Tests
-        .deletingLastPathComponent()
-    static let roms = repositoryRoot.appendingPathComponent("Fixtures/roms")
-    static let generator = repositoryRoot.appendingPathComponent("Tools/gen-fixtures.py")
+    static let repositoryRoot = URL(fileURLWithPath: Repository.root)
+    static let roms = URL(fileURLWithPath: Repository.roms)
 
     /// Names of the fixtures (NAME for NAME.rom), sorted. Empty when the directory is missing;
     /// `FixtureTests.fixturesExist` fails loudly in that case.
@@ -27,7 +24,7 @@ enum Paths {
     }
 }
 
-/// What NAME.expect.json says (Tools/gen-fixtures.py writes it).
+/// What NAME.expect.json says (TestSupport's ROMFixtures; `swift run gen-fixtures` writes it).
 struct Expectation: Decodable {
     struct Image: Decodable, Equatable, CustomStringConvertible {
         var offset: Int

@@ -2,6 +2,7 @@ import Testing
 @testable import PCIHost
 import SystemIO
 import OptionROM
+import TestSupport
 import Glibc
 
 /// Inputs that change or are not files (issue 15): what is read is a private copy, and only
@@ -53,7 +54,7 @@ import Glibc
         var at = 100
         while at < blob.count - (80 << 10) {
             let blocks = Int.random(in: 4...128, using: &rng)
-            let rom = ROMFactory.legacy(blocks: blocks)
+            let rom = ROMBuilder.bareLegacy(units: blocks).build()
             blob.replaceSubrange(at..<at + rom.count, with: rom)
             at += rom.count + Int.random(in: 0...50_000, using: &rng)
         }
@@ -70,26 +71,5 @@ import Glibc
         #expect(size == blob.count)
         #expect(whole.count > 10)
         #expect(windowed == whole)
-    }
-}
-
-/// Minimal valid legacy ROMs for scanner tests.
-enum ROMFactory {
-    static func legacy(blocks: Int, vendor: UInt16 = 0x1002, device: UInt16 = 0x6819) -> [UInt8] {
-        var r = [UInt8](repeating: 0, count: blocks * 512)
-        r[0] = 0x55; r[1] = 0xAA; r[2] = UInt8(truncatingIfNeeded: blocks)
-        r[0x18] = 0x40; r[0x19] = 0
-        let p = 0x40
-        r[p..<p + 4] = [0x50, 0x43, 0x49, 0x52][...]
-        r[p + 4] = UInt8(vendor & 0xFF); r[p + 5] = UInt8(vendor >> 8)
-        r[p + 6] = UInt8(device & 0xFF); r[p + 7] = UInt8(device >> 8)
-        r[p + 0xA] = 0x18
-        r[p + 0xD] = 0; r[p + 0xE] = 0; r[p + 0xF] = 3
-        r[p + 0x10] = UInt8(blocks & 0xFF); r[p + 0x11] = UInt8(blocks >> 8)
-        r[p + 0x14] = 0
-        r[p + 0x15] = 0x80
-        let sum = r.dropLast().reduce(UInt8(0)) { $0 &+ $1 }
-        r[r.count - 1] = 0 &- sum
-        return r
     }
 }

@@ -1,6 +1,7 @@
 import OptionROM
 @testable import Passthrough
 import Testing
+import TestSupport
 
 /// `prepare --rom` for another chip, and the guest firmware a ROM is prepared for.
 @Suite struct FirmwareChoiceTests {
@@ -11,14 +12,11 @@ import Testing
         #expect(ROMPreparation.anotherChip(stdvga, vendorID: 0x1234, deviceID: 0x1111) == nil)
 
         // An Intel IGD VBIOS whose PCIR 3.0 device list names the card.
-        var rom = Fixture.legacyImage(blocks: 4, vendor: 0x8086, device: 0x0406)
-        let pcir = Int(rom[0x18]) | Int(rom[0x19]) << 8
-        rom[pcir + 0x0C] = 3
-        Fixture.put16(&rom, pcir + 0x0A, 0x1C)
-        Fixture.put16(&rom, pcir + 8, 0x20)
-        Fixture.put16(&rom, pcir + 0x20, 0x0416); Fixture.put16(&rom, pcir + 0x22, 0)
-        rom[rom.count - 1] = 0
-        Fixture.fixChecksum(&rom, runtime: rom.count)
+        var spec = ROMBuilder.bareLegacy(units: 4, vendor: 0x8086, device: 0x0406, entry: [0xCB])
+        spec.pcir.revision = 3
+        spec.pcir.deviceListPointer = 0x20
+        spec.pcir.deviceList = [0x0416]
+        let rom = spec.build()
         let intel = ROMParser.parse(rom)
         #expect(intel.images.first?.pcir?.deviceList == [0x0416])
         #expect(ROMPreparation.anotherChip(intel, vendorID: 0x8086, deviceID: 0x0416) == nil)

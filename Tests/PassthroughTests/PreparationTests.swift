@@ -1,6 +1,7 @@
 import OptionROM
 @testable import Passthrough
 import Testing
+import TestSupport
 
 @Suite struct PreparationTests {
     /// Byte offsets where two buffers of one length differ.
@@ -44,8 +45,8 @@ import Testing
         let efiLayout = ROMParser.parse(efiROM)
         let efi = efiLayout.images[1]
         var legacy = try Fixture.read(Fixture.stdvga)
-        legacy[ROMParser.parse(legacy).images[0].pcir!.offset + 0x15] &= 0x7F
-        Fixture.fixChecksum(&legacy, runtime: legacy.count)
+        legacy[ROMParser.parse(legacy).images[0].pcir!.offset + PCIRFields.indicator.offset] &= ~PCIRFields.lastImage
+        ROMBuilder.fixChecksum(&legacy, count: legacy.count)
         let hybrid = legacy + Array(efiROM[efi.offset..<efi.end])
         let hybridLayout = ROMParser.parse(hybrid)
         #expect(hybridLayout.images.map(\.codeType) == [.x86, .efi], "the fixture chains two images")
@@ -58,7 +59,7 @@ import Testing
         #expect(image.checksumValid == true)
         #expect(r.notes.map(\.code) == [.extraImages, .noLastImage, .checksumMismatch])
         #expect(r.notes[0].message.contains("EFI"))
-        #expect(Fixture.sum(r.bytes[0..<image.runtimeLength]) == 0)
+        #expect(ROMBuilder.sum(r.bytes[0..<image.runtimeLength]) == 0)
 
         // QEMU keeps both. The EFI image names iPXE's 8086:100e, not the ROM's own 1234:1111:
         // ROMPatcher's rule is to rewrite only PCIRs that name the ROM's own IDs (an image
@@ -132,7 +133,7 @@ import Testing
     @Test func amdATOMImagesAbsorbTheChecksumAt0x21() throws {
         var rom = Fixture.legacyImage(blocks: 16, vendor: 0x1002, device: 0x6818)
         rom.replaceSubrange(0x30..<0x3A, with: Array(" 761295520".utf8))
-        Fixture.fixChecksum(&rom, runtime: rom.count)
+        ROMBuilder.fixChecksum(&rom, count: rom.count)
         #expect(ROMParser.parse(rom).vendorInfo?.vendorName == "AMD")
         let r = try ROMPreparation.prepare(rom, vendorID: 0x1002, deviceID: 0x6819, for: .xen)
         #expect(r.layout.images[0].checksumValid == true)

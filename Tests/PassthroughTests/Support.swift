@@ -1,43 +1,19 @@
 import Foundation
 import OptionROM
 import PCIHost
+import TestSupport
 @testable import Passthrough
 import Testing
 
 /// Synthetic ROMs, real ROMs from Debian, and the example card of the tests.
 enum Fixture {
-    /// A legacy x86 image of `blocks` × 512 bytes with a PCIR for `vendor:device`, checksum valid.
+    /// A legacy x86 image of `blocks` × 512 bytes with a PCIR for `vendor:device`, an init entry
+    /// that returns (`retf`), checksum valid (none with size byte 0).
     static func legacyImage(blocks: Int, vendor: UInt16 = 0x1002, device: UInt16 = 0x6819, last: Bool = true,
                             sizeByte: UInt8? = nil) -> [UInt8] {
-        var b = [UInt8](repeating: 0, count: blocks * 512)
-        b[0] = 0x55; b[1] = 0xAA; b[2] = sizeByte ?? UInt8(truncatingIfNeeded: blocks)
-        b[3] = 0xCB // retf: an init entry that returns
-        b[0x18] = 0x40; b[0x19] = 0x00
-        let p = 0x40
-        b.replaceSubrange(p..<p + 4, with: Array("PCIR".utf8))
-        put16(&b, p + 4, vendor); put16(&b, p + 6, device)
-        put16(&b, p + 0x0A, 0x18)
-        b[p + 0x0C] = 0
-        b[p + 0x0D] = 0x00; b[p + 0x0E] = 0x00; b[p + 0x0F] = 0x03 // VGA
-        put16(&b, p + 0x10, UInt16(blocks))
-        b[p + 0x14] = 0x00
-        b[p + 0x15] = last ? 0x80 : 0x00
-        fixChecksum(&b, runtime: Int(b[2]) * 512)
-        return b
+        ROMBuilder.bareLegacy(units: blocks, vendor: vendor, device: device, last: last, sizeByte: sizeByte,
+                              entry: [0xCB], checksum: sizeByte != 0).build()
     }
-
-    static func fixChecksum(_ b: inout [UInt8], at start: Int = 0, runtime: Int) {
-        guard runtime > 0, start + runtime <= b.count else { return }
-        var s: UInt8 = 0
-        for i in start..<start + runtime - 1 { s &+= b[i] }
-        b[start + runtime - 1] = 0 &- s
-    }
-
-    static func put16(_ b: inout [UInt8], _ at: Int, _ v: UInt16) {
-        b[at] = UInt8(v & 0xFF); b[at + 1] = UInt8(v >> 8)
-    }
-
-    static func sum(_ b: ArraySlice<UInt8>) -> UInt8 { b.reduce(0, &+) }
 
     static func read(_ path: String) throws -> [UInt8] {
         guard let d = FileManager.default.contents(atPath: path) else {

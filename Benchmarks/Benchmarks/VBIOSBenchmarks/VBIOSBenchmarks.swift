@@ -114,12 +114,16 @@ let benchmarks: @Sendable () -> Void = {
     // decoy walked 64 images and summed 8 MiB.
     let plain: [UInt8] = (0..<(64 << 20)).map { i in UInt8(truncatingIfNeeded: (i &* 2_654_435_761) >> 13) | 1 }.map { $0 == 0x55 ? 0x54 : $0 }
     var decoys = plain
+    // Only these fields are written (through OptionROM's declarations); the rest stays noise.
     for at in stride(from: 0, to: decoys.count, by: 512) {
-        decoys[at] = 0x55; decoys[at + 1] = 0xAA; decoys[at + 2] = 0xFF
-        decoys[at + 0x18] = 0x1C; decoys[at + 0x19] = 0
-        decoys.replaceSubrange(at + 0x1C..<at + 0x20, with: Array("PCIR".utf8))
-        decoys[at + 0x26] = 0x18; decoys[at + 0x27] = 0
-        decoys[at + 0x2C] = 1; decoys[at + 0x2D] = 0; decoys[at + 0x30] = 0; decoys[at + 0x31] = 0
+        let p = at + 0x1C
+        decoys.put(ImageHeaderFields.signature, bytes: [0x55, 0xAA], at: at)
+        decoys.put(ImageHeaderFields.sizeByte, 0xFF, at: at)
+        decoys.put(ImageHeaderFields.dataStructurePointer, 0x1C, at: at)
+        decoys.put(PCIRFields.signature, bytes: Array("PCIR".utf8), at: p)
+        decoys.put(PCIRFields.length, UInt64(PCIRFields.size), at: p)
+        decoys.put(PCIRFields.imageLength, 1, at: p)
+        decoys.put(PCIRFields.codeType, 0, at: p); decoys.put(PCIRFields.indicator, 0, at: p)
     }
     let frozenDecoys = decoys
     Benchmark("scan 64 MiB of decoys", configuration: large) { benchmark in

@@ -118,23 +118,22 @@ public enum BenchFixtures {
                 b[i] = UInt8(truncatingIfNeeded: x) | 0x01
                 if b[i] == 0x55 || b[i] == 0xFF { b[i] = 0x11 }
             }
-            b[0] = 0x55; b[1] = 0xAA
-            b[2] = type == 0 ? UInt8(units) : 0
+            // The headers through OptionROM's own declarations (Fields.swift): PCIR at 0x40, NPDE on
+            // the next 16-byte boundary, carrying the chain's real lengths.
             let p = 0x40
-            put16(&b, 0x18, UInt16(p))
-            b.replaceSubrange(p..<p + 4, with: Array("PCIR".utf8))
-            put16(&b, p + 4, 0x10de); put16(&b, p + 6, 0x1c82)
-            put16(&b, p + 0x0A, 0x18)
-            b[p + 0x0F] = 0x03
-            put16(&b, p + 0x10, UInt16(units))
-            b[p + 0x14] = type
-            b[p + 0x15] = last ? 0x80 : 0
-            // NPDE on the next 16-byte boundary; it carries the chain's real lengths.
-            let e = p + 0x20
-            b.replaceSubrange(e..<e + 4, with: Array("NPDE".utf8))
-            put16(&b, e + 4, 0x0101); put16(&b, e + 6, 0x10)
-            put16(&b, e + 8, UInt16(units))
-            b[e + 0x0A] = last ? 0x80 : 0
+            let indicator = last ? PCIRFields.lastImage : 0
+            let pcir = PCIDataStructure(
+                offset: p, signature: "PCIR", vendorID: 0x10de, deviceID: 0x1c82, deviceListPointer: 0,
+                length: UInt16(PCIRFields.size), revision: 0, classCode: 0x030000, imageLength: UInt16(units), codeRevision: 0,
+                codeType: CodeType(rawValue: type), indicator: indicator,
+                maxRuntimeLength: nil, configUtilityPointer: nil, dmtfCLPPointer: nil, deviceList: [])
+            let npde = NVIDIAExtension(offset: NPDEFields.offset(afterPCIRAt: p, length: PCIRFields.size), revision: 0x0101,
+                                       length: UInt16(NPDEFields.size), imageLength: UInt16(units), indicator: indicator)
+            b.put(ImageHeaderFields.signature, bytes: [0x55, 0xAA])
+            b.put(ImageHeaderFields.sizeByte, UInt64(type == 0 ? units : 0))
+            b.put(ImageHeaderFields.dataStructurePointer, UInt64(p))
+            pcir.write(into: &b)
+            npde.write(into: &b)
             if type == 0 {
                 // BIT table with an `i` entry holding the version 80.07.53.00.21.
                 let bit = 0x200

@@ -35,7 +35,7 @@ public enum ChecksumConvention {
     public static let amdOffset = 0x21
     /// The first header byte after a 3-byte near `jmp` at 3: SeaBIOS's VGA BIOSes and iPXE keep
     /// their checksum there, and QEMU's vfio code adjusts it.
-    public static let headerOffset = 6
+    public static let headerOffset = ImageHeaderFields.entry.end
 
     /// Where the image at `image` (absolute offset) with `runtime` bytes keeps its checksum,
     /// relative to the image's start, and why that byte.
@@ -68,7 +68,7 @@ public enum ChecksumConvention {
                 }
             }
         }
-        if image + 3 < bytes.count, bytes[image + 3] == 0xE9, runtime > headerOffset {
+        if image + ImageHeaderFields.entry.offset < bytes.count, bytes[image + ImageHeaderFields.entry.offset] == 0xE9, runtime > headerOffset {
             return (headerOffset, "byte 6, the first free header byte after the entry jump, where SeaBIOS's VGA BIOSes and iPXE keep it (and QEMU's vfio adjusts it)")
         }
         return (runtime - 1, "the last byte of the runtime image, as most tools do")
@@ -77,10 +77,11 @@ public enum ChecksumConvention {
     /// Byte ranges (relative to the image) a checksum must not be put in: the signature and
     /// size byte, the data-structure pointer, PCIR with its device list, NPDE.
     static func protectedRanges(_ image: ROMImage) -> [Range<Int>] {
-        var out: [Range<Int>] = [0..<3, 0x18..<0x1A]
+        var out: [Range<Int>] = [0..<ImageHeaderFields.sizeByte.end,
+                                  ImageHeaderFields.dataStructurePointer.offset..<ImageHeaderFields.dataStructurePointer.end]
         if let p = image.pcir {
             let at = p.offset - image.offset
-            out.append(at..<(at + max(Int(p.length), 0x18)))
+            out.append(at..<(at + max(Int(p.length), PCIRFields.size)))
             if p.revision >= 3, p.deviceListPointer != 0 {
                 let list = at + Int(p.deviceListPointer)
                 out.append(list..<(list + 2 * (p.deviceList.count + 1)))
@@ -88,7 +89,7 @@ public enum ChecksumConvention {
         }
         if let n = image.npde {
             let at = n.offset - image.offset
-            out.append(at..<(at + max(Int(n.length), 0x0B)))
+            out.append(at..<(at + max(Int(n.length), NPDEFields.indicator.end)))
         }
         return out
     }

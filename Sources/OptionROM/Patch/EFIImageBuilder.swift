@@ -55,42 +55,28 @@ public enum EFIImageBuilder {
         compress: Bool, nvidia: Bool, last: Bool, npdeLast: Bool
     ) -> [UInt8] {
         let payload = compress ? EFICompressor.compress(driver.bytes, format: .efi11) : driver.bytes
-        let pcir = 0x1C
-        let pcirLength = 0x1C
-        let npde = (pcir + pcirLength + 15) & ~15
-        let peOffset = nvidia ? npde + 0x10 : pcir + pcirLength
-        let total = (peOffset + payload.count + 511) / 512 * 512
+        let block = ImageHeaderFields.blockSize
+        let pcirAt = EFIHeaderFields.length
+        let pcirLength = PCIRFields.sizeRevision3
+        let npdeAt = NPDEFields.offset(afterPCIRAt: pcirAt, length: pcirLength)
+        let peOffset = nvidia ? npdeAt + NPDEFields.size : pcirAt + pcirLength
+        let total = (peOffset + payload.count + block - 1) / block * block
+        let units = UInt16(truncatingIfNeeded: total / block)
         var b = [UInt8](repeating: 0xFF, count: total)
-        func u16(_ at: Int, _ v: Int) { b[at] = UInt8(v & 0xFF); b[at + 1] = UInt8((v >> 8) & 0xFF) }
-        func u32(_ at: Int, _ v: UInt32) { for i in 0..<4 { b[at + i] = UInt8((v >> (8 * UInt32(i))) & 0xFF) } }
         for i in 0..<peOffset { b[i] = 0 }
-        b[0] = 0x55; b[1] = 0xAA
-        u16(0x02, total / 512)
-        u32(0x04, EFIHeader.expectedSignature)
-        u16(0x08, Int(driver.pe.subsystem))
-        u16(0x0A, Int(driver.pe.machine))
-        u16(0x0C, compress ? 1 : 0)
-        u16(0x16, peOffset)
-        u16(0x18, pcir)
-        b.replaceSubrange(pcir..<pcir + 4, with: Array("PCIR".utf8))
-        u16(pcir + 0x04, Int(vendor))
-        u16(pcir + 0x06, Int(device))
-        u16(pcir + 0x0A, pcirLength)
-        b[pcir + 0x0C] = 3
-        b[pcir + 0x0D] = UInt8(classCode & 0xFF)
-        b[pcir + 0x0E] = UInt8((classCode >> 8) & 0xFF)
-        b[pcir + 0x0F] = UInt8((classCode >> 16) & 0xFF)
-        u16(pcir + 0x10, total / 512)
-        b[pcir + 0x14] = 3
-        b[pcir + 0x15] = last ? 0x80 : 0x00
-        if nvidia {
-            b.replaceSubrange(npde..<npde + 4, with: Array("NPDE".utf8))
-            u16(npde + 0x04, 0x0100)
-            u16(npde + 0x06, 0x10)
-            u16(npde + 0x08, total / 512)
-            b[npde + 0x0A] = npdeLast ? 0x80 : 0x00
-            b[npde + 0x0B] = 0
-        }
+        let pcir = PCIDataStructure(
+            offset: pcirAt, signature: "PCIR", vendorID: vendor, deviceID: device, deviceListPointer: 0,
+            length: UInt16(pcirLength), revision: 3, classCode: classCode, imageLength: units, codeRevision: 0,
+            codeType: .efi, indicator: last ? PCIRFields.lastImage : 0,
+            maxRuntimeLength: 0, configUtilityPointer: 0, dmtfCLPPointer: 0, deviceList: [])
+        let header = EFIHeader(initializationSize: units, signature: EFIHeader.expectedSignature,
+                               subsystem: driver.pe.subsystem, machineType: driver.pe.machine,
+                               compression: compress ? 1 : 0, peOffset: UInt16(peOffset))
+        let image = ROMImage(offset: 0, length: total, signature: "55aa", sizeByte: UInt8(truncatingIfNeeded: units),
+                             pcir: pcir, npde: nvidia ? NVIDIAExtension(offset: npdeAt, revision: 0x0100, length: UInt16(NPDEFields.size),
+                                                                        imageLength: units, indicator: npdeLast ? PCIRFields.lastImage : 0) : nil,
+                             efi: header, isLast: last, checksumValid: nil, checksum: nil)
+        image.write(into: &b)
         b.replaceSubrange(peOffset..<peOffset + payload.count, with: payload)
         return b
     }

@@ -205,11 +205,11 @@ public enum ROMPatcher {
             let index = layout.images.firstIndex(of: image) ?? 0
             var marked = false
             if let pcir = image.pcir, !pcir.isLast {
-                marked = setByte(pcir.offset + 0x15, pcir.indicator | 0x80,
+                marked = setByte(pcir.offset + PCIRFields.indicator.offset, pcir.indicator | PCIRFields.lastImage,
                         "\(why): marked image \(index) last in its PCIR indicator (bit 7)")
             }
             if let npde = image.npde, !npde.isLast {
-                marked = setByte(npde.offset + 0x0A, npde.indicator | 0x80,
+                marked = setByte(npde.offset + NPDEFields.indicator.offset, npde.indicator | PCIRFields.lastImage,
                         "\(why): marked image \(index) last in its NPDE indicator (bit 7)") || marked
             }
             if marked, image.isLegacy { touched.insert(index) }
@@ -248,11 +248,11 @@ public enum ROMPatcher {
                     let im = layout.images[i]
                     var changed = false
                     if let pcir = im.pcir, pcir.isLast {
-                        changed = setByte(pcir.offset + 0x15, pcir.indicator & 0x7F,
+                        changed = setByte(pcir.offset + PCIRFields.indicator.offset, pcir.indicator & ~PCIRFields.lastImage,
                                           "\(what): image \(i) no longer last in its PCIR, so firmware walks on to the new EFI image")
                     }
                     if let npde = im.npde, npde.isLast, !followed {
-                        changed = setByte(npde.offset + 0x0A, npde.indicator & 0x7F,
+                        changed = setByte(npde.offset + NPDEFields.indicator.offset, npde.indicator & ~PCIRFields.lastImage,
                                           "\(what): image \(i) no longer last in its NPDE") || changed
                     }
                     if changed, im.isLegacy { touched.insert(i) }
@@ -289,8 +289,8 @@ public enum ROMPatcher {
             // An NVIDIA image past the end means the walk stopped early, not that the bytes are junk.
             var at = end
             while let hit = bytes.withUnsafeBytes({ ROMParser.findFirstImage(ByteView($0), from: at) }) {
-                let ptr = Int(bytes[hit + 0x18]) | Int(bytes[hit + 0x19]) << 8
-                let type = hit + ptr + 0x14 < bytes.count ? bytes[hit + ptr + 0x14] : 0
+                let ptr = Int(bytes.read(ImageHeaderFields.dataStructurePointer, at: hit) ?? 0)
+                let type = UInt8(bytes.read(PCIRFields.codeType, at: hit + ptr) ?? 0)
                 if type == 0xE0 || type == 0x70 {
                     notes.append("--truncate: cut an NVIDIA extended image (code type \(Hex.prefixed(type, width: 2))) at "
                         + "\(Hex.prefixed(hit)), after the chain's end at \(Hex.prefixed(end)); the card exposes the chain only.")
@@ -338,10 +338,10 @@ public enum ROMPatcher {
                 }
                 var changed = false
                 if pcir.vendorID != ids.vendor {
-                    changed = setU16(pcir.offset + 4, ids.vendor, "set-ids: image \(i)'s PCIR vendor \(Hex.string(pcir.vendorID, width: 4)) → \(Hex.string(ids.vendor, width: 4))") || changed
+                    changed = setU16(pcir.offset + PCIRFields.vendorID.offset, ids.vendor, "set-ids: image \(i)'s PCIR vendor \(Hex.string(pcir.vendorID, width: 4)) → \(Hex.string(ids.vendor, width: 4))") || changed
                 }
                 if pcir.deviceID != ids.device {
-                    changed = setU16(pcir.offset + 6, ids.device, "set-ids: image \(i)'s PCIR device \(Hex.string(pcir.deviceID, width: 4)) → \(Hex.string(ids.device, width: 4))") || changed
+                    changed = setU16(pcir.offset + PCIRFields.deviceID.offset, ids.device, "set-ids: image \(i)'s PCIR device \(Hex.string(pcir.deviceID, width: 4)) → \(Hex.string(ids.device, width: 4))") || changed
                 }
                 if pcir.revision >= 3, pcir.deviceListPointer != 0 {
                     let list = pcir.offset + Int(pcir.deviceListPointer)

@@ -1,0 +1,39 @@
+// Writes the synthetic option ROMs of Fixtures/roms (TestSupport's ROMFixtures), each NAME.rom
+// with its NAME.expect.json. Deterministic: the same bytes on every run.
+//
+//     swift run gen-fixtures [--out DIR]      (default: Fixtures/roms of this checkout)
+import Foundation
+import TestSupport
+
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+var out = root.appendingPathComponent("Fixtures/roms").path
+var args = CommandLine.arguments.dropFirst()
+while let a = args.popFirst() {
+    switch a {
+    case "--out":
+        guard let dir = args.popFirst() else { FileHandle.standardError.write(Data("gen-fixtures: --out needs a directory\n".utf8)); exit(64) }
+        out = dir
+    case "-h", "--help":
+        print("usage: gen-fixtures [--out DIR]   (default: \(out))")
+        exit(0)
+    default:
+        FileHandle.standardError.write(Data("gen-fixtures: unknown argument \(a); usage: gen-fixtures [--out DIR]\n".utf8))
+        exit(64)
+    }
+}
+
+do {
+    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    let fixtures = ROMFixtures.all()
+    var total = 0
+    for f in fixtures {
+        try Data(f.bytes).write(to: URL(fileURLWithPath: out).appendingPathComponent(f.name + ".rom"))
+        try Data(f.expectation.json.utf8).write(to: URL(fileURLWithPath: out).appendingPathComponent(f.name + ".expect.json"))
+        total += f.bytes.count
+    }
+    precondition(total < 2 * 1024 * 1024, "fixtures grew past 2 MiB")
+    print("wrote \(fixtures.count) fixtures (\(total) bytes of ROMs) to \(out)")
+} catch {
+    FileHandle.standardError.write(Data("gen-fixtures: cannot write to \(out): \(error)\n".utf8))
+    exit(1)
+}
