@@ -234,7 +234,7 @@ final class ReactingWriter: Sendable {
         let host = try HostCopy("second-card")
         defer { host.remove() }
         try host.addDriver("vfio-pci")
-        let binder = DriverBinding(root: host.root, stateDirectory: host.state, writer: ReactingWriter(root: host.root))
+        let binder = DriverBinding(root: host.root, stateDirectory: host.state, io: ReactingWriter(root: host.root).io)
         // 01:00.0 shares group 1 with its root port 00:01.0 (pcieport), a bridge: nothing to say.
         let gpu = PCIAddress(bus: 1, device: 0, function: 0)
         #expect(try binder.planBind([gpu], to: .vfioPCI).notes.isEmpty)
