@@ -8,7 +8,7 @@ import OptionROM
 //     { "size", "prefixLength",
 //       "images": [ {"offset", "length", "signature", "codeType", "vendorID", "deviceID",
 //                    "classCode", "last", "checksumValid"} ],
-//       "vendorInfo": { the DESIGN.md contract keys the fixture pins down },
+//       "vendorInfo": { the JSON contract keys (README) the fixture pins down },
 //       "findingCodes": [ the sorted set of finding codes expected ] }
 //
 // Layouts follow the code that reads these ROMs: the PCI Firmware spec (EDK2 Pci22.h/Pci30.h),

@@ -1,5 +1,5 @@
 // Builds an EFI option ROM image around a driver, as EDK2's EfiRom does (BaseTools/Source/C/
-// EfiRom/EfiRom.c; ../shared/FORMATS.md "Building an EFI option ROM image"):
+// EfiRom/EfiRom.c):
 //   0x00 EFI image header (0x1C bytes): 55 AA, initialization size, 0x0EF1, subsystem and machine
 //        from the PE header, compression, PE offset, PCIR offset
 //   0x1C PCIR revision 3 (0x1C bytes): the ROM's vendor, device and class, code type 3
