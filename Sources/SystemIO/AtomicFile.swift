@@ -120,6 +120,17 @@ public enum FileSet {
         public init(from: String, to: String) { self.from = from; self.to = to }
     }
 
+    /// A set that was not placed: the moves made were undone, so none of its files is there.
+    /// `cause` is the step's own error (its errno and path).
+    public struct NotWritten: Error, CustomStringConvertible {
+        public var cause: any Error
+        public init(_ cause: any Error) { self.cause = cause }
+        public var description: String {
+            if let e = cause as? AtomicFile.Exists { return "\(e.path) appeared meanwhile; nothing was written. Pass --force to replace it." }
+            return "\(cause); nothing was written."
+        }
+    }
+
     /// Throws the first failure, after undoing the moves made before it.
     public static func place(_ moves: [Move], overwrite: Bool, staging: String) throws {
         var backups: [String: String] = [:]  // target -> saved old file

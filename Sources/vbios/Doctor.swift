@@ -35,13 +35,8 @@ struct Doctor: ParsableCommand {
         guard pathKind(host.path) == .directory else { throw UserError("--root \(root) is not a directory.") }
         let chosen = target ?? HostDoctor.defaultTarget(host)
         let doctor = HostDoctor(host: host, target: chosen, memory: PhysicalMemory(path: devMem ?? host.join("/dev/mem"), base: devMemBase.value))
-        let checks: [DoctorCheck]
         let parsed = address
-        do {
-            checks = try doctor.run(address: parsed)
-        } catch let e as UserError { throw e } catch {
-            throw UserError(String(describing: error))
-        }
+        let checks = try doctor.run(address: parsed)
         let displays = parsed == nil ? doctor.displayDevices() : []
         if global.json {
             var pairs: [(String, JSON)] = [("root", .string(host.path)), ("target", .string(chosen.rawValue))]
