@@ -13,6 +13,7 @@ import SystemPackage
 public enum AtomicFile {
     public struct Exists: Error, CustomStringConvertible {
         public var path: String
+        public init(path: String) { self.path = path }
         public var description: String { "\(path) already exists; pass --force to replace it." }
     }
 

@@ -32,7 +32,7 @@ struct Doctor: ParsableCommand {
 
     func run() throws {
         let host = HostRoot(root)
-        guard pathKind(host.path) == .directory else { throw UserError("--root \(root) is not a directory.") }
+        guard pathKind(host.path) == .directory else { throw UserError("--root \(root) is not a directory.", path: host.path) }
         let chosen = target ?? HostDoctor.defaultTarget(host)
         let doctor = HostDoctor(host: host, target: chosen, memory: PhysicalMemory(path: devMem ?? host.join("/dev/mem"), base: devMemBase.value))
         let parsed = address

@@ -104,13 +104,13 @@ struct Prepare: ParsableCommand {
         let names = Self.fileNames(target)
 
         // Refuse before reading anything: files in the way.
-        if pathKind(dir) == .file || pathKind(dir) == .other { throw UserError("\(outDir) exists and is not a folder; name a folder for --out.") }
+        if pathKind(dir) == .file || pathKind(dir) == .other { throw UserError("\(outDir) exists and is not a folder; name a folder for --out.", path: dir) }
         let inTheWay = names.filter { pathKind(dir + "/" + $0, followLinks: false) != .missing }
         if let d = inTheWay.first(where: { pathKind(dir + "/" + $0, followLinks: false) == .directory }) {
-            throw UserError("\(dir)/\(d) is a folder; move it away (even --force replaces only files).")
+            throw UserError("\(dir)/\(d) is a folder; move it away (even --force replaces only files).", path: dir + "/" + d)
         }
         if !inTheWay.isEmpty, !force {
-            throw UserError("\(dir) already holds \(inTheWay.joined(separator: ", ")); pass --force to replace them, or choose another --out.")
+            throw UserError("\(dir) already holds \(inTheWay.joined(separator: ", ")); pass --force to replace them, or choose another --out.", path: dir)
         }
 
         // The card: every function of its slot.

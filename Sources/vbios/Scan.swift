@@ -180,7 +180,7 @@ struct Scan: ParsableCommand {
                                   hint: e == ENOENT ? "Create its parent folder first." : nil)
             }
         default:
-            throw UserError("--extract \(dir) is not a folder. Name a folder (it is created if missing).")
+            throw UserError("--extract \(dir) is not a folder. Name a folder (it is created if missing).", path: dir)
         }
     }
 }

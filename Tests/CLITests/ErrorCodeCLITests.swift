@@ -47,6 +47,21 @@ import Testing
         #expect(e.message.contains("modprobe vfio-pci"))
     }
 
+    /// A file in the way of `dump -o` and `patch -o`: `exists` with its path, as when one appears
+    /// during the write; nothing read, the file kept.
+    @Test func anOutputInTheWayIsExists() throws {
+        let dir = try HostCLI.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let kept = dir + "/kept.rom"
+        try "mine\n".write(toFile: kept, atomically: false, encoding: .utf8)
+        for args in [["dump", "01:00.0", "-o", kept, "--sysfs", Self.radeon],
+                     ["patch", "/usr/share/seabios/vgabios-stdvga.bin", "--fix-checksum", "-o", kept]] {
+            let e = try jsonError(args)
+            #expect(e.status == 2 && e.code == "exists" && e.path == kept && e.message.contains("already exists; pass --force"), "\(args): \(e)")
+        }
+        #expect(try String(contentsOfFile: kept, encoding: .utf8) == "mine\n")
+    }
+
     /// `info` with neither a file nor an address.
     @Test func infoOfAMalformedAddressIsBadAddress() throws {
         let e = try jsonError(["info", "zz:00.0"])
