@@ -67,9 +67,40 @@ public struct DriverBinding {
         self.checkDriverLink = checkDriverLink
     }
 
+    /// Why binding stopped: a refusal before any write (`check`, `planBind`), or a step of
+    /// `execute` that failed, after which every function already moved was given back.
     public struct Failure: Error, CustomStringConvertible {
+        public enum Reason: String, Sendable {
+            /// The passthrough driver's directory is missing: the module is not loaded.
+            case driverNotLoaded = "driver-not-loaded"
+            /// vfio-pci asked for, but the kernel lists no IOMMU groups.
+            case noIOMMU = "no-iommu"
+            /// pciback asked for outside Xen's dom0.
+            case notXen = "not-xen"
+            /// No driver_override (kernel before 3.16) and no pciback to fall back on.
+            case noDriverOverride = "no-driver-override"
+            /// A termination signal arrived during `execute`.
+            case interrupted
+            /// The writes were made but the device is bound to another driver than planned.
+            case driverRefused = "driver-refused"
+            /// A write or the record of the previous driver failed (`cause` says how).
+            case stepFailed = "step-failed"
+        }
+        public var reason: Reason
         public var message: String
-        public init(_ message: String) { self.message = message }
+        /// The path involved, when there is one.
+        public var path: String?
+        /// The error of the step that failed, when another layer threw it (a `SystemError`).
+        public var cause: (any Error)?
+        /// Thrown by `execute`: writes were made (and rolled back, as `message` says).
+        public var afterWrites = false
+
+        public init(_ reason: Reason, _ message: String, path: String? = nil, cause: (any Error)? = nil) {
+            self.reason = reason
+            self.message = message
+            self.path = path
+            self.cause = cause
+        }
         public var description: String { message }
     }
 
@@ -126,20 +157,20 @@ public struct DriverBinding {
             case .pciStub: s += " (or boot with pci-stub.ids=VVVV:DDDD to claim the card before its driver does)."
             case .vfioPCI: s += " (and make sure the IOMMU is on: intel_iommu=on or amd_iommu=on)."
             }
-            throw Failure(s)
+            throw Failure(.driverNotLoaded, s, path: driverDirectory(driver.rawValue))
         }
         switch driver {
         case .vfioPCI:
             let groups = root.path + "/kernel/iommu_groups"
             if ((try? directoryEntries(groups)) ?? []).isEmpty {
-                throw Failure("no IOMMU groups under \(groups): vfio-pci needs the IOMMU. Enable VT-d (Intel) or AMD-Vi/IOMMU (AMD) in the "
-                    + "firmware setup and boot with intel_iommu=on (Intel) or amd_iommu=on (AMD; usually on by default), then check `dmesg | grep -i -e DMAR -e IOMMU`.")
+                throw Failure(.noIOMMU, "no IOMMU groups under \(groups): vfio-pci needs the IOMMU. Enable VT-d (Intel) or AMD-Vi/IOMMU (AMD) in the "
+                    + "firmware setup and boot with intel_iommu=on (Intel) or amd_iommu=on (AMD; usually on by default), then check `dmesg | grep -i -e DMAR -e IOMMU`.", path: groups)
             }
         case .pciback:
             let type = (try? readSmallFile(root.path + "/hypervisor/type")).map { String(decoding: $0, as: UTF8.self) } ?? ""
             if type.split(separator: "\n").first != "xen" {
-                throw Failure("this kernel is not running under Xen (\(root.path)/hypervisor/type says \(type.isEmpty ? "nothing" : "'" + type.split(separator: "\n").joined() + "'")): "
-                    + "pciback only works in Xen's dom0. Boot the Xen entry of your boot loader, or use vfio-pci for QEMU/KVM.")
+                throw Failure(.notXen, "this kernel is not running under Xen (\(root.path)/hypervisor/type says \(type.isEmpty ? "nothing" : "'" + type.split(separator: "\n").joined() + "'")): "
+                    + "pciback only works in Xen's dom0. Boot the Xen entry of your boot loader, or use vfio-pci for QEMU/KVM.", path: root.path + "/hypervisor/type")
             }
         case .pciStub: break
         }
@@ -186,8 +217,8 @@ public struct DriverBinding {
                 undo.append(SysfsWrite(pb + "/remove_slot", a.description, "tell pciback to forget \(a)"))
                 if let current { undo.append(SysfsWrite(driverDirectory(current) + "/bind", a.description, "give \(a) back to \(current)")) }
             } else {
-                throw Failure("\(dev)/driver_override does not exist: the kernel is older than 3.16. Use `--to pciback` under Xen, "
-                    + "or write the IDs to \(driverDirectory(driver.rawValue))/new_id by hand (that claims every device with those IDs).")
+                throw Failure(.noDriverOverride, "\(dev)/driver_override does not exist: the kernel is older than 3.16. Use `--to pciback` under Xen, "
+                    + "or write the IDs to \(driverDirectory(driver.rawValue))/new_id by hand (that claims every device with those IDs).", path: dev + "/driver_override")
             }
             moves.append(Move(address: a, previous: current, next: driver.rawValue, writes: writes, undo: undo, skipped: nil))
         }
@@ -282,7 +313,7 @@ public struct DriverBinding {
             do {
                 for move in plan.moves where move.skipped == nil {
                     if TerminationSignals.pending {
-                        throw Failure("interrupted by a signal")
+                        throw Failure(.interrupted, "interrupted by a signal")
                     }
                     for (i, w) in move.writes.enumerated() {
                         try write(w)
@@ -293,8 +324,8 @@ public struct DriverBinding {
                     if checkDriverLink, move.outcomeKnown {
                         let now = root.linkName(move.address, "driver")
                         if now != move.next {
-                            throw Failure("after the writes, \(move.address) is bound to \(now ?? "no driver"), not \(move.next ?? "no driver")"
-                                + (move.next == nil ? "" : ": \(move.next!) refused it (see `dmesg`)"))
+                            throw Failure(.driverRefused, "after the writes, \(move.address) is bound to \(now ?? "no driver"), not \(move.next ?? "no driver")"
+                                + (move.next == nil ? "" : ": \(move.next!) refused it (see `dmesg`)"), path: root.deviceDirectory(move.address) + "/driver")
                         }
                     }
                 }
@@ -328,7 +359,11 @@ public struct DriverBinding {
                         ? ". Rolled back: \(back) returned to \(moved.map { $0.previous ?? "no driver" }.joined(separator: ", "))."
                         : ". Rolling back \(back) did not fully succeed; do these by hand: " + problems.joined(separator: "; ")
                 }
-                throw Failure(message)
+                // The step's own error stays attached: its kind (an errno) and path still say what failed.
+                var failure = error as? Failure ?? Failure(.stepFailed, message, cause: error)
+                failure.message = message
+                failure.afterWrites = true
+                throw failure
             }
         }
     }

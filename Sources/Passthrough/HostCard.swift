@@ -31,3 +31,33 @@ extension PassthroughCard {
         devices.sorted { $0.address < $1.address }.flatMap { $0.bars.compactMap(MemoryRange.init) }
     }
 }
+
+/// The card's IOMMU group holds devices the guest does not get. vfio (and Xen's pciback with an
+/// IOMMU) isolate per group: such a member, other than a bridge, stops the guest from starting
+/// or must be handed over too.
+public struct GroupNotIsolated: Error, Sendable, CustomStringConvertible {
+    /// The members left out, each once, in the order found.
+    public var peers: [Slot.GroupPeer]
+
+    public var description: String {
+        let listed = peers.map { p in
+            let e = p.entry
+            let what = (e?.ids ?? "????:????") + ", class " + Hex.string(e?.classCode ?? 0, width: 6)
+                + (e?.driver.map { ", driver \($0)" } ?? "")
+            return "\(p.address) (\(what)) in group \(p.group)"
+        }
+        return "the card's IOMMU group also holds " + listed.joined(separator: "; ")
+            + ". A guest gets a whole group or nothing: pass these devices too (bind them as well and name them with "
+            + peers.map { "--with \($0.address)" }.joined(separator: " ")
+            + "), move the card to another slot with its own group, or, at your own risk, split the group with the "
+            + "ACS override patch (pcie_acs_override=downstream), which removes the isolation the IOMMU gives."
+    }
+
+    /// Throws when a member of the slot's IOMMU groups other than a bridge is neither in the
+    /// slot nor among `also` (the devices handed over with the card).
+    public static func check(_ slot: Slot, also: [PCIAddress]) throws(GroupNotIsolated) {
+        var seen = Set(slot.addresses + also)
+        let left = slot.endpointPeers.filter { seen.insert($0.address).inserted }
+        guard left.isEmpty else { throw GroupNotIsolated(peers: left) }
+    }
+}

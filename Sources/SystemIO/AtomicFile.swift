@@ -13,6 +13,7 @@ import SystemPackage
 public enum AtomicFile {
     public struct Exists: Error, CustomStringConvertible {
         public var path: String
+        public init(path: String) { self.path = path }
         public var description: String { "\(path) already exists; pass --force to replace it." }
     }
 
@@ -118,6 +119,17 @@ public enum FileSet {
         public var from: String
         public var to: String
         public init(from: String, to: String) { self.from = from; self.to = to }
+    }
+
+    /// A set that was not placed: the moves made were undone, so none of its files is there.
+    /// `cause` is the step's own error (its errno and path).
+    public struct NotWritten: Error, CustomStringConvertible {
+        public var cause: any Error
+        public init(_ cause: any Error) { self.cause = cause }
+        public var description: String {
+            if let e = cause as? AtomicFile.Exists { return "\(e.path) appeared meanwhile; nothing was written. Pass --force to replace it." }
+            return "\(cause); nothing was written."
+        }
     }
 
     /// Throws the first failure, after undoing the moves made before it.

@@ -36,10 +36,8 @@ struct BindingOptions: ParsableArguments {
             return
         }
         DeviceStateGuard.installSignalHandlers()
-        let outcome: DriverBinding.Outcome
-        do { outcome = try binder.execute(plan, binding: binding) } catch {
-            throw UserError(String(describing: error), exitCode: 1)
-        }
+        // A failure here comes after writes (rolled back): `DriverBinding.Failure.afterWrites`, exit status 1.
+        let outcome = try binder.execute(plan, binding: binding)
         if json {
             Terminal.out(BindingOptions.json(plan, dryRun: false).rendered())
             return
@@ -93,15 +91,9 @@ struct Bind: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        do {
-            let addresses = options.addresses
-            let binder = options.binding(host)
-            let plan: DriverBinding.Plan
-            do { plan = try binder.planBind(addresses, to: driver) } catch { throw UserError(String(describing: error)) }
-            try options.run(plan, binder, binding: true, json: global.json)
-        } catch {
-            throw report(error)
-        }
+        let binder = options.binding(host)
+        let plan = try binder.planBind(options.addresses, to: driver)
+        try options.run(plan, binder, binding: true, json: global.json)
     }
 }
 
@@ -118,14 +110,8 @@ struct Unbind: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        do {
-            let addresses = options.addresses
-            let binder = options.binding(host)
-            let plan: DriverBinding.Plan
-            do { plan = try binder.planUnbind(addresses) } catch { throw UserError(String(describing: error)) }
-            try options.run(plan, binder, binding: false, json: global.json)
-        } catch {
-            throw report(error)
-        }
+        let binder = options.binding(host)
+        let plan = try binder.planUnbind(options.addresses)
+        try options.run(plan, binder, binding: false, json: global.json)
     }
 }

@@ -32,16 +32,11 @@ struct Doctor: ParsableCommand {
 
     func run() throws {
         let host = HostRoot(root)
-        guard pathKind(host.path) == .directory else { throw UserError("--root \(root) is not a directory.") }
+        guard pathKind(host.path) == .directory else { throw UserError("--root \(root) is not a directory.", path: host.path) }
         let chosen = target ?? HostDoctor.defaultTarget(host)
         let doctor = HostDoctor(host: host, target: chosen, memory: PhysicalMemory(path: devMem ?? host.join("/dev/mem"), base: devMemBase.value))
-        let checks: [DoctorCheck]
         let parsed = address
-        do {
-            checks = try doctor.run(address: parsed)
-        } catch let e as UserError { throw e } catch {
-            throw UserError(String(describing: error))
-        }
+        let checks = try doctor.run(address: parsed)
         let displays = parsed == nil ? doctor.displayDevices() : []
         if global.json {
             var pairs: [(String, JSON)] = [("root", .string(host.path)), ("target", .string(chosen.rawValue))]

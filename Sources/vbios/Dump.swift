@@ -27,7 +27,7 @@ struct Dump: ParsableCommand {
         DeviceStateGuard.installSignalHandlers()
         let d = try host.device(address)
         // Refuse before touching the device.
-        if !force, pathKind(output, followLinks: false) != .missing { throw UserError("\(output) already exists; pass --force to replace it.") }
+        if !force, pathKind(output, followLinks: false) != .missing { throw AtomicFile.Exists(path: output) }
         let rom = try read.read(d, root: host.root)
         try AtomicFile.write(rom.bytes, to: output, overwrite: force)
         if global.json {

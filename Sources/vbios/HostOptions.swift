@@ -10,7 +10,7 @@ struct HostOptions: ParsableArguments {
     var root: SysfsRoot { SysfsRoot(sysfs) }
 
     func device(_ address: PCIAddress) throws -> PCIDevice {
-        do { return try PCIDevice.load(address, root: root) } catch { throw UserError(String(describing: error)) }
+        try PCIDevice.load(address, root: root)
     }
 }
 

@@ -82,8 +82,7 @@ extension Info {
     /// `info ADDR`: the device's ROM, read like `dump` (device state restored), then the same report.
     func runOnDevice() throws {
         DeviceStateGuard.installSignalHandlers()
-        let address: PCIAddress
-        do { address = try PCIAddress(parsing: file) } catch { throw UserError(String(describing: error)) }
+        let address = try PCIAddress(parsing: file)
         let d = try host.device(address)
         let rom = try read.read(d, root: host.root)
         let name = "\(d.address) (\(rom.choice.kept.source.name))"

@@ -124,10 +124,10 @@ struct Patch: ParsableCommand {
         let plan = try plan()
         if !dryRun, let output {
             if sameFile(file, output), !force {
-                throw UserError("\(output) is the input file; write elsewhere, or pass --force to replace it.")
+                throw UserError("\(output) is the input file; write elsewhere, or pass --force to replace it.", path: output)
             }
             if pathKind(output, followLinks: false) != .missing, !force {
-                throw UserError("\(output) already exists; pass --force to replace it.")
+                throw AtomicFile.Exists(path: output)
             }
         }
         let input: [UInt8]
@@ -137,7 +137,7 @@ struct Patch: ParsableCommand {
         do {
             result = try ROMPatcher.apply(plan, to: input)
         } catch {
-            throw UserError("\(file): \(error.description)", exitCode: 1)
+            throw UserError("\(file): \(error.description)", exitCode: 1, path: file)
         }
         if !dryRun, let output {
             try AtomicFile.write(result.bytes, to: output, overwrite: force)

@@ -38,93 +38,89 @@ struct Persist: ParsableCommand {
         let host = HostRoot(root)
         let driver = to
         let path = host.modprobeDirectory + "/" + BindingPersistence.fileName
-        do {
-            let a = address
-            let bus = try PCIBus.scan(host.sysfs, requiring: [a])
-            let (card, _) = BindingPersistence.card(try bus.slot(of: a), driver: driver)
-            let existing = pathKind(path, followLinks: false) == .missing ? nil : String(decoding: try FileBytes(path: path).bytes, as: UTF8.self)
-            var pcibackBuiltIn = false
-            if case let .found(config) = KernelConfig.load(host) { pcibackBuiltIn = config.state("XEN_PCIDEV_BACKEND") == .builtIn }
-            let plan = try BindingPersistence.plan(card: card, existing: existing, path: path, remove: remove, pcibackBuiltIn: pcibackBuiltIn)
+        let a = address
+        let bus = try PCIBus.scan(host.sysfs, requiring: [a])
+        let (card, _) = BindingPersistence.card(try bus.slot(of: a), driver: driver)
+        let existing = pathKind(path, followLinks: false) == .missing ? nil : String(decoding: try FileBytes(path: path).bytes, as: UTF8.self)
+        var pcibackBuiltIn = false
+        if case let .found(config) = KernelConfig.load(host) { pcibackBuiltIn = config.state("XEN_PCIDEV_BACKEND") == .builtIn }
+        let plan = try BindingPersistence.plan(card: card, existing: existing, path: path, remove: remove, pcibackBuiltIn: pcibackBuiltIn)
 
-            var warnings: [String] = []
-            // ids= binds every device with these IDs, not only this card.
-            if !remove, driver != .pciback {
-                let others = bus.entries.filter { !card.functions.contains($0.address) && card.ids.contains($0.ids) }
-                if !others.isEmpty {
-                    warnings.append("ids= binds EVERY device with these IDs: \(others.map { "\($0.address) (\($0.ids))" }.joined(separator: ", ")) would go to \(driver.rawValue) too. "
-                        + "To take only \(card.slot), remove the card again and set driver_override per address at boot instead: a udev rule such as "
-                        + "`ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"\(card.slot)\", ATTR{driver_override}=\"\(driver.rawValue)\"` in /etc/udev/rules.d/, or `vbios bind \(card.slot) --to \(driver.rawValue)` from a boot service.")
-                }
+        var warnings: [String] = []
+        // ids= binds every device with these IDs, not only this card.
+        if !remove, driver != .pciback {
+            let others = bus.entries.filter { !card.functions.contains($0.address) && card.ids.contains($0.ids) }
+            if !others.isEmpty {
+                warnings.append("ids= binds EVERY device with these IDs: \(others.map { "\($0.address) (\($0.ids))" }.joined(separator: ", ")) would go to \(driver.rawValue) too. "
+                    + "To take only \(card.slot), remove the card again and set driver_override per address at boot instead: a udev rule such as "
+                    + "`ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"\(card.slot)\", ATTR{driver_override}=\"\(driver.rawValue)\"` in /etc/udev/rules.d/, or `vbios bind \(card.slot) --to \(driver.rawValue)` from a boot service.")
             }
-            // Another file that sets the same module's options competes with ours.
-            for f in host.modprobeFiles() where f.name != BindingPersistence.fileName {
-                let module = driver.module
-                if f.text.split(separator: "\n").contains(where: { l in
-                    let w = l.split(separator: " ")
-                    return w.count >= 2 && w[0] == "options" && w[1].replacingOccurrencesOfDash == module.replacingOccurrencesOfDash
-                }) {
-                    warnings.append("\(host.modprobeDirectory)/\(f.name) also sets options for \(module); modprobe applies both and the last `ids=`/`hide=` wins. Merge them by hand.")
-                }
+        }
+        // Another file that sets the same module's options competes with ours.
+        for f in host.modprobeFiles() where f.name != BindingPersistence.fileName {
+            let module = driver.module
+            if f.text.split(separator: "\n").contains(where: { l in
+                let w = l.split(separator: " ")
+                return w.count >= 2 && w[0] == "options" && w[1].replacingOccurrencesOfDash == module.replacingOccurrencesOfDash
+            }) {
+                warnings.append("\(host.modprobeDirectory)/\(f.name) also sets options for \(module); modprobe applies both and the last `ids=`/`hide=` wins. Merge them by hand.")
             }
-            let commandLine = driver == .pciback && !remove ? "xen-pciback.hide=" + card.hideList : nil
+        }
+        let commandLine = driver == .pciback && !remove ? "xen-pciback.hide=" + card.hideList : nil
 
-            if !dryRun {
-                switch plan.action {
-                case .create, .update:
-                    try AtomicFile.write(plan.after!, to: path, overwrite: true)
-                case .remove:
-                    guard unlink(path) == 0 else { throw SystemError("remove", path) }
-                case .unchanged, .nothing:
-                    break
-                }
+        if !dryRun {
+            switch plan.action {
+            case .create, .update:
+                try AtomicFile.write(plan.after!, to: path, overwrite: true)
+            case .remove:
+                guard unlink(path) == 0 else { throw SystemError("remove", path) }
+            case .unchanged, .nothing:
+                break
             }
+        }
 
-            let regenerate = "\(host.initramfsCommand)"
-            var verify = remove
-                ? ["After the reboot `vbios list` shows the host driver (\(card.hostDrivers.first ?? "the GPU driver")) on \(card.slot) again."]
-                : ["After the reboot `vbios list` shows driver \(driver == .pciback ? "pciback" : driver.rawValue) on \(card.functions.map(\.short).joined(separator: ", ")).",
-                   "`vbios doctor \(card.slot) --for \(driver == .pciback ? "xen" : "qemu")` checks the rest."]
-            if driver == .pciback && !remove { verify.insert("`xl pci-assignable-list` lists \(card.functions.map(\.short).joined(separator: " ")).", at: 1) }
+        let regenerate = "\(host.initramfsCommand)"
+        var verify = remove
+            ? ["After the reboot `vbios list` shows the host driver (\(card.hostDrivers.first ?? "the GPU driver")) on \(card.slot) again."]
+            : ["After the reboot `vbios list` shows driver \(driver == .pciback ? "pciback" : driver.rawValue) on \(card.functions.map(\.short).joined(separator: ", ")).",
+               "`vbios doctor \(card.slot) --for \(driver == .pciback ? "xen" : "qemu")` checks the rest."]
+        if driver == .pciback && !remove { verify.insert("`xl pci-assignable-list` lists \(card.functions.map(\.short).joined(separator: " ")).", at: 1) }
 
-            if global.json {
-                var pairs: [(String, JSON)] = [
-                    ("file", .string(path)), ("action", .string(plan.action.rawValue)), ("dryRun", .bool(dryRun)),
-                    ("driver", .string(driver.rawValue)), ("functions", .array(card.functions.map { .string($0.description) })),
-                    ("ids", .array(card.ids.map { .string($0) })), ("content", .optional(plan.after)),
-                ]
-                if let commandLine { pairs.append(("kernelCommandLine", .string(commandLine))) }
-                pairs.append(("regenerate", .string(regenerate)))
-                pairs.append(("verify", .array(verify.map { .string($0) })))
-                pairs.append(("warnings", .array(warnings.map { .string($0) })))
-                Terminal.out(JSON.object(pairs).rendered())
-            } else {
-                let verb: String
-                switch plan.action {
-                case .create: verb = dryRun ? "would write" : "wrote"
-                case .update: verb = dryRun ? "would update" : "updated"
-                case .remove: verb = dryRun ? "would remove" : "removed"
-                case .unchanged: verb = "unchanged:"
-                case .nothing: verb = "\(card.slot) is not in"
-                }
-                Terminal.out("\(verb) \(path)")
-                if let after = plan.after, plan.action != .nothing, plan.action != .remove {
-                    for line in after.split(separator: "\n", omittingEmptySubsequences: false).dropLast() { Terminal.out("  | " + line) }
-                }
-                for w in warnings { Terminal.warn(w) }
-                var steps: [String] = []
-                if let commandLine {
-                    steps.append("Add `\(commandLine)` to dom0's kernel command line: append it to GRUB_CMDLINE_LINUX in \(host.join("/etc/default/grub")) and run `update-grub` (vbios does not edit GRUB files).")
-                }
-                if plan.action != .unchanged && plan.action != .nothing || dryRun {
-                    steps.append("Rebuild the initramfs so the early boot sees the change: `\(regenerate)`, then reboot.")
-                }
-                steps += verify
-                Terminal.out("next:")
-                for (i, s) in steps.enumerated() { Terminal.out("  \(i + 1). \(s)") }
+        if global.json {
+            var pairs: [(String, JSON)] = [
+                ("file", .string(path)), ("action", .string(plan.action.rawValue)), ("dryRun", .bool(dryRun)),
+                ("driver", .string(driver.rawValue)), ("functions", .array(card.functions.map { .string($0.description) })),
+                ("ids", .array(card.ids.map { .string($0) })), ("content", .optional(plan.after)),
+            ]
+            if let commandLine { pairs.append(("kernelCommandLine", .string(commandLine))) }
+            pairs.append(("regenerate", .string(regenerate)))
+            pairs.append(("verify", .array(verify.map { .string($0) })))
+            pairs.append(("warnings", .array(warnings.map { .string($0) })))
+            Terminal.out(JSON.object(pairs).rendered())
+        } else {
+            let verb: String
+            switch plan.action {
+            case .create: verb = dryRun ? "would write" : "wrote"
+            case .update: verb = dryRun ? "would update" : "updated"
+            case .remove: verb = dryRun ? "would remove" : "removed"
+            case .unchanged: verb = "unchanged:"
+            case .nothing: verb = "\(card.slot) is not in"
             }
-        } catch let e as UserError { throw e } catch {
-            throw UserError(String(describing: error))
+            Terminal.out("\(verb) \(path)")
+            if let after = plan.after, plan.action != .nothing, plan.action != .remove {
+                for line in after.split(separator: "\n", omittingEmptySubsequences: false).dropLast() { Terminal.out("  | " + line) }
+            }
+            for w in warnings { Terminal.warn(w) }
+            var steps: [String] = []
+            if let commandLine {
+                steps.append("Add `\(commandLine)` to dom0's kernel command line: append it to GRUB_CMDLINE_LINUX in \(host.join("/etc/default/grub")) and run `update-grub` (vbios does not edit GRUB files).")
+            }
+            if plan.action != .unchanged && plan.action != .nothing || dryRun {
+                steps.append("Rebuild the initramfs so the early boot sees the change: `\(regenerate)`, then reboot.")
+            }
+            steps += verify
+            Terminal.out("next:")
+            for (i, s) in steps.enumerated() { Terminal.out("  \(i + 1). \(s)") }
         }
     }
 }

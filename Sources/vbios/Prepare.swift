@@ -97,32 +97,25 @@ struct Prepare: ParsableCommand {
         let root = host.root
         // One enumeration answers for the card, its slot and its IOMMU group.
         let named = address
-        let bus: PCIBus
-        let slot: Slot
-        do {
-            bus = try PCIBus.scan(root, requiring: [named])
-            slot = try bus.slot(of: named)
-        } catch { throw UserError(String(describing: error)) }
+        let bus = try PCIBus.scan(root, requiring: [named])
+        let slot = try bus.slot(of: named)
         let device = slot.named
         let dir = absolute(outDir)
         let names = Self.fileNames(target)
 
         // Refuse before reading anything: files in the way.
-        if pathKind(dir) == .file || pathKind(dir) == .other { throw UserError("\(outDir) exists and is not a folder; name a folder for --out.") }
+        if pathKind(dir) == .file || pathKind(dir) == .other { throw UserError("\(outDir) exists and is not a folder; name a folder for --out.", path: dir) }
         let inTheWay = names.filter { pathKind(dir + "/" + $0, followLinks: false) != .missing }
         if let d = inTheWay.first(where: { pathKind(dir + "/" + $0, followLinks: false) == .directory }) {
-            throw UserError("\(dir)/\(d) is a folder; move it away (even --force replaces only files).")
+            throw UserError("\(dir)/\(d) is a folder; move it away (even --force replaces only files).", path: dir + "/" + d)
         }
         if !inTheWay.isEmpty, !force {
-            throw UserError("\(dir) already holds \(inTheWay.joined(separator: ", ")); pass --force to replace them, or choose another --out.")
+            throw UserError("\(dir) already holds \(inTheWay.joined(separator: ", ")); pass --force to replace them, or choose another --out.", path: dir)
         }
 
         // The card: every function of its slot.
         let functions = slot.functions
-        let card: PassthroughCard
-        do { card = try PassthroughCard(slot: slot, romAt: device.isDisplay ? device.address : nil) } catch {
-            throw UserError(error.message)
-        }
+        let card = try PassthroughCard(slot: slot, romAt: device.isDisplay ? device.address : nil)
         try checkIOMMUGroup(slot, bus: bus)
 
         // The ROM.
@@ -131,13 +124,12 @@ struct Prepare: ParsableCommand {
         let rom = card.romFunction
         var walked: FirmwareReport?
         if let romFrom {
-            let image: [UInt8]
-            do { image = try FileBytes(path: romFrom).bytes } catch { throw UserError(String(describing: error)) }
+            let image = try FileBytes(path: romFrom).bytes
             let report = FirmwareWalker.walk(image)
             walked = report
             let chosen: FirmwareROMSelection.Candidate
             do { chosen = try FirmwareROMSelection.choose(report, vendorID: rom.vendorID, deviceID: rom.deviceID) } catch {
-                throw UserError("\(romFrom): \(error)")
+                throw UserError("\(romFrom): \(error)", path: romFrom)
             }
             romBytes = chosen.item.bytes
             romOrigin = "\(romFrom): \(chosen.summary)"
@@ -145,15 +137,10 @@ struct Prepare: ParsableCommand {
                 Terminal.warn("\(romFrom) has no ROM naming \(rom.ids) itself; using one whose device list includes it.")
             }
         } else if let romFile {
-            do { romBytes = try FileBytes(path: romFile, limit: maximumROMSize).bytes } catch { throw UserError(String(describing: error)) }
+            romBytes = try FileBytes(path: romFile, limit: maximumROMSize).bytes
             romOrigin = romFile
-            let layout = ROMParser.parse(romBytes)
-            if let why = ROMPreparation.anotherChip(layout, vendorID: rom.vendorID, deviceID: rom.deviceID) {
-                guard retarget else {
-                    throw UserError("\(romFile) is not a ROM for \(rom.address): \(why). A VBIOS for another chip can hang the guest; "
-                        + "nothing was written. Use this card's own ROM (`vbios dump \(rom.address)`, or the vendor's file for this board), "
-                        + "or pass --retarget to write the card's IDs into it anyway.", exitCode: 1)
-                }
+            if let why = try ROMPreparation.checkChip(ROMParser.parse(romBytes), file: romFile, card: rom.address.description,
+                                                      vendorID: rom.vendorID, deviceID: rom.deviceID, retarget: retarget) {
                 Terminal.warn("\(romFile): \(why); --retarget: its IDs are set to the card's. Make sure it really is this card's ROM (same board, same memory).")
             }
         } else {
@@ -174,7 +161,7 @@ struct Prepare: ParsableCommand {
         var gop: FirmwareGOPSelection.Candidate?
         var efiAdvice: String?
         if let addEFI {
-            do { driver = try FileBytes(path: addEFI, limit: maximumROMSize).bytes } catch { throw UserError(String(describing: error)) }
+            driver = try FileBytes(path: addEFI, limit: maximumROMSize).bytes
         } else if let walked, let romFrom, target != .xen, (firmware ?? .default(for: target)) == .uefi {
             let outcome = FirmwareGOPSelection.forPreparation(walked, rom: romBytes, vendorID: rom.vendorID)
             if case .chosen(let c) = outcome {
@@ -196,22 +183,18 @@ struct Prepare: ParsableCommand {
             throw UserError("\(rom.address): \(error.message)\(from)", exitCode: 1)
         }
         var files: [(String, [UInt8])] = [("bios.bin", prepared.bytes)]
-        do {
-            switch target {
-            case .xen:
-                var o = XenConfig.Options()
-                o.romPath = biosPath
-                o.gfxPassthru = display.map { $0 == .primary } ?? true
-                if iomem { o.ranges = PassthroughCard.ranges(of: functions) }
-                files.append(("xen.cfg", Array(try XenConfig.fragment(card, options: o).utf8)))
-                files.append(("kernel-cmdline.txt", Array(XenConfig.kernelCommandLine(card).utf8)))
-            case .qemu:
-                files.append(("qemu-args.txt", Array(try QEMUArgs.text(card, options: .init(romPath: biosPath, xVGA: display.map { $0 == .primary })).utf8)))
-            case .libvirt:
-                files.append(("libvirt-hostdev.xml", Array(try LibvirtHostdev.text(card, options: .init(romPath: biosPath)).utf8)))
-            }
-        } catch {
-            throw UserError(error.message)
+        switch target {
+        case .xen:
+            var o = XenConfig.Options()
+            o.romPath = biosPath
+            o.gfxPassthru = display.map { $0 == .primary } ?? true
+            if iomem { o.ranges = PassthroughCard.ranges(of: functions) }
+            files.append(("xen.cfg", Array(try XenConfig.fragment(card, options: o).utf8)))
+            files.append(("kernel-cmdline.txt", Array(XenConfig.kernelCommandLine(card).utf8)))
+        case .qemu:
+            files.append(("qemu-args.txt", Array(try QEMUArgs.text(card, options: .init(romPath: biosPath, xVGA: display.map { $0 == .primary })).utf8)))
+        case .libvirt:
+            files.append(("libvirt-hostdev.xml", Array(try LibvirtHostdev.text(card, options: .init(romPath: biosPath)).utf8)))
         }
         if iomem, target != .xen { Terminal.warn("--iomem is for Xen's xl.cfg; ignored for \(target.rawValue).") }
 
@@ -253,29 +236,11 @@ struct Prepare: ParsableCommand {
         Terminal.write(1, steps)
     }
 
-    /// vfio (and Xen's pciback with an IOMMU) isolate per IOMMU group: a group member the guest
-    /// does not get, other than a bridge, stops the guest from starting or must be bound too.
+    /// The whole IOMMU group goes to the guest (`GroupNotIsolated`), --with included.
     func checkIOMMUGroup(_ slot: Slot, bus: PCIBus) throws {
         // --with names devices that must exist: a typo would otherwise vouch for a group member.
-        let others = try with.map { a in
-            guard bus.entry(at: a) != nil else { throw UserError(String(describing: DeviceError.notFound(a, bus.root))) }
-            return a
-        }
-        var seen = Set(slot.addresses + others)
-        var foreign: [(PCIAddress, String)] = []
-        for peer in slot.endpointPeers where seen.insert(peer.address).inserted {
-            let e = peer.entry
-            let what = (e?.ids ?? "????:????") + ", class " + Hex.string(e?.classCode ?? 0, width: 6)
-                + (e?.driver.map { ", driver \($0)" } ?? "")
-            foreign.append((peer.address, "\(peer.address) (\(what)) in group \(peer.group)"))
-        }
-        guard foreign.isEmpty else {
-            throw UserError("the card's IOMMU group also holds " + foreign.map(\.1).joined(separator: "; ")
-                + ". A guest gets a whole group or nothing: pass these devices too (bind them as well and name them with "
-                + foreign.map { "--with \($0.0)" }.joined(separator: " ")
-                + "), move the card to another slot with its own group, or, at your own risk, split the group with the "
-                + "ACS override patch (pcie_acs_override=downstream), which removes the isolation the IOMMU gives.", exitCode: 1)
-        }
+        for a in with where bus.entry(at: a) == nil { throw DeviceError.notFound(a, bus.root) }
+        try GroupNotIsolated.check(slot, also: with)
     }
 
     /// Writes the set whole or not at all: every file into a hidden staging folder inside DIR
@@ -283,12 +248,12 @@ struct Prepare: ParsableCommand {
     /// what was placed and the staging folder. Signals wait until the set is in place or gone.
     func writeSet(_ files: [(String, [UInt8])], into dir: String) throws {
         let created = pathKind(dir) == .missing
-        do { try makeDirectories(dir) } catch { throw UserError(String(describing: error)) }
+        try makeDirectories(dir)
         var template = Array("\(dir)/.vbios-prepare-XXXXXX".utf8CString)
         guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
             let e = SystemError("create a folder in", dir)
             if created { rmdir(dir) }
-            throw UserError(String(describing: e))
+            throw e
         }
         let staging = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         do {
@@ -298,18 +263,13 @@ struct Prepare: ParsableCommand {
             }) {
                 for (name, bytes) in files { try AtomicFile.write(bytes, to: staging + "/" + name) }
                 // All or nothing, --force included: a failed move puts the old files back.
-                do {
-                    try FileSet.place(files.map { FileSet.Move(from: staging + "/" + $0.0, to: dir + "/" + $0.0) },
-                                      overwrite: force, staging: staging)
-                } catch let e as AtomicFile.Exists {
-                    throw UserError("\(e.path) appeared meanwhile; nothing was written. Pass --force to replace it.")
-                }
+                try FileSet.place(files.map { FileSet.Move(from: staging + "/" + $0.0, to: dir + "/" + $0.0) },
+                                  overwrite: force, staging: staging)
             }
         } catch {
             // FileSet.place has undone its own moves.
             if created { rmdir(dir) }
-            if let e = error as? UserError { throw e }
-            throw UserError("\(error); nothing was written.")
+            throw FileSet.NotWritten(error)
         }
     }
 

@@ -43,34 +43,25 @@ struct Scan: ParsableCommand {
     func run() throws {
         // System firmware (volumes, capsules, CBFS) is walked; anything else keeps the plain scan.
         var firmware: (report: FirmwareReport, size: Int)?
-        do {
-            let fd = try openRegularFile(blob)
-            let fits = (try? fileSize(fd, blob)).map { $0 <= Scan.firmwareLimit } ?? false
-            try? fd.close()
-            if fits {
-                let data = try FileBytes(path: blob, limit: Scan.firmwareLimit)
-                if data.withUnsafeBytes({ FirmwareWalker.mayHoldContainers($0) }) {
-                    let walked = FirmwareWalker.walk(data.bytes)
-                    if walked.containers > 0 { firmware = (walked, data.count) }
-                }
+        let fd = try openRegularFile(blob)
+        let fits = (try? fileSize(fd, blob)).map { $0 <= Scan.firmwareLimit } ?? false
+        try? fd.close()
+        if fits {
+            let data = try FileBytes(path: blob, limit: Scan.firmwareLimit)
+            if data.withUnsafeBytes({ FirmwareWalker.mayHoldContainers($0) }) {
+                let walked = FirmwareWalker.walk(data.bytes)
+                if walked.containers > 0 { firmware = (walked, data.count) }
             }
-        } catch {
-            throw report(error)
         }
         if let firmware { return try runFirmware(firmware.report, size: firmware.size) }
         var roms: [EmbeddedROM] = []
-        let size: Int
-        do {
-            if let dir = extract { try makeDirectory(dir) }
-            size = try BlobScan.scan(path: blob) { rom, bytes in
-                roms.append(rom)
-                guard let dir = extract else { return }
-                let path = (dir.hasSuffix("/") ? dir : dir + "/") + Scan.fileName(rom)
-                try AtomicFile.write(bytes, to: path, overwrite: force)
-                if !global.json { Terminal.note("wrote \(path) (\(rom.length) bytes)") }
-            }
-        } catch {
-            throw report(error)
+        if let dir = extract { try makeDirectory(dir) }
+        let size = try BlobScan.scan(path: blob) { rom, bytes in
+            roms.append(rom)
+            guard let dir = extract else { return }
+            let path = (dir.hasSuffix("/") ? dir : dir + "/") + Scan.fileName(rom)
+            try AtomicFile.write(bytes, to: path, overwrite: force)
+            if !global.json { Terminal.note("wrote \(path) (\(rom.length) bytes)") }
         }
 
         if global.json {
@@ -98,24 +89,20 @@ struct Scan: ParsableCommand {
 
     func runFirmware(_ walked: FirmwareReport, size: Int) throws {
         if let dir = extract {
-            do {
-                try makeDirectory(dir)
-                var used: Set<String> = []
-                for item in walked.items {
-                    var name = Scan.fileName(item)
-                    if used.contains(name) {
-                        let (stem, ext) = name.splitExtension
-                        var n = 2
-                        while used.contains("\(stem)-\(n).\(ext)") { n += 1 }
-                        name = "\(stem)-\(n).\(ext)"
-                    }
-                    used.insert(name)
-                    let path = (dir.hasSuffix("/") ? dir : dir + "/") + name
-                    try AtomicFile.write(item.bytes, to: path, overwrite: force)
-                    if !global.json { Terminal.note("wrote \(path) (\(item.bytes.count) bytes)") }
+            try makeDirectory(dir)
+            var used: Set<String> = []
+            for item in walked.items {
+                var name = Scan.fileName(item)
+                if used.contains(name) {
+                    let (stem, ext) = name.splitExtension
+                    var n = 2
+                    while used.contains("\(stem)-\(n).\(ext)") { n += 1 }
+                    name = "\(stem)-\(n).\(ext)"
                 }
-            } catch {
-                throw report(error)
+                used.insert(name)
+                let path = (dir.hasSuffix("/") ? dir : dir + "/") + name
+                try AtomicFile.write(item.bytes, to: path, overwrite: force)
+                if !global.json { Terminal.note("wrote \(path) (\(item.bytes.count) bytes)") }
             }
         }
         if global.json {
@@ -193,7 +180,7 @@ struct Scan: ParsableCommand {
                                   hint: e == ENOENT ? "Create its parent folder first." : nil)
             }
         default:
-            throw UserError("--extract \(dir) is not a folder. Name a folder (it is created if missing).")
+            throw UserError("--extract \(dir) is not a folder. Name a folder (it is created if missing).", path: dir)
         }
     }
 }

@@ -5,6 +5,7 @@ import Musl
 #endif
 import ArgumentParser
 import OptionROM
+import Passthrough
 import PCIHost
 
 @main
@@ -62,14 +63,19 @@ struct GlobalOptions: ParsableArguments {
     var json = false
 }
 
-/// A failure the user can act on; printed as `vbios: <message>` with the given exit status.
+/// A refusal of the CLI's own (a file in the way of `--out`, a library's refusal put in the
+/// command's context); printed as `vbios: <message>` with the given exit status, `refused` in JSON.
+/// A library's typed error is thrown as it is, not wrapped in this.
 struct UserError: Error, CustomStringConvertible {
     var message: String
     var exitCode: Int32 = 2
+    /// The file involved, for `--json`'s `path`.
+    var path: String?
     var description: String { message }
-    init(_ message: String, exitCode: Int32 = 2) {
+    init(_ message: String, exitCode: Int32 = 2, path: String? = nil) {
         self.message = message
         self.exitCode = exitCode
+        self.path = path
     }
 }
 
@@ -77,7 +83,8 @@ struct UserError: Error, CustomStringConvertible {
 /// `vbios: MESSAGE` on stderr, or with `--json` as `{"error": {"code", "message", "path"?}}` on
 /// stdout (same exit status). A command-line mistake (ArgumentParser's parse and validation
 /// errors, a value one of `Arguments.swift`'s types refused) comes with the usage and exits 64;
-/// an `ExitCode` was already reported and only leaves.
+/// an `ExitCode` was already reported and only leaves. Commands throw the libraries' typed
+/// errors as they are: `ErrorOutput` gives each its code, path and exit status.
 func report(_ error: Error) -> ExitCode {
     if let code = error as? ExitCode { return code }
     if VBIOS.isArgumentParserError(error) {
@@ -90,7 +97,7 @@ func report(_ error: Error) -> ExitCode {
         }
         return code
     }
-    let status: Int32 = (error as? UserError)?.exitCode ?? 2
+    let status = ErrorOutput.status(error)
     if ErrorOutput.json {
         let (code, path) = ErrorOutput.classify(error)
         ErrorOutput.emit(code: code, message: String(describing: error), path: path)
@@ -125,9 +132,35 @@ enum ErrorOutput {
         return bounded
     }
 
+    /// The exit status: 1 when vbios refused a change it judged unsafe or a change failed
+    /// midway (and was rolled back), 2 for any other error, a `UserError`'s own.
+    static func status(_ error: Error) -> Int32 {
+        switch error {
+        case let e as UserError: return e.exitCode
+        case is ROMPreparation.AnotherChip, is GroupNotIsolated: return 1
+        case let e as DriverBinding.Failure: return e.afterWrites ? 1 : 2
+        default: return 2
+        }
+    }
+
     /// A stable machine-readable code and the path involved, when the error names one.
     static func classify(_ error: Error) -> (code: String, path: String?) {
         switch error {
+        case let e as DriverBinding.Failure:
+            // A failed step keeps its own kind: a write's errno and path.
+            if let cause = e.cause { return classify(cause) }
+            return (e.reason.rawValue, e.path)
+        case let e as FileSet.NotWritten: return classify(e.cause)
+        case let e as DeviceError:
+            switch e {
+            case let .notFound(a, root): return ("no-device", root.deviceDirectory(a))
+            case let .libpci(_, root): return ("libpci", root.busPCI)
+            }
+        case is PCIAddress.Malformed: return ("bad-address", nil)
+        case let e as ROMPreparation.AnotherChip: return ("another-chip", e.file)
+        case is GroupNotIsolated: return ("group-not-isolated", nil)
+        case let e as BindingPersistence.Foreign: return ("foreign-file", e.path)
+        case is PassthroughError: return ("refused", nil)   // Passthrough declined, with the reason and what to try
         case let e as SystemError: return (e.errnoName.hasPrefix("errno") ? "system-error" : e.errnoName, e.path)
         case let e as FileTooLarge: return ("file-too-large", e.path)
         case let e as NotARegularFile: return ("not-a-regular-file", e.path)
@@ -136,7 +169,7 @@ enum ErrorOutput {
         case let e as ROMReader.Failure:
             if case .nothingRead = e { return ("rom-read", nil) }
             return ("refused", nil)
-        case is UserError: return ("refused", nil)   // vbios declined, with the reason and the next step
+        case let e as UserError: return ("refused", e.path)   // vbios declined, with the reason and the next step
         default: return ("error", nil)
         }
     }

@@ -184,6 +184,9 @@ enum PrepareFixture {
         #expect(r.status == 1)
         #expect(r.err.contains("0000:02:00.0") && r.err.contains("020000") && r.err.contains("ACS override") && r.err.contains("--with 0000:02:00.0"), "\(r.err)")
         #expect(!r.err.contains("0000:00:01.0"), "bridges are not named")
+        let j = try HostCLI.run(["prepare", "01:00.0", "--for", "qemu", "--sysfs", root, "--out", dir + "/no", "--json"])
+        let error = (try JSONSerialization.jsonObject(with: Data(j.out.utf8)) as? [String: Any])?["error"] as? [String: Any]
+        #expect(j.status == 1 && error?["code"] as? String == "group-not-isolated", "\(j.out)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/no"))
         let named = try HostCLI.run(["prepare", "01:00.0", "--for", "qemu", "--sysfs", root, "--out", dir + "/named", "--with", "02:00.0"])
         #expect(named.status == 0, "\(named.err)")

@@ -137,7 +137,12 @@ final class ReactingWriter: Sendable {
         let binder = DriverBinding(root: host.root, stateDirectory: host.state, io: writer.io)
         let plan = try binder.planBind([gpu], to: .vfioPCI)
         var message = ""
-        do { _ = try binder.execute(plan, binding: true); Issue.record("the bind should fail") } catch { message = "\(error)" }
+        do { _ = try binder.execute(plan, binding: true); Issue.record("the bind should fail") } catch {
+            message = "\(error)"
+            // The failed write stays attached: its errno and path, after writes that were rolled back.
+            let f = error as? DriverBinding.Failure
+            #expect(f?.reason == .stepFailed && f?.afterWrites == true && (f?.cause as? SystemError)?.path == override, "\(error)")
+        }
         #expect(message.contains("driver_override") && message.contains("Rolled back") && message.contains("radeon"), "\(message)")
         #expect(host.root.linkName(gpu, "driver") == "radeon", "the GPU is given back")
         #expect(host.root.linkName(audio, "driver") == "snd_hda_intel", "the audio function never moved")
@@ -167,7 +172,11 @@ final class ReactingWriter: Sendable {
         let binder = DriverBinding(root: host.root, stateDirectory: host.state, io: writer.io)
         let plan = try binder.planBind([gpu], to: .vfioPCI)
         var message = ""
-        do { _ = try binder.execute(plan, binding: true); Issue.record("the bind should fail") } catch { message = "\(error)" }
+        do { _ = try binder.execute(plan, binding: true); Issue.record("the bind should fail") } catch {
+            message = "\(error)"
+            let f = error as? DriverBinding.Failure
+            #expect(f?.reason == .stepFailed && f?.afterWrites == true && (f?.cause as? SystemError)?.errno == ENODEV, "\(error)")
+        }
         #expect(message.contains("0000:01:00.1") && message.contains("Rolled back"), "\(message)")
         #expect(host.root.linkName(gpu, "driver") == "radeon", "the GPU is given back to its driver")
         #expect(host.root.readText(gpu, "driver_override") == "", "the GPU's override is cleared")
@@ -183,6 +192,7 @@ final class ReactingWriter: Sendable {
         let plan = try binder.planBind([gpu], to: .pciStub)
         do { _ = try binder.execute(plan, binding: true); Issue.record("a device that stays with radeon must fail the bind") } catch {
             #expect("\(error)".contains("bound to radeon, not pci-stub"), "\(error)")
+            #expect((error as? DriverBinding.Failure)?.reason == .driverRefused && (error as? DriverBinding.Failure)?.afterWrites == true)
         }
         #expect(binder.recordedDriver(gpu) == nil)
     }
@@ -217,12 +227,14 @@ final class ReactingWriter: Sendable {
         let binder = DriverBinding(root: host.root, stateDirectory: host.state, io: ReactingWriter(root: host.root).io)
         do { _ = try binder.planBind([gpu], to: .vfioPCI); Issue.record("a missing module must be refused") } catch {
             #expect("\(error)".contains("modprobe vfio-pci"))
+            #expect((error as? DriverBinding.Failure)?.reason == .driverNotLoaded && (error as? DriverBinding.Failure)?.afterWrites == false)
         }
         try host.addDriver("vfio-pci")
         try FileManager.default.removeItem(atPath: host.root.path + "/kernel/iommu_groups")
         try FileManager.default.createDirectory(atPath: host.root.path + "/kernel/iommu_groups", withIntermediateDirectories: true)
         do { _ = try binder.planBind([gpu], to: .vfioPCI); Issue.record("no IOMMU must be refused") } catch {
             #expect("\(error)".contains("intel_iommu=on") && "\(error)".contains("VT-d"))
+            #expect((error as? DriverBinding.Failure)?.reason == .noIOMMU)
         }
     }
 }

@@ -28,6 +28,32 @@ public enum ROMPreparation {
             + ", the card is \(ConsumerProfile.ids(vendorID, deviceID))"
     }
 
+    /// A ROM file (`prepare --rom`) made for another chip than the card: a wrong VBIOS can hang
+    /// the guest, so it is refused unless the user asked for its IDs to be rewritten.
+    public struct AnotherChip: Error, Sendable, CustomStringConvertible {
+        /// The ROM file.
+        public var file: String
+        /// The card's ROM function, as the user named it (`0000:01:00.0`).
+        public var card: String
+        /// What `anotherChip` found.
+        public var reason: String
+
+        public var description: String {
+            "\(file) is not a ROM for \(card): \(reason). A VBIOS for another chip can hang the guest; "
+                + "nothing was written. Use this card's own ROM (`vbios dump \(card)`, or the vendor's file for this board), "
+                + "or pass --retarget to write the card's IDs into it anyway."
+        }
+    }
+
+    /// Holds a ROM file to the card: nil when it is the card's; with `retarget`, the reason it is
+    /// not (its IDs are then rewritten by `prepare`); else throws `AnotherChip`.
+    public static func checkChip(_ layout: ROMLayout, file: String, card: String, vendorID: UInt16, deviceID: UInt16,
+                                 retarget: Bool) throws(AnotherChip) -> String? {
+        guard let why = anotherChip(layout, vendorID: vendorID, deviceID: deviceID) else { return nil }
+        guard retarget else { throw AnotherChip(file: file, card: card, reason: why) }
+        return why
+    }
+
     public struct Options: Sendable {
         /// Keep only the legacy x86 image. nil: the target's default (Xen yes, QEMU/libvirt no).
         public var legacyOnly: Bool?
