@@ -171,3 +171,49 @@ public enum FileSet {
         for old in backups.values { withSystemPath(old) { _ = unlink($0) } }
     }
 }
+
+extension FileSet {
+    /// Writes the set whole or not at all: every file into a hidden staging folder inside DIR
+    /// (one filesystem, so the moves are renames), then moved into place; any failure removes
+    /// what was placed and the staging folder. Signals wait until the set is in place or gone.
+    public static func write(_ files: [(String, [UInt8])], into dir: String, overwrite: Bool) throws {
+        let created = pathKind(dir) == .missing
+        try makeDirectories(dir)
+        var template = Array("\(dir)/.vbios-XXXXXX".utf8CString)
+        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+            let e = SystemError("create a folder in", dir)
+            if created { rmdir(dir) }
+            throw e
+        }
+        let staging = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        do {
+            try DeviceStateGuard.withChange(apply: {}, restore: {
+                for (name, _) in files { unlink(staging + "/" + name) }
+                rmdir(staging)
+            }) {
+                for (name, bytes) in files { try AtomicFile.write(bytes, to: staging + "/" + name) }
+                // All or nothing, overwriting included: a failed move puts the old files back.
+                try FileSet.place(files.map { FileSet.Move(from: staging + "/" + $0.0, to: dir + "/" + $0.0) },
+                                  overwrite: overwrite, staging: staging)
+            }
+        } catch {
+            // FileSet.place has undone its own moves.
+            if created { rmdir(dir) }
+            throw FileSet.NotWritten(error)
+        }
+    }
+}
+
+/// `path` made absolute against the working directory (trailing slashes dropped; `.` and a
+/// leading `./` resolved), for paths a config file must name absolutely.
+public func absolutePath(_ path: String) -> String {
+    var p = path
+    while p.count > 1, p.hasSuffix("/") { p.removeLast() }
+    if p.hasPrefix("/") { return p }
+    var buf = [CChar](repeating: 0, count: 4096)
+    guard getcwd(&buf, buf.count) != nil else { return p }
+    let cwd = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    if p == "." { return cwd }
+    if p.hasPrefix("./") { p.removeFirst(2) }
+    return (cwd == "/" ? "" : cwd) + "/" + p
+}

@@ -100,7 +100,7 @@ struct Prepare: ParsableCommand {
         let bus = try PCIBus.scan(root, requiring: [named])
         let slot = try bus.slot(of: named)
         let device = slot.named
-        let dir = absolute(outDir)
+        let dir = absolutePath(outDir)
         let names = Self.fileNames(target)
 
         // Refuse before reading anything: files in the way.
@@ -198,7 +198,7 @@ struct Prepare: ParsableCommand {
         }
         if iomem, target != .xen { Terminal.warn("--iomem is for Xen's xl.cfg; ignored for \(target.rawValue).") }
 
-        try writeSet(files, into: dir)
+        try FileSet.write(files, into: dir, overwrite: force)
 
         let steps = NextSteps.text(target: target, card: card, outDir: dir)
         if global.json {
@@ -241,47 +241,5 @@ struct Prepare: ParsableCommand {
         // --with names devices that must exist: a typo would otherwise vouch for a group member.
         for a in with where bus.entry(at: a) == nil { throw DeviceError.notFound(a, bus.root) }
         try GroupNotIsolated.check(slot, also: with)
-    }
-
-    /// Writes the set whole or not at all: every file into a hidden staging folder inside DIR
-    /// (one filesystem, so the moves are renames), then moved into place; any failure removes
-    /// what was placed and the staging folder. Signals wait until the set is in place or gone.
-    func writeSet(_ files: [(String, [UInt8])], into dir: String) throws {
-        let created = pathKind(dir) == .missing
-        try makeDirectories(dir)
-        var template = Array("\(dir)/.vbios-prepare-XXXXXX".utf8CString)
-        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
-            let e = SystemError("create a folder in", dir)
-            if created { rmdir(dir) }
-            throw e
-        }
-        let staging = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        do {
-            try DeviceStateGuard.withChange(apply: {}, restore: {
-                for (name, _) in files { unlink(staging + "/" + name) }
-                rmdir(staging)
-            }) {
-                for (name, bytes) in files { try AtomicFile.write(bytes, to: staging + "/" + name) }
-                // All or nothing, --force included: a failed move puts the old files back.
-                try FileSet.place(files.map { FileSet.Move(from: staging + "/" + $0.0, to: dir + "/" + $0.0) },
-                                  overwrite: force, staging: staging)
-            }
-        } catch {
-            // FileSet.place has undone its own moves.
-            if created { rmdir(dir) }
-            throw FileSet.NotWritten(error)
-        }
-    }
-
-    func absolute(_ path: String) -> String {
-        var p = path
-        while p.count > 1, p.hasSuffix("/") { p.removeLast() }
-        if p.hasPrefix("/") { return p }
-        var buf = [CChar](repeating: 0, count: 4096)
-        guard getcwd(&buf, buf.count) != nil else { return p }
-        let cwd = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        if p == "." { return cwd }
-        if p.hasPrefix("./") { p.removeFirst(2) }
-        return (cwd == "/" ? "" : cwd) + "/" + p
     }
 }
