@@ -52,6 +52,17 @@ public struct Slot: Sendable {
         return functions.map { "(" + (full ? $0.description : $0.short) + ")" }.joined()
     }
 
+    /// The dom0 kernel parameter that hides functions from the host's drivers for xen-pciback.
+    public static let hideParameter = "xen-pciback.hide"
+
+    /// `xen-pciback.hide=(01:00.0)(01:00.1)`: the parameter with `hideList(functions)`.
+    public static func hideArgument(_ functions: [PCIAddress]) -> String { hideParameter + "=" + hideList(functions) }
+
+    /// The value of `xen-pciback.hide=` in a kernel command line word; nil for other words.
+    public static func hideValue(inKernelArgument word: String) -> String? {
+        word.hasPrefix(hideParameter + "=") ? String(word.dropFirst(hideParameter.count + 1)) : nil
+    }
+
     /// The addresses a `xen-pciback.hide=` value names: the reverse of `hideList`.
     public static func addresses(inHideList value: String) -> [PCIAddress] {
         value.split(whereSeparator: { $0 == "(" || $0 == ")" }).compactMap { try? PCIAddress(parsing: String($0)) }

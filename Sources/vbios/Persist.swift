@@ -46,27 +46,8 @@ struct Persist: ParsableCommand {
         if case let .found(config) = KernelConfig.load(host) { pcibackBuiltIn = config.state("XEN_PCIDEV_BACKEND") == .builtIn }
         let plan = try BindingPersistence.plan(card: card, existing: existing, path: path, remove: remove, pcibackBuiltIn: pcibackBuiltIn)
 
-        var warnings: [String] = []
-        // ids= binds every device with these IDs, not only this card.
-        if !remove, driver != .pciback {
-            let others = bus.entries.filter { !card.functions.contains($0.address) && card.ids.contains($0.ids) }
-            if !others.isEmpty {
-                warnings.append("ids= binds EVERY device with these IDs: \(others.map { "\($0.address) (\($0.ids))" }.joined(separator: ", ")) would go to \(driver.rawValue) too. "
-                    + "To take only \(card.slot), remove the card again and set driver_override per address at boot instead: a udev rule such as "
-                    + "`ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"\(card.slot)\", ATTR{driver_override}=\"\(driver.rawValue)\"` in /etc/udev/rules.d/, or `vbios bind \(card.slot) --to \(driver.rawValue)` from a boot service.")
-            }
-        }
-        // Another file that sets the same module's options competes with ours.
-        for f in host.modprobeFiles() where f.name != BindingPersistence.fileName {
-            let module = driver.module
-            if f.text.split(separator: "\n").contains(where: { l in
-                let w = l.split(separator: " ")
-                return w.count >= 2 && w[0] == "options" && w[1].replacingOccurrencesOfDash == module.replacingOccurrencesOfDash
-            }) {
-                warnings.append("\(host.modprobeDirectory)/\(f.name) also sets options for \(module); modprobe applies both and the last `ids=`/`hide=` wins. Merge them by hand.")
-            }
-        }
-        let commandLine = driver == .pciback && !remove ? "xen-pciback.hide=" + card.hideList : nil
+        let warnings = BindingPersistence.warnings(for: card, removing: remove, bus: bus, host: host)
+        let commandLine = driver == .pciback && !remove ? Slot.hideArgument(card.functions) : nil
 
         if !dryRun {
             switch plan.action {
@@ -123,11 +104,4 @@ struct Persist: ParsableCommand {
             for (i, s) in steps.enumerated() { Terminal.out("  \(i + 1). \(s)") }
         }
     }
-}
-
-extension Substring {
-    var replacingOccurrencesOfDash: String { String(map { $0 == "-" ? "_" : $0 }) }
-}
-extension String {
-    var replacingOccurrencesOfDash: String { String(map { $0 == "-" ? "_" : $0 }) }
 }

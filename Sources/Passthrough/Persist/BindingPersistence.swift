@@ -124,7 +124,7 @@ public enum BindingPersistence {
             case .pciback:
                 if pcibackBuiltIn {
                     s += "# xen-pciback is built into this kernel: the hide list must be on the kernel command line:\n"
-                    s += "# xen-pciback.hide=\(mine.map(\.hideList).joined())\n"
+                    s += "# \(Slot.hideParameter)=\(mine.map(\.hideList).joined())\n"
                 } else {
                     s += "# xen-pciback takes these devices when it loads (the kernel command line does it when built in).\n"
                     s += "options \(driver.module) hide=\(mine.map(\.hideList).joined())\n"
@@ -168,5 +168,33 @@ public enum BindingPersistence {
         let action: Action
         if remove && !had { action = .nothing } else if after == existing { action = .unchanged } else if after == nil { action = .remove } else if existing == nil { action = .create } else { action = .update }
         return Plan(path: path, before: existing, after: remove && !had ? existing : after, action: action, card: card)
+    }
+}
+
+extension BindingPersistence {
+    /// What persisting (or removing) `card` does beyond it: `ids=` takes every device with these IDs,
+    /// and another modprobe.d file setting the same module's options competes with vbios's.
+    public static func warnings(for card: Card, removing: Bool, bus: PCIBus, host: HostRoot) -> [String] {
+        var warnings: [String] = []
+        let driver = card.driver
+        if !removing, driver != .pciback {
+            let others = bus.entries.filter { !card.functions.contains($0.address) && card.ids.contains($0.ids) }
+            if !others.isEmpty {
+                warnings.append("ids= binds EVERY device with these IDs: \(others.map { "\($0.address) (\($0.ids))" }.joined(separator: ", ")) would go to \(driver.rawValue) too. "
+                    + "To take only \(card.slot), remove the card again and set driver_override per address at boot instead: a udev rule such as "
+                    + "`ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"\(card.slot)\", ATTR{driver_override}=\"\(driver.rawValue)\"` in /etc/udev/rules.d/, or `vbios bind \(card.slot) --to \(driver.rawValue)` from a boot service.")
+            }
+        }
+        // modprobe treats - and _ in module names alike.
+        func module(_ s: Substring) -> String { String(s.map { $0 == "-" ? "_" : $0 }) }
+        for f in host.modprobeFiles() where f.name != fileName {
+            if f.text.split(separator: "\n").contains(where: { l in
+                let w = l.split(separator: " ")
+                return w.count >= 2 && w[0] == "options" && module(w[1]) == module(Substring(driver.module))
+            }) {
+                warnings.append("\(host.modprobeDirectory)/\(f.name) also sets options for \(driver.module); modprobe applies both and the last `ids=`/`hide=` wins. Merge them by hand.")
+            }
+        }
+        return warnings
     }
 }

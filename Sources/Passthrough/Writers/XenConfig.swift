@@ -117,7 +117,7 @@ public enum XenConfig {
 
     /// The dom0 kernel parameter that keeps the host's drivers off the card at boot, for pciback.
     public static func kernelCommandLine(_ card: PassthroughCard) -> String {
-        "xen-pciback.hide=" + Slot.hideList(card.functions.map(\.address)) + "\n"
+        Slot.hideArgument(card.functions.map(\.address)) + "\n"
     }
 
     /// Hex without padding or prefix, as xl's examples write page numbers and ports.

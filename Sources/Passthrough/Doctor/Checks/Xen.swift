@@ -5,7 +5,7 @@ extension HostDoctor {
     /// Addresses named by `xen-pciback.hide=` on the command line and `options xen-pciback hide=` in modprobe.d.
     func pcibackHidden() -> (addresses: [PCIAddress], sources: [String]) {
         var values: [(String, String)] = []
-        for t in host.commandLine ?? [] where t.hasPrefix("xen-pciback.hide=") { values.append((String(t.dropFirst(17)), "kernel command line")) }
+        for t in host.commandLine ?? [] { if let v = Slot.hideValue(inKernelArgument: t) { values.append((v, "kernel command line")) } }
         for f in host.modprobeFiles() {
             for line in f.text.split(separator: "\n") {
                 let w = line.split(separator: " ")
@@ -40,7 +40,7 @@ extension HostDoctor {
         if let card {
             let hidden = pcibackHidden()
             let uncovered = card.functions.filter { f in !hidden.addresses.contains(f.address) }
-            let line = "xen-pciback.hide=" + card.slot.hideList
+            let line = Slot.hideArgument(card.slot.addresses)
             if uncovered.isEmpty {
                 oks.append("every function of the card (\(card.addressList)) is hidden from dom0 by \(Set(hidden.sources).sorted().joined(separator: " and "))")
             } else {
