@@ -84,15 +84,6 @@ struct Prepare: ParsableCommand {
         try body()
     }
 
-    /// The files of one target, by name.
-    static func fileNames(_ target: PassthroughTarget) -> [String] {
-        switch target {
-        case .xen: return ["bios.bin", "xen.cfg", "kernel-cmdline.txt"]
-        case .qemu: return ["bios.bin", "qemu-args.txt"]
-        case .libvirt: return ["bios.bin", "libvirt-hostdev.xml"]
-        }
-    }
-
     func body() throws {
         let root = host.root
         // One enumeration answers for the card, its slot and its IOMMU group.
@@ -101,7 +92,7 @@ struct Prepare: ParsableCommand {
         let slot = try bus.slot(of: named)
         let device = slot.named
         let dir = absolutePath(outDir)
-        let names = Self.fileNames(target)
+        let names = ConfigFiles.names(for: target)
 
         // Refuse before reading anything: files in the way.
         if pathKind(dir) == .file || pathKind(dir) == .other { throw UserError("\(outDir) exists and is not a folder; name a folder for --out.", path: dir) }
@@ -182,20 +173,9 @@ struct Prepare: ParsableCommand {
             let from = gop.map { " (adding the GOP driver \($0.summary) from \(romFrom ?? "the firmware"); pass --add-efi FILE to pick another)" } ?? ""
             throw UserError("\(rom.address): \(error.message)\(from)", exitCode: 1)
         }
-        var files: [(String, [UInt8])] = [("bios.bin", prepared.bytes)]
-        switch target {
-        case .xen:
-            var o = XenConfig.Options()
-            o.romPath = biosPath
-            o.gfxPassthru = display.map { $0 == .primary } ?? true
-            if iomem { o.ranges = PassthroughCard.ranges(of: functions) }
-            files.append(("xen.cfg", Array(try XenConfig.fragment(card, options: o).utf8)))
-            files.append(("kernel-cmdline.txt", Array(XenConfig.kernelCommandLine(card).utf8)))
-        case .qemu:
-            files.append(("qemu-args.txt", Array(try QEMUArgs.text(card, options: .init(romPath: biosPath, xVGA: display.map { $0 == .primary })).utf8)))
-        case .libvirt:
-            files.append(("libvirt-hostdev.xml", Array(try LibvirtHostdev.text(card, options: .init(romPath: biosPath)).utf8)))
-        }
+        let files = try ConfigFiles.files(card, rom: prepared.bytes, for: target, options: .init(
+            romPath: biosPath, primaryDisplay: display.map { $0 == .primary },
+            ranges: iomem && target == .xen ? PassthroughCard.ranges(of: functions) : nil)).map { ($0.name, $0.bytes) }
         if iomem, target != .xen { Terminal.warn("--iomem is for Xen's xl.cfg; ignored for \(target.rawValue).") }
 
         try FileSet.write(files, into: dir, overwrite: force)
