@@ -6,8 +6,7 @@
 import Foundation
 import TestSupport
 
-let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-var out = root.appendingPathComponent("Fixtures/roms").path
+var out = Repository.roms
 var args = CommandLine.arguments.dropFirst()
 while let a = args.popFirst() {
     switch a {
