@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO", "OptionROM"]),
         .testTarget(name: "PCIHostTests", dependencies: ["PCIHost", "SystemIO", "TestSupport"]),
         .testTarget(name: "PassthroughTests", dependencies: ["Passthrough", "TestSupport"]),
-        .testTarget(name: "FirmwareTests", dependencies: ["Firmware", "Compression", "OptionROM"]),
+        .testTarget(name: "FirmwareTests", dependencies: ["Firmware", "Compression", "OptionROM", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["OptionROM", "vbios", "TestSupport"]),
     ]
 )

@@ -93,7 +93,7 @@ def observe(vbios, rom):
         if ids:
             host = os.path.join(tmp, "host")
             subprocess.run([sys.executable, os.path.join(HERE, "gen-fake-sysfs.py"), "--card", "%s:%s" % ids[:2],
-                            "--class", ids[2] if ids[2] != "000000" else "030000", "--out", host], check=True)
+                            "--class", ids[2] if ids[2] != "000000" else "030000", "--vbios", vbios, "--out", host], check=True)
             for target in ("qemu", "xen"):
                 out_dir = os.path.join(tmp, "prepare-" + target)
                 rc, out, _ = run(vbios, ["prepare", "01:00.0", "--for", target, "--rom", rom, "--sysfs", host,

@@ -2,6 +2,7 @@
 """Builds the fake sysfs trees under Fixtures/hosts/ (each directory stands for /sys).
 
 Python 3 standard library only; run from the repository root: `python3 Tools/gen-fake-sysfs.py`.
+The cards' ROMs are copied from Fixtures/roms/parts (`swift run gen-fixtures` writes them).
 The output is committed. Each tree holds what libpci's sysfs backend and vbios read:
 bus/pci/devices/ADDR -> devices/pci0000:00/.../ADDR, with vendor, device, class, revision,
 subsystem_*, irq, config (256 or 4096 bytes, consistent with the other files), resource,
@@ -12,9 +13,11 @@ driver_override. A host may also hold `dev-mem`: physical memory from 0xC0000 to
 import os
 import shutil
 import struct
+import subprocess
 import sys
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Fixtures", "hosts")
+PARTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Fixtures", "roms", "parts")
 
 # Kernel resource flags (include/linux/ioport.h) with the BAR's low bits, as /sys shows them.
 IO = 0x40101            # IORESOURCE_IO | SIZEALIGN | PCI io bit
@@ -25,63 +28,11 @@ ROM = 0x46200           # MEM | READONLY | CACHEABLE | SIZEALIGN
 ROM_SHADOW = 0x212      # MEM | ROM_SHADOW | PCI_FIXED: the boot VGA's copy at 0xC0000
 
 
-def checksum_fix(rom, start, length):
-    s = sum(rom[start:start + length - 1]) & 0xFF
-    rom[start + length - 1] = (-s) & 0xFF
-
-
-def legacy_image(vendor, device, blocks, cls=0x030000, last=True, code_type=0, fill=None, vendor_bytes=None):
-    """A legacy option ROM image: 55 AA, size in 512-byte blocks, entry jump, PCIR at 0x1C's pointer."""
-    n = blocks * 512
-    rom = bytearray(n)
-    rom[0:2] = b"\x55\xAA"
-    rom[2] = blocks if blocks < 256 else 0
-    rom[3:6] = b"\xEB\x4B\x90"  # jmp short, as real VGA BIOSes start
-    pcir = 0x1C0
-    struct.pack_into("<H", rom, 0x18, pcir)
-    if fill:
-        fill(rom)
-    rom[pcir:pcir + 4] = b"PCIR"
-    struct.pack_into("<HHHHBB", rom, pcir + 4, vendor, device, 0, 0x18, 0, cls & 0xFF)
-    rom[pcir + 0xE] = (cls >> 8) & 0xFF
-    rom[pcir + 0xF] = (cls >> 16) & 0xFF
-    struct.pack_into("<HHBB", rom, pcir + 0x10, blocks, 0x0100, code_type, 0x80 if last else 0)
-    # Some code-looking bytes, so the image is not mostly zeros.
-    for i in range(0x200, n - 1, 7):
-        rom[i] = (i * 37 + vendor) & 0xFF
-    if code_type == 0:
-        checksum_fix(rom, 0, n)
-    return rom
-
-
-def efi_image(vendor, device, blocks, last=True):
-    n = blocks * 512
-    rom = bytearray(n)
-    rom[0:2] = b"\x55\xAA"
-    struct.pack_into("<HIHHHH", rom, 2, blocks, 0x0EF1, 11, 0x8664, 0, 0x40)  # init size, sig, BS driver, x64, uncompressed, PE
-    struct.pack_into("<H", rom, 0x18, 0x1C)
-    pcir = 0x1C
-    rom[pcir:pcir + 4] = b"PCIR"
-    struct.pack_into("<HHHHBB", rom, pcir + 4, vendor, device, 0, 0x18, 0, 0)
-    rom[pcir + 0xE] = 0x00
-    rom[pcir + 0xF] = 0x03
-    struct.pack_into("<HHBB", rom, pcir + 0x10, blocks, 0x0100, 3, 0x80 if last else 0)
-    rom[0x40:0x42] = b"MZ"
-    return rom
-
-
-def amd_rom(vendor, device):
-    def fill(rom):
-        rom[0x30:0x3A] = b" 761295520"
-        rom[0x50:0x61] = b"02/13/12 10:47:00"  # MM/DD/YY HH:MM:SS, as AMD writes it
-        rom[0x80:0x94] = b"113-C2260100-101\x00\x00\x00\x00"
-        version = b"ATOMBIOSBK-AMD VER015.012.000.006.000000"
-        rom[0x100:0x100 + len(version)] = version
-    return legacy_image(vendor, device, 0x70, fill=fill)  # 56 KiB, a multiple of 512 as AMD ships
-
-
-def intel_rom(vendor, device):
-    return legacy_image(vendor, device, 0x80)
+def part(name):
+    """A card's ROM from Fixtures/roms/parts (TestSupport's ToolROMs, written by `swift run
+    gen-fixtures`): the layout is declared once, in Swift, not here."""
+    with open(os.path.join(PARTS, name + ".bin"), "rb") as f:
+        return f.read()
 
 
 def config_space(vendor, device, cls, rev, subsys, bars, rom_bar=0, header_type=0, bus=None,
@@ -198,13 +149,13 @@ def radeon_hd7850():
     h = Host("radeon-hd7850")
     root_port(h, "0000:00:01.0", 0x8086, 0x0151, 1, 1, 0)
     vga_bars = bar64(0xC0000000, 0xC) + bar64(0xFE800000, 0x4) + [0xE001, 0]
-    rom = amd_rom(0x1002, 0x6819)
+    rom = part("host-radeon-hd7850")
     cfg = config_space(0x1002, 0x6819, 0x030000, 0x00, (0x174B, 0xE221), vga_bars,
                        rom_bar=0xFE840000, multifunction=True, ext=True)
     h.device(["0000:00:01.0"], "0000:01:00.0", 0x1002, 0x6819, 0x030000, 0x00, (0x174B, 0xE221), cfg,
              [(0xC0000000, 256 << 20, MEM64_PREF), (0, 0, 0), (0xFE800000, 256 << 10, MEM64), (0, 0, 0),
               (0xE000, 0x100, IO), (0, 0, 0), (0xFE840000, 0x20000, ROM)],
-             driver="radeon", group=1, boot_vga=0, rom=bytes(rom), irq=30)
+             driver="radeon", group=1, boot_vga=0, rom=rom, irq=30)
     cfg = config_space(0x1002, 0xAAB0, 0x040300, 0x00, (0x174B, 0xAAB0), bar64(0xFE860000, 0x4), irq_pin=2, ext=True)
     h.device(["0000:00:01.0"], "0000:01:00.1", 0x1002, 0xAAB0, 0x040300, 0x00, (0x174B, 0xAAB0), cfg,
              [(0xFE860000, 16 << 10, MEM64)], driver="snd_hda_intel", group=1, irq=31)
@@ -216,11 +167,11 @@ def intel_igd():
     h.device([], "0000:00:00.0", 0x8086, 0x0C00, 0x060000, 0x06, (0x1043, 0x8534), cfg, [], driver="hsw_uncore", group=0, irq=0)
     bars = bar64(0xF7800000, 0x4) + bar64(0xE0000000, 0xC) + [0xF001, 0]
     cfg = config_space(0x8086, 0x0412, 0x030000, 0x06, (0x1043, 0x8534), bars, rom_bar=0)
-    rom = intel_rom(0x8086, 0x0412)
+    rom = part("host-intel-igd")
     h.device([], "0000:00:02.0", 0x8086, 0x0412, 0x030000, 0x06, (0x1043, 0x8534), cfg,
              [(0xF7800000, 4 << 20, MEM64), (0, 0, 0), (0xE0000000, 256 << 20, MEM64_PREF), (0, 0, 0),
               (0xF000, 0x40, IO), (0, 0, 0), (0xC0000, 0x20000, ROM_SHADOW)],
-             driver="i915", group=1, boot_vga=1, rom=bytes(rom), irq=29)
+             driver="i915", group=1, boot_vga=1, rom=rom, irq=29)
     # Memory at 0xC0000-0xDFFFF: the copy the VGA BIOS left after it ran. It wrote into its own
     # data area (as real VGA BIOSes do), so the copy differs from the `rom` and its checksum fails.
     mem = bytearray(0x20000)
@@ -241,30 +192,39 @@ def second_card():
     h.device(["0000:00:01.0"], "0000:01:00.0", 0x10DE, 0x128B, 0x030000, 0xA1, (0x1462, 0x8C93), cfg,
              [(0xF6000000, 16 << 20, MEM32), (0xE0000000, 128 << 20, MEM64_PREF), (0, 0, 0),
               (0xF0000000, 32 << 20, MEM64_PREF), (0, 0, 0), (0xE000, 0x80, IO), (0xC0000, 0x20000, ROM_SHADOW)],
-             driver="nouveau", group=1, boot_vga=1, rom=bytes(legacy_image(0x10DE, 0x128B, 0x78)), irq=16)
+             driver="nouveau", group=1, boot_vga=1, rom=part("host-second-card-boot"), irq=16)
     # The second card, behind a root port and a PCIe-to-PCIe bridge: buses 02 and 03.
     root_port(h, "0000:00:1c.0", 0x8086, 0xA290, 2, 3, 8)
     cfg = config_space(0x10B5, 0x8112, 0x060400, 0xAA, (0, 0), [0, 0], header_type=1, bus=(2, 3, 3), pcie_type=7, ext=True)
     h.device(["0000:00:1c.0"], "0000:02:00.0", 0x10B5, 0x8112, 0x060400, 0xAA, (0, 0), cfg, [], group=8, irq=0)
     bars = [0xF8000000] + bar64(0x7000000000, 0xC) + bar64(0x7400000000, 0xC) + [0xD001]
-    rom = legacy_image(0x10DE, 0x2503, 0x80, last=False) + efi_image(0x10DE, 0x2503, 0x40)
+    rom = part("host-second-card-passed")  # legacy (not last) + EFI
     # Resizable BAR 1: 64 MiB up to 8 GiB supported, 256 MiB now; BAR 3: 32 MiB only.
     cfg = config_space(0x10DE, 0x2503, 0x030000, 0xA1, (0x1458, 0x4071), bars, rom_bar=0xF9000000,
                        multifunction=True, ext=True, rebar=[(1, 0x3FC0, 8), (3, 0x20, 5)])
     h.device(["0000:00:1c.0", "0000:02:00.0"], "0000:03:00.0", 0x10DE, 0x2503, 0x030000, 0xA1, (0x1458, 0x4071), cfg,
              [(0xF8000000, 16 << 20, MEM32), (0x7000000000, 256 << 20, MEM64_PREF), (0, 0, 0),
               (0x7400000000, 32 << 20, MEM64_PREF), (0, 0, 0), (0xD000, 0x80, IO), (0xF9000000, 0x80000, ROM)],
-             driver="vfio-pci", group=9, boot_vga=0, rom=bytes(rom), irq=17)
+             driver="vfio-pci", group=9, boot_vga=0, rom=rom, irq=17)
     cfg = config_space(0x10DE, 0x228E, 0x040300, 0xA1, (0x1458, 0x4071), [0xF9080000], irq_pin=2, ext=True)
     h.device(["0000:00:1c.0", "0000:02:00.0"], "0000:03:00.1", 0x10DE, 0x228E, 0x040300, 0xA1, (0x1458, 0x4071), cfg,
              [(0xF9080000, 16 << 10, MEM32)], driver="vfio-pci", group=9, irq=18)
 
 
-def one_card(out, vendor, device, cls=0x030000):
+def one_card(out, vendor, device, vbios, cls=0x030000):
     """A host with one card of the given IDs at 0000:01:00.0, behind a root port, in its own IOMMU
-    group, bound to vfio-pci, not the boot display, its ROM BAR holding a small legacy image.
+    group, bound to vfio-pci, not the boot display, its ROM BAR holding a small legacy image
+    (the card-template part given the card's IDs by `vbios patch --set-ids`).
     For tests that need a card of some ROM's IDs (the corpus tier); written to `out`, never to
     Fixtures/hosts."""
+    rom_path = out + ".rom"
+    r = subprocess.run([vbios, "patch", os.path.join(PARTS, "card-template.bin"), "--set-ids", "%04x:%04x" % (vendor, device),
+                        "-o", rom_path], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        sys.exit("gen-fake-sysfs.py: vbios patch --set-ids failed: " + r.stderr)
+    with open(rom_path, "rb") as f:
+        rom = f.read()
+    os.unlink(rom_path)
     h = Host(os.path.basename(out), root=os.path.dirname(os.path.abspath(out)))
     root_port(h, "0000:00:01.0", 0x8086, 0x1901, 1, 1, 1)
     bars = [0xF6000000] + bar64(0xE0000000, 0xC) + bar64(0xF0000000, 0xC) + [0xE001]
@@ -272,17 +232,17 @@ def one_card(out, vendor, device, cls=0x030000):
     h.device(["0000:00:01.0"], "0000:01:00.0", vendor, device, cls, 0xA1, (vendor, device), cfg,
              [(0xF6000000, 16 << 20, MEM32), (0xE0000000, 128 << 20, MEM64_PREF), (0, 0, 0),
               (0xF0000000, 32 << 20, MEM64_PREF), (0, 0, 0), (0xE000, 0x80, IO), (0xF7000000, 0x80000, ROM)],
-             driver="vfio-pci", group=2, boot_vga=0, rom=bytes(legacy_image(vendor, device, 0x10)), irq=16)
+             driver="vfio-pci", group=2, boot_vga=0, rom=rom, irq=16)
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1:
-        # --card VVVV:DDDD [--class CCCCCC] --out DIR
+        # --card VVVV:DDDD [--class CCCCCC] --vbios BIN --out DIR
         args = dict(zip(sys.argv[1::2], sys.argv[2::2]))
-        if "--card" not in args or "--out" not in args or os.path.exists(args["--out"]):
-            sys.exit("usage: gen-fake-sysfs.py [--card VVVV:DDDD [--class CCCCCC] --out NEW-DIR]")
+        if "--card" not in args or "--out" not in args or "--vbios" not in args or os.path.exists(args["--out"]):
+            sys.exit("usage: gen-fake-sysfs.py [--card VVVV:DDDD [--class CCCCCC] --vbios BIN --out NEW-DIR]")
         v, d = (int(x, 16) for x in args["--card"].split(":"))
-        one_card(args["--out"], v, d, int(args.get("--class", "030000"), 16))
+        one_card(args["--out"], v, d, args["--vbios"], int(args.get("--class", "030000"), 16))
         sys.exit(0)
     radeon_hd7850()
     intel_igd()

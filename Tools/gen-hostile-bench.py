@@ -16,12 +16,10 @@ def blobs(d):
     with open(os.path.join(d, "plain.bin"), "wb") as f:
         f.write(noise)
     blob = bytearray(noise)
-    header = bytearray(0x40)
-    header[0:3] = b"\x55\xAA\xFF"
-    header[0x18] = 0x1C
-    header[0x1C:0x20] = b"PCIR"
-    header[0x1C + 0x0A] = 0x18
-    header[0x1C + 0x10] = 1
+    # Fixtures/roms/parts/decoy-header.bin: TestSupport's ToolROMs, written by `swift run gen-fixtures`.
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Fixtures", "roms", "parts", "decoy-header.bin"), "rb") as f:
+        header = f.read()
+    assert len(header) == 0x40
     for at in range(0, size, 512):
         blob[at:at + 0x40] = header
     with open(os.path.join(d, "decoys.bin"), "wb") as f:

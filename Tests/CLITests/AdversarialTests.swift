@@ -173,7 +173,7 @@ enum Hostile {
 /// The test seams exist only in debug builds: the release binary (built by Tools/test.sh before
 /// the tests) neither reads `VBIOS_TEST_SYSFS_ROM` nor contains its name.
 @Suite(.tags(.adversarial)) struct ReleaseHasNoSeams {
-    static let release = Robust.root + "/.build/release/vbios"
+    static let release = Repository.root + "/.build/release/vbios"
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: release), "no release build; Tools/test.sh builds one first"))
     func releaseBinaryIgnoresTheTestVariable() throws {

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Command-line values are parsed by their types (Sources/vbios/Arguments.swift) and mistakes are
 /// caught before anything runs: ArgumentParser's message with the reason, the usage, exit 64.
 @Suite struct ArgumentCLITests {
-    let radeon = HostCLI.hosts + "/radeon-hd7850"
+    let radeon = Repository.hosts + "/radeon-hd7850"
 
     @Test(arguments: [
         (["patch", "FIXTURE", "--set-ids", "10de", "--dry-run"], "--set-ids", "VVVV:DDDD"),

@@ -1,12 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// End-to-end: the built `vbios` binary on fixtures. `swift test` builds every product, so the
 /// binary sits next to the test bundle.
 enum CLI {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let roms = repositoryRoot.appendingPathComponent("Fixtures/roms")
+    static let roms = URL(fileURLWithPath: Repository.roms)
 
     /// The `vbios` executable in the directory of the running test binary or one above it.
     static let binary: String? = {

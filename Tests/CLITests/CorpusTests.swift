@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The corpus tier: every real vendor ROM of ../shared/roms (never committed) through `info`,
 /// `verify`, `patch --strip-header`, `patch --extract legacy|efi` and `prepare --rom` (qemu and
@@ -9,8 +10,8 @@ import Testing
 enum Corpus {
     /// ../shared/roms from the repository root; VBIOS_CORPUS names another folder (to check the tier's skip).
     static let directory = ProcessInfo.processInfo.environment["VBIOS_CORPUS"]
-        ?? CLI.repositoryRoot.appendingPathComponent("../shared/roms").standardizedFileURL.path
-    static let expectations = CLI.repositoryRoot.appendingPathComponent("Fixtures/corpus").path
+        ?? Repository.sharedROMs
+    static let expectations = Repository.root + "/Fixtures/corpus"
     static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
     static var present: Bool {
         var isDir: ObjCBool = false
@@ -26,7 +27,7 @@ enum Corpus {
         let binary = try #require(CLI.binary, "the vbios binary was not found; run `swift build` first")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", CLI.repositoryRoot.appendingPathComponent("Tools/corpus.py").path, "observe", "--vbios", binary, rom]
+        p.arguments = ["python3", Repository.root + "/Tools/corpus.py", "observe", "--vbios", binary, rom]
         p.standardInput = FileHandle.nullDevice
         let out = Pipe()
         p.standardOutput = out

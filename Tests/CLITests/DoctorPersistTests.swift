@@ -1,14 +1,14 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `vbios doctor` and `vbios persist` end to end, on fake roots copied from Fixtures/hosts (never
 /// the committed trees) and, for doctor, on this machine's real root.
 @Suite(.serialized) struct DoctorPersistTests {
     /// A temporary `/` holding a copy of a fake sysfs tree and an empty modprobe.d.
     static func fakeRoot(_ host: String, debian: Bool = true) throws -> String {
-        let root = try HostCLI.tempDir()
-        #expect(try HostCLI.run(["-a", HostCLI.hosts + "/" + host, root + "/sys"], "/bin/cp").status == 0)
-        try FileManager.default.createDirectory(atPath: root + "/etc/modprobe.d", withIntermediateDirectories: true)
+        let root = try FakeHost(host, as: "sys").dir
+                try FileManager.default.createDirectory(atPath: root + "/etc/modprobe.d", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: root + "/proc/sys/kernel", withIntermediateDirectories: true)
         try "6.1.0-test\n".write(toFile: root + "/proc/sys/kernel/osrelease", atomically: false, encoding: .utf8)
         try "root=/dev/sda1 intel_iommu=on\n".write(toFile: root + "/proc/cmdline", atomically: false, encoding: .utf8)
@@ -111,7 +111,7 @@ import Testing
 
         // A second, identical card at 02:00.0: ids= would take it too.
         let parent = root + "/sys/devices/pci0000:00/0000:00:01.0"
-        #expect(try HostCLI.run(["-a", parent + "/0000:01:00.0", parent + "/0000:02:00.0"], "/bin/cp").status == 0)
+        try FakeHost.copyTree(parent + "/0000:01:00.0", to: parent + "/0000:02:00.0")
         try FileManager.default.createSymbolicLink(atPath: root + "/sys/bus/pci/devices/0000:02:00.0",
                                                    withDestinationPath: "../../../devices/pci0000:00/0000:00:01.0/0000:02:00.0")
         let twin = try HostCLI.run(["persist", "01:00.0", "--to", "vfio-pci", "--root", root, "--dry-run"])

@@ -1,11 +1,12 @@
 import Foundation
 import OptionROM
 import Testing
+import TestSupport
 
 /// `vbios scan` on firmware images, `dump --source vfct` on a fake host with a VFCT table.
 @Suite(.serialized) struct FirmwareCLITests {
-    static let firmware = HostCLI.packageRoot + "/Fixtures/firmware"
-    static let coreboot = HostCLI.packageRoot + "/../shared/roms/fw-coreboot-thinkpad-t60-2MiB.rom"
+    static let firmware = Repository.root + "/Fixtures/firmware"
+    static let coreboot = Repository.root + "/../shared/roms/fw-coreboot-thinkpad-t60-2MiB.rom"
 
     /// A VFCT table: the ACPI header, the UUID, the offset of the first entry, then entries.
     static func vfct(_ entries: [(bus: UInt32, dev: UInt32, fn: UInt32, vendor: UInt16, device: UInt16, image: [UInt8])]) -> [UInt8] {
@@ -24,11 +25,10 @@ import Testing
     }
 
     @Test func dumpFromVFCTTakesTheMatchingEntry() throws {
-        let root = try HostCLI.tempDir()
+        let root = try FakeHost("radeon-hd7850", as: "sys").dir
         defer { try? FileManager.default.removeItem(atPath: root) }
-        #expect(try HostCLI.run(["-a", HostCLI.hosts + "/radeon-hd7850", root + "/sys"], "/bin/cp").status == 0)
-        let amd = [UInt8](try Data(contentsOf: URL(fileURLWithPath: HostCLI.packageRoot + "/Fixtures/roms/amd.rom")))
-        let intel = [UInt8](try Data(contentsOf: URL(fileURLWithPath: HostCLI.packageRoot + "/Fixtures/roms/intel.rom")))
+                let amd = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Repository.roms + "/amd.rom")))
+        let intel = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Repository.roms + "/intel.rom")))
         // Decoys first: the right IDs on another function, the right place with another device ID.
         let table = Self.vfct([(1, 0, 1, 0x1002, 0x6819, intel), (1, 0, 0, 0x1002, 0x6818, intel), (1, 0, 0, 0x1002, 0x6819, amd)])
         try FileManager.default.createDirectory(atPath: root + "/sys/firmware/acpi/tables", withIntermediateDirectories: true)
@@ -53,7 +53,7 @@ import Testing
     }
 
     @Test func scanFirmwareExtractsAndReportsPaths() throws {
-        let dir = try HostCLI.tempDir()
+        let dir = try FakeHost.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let r = try HostCLI.run(["scan", Self.firmware + "/everything.fd", "--extract", dir, "--json"])
         #expect(r.status == 0, "\(r.err)")
@@ -84,7 +84,7 @@ import Testing
 
     /// A plain ROM file keeps the plain scan's output and JSON shape.
     @Test func plainBlobKeepsThePlainScan() throws {
-        let r = try HostCLI.run(["scan", HostCLI.packageRoot + "/Fixtures/roms/amd.rom", "--json"])
+        let r = try HostCLI.run(["scan", Repository.roms + "/amd.rom", "--json"])
         let items = try #require(try HostCLI.json(r) as? [[String: Any]])
         #expect(items.count == 1)
         #expect(items.first?["kind"] == nil && items.first?["offset"] as? Int == 0)
@@ -95,9 +95,8 @@ import Testing
 @Suite(.serialized) struct PrepareFromFirmwareTests {
     /// A copy of the radeon host whose card says it is `device`.
     static func host(device: String) throws -> String {
-        let root = try HostCLI.tempDir()
-        #expect(try HostCLI.run(["-a", HostCLI.hosts + "/radeon-hd7850", root + "/sys"], "/bin/cp").status == 0)
-        let real = URL(fileURLWithPath: root + "/sys/bus/pci/devices/0000:01:00.0").resolvingSymlinksInPath().path + "/device"
+        let root = try FakeHost("radeon-hd7850", as: "sys").dir
+                let real = URL(fileURLWithPath: root + "/sys/bus/pci/devices/0000:01:00.0").resolvingSymlinksInPath().path + "/device"
         try (device + "\n").write(toFile: real, atomically: false, encoding: .utf8)
         return root
     }
@@ -152,7 +151,7 @@ import Testing
         #expect(Self.notes(object, code: "no-efi-image").isEmpty, "\(r.out)")
 
         let bios = [UInt8](try Data(contentsOf: URL(fileURLWithPath: root + "/out/bios.bin")))
-        let amd = [UInt8](try Data(contentsOf: URL(fileURLWithPath: HostCLI.packageRoot + "/Fixtures/roms/amd.rom")))
+        let amd = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Repository.roms + "/amd.rom")))
         let layout = ROMParser.parse(bios)
         #expect(layout.images.count == 2)
         // The VBIOS itself, but for its last-image bit (now the EFI image's) and its checksum byte.
@@ -181,7 +180,7 @@ import Testing
     /// Real parts (../shared/roms): an AMD Phoenix APU's VBIOS and a real AMDGopDriver in one volume,
     /// written by Tools/gen-firmware.py --real-apu; prepare makes one ROM with both, the card's IDs.
     @Test func realAPUVBIOSAndAMDGopDriverBecomeOneROM() throws {
-        let shared = HostCLI.packageRoot + "/../shared/roms/"
+        let shared = Repository.root + "/../shared/roms/"
         guard FileManager.default.fileExists(atPath: shared + "amd-apu-phoenix-generic-vbios.rom"),
               FileManager.default.fileExists(atPath: shared + "amd-apu-8945hs-gop-bogus-pcir-ids.rom") else {
             Issue.record("real APU ROMs missing in \(shared)"); return
@@ -189,7 +188,7 @@ import Testing
         let root = try PrepareFromFirmwareTests.host(device: "0x15bf")
         defer { try? FileManager.default.removeItem(atPath: root) }
         // The python3 on PATH, the one Tools/install-deps.sh gives brotli and uefi-firmware.
-        let gen = try HostCLI.run(["python3", HostCLI.packageRoot + "/Tools/gen-firmware.py", "--real-apu", "--out", root], "/usr/bin/env")
+        let gen = try HostCLI.run(["python3", Repository.root + "/Tools/gen-firmware.py", "--real-apu", "--out", root], "/usr/bin/env")
         try #require(gen.status == 0, "\(gen.err)")
         let r = try HostCLI.run(["prepare", "01:00.0", "--for", "libvirt", "--display", "secondary", "--sysfs", root + "/sys",
                                  "--out", root + "/out", "--rom-from", root + "/real-apu.fd", "--json"])

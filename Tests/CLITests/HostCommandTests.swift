@@ -1,17 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// End-to-end tests of `vbios list`, `bars`, `dump` and `info ADDR` on the built binary: the fake
 /// hosts of Fixtures/hosts (never written: a test that needs writes works on a copy) and this
 /// machine's real /sys, checked against lspci.
 enum HostCLI {
-    static let packageRoot: String = {
-        var p = #filePath
-        for _ in 0..<3 { p = String(p[..<p.lastIndex(of: "/")!]) }
-        return p
-    }()
-    static let hosts = packageRoot + "/Fixtures/hosts"
-
     /// The `vbios` built beside this test bundle.
     static let binary: String = {
         if let env = ProcessInfo.processInfo.environment["VBIOS_BIN"] { return env }
@@ -37,16 +31,10 @@ enum HostCLI {
     }
 
     static func json(_ r: Result) throws -> Any { try JSONSerialization.jsonObject(with: Data(r.out.utf8)) }
-
-    static func tempDir() throws -> String {
-        let d = NSTemporaryDirectory() + "vbios-cli-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-        return d
-    }
 }
 
 @Suite(.serialized) struct HostCommandsOnFakeTrees {
-    let h = HostCLI.hosts
+    let h = Repository.hosts
 
     @Test func listEachHost() throws {
         let radeon = try HostCLI.run(["list", "--all", "--json", "--sysfs", h + "/radeon-hd7850"])
@@ -85,7 +73,7 @@ enum HostCLI {
     }
 
     @Test func dumpShadowedIGDSaysShadowCopy() throws {
-        let tmp = try HostCLI.tempDir()
+        let tmp = try FakeHost.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: tmp) }
         let out = tmp + "/igd.rom"
         let r = try HostCLI.run(["dump", "00:02.0", "-o", out, "--sysfs", h + "/intel-igd",
@@ -106,7 +94,7 @@ enum HostCLI {
     }
 
     @Test func dumpRefusesToOverwrite() throws {
-        let tmp = try HostCLI.tempDir()
+        let tmp = try FakeHost.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: tmp) }
         let out = tmp + "/card.rom"
         try Data("keep me".utf8).write(to: URL(fileURLWithPath: out))
@@ -121,10 +109,9 @@ enum HostCLI {
     }
 
     @Test func dumpFailureLeavesNoFile() throws {
-        let tmp = try HostCLI.tempDir()
+        let tmp = try FakeHost("radeon-hd7850").dir
         defer { try? FileManager.default.removeItem(atPath: tmp) }
-        #expect(try HostCLI.run(["-a", h + "/radeon-hd7850", tmp + "/host"], "/bin/cp").status == 0)
-        let rom = tmp + "/host/devices/pci0000:00/0000:00:01.0/0000:01:00.0/rom"
+                let rom = tmp + "/host/devices/pci0000:00/0000:00:01.0/0000:01:00.0/rom"
         try FileManager.default.removeItem(atPath: rom)
         try FileManager.default.createDirectory(atPath: rom, withIntermediateDirectories: false)
         try FileManager.default.createDirectory(atPath: tmp + "/out", withIntermediateDirectories: false)
@@ -165,7 +152,7 @@ enum HostCLI {
 
     /// Last in this serialized suite: nothing above wrote into the committed trees.
     @Test func fixturesUnchanged() throws {
-        let git = try HostCLI.run(["-C", HostCLI.packageRoot, "status", "--porcelain", "--", "Fixtures/hosts"], "/usr/bin/git")
+        let git = try HostCLI.run(["-C", Repository.root, "status", "--porcelain", "--", "Fixtures/hosts"], "/usr/bin/git")
         try #require(git.status == 0, "git unavailable: \(git.err)")
         #expect(git.out.isEmpty, "Fixtures/hosts changed: \(git.out)")
     }

@@ -1,18 +1,17 @@
 import Foundation
 import OptionROM
 import Testing
+import TestSupport
 
 /// `vbios prepare`, `bind` and `unbind` end to end on the fake hosts. Anything that writes works
 /// on a copy of a host; the committed trees are only read.
 enum PrepareFixture {
-    static let radeon = HostCLI.hosts + "/radeon-hd7850"
+    static let radeon = Repository.hosts + "/radeon-hd7850"
 
     /// A copy of a committed host in a fresh temporary folder; returns (folder, copy's root).
     static func copy(_ name: String) throws -> (String, String) {
-        let dir = try HostCLI.tempDir()
-        let r = try sh("cp -a '\(HostCLI.hosts)/\(name)' '\(dir)/sys'")
-        #expect(r.status == 0, "\(r.err)")
-        return (dir, dir + "/sys")
+        let host = try FakeHost(name, as: "sys")
+        return (host.dir, host.root)
     }
 
     static func sh(_ script: String) throws -> HostCLI.Result { try HostCLI.run(["-c", script], "/bin/sh") }
@@ -25,9 +24,9 @@ enum PrepareFixture {
 
     /// Tools/oracles/xlcfg-check, built as the Passthrough tests build it (shared output folder).
     static func xl(_ file: String) throws -> (HostCLI.Result, [[String: Any]]) {
-        let exe = HostCLI.packageRoot + "/.build-oracles/xlcfg-check"
+        let exe = Repository.root + "/.build-oracles/xlcfg-check"
         if !FileManager.default.isExecutableFile(atPath: exe) {
-            let b = try HostCLI.run([HostCLI.packageRoot + "/Tools/oracles/build.sh", HostCLI.packageRoot + "/.build-oracles"], "/bin/sh")
+            let b = try HostCLI.run([Repository.root + "/Tools/oracles/build.sh", Repository.root + "/.build-oracles"], "/bin/sh")
             try #require(b.status == 0, "Tools/oracles/build.sh failed (install libxen-dev): \(b.err)")
         }
         let r = try HostCLI.run([file], exe)
@@ -42,7 +41,7 @@ enum PrepareFixture {
     typealias F = PrepareFixture
 
     @Test func displayChoiceDrivesGfxPassthruAndXVGA() throws {
-        let tmp = try HostCLI.tempDir()
+        let tmp = try FakeHost.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: tmp) }
         let xen = try HostCLI.run(["prepare", "01:00.0", "--for", "xen", "--display", "secondary", "--sysfs", F.radeon, "--out", tmp + "/xen"])
         #expect(xen.status == 0, "\(xen.err)")
@@ -56,7 +55,7 @@ enum PrepareFixture {
 
     @Test(arguments: ["xen", "qemu", "libvirt"])
     func prepareWritesTheFullSet(target: String) throws {
-        let tmp = try HostCLI.tempDir()
+        let tmp = try FakeHost.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: tmp) }
         let out = tmp + "/out/" + target // a missing folder two levels down is created
         let r = try HostCLI.run(["prepare", "01:00.0", "--for", target, "--sysfs", F.radeon, "--out", out])
@@ -103,7 +102,7 @@ enum PrepareFixture {
     }
 
     @Test func relativeOutIsMadeAbsoluteAndIOMemIsWritten() throws {
-        let tmp = try HostCLI.tempDir()
+        let tmp = try FakeHost.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: tmp) }
         let r = try F.sh("cd '\(tmp)' && '\(HostCLI.binary)' prepare 01:00.0 --for xen --iomem --sysfs '\(F.radeon)' --out rel --json")
         #expect(r.status == 0, "\(r.err)")
@@ -117,7 +116,7 @@ enum PrepareFixture {
     }
 
     @Test func existingFilesAreKeptWithoutForce() throws {
-        let out = try HostCLI.tempDir()
+        let out = try FakeHost.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: out) }
         try "keep me\n".write(toFile: out + "/xen.cfg", atomically: true, encoding: .utf8)
         let r = try HostCLI.run(["prepare", "01:00.0", "--for", "xen", "--sysfs", F.radeon, "--out", out])
@@ -131,7 +130,7 @@ enum PrepareFixture {
     }
 
     @Test func aFailureLeavesNoPartialSet() throws {
-        let tmp = try HostCLI.tempDir()
+        let tmp = try FakeHost.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: tmp) }
         // iPXE's legacy image is 75264 bytes: over qemu-dm's 64 KiB, refused after the ROM is read.
         let big = "/usr/lib/ipxe/qemu/efi-e1000.rom"
@@ -151,7 +150,7 @@ enum PrepareFixture {
     }
 
     @Test func aUserROMForAnotherChipIsRefusedNamingBothUnlessRetargeted() throws {
-        let out = try HostCLI.tempDir()
+        let out = try FakeHost.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: out) }
         let args = ["prepare", "01:00.0", "--for", "xen", "--rom", "/usr/share/seabios/vgabios-stdvga.bin", "--sysfs", F.radeon, "--out", out + "/x"]
         let refused = try HostCLI.run(args)

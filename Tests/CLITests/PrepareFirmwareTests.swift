@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `prepare --firmware` and `--retarget`, end to end on the Radeon host (only read: --rom is a file).
 @Suite struct PrepareFirmwareTests {
     let stdvga = "/usr/share/seabios/vgabios-stdvga.bin"   // legacy only, 1234:1111
 
     func prepare(_ extra: [String], target: String = "qemu") throws -> (HostCLI.Result, [String: Any]?) {
-        let out = try HostCLI.tempDir()
+        let out = try FakeHost.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: out) }
         let r = try HostCLI.run(["prepare", "01:00.0", "--for", target, "--rom", stdvga, "--retarget", "--sysfs", PrepareFixture.radeon,
                                  "--out", out + "/o", "--json"] + extra)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `ROMReader`'s typed failures as the CLI reports them: the message kept, a JSON code by kind.
 @Suite struct ROMReadErrorCLITests {
@@ -12,16 +13,15 @@ import Testing
 
     /// A function without a ROM resource: vbios declines before reading (`refused`).
     @Test func nothingToReadIsRefused() throws {
-        let e = try jsonError(["dump", "01:00.1", "-o", "/tmp/never-written.rom", "--sysfs", HostCLI.hosts + "/radeon-hd7850"])
+        let e = try jsonError(["dump", "01:00.1", "-o", "/tmp/never-written.rom", "--sysfs", Repository.hosts + "/radeon-hd7850"])
         #expect(e.status == 2 && e.code == "refused" && e.message.contains("no ROM resource"), "\(e)")
     }
 
     /// Every source read, none gave an image: `rom-read`, with the source's own sentence.
     @Test func nothingReadIsARomReadError() throws {
-        let tmp = try HostCLI.tempDir()
+        let tmp = try FakeHost("radeon-hd7850").dir
         defer { try? FileManager.default.removeItem(atPath: tmp) }
-        #expect(try HostCLI.run(["-a", HostCLI.hosts + "/radeon-hd7850", tmp + "/host"], "/bin/cp").status == 0)
-        let rom = tmp + "/host/devices/pci0000:00/0000:00:01.0/0000:01:00.0/rom"
+                let rom = tmp + "/host/devices/pci0000:00/0000:00:01.0/0000:01:00.0/rom"
         try Data(repeating: 0xFF, count: 4096).write(to: URL(fileURLWithPath: rom))
         let e = try jsonError(["dump", "01:00.0", "-o", tmp + "/card.rom", "--sysfs", tmp + "/host"])
         #expect(e.status == 2 && e.code == "rom-read" && e.message.contains(tmp + "/host/bus/pci/devices/0000:01:00.0/rom holds no option ROM image"), "\(e)")

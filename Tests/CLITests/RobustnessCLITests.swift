@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// What the tool promises when things go wrong (Docs/promises.md), checked on the built binaries:
 /// the fuzz regressions replay without a trap; sysfs faults injected through the test-only
@@ -7,9 +8,6 @@ import Testing
 /// and leave no output; SIGINT/SIGTERM mid-dump likewise; outputs never follow a planted symlink
 /// and are 0644 whatever the umask; no source runs a shell.
 enum Robust {
-    static let root = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    static let radeon = root + "/Fixtures/hosts/radeon-hd7850"
     /// The rom attribute of 01:00.0 inside a copy of the radeon host, as the tool names it.
     static let romInCopy = "/host/bus/pci/devices/0000:01:00.0/rom"
 
@@ -59,10 +57,8 @@ enum Robust {
 
     /// A temporary directory holding `host/` (a copy of the radeon tree) and an empty `out/`.
     static func hostCopy() throws -> String {
-        let d = NSTemporaryDirectory() + "vbios-robust-" + UUID().uuidString
+        let d = try FakeHost("radeon-hd7850").dir
         try FileManager.default.createDirectory(atPath: d + "/out", withIntermediateDirectories: true)
-        let cp = try run(["-a", radeon, d + "/host"], tool: "/bin/cp")
-        #expect(cp.status == 0, "\(cp.err)")
         return d
     }
 
@@ -75,7 +71,7 @@ enum Robust {
     @Test(arguments: ["fuzz-parse", "fuzz-patch", "fuzz-diff", "fuzz-scan", "fuzz-bytes", "fuzz-efi-decompress", "fuzz-firmware", "fuzz-decompress"])
     func replay(_ target: String) throws {
         let tool = try #require(Robust.product(target), "\(target) not built next to the tests; run `swift build`")
-        let dir = Robust.root + "/Fuzz/regressions"
+        let dir = Repository.root + "/Fuzz/regressions"
         let files = Robust.contents(dir).filter { !$0.hasPrefix(".") }.sorted().map { dir + "/" + $0 }
         #expect(!files.isEmpty)
         for f in files {
@@ -203,7 +199,7 @@ enum Robust {
 }
 
 @Suite struct OutputSafety {
-    let rom = Robust.root + "/Fixtures/roms/bad-checksum.rom"
+    let rom = Repository.roms + "/bad-checksum.rom"
 
     @Test func plantedSymlinkIsNeverWrittenThrough() throws {
         let d = try Robust.hostCopy(); defer { try? FileManager.default.removeItem(atPath: d) }
@@ -242,18 +238,18 @@ enum Robust {
     @Test(arguments: ["../01:00.0", "01:00.0/../..", "0000:01:00.0/", String(repeating: "0", count: 5000) + ":01:00.0",
                       "０１:00.0", "٠١:00.0", "01:00.0\u{200B}", "01:00.0 ; rm -rf /", "$(id):00.0", "-01:00.0"])
     func hostileAddressesAreRefused(_ address: String) throws {
-        let r = try Robust.run(["bars", "--sysfs", Robust.radeon, "--", address])
+        let r = try Robust.run(["bars", "--sysfs", (Repository.hosts + "/radeon-hd7850"), "--", address])
         #expect(r.status == 64 && r.err.contains("not a PCI address"), "\(address.prefix(40)): \(r.err.prefix(300))")
         #expect(r.err.count < 2000, "the error does not echo a huge input back whole")
     }
 
     /// No source runs a shell: nothing a user types can become a command.
     @Test func noShellInSources() throws {
-        let e = FileManager.default.enumerator(atPath: Robust.root + "/Sources")!
+        let e = FileManager.default.enumerator(atPath: Repository.root + "/Sources")!
         var hits: [String] = []
         while let f = e.nextObject() as? String {
             guard f.hasSuffix(".swift") || f.hasSuffix(".c") || f.hasSuffix(".h") else { continue }
-            let text = Robust.text(Robust.root + "/Sources/" + f)
+            let text = Robust.text(Repository.root + "/Sources/" + f)
             for needle in ["system(", "popen(", "/bin/sh", "\"sh\"", "execvp", "execl(", "posix_spawn", "Process()"] where text.contains(needle) {
                 hits.append("\(f): \(needle)")
             }

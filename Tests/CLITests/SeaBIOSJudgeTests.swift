@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import OptionROM
 
 /// SeaBIOS, a real ROM consumer, judges what `ROMPatcher` writes (src/optionroms.c): its VGA BIOS,
@@ -7,8 +8,7 @@ import OptionROM
 /// (1234:1111) by set-ids it is not run through the ROM BAR; re-targeted back, it runs.
 /// Four QEMU runs of about 6 s each.
 @Suite(.serialized) struct SeaBIOSJudgeTests {
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
+    static let repoRoot = URL(fileURLWithPath: Repository.root)
     static let judge = repoRoot.appendingPathComponent("Tools/seabios-judge.sh").path
     static let vgabios = "/usr/share/seabios/vgabios-stdvga.bin"
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// A VGA device that is not the boot display but carries the 0xC0000 shadow as its ROM resource
 /// (x86's pci_fixup_video does that to every decoding VGA on the root bus; the lab's guest-vfio
@@ -8,9 +9,8 @@ import Testing
 @Suite struct ShadowedSecondVGA {
     /// intel-igd's tree with 00:02.0's boot_vga turned to 0 (the shadowed resource stays).
     static func tree() throws -> String {
-        let tmp = try HostCLI.tempDir()
-        #expect(try HostCLI.run(["-a", HostCLI.hosts + "/intel-igd", tmp + "/host"], "/bin/cp").status == 0)
-        try "0\n".write(toFile: tmp + "/host/devices/pci0000:00/0000:00:02.0/boot_vga", atomically: false, encoding: .utf8)
+        let tmp = try FakeHost("intel-igd").dir
+                try "0\n".write(toFile: tmp + "/host/devices/pci0000:00/0000:00:02.0/boot_vga", atomically: false, encoding: .utf8)
         return tmp
     }
 
@@ -33,10 +33,10 @@ import Testing
 
     @Test func theBootDisplayItselfStillReads() throws {
         // The untouched tree: boot_vga 1, so its shadow is its own.
-        let tmp = try HostCLI.tempDir()
+        let tmp = try FakeHost.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: tmp) }
-        let r = try HostCLI.run(["dump", "00:02.0", "-o", tmp + "/igd.rom", "--sysfs", HostCLI.hosts + "/intel-igd",
-                                 "--dev-mem", HostCLI.hosts + "/intel-igd/dev-mem", "--dev-mem-base", "0xc0000"])
+        let r = try HostCLI.run(["dump", "00:02.0", "-o", tmp + "/igd.rom", "--sysfs", Repository.hosts + "/intel-igd",
+                                 "--dev-mem", Repository.hosts + "/intel-igd/dev-mem", "--dev-mem-base", "0xc0000"])
         #expect(r.status == 0, "\(r.err)")
     }
 }

@@ -2,10 +2,11 @@ import Compression
 import Foundation
 import OptionROM
 import Testing
+import TestSupport
 @testable import Firmware
 
 enum Paths {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: Repository.root)
     static let firmware = root.appendingPathComponent("Fixtures/firmware")
     static let ovmf = "/usr/share/OVMF/OVMF_CODE_4M.fd"
     static let coreboot = root.appendingPathComponent("../shared/roms/fw-coreboot-thinkpad-t60-2MiB.rom").standardized.path

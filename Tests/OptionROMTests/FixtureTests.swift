@@ -150,7 +150,7 @@ struct FixtureTests {
     @Test("Committed fixtures are what TestSupport's ROMFixtures builds today")
     func fixturesUpToDate() throws {
         let fixtures = ROMFixtures.all()
-        let generated = fixtures.flatMap { [$0.name + ".expect.json", $0.name + ".rom"] }.sorted()
+        let generated = (fixtures.flatMap { [$0.name + ".expect.json", $0.name + ".rom"] } + ["parts"]).sorted()
         let committed = try FileManager.default.contentsOfDirectory(atPath: Paths.roms.path).sorted()
         #expect(generated == committed, "ROMFixtures and Fixtures/roms list different files; run `swift run gen-fixtures` and commit")
         for f in fixtures {
@@ -159,5 +159,45 @@ struct FixtureTests {
             let json = try? String(contentsOf: Paths.roms.appendingPathComponent(f.name + ".expect.json"), encoding: .utf8)
             #expect(json == f.expectation.json, "Fixtures/roms/\(f.name).expect.json is stale; run `swift run gen-fixtures` and commit")
         }
+    }
+
+    @Test("Committed tool ROMs (Fixtures/roms/parts) are what TestSupport's ToolROMs builds today")
+    func toolROMsUpToDate() throws {
+        let parts = ToolROMs.all()
+        let dir = Paths.roms.appendingPathComponent("parts")
+        let committed = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        #expect(committed == parts.map { $0.name + ".bin" }.sorted(), "ToolROMs and Fixtures/roms/parts list different files; run `swift run gen-fixtures` and commit")
+        for p in parts {
+            let bytes = try? [UInt8](Data(contentsOf: dir.appendingPathComponent(p.name + ".bin")))
+            #expect(bytes == p.bytes, "Fixtures/roms/parts/\(p.name).bin is stale; run `swift run gen-fixtures` and commit")
+        }
+    }
+
+    /// What the Python tools copy is what they say it is: each card's chain parses clean with
+    /// its IDs and image types, and the decoy header claims one block and is not the last image.
+    @Test("Tool ROMs parse as the cards they stand for")
+    func toolROMsParse() throws {
+        let chains: [String: [(UInt16, UInt16, Bool)]] = [
+            "host-radeon-hd7850": [(0x1002, 0x6819, true)],
+            "host-intel-igd": [(0x8086, 0x0412, true)],
+            "host-second-card-boot": [(0x10DE, 0x128B, true)],
+            "host-second-card-passed": [(0x10DE, 0x2503, true), (0x10DE, 0x2503, false)],
+            "card-template": [(0x1234, 0x1111, true)],
+            "lab-chain": [(0x1234, 0x5678, true), (0x1234, 0x5678, false)],
+        ]
+        let parts = Dictionary(uniqueKeysWithValues: ToolROMs.all().map { ($0.name, $0.bytes) })
+        for (name, images) in chains {
+            let layout = ROMParser.parse(try #require(parts[name]))
+            #expect(layout.images.map { $0.pcir?.vendorID } == images.map(\.0), "\(name)")
+            #expect(layout.images.map { $0.pcir?.deviceID } == images.map(\.1), "\(name)")
+            #expect(layout.images.map(\.isLegacy) == images.map(\.2), "\(name)")
+            #expect(layout.images.last?.pcir?.isLast == true, "\(name)")
+            #expect(layout.legacyImage?.checksumValid == true, "\(name): legacy checksum")
+        }
+        let decoy = try #require(parts["decoy-header"])
+        #expect(decoy.count == 0x40 && decoy[2] == 0xFF)
+        let at = Int(decoy[ImageHeaderFields.dataStructurePointer.offset])
+        #expect(decoy[at + PCIRFields.signature.offset..<at + PCIRFields.signature.end].elementsEqual("PCIR".utf8))
+        #expect(decoy[at + PCIRFields.imageLength.offset] == 1 && decoy[at + PCIRFields.indicator.offset] & PCIRFields.lastImage == 0)
     }
 }

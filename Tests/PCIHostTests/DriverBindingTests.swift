@@ -2,38 +2,11 @@ import Foundation
 @testable import PCIHost
 import SystemIO
 import Testing
+import TestSupport
 
-/// A copy of a committed fake sysfs tree in a temporary folder (the committed trees are never
-/// written), removed by `remove()`.
-struct HostCopy {
-    let dir: URL
-    var root: SysfsRoot { SysfsRoot(dir.appendingPathComponent("sys").path) }
-
-    init(_ name: String) throws {
-        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Fixtures/hosts/\(name)")
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("vbios-bind-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/cp")
-        p.arguments = ["-a", source.path, dir.appendingPathComponent("sys").path]
-        try p.run()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
-    }
-
-    func remove() { try? FileManager.default.removeItem(at: dir) }
-
-    /// Adds a driver directory with its bind/unbind files (and pciback's slot files).
-    func addDriver(_ name: String) throws {
-        let d = root.busPCI + "/drivers/" + name
-        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-        for f in ["bind", "unbind", "new_id"] + (name == "pciback" ? ["new_slot", "remove_slot"] : []) {
-            #expect(FileManager.default.createFile(atPath: d + "/" + f, contents: Data()))
-        }
-    }
-
-    var state: String { dir.appendingPathComponent("run").path }
+extension FakeHost {
+    /// The copy as the library names a sysfs root.
+    var sysfs: SysfsRoot { SysfsRoot(root) }
 }
 
 /// Writes the files and plays the kernel's part, as a real sysfs would react: an address written
@@ -81,11 +54,11 @@ final class ReactingWriter: Sendable {
     let audio = PCIAddress(bus: 1, device: 0, function: 1)
 
     @Test func bindAndUnbindRecordAndRestoreEveryFunctionOfTheSlot() throws {
-        let host = try HostCopy("radeon-hd7850")
+        let host = try FakeHost("radeon-hd7850", as: "sys")
         defer { host.remove() }
         try host.addDriver("vfio-pci")
-        let writer = ReactingWriter(root: host.root)
-        let binder = DriverBinding(root: host.root, stateDirectory: host.state, io: writer.io)
+        let writer = ReactingWriter(root: host.sysfs)
+        let binder = DriverBinding(root: host.sysfs, stateDirectory: host.state, io: writer.io)
 
         // Naming the GPU moves its audio function too.
         let plan = try binder.planBind([gpu], to: .vfioPCI)
@@ -100,8 +73,8 @@ final class ReactingWriter: Sendable {
             "bus/pci/devices/0000:01:00.1/driver/unbind <- 0000:01:00.1",
             "bus/pci/drivers_probe <- 0000:01:00.1",
         ])
-        #expect(host.root.linkName(gpu, "driver") == "vfio-pci")
-        #expect(host.root.linkName(audio, "driver") == "vfio-pci")
+        #expect(host.sysfs.linkName(gpu, "driver") == "vfio-pci")
+        #expect(host.sysfs.linkName(audio, "driver") == "vfio-pci")
         #expect(binder.recordedDriver(gpu) == "radeon")
         #expect(binder.recordedDriver(audio) == "snd_hda_intel")
         #expect(try String(contentsOfFile: binder.stateFile(gpu), encoding: .utf8) == "radeon\n")
@@ -120,21 +93,21 @@ final class ReactingWriter: Sendable {
             "bus/pci/devices/0000:01:00.1/driver/unbind <- 0000:01:00.1",
             "bus/pci/drivers/snd_hda_intel/bind <- 0000:01:00.1",
         ])
-        #expect(host.root.linkName(gpu, "driver") == "radeon")
-        #expect(host.root.linkName(audio, "driver") == "snd_hda_intel")
+        #expect(host.sysfs.linkName(gpu, "driver") == "radeon")
+        #expect(host.sysfs.linkName(audio, "driver") == "snd_hda_intel")
         #expect(binder.recordedDriver(gpu) == nil, "the record is removed once restored")
     }
 
     @Test func aFailureOnTheSecondFunctionRollsTheFirstBack() throws {
-        let host = try HostCopy("radeon-hd7850")
+        let host = try FakeHost("radeon-hd7850", as: "sys")
         defer { host.remove() }
         try host.addDriver("vfio-pci")
         // The audio function's driver_override cannot be written: make it a folder.
-        let override = host.root.attribute(audio, "driver_override")
+        let override = host.sysfs.attribute(audio, "driver_override")
         try FileManager.default.removeItem(atPath: override)
         try FileManager.default.createDirectory(atPath: override, withIntermediateDirectories: false)
-        let writer = ReactingWriter(root: host.root)
-        let binder = DriverBinding(root: host.root, stateDirectory: host.state, io: writer.io)
+        let writer = ReactingWriter(root: host.sysfs)
+        let binder = DriverBinding(root: host.sysfs, stateDirectory: host.state, io: writer.io)
         let plan = try binder.planBind([gpu], to: .vfioPCI)
         var message = ""
         do { _ = try binder.execute(plan, binding: true); Issue.record("the bind should fail") } catch {
@@ -144,9 +117,9 @@ final class ReactingWriter: Sendable {
             #expect(f?.reason == .stepFailed && f?.afterWrites == true && (f?.cause as? SystemError)?.path == override, "\(error)")
         }
         #expect(message.contains("driver_override") && message.contains("Rolled back") && message.contains("radeon"), "\(message)")
-        #expect(host.root.linkName(gpu, "driver") == "radeon", "the GPU is given back")
-        #expect(host.root.linkName(audio, "driver") == "snd_hda_intel", "the audio function never moved")
-        #expect(host.root.readText(gpu, "driver_override") == "", "the override is cleared")
+        #expect(host.sysfs.linkName(gpu, "driver") == "radeon", "the GPU is given back")
+        #expect(host.sysfs.linkName(audio, "driver") == "snd_hda_intel", "the audio function never moved")
+        #expect(host.sysfs.readText(gpu, "driver_override") == "", "the override is cleared")
         #expect(binder.recordedDriver(gpu) == nil && binder.recordedDriver(audio) == nil, "no records of a failed bind")
         #expect(writer.log.suffix(3) == [
             "bus/pci/devices/0000:01:00.0/driver_override <- \n",
@@ -159,17 +132,17 @@ final class ReactingWriter: Sendable {
     /// ENODEV and the device directory is gone. The bind must stop, give back what it moved,
     /// name the device, and leave no records.
     @Test func aDeviceRemovedMidBindRollsBackAndSaysSo() throws {
-        let host = try HostCopy("radeon-hd7850")
+        let host = try FakeHost("radeon-hd7850", as: "sys")
         defer { host.remove() }
         try host.addDriver("vfio-pci")
         // The audio function disappears when the binder reaches it: the kernel answers ENODEV.
-        let audioDir = host.root.deviceDirectory(audio)
-        let writer = ReactingWriter(root: host.root, fails: { path throws(SystemError) in
+        let audioDir = host.sysfs.deviceDirectory(audio)
+        let writer = ReactingWriter(root: host.sysfs, fails: { path throws(SystemError) in
             guard path.hasPrefix(audioDir) else { return }
             try? FileManager.default.removeItem(atPath: audioDir)
             throw SystemError("write", path, errno: ENODEV)
         })
-        let binder = DriverBinding(root: host.root, stateDirectory: host.state, io: writer.io)
+        let binder = DriverBinding(root: host.sysfs, stateDirectory: host.state, io: writer.io)
         let plan = try binder.planBind([gpu], to: .vfioPCI)
         var message = ""
         do { _ = try binder.execute(plan, binding: true); Issue.record("the bind should fail") } catch {
@@ -178,17 +151,17 @@ final class ReactingWriter: Sendable {
             #expect(f?.reason == .stepFailed && f?.afterWrites == true && (f?.cause as? SystemError)?.errno == ENODEV, "\(error)")
         }
         #expect(message.contains("0000:01:00.1") && message.contains("Rolled back"), "\(message)")
-        #expect(host.root.linkName(gpu, "driver") == "radeon", "the GPU is given back to its driver")
-        #expect(host.root.readText(gpu, "driver_override") == "", "the GPU's override is cleared")
+        #expect(host.sysfs.linkName(gpu, "driver") == "radeon", "the GPU is given back to its driver")
+        #expect(host.sysfs.readText(gpu, "driver_override") == "", "the GPU's override is cleared")
         #expect(binder.recordedDriver(gpu) == nil && binder.recordedDriver(audio) == nil, "no records of a failed bind")
     }
 
     @Test func aDriverThatDoesNotTakeTheDeviceIsCaughtByTheDriverLink() throws {
-        let host = try HostCopy("radeon-hd7850")
+        let host = try FakeHost("radeon-hd7850", as: "sys")
         defer { host.remove() }
         try host.addDriver("pci-stub")
         // A plain file writer: nothing reacts, as when the driver refuses the device.
-        let binder = DriverBinding(root: host.root, stateDirectory: host.state, io: .live)
+        let binder = DriverBinding(root: host.sysfs, stateDirectory: host.state, io: .live)
         let plan = try binder.planBind([gpu], to: .pciStub)
         do { _ = try binder.execute(plan, binding: true); Issue.record("a device that stays with radeon must fail the bind") } catch {
             #expect("\(error)".contains("bound to radeon, not pci-stub"), "\(error)")
@@ -198,40 +171,40 @@ final class ReactingWriter: Sendable {
     }
 
     @Test func pcibackNewSlotWhereThereIsNoDriverOverride() throws {
-        let host = try HostCopy("radeon-hd7850")
+        let host = try FakeHost("radeon-hd7850", as: "sys")
         defer { host.remove() }
         try host.addDriver("pciback")
-        let binder = DriverBinding(root: host.root, stateDirectory: host.state, io: ReactingWriter(root: host.root).io)
+        let binder = DriverBinding(root: host.sysfs, stateDirectory: host.state, io: ReactingWriter(root: host.sysfs).io)
         // Not under Xen: refused with the reason.
         #expect(throws: DriverBinding.Failure.self) { try binder.planBind([gpu], to: .pciback) }
-        try FileManager.default.createDirectory(atPath: host.root.path + "/hypervisor", withIntermediateDirectories: true)
-        try "xen\n".write(toFile: host.root.path + "/hypervisor/type", atomically: false, encoding: .utf8)
-        for a in [gpu, audio] { try FileManager.default.removeItem(atPath: host.root.attribute(a, "driver_override")) }
+        try FileManager.default.createDirectory(atPath: host.sysfs.path + "/hypervisor", withIntermediateDirectories: true)
+        try "xen\n".write(toFile: host.sysfs.path + "/hypervisor/type", atomically: false, encoding: .utf8)
+        for a in [gpu, audio] { try FileManager.default.removeItem(atPath: host.sysfs.attribute(a, "driver_override")) }
         let plan = try binder.planBind([gpu], to: .pciback)
-        #expect(plan.writes.map { String($0.path.dropFirst(host.root.path.count + 1)) + " <- " + String(decoding: $0.bytes, as: UTF8.self) }.prefix(3) == [
+        #expect(plan.writes.map { String($0.path.dropFirst(host.sysfs.path.count + 1)) + " <- " + String(decoding: $0.bytes, as: UTF8.self) }.prefix(3) == [
             "bus/pci/drivers/pciback/new_slot <- 0000:01:00.0",
             "bus/pci/devices/0000:01:00.0/driver/unbind <- 0000:01:00.0",
             "bus/pci/drivers/pciback/bind <- 0000:01:00.0",
         ])
         _ = try binder.execute(plan, binding: true)
-        #expect(host.root.linkName(gpu, "driver") == "pciback")
+        #expect(host.sysfs.linkName(gpu, "driver") == "pciback")
         let back = try binder.planUnbind([gpu])
         #expect(back.writes.map(\.path).contains { $0.hasSuffix("pciback/remove_slot") })
         _ = try binder.execute(back, binding: false)
-        #expect(host.root.linkName(gpu, "driver") == "radeon")
+        #expect(host.sysfs.linkName(gpu, "driver") == "radeon")
     }
 
     @Test func missingModulesAndIOMMUAreExplained() throws {
-        let host = try HostCopy("radeon-hd7850")
+        let host = try FakeHost("radeon-hd7850", as: "sys")
         defer { host.remove() }
-        let binder = DriverBinding(root: host.root, stateDirectory: host.state, io: ReactingWriter(root: host.root).io)
+        let binder = DriverBinding(root: host.sysfs, stateDirectory: host.state, io: ReactingWriter(root: host.sysfs).io)
         do { _ = try binder.planBind([gpu], to: .vfioPCI); Issue.record("a missing module must be refused") } catch {
             #expect("\(error)".contains("modprobe vfio-pci"))
             #expect((error as? DriverBinding.Failure)?.reason == .driverNotLoaded && (error as? DriverBinding.Failure)?.afterWrites == false)
         }
         try host.addDriver("vfio-pci")
-        try FileManager.default.removeItem(atPath: host.root.path + "/kernel/iommu_groups")
-        try FileManager.default.createDirectory(atPath: host.root.path + "/kernel/iommu_groups", withIntermediateDirectories: true)
+        try FileManager.default.removeItem(atPath: host.sysfs.path + "/kernel/iommu_groups")
+        try FileManager.default.createDirectory(atPath: host.sysfs.path + "/kernel/iommu_groups", withIntermediateDirectories: true)
         do { _ = try binder.planBind([gpu], to: .vfioPCI); Issue.record("no IOMMU must be refused") } catch {
             #expect("\(error)".contains("intel_iommu=on") && "\(error)".contains("VT-d"))
             #expect((error as? DriverBinding.Failure)?.reason == .noIOMMU)
@@ -243,15 +216,15 @@ final class ReactingWriter: Sendable {
 /// host driver, and leaves bridges out (Slot's group peers).
 @Suite struct BindGroupPeers {
     @Test func anEndpointWithAHostDriverIsNamedABridgeIsNot() throws {
-        let host = try HostCopy("second-card")
+        let host = try FakeHost("second-card", as: "sys")
         defer { host.remove() }
         try host.addDriver("vfio-pci")
-        let binder = DriverBinding(root: host.root, stateDirectory: host.state, io: ReactingWriter(root: host.root).io)
+        let binder = DriverBinding(root: host.sysfs, stateDirectory: host.state, io: ReactingWriter(root: host.sysfs).io)
         // 01:00.0 shares group 1 with its root port 00:01.0 (pcieport), a bridge: nothing to say.
         let gpu = PCIAddress(bus: 1, device: 0, function: 0)
         #expect(try binder.planBind([gpu], to: .vfioPCI).notes.isEmpty)
         // A NIC with its driver joins group 1.
-        let sys = host.root.path
+        let sys = host.sysfs.path
         let nic = "devices/pci0000:00/0000:00:1f.6"
         let setup = """
             cd '\(sys)' && mkdir -p \(nic) && cp devices/pci0000:00/0000:00:01.0/0000:01:00.0/{vendor,device,resource,config} \(nic)/ && \

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import PCIHost
 import OptionROM
 import Glibc
@@ -68,7 +69,7 @@ import Glibc
     /// (libpci resolves only relative links); a device whose link dangles is left out, not fatal.
     @Test func absoluteLinksAndARemovedDevice() throws {
         let tmp = try TempDir()
-        #expect(system("cp -a '\(hosts)/radeon-hd7850' '\(tmp.path)/host'") == 0)
+        try FakeHost.copy("radeon-hd7850", to: tmp.path + "/host")
         let root = SysfsRoot(tmp.path + "/host")
         let gpu = try PCIAddress(parsing: "01:00.0")
         let dir = root.deviceDirectory(gpu)
@@ -88,7 +89,7 @@ import Glibc
     /// part of a card is worse.
     @Test func anUnreadableFunctionFailsTheSlot() throws {
         let tmp = try TempDir()
-        #expect(system("cp -a '\(hosts)/radeon-hd7850' '\(tmp.path)/host'") == 0)
+        try FakeHost.copy("radeon-hd7850", to: tmp.path + "/host")
         let root = SysfsRoot(tmp.path + "/host")
         let audio = try PCIAddress(parsing: "01:00.1")
         let resource = root.attribute(audio, "resource")

@@ -1,15 +1,12 @@
 import Testing
+import TestSupport
 @testable import PCIHost
 @testable import SystemIO
 import OptionROM
 import Glibc
 
-let packageRoot: String = {
-    var p = #filePath
-    for _ in 0..<3 { p = String(p[..<p.lastIndex(of: "/")!]) }
-    return p
-}()
-let hosts = packageRoot + "/Fixtures/hosts"
+/// The committed fake hosts, only read here (tests that write use `FakeHost` copies).
+let hosts = Repository.hosts
 
 @Suite struct AddressParsing {
     @Test func acceptsBothForms() throws {
@@ -197,8 +194,7 @@ let hosts = packageRoot + "/Fixtures/hosts"
     /// by the ROM BAR source, which writes config space and must put it back.
     @Test func romBARSourceRestoresConfig() throws {
         let tmp = try TempDir()
-        let src = hosts + "/radeon-hd7850"
-        #expect(system("cp -a '\(src)' '\(tmp.path)/host'") == 0)
+        try FakeHost.copy("radeon-hd7850", to: tmp.path + "/host")
         let root = SysfsRoot(tmp.path + "/host")
         let a = try PCIAddress(parsing: "01:00.0")
         let configPath = root.attribute(a, "config")
@@ -228,14 +224,14 @@ final class TempDir {
     /// drivers/pci/rom.c stops at the image whose PCIR says last; for Fixtures/roms/nvidia.rom that
     /// is 0x3800 (the EFI image's PCIR length), while NPDE says 0x3000 bytes and more images follow.
     @Test func sysfsCutOfAnNVIDIAChainIsNamed() throws {
-        let full = try readSmallFile(packageRoot + "/Fixtures/roms/nvidia.rom")
+        let full = try readSmallFile(Repository.roms + "/nvidia.rom")
         let cut = Array(full.prefix(0x3800))
         let f = SysfsROMSource.cutChainFinding(ROMParser.parse(cut), byteCount: cut.count)
         #expect(f?.code == "sysfs-cut" && f?.offset == 0x2000)
         #expect(f?.message.contains("--source rombar") == true && f?.message.contains("0x3800") == true)
         // The whole chain, or a chain without NPDE, is not cut.
         #expect(SysfsROMSource.cutChainFinding(ROMParser.parse(full), byteCount: full.count) == nil)
-        let amd = try readSmallFile(packageRoot + "/Fixtures/roms/amd.rom")
+        let amd = try readSmallFile(Repository.roms + "/amd.rom")
         #expect(SysfsROMSource.cutChainFinding(ROMParser.parse(amd), byteCount: amd.count) == nil)
     }
 

@@ -2,29 +2,17 @@ import Foundation
 import PCIHost
 @testable import Passthrough
 import Testing
+import TestSupport
 
 /// A fake `/` built in a temporary directory from a committed fake sysfs tree (copied, never
 /// touched in place), with the files doctor and persist read.
 struct FakeRoot {
-    static let hosts: String = {
-        var p = #filePath
-        for _ in 0..<3 { p = String(p[..<p.lastIndex(of: "/")!]) }
-        return p + "/Fixtures/hosts"
-    }()
-
     let path: String
 
     init(_ host: String, cmdline: String = "BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro intel_iommu=on iommu=pt",
          cpu: String? = "GenuineIntel", release: String = "6.1.0-test",
          config: String? = "CONFIG_VFIO=m\nCONFIG_VFIO_PCI=m\nCONFIG_VFIO_IOMMU_TYPE1=m\nCONFIG_PCI_STUB=y\nCONFIG_XEN_PCIDEV_BACKEND=m\n") throws {
-        path = NSTemporaryDirectory() + "vbios-doctor-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        let cp = Process()
-        cp.executableURL = URL(fileURLWithPath: "/bin/cp")
-        cp.arguments = ["-a", FakeRoot.hosts + "/" + host, path + "/sys"]
-        try cp.run()
-        cp.waitUntilExit()
-        try #require(cp.terminationStatus == 0)
+        path = try FakeHost(host, as: "sys").dir
         try write("/proc/cmdline", cmdline + "\n")
         if let cpu { try write("/proc/cpuinfo", "processor\t: 0\nvendor_id\t: \(cpu)\n") }
         try write("/proc/sys/kernel/osrelease", release + "\n")
@@ -244,7 +232,7 @@ struct FakeRoot {
         _ = try r.doctor(.xen, memory: PhysicalMemory(path: r.path + "/sys/dev-mem", base: 0xC0000)).run(address: try PCIAddress(parsing: "00:02.0"))
         let diff = Process()
         diff.executableURL = URL(fileURLWithPath: "/usr/bin/diff")
-        diff.arguments = ["-r", "--no-dereference", FakeRoot.hosts + "/intel-igd", r.path + "/sys"]
+        diff.arguments = ["-r", "--no-dereference", Repository.hosts + "/intel-igd", r.path + "/sys"]
         diff.standardOutput = FileHandle.nullDevice
         try diff.run(); diff.waitUntilExit()
         #expect(diff.terminationStatus == 0)

@@ -39,8 +39,7 @@ enum Fixture {
 /// The real consumers: Xen's libxlutil (through Tools/oracles/xlcfg-check) and libvirt's schema
 /// (virt-xml-validate). Missing tools fail the tests with the package to install.
 enum Oracle {
-    static let repoRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repoRoot = URL(fileURLWithPath: Repository.root)
 
     struct Run { var status: Int32; var stdout: String; var stderr: String }
 

@@ -1,12 +1,12 @@
 // Writes the synthetic option ROMs of Fixtures/roms (TestSupport's ROMFixtures), each NAME.rom
-// with its NAME.expect.json. Deterministic: the same bytes on every run.
+// with its NAME.expect.json, and the ROMs the Python tools copy (ToolROMs) as parts/NAME.bin.
+// Deterministic: the same bytes on every run.
 //
 //     swift run gen-fixtures [--out DIR]      (default: Fixtures/roms of this checkout)
 import Foundation
 import TestSupport
 
-let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-var out = root.appendingPathComponent("Fixtures/roms").path
+var out = Repository.roms
 var args = CommandLine.arguments.dropFirst()
 while let a = args.popFirst() {
     switch a {
@@ -33,6 +33,13 @@ do {
     }
     precondition(total < 2 * 1024 * 1024, "fixtures grew past 2 MiB")
     print("wrote \(fixtures.count) fixtures (\(total) bytes of ROMs) to \(out)")
+    // The ROMs the Python tools copy (TestSupport's ToolROMs), beside the fixtures.
+    let parts = URL(fileURLWithPath: out).appendingPathComponent("parts")
+    try FileManager.default.createDirectory(at: parts, withIntermediateDirectories: true)
+    for p in ToolROMs.all() {
+        try Data(p.bytes).write(to: parts.appendingPathComponent(p.name + ".bin"))
+    }
+    print("wrote \(ToolROMs.all().count) tool ROMs to \(parts.path)")
 } catch {
     FileHandle.standardError.write(Data("gen-fixtures: cannot write to \(out): \(error)\n".utf8))
     exit(1)
