@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The libraries' typed errors as `--json` reports them: each kind its own code and path, the
@@ -14,7 +15,7 @@ import Testing
                          message: error?["message"] as? String ?? r.out + r.err)
     }
 
-    static let radeon = HostCLI.hosts + "/radeon-hd7850"
+    static let radeon = Repository.hosts + "/radeon-hd7850"
 
     /// A missing `--rom FILE` keeps its errno and path (it was `refused` without a path).
     @Test func aMissingROMFileIsENOENTWithItsPath() throws {
@@ -50,7 +51,7 @@ import Testing
     /// A file in the way of `dump -o` and `patch -o`: `exists` with its path, as when one appears
     /// during the write; nothing read, the file kept.
     @Test func anOutputInTheWayIsExists() throws {
-        let dir = try HostCLI.tempDir()
+        let dir = try FakeHost.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let kept = dir + "/kept.rom"
         try "mine\n".write(toFile: kept, atomically: false, encoding: .utf8)
@@ -70,7 +71,7 @@ import Testing
 
     /// A modprobe.d file vbios did not write: `foreign-file`, its path, left alone.
     @Test func persistOverAForeignFileIsForeignFile() throws {
-        let root = try HostCLI.tempDir()
+        let root = try FakeHost.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         #expect(try HostCLI.run(["-a", Self.radeon, root + "/sys"], "/bin/cp").status == 0)
         try FileManager.default.createDirectory(atPath: root + "/etc/modprobe.d", withIntermediateDirectories: true)
