@@ -19,6 +19,11 @@ struct BindingOptions: ParsableArguments {
         DriverBinding(root: host.root, stateDirectory: stateDirectory, checkDriverLink: host.root.path == "/sys")
     }
 
+    /// `01:00.0: radeon -> vfio-pci`: one function's move.
+    static func describe(_ m: DriverBinding.Move) -> String {
+        "\(m.address): \(m.previous ?? "no driver") -> \(m.next ?? (m.outcomeKnown ? "no driver" : "the kernel's choice"))"
+    }
+
     /// Prints the plan (dry run) or carries it out.
     func run(_ plan: DriverBinding.Plan, _ binder: DriverBinding, binding: Bool, json: Bool) throws {
         for n in plan.notes { Terminal.warn(n) }
@@ -29,7 +34,7 @@ struct BindingOptions: ParsableArguments {
             }
             for m in plan.moves {
                 if let s = m.skipped { Terminal.out("# \(m.address): \(s); nothing to do"); continue }
-                Terminal.out("# \(m.address): \(m.previous ?? "no driver") -> \(m.next ?? (m.outcomeKnown ? "no driver" : "the kernel's choice"))")
+                Terminal.out("# " + Self.describe(m))
                 for w in m.writes { Terminal.out("write \(SysfsWrite.show(w.bytes)) to \(w.path)    # \(w.purpose)") }
             }
             Terminal.note("dry run: nothing written.")
@@ -44,7 +49,7 @@ struct BindingOptions: ParsableArguments {
         }
         for m in plan.moves {
             if let s = m.skipped { Terminal.out("\(m.address): \(s)"); continue }
-            Terminal.out("\(m.address): \(m.previous ?? "no driver") -> \(m.next ?? (m.outcomeKnown ? "no driver" : "the kernel's choice"))")
+            Terminal.out(Self.describe(m))
         }
         if outcome.moved.isEmpty { Terminal.note("nothing to do.") }
         if binding, !outcome.moved.isEmpty {
