@@ -21,7 +21,7 @@ seed=${FUZZ_SEED:-20261121}
 scratch=.build-fuzz
 
 seeds=$(mktemp -d); trap 'rm -rf "$seeds"' EXIT
-cp Fixtures/roms/*.rom "$seeds/" 2>/dev/null || true
+cp Fixtures/roms/*.rom Fixtures/roms/parts/*.bin "$seeds/" 2>/dev/null || true
 cp /usr/share/seabios/vgabios-stdvga.bin /usr/lib/ipxe/qemu/efi-e1000.rom /usr/lib/ipxe/qemu/pxe-rtl8139.rom "$seeds/"
 cp Fuzz/regressions/* "$seeds/" 2>/dev/null || true
 
