@@ -93,8 +93,6 @@ public enum PCIEnumeration {
         public var address: PCIAddress
         public var vendorID: UInt16
         public var deviceID: UInt16
-        /// Base class and subclass.
-        public var deviceClass: UInt16
         /// Base class, subclass and programming interface.
         public var classCode: UInt32
         public var revision: UInt8?
@@ -108,6 +106,8 @@ public enum PCIEnumeration {
         public var regions: [Region]?
         public var romRegion: Region?
 
+        /// Base class and subclass.
+        public var deviceClass: UInt16 { UInt16(truncatingIfNeeded: classCode >> 8) }
         public var isDisplay: Bool { PCIDevice.isDisplay(classCode) }
         public var isBridge: Bool { PCIDevice.isBridge(classCode) }
         /// `vvvv:dddd`.
@@ -152,7 +152,6 @@ public enum PCIEnumeration {
             out.append(Entry(
                 address: PCIAddress(domain: UInt32(bitPattern: d.domain), bus: UInt8(d.bus), device: UInt8(d.dev), function: UInt8(d.func)),
                 vendorID: UInt16(truncatingIfNeeded: d.vendor_id), deviceID: UInt16(truncatingIfNeeded: d.device_id),
-                deviceClass: UInt16(truncatingIfNeeded: d.device_class),
                 classCode: UInt32(d.device_class & 0xFFFF) << 8 | (classExt ? UInt32(d.prog_if & 0xFF) : 0),
                 revision: classExt ? UInt8(truncatingIfNeeded: d.rev_id) : nil,
                 subsystem: has & UInt32(CPCI_HAS_SUBSYS) != 0

@@ -35,12 +35,17 @@ public struct ROMReader: Sendable {
         public var error: ROMReadError?
         /// The two reads differed.
         public var unstable: Bool
+        /// `65536 bytes, 2 images, 2 with a valid checksum or none to check`; nil when nothing was read.
+        public var contents: String? {
+            guard let layout else { return nil }
+            let valid = layout.images.filter { $0.checksumValid != false }.count
+            return "\(bytes?.count ?? 0) bytes, \(layout.images.count) image\(layout.images.count == 1 ? "" : "s")"
+                + ", \(valid) with a valid checksum or none to check"
+        }
         public var summary: String {
             if let error { return "\(source.name): failed: \(error)" }
-            guard let layout else { return "\(source.name): nothing read" }
-            let valid = layout.images.filter { $0.checksumValid != false }.count
-            return "\(source.name): \(bytes?.count ?? 0) bytes, \(layout.images.count) image\(layout.images.count == 1 ? "" : "s")"
-                + ", \(valid) with a valid checksum or none to check, score \(score)" + (unstable ? ", UNSTABLE between reads" : "")
+            guard let contents else { return "\(source.name): nothing read" }
+            return "\(source.name): \(contents), score \(score)" + (unstable ? ", UNSTABLE between reads" : "")
         }
     }
 

@@ -10,9 +10,7 @@ extension HostDoctor {
             let sources = try reader.sources(for: v)
             let choice = try ROMReader.choose(sources)
             let kept = choice.kept
-            let layout = kept.layout!
-            let valid = layout.images.filter { $0.checksumValid != false }.count
-            let what = "\(kept.bytes!.count) bytes, \(layout.images.count) image\(layout.images.count == 1 ? "" : "s"), \(valid) with a valid checksum or none to check"
+            let what = kept.contents ?? ""
             if kept.source.isShadowCopy {
                 return DoctorCheck("rom-readable", .warn, "readable now only as the runtime copy: \(kept.source.name) (\(kept.source.location)): \(what); `vbios dump` would keep the best of \(sources.map(\.name).joined(separator: ", "))",
                                    fixes: [(v.config.flatMap { ConfigBAR.romRegister($0) }?.address ?? 0) != 0
