@@ -49,7 +49,7 @@ public struct DecompressionError: Error, Sendable, Equatable, CustomStringConver
 
     public var description: String {
         switch reason {
-        case .malformed(let why): return "not a \(format) stream vbios can decode: \(why)"
+        case .malformed(let why): return "not valid \(format) data vbios can decode: \(why)"
         case .truncated: return "the \(format) stream ends early: its input is cut short"
         case .outputLimit(let n): return "the \(format) stream decodes to more than \(n) bytes, the limit; it is refused as a likely decompression bomb"
         case .library(let why): return "the \(format) decoder failed: \(why)"

@@ -66,12 +66,12 @@ public enum FirmwareGOPSelection {
             case let .ambiguous(vendor, candidates):
                 return "\(firmwarePath) holds \(candidates.count) different X64 GOP drivers for \(vendor.rawValue), equally likely, so none was added: "
                     + candidates.map(\.summary).joined(separator: "; ")
-                    + ". Extract them with `vbios scan \(firmwarePath) --extract DIR` and pass the card's with --add-efi FILE."
+                    + ". Extract them with `vbios scan \(firmwarePath) --out-dir DIR` and pass the card's with --add-efi FILE."
             case let .none(vendor, found):
                 return "\(firmwarePath) holds no X64 GOP driver for "
                     + (vendor.map { $0.rawValue } ?? "the card's vendor (vbios knows AMD's, Intel's and NVIDIA's by name)")
                     + (found.isEmpty ? " (it holds no GOP driver at all)" : " (its GOP drivers: " + found.joined(separator: "; ") + ")")
-                    + "; `vbios scan \(firmwarePath) --extract DIR` shows everything in it, and --add-efi FILE adds a driver you pick."
+                    + "; `vbios scan \(firmwarePath) --out-dir DIR` shows everything in it, and --add-efi FILE adds a driver you pick."
             }
         }
     }

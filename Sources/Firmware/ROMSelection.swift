@@ -35,7 +35,7 @@ public enum FirmwareROMSelection {
             case let .ambiguous(v, d, candidates):
                 return "the firmware image holds \(candidates.count) different legacy ROMs for \(Hex.string(v, width: 4)):\(Hex.string(d, width: 4)), "
                     + "equally good:\n" + candidates.map { "  " + $0.summary }.joined(separator: "\n")
-                    + "\nExtract them with `vbios scan FILE --extract DIR` and pass the right one with --rom."
+                    + "\nExtract them with `vbios scan FILE --out-dir DIR` and pass the right one with --rom."
             }
         }
     }

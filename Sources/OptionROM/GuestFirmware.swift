@@ -158,7 +158,7 @@ public enum GuestFirmware {
             return no("its initialization size (\(initSize)) or PE offset (\(peOffset)) does not fit the image (\(length) bytes)")
         }
         guard machines.contains(machine) else {
-            return no("an \(PEImage.machineName(machine)) driver; OVMF for X64 runs X64 and EBC")
+            return no("\(English.withArticle(PEImage.machineName(machine))) driver; OVMF for X64 runs X64 and EBC")
         }
         let start = offset + peOffset, end = min(offset + initSize, image.count)
         var driver = Array(image[start..<max(start, end)])

@@ -11,11 +11,15 @@ import Musl
 public struct HostRoot: Sendable {
     /// `/` or a directory standing for it, without a trailing slash (empty for `/`).
     public let prefix: String
+    /// The sys tree when it is not ROOT/sys (`vbios doctor --sysfs`): the other commands' fake
+    /// trees are sys trees, and a doctor run can point at one without a whole fake root.
+    public let sysfsPath: String?
 
-    public init(_ path: String = "/") {
+    public init(_ path: String = "/", sysfs: String? = nil) {
         var p = path
         while p.hasSuffix("/") { p.removeLast() }
         prefix = p
+        sysfsPath = sysfs
     }
 
     public var isSystemRoot: Bool { prefix.isEmpty }
@@ -25,7 +29,7 @@ public struct HostRoot: Sendable {
     /// `/proc/cmdline` -> `ROOT/proc/cmdline`.
     public func join(_ absolute: String) -> String { prefix + absolute }
 
-    public var sysfs: SysfsRoot { SysfsRoot(join("/sys")) }
+    public var sysfs: SysfsRoot { SysfsRoot(sysfsPath ?? join("/sys")) }
 
     /// A small text file (sysfs, procfs, config files), nil when missing or unreadable.
     public func text(_ absolute: String) -> String? {
@@ -64,7 +68,10 @@ public struct HostRoot: Sendable {
     }
 
     /// `/sys/hypervisor/type` (`xen` in a Xen domain).
-    public var hypervisorType: String? { text("/sys/hypervisor/type")?.trimmingBlanks }
+    public var hypervisorType: String? {
+        guard let sysfsPath else { return text("/sys/hypervisor/type")?.trimmingBlanks }
+        return HostRoot(sysfsPath).text("/hypervisor/type")?.trimmingBlanks
+    }
     /// `/proc/xen/capabilities` (`control_d` in dom0); nil when xenfs is not mounted.
     public var xenCapabilities: String? { text("/proc/xen/capabilities")?.trimmingBlanks }
 

@@ -5,9 +5,9 @@ import PCIHost
 struct Bars: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show a device's BARs, ROM BAR, resizable BARs and the xl.cfg iomem/ioports lines for them.",
-        discussion: "Sizes come from the kernel (sysfs `resource`), types and addresses are checked against config space. Reads only.")
+        discussion: ExitStatus.discussion("Sizes come from the kernel (sysfs `resource`), types and addresses are checked against config space. Reads only.", ExitStatus.bars))
 
-    @Argument(help: "The device, DDDD:BB:DD.F or BB:DD.F.", transform: PCIAddress.init(parsingArgument:))
+    @Argument(help: "The device, DDDD:BB:DD.F or BB:DD.F.", completion: PCICompletion.addresses, transform: PCIAddress.init(parsingArgument:))
     var address: PCIAddress
 
     @OptionGroup var host: HostOptions

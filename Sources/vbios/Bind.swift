@@ -5,13 +5,13 @@ import PCIHost
 /// Options `bind` and `unbind` share.
 struct BindingOptions: ParsableArguments {
     @Argument(help: "The devices, DDDD:BB:DD.F or BB:DD.F; every function of each one's slot moves with it.",
-              transform: PCIAddress.init(parsingArgument:))
+              completion: PCICompletion.addresses, transform: PCIAddress.init(parsingArgument:))
     var addresses: [PCIAddress]
 
     @Flag(help: "Print the exact writes (path and bytes) and write nothing.")
     var dryRun = false
 
-    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Where the previous drivers are recorded (bindings/ADDR).", valueName: "DIR"))
+    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Where the previous drivers are recorded (bindings/ADDR).", valueName: "DIR"), completion: .directory)
     var stateDirectory = "/run/vbios"
 
     func binding(_ host: HostOptions) -> DriverBinding {
@@ -80,13 +80,13 @@ struct BindingOptions: ParsableArguments {
 struct Bind: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Hand a device (every function of its slot) to pciback, pci-stub or vfio-pci.",
-        discussion: """
+        discussion: ExitStatus.discussion("""
             Uses the kernel's driver_override: the driver's name to driver_override, the address to \
             driver/unbind, then to /sys/bus/pci/drivers_probe. Under Xen without driver_override, pciback's \
             new_slot and bind. The previous driver of each function is recorded under --state-dir for \
             `vbios unbind`. When any step fails, every function already moved is given back. Signals are \
             held back during the sequence, so an interrupt never leaves the slot half moved. Needs root.
-            """)
+            """, ExitStatus.binding))
 
     @Option(name: .customLong("to"), help: "The driver: pciback (Xen), pci-stub, or vfio-pci (QEMU/KVM, libvirt).")
     var driver: PassthroughDriver
@@ -105,10 +105,10 @@ struct Bind: ParsableCommand {
 struct Unbind: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Give a device (every function of its slot) back to the driver it had before `vbios bind`.",
-        discussion: """
+        discussion: ExitStatus.discussion("""
             Clears driver_override, releases the device from its passthrough driver and binds it to the \
             driver recorded under --state-dir; without a record the kernel picks (drivers_probe). Needs root.
-            """)
+            """, ExitStatus.binding))
 
     @OptionGroup var options: BindingOptions
     @OptionGroup var host: HostOptions

@@ -5,18 +5,18 @@ import PCIHost
 struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show which byte ranges of two ROMs differ, what each touches, and which one is pristine.",
-        discussion: """
+        discussion: ExitStatus.discussion("""
             Regions are judged by A's layout (B's past A's end): prefix, image header, size byte, checksum \
             byte, PCIR, NPDE, EFI header, code or data, past chain end. Changes in one region less than \
             --merge-gap bytes apart are one range. The verdict says which of the two looks like the pristine \
-            ROM (full-size legacy image, valid checksum, its following images) and which like a runtime copy. \
-            Exit status: 0 identical, 1 different, 2 unreadable.
-            """)
+            ROM (full-size legacy image, valid checksum, its following images) and which like a runtime copy; \
+            ROMs for different devices (their PCI IDs differ) are said to be so first, and neither is called pristine.
+            """, ExitStatus.diff))
 
-    @Argument(help: "The first ROM (for example the shadow copy).")
+    @Argument(help: "The first ROM (for example the shadow copy).", completion: .file())
     var a: String
 
-    @Argument(help: "The second ROM (for example the ROM BAR read or the vendor's file).")
+    @Argument(help: "The second ROM (for example the ROM BAR read or the vendor's file).", completion: .file())
     var b: String
 
     @Option(help: "Merge changes of one region this many bytes apart or closer.")
@@ -35,11 +35,25 @@ struct Diff: ParsableCommand {
         return data.withUnsafeBytes { Array($0) }
     }
 
+    /// `VVVV:DDDD` of the ROM's legacy image (else its first), nil without a PCI data structure.
+    static func ids(_ bytes: [UInt8]) -> String? {
+        let layout = ROMParser.parse(bytes)
+        guard let p = (layout.legacyImage ?? layout.images.first)?.pcir else { return nil }
+        return Hex.string(p.vendorID, width: 4) + ":" + Hex.string(p.deviceID, width: 4)
+    }
+
     func run() throws {
         let x = try read(a)
         let y = try read(b)
         let diff = ROMDiff.compare(x, y, mergeGap: max(1, mergeGap))
-        let verdict = RuntimeEvidence.compare(x, y, aIsShadow: shadow == .a, bIsShadow: shadow == .b)
+        var verdict = RuntimeEvidence.compare(x, y, aIsShadow: shadow == .a, bIsShadow: shadow == .b)
+        // Two ROMs for different devices are not two copies of one ROM: neither is "the pristine one".
+        let ids = (Diff.ids(x), Diff.ids(y))
+        let differentDevices = ids.0 != nil && ids.1 != nil && ids.0 != ids.1
+        if differentDevices, let i = ids.0, let j = ids.1 {
+            verdict.pristine = nil
+            verdict.reasons = ["A is a ROM for \(i), B for \(j): different devices, so neither is a pristine copy of the other"]
+        }
         let perImage = diff.perImage
         let label = { (i: Int?, r: ROMDiff.Region?) -> String in
             if let i { return "image \(i)" }
@@ -51,8 +65,12 @@ struct Diff: ParsableCommand {
                 .object([("image", .optional(p.image)), ("changedBytes", .int(p.changedBytes))])
             })))
             pairs.append(("verdict", verdict.json))
+            pairs.append(("differentDevices", .bool(differentDevices)))
             Terminal.out(JSON.object(pairs).rendered())
         } else {
+            if differentDevices, let i = ids.0, let j = ids.1 {
+                Terminal.out("different devices: A is a ROM for \(i), B for \(j); the ranges compare two ROMs, not two copies of one")
+            }
             Terminal.out("A: \(a) (\(x.count) bytes)")
             Terminal.out("B: \(b) (\(y.count) bytes)")
             let shown = 400

@@ -6,22 +6,27 @@ import Passthrough
 struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check the host and the card for passthrough: IOMMU, IOMMU group, kernel options, Xen dom0 and pciback, boot display, BARs, ROM.",
-        discussion: """
+        discussion: ExitStatus.discussion("""
             Each finding is `ok`, `warn` or `fail` with a stable id and the exact next step. Reads only: the ROM is \
-            never enabled and no driver is bound. Exit status 1 when any check fails. Without ADDR only the host is \
+            never enabled and no driver is bound. Without ADDR only the host is \
             checked and the display devices are listed.
-            """)
+            """, ExitStatus.doctor))
 
-    @Argument(help: "The card, DDDD:BB:DD.F or BB:DD.F (any function of its slot).", transform: PCIAddress.init(parsingArgument:))
+    @Argument(help: "The card, DDDD:BB:DD.F or BB:DD.F (any function of its slot).", completion: PCICompletion.addresses, transform: PCIAddress.init(parsingArgument:))
     var address: PCIAddress?
 
     @Option(name: .customLong("for"), help: "The hypervisor: xen, qemu or libvirt (default: xen on a Xen host, else qemu).")
     var target: PassthroughTarget?
 
-    @Option(name: .long, help: ArgumentHelp("The directory that stands for / (ROOT/sys, ROOT/proc/cmdline, ROOT/boot, ROOT/etc/modprobe.d, ROOT/lib/modules).", valueName: "DIR"))
+    @Option(name: .long, help: ArgumentHelp("The root of the files doctor reads: ROOT/proc/cmdline, ROOT/boot, ROOT/etc/modprobe.d, ROOT/lib/modules, and ROOT/sys unless --sysfs names the sys tree.", valueName: "DIR"),
+            completion: .directory)
     var root: String = "/"
 
-    @Option(name: .customLong("dev-mem"), help: ArgumentHelp("The file that stands for /dev/mem (default ROOT/dev/mem), read for the boot display's 0xC0000 copy.", valueName: "PATH"))
+    @Option(name: .long, help: ArgumentHelp("The sys tree, as every other command takes it (default: ROOT/sys).", valueName: "SYSFS"),
+            completion: .directory)
+    var sysfs: String?
+
+    @Option(name: .customLong("dev-mem"), help: ArgumentHelp("The file that stands for /dev/mem (default ROOT/dev/mem), read for the boot display's 0xC0000 copy.", valueName: "PATH"), completion: .file())
     var devMem: String?
 
     @Option(name: .customLong("dev-mem-base"), help: ArgumentHelp("Physical address of the first byte of --dev-mem, in hex. (default: 0)", valueName: "ADDR"),
@@ -31,8 +36,8 @@ struct Doctor: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let host = HostRoot(root)
-        guard pathKind(host.path) == .directory else { throw UserError("--root \(root) is not a directory.", path: host.path) }
+        let host = HostRoot(root, sysfs: sysfs)
+        try HostVocabulary.check(host, root: root, sysfs: sysfs)
         let chosen = target ?? HostDoctor.defaultTarget(host)
         let doctor = HostDoctor(host: host, target: chosen, memory: PhysicalMemory(path: devMem ?? host.join("/dev/mem"), base: devMemBase.value))
         let parsed = address

@@ -5,34 +5,41 @@ import PCIHost
 struct Dump: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Read a device's option ROM into a file, saying where it came from and whether it is a runtime copy.",
-        discussion: """
+        discussion: ExitStatus.discussion("""
             Needs root on a real host (the sysfs `rom` file is root-only). The device is left as it was found, \
             also when interrupted. The output is written whole or not at all.
-            """)
+            """, ExitStatus.dump))
 
-    @Argument(help: "The device, DDDD:BB:DD.F or BB:DD.F.", transform: PCIAddress.init(parsingArgument:))
+    @Argument(help: "The device, DDDD:BB:DD.F or BB:DD.F.", completion: PCICompletion.addresses, transform: PCIAddress.init(parsingArgument:))
     var address: PCIAddress
 
-    @Option(name: .shortAndLong, help: "Where to write the ROM.")
+    @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the ROM; - for stdout (the report then goes to stderr).", valueName: "FILE"),
+            completion: .file())
     var output: String
 
     @Flag(name: .long, help: "Replace the output file if it exists.")
     var force = false
 
+    @Flag(name: .long, help: "Read the ROM and report it; write no file.")
+    var dryRun = false
+
     @OptionGroup var read: ROMReadOptions
     @OptionGroup var host: HostOptions
     @OptionGroup var global: GlobalOptions
+
+    func validate() throws { try Output.validate(output, json: global.json) }
 
     func run() throws {
         DeviceStateGuard.installSignalHandlers()
         let d = try host.device(address)
         // Refuse before touching the device.
-        if !force, pathKind(output, followLinks: false) != .missing { throw AtomicFile.Exists(path: output) }
+        if !force, !dryRun, Output.isInTheWay(output) { throw AtomicFile.Exists(path: output) }
         let rom = try read.read(d, root: host.root)
-        try AtomicFile.write(rom.bytes, to: output, overwrite: force)
+        if !dryRun { try Output.write(rom.bytes, to: output, overwrite: force) }
         if global.json {
             var j = rom.layout.json(file: output)
             if case .object(var pairs) = j {
+                pairs.append(("dryRun", .bool(dryRun)))
                 pairs.insert(("address", .string(d.address.description)), at: 0)
                 pairs.insert(("source", .string(rom.choice.kept.source.name)), at: 1)
                 pairs.insert(("reason", .string(rom.choice.reason)), at: 2)
@@ -42,15 +49,18 @@ struct Dump: ParsableCommand {
             Terminal.out(j.rendered())
             return
         }
+        // With -o - stdout carries the ROM: the report goes to stderr.
+        let toStderr = Output.isStandardOutput(output)
+        let say: (String) -> Void = { toStderr ? Terminal.note($0) : Terminal.out($0) }
         let kept = rom.choice.kept
-        Terminal.out("wrote \(rom.bytes.count) bytes to \(output) from \(kept.source.name) (\(kept.source.location))")
-        Terminal.out("kept \(kept.source.name): \(rom.choice.reason)")
+        say("\(dryRun ? "dry run: would write" : "wrote") \(rom.bytes.count) bytes to \(Output.name(output)) from \(kept.source.name) (\(kept.source.location))")
+        say("kept \(kept.source.name): \(rom.choice.reason)")
         if rom.choice.candidates.count > 1 {
-            for c in rom.choice.candidates { Terminal.out("  " + c.summary) }
+            for c in rom.choice.candidates { say("  " + c.summary) }
         }
         for f in rom.layout.findings(.shadowCopy) {
             Terminal.warn("SHADOW COPY: " + f.message)
         }
-        for line in ROMText.render(rom.layout, file: output) { Terminal.out(line) }
+        for line in ROMText.render(rom.layout, file: Output.name(output)) { say(line) }
     }
 }

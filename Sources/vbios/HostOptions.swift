@@ -1,10 +1,12 @@
 import ArgumentParser
 import OptionROM
 import PCIHost
+import Passthrough
 
 /// Options of every command that touches devices.
 struct HostOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The directory that stands for /sys (a fake tree for tests).", valueName: "ROOT"))
+    @Option(name: .long, help: ArgumentHelp("The sys tree: the directory that stands for /sys (a fake tree for tests).", valueName: "SYSFS"),
+            completion: .directory)
     var sysfs: String = "/sys"
 
     var root: SysfsRoot { SysfsRoot(sysfs) }
@@ -19,7 +21,7 @@ struct ROMReadOptions: ParsableArguments {
     @Option(name: .long, help: "Where to read the ROM: auto (sysfs and, for the boot VGA device, the 0xC0000 shadow; the best kept), sysfs, shadow, rombar (enables the ROM BAR in config space and reads it through /dev/mem), vfct (the ACPI VFCT table of AMD systems: the VBIOS of an APU or laptop GPU).")
     var source: ROMReader.Request = .auto
 
-    @Option(name: .customLong("dev-mem"), help: ArgumentHelp("The file that stands for /dev/mem.", valueName: "PATH"))
+    @Option(name: .customLong("dev-mem"), help: ArgumentHelp("The file that stands for /dev/mem.", valueName: "PATH"), completion: .file())
     var devMem: String = "/dev/mem"
 
     @Option(name: .customLong("dev-mem-base"), help: ArgumentHelp("Physical address of the first byte of --dev-mem, in hex (0 for /dev/mem). (default: 0)", valueName: "ADDR"),
@@ -66,5 +68,23 @@ extension PCIDevice {
     var romJSON: JSON {
         guard let rom else { return .null }
         return .object([("start", .uint(rom.start)), ("size", .uint(rom.size)), ("shadowed", .bool(rom.shadowed))])
+    }
+}
+
+/// `--root` and `--sysfs` together (`doctor`, `persist`): `--sysfs` is the sys tree everywhere;
+/// `--root` is the root of the other files a command reads or writes, and its sys tree unless
+/// `--sysfs` is given. Checked before anything is read, so advice never names a path that is not there.
+enum HostVocabulary {
+    static func check(_ host: HostRoot, root: String, sysfs: String?) throws {
+        guard pathKind(host.path) == .directory else { throw UserError("--root \(root) is not a directory.", path: host.path) }
+        let tree = host.sysfs.path
+        guard pathKind(tree) != .directory else { return }
+        if let sysfs { throw UserError("--sysfs \(sysfs) is not a directory.", path: sysfs) }
+        // A sys tree given as --root: say which flag takes it.
+        if pathKind(host.join("/bus/pci")) == .directory || pathKind(host.join("/devices")) == .directory {
+            throw UserError("\(host.path) is a sys tree, not a root (it has no sys/): pass it as --sysfs \(host.path), "
+                + "and --root only for the root of /etc, /proc and /boot.", path: tree)
+        }
+        throw UserError("\(tree) does not exist: --root \(root) holds no sys tree. Name one with --sysfs DIR.", path: tree)
     }
 }

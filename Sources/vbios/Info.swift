@@ -8,35 +8,56 @@ let maximumROMFileSize = 16 << 20
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show every image of a ROM, its headers, vendor tables and findings.",
-        discussion: """
-            FILE is a ROM file (a dump, a vendor file, an nvflash backup). An argument that is not an existing file \
-            and parses as a PCI address (DDDD:BB:DD.F or BB:DD.F) reads that device's ROM as `vbios dump` does.
-            """)
+        discussion: ExitStatus.discussion("""
+            Each FILE is a ROM file (a dump, a vendor file, an nvflash backup); several are shown one after the other \
+            (with --json, an array of their objects). An argument that is not an existing file and parses as a PCI \
+            address (DDDD:BB:DD.F or BB:DD.F) reads that device's ROM as `vbios dump` does. A folder is refused: \
+            `vbios verify DIR` checks every ROM in it.
+            """, ExitStatus.info))
 
-    @Argument(help: "The ROM file to read, or a device's PCI address.")
-    var file: String
+    @Argument(help: "ROM files to read, or devices' PCI addresses.", completion: .file())
+    var files: [String]
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var host: HostOptions
     @OptionGroup var read: ROMReadOptions
 
     func run() throws {
-        // Not a file and shaped like an address (a colon, no slash): a device, or a malformed address.
-        if pathKind(file) == .missing, file.contains(":"), !file.contains("/") { return try runOnDevice() }
-        let layout: ROMLayout
-        let bytes: [UInt8]
+        // A folder is verify's: refuse it before reading anything, saying so.
+        if let dir = files.first(where: { pathKind($0) == .directory }) {
+            throw UserError("\(dir) is a folder; `vbios verify \(dir)` checks every ROM in it (info shows ROM files, one or several).", path: dir)
+        }
+        var reports: [JSON] = []
+        for (n, file) in files.enumerated() {
+            if !global.json, n > 0 { Terminal.out("") }
+            // Not a file and shaped like an address (a colon, no slash): a device, or a malformed address.
+            let report = pathKind(file) == .missing && ROMArgument.looksLikeAddress(file) ? try runOnDevice(file) : try runOnFile(file)
+            if let report { reports.append(report) }
+        }
+        // One ROM: its object, as always; several: an array of them, in the order given.
+        if global.json { Terminal.out((reports.count == 1 ? reports[0] : JSON.array(reports)).rendered()) }
+    }
+
+    /// One file's report: printed, or returned for --json.
+    func runOnFile(_ file: String) throws -> JSON? {
         let data = try FileBytes(path: file, limit: maximumROMFileSize)
         // EFI drivers opened too (decompressed, bounded): machine, version, PE vs EFI header.
-        bytes = data.withUnsafeBytes { [UInt8]($0) }
-        layout = bytes.withUnsafeBytes { ROMParser.parse($0).withRuntimeEvidence($0) }.withEFIDetails(bytes)
+        let bytes = data.withUnsafeBytes { [UInt8]($0) }
+        let layout = bytes.withUnsafeBytes { ROMParser.parse($0).withRuntimeEvidence($0) }.withEFIDetails(bytes)
         let guests = GuestReport(bytes: bytes, layout: layout)
-        if global.json {
-            Terminal.out(guests.adding(to: layout.json(file: file)).rendered())
-        } else {
-            for line in ROMText.render(layout, file: file) { Terminal.out(line) }
-            for line in guests.lines { Terminal.out(line) }
-        }
+        if global.json { return guests.adding(to: layout.json(file: file)) }
+        for line in ROMText.render(layout, file: file) { Terminal.out(line) }
+        for line in guests.lines { Terminal.out(line) }
+        return nil
     }
+}
+
+/// A command-line word that stands for a ROM: a file, or a device's PCI address.
+enum ROMArgument {
+    /// Shaped like an address (a colon, no slash); call only for a path that does not exist.
+    static func looksLikeAddress(_ text: String) -> Bool { text.contains(":") && !text.contains("/") }
+
+    static func address(_ text: String) throws -> PCIAddress { try PCIAddress(parsing: text) }
 }
 
 /// What SeaBIOS (and Xen's hvmloader, which hands PCI ROMs to it) and OVMF for X64 will run of
@@ -80,20 +101,18 @@ struct GuestReport {
 
 extension Info {
     /// `info ADDR`: the device's ROM, read like `dump` (device state restored), then the same report.
-    func runOnDevice() throws {
+    func runOnDevice(_ text: String) throws -> JSON? {
         DeviceStateGuard.installSignalHandlers()
-        let address = try PCIAddress(parsing: file)
+        let address = try ROMArgument.address(text)
         let d = try host.device(address)
         let rom = try read.read(d, root: host.root)
         let name = "\(d.address) (\(rom.choice.kept.source.name))"
         let layout = rom.layout.withEFIDetails(rom.bytes)
         let guests = GuestReport(bytes: rom.bytes, layout: layout, vendor: d.vendorID, device: d.deviceID)
-        if global.json {
-            Terminal.out(guests.adding(to: layout.json(file: name)).rendered())
-        } else {
-            Terminal.note("read \(rom.bytes.count) bytes from \(rom.choice.kept.source.location); kept \(rom.choice.kept.source.name): \(rom.choice.reason)")
-            for line in ROMText.render(layout, file: name) { Terminal.out(line) }
-            for line in guests.lines { Terminal.out(line) }
-        }
+        if global.json { return guests.adding(to: layout.json(file: name)) }
+        Terminal.note("read \(rom.bytes.count) bytes from \(rom.choice.kept.source.location); kept \(rom.choice.kept.source.name): \(rom.choice.reason)")
+        for line in ROMText.render(layout, file: name) { Terminal.out(line) }
+        for line in guests.lines { Terminal.out(line) }
+        return nil
     }
 }

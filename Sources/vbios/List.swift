@@ -5,7 +5,7 @@ import PCIHost
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List display devices (all PCI devices with --all): IDs, names, driver, IOMMU group, ROM.",
-        discussion: "Reads sysfs only; never writes to a device.")
+        discussion: ExitStatus.discussion("Reads sysfs only; never writes to a device.", ExitStatus.list))
 
     @Flag(name: .long, help: "List every PCI device, not only display controllers (class 03).")
     var all = false

@@ -8,7 +8,7 @@ import Glibc
 struct Patch: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Repair or reshape a ROM file: checksum, IDs, header, images, size.",
-        discussion: """
+        discussion: ExitStatus.discussion("""
             Operations are applied in this order, whatever order they are given in:
               1. --strip-header  remove an NVGI header or any bytes before the first image
               2. --extract, --drop-efi  keep one image (legacy, efi, or its index), or remove
@@ -29,12 +29,13 @@ struct Patch: ParsableCommand {
             Each change is printed (offset, old -> new, why). The result is parsed again before it is \
             written; a patch that would break the ROM is refused with the reason, and nothing is written \
             (--allow-broken writes it anyway). --force has one meaning: replace OUT.
-            """)
+            """, ExitStatus.patch))
 
-    @Argument(help: "The ROM file to patch (never modified unless it is also OUT and --force is given).")
+    @Argument(help: "The ROM file to patch (never modified unless it is also OUT and --force is given).", completion: .file())
     var file: String
 
-    @Option(name: [.short, .customLong("output")], help: "Where to write the patched ROM.")
+    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Where to write the patched ROM; - for stdout (the report then goes to stderr).", valueName: "FILE"),
+            completion: .file())
     var output: String?
 
     @Flag(help: "Repair the checksum of every legacy x86 image.")
@@ -58,10 +59,10 @@ struct Patch: ParsableCommand {
     @Flag(name: .customLong("drop-efi"), help: "Remove the EFI images.")
     var dropEFI = false
 
-    @Option(name: .customLong("add-efi"), help: ArgumentHelp("Add an EFI image around this driver: a PE32+/TE EFI driver, or an EFI option ROM (its driver is taken out).", valueName: "FILE"))
+    @Option(name: .customLong("add-efi"), help: ArgumentHelp("Add an EFI image around this driver: a PE32+/TE EFI driver, or an EFI option ROM (its driver is taken out).", valueName: "FILE"), completion: .file())
     var addEFI: String?
 
-    @Option(name: .customLong("replace-efi"), help: ArgumentHelp("Drop the ROM's EFI images and add this driver instead (as --add-efi).", valueName: "FILE"))
+    @Option(name: .customLong("replace-efi"), help: ArgumentHelp("Drop the ROM's EFI images and add this driver instead (as --add-efi).", valueName: "FILE"), completion: .file())
     var replaceEFI: String?
 
     @Flag(name: .customLong("compress-efi"), help: "Store the driver of --add-efi/--replace-efi EFI-compressed (smaller; every UEFI firmware decompresses it).")
@@ -114,6 +115,7 @@ struct Patch: ParsableCommand {
             throw ValidationError("no operation given. Choose from --fix-checksum, --set-ids, --strip-header, --extract, --drop-efi, --add-efi, --replace-efi, --truncate, --pad-to.")
         }
         if !dryRun, output == nil { throw ValidationError("name the output file with -o OUT (or pass --dry-run).") }
+        if !dryRun { try Output.validate(output, json: global.json) }
     }
 
     func run() throws {
@@ -122,7 +124,7 @@ struct Patch: ParsableCommand {
 
     func body() throws {
         let plan = try plan()
-        if !dryRun, let output {
+        if !dryRun, let output, !Output.isStandardOutput(output) {
             if sameFile(file, output), !force {
                 throw UserError("\(output) is the input file; write elsewhere, or pass --force to replace it.", path: output)
             }
@@ -140,7 +142,7 @@ struct Patch: ParsableCommand {
             throw UserError("\(file): \(error.description)", exitCode: 1, path: file)
         }
         if !dryRun, let output {
-            try AtomicFile.write(result.bytes, to: output, overwrite: force)
+            try Output.write(result.bytes, to: output, overwrite: force)
         }
         if global.json {
             Terminal.out(JSON.object([
@@ -153,14 +155,17 @@ struct Patch: ParsableCommand {
             ]).rendered())
             return
         }
-        if result.changes.isEmpty { Terminal.out("No changes: the ROM already is what was asked for.") }
-        for c in result.changes { Terminal.out(Patch.line(c)) }
+        // With -o - stdout carries the ROM: the report goes to stderr.
+        let toStderr = !dryRun && Output.isStandardOutput(output)
+        let say: (String) -> Void = { toStderr ? Terminal.note($0) : Terminal.out($0) }
+        if result.changes.isEmpty { say("No changes: the ROM already is what was asked for.") }
+        for c in result.changes { say(Patch.line(c)) }
         for n in result.notes { Terminal.note("note: " + n) }
         if dryRun {
             Terminal.note("dry run: nothing written (the result would be \(result.bytes.count) bytes).")
         } else if let output {
-            Terminal.note("wrote \(output): \(result.bytes.count) bytes, \(result.layout.images.count) image\(result.layout.images.count == 1 ? "" : "s"), "
-                + (result.layout.isClean ? "verifies clean." : "verdict \(result.layout.verdict.rawValue) (see `vbios info \(output)`)."))
+            Terminal.note("wrote \(Output.name(output)): \(result.bytes.count) bytes, \(result.layout.images.count) image\(result.layout.images.count == 1 ? "" : "s"), "
+                + (result.layout.isClean ? "verifies clean." : "verdict \(result.layout.verdict.rawValue) (see `vbios info \(Output.isStandardOutput(output) ? "FILE" : output)`)."))
         }
     }
 

@@ -9,22 +9,27 @@ import Glibc
 struct Persist: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Make a card's passthrough binding survive a reboot (modprobe.d; the kernel command line for pciback).",
-        discussion: """
+        discussion: ExitStatus.discussion("""
             Writes ROOT/etc/modprobe.d/\(BindingPersistence.fileName), one file for every card vbios persisted \
             (`options vfio-pci ids=...` is a single module parameter, so two files would drop a card), with \
             softdep lines so the passthrough driver loads before the GPU and audio drivers. Running it twice \
             changes nothing; --remove takes the card out and deletes the file when it was the last. A file \
             without vbios's header is never overwritten or removed. Prints what to regenerate and verify.
-            """)
+            """, ExitStatus.persist))
 
-    @Argument(help: "The card, DDDD:BB:DD.F or BB:DD.F; every function of its slot is persisted.", transform: PCIAddress.init(parsingArgument:))
+    @Argument(help: "The card, DDDD:BB:DD.F or BB:DD.F; every function of its slot is persisted.", completion: PCICompletion.addresses, transform: PCIAddress.init(parsingArgument:))
     var address: PCIAddress
 
     @Option(name: .long, help: "The driver that must own the card at boot: vfio-pci, pci-stub or pciback.")
     var to: PassthroughDriver
 
-    @Option(name: .long, help: ArgumentHelp("The directory that stands for / (ROOT/sys, ROOT/etc/modprobe.d).", valueName: "DIR"))
+    @Option(name: .long, help: ArgumentHelp("The root of the files persist writes and reads: ROOT/etc/modprobe.d, ROOT/etc/default/grub, the kernel's configuration, and ROOT/sys unless --sysfs names the sys tree.", valueName: "DIR"),
+            completion: .directory)
     var root: String = "/"
+
+    @Option(name: .long, help: ArgumentHelp("The sys tree, as every other command takes it (default: ROOT/sys).", valueName: "SYSFS"),
+            completion: .directory)
+    var sysfs: String?
 
     @Flag(name: .long, help: "Show the file and the steps; write nothing.")
     var dryRun = false
@@ -35,12 +40,14 @@ struct Persist: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let host = HostRoot(root)
+        let host = HostRoot(root, sysfs: sysfs)
+        try HostVocabulary.check(host, root: root, sysfs: sysfs)
         let driver = to
         let path = host.modprobeDirectory + "/" + BindingPersistence.fileName
         let a = address
         let bus = try PCIBus.scan(host.sysfs, requiring: [a])
-        let (card, _) = BindingPersistence.card(try bus.slot(of: a), driver: driver)
+        let slot = try bus.slot(of: a)
+        let (card, _) = BindingPersistence.card(slot, driver: driver)
         let existing = pathKind(path, followLinks: false) == .missing ? nil : String(decoding: try FileBytes(path: path).bytes, as: UTF8.self)
         var pcibackBuiltIn = false
         if case let .found(config) = KernelConfig.load(host) { pcibackBuiltIn = config.state("XEN_PCIDEV_BACKEND") == .builtIn }
@@ -62,7 +69,7 @@ struct Persist: ParsableCommand {
 
         let regenerate = "\(host.initramfsCommand)"
         var verify = remove
-            ? ["After the reboot `vbios list` shows the host driver (\(card.hostDrivers.first ?? "the GPU driver")) on \(card.slot) again."]
+            ? ["After the reboot `vbios list` shows \(Persist.hostDriverAfterRemoval(slot.named)) on \(card.slot) again."]
             : ["After the reboot `vbios list` shows driver \(driver == .pciback ? "pciback" : driver.rawValue) on \(card.functions.map(\.short).joined(separator: ", ")).",
                "`vbios doctor \(card.slot) --for \(driver == .pciback ? "xen" : "qemu")` checks the rest."]
         if driver == .pciback && !remove { verify.insert("`xl pci-assignable-list` lists \(card.functions.map(\.short).joined(separator: " ")).", at: 1) }
@@ -103,5 +110,16 @@ struct Persist: ParsableCommand {
             Terminal.out("next:")
             for (i, s) in steps.enumerated() { Terminal.out("  \(i + 1). \(s)") }
         }
+    }
+
+    /// What owns the card once its passthrough binding is gone: its driver now when that is the
+    /// host's own (no name is guessed from the vendor: an AMD card may be radeon's or amdgpu's).
+    static func hostDriverAfterRemoval(_ d: PCIDevice) -> String {
+        let passthrough = Set(PassthroughDriver.allCases.flatMap { [$0.rawValue, $0.module] })
+        if let now = d.driver, !passthrough.contains(now), !passthrough.contains(now.replacing("_", with: "-")) {
+            return "its host driver (\(now), which has it now)"
+        }
+        return "the host driver the kernel picks for it (vbios does not know which one it had before"
+            + (d.driver.map { " \($0)" } ?? "") + ")"
     }
 }

@@ -12,34 +12,45 @@ extension ROMPreparation.Firmware: ExpressibleByArgument {}
 struct Prepare: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The whole job: read the card's ROM, check and repair it, write bios.bin and the guest's config fragments.",
-        discussion: """
-            Writes into --out DIR (created when missing): bios.bin, and for xen: xen.cfg and kernel-cmdline.txt; \
+        discussion: ExitStatus.discussion("""
+            Writes into --out-dir DIR (created when missing): bios.bin, and for xen: xen.cfg and kernel-cmdline.txt; \
             for qemu: qemu-args.txt; for libvirt: libvirt-hostdev.xml. Then prints the next steps. \
             Refuses, with the reason, what cannot work: no legacy image for Xen, a ROM over 64 KiB for Xen, \
             an IOMMU group holding devices other than the card's functions and bridges, a --rom made for \
             another chip (unless --retarget). --firmware uefi (the default for qemu and libvirt) says when \
             the ROM has no X64 EFI image for OVMF (with --rom-from, the firmware image's GOP driver for the card's \
             vendor is added then, and named); --firmware bios requires SeaBIOS to accept bios.bin. \
-            Nothing is written unless every file can be; existing files are kept unless --force is given.
-            """)
+            Nothing is written unless every file can be; existing files are kept unless --force is given. \
+            --dry-run does everything but write: it prints what it would write (the plan, with --json).
+            """, ExitStatus.prepare))
 
-    @Argument(help: "The card, DDDD:BB:DD.F or BB:DD.F (its other functions are found in its slot).", transform: PCIAddress.init(parsingArgument:))
+    @Argument(help: "The card, DDDD:BB:DD.F or BB:DD.F (its other functions are found in its slot).",
+              completion: PCICompletion.addresses, transform: PCIAddress.init(parsingArgument:))
     var address: PCIAddress
 
     @Option(name: .customLong("for"), help: "The hypervisor: xen, qemu or libvirt.")
     var target: PassthroughTarget
 
-    @Option(name: .customLong("out"), help: ArgumentHelp("The folder to write into.", valueName: "DIR"))
-    var outDir: String
+    @Option(name: .customLong("out-dir"), help: ArgumentHelp("The folder to write into (required).", valueName: "DIR"), completion: .directory)
+    var outDirOption: String?
 
-    @Option(name: .customLong("rom"), help: ArgumentHelp("Use this ROM file instead of reading the card's.", valueName: "FILE"))
+    /// The old spelling of --out-dir, kept working, out of the help.
+    @Option(name: .customLong("out"), help: .hidden, completion: .directory)
+    var legacyOut: String?
+
+    var outDir: String { outDirOption ?? legacyOut ?? "" }
+
+    @Flag(help: "Read, check and prepare everything, print what would be written (the plan, with --json); write nothing.")
+    var dryRun = false
+
+    @Option(name: .customLong("rom"), help: ArgumentHelp("Use this ROM file instead of reading the card's.", valueName: "FILE"), completion: .file())
     var romFile: String?
 
-    @Option(name: .customLong("rom-from"), help: ArgumentHelp("Take the card's legacy ROM out of this system firmware image (a BIOS update, a flash dump), chosen by the card's IDs; for a UEFI guest, also the image's X64 GOP driver for the card's vendor (an APU's AMDGopDriver) when the ROM has no EFI image.", valueName: "FIRMWARE"))
+    @Option(name: .customLong("rom-from"), help: ArgumentHelp("Take the card's legacy ROM out of this system firmware image (a BIOS update, a flash dump), chosen by the card's IDs; for a UEFI guest, also the image's X64 GOP driver for the card's vendor (an APU's AMDGopDriver) when the ROM has no EFI image.", valueName: "FIRMWARE"), completion: .file())
     var romFrom: String?
 
     @Option(name: .customLong("with"), help: ArgumentHelp("Another device of the card's IOMMU group you will hand over too (repeatable).", valueName: "ADDR"),
-            transform: PCIAddress.init(parsingArgument:))
+            completion: PCICompletion.addresses, transform: PCIAddress.init(parsingArgument:))
     var with: [PCIAddress] = []
 
     enum Display: String, ExpressibleByArgument, CaseIterable { case primary, secondary }
@@ -51,7 +62,7 @@ struct Prepare: ParsableCommand {
         """, valueName: "primary|secondary"))
     var display: Display?
 
-    @Option(name: .customLong("add-efi"), help: ArgumentHelp("Add this EFI driver (PE32+/TE, or an EFI option ROM such as AMDGopDriver.rom) to bios.bin as an EFI image, for OVMF guests (instead of the one --rom-from would pick).", valueName: "FILE"))
+    @Option(name: .customLong("add-efi"), help: ArgumentHelp("Add this EFI driver (PE32+/TE, or an EFI option ROM such as AMDGopDriver.rom) to bios.bin as an EFI image, for OVMF guests (instead of the one --rom-from would pick).", valueName: "FILE"), completion: .file())
     var addEFI: String?
 
     @Flag(help: "Xen: add iomem/ioports lines mapping every BAR 1:1 (rarely needed; pci= maps the BARs).")
@@ -77,6 +88,8 @@ struct Prepare: ParsableCommand {
                 + "for an OVMF guest use --for qemu or --for libvirt.")
         }
         if romFile != nil, romFrom != nil { throw ValidationError("--rom and --rom-from both name the ROM; give one.") }
+        if outDirOption == nil, legacyOut == nil { throw ValidationError("name the folder to write into with --out-dir DIR.") }
+        if outDirOption != nil, legacyOut != nil { throw ValidationError("--out-dir and --out (its old spelling) both name the folder; give one.") }
     }
 
     func run() throws {
@@ -95,13 +108,13 @@ struct Prepare: ParsableCommand {
         let names = ConfigFiles.names(for: target)
 
         // Refuse before reading anything: files in the way.
-        if pathKind(dir) == .file || pathKind(dir) == .other { throw UserError("\(outDir) exists and is not a folder; name a folder for --out.", path: dir) }
+        if pathKind(dir) == .file || pathKind(dir) == .other { throw UserError("\(outDir) exists and is not a folder; name a folder for --out-dir.", path: dir) }
         let inTheWay = names.filter { pathKind(dir + "/" + $0, followLinks: false) != .missing }
         if let d = inTheWay.first(where: { pathKind(dir + "/" + $0, followLinks: false) == .directory }) {
             throw UserError("\(dir)/\(d) is a folder; move it away (even --force replaces only files).", path: dir + "/" + d)
         }
         if !inTheWay.isEmpty, !force {
-            throw UserError("\(dir) already holds \(inTheWay.joined(separator: ", ")); pass --force to replace them, or choose another --out.", path: dir)
+            throw UserError("\(dir) already holds \(inTheWay.joined(separator: ", ")); pass --force to replace them, or choose another --out-dir.", path: dir)
         }
 
         // The card: every function of its slot.
@@ -178,12 +191,13 @@ struct Prepare: ParsableCommand {
             ranges: iomem && target == .xen ? PassthroughCard.ranges(of: functions) : nil)).map { ($0.name, $0.bytes) }
         if iomem, target != .xen { Terminal.warn("--iomem is for Xen's xl.cfg; ignored for \(target.rawValue).") }
 
-        try FileSet.write(files, into: dir, overwrite: force)
+        if !dryRun { try FileSet.write(files, into: dir, overwrite: force) }
 
         let steps = NextSteps.text(target: target, card: card, outDir: dir)
         if global.json {
             Terminal.out(JSON.object([
                 ("address", .string(rom.address.description)), ("target", .string(target.rawValue)), ("outDir", .string(dir)),
+                ("dryRun", .bool(dryRun)),
                 ("firmware", .string((firmware ?? .default(for: target)).rawValue)),
                 ("functions", .array(card.functions.map { .string($0.address.description) })),
                 ("romSource", .string(romOrigin)), ("size", .int(prepared.bytes.count)),
@@ -202,15 +216,17 @@ struct Prepare: ParsableCommand {
             Terminal.out("GOP driver from \(romFrom): \(gop.summary), added as an EFI image (chosen by its "
                 + gop.evidence.joined(separator: " and ") + "); pass --add-efi FILE to use another.")
         }
-        for n in prepared.notes {
-            if n.severity == .info { Terminal.out("  " + n.message) } else { Terminal.warn(n.message) }
-        }
-        for a in prepared.acceptance {
+        // Warnings first, then the acceptance of what was chosen: the hypervisor, and SeaBIOS
+        // only for a BIOS guest (an OVMF guest never runs the legacy image).
+        for n in prepared.notes where n.severity != .info { Terminal.warn(n.message) }
+        for n in prepared.notes where n.severity == .info { Terminal.out("  " + n.message) }
+        let chosenFirmware = firmware ?? .default(for: target)
+        for a in prepared.acceptance where a.profile != .seabios || chosenFirmware == .bios {
             let w = a.problems.filter { $0.severity != .info }
             Terminal.out("\(a.profile.displayName): " + (a.ok ? "accepts bios.bin" : "would refuse bios.bin") + (w.isEmpty ? "" : " (\(w.count) warning\(w.count == 1 ? "" : "s"))"))
             for p in w { Terminal.out("  \(p.severity == .error ? "error" : "warning"): \(p.message)") }
         }
-        Terminal.out("wrote into \(dir):")
+        Terminal.out(dryRun ? "dry run: would write into \(dir) (nothing written):" : "wrote into \(dir):")
         for (name, bytes) in files { Terminal.out("  \(name) (\(bytes.count) bytes)") }
         Terminal.out("")
         Terminal.write(1, steps)

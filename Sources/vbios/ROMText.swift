@@ -41,7 +41,7 @@ enum ROMText {
                     + (image.codeType == .nvidia70 ? " (ignored for code type 0x70)" : " (rules the chain)"))
             }
             if let e = image.efi {
-                lines.append("  EFI \(e.subsystemName), \(e.machineTypeName), \(e.compressionName), initialization size \(Int(e.initializationSize) * 512) bytes, PE image at \(Hex.prefixed(e.peOffset, width: 4))"
+                lines.append("  EFI \(e.subsystemName), \(e.machineTypeName), \(e.compression == 0 ? "not compressed" : e.compressionName), initialization size \(Int(e.initializationSize) * 512) bytes, PE image at \(Hex.prefixed(e.peOffset, width: 4))"
                     + (e.signature == EFIHeader.expectedSignature ? "" : ", BAD EFI signature \(Hex.prefixed(e.signature, width: 4))"))
                 if let d = image.efiDetails { lines.append("  " + efiDetailsLine(d)) }
             }

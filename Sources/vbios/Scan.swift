@@ -11,28 +11,43 @@ import PCIHost
 struct Scan: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Find the option ROMs, GOP drivers and VBTs in a firmware image, or the option ROMs in any large file.",
-        discussion: """
+        discussion: ExitStatus.discussion("""
             A system firmware image (UEFI firmware volumes, capsules, an Intel flash descriptor, coreboot \
             CBFS; up to 256 MiB) is walked, compressed sections decoded: each option ROM, GOP driver and Intel \
             VBT is reported with where it sits (volume, file GUID and UI name, the chain of sections, offsets). \
-            With --extract DIR each is written as VVVV-DDDD[-vbios|-efi].rom, NAME.efi or NAME.vbt.
+            With --out-dir DIR each is written as VVVV-DDDD[-vbios|-efi].rom, NAME.efi or NAME.vbt.
 
             Any other file (a memory dump, a ROM) gets the plain scan. BLOB may be of any size; it is read in \
             chunks into a buffer of at most 80 MiB, so memory stays bounded. A ROM is reported when a 55 AA \
             signature leads to a PCIR data structure inside its image and either its legacy checksum \
             holds or its chain's lengths make sense; later images of a chain are part of their ROM, \
-            not ROMs of their own. With --extract DIR each ROM is written to \
+            not ROMs of their own. With --out-dir DIR each ROM is written to \
             DIR/rom-OFFSET-VVVV-DDDD.bin (OFFSET in hex); `vbios info` then shows what is inside.
-            """)
+            """, ExitStatus.scan))
 
-    @Argument(help: "The file to search (a firmware image, a /dev/mem or shadow-RAM dump, any blob).")
+    @Argument(help: "The file to search (a firmware image, a /dev/mem or shadow-RAM dump, any blob).", completion: .file())
     var blob: String
 
-    @Option(name: .long, help: ArgumentHelp("Write each ROM found to a file in this folder (created if missing).", valueName: "DIR"))
-    var extract: String?
+    @Option(name: .customLong("out-dir"), help: ArgumentHelp("Write each ROM found to a file in this folder (created if missing).", valueName: "DIR"),
+            completion: .directory)
+    var outDir: String?
 
-    @Flag(name: .long, help: "Replace files of the same name in the --extract folder.")
+    /// The old spelling of --out-dir (patch's --extract keeps one image), kept working, out of the help.
+    @Option(name: .customLong("extract"), help: .hidden, completion: .directory)
+    var legacyExtract: String?
+
+    /// The folder to extract into, by either spelling.
+    var extract: String? { outDir ?? legacyExtract }
+
+    @Flag(name: .long, help: "Replace files of the same name in the --out-dir folder.")
     var force = false
+
+    @Flag(name: .long, help: "With --out-dir: say which files would be written; write nothing.")
+    var dryRun = false
+
+    func validate() throws {
+        if outDir != nil, legacyExtract != nil { throw ValidationError("--out-dir and --extract (its old spelling) both name the folder; give one.") }
+    }
 
     @OptionGroup var global: GlobalOptions
 
@@ -55,13 +70,13 @@ struct Scan: ParsableCommand {
         }
         if let firmware { return try runFirmware(firmware.report, size: firmware.size) }
         var roms: [EmbeddedROM] = []
-        if let dir = extract { try makeDirectory(dir) }
+        if let dir = extract, !dryRun { try makeDirectory(dir) }
         let size = try BlobScan.scan(path: blob) { rom, bytes in
             roms.append(rom)
             guard let dir = extract else { return }
             let path = (dir.hasSuffix("/") ? dir : dir + "/") + Scan.fileName(rom)
-            try AtomicFile.write(bytes, to: path, overwrite: force)
-            if !global.json { Terminal.note("wrote \(path) (\(rom.length) bytes)") }
+            if !dryRun { try AtomicFile.write(bytes, to: path, overwrite: force) }
+            if !global.json { Terminal.note("\(dryRun ? "would write" : "wrote") \(path) (\(rom.length) bytes)") }
         }
 
         if global.json {
@@ -89,7 +104,7 @@ struct Scan: ParsableCommand {
 
     func runFirmware(_ walked: FirmwareReport, size: Int) throws {
         if let dir = extract {
-            try makeDirectory(dir)
+            if !dryRun { try makeDirectory(dir) }
             var used: Set<String> = []
             for item in walked.items {
                 var name = Scan.fileName(item)
@@ -101,8 +116,8 @@ struct Scan: ParsableCommand {
                 }
                 used.insert(name)
                 let path = (dir.hasSuffix("/") ? dir : dir + "/") + name
-                try AtomicFile.write(item.bytes, to: path, overwrite: force)
-                if !global.json { Terminal.note("wrote \(path) (\(item.bytes.count) bytes)") }
+                if !dryRun { try AtomicFile.write(item.bytes, to: path, overwrite: force) }
+                if !global.json { Terminal.note("\(dryRun ? "would write" : "wrote") \(path) (\(item.bytes.count) bytes)") }
             }
         }
         if global.json {
@@ -180,7 +195,7 @@ struct Scan: ParsableCommand {
                                   hint: e == ENOENT ? "Create its parent folder first." : nil)
             }
         default:
-            throw UserError("--extract \(dir) is not a folder. Name a folder (it is created if missing).", path: dir)
+            throw UserError("--out-dir \(dir) is not a folder. Name a folder (it is created if missing).", path: dir)
         }
     }
 }

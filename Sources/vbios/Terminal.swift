@@ -38,15 +38,5 @@ enum Terminal {
     static func note(_ s: String) { write(2, s + "\n") }
 
     static var stderrIsTerminal: Bool { isatty(2) != 0 }
-
-    /// A progress line on stderr that rewrites itself; nothing when stderr is not a terminal.
-    static func progress(_ s: String) {
-        guard stderrIsTerminal else { return }
-        write(2, clearLine + s)
-    }
-
-    static func endProgress() {
-        guard stderrIsTerminal else { return }
-        rawWrite(2, clearLine)
-    }
+    // The progress line is `Progress`'s.
 }

@@ -13,11 +13,11 @@ struct VBIOS: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vbios",
         abstract: "Read, check, repair and hand over GPU option ROMs for passthrough to a virtual machine.",
-        discussion: """
+        discussion: ExitStatus.discussion("""
             Start with `vbios list` to find the card, `vbios dump ADDR -o card.rom` to read its ROM, \
             `vbios info card.rom` to see what is inside, and `vbios prepare ADDR --for xen|qemu|libvirt` \
             to get a bios.bin and the guest configuration in one go.
-            """,
+            """, ExitStatus.root),
         version: BuildInfo.versionLine,
         subcommands: [
             List.self, Bars.self, Dump.self, Info.self, Verify.self, Scan.self, Patch.self, Diff.self,
@@ -33,6 +33,12 @@ struct VBIOS: ParsableCommand {
         DeviceStateGuard.installSignalHandlers()
         let arguments = commandLineArguments()
         ErrorOutput.json = arguments.prefix { $0 != "--" }.contains("--json")
+        // A bare `vbios` is a command line without a command: the usage, and EX_USAGE as for
+        // any other command-line mistake (sysexits.h), not 0.
+        if arguments.isEmpty {
+            Terminal.write(2, helpMessage() + "\n")
+            Glibc.exit(ExitCode.validationFailure.rawValue)
+        }
         do {
             var command = try parseAsRoot(arguments)
             try command.run()

@@ -43,7 +43,7 @@ public enum EFIImageBuilder {
             throw .refused("\(origin) is not an EFI driver: \(error.description).")
         }
         guard pe.isEFIDriver else {
-            throw .refused("\(origin) is a \(pe.format.rawValue) \(pe.subsystemName), not an EFI driver: a PCI option ROM may carry only a "
+            throw .refused("\(origin) is \(English.withArticle(pe.format.rawValue)) \(pe.subsystemName), not an EFI driver: a PCI option ROM may carry only a "
                 + "boot-service (11) or runtime (12) driver, which is what UEFI firmware loads from a card.")
         }
         return EFIDriverInput(bytes: bytes, pe: pe, origin: origin)

@@ -223,7 +223,7 @@ public enum ROMPatcher {
             let driver = try EFIImageBuilder.driver(from: file)
             if !plan.efiMachines.contains(driver.pe.machine), !plan.force {
                 let names = plan.efiMachines.sorted().map(PEImage.machineName).joined(separator: " or ")
-                throw .refused("\(driver.origin) is an \(driver.pe.machineName) driver; an x86-64 UEFI guest (OVMF) runs only \(names) "
+                throw .refused("\(driver.origin) is \(English.withArticle(driver.pe.machineName)) driver; an x86-64 UEFI guest (OVMF) runs only \(names) "
                     + "drivers and would skip it. Take the \(names) build of the driver, or pass --force to add it anyway.")
             }
             return driver
@@ -321,8 +321,8 @@ public enum ROMPatcher {
             case nil: nil
             }
             if let expected, expected != ids.vendor, !plan.force {
-                throw .refused("--set-ids \(ids): the ROM's own tables say it is a \(layout.vendorInfo!.vendorName) ROM "
-                    + "(vendor \(Hex.string(expected, width: 4))); it will not run on a \(Hex.string(ids.vendor, width: 4)) card. "
+                throw .refused("--set-ids \(ids): the ROM's own tables say it is \(English.withArticle(layout.vendorInfo!.vendorName)) ROM "
+                    + "(vendor \(Hex.string(expected, width: 4))); it will not run on \(English.withArticle(Hex.string(ids.vendor, width: 4))) card. "
                     + "Pass --allow-broken to write the IDs anyway.")
             }
             guard let main = layout.images.first(where: { $0.isLegacy || $0.isEFI })?.pcir ?? layout.images.first?.pcir else {

@@ -149,7 +149,7 @@ public enum ConsumerProfile: String, CaseIterable, Sendable {
             var bar = 1
             while bar < size { bar <<= 1 }
             problems.append(Finding(.info, .barRounding,
-                "QEMU rounds the ROM BAR up to a power of two: \(size) bytes become a \(bar)-byte BAR, padded with zeros."))
+                "QEMU rounds the ROM BAR up to a power of two: \(size) bytes become \(English.withArticle("\(bar)-byte")) BAR, padded with zeros."))
         }
         if let romIDs = mismatchedIDs(input) {
             problems.append(Finding(.warning, .idMismatch,

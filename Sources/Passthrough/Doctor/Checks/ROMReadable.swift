@@ -27,7 +27,7 @@ extension HostDoctor {
                                    fixes: ["Use the card's own ROM file (the vendor's, or one dumped where the card is the boot display): `vbios prepare \(v.address) --rom FILE`; or move the card to a slot behind a PCIe root port."])
             case .nothingToRead:
                 return DoctorCheck("rom-readable", .fail, "\(v.address) has no ROM resource (no \(sysfs.attribute(v.address, "rom"))) and is not the boot display: nothing to read",
-                                   fixes: ["Take the ROM from the vendor's file or from a firmware image (`vbios scan FILE --extract DIR`), then `vbios prepare \(v.address) --rom FILE`."])
+                                   fixes: ["Take the ROM from the vendor's file or from a firmware image (`vbios scan FILE --out-dir DIR`), then `vbios prepare \(v.address) --rom FILE`."])
             case let .nothingRead(candidates):
                 let errors = candidates.map { $0.error?.description ?? $0.summary }
                 if candidates.allSatisfy({ $0.error?.isDisabledNow == true }) {
