@@ -35,6 +35,10 @@ struct VBIOS: ParsableCommand {
         ErrorOutput.json = arguments.prefix { $0 != "--" }.contains("--json")
         // A bare `vbios` is a command line without a command: the usage, and EX_USAGE as for
         // any other command-line mistake (sysexits.h), not 0.
+        if let shell = BashCompletion.request(arguments) {
+            Terminal.rawWrite(1, BashCompletion.script(for: shell, completionScript(for: shell)))
+            Glibc.exit(0)
+        }
         if arguments.isEmpty {
             Terminal.write(2, helpMessage() + "\n")
             Glibc.exit(ExitCode.validationFailure.rawValue)
