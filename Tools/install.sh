@@ -69,22 +69,8 @@ date=$(git log -1 --format=%cs 2>/dev/null || date -u +%F)
 mkdir "$work/man"
 "$scratch/release/generate-manual" "$bin" --multi-page --date "$date" \
   --output-directory "$work/man" >"$log" 2>&1 || { cat "$log" >&2; die "generate-manual failed"; }
-# It names a subcommand's page vbios.prepare.1; man pages of git, apt and the like are
-# vbios-prepare.1, which is what `man vbios-prepare` finds. Rename the files and every reference.
-python3 - "$work/man" <<'PY'
-import os, re, sys
-d = sys.argv[1]
-for name in sorted(os.listdir(d)):
-    text = open(os.path.join(d, name), encoding="utf-8").read()
-    # .Dt VBIOS.PREPARE 1 and .Xr vbios.prepare 1 (SEE ALSO).
-    text = re.sub(r"^(\.Dt\s+)VBIOS\.(\S+)", lambda m: m[1] + "VBIOS-" + m[2], text, flags=re.M)
-    text = re.sub(r"^(\.Xr\s+)vbios\.(\S+)", lambda m: m[1] + "vbios-" + m[2], text, flags=re.M)
-    # A blank line in a discussion is a paragraph break to groff, but mdoc warns; say it with .Pp.
-    text = re.sub(r"^$", ".Pp", text.rstrip("\n"), flags=re.M) + "\n"
-    os.remove(os.path.join(d, name))
-    new = "vbios-" + name[len("vbios."):] if name.startswith("vbios.") and name.count(".") > 1 else name
-    open(os.path.join(d, new), "w", encoding="utf-8").write(text)
-PY
+# Subcommands' pages renamed vbios-prepare.1, each command's own EXIT STATUS (Tools/man-pages.py).
+python3 "$root/Tools/man-pages.py" "$work/man" || die "Tools/man-pages.py failed"
 [[ -f $work/man/vbios.1 && -f $work/man/vbios-prepare.1 ]] || die "generate-manual wrote $(ls "$work/man" | tr '\n' ' ')"
 
 for shell in bash zsh fish; do

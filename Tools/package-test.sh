@@ -115,6 +115,8 @@ for page in $(dpkg -L vbios | grep '/man1/'); do
     bash -c 'w=$(MANWIDTH=80 man --warnings -l "$1" 2>&1 >/dev/null) && [[ -z $w ]] && zcat "$1" | grep -q "^\.Nm"' _ "$page"
 done
 check "man vbios-prepare documents --for" bash -c 'MANWIDTH=100 man vbios-prepare 2>/dev/null | grep -q -- "--for"'
+check "man vbios-verify's EXIT STATUS lists verify's own statuses (1: a ROM fails), not '>0 on error'" \
+  bash -c 'e=$(MANWIDTH=100 man vbios-verify 2>/dev/null | sed -n "/^EXIT STATUS/,/^[A-Z]/p"); grep -q "1 *a ROM fails" <<<"$e" && grep -q "^ *64 " <<<"$e" && ! grep -q "error occurs" <<<"$e"'
 check "one page per subcommand ($(/usr/bin/vbios --help | awk '/^SUBCOMMANDS:/{s=1;next} s&&/^  [a-z]/{n++} END{print n}') subcommands)" \
   bash -c 'for s in $(/usr/bin/vbios --help | awk "/^SUBCOMMANDS:/{s=1;next} s&&/^  [a-z]/{print \$1}"); do [ -f /usr/share/man/man1/vbios-$s.1.gz ] || { echo "no page for $s"; exit 1; }; done'
 

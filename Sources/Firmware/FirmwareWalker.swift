@@ -19,9 +19,14 @@ public struct FirmwareWalker {
     var report = FirmwareReport()
     var visited = 0
     var stopped = false
+    /// Told, as each container is entered, how many have been and how many bytes were decompressed:
+    /// the caller's progress line (libraries never print).
+    var progress: ((_ containers: Int, _ decompressedBytes: Int) -> Void)?
 
-    public static func walk(_ bytes: [UInt8], limits: FirmwareLimits = .init()) -> FirmwareReport {
+    public static func walk(_ bytes: [UInt8], limits: FirmwareLimits = .init(),
+                            progress: ((_ containers: Int, _ decompressedBytes: Int) -> Void)? = nil) -> FirmwareReport {
         var w = FirmwareWalker(limits: limits)
+        w.progress = progress
         w.blob(bytes[...], Context(), top: true)
         if w.report.containers > 0 { w.outsideContainers(bytes) }
         return w.report
@@ -57,6 +62,7 @@ public struct FirmwareWalker {
     mutating func enter(_ ctx: Context, at offset: Int) -> Bool {
         if stopped { return false }
         visited += 1
+        progress?(visited, report.decompressedBytes)
         if visited > limits.maxContainers {
             stopped = true
             note(.error, .limitReached, at: offset, ctx, "more than \(limits.maxContainers) containers: the walk stopped here; the image is hostile or far larger than real firmware")

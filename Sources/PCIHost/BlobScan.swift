@@ -16,8 +16,10 @@ import SystemIO
 public enum BlobScan {
     /// Scans `path`, calling `body` with each ROM and its bytes (valid during the call only).
     /// Returns the number of bytes scanned. Memory: `window + options.maximumROMLength`.
+    /// `progress` is told how many bytes have been read, after each read (a progress line's).
     @discardableResult
     public static func scan(path: String, options: ROMScanner.Options = .init(), window: Int = 64 << 20,
+                            progress: ((Int) -> Void)? = nil,
                             _ body: (EmbeddedROM, UnsafeRawBufferPointer) throws -> Void) throws -> Int {
         let fd = try openRegularFile(path)
         defer { try? fd.close() }
@@ -25,6 +27,7 @@ public enum BlobScan {
         return try ROMScanner.scan(options: options, window: window, read: { buffer, offset in
             let got = try readFully(fd, into: buffer, at: offset, path: path)
             if first { first = false; HostIO.current.pause(.read) }
+            progress?(offset + got)
             return got
         }, body)
     }

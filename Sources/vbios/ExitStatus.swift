@@ -10,35 +10,36 @@ enum ExitStatus {
     /// The heading that starts the statuses in a discussion; install.sh looks for it.
     static let heading = "EXIT STATUS:"
 
-    static let usage: Entry = (64, "the command line is wrong (an unknown option, a malformed address or value); the usage is printed")
+    static let usage: Entry = (64, "the command line is wrong; the usage is printed")
 
     static let list: [Entry] = [(0, "the devices were listed (also none)"), (2, "the PCI bus could not be read"), usage]
-    static let bars: [Entry] = [(0, "the BARs were shown"), (2, "no such device, or its sysfs files could not be read"), usage]
-    static let dump: [Entry] = [(0, "the ROM was read and written (with --dry-run: read)"),
-                                (2, "no source gave a ROM, the device is missing, or the output could not be written; nothing was written"), usage]
-    static let info: [Entry] = [(0, "every ROM was read and shown, whatever its verdict"), (2, "a file or device could not be read"), usage]
-    static let verify: [Entry] = [(0, "every ROM is ok or note (files in a folder that are not ROMs are skipped)"),
+    static let bars: [Entry] = [(0, "the BARs were shown"), (2, "no such device, or its sysfs files are unreadable"), usage]
+    static let dump: [Entry] = [(0, "the ROM was read and written (--dry-run: read)"),
+                                (2, "no ROM read, no such device, or not written; nothing written"), usage]
+    static let info: [Entry] = [(0, "every ROM was shown, whatever its verdict"), (2, "a file or device could not be read"), usage]
+    static let verify: [Entry] = [(0, "every ROM is ok or note (non-ROMs in a folder are skipped)"),
                                   (1, "a ROM fails (damage), or with --strict a file is not a ROM"),
                                   (2, "a file or device could not be read"), usage]
-    static let scan: [Entry] = [(0, "the file was searched (also when nothing was found) and every file was written"),
-                                (2, "the file could not be read, or a file could not be written"), usage]
-    static let patch: [Entry] = [(0, "the patched ROM was written (with --dry-run: would be)"),
-                                 (1, "the patch was refused: the result would not verify, or cannot be right"),
+    static let scan: [Entry] = [(0, "searched (also when nothing was found), every file written"),
+                                (2, "the file could not be read, or a file not written"), usage]
+    static let patch: [Entry] = [(0, "the patched ROM was written (--dry-run: would be)"),
+                                 (1, "refused: the result would not verify, or cannot be right"),
                                  (2, "a file could not be read or written"), usage]
     static let diff: [Entry] = [(0, "the ROMs are identical"), (1, "the ROMs differ"), (2, "a ROM could not be read"), usage]
-    static let prepare: [Entry] = [(0, "every file was written (with --dry-run: would be)"),
-                                   (1, "refused as unsafe: a ROM for another chip, an IOMMU group shared with other devices, a ROM the guest would not run"),
-                                   (2, "an error: the card or a file could not be read, a file is in the way; nothing was written"), usage]
-    static let binding: [Entry] = [(0, "every function was moved (with --dry-run: nothing was written)"),
-                                   (1, "a step failed after writes were made; every function was given back"),
-                                   (2, "refused before anything was written (no such driver, no IOMMU, ...)"), usage]
+    static let prepare: [Entry] = [(0, "every file was written (--dry-run: would be)"),
+                                   (1, "refused as unsafe (another chip, a shared IOMMU group, ...)"),
+                                   (2, "an error (unreadable card or file, a file in the way)"), usage]
+    static let binding: [Entry] = [(0, "every function was moved (--dry-run: nothing written)"),
+                                   (1, "a step failed after writes; every function was given back"),
+                                   (2, "refused before anything was written"), usage]
     static let doctor: [Entry] = [(0, "no check fails (warnings may remain)"), (1, "a check fails"),
                                   (2, "the host or the card could not be read"), usage]
-    static let persist: [Entry] = [(0, "the file was written, updated or removed (with --dry-run: would be), or needed no change"),
-                                   (2, "an error: no such device, a modprobe.d file vbios did not write, a write failed"), usage]
+    static let persist: [Entry] = [(0, "written, updated, removed or unchanged (--dry-run: would be)"),
+                                   (2, "an error (no such device, a foreign file, a failed write)"), usage]
     static let root: [Entry] = [(0, "--help or --version"), (64, "no command, or an unknown one; the usage is printed")]
 
-    /// The command's discussion followed by its exit statuses, as `--help` shows them.
+    /// The command's discussion followed by its exit statuses, as `--help` shows them (each
+    /// meaning fits one 80-column line, so `--help`'s wrapping never splits an entry).
     static func discussion(_ text: String, _ entries: [Entry]) -> String {
         (text.isEmpty ? "" : text + "\n\n") + heading + "\n" + entries.map { e in
             let code = String(e.code)

@@ -129,7 +129,11 @@ struct Prepare: ParsableCommand {
         var walked: FirmwareReport?
         if let romFrom {
             let image = try FileBytes(path: romFrom).bytes
-            let report = FirmwareWalker.walk(image)
+            let line = global.json ? nil : Progress(what: "walking \(romFrom)", unit: "containers")
+            let report = FirmwareWalker.walk(image, progress: line.map { p in
+                { containers, decoded in p.update("\(containers) containers, \(decoded >> 20) MiB decompressed") }
+            })
+            line?.finish()
             walked = report
             let chosen: FirmwareROMSelection.Candidate
             do { chosen = try FirmwareROMSelection.choose(report, vendorID: rom.vendorID, deviceID: rom.deviceID) } catch {

@@ -48,6 +48,15 @@ final class Progress: @unchecked Sendable {
         Terminal.write(2, Terminal.clearLine + "\(what): \(text)")
     }
 
+    /// A count without a known end ("walking firmware: 120 containers").
+    func update(_ text: String) {
+        let now = Progress.milliseconds()
+        guard enabled, now &- start >= Progress.delay, now &- last >= 100 else { return }
+        last = now
+        shown = true
+        Terminal.write(2, Terminal.clearLine + "\(what): \(text)")
+    }
+
     /// Takes the line away before other output goes to the terminal.
     func clear() {
         guard shown else { return }

@@ -59,25 +59,33 @@ struct Scan: ParsableCommand {
         // System firmware (volumes, capsules, CBFS) is walked; anything else keeps the plain scan.
         var firmware: (report: FirmwareReport, size: Int)?
         let fd = try openRegularFile(blob)
+        let total = (try? fileSize(fd, blob)) ?? 0
         let fits = (try? fileSize(fd, blob)).map { $0 <= Scan.firmwareLimit } ?? false
         try? fd.close()
         if fits {
             let data = try FileBytes(path: blob, limit: Scan.firmwareLimit)
             if data.withUnsafeBytes({ FirmwareWalker.mayHoldContainers($0) }) {
-                let walked = FirmwareWalker.walk(data.bytes)
+                let line = global.json ? nil : Progress(what: "walking \(blob)", unit: "containers")
+                let walked = FirmwareWalker.walk(data.bytes, progress: line.map { p in
+                    { containers, decoded in p.update("\(containers) containers, \(decoded >> 20) MiB decompressed") }
+                })
+                line?.finish()
                 if walked.containers > 0 { firmware = (walked, data.count) }
             }
         }
         if let firmware { return try runFirmware(firmware.report, size: firmware.size) }
         var roms: [EmbeddedROM] = []
         if let dir = extract, !dryRun { try makeDirectory(dir) }
-        let size = try BlobScan.scan(path: blob) { rom, bytes in
+        let line = global.json ? nil : Progress(what: "scanning \(blob)", unit: "bytes")
+        let size = try BlobScan.scan(path: blob, progress: line.map { p in { p.update(done: $0, of: total) } }) { rom, bytes in
+            line?.clear()
             roms.append(rom)
             guard let dir = extract else { return }
             let path = (dir.hasSuffix("/") ? dir : dir + "/") + Scan.fileName(rom)
             if !dryRun { try AtomicFile.write(bytes, to: path, overwrite: force) }
             if !global.json { Terminal.note("\(dryRun ? "would write" : "wrote") \(path) (\(rom.length) bytes)") }
         }
+        line?.finish()
 
         if global.json {
             Terminal.out(JSON.array(roms.map(\.json)).rendered())
