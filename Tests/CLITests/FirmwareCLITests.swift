@@ -231,7 +231,7 @@ import TestSupport
         let object = try #require(try HostCLI.json(r) as? [String: Any])
         #expect(object["gopDriver"] is NSNull)
         let note = try #require(Self.notes(object, code: "no-efi-image").first, "\(r.out)")
-        #expect(note.contains("holds no X64 GOP driver for AMD") && note.contains("vbios scan \(FirmwareCLITests.firmware)/apu-none.fd --extract")
+        #expect(note.contains("holds no X64 GOP driver for AMD") && note.contains("vbios scan \(FirmwareCLITests.firmware)/apu-none.fd --out-dir")
                 && note.contains("\"IntelGopDriver\" X64") && note.contains("\"AMDGopDriver\" AArch64"), "\(note)")
     }
 
