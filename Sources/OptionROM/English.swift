@@ -12,11 +12,11 @@ public enum English {
             if (digits.count == 2 || digits.count == 5) && (digits.hasPrefix("11") || digits.hasPrefix("18")) { return "an" }
             return "a"
         }
-        // Acronyms spelled letter by letter whose first letter's name starts with a vowel
-        // (eff, aitch, ell, em, en, ar, ess, ex); NVIDIA is said "en-vidia".
-        let letters = word.prefix { $0.isLetter || $0.isNumber }
+        // A letter said by its name (eff, aitch, ell, em, en, ar, ess, ex) before digits: "an X64
+        // driver"; NVIDIA is said "en-vidia". Other capitals are read as words ("a ROM", "a RISC-V64").
+        let letters = word.prefix { $0.isLetter }
         if letters == "NVIDIA" { return "an" }
-        if letters.count <= 4, letters.allSatisfy({ $0.isUppercase || $0.isNumber }), "FHLMNRSX".contains(first) { return "an" }
+        if letters.count == 1, word.dropFirst().first?.isNumber == true, "FHLMNRSX".contains(first) { return "an" }
         return "a"
     }
 

@@ -13,10 +13,10 @@ struct Diff: ParsableCommand {
             ROMs for different devices (their PCI IDs differ) are said to be so first, and neither is called pristine.
             """, ExitStatus.diff))
 
-    @Argument(help: "The first ROM (for example the shadow copy).", completion: .file())
+    @Argument(help: "The first ROM (for example the shadow copy), or a device's PCI address to read its ROM.", completion: .file())
     var a: String
 
-    @Argument(help: "The second ROM (for example the ROM BAR read or the vendor's file).", completion: .file())
+    @Argument(help: "The second ROM (for example the ROM BAR read or the vendor's file), or a device's PCI address.", completion: .file())
     var b: String
 
     @Option(help: "Merge changes of one region this many bytes apart or closer.")
@@ -29,10 +29,11 @@ struct Diff: ParsableCommand {
     var shadow: Side?
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var host: HostOptions
+    @OptionGroup var read: ROMReadOptions
 
-    func read(_ path: String) throws -> [UInt8] {
-        let data = try FileBytes(path: path, limit: maximumROMFileSize)
-        return data.withUnsafeBytes { Array($0) }
+    func load(_ path: String) throws -> (bytes: [UInt8], name: String) {
+        try ROMArgument.bytes(path, host: host, read: read)
     }
 
     /// `VVVV:DDDD` of the ROM's legacy image (else its first), nil without a PCI data structure.
@@ -43,8 +44,8 @@ struct Diff: ParsableCommand {
     }
 
     func run() throws {
-        let x = try read(a)
-        let y = try read(b)
+        let (x, nameA) = try load(a)
+        let (y, nameB) = try load(b)
         let diff = ROMDiff.compare(x, y, mergeGap: max(1, mergeGap))
         var verdict = RuntimeEvidence.compare(x, y, aIsShadow: shadow == .a, bIsShadow: shadow == .b)
         // Two ROMs for different devices are not two copies of one ROM: neither is "the pristine one".
@@ -71,8 +72,8 @@ struct Diff: ParsableCommand {
             if differentDevices, let i = ids.0, let j = ids.1 {
                 Terminal.out("different devices: A is a ROM for \(i), B for \(j); the ranges compare two ROMs, not two copies of one")
             }
-            Terminal.out("A: \(a) (\(x.count) bytes)")
-            Terminal.out("B: \(b) (\(y.count) bytes)")
+            Terminal.out("A: \(nameA) (\(x.count) bytes)")
+            Terminal.out("B: \(nameB) (\(y.count) bytes)")
             let shown = 400
             for r in diff.ranges.prefix(shown) {
                 let span = r.length == 1 ? "1 byte" : "\(r.length) bytes"

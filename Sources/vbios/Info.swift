@@ -57,7 +57,23 @@ enum ROMArgument {
     /// Shaped like an address (a colon, no slash); call only for a path that does not exist.
     static func looksLikeAddress(_ text: String) -> Bool { text.contains(":") && !text.contains("/") }
 
+    /// Whether `text` names a device rather than a file: no such file, and shaped like an address.
+    static func isDevice(_ text: String) -> Bool { pathKind(text) == .missing && looksLikeAddress(text) }
+
     static func address(_ text: String) throws -> PCIAddress { try PCIAddress(parsing: text) }
+
+    /// The ROM `text` names: the file's bytes (at most 16 MiB), or the device's ROM read as
+    /// `dump` reads it (its state restored); with how to name it in a report.
+    static func bytes(_ text: String, host: HostOptions, read: ROMReadOptions) throws -> (bytes: [UInt8], name: String) {
+        guard isDevice(text) else {
+            let data = try FileBytes(path: text, limit: maximumROMFileSize)
+            return (data.withUnsafeBytes { Array($0) }, text)
+        }
+        DeviceStateGuard.installSignalHandlers()
+        let d = try host.device(try address(text))
+        let rom = try read.read(d, root: host.root)
+        return (rom.bytes, "\(d.address) (\(rom.choice.kept.source.name))")
+    }
 }
 
 /// What SeaBIOS (and Xen's hvmloader, which hands PCI ROMs to it) and OVMF for X64 will run of

@@ -31,7 +31,7 @@ struct Patch: ParsableCommand {
             (--allow-broken writes it anyway). --force has one meaning: replace OUT.
             """, ExitStatus.patch))
 
-    @Argument(help: "The ROM file to patch (never modified unless it is also OUT and --force is given).", completion: .file())
+    @Argument(help: "The ROM file to patch (never modified unless it is also OUT and --force is given), or a device's PCI address to patch a copy of its ROM.", completion: .file())
     var file: String
 
     @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Where to write the patched ROM; - for stdout (the report then goes to stderr).", valueName: "FILE"),
@@ -88,6 +88,8 @@ struct Patch: ParsableCommand {
     var allowBroken = false
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var host: HostOptions
+    @OptionGroup var read: ROMReadOptions
 
     func plan() throws -> PatchPlan {
         var p = PatchPlan()
@@ -132,9 +134,8 @@ struct Patch: ParsableCommand {
                 throw AtomicFile.Exists(path: output)
             }
         }
-        let input: [UInt8]
-        let data = try FileBytes(path: file, limit: maximumROMFileSize)
-        input = data.withUnsafeBytes { Array($0) }
+        // A device's ROM is read as `dump` reads it; the device itself is never written.
+        let input = try ROMArgument.bytes(file, host: host, read: read).bytes
         let result: PatchResult
         do {
             result = try ROMPatcher.apply(plan, to: input)

@@ -229,6 +229,21 @@ import TestSupport
         #expect(malformed.status == 2 && malformed.stdout.contains("\"bad-address\""), "as info: \(malformed.stdout)")
     }
 
+    @Test func diffAndPatchTakeAnAddressWhereAROMGoes() throws {
+        let host = try FakeHost("radeon-hd7850")
+        defer { host.remove() }
+        let dumped = host.dir + "/card.rom"
+        #expect(try CLI.run(["dump", "01:00.0", "-o", dumped, "--sysfs", host.root]).status == 0)
+        let same = try CLI.run(["diff", "01:00.0", dumped, "--sysfs", host.root])
+        #expect(same.status == 0 && same.stdout.contains("A: 0000:01:00.0 (sysfs)") && same.stdout.contains("identical"), "\(same.stdout)\(same.stderr)")
+        let other = try CLI.run(["diff", dumped, "01:00.0", "--sysfs", host.root])
+        #expect(other.status == 0)
+        let patched = try CLI.run(["patch", "01:00.0", "--pad-to", "64K", "-o", host.dir + "/padded.rom", "--sysfs", host.root])
+        #expect(patched.status == 0, "\(patched.stderr)")
+        #expect(Self.bytes(host.dir + "/padded.rom")?.count == 65536)
+        #expect(Self.bytes(host.dir + "/padded.rom")?.prefix(0xE000) == Self.bytes(dumped)?.prefix(0xE000))
+    }
+
     // MARK: output
 
     @Test func diffOfROMsForDifferentDevicesSaysSoAndCallsNonePristine() throws {

@@ -280,7 +280,7 @@ enum UEFIExtract {
         } catch {
             guard case .ambiguous(_, _, let candidates) = error else { Issue.record("\(error)"); return }
             #expect(candidates.count == 2)
-            #expect(error.description.contains("--extract"))
+            #expect(error.description.contains("--out-dir"))
         }
     }
 }

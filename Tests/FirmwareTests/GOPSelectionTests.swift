@@ -44,7 +44,7 @@ struct GOPSelectionTests {
         let none = FirmwareGOPSelection.choose(try Self.walk("apu-none"), vendorID: 0x1002)
         guard case .none(.amd, let found) = none else { Issue.record("\(none)"); return }
         #expect(found == ["\"IntelGopDriver\" X64", "\"AMDGopDriver\" AArch64"])
-        #expect(none.advice(firmwarePath: "fw.bin")?.contains("`vbios scan fw.bin --extract DIR`") == true)
+        #expect(none.advice(firmwarePath: "fw.bin")?.contains("`vbios scan fw.bin --out-dir DIR`") == true)
     }
 
     /// A ROM that already has an X64 EFI image needs nothing from the firmware.
