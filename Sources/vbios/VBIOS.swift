@@ -73,7 +73,7 @@ struct GlobalOptions: ParsableArguments {
     var json = false
 }
 
-/// A refusal of the CLI's own (a file in the way of `--out`, a library's refusal put in the
+/// A refusal of the CLI's own (a file in the way of `--out-dir`, a library's refusal put in the
 /// command's context); printed as `vbios: <message>` with the given exit status, `refused` in JSON.
 /// A library's typed error is thrown as it is, not wrapped in this.
 struct UserError: Error, CustomStringConvertible {
