@@ -17,7 +17,6 @@ final class Progress: @unchecked Sendable {
     private let start = Progress.milliseconds()
     private var last: UInt64 = 0
     private var shown = false
-    private let enabled: Bool
 
     /// How long work runs before the line appears.
     static var delay: UInt64 {
@@ -33,13 +32,12 @@ final class Progress: @unchecked Sendable {
         guard Terminal.stderrIsTerminal else { return nil }
         self.what = what
         self.unit = unit
-        enabled = true
     }
 
     /// `done` of `total` (bytes when `unit` is "bytes", shown in MiB).
     func update(done: Int, of total: Int) {
         let now = Progress.milliseconds()
-        guard enabled, now &- start >= Progress.delay, now &- last >= 100 || done == total else { return }
+        guard now &- start >= Progress.delay, now &- last >= 100 || done == total else { return }
         last = now
         shown = true
         let text = unit == "bytes"
@@ -51,7 +49,7 @@ final class Progress: @unchecked Sendable {
     /// A count without a known end ("walking firmware: 120 containers").
     func update(_ text: String) {
         let now = Progress.milliseconds()
-        guard enabled, now &- start >= Progress.delay, now &- last >= 100 else { return }
+        guard now &- start >= Progress.delay, now &- last >= 100 else { return }
         last = now
         shown = true
         Terminal.write(2, Terminal.clearLine + "\(what): \(text)")
