@@ -69,7 +69,7 @@ struct Persist: ParsableCommand {
 
         let regenerate = "\(host.initramfsCommand)"
         var verify = remove
-            ? ["After the reboot `vbios list` shows \(Persist.hostDriverAfterRemoval(slot.named)) on \(card.slot) again."]
+            ? ["After the reboot `vbios list` shows \(Persist.hostDriverAfterRemoval(slot.named, recorded: recordedDriver(slot.named, host))) on \(card.slot) again."]
             : ["After the reboot `vbios list` shows driver \(driver == .pciback ? "pciback" : driver.rawValue) on \(card.functions.map(\.short).joined(separator: ", ")).",
                "`vbios doctor \(card.slot) --for \(driver == .pciback ? "xen" : "qemu")` checks the rest."]
         if driver == .pciback && !remove { verify.insert("`xl pci-assignable-list` lists \(card.functions.map(\.short).joined(separator: " ")).", at: 1) }
@@ -112,12 +112,23 @@ struct Persist: ParsableCommand {
         }
     }
 
+    /// The driver `vbios bind` recorded for the function before it moved it (ROOT/run/vbios,
+    /// bind's default state directory), nil without a record or when it had none.
+    func recordedDriver(_ d: PCIDevice, _ host: HostRoot) -> String? {
+        let binding = DriverBinding(root: host.sysfs, stateDirectory: host.join("/run/vbios"), checkDriverLink: false)
+        return binding.recordedDriver(d.address).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     /// What owns the card once its passthrough binding is gone: its driver now when that is the
-    /// host's own (no name is guessed from the vendor: an AMD card may be radeon's or amdgpu's).
-    static func hostDriverAfterRemoval(_ d: PCIDevice) -> String {
+    /// host's own, else the one `vbios bind` recorded; no name is guessed from the vendor (an AMD
+    /// card may be radeon's or amdgpu's).
+    static func hostDriverAfterRemoval(_ d: PCIDevice, recorded: String?) -> String {
         let passthrough = Set(PassthroughDriver.allCases.flatMap { [$0.rawValue, $0.module] })
         if let now = d.driver, !passthrough.contains(now), !passthrough.contains(now.replacing("_", with: "-")) {
             return "its host driver (\(now), which has it now)"
+        }
+        if let recorded, !passthrough.contains(recorded) {
+            return "its host driver (\(recorded), which it had before `vbios bind`)"
         }
         return "the host driver the kernel picks for it (vbios does not know which one it had before"
             + (d.driver.map { " \($0)" } ?? "") + ")"

@@ -96,6 +96,27 @@ import TestSupport
         #expect(promise.contains("radeon") && !promise.contains("amdgpu"), "\(promise)")
     }
 
+    @Test func persistRemoveOfABoundCardNamesWhatBindRecordedOrSaysItDoesNotKnow() throws {
+        let root = try DoctorPersistTests.fakeRoot("radeon-hd7850")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        #expect(try CLI.run(["persist", "01:00.0", "--to", "vfio-pci", "--root", root]).status == 0)
+        // The card is on vfio-pci now, as after `vbios bind`.
+        let dev = URL(fileURLWithPath: root + "/sys/bus/pci/devices/0000:01:00.0").resolvingSymlinksInPath().path
+        try FileManager.default.removeItem(atPath: dev + "/driver")
+        try FileManager.default.createSymbolicLink(atPath: dev + "/driver", withDestinationPath: "../../../../bus/pci/drivers/vfio-pci")
+        func promise() throws -> String {
+            let r = try CLI.run(["persist", "01:00.0", "--to", "vfio-pci", "--root", root, "--remove", "--dry-run"])
+            #expect(r.status == 0, "\(r.stderr)")
+            return r.stdout.split(separator: "\n").first { $0.contains("After the reboot") }.map(String.init) ?? r.stdout
+        }
+        let unknown = try promise()
+        #expect(unknown.contains("does not know") && !unknown.contains("amdgpu") && !unknown.contains("radeon"), "\(unknown)")
+        try FileManager.default.createDirectory(atPath: root + "/run/vbios/bindings", withIntermediateDirectories: true)
+        try "radeon\n".write(toFile: root + "/run/vbios/bindings/0000:01:00.0", atomically: false, encoding: .utf8)
+        let recorded = try promise()
+        #expect(recorded.contains("radeon, which it had before `vbios bind`") && !recorded.contains("amdgpu"), "\(recorded)")
+    }
+
     // MARK: --out-dir, -o, --dry-run
 
     @Test func prepareTakesOutDirAndItsOldSpellingAndDryRunWritesNothing() throws {
