@@ -27,15 +27,35 @@ struct Info: ParsableCommand {
         if let dir = files.first(where: { pathKind($0) == .directory }) {
             throw UserError("\(dir) is a folder; `vbios verify \(dir)` checks every ROM in it (info shows ROM files, one or several).", path: dir)
         }
+        // One ROM: its object, or the error, as always.
+        if files.count == 1 {
+            if let report = try report(files[0]) { Terminal.out(report.rendered()) }
+            return
+        }
+        // Several: each one's report (an array of their objects with --json), in the order given;
+        // one that cannot be read is said in its place and the others are still shown (exit 2).
         var reports: [JSON] = []
+        var failed = false
         for (n, file) in files.enumerated() {
             if !global.json, n > 0 { Terminal.out("") }
-            // Not a file and shaped like an address (a colon, no slash): a device, or a malformed address.
-            let report = pathKind(file) == .missing && ROMArgument.looksLikeAddress(file) ? try runOnDevice(file) : try runOnFile(file)
-            if let report { reports.append(report) }
+            do {
+                if let report = try report(file) { reports.append(report) }
+            } catch {
+                failed = true
+                if !global.json { Terminal.error(String(describing: error)); continue }
+                let (code, path) = ErrorOutput.classify(error)
+                reports.append(.object([("file", .string(file)), ("error", .object([("code", .string(code)), ("message", .string(String(describing: error))),
+                                                                                     ("path", .optional(path))]))]))
+            }
         }
-        // One ROM: its object, as always; several: an array of them, in the order given.
-        if global.json { Terminal.out((reports.count == 1 ? reports[0] : JSON.array(reports)).rendered()) }
+        if global.json { Terminal.out(JSON.array(reports).rendered()) }
+        if failed { throw ExitCode(2) }
+    }
+
+    /// One file or device: printed, or its JSON returned.
+    func report(_ file: String) throws -> JSON? {
+        // Not a file and shaped like an address (a colon, no slash): a device, or a malformed address.
+        ROMArgument.isDevice(file) ? try runOnDevice(file) : try runOnFile(file)
     }
 
     /// One file's report: printed, or returned for --json.

@@ -199,6 +199,14 @@ import TestSupport
         // One file keeps its object, as before.
         #expect(try JSONSerialization.jsonObject(with: Data(try CLI.run(["info", a, "--json"]).stdout.utf8)) is [String: Any])
 
+        // One that cannot be read is said in its place; the others are still shown; exit 2.
+        let missing = try CLI.run(["info", a, "/nonexistent/x.rom", b])
+        #expect(missing.status == 2 && missing.stdout.contains("\(a): 16384 bytes") && missing.stdout.contains("\(b): 8192 bytes"))
+        #expect(missing.stderr.contains("/nonexistent/x.rom"))
+        let missingJSON = try CLI.run(["info", a, "/nonexistent/x.rom", "--json"])
+        let objects = try #require(try JSONSerialization.jsonObject(with: Data(missingJSON.stdout.utf8)) as? [[String: Any]])
+        #expect(missingJSON.status == 2 && objects.count == 2 && (objects[1]["error"] as? [String: Any])?["code"] as? String == "ENOENT", "\(objects)")
+
         let d = try CLI.run(["info", Repository.roms])
         #expect(d.status == 2 && d.stderr.contains("vbios verify \(Repository.roms)") && !d.stderr.contains("EISDIR"), "\(d.stderr)")
     }
