@@ -16,7 +16,7 @@ echo "== vbios prepare on the bundled example host (a Radeon HD 7850 at 01:00.0 
 host=Fixtures/hosts/radeon-hd7850
 for target in xen qemu libvirt; do
   echo "-- prepare --for $target"
-  "$vbios" prepare 01:00.0 --for "$target" --sysfs "$host" --out "$out/$target" --force
+  "$vbios" prepare 01:00.0 --for "$target" --sysfs "$host" --out-dir "$out/$target" --force
 done
 for target in xen qemu libvirt; do
   echo "-- $out/$target"
