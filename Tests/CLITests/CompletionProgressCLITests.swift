@@ -140,9 +140,9 @@ import TestSupport
             while marker not in out and time.time() < end: out += read(0.1)
             return out
         def settle(t):
-            # Until the screen has been quiet for 0.8 seconds (a completion may call vbios).
+            # Until the screen has been quiet for 1.5 seconds (a completion may call vbios).
             out, end, quiet = "", time.time() + t, time.time()
-            while time.time() < end and time.time() - quiet < 0.8:
+            while time.time() < end and time.time() - quiet < 1.5:
                 got = read(0.1)
                 if got: out, quiet = out + got, time.time()
             return out
