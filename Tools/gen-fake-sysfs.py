@@ -9,6 +9,10 @@ subsystem_*, irq, config (256 or 4096 bytes, consistent with the other files), r
 boot_vga (VGA only), driver and iommu_group links, rom where the card has one, enable and
 driver_override. A host may also hold `dev-mem`: physical memory from 0xC0000 to 0xDFFFF (pass
 `--dev-mem HOST/dev-mem --dev-mem-base 0xc0000`).
+
+A host whose checks read files outside /sys (doctor's /proc/iomem, /proc/version, /proc/modules,
+/proc/cmdline, modprobe.d) also gets Fixtures/roots/NAME: those files, relative to `/`. A test
+builds its fake `/` from both: Fixtures/hosts/NAME as ROOT/sys, Fixtures/roots/NAME over ROOT.
 """
 import os
 import shutil
@@ -17,6 +21,7 @@ import subprocess
 import sys
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Fixtures", "hosts")
+ROOTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Fixtures", "roots")
 PARTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Fixtures", "roms", "parts")
 
 # Kernel resource flags (include/linux/ioport.h) with the BAR's low bits, as /sys shows them.
@@ -36,7 +41,8 @@ def part(name):
 
 
 def config_space(vendor, device, cls, rev, subsys, bars, rom_bar=0, header_type=0, bus=None,
-                 pcie_type=0, ext=False, rebar=None, multifunction=False, command=0x0007, irq_pin=1):
+                 pcie_type=0, ext=False, rebar=None, multifunction=False, command=0x0007, irq_pin=1,
+                 flr=False, no_soft_reset=False):
     """Config space as the `config` file shows it. `bars` are raw register values (dwords)."""
     c = bytearray(4096 if ext else 256)
     struct.pack_into("<HHHH", c, 0, vendor, device, command, 0x0010)
@@ -59,9 +65,14 @@ def config_space(vendor, device, cls, rev, subsys, bars, rom_bar=0, header_type=
     # Power management, then PCI Express.
     c[0x50:0x52] = b"\x01\x60"
     struct.pack_into("<H", c, 0x52, 0x0003)
+    # PMCSR bit 3, No_Soft_Reset: D3hot -> D0 keeps the device's state (PCI PM 1.2, 3.2.4), so
+    # a PM reset resets nothing.
+    struct.pack_into("<H", c, 0x54, 0x0008 if no_soft_reset else 0)
     c[0x60] = 0x10
     c[0x61] = 0x00
     struct.pack_into("<H", c, 0x62, 0x0002 | (pcie_type << 4))
+    # Device Capabilities bit 28: Function Level Reset (PCIe base 6.0, 7.5.3.3).
+    struct.pack_into("<I", c, 0x64, (1 << 28) if flr else 0)
     if ext and rebar:
         # Resizable BAR extended capability (ID 0x15): per BAR a capability dword (bit n+4: 2^n MiB
         # supported) and a control dword (BAR index, count of resizable BARs, current size).
@@ -82,6 +93,8 @@ class Host:
         self.dir = os.path.join(root, name)
         if os.path.exists(self.dir):
             shutil.rmtree(self.dir)
+        if root == ROOT:
+            shutil.rmtree(os.path.join(ROOTS, name), ignore_errors=True)
         os.makedirs(os.path.join(self.dir, "bus", "pci", "devices"))
         self.write(os.path.join(self.dir, "bus", "pci", "drivers_probe"), b"")
         self.write(os.path.join(self.dir, "bus", "pci", "rescan"), b"")
@@ -92,6 +105,10 @@ class Host:
         with open(path, "wb") as f:
             f.write(data if isinstance(data, bytes) else data.encode())
         os.chmod(path, mode)
+
+    def host_file(self, path, data):
+        """A file outside /sys (`/proc/iomem`), under Fixtures/roots/NAME."""
+        self.write(os.path.join(ROOTS, os.path.basename(self.dir), path.lstrip("/")), data)
 
     def link(self, at, target):
         os.makedirs(os.path.dirname(at), exist_ok=True)
@@ -211,6 +228,30 @@ def second_card():
              [(0xF9080000, 16 << 10, MEM32)], driver="vfio-pci", group=9, irq=18)
 
 
+def identical_twin():
+    """Two cards with the same IDs: the boot display 01:00.0 (nouveau, the host's console) and
+    03:00.0 meant for the guest. `ids=` would take both."""
+    h = Host("identical-twin")
+    cfg = config_space(0x8086, 0x3E30, 0x060000, 0x0D, (0x1462, 0x7B17), [], irq_pin=0)
+    h.device([], "0000:00:00.0", 0x8086, 0x3E30, 0x060000, 0x0D, (0x1462, 0x7B17), cfg, [], driver="skl_uncore", group=0, irq=0)
+    rom = part("host-second-card-passed")
+    for port, bus, group, boot in (("0000:00:01.0", 1, 1, True), ("0000:00:1c.0", 3, 8, False)):
+        root_port(h, port, 0x8086, 0x1901 if bus == 1 else 0xA290, bus, bus, group)
+        a = "0000:%02x:00.0" % bus
+        hi = 0x6000000000 + (bus << 32)
+        bars = [0xF6000000 - (bus << 24)] + bar64(hi, 0xC) + bar64(hi + (1 << 30), 0xC) + [0xD001 + (bus << 8)]
+        cfg = config_space(0x10DE, 0x2503, 0x030000, 0xA1, (0x1458, 0x4071), bars, rom_bar=0 if boot else 0xF9000000 - (bus << 24),
+                           multifunction=True, ext=True)
+        romres = (0xC0000, 0x20000, ROM_SHADOW) if boot else (0xF9000000 - (bus << 24), 0x80000, ROM)
+        h.device([port], a, 0x10DE, 0x2503, 0x030000, 0xA1, (0x1458, 0x4071), cfg,
+                 [(0xF6000000 - (bus << 24), 16 << 20, MEM32), (hi, 256 << 20, MEM64_PREF), (0, 0, 0),
+                  (hi + (1 << 30), 32 << 20, MEM64_PREF), (0, 0, 0), (0xD000 + (bus << 8), 0x80, IO), romres],
+                 driver="nouveau" if boot else "vfio-pci", group=group + 1, boot_vga=1 if boot else 0, rom=rom, irq=16 + bus)
+        cfg = config_space(0x10DE, 0x228E, 0x040300, 0xA1, (0x1458, 0x4071), [0xF7080000 - (bus << 24)], irq_pin=2, ext=True)
+        h.device([port], a[:-1] + "1", 0x10DE, 0x228E, 0x040300, 0xA1, (0x1458, 0x4071), cfg,
+                 [(0xF7080000 - (bus << 24), 16 << 10, MEM32)], driver="snd_hda_intel" if boot else "vfio-pci", group=group + 1, irq=17 + bus)
+
+
 def one_card(out, vendor, device, vbios, cls=0x030000):
     """A host with one card of the given IDs at 0000:01:00.0, behind a root port, in its own IOMMU
     group, bound to vfio-pci, not the boot display, its ROM BAR holding a small legacy image
@@ -247,4 +288,5 @@ if __name__ == "__main__":
     radeon_hd7850()
     intel_igd()
     second_card()
+    identical_twin()
     print("wrote", os.path.normpath(ROOT))
