@@ -35,7 +35,9 @@ public struct HostDoctor: Sendable {
         if target == .xen { checks.append(xen(card)) }
         guard let card else { return checks }
         checks.append(iommuGroup(card))
+        checks.append(hostDriver(card))
         checks.append(bootVGA(card))
+        checks.append(framebuffer(card))
         checks.append(barPlacement(card))
         checks.append(romReadable(card))
         return checks
