@@ -31,6 +31,8 @@ public struct HostDoctor: Sendable {
     /// Host checks, then, with an address, the card's. One check per file in Checks/.
     public func run(address: PCIAddress?) throws -> [DoctorCheck] {
         var checks = [iommu(), kernelConfig()]
+        // Xen remaps interrupts itself (its own iommu= options); vfio's refusal is QEMU's and libvirt's.
+        if target != .xen { checks.append(interruptRemapping()) }
         let card = try address.map { try Card.load($0, sysfs) }
         if target == .xen { checks.append(xen(card)) }
         guard let card else { return checks }
@@ -38,6 +40,7 @@ public struct HostDoctor: Sendable {
         checks.append(hostDriver(card))
         checks.append(bootVGA(card))
         checks.append(framebuffer(card))
+        checks.append(reset(card))
         checks.append(barPlacement(card))
         checks.append(romReadable(card))
         return checks
