@@ -262,18 +262,18 @@ def identical_twin():
 
 
 def amd_card(h, bus, port, device, audio, group, boot=False, flr=False, no_soft_reset=False, reset_method=None,
-             driver="vfio-pci", rom_part="host-radeon-hd7850"):
+             driver="vfio-pci", rom_part="host-radeon-hd7850", rebar=None, bar0=256 << 20):
     """An AMD card (VGA + HDMI audio) at BB:00.0/.1 behind the root port `port`."""
     root_port(h, port, 0x1022, 0x1483, bus, bus, group)
     hi = 0x7000000000 + (bus << 32)
     mmio = 0xFC000000 - (bus << 20)
-    bars = bar64(hi, 0xC) + bar64(hi + (1 << 30), 0xC) + [0xE001 + (bus << 8), mmio]
+    bars = bar64(hi, 0xC) + bar64(hi + max(1 << 30, bar0), 0xC) + [0xE001 + (bus << 8), mmio]
     cfg = config_space(0x1002, device, 0x030000, 0xC1, (0x1DA2, 0xE411), bars, rom_bar=0 if boot else mmio + 0x80000,
-                       multifunction=True, ext=True, pcie_type=0, flr=flr, no_soft_reset=no_soft_reset)
+                       multifunction=True, ext=True, pcie_type=0, flr=flr, no_soft_reset=no_soft_reset, rebar=rebar)
     a = "0000:%02x:00.0" % bus
     romres = (0xC0000, 0x20000, ROM_SHADOW) if boot else (mmio + 0x80000, 0x20000, ROM)
     h.device([port], a, 0x1002, device, 0x030000, 0xC1, (0x1DA2, 0xE411), cfg,
-             [(hi, 256 << 20, MEM64_PREF), (0, 0, 0), (hi + (1 << 30), 2 << 20, MEM64_PREF), (0, 0, 0),
+             [(hi, bar0, MEM64_PREF), (0, 0, 0), (hi + max(1 << 30, bar0), 2 << 20, MEM64_PREF), (0, 0, 0),
               (0xE000 + (bus << 8), 0x100, IO), (mmio, 512 << 10, MEM32), romres],
              driver=driver, group=group + 1, boot_vga=1 if boot else 0, rom=part(rom_part), irq=40 + bus,
              reset_method=reset_method)
@@ -350,6 +350,16 @@ def dmar(interrupt_remapping):
     return acpi_table("DMAR", struct.pack("<BB10s", 38, 1 if interrupt_remapping else 0, b"") + drhd)
 
 
+def resized_bar():
+    """A Radeon RX 6800 XT (Navi 21, 1002:73bf) whose firmware grew BAR 0 to 16 GiB (Resizable
+    BAR on: 256 MiB to 16 GiB supported), the way hosts with "Re-Size BAR support" leave it."""
+    h = Host("resized-bar")
+    host_bridge(h)
+    # Capability bits: 2^8 (256 MiB) to 2^14 (16 GiB) MiB; current 2^14.
+    amd_card(h, 0x0C, "0000:00:03.1", 0x73BF, 0xAB28, 9, flr=True, reset_method="flr bus",
+             rebar=[(0, 0x7F00 >> 0, 14)], bar0=16 << 30)
+
+
 def no_interrupt_remapping():
     """An Intel host whose DMAR table does not set INTR_REMAP (VT-d without interrupt
     remapping, or the firmware's option off): vfio refuses devices unless
@@ -401,4 +411,5 @@ if __name__ == "__main__":
     flr_card()
     efifb_over_bar()
     no_interrupt_remapping()
+    resized_bar()
     print("wrote", os.path.normpath(ROOT))

@@ -12,7 +12,8 @@ struct BrokenROM: Error, CustomStringConvertible {
     var code = "broken-rom"
 
     /// Refuses `layout` (what would be written to `output`) when its verdict is fail.
-    static func check(_ layout: ROMLayout, writing output: String, from origin: String, allowBroken: Bool) throws {
+    static func check(_ layout: ROMLayout, writing output: String, from origin: String, allowBroken: Bool,
+                      instead: String = "read it from another source (--source), or use the vendor's ROM file") throws {
         guard layout.verdict == .fail else { return }
         let errors = layout.findings.filter { $0.severity == .error }.prefix(3).map { "\($0.code): \($0.message)" }
         if allowBroken {
@@ -20,7 +21,7 @@ struct BrokenROM: Error, CustomStringConvertible {
             return
         }
         throw BrokenROM(description: "the ROM from \(origin) has the verdict fail (" + errors.joined(separator: "; ")
-            + "); nothing was written to \(output). Read it from another source (--source), use the vendor's ROM file, or pass --allow-broken to write it anyway.",
+            + "); nothing was written to \(output). To fix it, \(instead); or pass --allow-broken to write it anyway.",
             path: output)
     }
 

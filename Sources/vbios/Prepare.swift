@@ -178,7 +178,8 @@ struct Prepare: ParsableCommand {
             let from = gop.map { " (adding the GOP driver \($0.summary) from \(romFrom ?? "the firmware"); pass --add-efi FILE to pick another)" } ?? ""
             throw UserError("\(rom.address): \(error.message)\(from)", exitCode: 1)
         }
-        try BrokenROM.check(ROMParser.parse(prepared.bytes), writing: biosPath, from: romOrigin, allowBroken: allowBroken)
+        try BrokenROM.check(ROMParser.parse(prepared.bytes), writing: biosPath, from: romOrigin, allowBroken: allowBroken,
+                            instead: "use another ROM (--rom FILE, --rom-from FIRMWARE)")
         let files = try ConfigFiles.files(card, rom: prepared.bytes, for: target, options: .init(
             romPath: biosPath, primaryDisplay: display.map { $0 == .primary },
             ranges: iomem && target == .xen ? PassthroughCard.ranges(of: functions) : nil)).map { ($0.name, $0.bytes) }

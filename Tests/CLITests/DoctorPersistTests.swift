@@ -163,7 +163,7 @@ import TestSupport
         let lines = text.out.split(separator: "\n")
         #expect(lines.filter { !$0.hasPrefix(" ") }.map { String($0.prefix(while: { $0 != ":" })) }
                 == ["ok    iommu", "ok    kernel-config", "unknown  interrupt-remapping", "ok    iommu-group", "fail  host-driver", "ok    boot-vga",
-                    "unknown  framebuffer", "ok    reset", "warn  bar-above-4g", "ok    rom-readable"])
+                    "unknown  framebuffer", "ok    reset", "warn  bar-above-4g", "ok    resizable-bar", "ok    rom-readable"])
         #expect(text.out.contains("      fix: Use -machine q35"))
         #expect(text.out.contains("0000:01:00.0 to radeon, 0000:01:00.1 to snd_hda_intel"))
         #expect(text.out.contains("      fix: `vbios bind 0000:01:00.1 --to vfio-pci`"))
@@ -173,7 +173,7 @@ import TestSupport
         #expect(xen.status == 1, "fails: no Xen, no XEN_PCIDEV_BACKEND")
         let j = try HostCLI.json(xen) as! [String: Any]
         let checks = j["checks"] as! [[String: Any]]
-        #expect(checks.map { $0["id"] as! String } == ["iommu", "kernel-config", "xen", "iommu-group", "host-driver", "boot-vga", "framebuffer", "reset", "bar-above-4g", "rom-readable"])
+        #expect(checks.map { $0["id"] as! String } == ["iommu", "kernel-config", "xen", "iommu-group", "host-driver", "boot-vga", "framebuffer", "reset", "bar-above-4g", "resizable-bar", "rom-readable"])
         for c in checks {
             #expect(["ok", "warn", "fail", "unknown"].contains(c["status"] as? String) && (c["message"] as? String)?.isEmpty == false)
             #expect(c["evidence"] is [[String: Any]] && c["steps"] is [[String: Any]], "\(c)")

@@ -49,3 +49,20 @@ import TestSupport
         }
     }
 }
+
+/// Every command that writes a ROM refuses one whose verdict is fail, unless --allow-broken.
+@Suite struct BrokenROMsAreNotWritten {
+    @Test func patchKeepsABrokenInputUnwritten() throws {
+        let tmp = try FakeHost.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let rom = Repository.roms + "/bad-checksum.rom"
+        let refused = try HostCLI.run(["patch", rom, "--truncate", "-o", tmp + "/t.rom", "--json"])
+        let e = (try HostCLI.json(refused) as? [String: Any])?["error"] as? [String: Any]
+        #expect(refused.status == 1 && e?["code"] as? String == "broken-rom" && (e?["message"] as? String)?.contains("checksum-mismatch") == true)
+        #expect(!FileManager.default.fileExists(atPath: tmp + "/t.rom"))
+        #expect(try HostCLI.run(["patch", rom, "--truncate", "-o", tmp + "/t.rom", "--allow-broken"]).status == 0)
+        #expect(try HostCLI.run(["patch", rom, "--fix-checksum", "-o", tmp + "/f.rom"]).status == 0)
+        // The written file's verdict, by `verify` (a separate run): fail with --allow-broken, ok repaired.
+        #expect(try HostCLI.run(["verify", tmp + "/t.rom"]).status == 1 && HostCLI.run(["verify", tmp + "/f.rom"]).status == 0)
+    }
+}

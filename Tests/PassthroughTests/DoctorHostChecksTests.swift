@@ -198,3 +198,25 @@ import TestSupport
         }
     }
 }
+
+/// resizable-bar on the resized-bar host (a 16 GiB BAR 0) and on second-card (256 MiB, growable).
+@Suite struct ResizableBARCheck {
+    @Test func aBARTheFirmwareGrewNeedsAWindowAndQ35() throws {
+        let r = try FakeRoot("resized-bar")
+        defer { r.cleanup() }
+        let qemu = try r.check("resizable-bar", "0c:00.0")
+        #expect(qemu.status == .warn && qemu.message.contains("BAR 0 of 0c:00.0 is 16G (up to 16G)") && qemu.message.contains("64 GiB"), "\(qemu.message)")
+        #expect(qemu.steps.first?.value == "-machine q35 with OVMF, -global q35-pcihost.pci-hole64-size=64G and -fw_cfg name=opt/ovmf/X-PciMmio64Mb,string=65536")
+        #expect(qemu.evidence.first?.value == "BAR 0: 16G now, 256M 512M 1G 2G 4G 8G 16G supported")
+        #expect(try r.check("resizable-bar", "0c:00.0", .libvirt).steps.first?.why.contains("<qemu:commandline>") == true)
+        #expect(try r.check("resizable-bar", "0c:00.0", .xen).steps.last?.kind == .firmwareSetting)
+        // Read by lspci too: the same sizes.
+        let second = try FakeRoot("second-card")
+        defer { second.cleanup() }
+        let ok = try second.check("resizable-bar", "03:00.0")
+        #expect(ok.status == .ok && ok.message.contains("BAR 1 of 03:00.0 is 256M (up to 8G)") && ok.message.contains("check again"))
+        // 01:00.0's config file holds 256 bytes (as a user other than root reads it): unknown, never ok.
+        let hidden = try second.check("resizable-bar", "01:00.0")
+        #expect(hidden.status == .unknown && hidden.message.contains("cannot read the extended config space of 0000:01:00.0"))
+    }
+}

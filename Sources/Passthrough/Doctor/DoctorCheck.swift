@@ -25,6 +25,7 @@ public struct DoctorCheck: Sendable, Equatable {
         public static let framebuffer = ID(rawValue: "framebuffer")
         public static let reset = ID(rawValue: "reset")
         public static let barPlacement = ID(rawValue: "bar-above-4g")
+        public static let resizableBAR = ID(rawValue: "resizable-bar")
         public static let romReadable = ID(rawValue: "rom-readable")
 
         /// Every check, in the order doctor runs them, with what it looks at.
@@ -39,6 +40,7 @@ public struct DoctorCheck: Sendable, Equatable {
             (.framebuffer, "a boot framebuffer (efifb, simplefb, simpledrm, BOOTFB, vesafb) inside the card's BARs"),
             (.reset, "how the card can be reset between guest boots (reset_method, FLR, PM, bus reset, known reset bugs)"),
             (.barPlacement, "the BARs fit the guest's MMIO windows"),
+            (.resizableBAR, "Resizable BARs: current and supported sizes, and the guest's 64-bit MMIO window for them"),
             (.romReadable, "the ROM can be read, and a runtime copy's worth for the target"),
         ]
     }

@@ -42,6 +42,7 @@ public struct HostDoctor: Sendable {
         checks.append(framebuffer(card))
         checks.append(reset(card))
         checks.append(barPlacement(card))
+        checks.append(resizableBAR(card))
         checks.append(romReadable(card))
         return checks
     }
