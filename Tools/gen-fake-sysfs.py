@@ -176,10 +176,10 @@ def radeon_hd7850():
     h.device(["0000:00:01.0"], "0000:01:00.0", 0x1002, 0x6819, 0x030000, 0x00, (0x174B, 0xE221), cfg,
              [(0xC0000000, 256 << 20, MEM64_PREF), (0, 0, 0), (0xFE800000, 256 << 10, MEM64), (0, 0, 0),
               (0xE000, 0x100, IO), (0, 0, 0), (0xFE840000, 0x20000, ROM)],
-             driver="radeon", group=1, boot_vga=0, rom=rom, irq=30)
+             driver="radeon", group=1, boot_vga=0, rom=rom, irq=30, reset_method="pm")
     cfg = config_space(0x1002, 0xAAB0, 0x040300, 0x00, (0x174B, 0xAAB0), bar64(0xFE860000, 0x4), irq_pin=2, ext=True)
     h.device(["0000:00:01.0"], "0000:01:00.1", 0x1002, 0xAAB0, 0x040300, 0x00, (0x174B, 0xAAB0), cfg,
-             [(0xFE860000, 16 << 10, MEM64)], driver="snd_hda_intel", group=1, irq=31)
+             [(0xFE860000, 16 << 10, MEM64)], driver="snd_hda_intel", group=1, irq=31, reset_method="pm")
 
 
 def intel_igd():
@@ -291,22 +291,25 @@ def host_bridge(h):
 
 def navi10_reset_bug():
     """A Radeon RX 5700 XT (Navi 10, 1002:731f; in gnif/vendor-reset's device table) for the
-    guest: no FLR, No_Soft_Reset set, so the kernel has only a bus reset, which Navi 10 does not
-    survive; vendor_reset is not loaded."""
+    guest: no FLR, No_Soft_Reset set, and the audio function beside it, so the kernel has no reset
+    of its own (vfio's bus hot reset, which Navi 10 does not survive, is all); vendor_reset is not
+    loaded."""
     h = Host("navi10-reset-bug")
     host_bridge(h)
-    amd_card(h, 0x0B, "0000:00:03.1", 0x731F, 0xAB38, 8, no_soft_reset=True, reset_method="bus")
+    # No FLR, No_Soft_Reset (no PM reset), and a second function on the bus (no bus reset,
+    # drivers/pci/pci.c pci_parent_bus_reset): the kernel has no method, so no reset_method file.
+    amd_card(h, 0x0B, "0000:00:03.1", 0x731F, 0xAB38, 8, no_soft_reset=True)
     h.host_file("/proc/modules", "vfio_pci 16384 0 - Live 0x0000000000000000\nvfio 45056 2 vfio_pci, Live 0x0000000000000000\n")
     h.host_file("/proc/version", "Linux version 6.1.0-18-amd64 (debian-kernel@lists.debian.org) (gcc-12 (Debian 12.2.0-14) 12.2.0) #1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 (2024-02-01)\n")
 
 
 def flr_card():
     """A card whose functions offer Function Level Reset (DevCap bit 28), which the kernel lists
-    first in reset_method: a clean reset between guest boots. (A Radeon HD 7850's IDs, not in
+    in reset_method: a clean reset between guest boots. (A Radeon HD 7850's IDs, not in
     vendor-reset's table.)"""
     h = Host("flr-card")
     host_bridge(h)
-    amd_card(h, 0x0B, "0000:00:03.1", 0x6819, 0xAAB0, 8, flr=True, reset_method="flr bus")
+    amd_card(h, 0x0B, "0000:00:03.1", 0x6819, 0xAAB0, 8, flr=True, reset_method="flr")
 
 
 def efifb_over_bar():
@@ -314,7 +317,7 @@ def efifb_over_bar():
     kernel: "vfio-pci 0000:0b:00.0: BAR 0: can't reserve [mem ...]"."""
     h = Host("efifb-over-bar")
     host_bridge(h)
-    amd_card(h, 0x0B, "0000:00:03.1", 0x6819, 0xAAB0, 8, boot=True, driver=None, reset_method="bus")
+    amd_card(h, 0x0B, "0000:00:03.1", 0x6819, 0xAAB0, 8, boot=True, driver=None, reset_method="pm")
     hi = 0x7000000000 + (0x0B << 32)
     h.host_file("/proc/iomem", iomem_text(hi, "0000:0b:00.0", "efifb"))
     h.host_file("/proc/version", "Linux version 5.10.0-28-amd64 (debian-kernel@lists.debian.org) (gcc-10 (Debian 10.2.1-6) 10.2.1 20210110) #1 SMP Debian 5.10.209-2 (2024-01-31)\n")
@@ -356,7 +359,7 @@ def resized_bar():
     h = Host("resized-bar")
     host_bridge(h)
     # Capability bits: 2^8 (256 MiB) to 2^14 (16 GiB) MiB; current 2^14.
-    amd_card(h, 0x0C, "0000:00:03.1", 0x73BF, 0xAB28, 9, flr=True, reset_method="flr bus",
+    amd_card(h, 0x0C, "0000:00:03.1", 0x73BF, 0xAB28, 9, flr=True, reset_method="flr",
              rebar=[(0, 0x7F00 >> 0, 14)], bar0=16 << 30)
 
 
@@ -366,7 +369,7 @@ def no_interrupt_remapping():
     allow_unsafe_interrupts is set."""
     h = Host("no-interrupt-remapping")
     host_bridge(h)
-    amd_card(h, 0x01, "0000:00:01.0", 0x6819, 0xAAB0, 1, flr=True, reset_method="flr bus")
+    amd_card(h, 0x01, "0000:00:01.0", 0x6819, 0xAAB0, 1, flr=True, reset_method="flr")
     h.write(os.path.join(h.dir, "firmware", "acpi", "tables", "DMAR"), dmar(False), 0o400)
 
 

@@ -12,8 +12,13 @@ extension HostDoctor {
         var evidence: [DoctorCheck.Evidence] = []
         let methodsPath = sysfs.attribute(d.address, "reset_method")
         let methodsText = sysfs.readText(d.address, "reset_method")
-        let methods = methodsText.map { $0.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init) }
-        evidence.append(.init(methodsPath, methods.map { $0.isEmpty ? "(empty: no reset method)" : $0.joined(separator: " ") } ?? "(absent: kernel before 5.15)"))
+        var methods = methodsText.map { $0.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init) }
+        // From 5.15 the kernel hides the attribute of a device it has no reset method for
+        // (drivers/pci/pci-sysfs.c, reset_method_attr_is_visible); before, there is none at all.
+        let since515 = kernelVersion.map { $0 >= (5, 15) }
+        if methodsText == nil, since515 == true { methods = [] }
+        evidence.append(.init(methodsPath, methodsText.map { t in t.isEmpty ? "(empty: no reset method)" : methods!.joined(separator: " ") }
+            ?? (since515 == true ? "(absent: the kernel has no reset method for it)" : "(absent: kernel before 5.15)")))
         evidence.append(.init(sysfs.attribute(d.address, "config") + " (PCIe DevCap bit 28)", d.supportsFLR.map { $0 ? "FLR" : "no FLR" } ?? "not PCI Express"))
         evidence.append(.init(sysfs.attribute(d.address, "config") + " (PMCSR bit 3)", d.noSoftReset.map { $0 ? "No_Soft_Reset set" : "No_Soft_Reset clear" } ?? "no PM capability"))
         let peers = busPeers(card)
