@@ -60,6 +60,10 @@ import TestSupport
         try r.write("/etc/modprobe.d/vbios-passthrough.conf", text)
         let ordered = try r.check("host-driver", "01:00.0")
         #expect(ordered.message.contains("loads before amdgpu, radeon, snd_hda_intel (softdep)") && !ordered.steps.contains { $0.kind == .modprobeLine })
+        // radeon built into the kernel: no softdep orders it.
+        try r.write("/boot/config-6.1.0-test", "CONFIG_VFIO=m\nCONFIG_VFIO_PCI=m\nCONFIG_VFIO_IOMMU_TYPE1=m\nCONFIG_DRM_RADEON=y\nCONFIG_DRM_AMDGPU=m\n")
+        let builtIn = try r.check("host-driver", "01:00.0")
+        #expect(builtIn.message.contains("radeon is built into the kernel") && builtIn.evidence.contains { $0.value == "CONFIG_DRM_RADEON=y" }, "\(builtIn.message)")
     }
 
     // MARK: framebuffer

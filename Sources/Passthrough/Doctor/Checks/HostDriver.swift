@@ -82,6 +82,20 @@ extension HostDoctor {
         guard let claimedBy else { return }
         evidence.append(.init(host.modprobeDirectory, claimedBy))
         let drivers = card.functions.flatMap(BindingPersistence.hostDrivers)
+        // A driver built into the kernel binds during boot, before modprobe loads anything:
+        // no softdep orders it (modprobe.d(5) speaks of modules only).
+        if case let .found(config) = KernelConfig.load(host) {
+            let builtIn = Array(Set(drivers.filter { d in KernelConfig.option(building: d).map { config.state($0) == .builtIn } ?? false })).sorted()
+            if !builtIn.isEmpty {
+                raise(.warn)
+                evidence.append(.init(config.source, builtIn.map { "CONFIG_\(KernelConfig.option(building: $0)!)=y" }.joined(separator: ", ")))
+                said.append("\(builtIn.joined(separator: ", ")) \(builtIn.count == 1 ? "is" : "are") built into the kernel and bind\(builtIn.count == 1 ? "s" : "") during boot, before \(module) loads: no softdep can put it first")
+                for f in card.functions {
+                    steps.append(.init(.bind, f.address.description, driver: passthroughDriver.rawValue,
+                                       why: "from a boot service after the host driver took \(f.address), move it to \(passthroughDriver.rawValue)"))
+                }
+            }
+        }
         var seen: Set<String> = []
         let missing = drivers.filter { seen.insert($0.replacingDashes).inserted && !(pre[$0.replacingDashes] ?? []).contains(module.replacingDashes) }
         guard !missing.isEmpty else {
