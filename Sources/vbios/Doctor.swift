@@ -39,6 +39,8 @@ struct Doctor: ParsableCommand {
         case .modprobeLine: return "Add `\(s.value)` to \(s.file ?? "a file in /etc/modprobe.d"): \(s.why)."
         case .loadModule: return "`modprobe \(s.value)` (\(s.why))"
         case .bind: return "`vbios bind \(s.value) --to \(s.driver ?? "vfio-pci")`: \(s.why)."
+        case .readFlash: return "`vbios dump \(s.value) --source rombar -o card.rom`, then `vbios prepare \(s.value) --rom card.rom`: \(s.why)."
+        case .romFile: return "`vbios prepare \(s.value) --rom FILE`: \(s.why)."
         case .firmwareSetting: return "In the firmware setup: \(s.value) (\(s.why))."
         case .guest: return "\(s.value) (\(s.why))"
         }

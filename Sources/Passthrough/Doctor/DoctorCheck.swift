@@ -70,6 +70,10 @@ public struct DoctorCheck: Sendable, Equatable {
             case loadModule = "load-module"
             /// Bind the address (`value`) to the driver (`driver`); the CLI words it as its own command.
             case bind
+            /// Read the flash of the card at `value` through its ROM BAR, and prepare from that.
+            case readFlash = "read-flash"
+            /// Prepare the card at `value` from the vendor's ROM file for this exact card.
+            case romFile = "rom-file"
             /// A firmware setup (BIOS/UEFI) setting.
             case firmwareSetting = "firmware-setting"
             /// A change of how the guest is run (a QEMU option, an xl.cfg line), or a way of working.

@@ -12,20 +12,8 @@ extension HostDoctor {
             let kept = choice.kept
             let what = kept.contents ?? ""
             if kept.source.isShadowCopy {
-                // The one rule prepare and dump apply too (RuntimeCopyRule).
-                let hasROMBAR = (v.config.flatMap { ConfigBAR.romRegister($0) }?.address ?? 0) != 0
-                let seen = "readable now only as the runtime copy: \(kept.source.name) (\(kept.source.location)): \(what) (the best of \(sources.map(\.name).joined(separator: ", ")))"
-                let evidence = [DoctorCheck.Evidence(kept.source.location, what), DoctorCheck.Evidence(sysfs.attribute(v.address, "config") + "@0x30", hasROMBAR ? "ROM BAR set" : "no ROM BAR address")]
-                switch RuntimeCopyRule.judge(v, for: target, hasROMBAR: hasROMBAR) {
-                case let .usable(note):
-                    return DoctorCheck(.romReadable, .warn, "\(seen); for \(target.rawValue) it is usable: \(note)", evidence: evidence)
-                case let .refused(reason, instead):
-                    return DoctorCheck(.romReadable, .fail, "\(seen); \(target.rawValue) cannot use it: \(reason)",
-                                       fixes: [instead == .readFlash
-                                           ? "Read the flash: `vbios dump \(v.address) --source rombar -o card.rom`, then `vbios prepare \(v.address) --rom card.rom`, or use the vendor's ROM file."
-                                           : "No ROM BAR to read the flash through: use the vendor's ROM file for this exact card (same subsystem IDs) with `vbios prepare \(v.address) --rom FILE`, or make another GPU the boot display in the firmware setup and dump again."],
-                                       evidence: evidence)
-                }
+                return runtimeCopy(v, seen: "readable now only as the runtime copy: \(kept.source.name) (\(kept.source.location)): \(what) (the best of \(sources.map(\.name).joined(separator: ", ")))",
+                                   location: kept.source.location, what: what)
             }
             return DoctorCheck(.romReadable, .ok, "readable now from \(kept.source.name) (\(kept.source.location)): \(what); `vbios dump \(v.address) -o card.rom` reads the same")
         } catch {
@@ -50,6 +38,22 @@ extension HostDoctor {
                 return DoctorCheck(.romReadable, .fail, "no readable ROM: " + errors.joined(separator: "; "),
                                    fixes: ["Try `vbios dump \(v.address) --source rombar -o card.rom` (enables the ROM BAR directly), or use the vendor's ROM file with `vbios prepare \(v.address) --rom FILE`."])
             }
+        }
+    }
+
+    /// Only a runtime copy can be read: the one rule prepare and dump apply too (RuntimeCopyRule).
+    func runtimeCopy(_ v: PCIDevice, seen: String, location: String, what: String) -> DoctorCheck {
+        let hasROMBAR = (v.config.flatMap { ConfigBAR.romRegister($0) }?.address ?? 0) != 0
+        let evidence = [DoctorCheck.Evidence(location, what),
+                        DoctorCheck.Evidence(sysfs.attribute(v.address, "config") + "@0x30", hasROMBAR ? "ROM BAR set" : "no ROM BAR address")]
+        switch RuntimeCopyRule.judge(v, for: target, hasROMBAR: hasROMBAR) {
+        case let .usable(note):
+            return DoctorCheck(.romReadable, .warn, "\(seen); for \(target.rawValue) it is usable: \(note)", evidence: evidence)
+        case let .refused(reason, instead):
+            return DoctorCheck(.romReadable, .fail, "\(seen); \(target.rawValue) cannot use it: \(reason)", evidence: evidence,
+                               steps: [instead == .readFlash
+                                   ? .init(.readFlash, v.address.description, why: "the card has a ROM BAR: the flash holds the pristine image")
+                                   : .init(.romFile, v.address.description, why: "no ROM BAR to read the flash through: use the vendor's file for this exact card (same subsystem IDs), or make another GPU the boot display and read it again")])
         }
     }
 }
