@@ -42,6 +42,12 @@ extension HostDoctor {
             return DoctorCheck(.reset, .ok, "\(d.address) resets cleanly: \(usable.joined(separator: ", "))\(methods == nil ? " (inferred: no reset_method file)" : "")",
                                evidence: evidence)
         }
+        if usable.isEmpty, busResetPossible {
+            // vfio resets a slot it owns whole with a secondary bus reset (VFIO_DEVICE_PCI_HOT_RESET,
+            // which QEMU uses for multi-function cards), even where the kernel lists no method.
+            return DoctorCheck(.reset, .ok, "\(d.address) has no reset of its own; vfio resets it with a secondary bus reset of bus \(Hex.string(d.address.bus, width: 2)), which holds only the card's functions (all go to the guest together)",
+                               evidence: evidence)
+        }
         if usable.contains("bus") || usable.contains("pm") {
             return DoctorCheck(.reset, .ok, "\(d.address) has no FLR; the kernel resets it with \(usable.joined(separator: ", "))", evidence: evidence)
         }
