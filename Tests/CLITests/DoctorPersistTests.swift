@@ -146,6 +146,13 @@ import TestSupport
         #expect(override("0000:03:00.0") == "vfio-pci\n" && override("0000:03:00.1") == "vfio-pci\n")
         #expect(override("0000:01:00.0") == "(null)\n" && override("0000:01:00.1") == "(null)\n")
 
+        // vfio-pci built into the kernel: modprobe never runs the install line; said.
+        try FileManager.default.createDirectory(atPath: root + "/boot", withIntermediateDirectories: true)
+        try "CONFIG_VFIO=y\nCONFIG_VFIO_PCI=y\n".write(toFile: root + "/boot/config-6.1.0-test", atomically: false, encoding: .utf8)
+        let builtIn = try HostCLI.run(["persist", "03:00.0", "--to", "vfio-pci", "--root", root, "--by-address", "--dry-run"])
+        #expect(builtIn.status == 0 && builtIn.err.contains("vfio-pci is built into this kernel") && builtIn.err.contains("KERNEL==\"0000:03:00.0\""), "\(builtIn.err)")
+        try FileManager.default.removeItem(atPath: root + "/boot/config-6.1.0-test")
+
         // Removing it takes the file away; pciback hides by address anyway and is never refused.
         #expect(try HostCLI.run(["persist", "03:00.0", "--to", "vfio-pci", "--root", root, "--remove"]).status == 0)
         #expect(!FileManager.default.fileExists(atPath: file))

@@ -232,6 +232,12 @@ extension BindingPersistence {
     public static func warnings(for card: Card, removing: Bool, bus: PCIBus, host: HostRoot) -> [String] {
         var warnings: [String] = []
         let driver = card.driver
+        // A built-in driver is never loaded by modprobe, so its install line never runs.
+        if !removing, card.byAddress, case let .found(config) = KernelConfig.load(host),
+           config.state(driver == .vfioPCI ? "VFIO_PCI" : "PCI_STUB") == .builtIn {
+            warnings.append("\(driver.module) is built into this kernel (\(config.source)): modprobe never loads it, so the install line that sets driver_override on \(card.functions.map(\.description).joined(separator: ", ")) never runs. "
+                + "Set driver_override before the host driver binds instead, from a udev rule such as `ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"\(card.slot)\", ATTR{driver_override}=\"\(driver.rawValue)\"` (one per function).")
+        }
         // modprobe treats - and _ in module names alike.
         func module(_ s: Substring) -> String { String(s.map { $0 == "-" ? "_" : $0 }) }
         for f in host.modprobeFiles() where f.name != fileName {
