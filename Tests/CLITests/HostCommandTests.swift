@@ -82,10 +82,17 @@ enum HostCLI {
         #expect(r.err.contains("SHADOW COPY") && r.out.contains("shadow-copy"))
         #expect(r.out.contains("kept sysfs") && r.out.contains("shadow scored"))
         #expect(FileManager.default.contents(atPath: out)?.count == 0x10000)
-        // The shadow alone: a bad checksum (the VGA BIOS wrote into itself) but still kept.
-        let s = try HostCLI.run(["dump", "00:02.0", "-o", tmp + "/shadow.rom", "--source", "shadow", "--json",
-                                 "--dev-mem", h + "/intel-igd/dev-mem", "--dev-mem-base", "0xc0000", "--sysfs", h + "/intel-igd"])
-        let j = try HostCLI.json(s) as! [String: Any]
+        // The shadow alone: a bad checksum (the VGA BIOS wrote into itself), so its verdict is
+        // fail: not written (exit 1, broken-rom) unless --allow-broken.
+        let shadow = ["dump", "00:02.0", "-o", tmp + "/shadow.rom", "--source", "shadow", "--json",
+                      "--dev-mem", h + "/intel-igd/dev-mem", "--dev-mem-base", "0xc0000", "--sysfs", h + "/intel-igd"]
+        let refused = try HostCLI.run(shadow)
+        let e = try #require(try HostCLI.json(refused) as? [String: Any])["error"] as? [String: Any]
+        #expect(refused.status == 1 && e?["code"] as? String == "broken-rom" && e?["path"] as? String == tmp + "/shadow.rom")
+        #expect(!FileManager.default.fileExists(atPath: tmp + "/shadow.rom"))
+        let s = try HostCLI.run(shadow + ["--allow-broken"])
+        #expect(s.status == 0 && s.err.contains("written anyway"), "\(s.err)")
+        let j = try #require(try HostCLI.json(s) as? [String: Any])
         let codes = (j["findings"] as! [[String: Any]]).map { $0["code"] as! String }
         #expect(j["source"] as? String == "shadow" && codes.contains("shadow-copy") && codes.contains("checksum-mismatch"))
         // The evidence adds up: read from shadow RAM, and its checksum is stale.
