@@ -56,8 +56,7 @@ struct PatchEFITests {
 
     @Test("On an NVIDIA chain the image goes before the 0xE0 images, with an NPDE; OVMF loads both GOPs")
     func nvidiaChain() throws {
-        guard EFIOracle.sharedROMNames().contains("nvidia-rtx3070-ga104-raw.rom") else { #expect(!EFIOracle.isCI); return }
-        let rom = try Paths.bytes(EFIOracle.sharedROMs.appendingPathComponent("nvidia-rtx3070-ga104-raw.rom"))
+        let rom = try EFIOracle.sharedROM("nvidia-rtx3070-ga104-raw.rom")
         var plan = PatchPlan()
         plan.addEFI = try Self.efiROM()
         plan.compressEFI = true
