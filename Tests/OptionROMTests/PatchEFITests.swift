@@ -67,6 +67,7 @@ struct PatchEFITests {
         #expect(added.npde != nil && added.npde?.isLast == false && added.pcir?.isLast == true && added.efi?.peOffset == 0x50)
         #expect(added.vendorID == 0x10DE && added.deviceID == 0x2484)
         #expect(r.layout.images[1].pcir?.isLast == false, "NVIDIA's own GOP must lead on to the new one")
+        // The model; real OVMF judges it on NVIDIA chains in CLITests' OVMFNVIDIAJudgeTests.
         #expect(GuestFirmware.ovmf(r.bytes).filter(\.loaded).count == 2)
         // --replace-efi: NVIDIA's GOP out, iPXE's in, in its place.
         var replace = PatchPlan()
