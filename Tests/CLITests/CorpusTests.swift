@@ -30,6 +30,7 @@ enum Corpus {
         p.standardInput = FileHandle.nullDevice
         let out = Pipe()
         p.standardOutput = out
+        Ledger.note(p)
         try p.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()

@@ -23,6 +23,7 @@ enum HostCLI {
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
+        Ledger.note(p)
         try p.run()
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()

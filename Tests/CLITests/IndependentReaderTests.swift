@@ -41,6 +41,7 @@ enum IndependentReader {
         p.standardInput = FileHandle.nullDevice
         let out = Pipe()
         p.standardOutput = out
+        Ledger.note(p)
         try p.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()

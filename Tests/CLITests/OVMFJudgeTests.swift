@@ -107,6 +107,7 @@ import TestSupport
             qemu.standardInput = FileHandle.nullDevice
             qemu.standardOutput = FileHandle.nullDevice
             qemu.standardError = FileHandle.nullDevice
+            Ledger.note(qemu)
             try qemu.run()
             runs.append((qemu, log, false))
         }
@@ -155,6 +156,7 @@ import TestSupport
         p.standardInput = FileHandle.nullDevice
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
+        Ledger.note(p)
         try p.run()
         p.waitUntilExit()
         let text = String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self)

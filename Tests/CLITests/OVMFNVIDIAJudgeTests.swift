@@ -40,6 +40,7 @@ import TestSupport
         p.arguments = ["python3", script, "--timeout", "280"] + files
         p.standardInput = FileHandle.nullDevice
         p.standardOutput = try FileHandle(forWritingTo: out)
+        Ledger.note(p)
         try p.run()
         return {
             p.waitUntilExit()

@@ -52,6 +52,7 @@ enum UEFIExtract {
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         p.standardInput = FileHandle.nullDevice
+        Ledger.note(p)
         try p.run()
         p.waitUntilExit()
         var out: [(String, [UInt8])] = []
@@ -252,6 +253,7 @@ enum UEFIExtract {
         p.arguments = ["--format=lzma", "-c", "/etc/services"]
         let out = Pipe()
         p.standardOutput = out
+        Ledger.note(p)
         try p.run()
         let data = [UInt8](out.fileHandleForReading.readDataToEndOfFile())
         p.waitUntilExit()

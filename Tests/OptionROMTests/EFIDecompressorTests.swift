@@ -25,6 +25,7 @@ enum EFIOracle {
         p.arguments = ["python3", script, mode, format, src.path, dst.path]
         let err = Pipe()
         p.standardError = err
+        Ledger.note(p)
         try p.run()
         let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()

@@ -23,6 +23,7 @@ struct RealVFCTTests {
         p.standardInput = FileHandle.nullDevice
         let out = Pipe()
         p.standardOutput = out
+        Ledger.note(p)
         try p.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()

@@ -129,6 +129,7 @@ struct FakeRoot {
         let gz = Process()
         gz.executableURL = URL(fileURLWithPath: "/bin/gzip")
         gz.arguments = ["-9", r.path + "/proc/config"]
+        Ledger.note(gz)
         try gz.run(); gz.waitUntilExit()
         let fromGz = try r.check("kernel-config", nil)
         #expect(fromGz.status == .ok && fromGz.message.contains("/proc/config.gz"))
@@ -234,6 +235,7 @@ struct FakeRoot {
         diff.executableURL = URL(fileURLWithPath: "/usr/bin/diff")
         diff.arguments = ["-r", "--no-dereference", Repository.hosts + "/intel-igd", r.path + "/sys"]
         diff.standardOutput = FileHandle.nullDevice
+        Ledger.note(diff)
         try diff.run(); diff.waitUntilExit()
         #expect(diff.terminationStatus == 0)
     }
@@ -246,6 +248,7 @@ struct FakeRoot {
         p.arguments = ["-c", "-9", path]
         let out = Pipe()
         p.standardOutput = out
+        Ledger.note(p)
         try p.run()
         let d = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
@@ -281,6 +284,7 @@ struct FakeRoot {
         p.arguments = ["/proc/config.gz"]
         let out = Pipe()
         p.standardOutput = out
+        Ledger.note(p)
         try p.run()
         let d = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
