@@ -9,18 +9,20 @@ import TestSupport
 /// nothing), a 3070 chain to which `patch --add-efi` adds the 4060 Ti's GOP before the 0xE0 images
 /// (both GOPs load), and the same chain with the 3070 GOP's PCIR last bit put back (the added one
 /// is hidden). The judge is the UEFI shell's `drivers` listing (Tools/oracles/ovmf-drivers.py):
-/// the NVIDIA GOPs by the version each driver reports.
+/// the NVIDIA GOPs by the version and name each driver reports, which must also be the version and
+/// name `info` reads out of the driver (EFIImageDetails).
 @Suite(.serialized) struct OVMFNVIDIAJudgeTests {
     static let script = Repository.root + "/Tools/oracles/ovmf-drivers.py"
 
-    /// The driver versions (8 hex digits, as the shell prints them) vbios predicts OVMF loads.
+    /// The drivers vbios predicts OVMF loads, as `VERSION NAME` (the version in 8 hex digits as the
+    /// shell prints it, the name `info` reads out of the driver).
     static func predicted(_ rom: [UInt8]) -> Set<String> {
         let layout = ROMParser.parse(rom).withEFIDetails(rom)
         var out = Set<String>()
         for o in GuestFirmware.ovmf(rom) where o.loaded {
-            guard let i = o.image, let v = layout.images[i].efiDetails?.driver?.version, v.hasPrefix("0x"),
+            guard let i = o.image, let d = layout.images[i].efiDetails?.driver, let v = d.version, v.hasPrefix("0x"),
                   let n = UInt32(v.dropFirst(2), radix: 16) else { out.insert("unknown@\(o.offset)"); continue }
-            out.insert(String(format: "%08X", n))
+            out.insert(String(format: "%08X", n) + " " + d.name)
         }
         return out
     }
@@ -46,7 +48,8 @@ import TestSupport
             p.waitUntilExit()
             try #require(p.terminationStatus == 0, "\(name): ovmf-drivers.py exited \(p.terminationStatus)")
             let list = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [[String: String]])
-            return Set(list.filter { $0["name"] == "NVIDIA GPU UEFI Driver" }.compactMap { $0["version"] })
+            // NVIDIA's GOPs by their image name (nvgop-ga1xx, nvgop-ad1xx), not by the name compared.
+            return Set(list.filter { $0["image"]?.hasPrefix("nvgop") == true }.compactMap { d in d["version"].map { $0 + " " + (d["name"] ?? "") } })
         }
     }
 
@@ -76,8 +79,8 @@ import TestSupport
             #expect(loaded == model, "\(boot.name): OVMF loaded \(loaded.sorted()), GuestFirmware.ovmf predicts \(model.sorted())")
             switch boot.name {
             case "real": #expect(loaded.count >= 2, "only \(loaded.sorted()) from \(names)")
-            case "both": #expect(loaded == ["00060009", "00070011"], "\(loaded.sorted())")
-            default: #expect(loaded == ["00060009"], "\(loaded.sorted())")
+            case "both": #expect(loaded == ["00060009 NVIDIA GPU UEFI Driver", "00070011 NVIDIA GPU UEFI Driver"], "\(loaded.sorted())")
+            default: #expect(loaded == ["00060009 NVIDIA GPU UEFI Driver"], "\(loaded.sorted())")
             }
         }
         // Not every real file loads: the NVGI files' chains start past a header a ROM BAR never shows.
