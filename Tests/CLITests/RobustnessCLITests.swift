@@ -47,6 +47,7 @@ enum Robust {
         p.standardInput = FileHandle.nullDevice
         p.standardOutput = out
         p.standardError = err
+        Ledger.note(p)
         try p.run()
         whileRunning?(p)
         p.waitUntilExit()
