@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "PCIHost", targets: ["PCIHost"]),
         .library(name: "Passthrough", targets: ["Passthrough"]),
         .library(name: "Firmware", targets: ["Firmware"]),
+        .library(name: "ACPI", targets: ["ACPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -39,6 +40,9 @@ let package = Package(
         .target(name: "Firmware", dependencies: ["OptionROM", "Compression"]),
         // Pure Swift: bytes in, structure out. No Foundation, no I/O.
         .target(name: "OptionROM"),
+        // Pure Swift: a bounded, static reader of DSDT/SSDT AML (declarations only, no interpreter)
+        // and where a device's `_ROM`/`ATRM` reads its image from. No Foundation, no I/O.
+        .target(name: "ACPI", dependencies: ["OptionROM"]),
         // Files and signals on swift-system (Glibc only): bounded reads, atomic files and file sets,
         // the termination-signal mask, and `HostIO`, the one seam for device-file reads and writes.
         .target(
@@ -84,6 +88,7 @@ let package = Package(
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO", "OptionROM"]),
         .testTarget(name: "PCIHostTests", dependencies: ["PCIHost", "SystemIO", "TestSupport"]),
         .testTarget(name: "PassthroughTests", dependencies: ["Passthrough", "TestSupport"]),
+        .testTarget(name: "ACPITests", dependencies: ["ACPI", "OptionROM", "TestSupport"]),
         .testTarget(name: "FirmwareTests", dependencies: ["Firmware", "Compression", "OptionROM", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["OptionROM", "vbios", "TestSupport"]),
     ]
