@@ -51,7 +51,8 @@ extension AMLReader {
         case 0x5B:
             return try extendedTerm(at, end, scope: scope, depth: depth)
         default:
-            throw AMLStop(offset: at, reason: .unknownOpcode(UInt16(op)))
+            // An expression as a statement (a method call, a stray Zero that some compilers pad with).
+            return try termArg(at, end, scope: scope, depth: depth).next
         }
     }
 
@@ -125,7 +126,7 @@ extension AMLReader {
             _ = try declare(name, .other, scope: scope, at: at)
             return p
         default:
-            throw AMLStop(offset: at, reason: .unknownOpcode(0x5B00 | UInt16(op)))
+            return try termArg(at, end, scope: scope, depth: depth).next
         }
     }
 
