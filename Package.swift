@@ -52,7 +52,7 @@ let package = Package(
             // contain neither the code nor the variables' names.
             swiftSettings: [.define("VBIOS_TEST_SEAMS", .when(configuration: .debug))]
         ),
-        .target(name: "PCIHost", dependencies: ["OptionROM", "SystemIO", "CPCIShim", .product(name: "SystemPackage", package: "swift-system")]),
+        .target(name: "PCIHost", dependencies: ["OptionROM", "ACPI", "SystemIO", "CPCIShim", .product(name: "SystemPackage", package: "swift-system")]),
         .target(name: "Passthrough", dependencies: ["PCIHost", "SystemIO", "OptionROM", "Compression"]),
         .executableTarget(
             name: "vbios",

@@ -6,9 +6,15 @@ extension HostDoctor {
         let v = card.display
         // Read only: a disabled ROM is reported, never enabled; the ROM BAR is not touched.
         let reader = ROMReader(root: sysfs, memory: memory, access: .readOnly)
-        do {
+        do throws(ROMReader.Failure) {
             let sources = try reader.sources(for: v)
-            let choice = try ROMReader.choose(sources)
+            // A laptop dGPU: the ACPI _ROM/ATRM image and the driver's copy, when the ROM BAR gives nothing.
+            let fallbacks = reader.fallbackSources(for: v)
+            let choice: ROMReader.Choice
+            do throws(ROMReader.Failure) { choice = try ROMReader.choose(sources) } catch {
+                if fallbacks.isEmpty { throw error }
+                choice = try ROMReader.choose(sources + fallbacks)
+            }
             let kept = choice.kept
             let what = kept.contents ?? ""
             if kept.source.isShadowCopy {
@@ -17,7 +23,8 @@ extension HostDoctor {
                                        ? "Prefer the flash: `vbios dump \(v.address) --source rombar -o card.rom`, or the vendor's ROM file."
                                        : "No ROM BAR to read the flash through: use the vendor's ROM file for this card (`vbios prepare \(v.address) --rom FILE`)."])
             }
-            return DoctorCheck("rom-readable", .ok, "readable now from \(kept.source.name) (\(kept.source.location)): \(what); `vbios dump \(v.address) -o card.rom` reads the same")
+            let offered = fallbacks.isEmpty ? "" : "; this host also offers " + fallbacks.map(\.name).joined(separator: " and ")
+            return DoctorCheck("rom-readable", .ok, "readable now from \(kept.source.name) (\(kept.source.location)): \(what); `vbios dump \(v.address) -o card.rom` reads the same" + offered)
         } catch {
             switch error {
             // Not the boot display, yet its ROM resource is the 0xC0000 shadow (x86 gives it to every
