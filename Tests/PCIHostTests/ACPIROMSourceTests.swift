@@ -1,0 +1,80 @@
+import ACPI
+import Foundation
+import Testing
+import TestSupport
+@testable import PCIHost
+import SystemIO
+import Synchronization
+
+/// The acpi-rom and driver sources on a fake Optimus laptop built from a real one's ACPI tables.
+@Suite(.enabled(if: OptimusHost.present || ProcessInfo.processInfo.environment["CI"] == "true",
+                "../shared/firmware/acpi-zenbook-ux563fd is absent (a failure when CI=true)"))
+struct ACPIROMSourceTests {
+    func device(_ h: OptimusHost) throws -> PCIDevice {
+        try PCIDevice.load(try PCIAddress(parsing: OptimusHost.address), root: SysfsRoot(h.root))
+    }
+
+    @Test func autoFallsBackToTheACPIImageAtNVHA() throws {
+        let h = try OptimusHost()
+        defer { h.remove() }
+        let reader = ROMReader(root: SysfsRoot(h.root), memory: PhysicalMemory(path: h.memory, base: OptimusHost.memoryBase))
+        let d = try device(h)
+        #expect(try reader.sources(for: d).isEmpty, "no rom: nothing before the fallbacks")
+        let rom = try reader.read(d)
+        #expect(rom.choice.kept.source.name == "acpi-rom")
+        #expect(rom.bytes == h.image)
+        let (_, p) = try ACPIROMSource(root: SysfsRoot(h.root), address: d.address,
+                                       memory: PhysicalMemory(path: h.memory, base: OptimusHost.memoryBase)).locate()
+        #expect(p.base == OptimusHost.nvha && p.imageAddress == OptimusHost.nvha + 0x20 && p.length == h.image.count)
+        guard case let .region(r) = p.resolution, case let .field(f) = r.base else { Issue.record("\(p.resolution)"); return }
+        #expect(f.address == OptimusHost.nvhaAddress && f.table == "SSDT7" && r.method.table == "SSDT3")
+    }
+
+    /// Without physical memory (a fake tree given no file for it) nothing is read from memory at all.
+    @Test func noMemoryNoMemoryReads() throws {
+        let h = try OptimusHost()
+        defer { h.remove() }
+        let touched = Mutex<[String]>([])
+        let io = HostIO(read: HostIO.live.read, write: HostIO.live.write, readMemory: { path, _, _ throws(PhysicalMemoryError) in
+            touched.withLock { $0.append(path) }
+            throw .open(errno: EACCES)
+        })
+        let failure = HostIO.$current.withValue(io) { () -> ROMReadError? in
+            do { _ = try ROMReader(root: SysfsRoot(h.root), memory: nil).read(try device(h)); return nil } catch {
+                guard case let .nothingRead(c) = error as? ROMReader.Failure else { return nil }
+                return c.first { $0.source.name == "acpi-rom" }?.error
+            }
+        }
+        #expect(failure?.reason == .memoryOff)
+        #expect(touched.withLock { $0 }.isEmpty)
+    }
+
+    @Test func aNodeWithoutROMSaysWhichStepAndWhatToTry() throws {
+        let h = try OptimusHost(node: "\\_SB_.PCI0.GFX0")
+        defer { h.remove() }
+        let src = ACPIROMSource(root: SysfsRoot(h.root), address: try PCIAddress(parsing: OptimusHost.address),
+                                memory: PhysicalMemory(path: h.memory, base: OptimusHost.memoryBase))
+        do { _ = try src.read(); Issue.record("read") } catch let e as ROMReadError {
+            guard case let .acpiUnresolved(_, why) = e.reason else { Issue.record("\(e)"); return }
+            #expect(why.step == .findMethod)
+            #expect(e.nextSteps == [.driverCopy, .vendorFirmwareImage])
+        }
+    }
+
+    @Test func theDriverCopyIsMatchedByDevAndSaysWhatItIs() throws {
+        let h = try OptimusHost()
+        defer { h.remove() }
+        try h.addDriverCopy("amdgpu", minor: 0, image: [0x55, 0xAA, 0x01])   // another card's minor first
+        try FileManager.default.removeItem(atPath: h.root + "/kernel/debug/dri/0/name")
+        try Data("amdgpu dev=0000:01:00.0 unique=0000:01:00.0\n".utf8).write(to: URL(fileURLWithPath: h.root + "/kernel/debug/dri/0/name"))
+        try h.addDriverCopy("nouveau", minor: 1, image: h.image)
+        let root = SysfsRoot(h.root)
+        let d = try device(h)
+        let src = DriverCopyROMSource(root: root, address: d.address)
+        #expect(try src.find()?.path == h.root + "/kernel/debug/dri/1/vbios.rom")
+        let rom = try ROMReader(root: root, memory: nil).read(d, request: .driver)
+        #expect(rom.bytes == h.image && rom.choice.kept.source.isDriverCopy)
+        #expect(rom.layout.findings.contains { $0.code == .driverCopy })
+        #expect(ROMReader(root: root, memory: nil).offeredFallbacks(for: d) == ["acpi-rom", "driver"])
+    }
+}
