@@ -76,6 +76,8 @@ let package = Package(
                           path: "Fuzz/EFIDecompress", swiftSettings: fuzzSettings),
         .executableTarget(name: "fuzz-firmware", dependencies: ["Firmware", "OptionROM", "FuzzSupport"], path: "Fuzz/Firmware",
                           swiftSettings: fuzzSettings),
+        .executableTarget(name: "fuzz-aml", dependencies: ["ACPI", "FuzzSupport"], path: "Fuzz/ACPI",
+                          swiftSettings: fuzzSettings),
         .executableTarget(name: "fuzz-decompress", dependencies: ["Compression", "FuzzSupport"], path: "Fuzz/Decompress",
                           swiftSettings: fuzzSettings),
         .executableTarget(name: "fuzz-bytes", dependencies: ["OptionROM", "FuzzSupport"], path: "Fuzz/Bytes",
