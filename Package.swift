@@ -57,7 +57,7 @@ let package = Package(
         .executableTarget(
             name: "vbios",
             dependencies: [
-                "OptionROM", "SystemIO", "PCIHost", "Passthrough", "Firmware",
+                "OptionROM", "SystemIO", "PCIHost", "Passthrough", "Firmware", "ACPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]

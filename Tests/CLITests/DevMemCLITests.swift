@@ -56,4 +56,17 @@ import TestSupport
         let off = try HostCLI.run(["dump", "03:00.0", "--sysfs", h.root, "-o", h.host.dir + "/none.rom"])
         #expect(off.status != 0 && off.err.contains("no physical memory"), "\(off.err)")
     }
+
+    /// A node whose tables declare no _ROM: the step is named, with the next steps worded by the CLI.
+    @Test(.enabled(if: OptimusHost.present || isCI, "../shared/firmware/acpi-zenbook-ux563fd is absent (a failure when CI=true)"))
+    func anUnresolvedROMNamesTheStepAndTheNextOnes() throws {
+        let h = try OptimusHost(node: "\\_SB_.PCI0.GFX0")
+        defer { h.remove() }
+        let r = try HostCLI.run(["dump", "03:00.0", "--sysfs", h.root, "--dev-mem", h.memory, "--dev-mem-base",
+                                 String(OptimusHost.memoryBase, radix: 16), "-o", h.host.dir + "/card.rom"])
+        #expect(r.status == 2)
+        #expect(r.err.contains("step findMethod") && r.err.contains("\\_SB_.PCI0.GFX0"), "\(r.err)")
+        #expect(r.err.contains("--source driver") && r.err.contains("--rom-from"), "\(r.err)")
+        #expect(!FileManager.default.fileExists(atPath: h.host.dir + "/card.rom"))
+    }
 }
