@@ -23,9 +23,10 @@ public struct OptimusHost: Sendable {
     /// The image placed at NVHA + 0x20.
     public let image: [UInt8]
 
-    /// `node`: the ACPI path written to the card's `firmware_node/path`.
-    public init(node: String = OptimusHost.node) throws {
-        host = try FakeHost("second-card")
+    /// `node`: the ACPI path written to the card's `firmware_node/path`; `leaf`: the tree's name in
+    /// its temporary directory (`sys` makes the directory a `--root` for doctor).
+    public init(node: String = OptimusHost.node, leaf: String = "host") throws {
+        host = try FakeHost("second-card", as: leaf)
         let dev = host.root + "/bus/pci/devices/" + Self.address
         let fm = FileManager.default
         image = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dev + "/rom")))

@@ -17,13 +17,13 @@ extension HostDoctor {
             }
             let kept = choice.kept
             let what = kept.contents ?? ""
+            let offered = fallbacks.isEmpty ? "" : "; beyond the ROM BAR, this host offers " + fallbacks.map(\.name).joined(separator: " and ")
             if kept.source.isShadowCopy {
-                return DoctorCheck("rom-readable", .warn, "readable now only as the runtime copy: \(kept.source.name) (\(kept.source.location)): \(what); `vbios dump` would keep the best of \(sources.map(\.name).joined(separator: ", "))",
+                return DoctorCheck("rom-readable", .warn, "readable now only as the runtime copy: \(kept.source.name) (\(kept.source.location)): \(what); `vbios dump` would keep the best of \(sources.map(\.name).joined(separator: ", "))" + offered,
                                    fixes: [(v.config.flatMap { ConfigBAR.romRegister($0) }?.address ?? 0) != 0
                                        ? "Prefer the flash: `vbios dump \(v.address) --source rombar -o card.rom`, or the vendor's ROM file."
                                        : "No ROM BAR to read the flash through: use the vendor's ROM file for this card (`vbios prepare \(v.address) --rom FILE`)."])
             }
-            let offered = fallbacks.isEmpty ? "" : "; this host also offers " + fallbacks.map(\.name).joined(separator: " and ")
             return DoctorCheck("rom-readable", .ok, "readable now from \(kept.source.name) (\(kept.source.location)): \(what); `vbios dump \(v.address) -o card.rom` reads the same" + offered)
         } catch {
             switch error {
