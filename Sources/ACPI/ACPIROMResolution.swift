@@ -45,6 +45,9 @@ public struct ACPIROMRegion: Sendable, Equatable {
         case field(name: String, bitOffset: Int, bitWidth: Int)
         /// The bytes the fields the method reads span.
         case fixed(Int)
+        /// Not in the tables (a region the method declares per call): the image's own headers say,
+        /// read up to `maximum` bytes.
+        case image(maximum: Int)
     }
     public var method: ACPIROMMethod
     public var region: AMLPath
@@ -88,6 +91,9 @@ public struct ACPIROMUnresolved: Error, Sendable, Equatable, CustomStringConvert
         case baseNotConstant(region: AMLPath, name: AMLPath, table: String)
         /// The first field read does not start on a byte, or a word is not 8-64 bits on a byte.
         case unaligned(field: AMLPath)
+        /// The method declares its region itself, at an address that is not `Arg0` plus a constant,
+        /// a `Name` or a memory word (`offset`: where the OperationRegion is in `table`).
+        case regionInMethod(method: AMLPath, table: String, offset: Int)
     }
     /// What to try when the tables cannot give the ROM.
     public enum NextStep: String, Sendable {
@@ -106,7 +112,7 @@ public struct ACPIROMUnresolved: Error, Sendable, Equatable, CustomStringConvert
         switch reason {
         case .noMethod: return .findMethod
         case .noRegionRead, .regionNotMemory, .regionUndeclared: return .findRegion
-        case .baseComputed, .baseUndeclared, .baseNotConstant, .unaligned: return .resolveBase
+        case .baseComputed, .baseUndeclared, .baseNotConstant, .unaligned, .regionInMethod: return .resolveBase
         }
     }
 
@@ -124,6 +130,8 @@ public struct ACPIROMUnresolved: Error, Sendable, Equatable, CustomStringConvert
         case let .baseNotConstant(region, name, table):
             return "the address of \(region) is \(name) (\(table)), neither a constant nor a memory field at a constant address"
         case let .unaligned(field): return "\(field) does not start on a byte, or is not an 8-64-bit word"
+        case let .regionInMethod(method, table, offset):
+            return "\(method) declares its own region (\(table) at offset \(Hex.prefixed(offset))) at an address only running it computes"
         }
     }
 }

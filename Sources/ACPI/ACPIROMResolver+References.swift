@@ -8,6 +8,8 @@ extension ACPIROMResolver {
         var seen: Set<AMLPath> = []
         /// Method bodies and buffers to search for an embedded image: (table index, range).
         var blobs: [(Int, Range<Int>)] = []
+        /// OperationRegions a method declares when it runs: (the method, the opcode's offset).
+        var runtimeRegions: [(AMLObject, Int)] = []
 
         mutating func collect(_ method: AMLObject, _ ns: AMLNamespace, depth: Int) {
             guard case let .method(_, body) = method.kind, depth <= maximumCallDepth, seen.insert(method.path).inserted else { return }
@@ -15,6 +17,9 @@ extension ACPIROMResolver {
             let bytes = ns.tables[method.tableIndex].bytes
             var i = body.lowerBound
             while i < body.upperBound {
+                if bytes[i] == 0x5B, i + 1 < body.upperBound, bytes[i + 1] == 0x80, runtimeRegions.count < 16 {
+                    runtimeRegions.append((method, i))
+                }
                 guard let (name, next) = Self.name(bytes, i, body.upperBound) else { i += 1; continue }
                 guard let o = ns.resolve(name, from: method.path) else { i += 1; continue }
                 i = next

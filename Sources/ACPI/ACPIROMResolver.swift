@@ -19,6 +19,9 @@ public enum ACPIROMResolver {
         if let image = refs.embeddedImage(ns) {
             return .success(.embedded(ACPIEmbeddedImage(method: which, table: image.table, range: image.range)))
         }
+        if let (owner, at) = refs.runtimeRegions.first {
+            return runtimeRegion(which, owner, at, ns).map { .region($0) }
+        }
         return region(which, refs.fields, ns).map { .region($0) }
     }
 
@@ -44,7 +47,11 @@ public enum ACPIROMResolver {
             guard case let .field(_, _, bit, width) = f.kind else { return nil }
             return (f, bit, width)
         }.sorted { $0.1 < $1.1 }
-        let first = read[0], last = read.max { $0.1 + $0.2 < $1.1 + $1.2 }!
+        // The image is in the buffer fields the method reads (wider than a word); the words it also
+        // reads (a length, a flag) are not part of it.
+        let wide = read.filter { $0.2 > 64 }
+        let image = wide.isEmpty ? read : wide
+        let first = image[0], last = image.max { $0.1 + $0.2 < $1.1 + $1.2 }!
         guard first.1 % 8 == 0 else { return .failure(ACPIROMUnresolved(.unaligned(field: first.0.path))) }
         let base: ACPIROMRegion.Base
         switch resolveBase(best.region, offset, ns) {
@@ -52,31 +59,33 @@ public enum ACPIROMResolver {
         case .failure(let e): return .failure(e)
         }
         var size: ACPIROMRegion.Length = .fixed((last.1 + last.2 - first.1) / 8)
-        if let rvbs = lengthField(best.region, ns) { size = rvbs }
+        if let field = lengthField(best.region, endingAt: first.1, read: read.map(\.0.path), ns) { size = field }
         var regionLength: UInt64?
         if case let .integer(n) = length { regionLength = n }
         return .success(ACPIROMRegion(method: method, region: best.region.path, regionTable: best.region.table, regionLength: regionLength,
-                                      base: base, imageOffset: first.1 / 8, length: size, fields: read.map { $0.0.path.last ?? "" }))
+                                      base: base, imageOffset: first.1 / 8, length: size, fields: image.map { $0.0.path.last ?? "" }))
     }
 
-    /// NVIDIA's `RVBS`: a 32-bit field of the region declared before the image, holding its length.
-    static func lengthField(_ region: AMLObject, _ ns: AMLNamespace) -> ACPIROMRegion.Length? {
+    /// The image's length word: a 32-bit field of the region that ends where the image begins, named
+    /// `RVBS` (NVIDIA's templates: `NVHM` after `NVHO`, `VBOR` first) or read by the method (AMD's
+    /// `ATRM` checks its length word, `M105` before `M106`, on every call).
+    static func lengthField(_ region: AMLObject, endingAt bit: Int, read: [AMLPath], _ ns: AMLNamespace) -> ACPIROMRegion.Length? {
         for o in ns.objects.values {
-            guard o.path.last == "RVBS", case let .field(name, scope, bit, width) = o.kind, bit % 8 == 0, width == 32,
-                  ns.resolve(name, from: scope)?.path == region.path else { continue }
-            return .field(name: "RVBS", bitOffset: bit, bitWidth: width)
+            guard case let .field(name, scope, at, width) = o.kind, width == 32, at + width == bit, at % 8 == 0,
+                  o.path.last == "RVBS" || read.contains(o.path), ns.resolve(name, from: scope)?.path == region.path else { continue }
+            return .field(name: o.path.last ?? "", bitOffset: at, bitWidth: width)
         }
         return nil
     }
 
     /// A region's address: a constant, a `Name` holding one, or a memory field at a constant address.
-    static func resolveBase(_ region: AMLObject, _ offset: AMLValue, _ ns: AMLNamespace) -> Result<ACPIROMRegion.Base, ACPIROMUnresolved> {
+    static func resolveBase(_ region: AMLObject, _ offset: AMLValue, _ ns: AMLNamespace, scope: AMLPath? = nil) -> Result<ACPIROMRegion.Base, ACPIROMUnresolved> {
         switch offset {
         case let .integer(v): return .success(.constant(v))
         case .buffer, .other:
             return .failure(ACPIROMUnresolved(.baseComputed(region: region.path, table: region.table, offset: region.offset)))
         case let .name(name):
-            guard let o = ns.resolve(name, from: region.path.parent), !o.isExternal else {
+            guard let o = ns.resolve(name, from: scope ?? region.path.parent), !o.isExternal else {
                 return .failure(ACPIROMUnresolved(.baseUndeclared(region: region.path, name: name)))
             }
             if case let .name(.integer(v)) = o.kind { return .success(.constant(v)) }

@@ -92,6 +92,7 @@ extension ACPIROMSource.Provenance {
             switch r.length {
             case let .field(name, bit, _): lengthText = "\(name) at base+\(Hex.prefixed(bit / 8))"
             case .fixed: lengthText = "the fields' span"
+            case .image: lengthText = "the image's own headers"
             }
             out.append("image at \(Hex.prefixed(imageAddress)) (base+\(Hex.prefixed(r.imageOffset))), \(length) bytes (\(lengthText))")
             return out

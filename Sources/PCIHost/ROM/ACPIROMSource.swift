@@ -75,9 +75,29 @@ public struct ACPIROMSource: ROMSource {
                 length = min(n, max(limit, 0))
             }
             let image = base &+ UInt64(region.imageOffset)
+            if case let .image(maximum) = region.length {
+                let bytes = try Self.readChain(memory, at: image, maximum: min(maximum, maximumROMSize), source: name)
+                return (bytes, Provenance(node: node, resolution: resolution, base: base, imageAddress: image, length: bytes.count))
+            }
             let bytes = try memory.read(at: image, count: length, source: name)
             return (bytes, Provenance(node: node, resolution: resolution, base: base, imageAddress: image, length: length))
         }
+    }
+
+    /// An image whose length the tables do not give: read 64 KiB at a time until the option ROM
+    /// chain in it ends (its own headers say where), at most `maximum` bytes.
+    static func readChain(_ memory: PhysicalMemory, at address: UInt64, maximum: Int, source: String) throws -> [UInt8] {
+        let step = 0x10000
+        var bytes: [UInt8] = []
+        while bytes.count < maximum {
+            let more = try memory.read(at: address &+ UInt64(bytes.count), count: min(step, maximum - bytes.count), source: source)
+            bytes += more
+            let layout = ROMParser.parse(bytes)
+            if layout.images.isEmpty || more.count < step { break }
+            if layout.chainEnd < bytes.count { return Array(bytes[0..<layout.chainEnd]) }
+        }
+        let end = ROMParser.parse(bytes).chainEnd
+        return end > 0 && end < bytes.count ? Array(bytes[0..<end]) : bytes
     }
 
     /// The device's ACPI path, as the kernel names it (`\_SB_.PCI0.RP05.PEGP`).
