@@ -150,4 +150,92 @@ import TestSupport
         #expect(e.method.path.last == "_ROM" && e.table == "SSDT1")
         #expect(Array(t[0].bytes[e.range]) == Array(rom.prefix(e.range.count)) && e.range.count == ROMParser.parse(rom).chainEnd)
     }
+
+    /// Dell's VBOR (RVBS first, then the image) and AMD's ATRM in an NVS region (a length word the
+    /// method reads, then 4 KiB fields): the image starts after the length word, which gives its length.
+    @Test(.enabled(if: present || isCI, "iasl (acpica-tools) is absent (a failure when CI=true)"))
+    func theLengthWordBeforeTheImage() throws {
+        let vbor = """
+            OperationRegion (VBOR, SystemMemory, 0x89AEB018, 0x00030004)
+            Field (VBOR, DWordAcc, Lock, Preserve)
+            {
+                RVBS,   32,
+                VBS1,   262144,
+                VBS2,   262144
+            }
+            Method (_ROM, 2, NotSerialized)
+            {
+                If ((Arg0 >= RVBS)) { Return (Buffer (One) { 0x00 }) }
+                If ((Arg0 < 0x8000)) { Local0 = VBS1 } Else { Local0 = VBS2 }
+                Return (Local0)
+            }
+            """
+        let cpnv = """
+            OperationRegion (CPNV, SystemMemory, 0xBC1A5018, 0x00012000)
+            Field (CPNV, AnyAcc, Lock, Preserve)
+            {
+                Offset (0x5A),
+                M105,   32,
+                M106,   32768,
+                M378,   32768
+            }
+            """
+        let amd = """
+            Method (ATRM, 2, Serialized)
+            {
+                If ((M105 == Zero)) { Return (Buffer (One) { 0x00 }) }
+                If ((Arg0 < 0x1000)) { Local2 = M106 } Else { Local2 = M378 }
+                Return (Local2)
+            }
+            """
+        let t1 = try Self.compile([("SSDT1", Self.ssdt("VBOR", inner: vbor))])
+        guard case let .success(.region(a)) = ACPIROMResolver.resolve(device: Self.dgpu, in: AMLNamespace(tables: t1)) else {
+            Issue.record("VBOR did not resolve"); return
+        }
+        #expect(a.base == .constant(0x89AE_B018) && a.imageOffset == 4 && a.length == .field(name: "RVBS", bitOffset: 0, bitWidth: 32))
+        #expect(a.fields == ["VBS1", "VBS2"])
+        let t2 = try Self.compile([("SSDT1", Self.ssdt("AMDNVS", outer: cpnv, inner: amd))])
+        guard case let .success(.region(b)) = ACPIROMResolver.resolve(device: Self.dgpu, in: AMLNamespace(tables: t2)) else {
+            Issue.record("ATRM did not resolve"); return
+        }
+        #expect(b.region.description == "\\CPNV" && b.base == .constant(0xBC1A_5018))
+        #expect(b.imageOffset == 0x5E && b.length == .field(name: "M105", bitOffset: 0x5A * 8, bitWidth: 32))
+    }
+
+    /// ASUS's and Toshiba's `_ROM` declare the region per call at `Arg0 + X`: X is the image's base
+    /// (a memory word, or 0xC0000); an address computed otherwise is named as such.
+    @Test(.enabled(if: present || isCI, "iasl (acpica-tools) is absent (a failure when CI=true)"))
+    func aRegionDeclaredPerCall() throws {
+        let ram = """
+            OperationRegion (RAMW, SystemMemory, 0xAAF8A018, 0x00010000)
+            Field (RAMW, ByteAcc, NoLock, Preserve) { Offset (0x20), RBUF, 32 }
+            """
+        func rom(_ address: String) -> String {
+            """
+            Method (_ROM, 2, NotSerialized)
+            {
+                \(address)
+                Local1 = (Arg1 << 0x03)
+                Name (VBUF, Buffer (Arg1) {})
+                OperationRegion (VROM, SystemMemory, Local0, Local1)
+                Field (VROM, ByteAcc, NoLock, Preserve) { ROMI, 65536 }
+                VBUF = ROMI
+                Return (VBUF)
+            }
+            """
+        }
+        let asus = try Self.compile([("SSDT1", Self.ssdt("ASUS", outer: ram, inner: rom("Local0 = (Arg0 + RBUF)")))])
+        guard case let .success(.region(a)) = ACPIROMResolver.resolve(device: Self.dgpu, in: AMLNamespace(tables: asus)),
+              case let .field(f) = a.base else { Issue.record("ASUS's shape did not resolve to a memory word"); return }
+        #expect(f.address == 0xAAF8_A038 && f.bitWidth == 32 && a.imageOffset == 0 && a.length == .image(maximum: 1 << 20))
+        let toshiba = try Self.compile([("SSDT1", Self.ssdt("TOSHIBA", inner: rom("Local0 = (Arg0 + 0x000C0000)")))])
+        guard case let .success(.region(b)) = ACPIROMResolver.resolve(device: Self.dgpu, in: AMLNamespace(tables: toshiba)) else {
+            Issue.record("Toshiba's shape did not resolve"); return
+        }
+        #expect(b.base == .constant(0xC0000))
+        let hp = try Self.compile([("SSDT1", Self.ssdt("HP", outer: ram, inner: rom("Local0 = (RBUF + 0x04)\n        Local0 += Arg0")))])
+        guard case let .failure(why) = ACPIROMResolver.resolve(device: Self.dgpu, in: AMLNamespace(tables: hp)),
+              case .regionInMethod = why.reason else { Issue.record("a computed per-call address was not named"); return }
+        #expect(why.step == .resolveBase)
+    }
 }
