@@ -52,6 +52,11 @@ import TestSupport
         #expect(acpi?["method"] as? String == "\\_SB_.PCI0.RP05.PEGP._ROM" && acpi?["baseField"] as? String == "\\NVHA")
         #expect(acpi?["baseFieldAddress"] as? Int == Int(OptimusHost.nvhaAddress) && acpi?["base"] as? Int == Int(OptimusHost.nvha))
         #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: out))) == h.image)
+        // prepare records the source it used, with the ACPI steps.
+        let prep = try HostCLI.run(["prepare", "03:00.0", "--for", "qemu", "--sysfs", h.root, "--dev-mem", h.memory, "--dev-mem-base",
+                                    String(OptimusHost.memoryBase, radix: 16), "--out", h.host.dir + "/out", "--json"])
+        let romSource = (try? HostCLI.json(prep) as? [String: Any])??["romSource"] as? String
+        #expect(romSource?.hasPrefix("acpi-rom") == true && romSource?.contains("\\NVHA (SSDT7)") == true, "\(prep.out) \(prep.err)")
         // Without --dev-mem the fake tree reads no memory: acpi-rom says so, and nothing is written.
         let off = try HostCLI.run(["dump", "03:00.0", "--sysfs", h.root, "-o", h.host.dir + "/none.rom"])
         #expect(off.status != 0 && off.err.contains("no physical memory"), "\(off.err)")
