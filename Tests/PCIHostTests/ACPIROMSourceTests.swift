@@ -77,4 +77,24 @@ struct ACPIROMSourceTests {
         #expect(rom.layout.findings.contains { $0.code == .driverCopy })
         #expect(ROMReader(root: root, memory: nil).offeredFallbacks(for: d) == ["acpi-rom", "driver"])
     }
+
+    /// A display device given the boot display's shadow as its `rom` (boot_vga 0) is refused that
+    /// copy, and its own image behind ACPI is read instead.
+    @Test func aShadowedSecondDisplayFallsBackToACPI() throws {
+        let h = try OptimusHost()
+        defer { h.remove() }
+        let igd = try FakeHost("intel-igd", as: "igd", into: h.host.dir)
+        let dev = igd.root + "/devices/pci0000:00/0000:00:02.0"
+        try "0\n".write(toFile: dev + "/boot_vga", atomically: false, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: dev + "/firmware_node", withIntermediateDirectories: true)
+        try (OptimusHost.node + "\n").write(toFile: dev + "/firmware_node/path", atomically: false, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: igd.root + "/firmware/acpi", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: h.root + "/firmware/acpi/tables", toPath: igd.root + "/firmware/acpi/tables")
+        let root = SysfsRoot(igd.root)
+        let d = try PCIDevice.load(try PCIAddress(parsing: "00:02.0"), root: root)
+        let memory = PhysicalMemory(path: h.memory, base: OptimusHost.memoryBase)
+        #expect(throws: ROMReader.Failure.self) { try ROMReader(root: root, memory: memory).sources(for: d) }
+        let rom = try ROMReader(root: root, memory: memory).read(d)
+        #expect(rom.choice.kept.source.name == "acpi-rom" && rom.bytes == h.image)
+    }
 }

@@ -161,7 +161,12 @@ public struct ROMReader: Sendable {
 
     /// Reads the device's ROM as asked, with the findings a runtime copy deserves.
     public func read(_ device: PCIDevice, request: Request = .auto) throws(Failure) -> DeviceROM {
-        let primary = try sources(for: device, request: request).map(Self.candidate)
+        let primary: [Candidate]
+        do throws(Failure) { primary = try sources(for: device, request: request).map(Self.candidate) } catch {
+            // A laptop dGPU given the boot display's shadow: its own image may still be behind ACPI.
+            guard case .notBootVGAShadow = error, !fallbackSources(for: device, request: request).isEmpty else { throw error }
+            primary = []
+        }
         let choice: Choice
         do throws(Failure) { choice = try Self.choose(candidates: primary) } catch {
             // Nothing from the ROM BAR and the firmware's copies: a display device may still have one.

@@ -30,6 +30,10 @@ extension HostDoctor {
             // Not the boot display, yet its ROM resource is the 0xC0000 shadow (x86 gives it to every
             // decoding VGA on the root bus): `rom` is the boot display's BIOS, not this card's.
             case .notBootVGAShadow:
+                if let kept = try? ROMReader.choose(reader.fallbackSources(for: v)).kept {
+                    return DoctorCheck("rom-readable", .ok, "readable now from \(kept.source.name) (\(kept.source.location)): \(kept.contents ?? "") "
+                        + "(its `rom` is the boot display's shadow, not this card's)")
+                }
                 return DoctorCheck("rom-readable", .fail, "\(v.address) is not the boot display (boot_vga 0) but the kernel gave it the 0xC0000 shadow as its ROM: \(sysfs.attribute(v.address, "rom")) reads the boot display's BIOS, not this card's, and there is no ROM BAR to read the flash through",
                                    fixes: ["Use the card's own ROM file (the vendor's, or one dumped where the card is the boot display): `vbios prepare \(v.address) --rom FILE`; or move the card to a slot behind a PCIe root port."])
             case .nothingToRead:
