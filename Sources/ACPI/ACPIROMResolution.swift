@@ -121,7 +121,7 @@ public struct ACPIROMUnresolved: Error, Sendable, Equatable, CustomStringConvert
         case let .noMethod(node): return "no _ROM or ATRM method is declared under \(node) in the host's DSDT and SSDTs"
         case let .noRegionRead(method): return "\(method) reads no field of an OperationRegion and holds no image"
         case let .regionNotMemory(region, space):
-            return "\(method: region) is in address space \(space), not SystemMemory: it cannot be read through physical memory"
+            return "\(region) is in address space \(space), not SystemMemory: it cannot be read through physical memory"
         case let .regionUndeclared(field, region): return "\(field) belongs to region \(region), which no table declares"
         case let .baseComputed(region, table, offset):
             return "the address of \(region) (\(table) at offset \(Hex.prefixed(offset))) is an expression only an AML interpreter can evaluate"
@@ -134,8 +134,4 @@ public struct ACPIROMUnresolved: Error, Sendable, Equatable, CustomStringConvert
             return "\(method) declares its own region (\(table) at offset \(Hex.prefixed(offset))) at an address only running it computes"
         }
     }
-}
-
-extension String.StringInterpolation {
-    fileprivate mutating func appendInterpolation(method p: AMLPath) { appendLiteral(p.description) }
 }
