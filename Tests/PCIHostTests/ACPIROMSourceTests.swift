@@ -28,6 +28,15 @@ struct ACPIROMSourceTests {
         #expect(p.base == OptimusHost.nvha && p.imageAddress == OptimusHost.nvha + 0x20 && p.length == h.image.count)
         guard case let .region(r) = p.resolution, case let .field(f) = r.base else { Issue.record("\(p.resolution)"); return }
         #expect(f.address == OptimusHost.nvhaAddress && f.table == "SSDT7" && r.method.table == "SSDT3")
+        // NVHA left 0 (the firmware did not fill it): said so, nothing read at address 0.
+        var mem = [UInt8](try Data(contentsOf: URL(fileURLWithPath: h.memory)))
+        let at = Int(OptimusHost.nvhaAddress - OptimusHost.memoryBase)
+        mem.replaceSubrange(at..<at + 4, with: [0, 0, 0, 0])
+        try Data(mem).write(to: URL(fileURLWithPath: h.memory))
+        do { _ = try reader.read(d); Issue.record("read with NVHA 0") } catch {
+            guard case let .nothingRead(c) = error else { Issue.record("\(error)"); return }
+            #expect(c.first?.error?.reason == .acpiBaseZero(field: "\\NVHA", address: OptimusHost.nvhaAddress))
+        }
     }
 
     /// Without physical memory (a fake tree given no file for it) nothing is read from memory at all.

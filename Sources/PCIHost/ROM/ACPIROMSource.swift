@@ -59,7 +59,9 @@ public struct ACPIROMSource: ROMSource {
             let base: UInt64
             switch region.base {
             case let .constant(v): base = v
-            case let .field(f): base = try memory.readWord(at: f.address, width: f.byteWidth, source: name)
+            case let .field(f):
+                base = try memory.readWord(at: f.address, width: f.byteWidth, source: name)
+                guard base != 0 else { throw ROMReadError(source: name, .acpiBaseZero(field: f.path.description, address: f.address), address: address) }
             }
             let limit = min(Int(clamping: region.regionLength ?? UInt64(maximumROMSize)) - region.imageOffset, maximumROMSize)
             var length = limit

@@ -86,6 +86,8 @@ public struct ROMReadError: Error, CustomStringConvertible, Sendable, Equatable 
         case acpiTablesUnreadable(path: String, detail: String)
         /// The tables do not say statically where `node`'s ROM is: the step and why.
         case acpiUnresolved(node: String, ACPIROMUnresolved)
+        /// The word holding the region's base (`NVHA`) reads 0: the firmware did not fill it.
+        case acpiBaseZero(field: String, address: UInt64)
         /// The length word the tables point at (`RVBS`) is 0 or runs past the region.
         case acpiBadLength(field: String, address: UInt64, value: UInt64, limit: Int)
         /// No `dri/N/name` under debugfs names the device, or debugfs is not mounted.
@@ -216,6 +218,8 @@ public struct ROMReadError: Error, CustomStringConvertible, Sendable, Equatable 
         case let .acpiUnresolved(node, why):
             return "the ACPI tables do not say statically where the ROM of \(node) is (step \(why.step.rawValue)): \(why). "
                 + "Try the copy the host's driver loaded, or the ROM from the vendor's system firmware image."
+        case let .acpiBaseZero(field, address):
+            return "\(field) at \(Hex.prefixed(address)) holds 0: the firmware did not fill it (the dGPU may be off or its image not loaded at boot)."
         case let .acpiBadLength(field, address, value, limit):
             return "\(field) at \(Hex.prefixed(address)) holds \(value), not an image length (1 to \(limit) bytes): the firmware did not fill it."
         case let .noDriverCopy(path):
@@ -230,7 +234,7 @@ public struct ROMReadError: Error, CustomStringConvertible, Sendable, Equatable 
     public var nextSteps: [ACPIROMUnresolved.NextStep] {
         switch reason {
         case let .acpiUnresolved(_, why): return why.nextSteps
-        case .acpiBadLength, .noFirmwareNode: return [.driverCopy, .vendorFirmwareImage]
+        case .acpiBadLength, .acpiBaseZero, .noFirmwareNode: return [.driverCopy, .vendorFirmwareImage]
         case .noDriverCopy: return [.vendorFirmwareImage]
         default: return []
         }
