@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "PCIHost", targets: ["PCIHost"]),
         .library(name: "Passthrough", targets: ["Passthrough"]),
         .library(name: "Firmware", targets: ["Firmware"]),
+        .library(name: "ACPI", targets: ["ACPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -39,6 +40,9 @@ let package = Package(
         .target(name: "Firmware", dependencies: ["OptionROM", "Compression"]),
         // Pure Swift: bytes in, structure out. No Foundation, no I/O.
         .target(name: "OptionROM"),
+        // Pure Swift: a bounded, static reader of DSDT/SSDT AML (declarations only, no interpreter)
+        // and where a device's `_ROM`/`ATRM` reads its image from. No Foundation, no I/O.
+        .target(name: "ACPI", dependencies: ["OptionROM"]),
         // Files and signals on swift-system (Glibc only): bounded reads, atomic files and file sets,
         // the termination-signal mask, and `HostIO`, the one seam for device-file reads and writes.
         .target(
@@ -48,12 +52,12 @@ let package = Package(
             // contain neither the code nor the variables' names.
             swiftSettings: [.define("VBIOS_TEST_SEAMS", .when(configuration: .debug))]
         ),
-        .target(name: "PCIHost", dependencies: ["OptionROM", "SystemIO", "CPCIShim", .product(name: "SystemPackage", package: "swift-system")]),
+        .target(name: "PCIHost", dependencies: ["OptionROM", "ACPI", "SystemIO", "CPCIShim", .product(name: "SystemPackage", package: "swift-system")]),
         .target(name: "Passthrough", dependencies: ["PCIHost", "SystemIO", "OptionROM", "Compression"]),
         .executableTarget(
             name: "vbios",
             dependencies: [
-                "OptionROM", "SystemIO", "PCIHost", "Passthrough", "Firmware",
+                "OptionROM", "SystemIO", "PCIHost", "Passthrough", "Firmware", "ACPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -72,6 +76,8 @@ let package = Package(
                           path: "Fuzz/EFIDecompress", swiftSettings: fuzzSettings),
         .executableTarget(name: "fuzz-firmware", dependencies: ["Firmware", "OptionROM", "FuzzSupport"], path: "Fuzz/Firmware",
                           swiftSettings: fuzzSettings),
+        .executableTarget(name: "fuzz-aml", dependencies: ["ACPI", "FuzzSupport"], path: "Fuzz/ACPI",
+                          swiftSettings: fuzzSettings),
         .executableTarget(name: "fuzz-decompress", dependencies: ["Compression", "FuzzSupport"], path: "Fuzz/Decompress",
                           swiftSettings: fuzzSettings),
         .executableTarget(name: "fuzz-bytes", dependencies: ["OptionROM", "FuzzSupport"], path: "Fuzz/Bytes",
@@ -84,6 +90,7 @@ let package = Package(
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO", "OptionROM"]),
         .testTarget(name: "PCIHostTests", dependencies: ["PCIHost", "SystemIO", "TestSupport"]),
         .testTarget(name: "PassthroughTests", dependencies: ["Passthrough", "TestSupport"]),
+        .testTarget(name: "ACPITests", dependencies: ["ACPI", "OptionROM", "TestSupport"]),
         .testTarget(name: "FirmwareTests", dependencies: ["Firmware", "Compression", "OptionROM", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["OptionROM", "vbios", "TestSupport"]),
     ]

@@ -20,7 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}; shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(fuzz-parse fuzz-patch fuzz-diff fuzz-scan fuzz-bytes fuzz-efi-decompress fuzz-firmware fuzz-decompress)
+((${#targets[@]})) || targets=(fuzz-parse fuzz-patch fuzz-diff fuzz-scan fuzz-bytes fuzz-efi-decompress fuzz-firmware fuzz-decompress fuzz-aml)
 export SWIFT_BACKTRACE=enable=no
 # A fresh seed every run (a fixed one would explore the same paths forever); never 0, which
 # would let libFuzzer pick one we could not print.
@@ -33,6 +33,8 @@ seeds=$(mktemp -d); trap 'rm -rf "$seeds"' EXIT
 cp Fixtures/roms/*.rom Fixtures/roms/parts/*.bin "$seeds/" 2>/dev/null || true
 cp /usr/share/seabios/vgabios-stdvga.bin /usr/lib/ipxe/qemu/efi-e1000.rom /usr/lib/ipxe/qemu/pxe-rtl8139.rom "$seeds/"
 cp Fuzz/regressions/* "$seeds/" 2>/dev/null || true
+# fuzz-aml: real DSDT/SSDTs (../shared, never committed) when present.
+cp ../shared/firmware/acpi-*/SSDT* "$seeds/" 2>/dev/null || true
 
 failed=0; passed=0
 for t in "${targets[@]}"; do

@@ -10,13 +10,15 @@
 #   zlib1g-dev liblzma-dev libbrotli-dev   decompression of firmware sections and /proc/config.gz
 #   ovmf uefitool-cli              a real firmware image to scan, UEFIExtract as its oracle
 #   xz-utils                       liblzma's own decoder, the LZMA benchmark's reference
+#   acpica-tools                   iasl, ACPICA's disassembler: the oracle of the AML reader
+#   strace                         the judge that a --sysfs tree never opens the real /dev/mem
 #   python3-pip, PyPI uefi-firmware  EDK2's C EFI/Tiano (de)compressor, a test oracle (pip)
 #   PyPI brotli                    Tools/gen-firmware.py's Brotli sections (regenerating fixtures)
 set -euo pipefail
 packages=(libpci-dev pciutils pci.ids seabios ipxe-qemu qemu-system-x86 busybox-static cpio
           libxen-dev libvirt-clients libxml2-utils python3 python3-pip gcc pkg-config kmod
           dpkg-dev man-db bash-completion zsh fish
-          zlib1g-dev liblzma-dev libbrotli-dev ovmf uefitool-cli xz-utils)
+          zlib1g-dev liblzma-dev libbrotli-dev ovmf uefitool-cli xz-utils acpica-tools strace)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

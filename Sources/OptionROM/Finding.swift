@@ -68,6 +68,8 @@ public struct Finding: Sendable, Equatable {
         public static let sysfsCut: Code = "sysfs-cut"
         /// Two reads of one source differed: the ROM may be changing under a driver.
         public static let unstableRead: Code = "unstable-read"
+        /// The copy the host's driver loaded and ran (debugfs), which may be a runtime copy.
+        public static let driverCopy: Code = "driver-copy"
 
         // What one consumer will do with `bios.bin` (Passthrough's ConsumerProfile gives the weight).
         /// No legacy x86 image where a legacy BIOS needs one.

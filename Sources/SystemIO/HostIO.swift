@@ -31,6 +31,9 @@ public struct HostIO: Sendable {
     /// Writes `bytes` with one write(2) at offset 0, as the kernel's attributes want them.
     /// The error's operation is `open for writing` or `write`.
     public var write: @Sendable (_ path: String, _ bytes: [UInt8]) throws(SystemError) -> Void
+    /// Reads `count` bytes at `offset` of physical memory (`/dev/mem`, or a file standing for it):
+    /// the shadow, the ROM BAR and the ACPI ROM sources read through this.
+    public var readMemory: @Sendable (_ path: String, _ offset: UInt64, _ count: Int) throws(PhysicalMemoryError) -> [UInt8]
     /// Called when the tool reaches `stage`.
     public var pause: @Sendable (_ stage: Stage) -> Void
     /// The errno step `n` (from 0) of `stage` fails with; nil: go on.
@@ -38,10 +41,12 @@ public struct HostIO: Sendable {
 
     public init(read: @escaping @Sendable (String, Int) throws(SystemError) -> [UInt8],
                 write: @escaping @Sendable (String, [UInt8]) throws(SystemError) -> Void,
+                readMemory: @escaping @Sendable (String, UInt64, Int) throws(PhysicalMemoryError) -> [UInt8] = HostIO.livePhysicalRead,
                 pause: @escaping @Sendable (Stage) -> Void = { _ in },
                 failure: @escaping @Sendable (Stage, Int) -> Int32? = { _, _ in nil }) {
         self.read = read
         self.write = write
+        self.readMemory = readMemory
         self.pause = pause
         self.failure = failure
     }

@@ -50,6 +50,7 @@ struct Dump: ParsableCommand {
                 pairs.insert(("source", .string(rom.choice.kept.source.name)), at: 1)
                 pairs.insert(("reason", .string(rom.choice.reason)), at: 2)
                 pairs.insert(("sources", rom.sourcesJSON), at: 3)
+                if let acpi = rom.acpiProvenance { pairs.insert(("acpi", acpi.json), at: 4) }
                 j = .object(pairs)
             }
             Terminal.out(j.rendered())
@@ -64,6 +65,7 @@ struct Dump: ParsableCommand {
         if rom.choice.candidates.count > 1 {
             for c in rom.choice.candidates { say("  " + c.summary) }
         }
+        for line in rom.acpiProvenance?.lines ?? [] { Terminal.out("  ACPI: " + line) }
         for f in rom.layout.findings(.shadowCopy) {
             Terminal.warn("SHADOW COPY: " + f.message)
         }

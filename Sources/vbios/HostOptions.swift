@@ -18,18 +18,24 @@ struct HostOptions: ParsableArguments {
 
 /// How to read a device's ROM (`dump`, `info ADDR`, `prepare`).
 struct ROMReadOptions: ParsableArguments {
-    @Option(name: .long, help: "Where to read the ROM: auto (sysfs and, for the boot VGA device, the 0xC0000 shadow; the best kept), sysfs, shadow, rombar (enables the ROM BAR in config space and reads it through /dev/mem), vfct (the ACPI VFCT table of AMD systems: the VBIOS of an APU or laptop GPU).")
+    @Option(name: .long, help: "Where to read the ROM: auto (sysfs and, for the boot VGA device, the 0xC0000 shadow; for a display device whose ROM BAR gives nothing, also acpi-rom and driver; the best kept), sysfs, shadow, rombar (enables the ROM BAR in config space and reads it through /dev/mem), vfct (the ACPI VFCT table of AMD systems: the VBIOS of an APU or laptop GPU), acpi-rom (the image a laptop's ACPI _ROM or ATRM method serves, found in the DSDT/SSDTs and read through /dev/mem), driver (the copy nouveau or amdgpu loaded, from debugfs under SYSFS/kernel/debug).")
     var source: ROMReader.Request = .auto
 
-    @Option(name: .customLong("dev-mem"), help: ArgumentHelp("The file that stands for /dev/mem.", valueName: "PATH"), completion: .file())
-    var devMem: String = "/dev/mem"
+    @Option(name: .customLong("dev-mem"), help: ArgumentHelp("The file that stands for /dev/mem, read for the shadow, the ROM BAR and acpi-rom (default: /dev/mem, or none with --sysfs: a fake tree never opens the real one).", valueName: "PATH"), completion: .file())
+    var devMem: String?
 
     @Option(name: .customLong("dev-mem-base"), help: ArgumentHelp("Physical address of the first byte of --dev-mem, in hex (0 for /dev/mem). (default: 0)", valueName: "ADDR"),
             transform: HexAddress.init(parsingArgument:))
     var devMemBase: HexAddress = HexAddress(0)
 
+    /// `--dev-mem`, else /dev/mem for the real /sys and nothing for a fake tree.
+    func memory(_ root: SysfsRoot) -> PhysicalMemory? {
+        if let devMem { return PhysicalMemory(path: devMem, base: devMemBase.value) }
+        return root.path == SysfsRoot.system.path ? PhysicalMemory(base: devMemBase.value) : nil
+    }
+
     func reader(_ root: SysfsRoot) -> ROMReader {
-        ROMReader(root: root, memory: PhysicalMemory(path: devMem, base: devMemBase.value))
+        ROMReader(root: root, memory: memory(root))
     }
 
     /// Reads the device's ROM as asked, with the findings a runtime copy deserves.
@@ -86,5 +92,56 @@ enum HostVocabulary {
                 + "and --root only for the root of /etc, /proc and /boot.", path: tree)
         }
         throw UserError("\(tree) does not exist: --root \(root) holds no sys tree. Name one with --sysfs DIR.", path: tree)
+    }
+}
+
+extension ACPIROMSource.Provenance {
+    /// One line per step: the method, the region, its base, the image.
+    var lines: [String] {
+        switch resolution {
+        case let .embedded(e):
+            return ["\(e.method.path) (\(e.method.table)) holds the image itself: \(e.table) bytes \(Hex.prefixed(e.range.lowerBound))-\(Hex.prefixed(e.range.upperBound))"]
+        case let .region(r):
+            var out = ["method \(r.method.path) (\(r.method.table)) reads \(r.fields.joined(separator: ", ")) of region \(r.region) (\(r.regionTable))"]
+            switch r.base {
+            case let .constant(v): out.append("region base \(Hex.prefixed(v)), a constant")
+            case let .field(f):
+                out.append("region base \(Hex.prefixed(base)), read from \(f.path) (\(f.table)): \(f.bitWidth) bits at \(f.region)+\(Hex.prefixed(f.bitOffset / 8)) = \(Hex.prefixed(f.address))")
+            }
+            let lengthText: String
+            switch r.length {
+            case let .field(name, bit, _): lengthText = "\(name) at base+\(Hex.prefixed(bit / 8))"
+            case .fixed: lengthText = "the fields' span"
+            case .image: lengthText = "the image's own headers"
+            }
+            out.append("image at \(Hex.prefixed(imageAddress)) (base+\(Hex.prefixed(r.imageOffset))), \(length) bytes (\(lengthText))")
+            return out
+        }
+    }
+
+    var json: JSON {
+        var pairs: [(String, JSON)] = [("node", .string(node.description))]
+        switch resolution {
+        case let .embedded(e):
+            pairs += [("method", .string(e.method.path.description)), ("methodTable", .string(e.method.table)),
+                      ("embeddedIn", .string(e.table)), ("offset", .int(e.range.lowerBound)), ("length", .int(e.range.count))]
+        case let .region(r):
+            pairs += [("method", .string(r.method.path.description)), ("methodTable", .string(r.method.table)),
+                      ("region", .string(r.region.description)), ("regionTable", .string(r.regionTable)), ("base", .uint(base))]
+            if case let .field(f) = r.base {
+                pairs += [("baseField", .string(f.path.description)), ("baseFieldTable", .string(f.table)),
+                          ("baseFieldAddress", .uint(f.address)), ("baseFieldBits", .int(f.bitWidth))]
+            }
+            if case let .field(name, _, _) = r.length { pairs.append(("lengthField", .string(name))) }
+            pairs += [("imageAddress", .uint(imageAddress)), ("length", .int(length))]
+        }
+        return .object(pairs)
+    }
+}
+
+extension ROMReader.DeviceROM {
+    /// Where an `acpi-rom` read found its image; nil for the other sources.
+    var acpiProvenance: ACPIROMSource.Provenance? {
+        (choice.kept.source as? ACPIROMSource).flatMap { try? $0.locate().provenance }
     }
 }

@@ -161,7 +161,8 @@ struct Prepare: ParsableCommand {
             try BrokenROM.checkRuntimeCopy(got, device: romDevice, for: target, allowBroken: allowBroken)
             romBytes = got.bytes
             romOrigin = "\(got.choice.kept.source.name) (\(got.choice.kept.source.location))"
-            for f in got.layout.findings(.shadowCopy) { Terminal.warn(f.message) }
+                + (got.acpiProvenance.map { ": " + $0.lines.joined(separator: "; ") } ?? "")
+            for f in got.layout.findings(.shadowCopy) + got.layout.findings(.driverCopy) { Terminal.warn(f.message) }
             if got.choice.kept.unstable { Terminal.warn("two reads of the ROM differed: unbind the card's driver and run prepare again.") }
         }
 

@@ -1,3 +1,4 @@
+import ACPI
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -108,11 +109,12 @@ func report(_ error: Error) -> ExitCode {
         return code
     }
     let status = ErrorOutput.status(error)
+    let message = String(describing: error) + ErrorOutput.nextSteps(error)
     if ErrorOutput.json {
         let (code, path) = ErrorOutput.classify(error)
-        ErrorOutput.emit(code: code, message: String(describing: error), path: path)
+        ErrorOutput.emit(code: code, message: message, path: path)
     } else {
-        Terminal.error(String(describing: error))
+        Terminal.error(message)
     }
     return ExitCode(status)
 }
@@ -151,6 +153,24 @@ enum ErrorOutput {
         case let e as DriverBinding.Failure: return e.afterWrites ? 1 : 2
         default: return 2
         }
+    }
+
+    /// The libraries' structured next steps (`ROMReadError.nextSteps`), worded with the flags that take them.
+    static func nextSteps(_ error: Error) -> String {
+        var errors: [ROMReadError] = []
+        if let e = error as? ROMReadError { errors = [e] }
+        if case let .nothingRead(candidates)? = error as? ROMReader.Failure { errors = candidates.compactMap(\.error) }
+        var seen: [ACPIROMUnresolved.NextStep] = []
+        for step in errors.flatMap(\.nextSteps) where !seen.contains(step) { seen.append(step) }
+        let words = seen.map { step -> String in
+            switch step {
+            case .driverCopy:
+                return "`--source driver` reads the copy nouveau or amdgpu loaded (debugfs), while the card is bound to that driver"
+            case .vendorFirmwareImage:
+                return "`vbios prepare ADDR --rom-from FIRMWARE` takes the ROM out of the vendor's system firmware image (a BIOS update)"
+            }
+        }
+        return words.isEmpty ? "" : "\nNext: " + words.joined(separator: "; or ") + "."
     }
 
     /// A stable machine-readable code and the path involved, when the error names one.

@@ -69,7 +69,7 @@ enum Robust {
 
 @Suite struct FuzzRegressions {
     /// Every replay tool over every saved input: each must return normally (no trap, exit 0).
-    @Test(arguments: ["fuzz-parse", "fuzz-patch", "fuzz-diff", "fuzz-scan", "fuzz-bytes", "fuzz-efi-decompress", "fuzz-firmware", "fuzz-decompress"])
+    @Test(arguments: ["fuzz-parse", "fuzz-patch", "fuzz-diff", "fuzz-scan", "fuzz-bytes", "fuzz-efi-decompress", "fuzz-firmware", "fuzz-decompress", "fuzz-aml"])
     func replay(_ target: String) throws {
         let tool = try #require(Robust.product(target), "\(target) not built next to the tests; run `swift build`")
         let dir = Repository.root + "/Fuzz/regressions"

@@ -12,21 +12,23 @@ import Musl
 public struct ROMBARSource: ROMSource {
     public let root: SysfsRoot
     public let address: PCIAddress
-    public let memory: PhysicalMemory
+    /// Physical memory; nil: off (a fake sysfs tree without a file standing for /dev/mem).
+    public let memory: PhysicalMemory?
 
-    public init(root: SysfsRoot, address: PCIAddress, memory: PhysicalMemory) {
+    public init(root: SysfsRoot, address: PCIAddress, memory: PhysicalMemory?) {
         self.root = root
         self.address = address
         self.memory = memory
     }
 
     public var name: String { "rombar" }
-    public var location: String { "ROM BAR of \(address) through \(memory.path)" }
+    public var location: String { "ROM BAR of \(address) through \(memory?.path ?? "no physical memory")" }
     public var isShadowCopy: Bool { false }
     /// Sets the ROM BAR's enable bit for the read: never chosen unless asked for.
     public var changesDevice: Bool { true }
 
     public func read() throws -> [UInt8] {
+        guard let memory else { throw ROMReadError(source: name, .memoryOff, address: address) }
         let configPath = root.attribute(address, "config")
         let config = (try? readSmallFile(configPath, limit: 4096)) ?? []
         guard let reg = ConfigBAR.romRegister(config) else {

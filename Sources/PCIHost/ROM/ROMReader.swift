@@ -6,7 +6,13 @@ import OptionROM
 /// `vbios dump`, `info ADDR` and `prepare` read through it, and `vbios doctor` with `.readOnly`.
 public struct ROMReader: Sendable {
     /// Which source to read (`--source`): `auto` picks them by the device and keeps the best.
-    public enum Request: String, CaseIterable, Sendable { case auto, sysfs, shadow, rombar, vfct }
+    public enum Request: String, CaseIterable, Sendable {
+        case auto, sysfs, shadow, rombar, vfct
+        /// The image a laptop's ACPI `_ROM`/`ATRM` serves, read through physical memory.
+        case acpiROM = "acpi-rom"
+        /// The copy the host's driver loaded (debugfs).
+        case driver
+    }
 
     /// Whether the read may change the device for a moment (enable its ROM, put it back).
     public enum Access: Sendable {
@@ -17,11 +23,12 @@ public struct ROMReader: Sendable {
     }
 
     public var root: SysfsRoot
-    /// `/dev/mem` or the file standing for it, for the 0xC0000 shadow and the ROM BAR.
-    public var memory: PhysicalMemory
+    /// `/dev/mem` or the file standing for it, for the 0xC0000 shadow, the ROM BAR and ACPI's
+    /// region; nil: off (a fake sysfs tree: the real /dev/mem is never opened for it).
+    public var memory: PhysicalMemory?
     public var access: Access
 
-    public init(root: SysfsRoot, memory: PhysicalMemory = PhysicalMemory(), access: Access = .mayChange) {
+    public init(root: SysfsRoot, memory: PhysicalMemory? = PhysicalMemory(), access: Access = .mayChange) {
         self.root = root
         self.memory = memory
         self.access = access
@@ -118,24 +125,55 @@ public struct ROMReader: Sendable {
         case .shadow: list = [shadow]
         case .rombar: list = [ROMBARSource(root: root, address: device.address, memory: memory)]
         case .vfct: list = [vfct]
+        case .acpiROM: list = [ACPIROMSource(root: root, address: device.address, memory: memory)]
+        case .driver: list = [DriverCopyROMSource(root: root, address: device.address)]
         case .auto:
             list = []
             if device.hasROMFile { list.append(sysfs) }
-            // The 0xC0000 copy belongs to the boot VGA device only.
-            if device.bootVGA || shadowed { list.append(shadow) }
+            // The 0xC0000 copy belongs to the boot VGA device only; without physical memory, not at all.
+            if device.bootVGA || shadowed, memory != nil { list.append(shadow) }
             // APUs and laptop GPUs: the firmware's copy in ACPI, when the host has the table.
             if VFCTROMSource.present(root) { list.append(vfct) }
         }
         if access == .readOnly { list.removeAll { $0.changesDevice } }
-        if list.isEmpty { throw .nothingToRead(address: device.address, romPath: root.attribute(device.address, "rom")) }
+        if list.isEmpty, fallbackSources(for: device, request: request).isEmpty {
+            throw .nothingToRead(address: device.address, romPath: root.attribute(device.address, "rom"))
+        }
         return list
+    }
+
+    /// What `auto` tries for a display device when the sources above give nothing (a laptop dGPU
+    /// whose ROM BAR is empty): the image its ACPI `_ROM`/`ATRM` serves, and the copy its driver loaded.
+    public func fallbackSources(for device: PCIDevice, request: Request = .auto) -> [any ROMSource] {
+        guard request == .auto, device.isDisplay else { return [] }
+        var list: [any ROMSource] = []
+        if ACPIROMSource.present(root, device.address) { list.append(ACPIROMSource(root: root, address: device.address, memory: memory)) }
+        if DriverCopyROMSource.present(root, device.address) { list.append(DriverCopyROMSource(root: root, address: device.address)) }
+        return list
+    }
+
+    /// The sources this host offers for `device` beyond its ROM BAR (`vbios doctor` lists them).
+    public func offeredFallbacks(for device: PCIDevice) -> [String] {
+        fallbackSources(for: device).map(\.name)
     }
 
     // MARK: - Reading
 
     /// Reads the device's ROM as asked, with the findings a runtime copy deserves.
     public func read(_ device: PCIDevice, request: Request = .auto) throws(Failure) -> DeviceROM {
-        let choice = try Self.choose(try sources(for: device, request: request))
+        let primary: [Candidate]
+        do throws(Failure) { primary = try sources(for: device, request: request).map(Self.candidate) } catch {
+            // A laptop dGPU given the boot display's shadow: its own image may still be behind ACPI.
+            guard case .notBootVGAShadow = error, !fallbackSources(for: device, request: request).isEmpty else { throw error }
+            primary = []
+        }
+        let choice: Choice
+        do throws(Failure) { choice = try Self.choose(candidates: primary) } catch {
+            // Nothing from the ROM BAR and the firmware's copies: a display device may still have one.
+            let fallback = fallbackSources(for: device, request: request)
+            if fallback.isEmpty { throw error }
+            choice = try Self.choose(candidates: primary + fallback.map(Self.candidate))
+        }
         let kept = choice.kept
         let bytes = kept.bytes!
         var layout = kept.layout!
@@ -157,6 +195,13 @@ public struct ROMReader: Sendable {
         }
         if kept.source.cutsNVIDIAChains, let cut = SysfsROMSource.cutChainFinding(layout, byteCount: bytes.count) {
             layout.findings.append(cut)
+        }
+        if let driverCopy = kept.source as? DriverCopyROMSource {
+            let driver = (try? driverCopy.find())?.driver ?? "the driver"
+            layout.findings.append(Finding(.driverCopy, at: 0, "read from the copy \(driver) loaded and ran (\(kept.source.location)): "
+                + (driver == "amdgpu" ? "amdgpu's adev->bios, from ATRM, VFCT, the ROM BAR or the platform, whichever it found first"
+                   : "the image nouveau's shadow code scored best among PRAMIN (a runtime copy), PROM (the flash), ACPI and the PCI ROM")
+                + "; it may differ from the flash."))
         }
         if kept.unstable {
             layout.findings.append(Finding(.unstableRead, "two reads of \(kept.source.location) differed: the ROM "
@@ -199,7 +244,11 @@ public struct ROMReader: Sendable {
 
     /// Reads each source; the first of equal scores wins, so list the preferred source first.
     public static func choose(_ sources: [any ROMSource]) throws(Failure) -> Choice {
-        let candidates = sources.map(candidate)
+        try choose(candidates: sources.map(candidate))
+    }
+
+    /// The best of candidates already read; the first of equal scores wins.
+    public static func choose(candidates: [Candidate]) throws(Failure) -> Choice {
         guard let best = candidates.enumerated().max(by: { a, b in
             a.element.score != b.element.score ? a.element.score < b.element.score : a.offset > b.offset
         })?.element, best.score > 0 else {

@@ -1,3 +1,4 @@
+import ACPI
 import OptionROM
 import SystemPackage
 #if canImport(Glibc)
@@ -17,6 +18,9 @@ public protocol ROMSource: Sendable {
     var isShadowCopy: Bool { get }
     /// Reading may change the device for a moment (enable its ROM, its ROM BAR) and put it back.
     var changesDevice: Bool { get }
+    /// Whatever it reads is the copy the host's driver loaded and ran (a runtime copy or the flash,
+    /// as that driver's own source says).
+    var isDriverCopy: Bool { get }
     /// Reads end where a PCIR says last, so an NVIDIA chain whose NPDE goes on comes back cut
     /// (the kernel's `rom` attribute: drivers/pci/rom.c, pci_get_rom_size).
     var cutsNVIDIAChains: Bool { get }
@@ -74,6 +78,20 @@ public struct ROMReadError: Error, CustomStringConvertible, Sendable, Equatable 
         case vfctMalformed(path: String, detail: String)
         /// The VFCT table has no entry for the device; `entries` lists what it has.
         case vfctNoEntry(path: String, ids: String, entries: [String], truncatedAt: Int?)
+        /// No physical memory was given (a fake sysfs tree without a file standing for /dev/mem).
+        case memoryOff
+        /// The device has no ACPI node (`firmware_node/path`).
+        case noFirmwareNode(path: String)
+        /// The host's DSDT or an SSDT could not be read or is malformed.
+        case acpiTablesUnreadable(path: String, detail: String)
+        /// The tables do not say statically where `node`'s ROM is: the step and why.
+        case acpiUnresolved(node: String, ACPIROMUnresolved)
+        /// The word holding the region's base (`NVHA`) reads 0: the firmware did not fill it.
+        case acpiBaseZero(field: String, address: UInt64)
+        /// The length word the tables point at (`RVBS`) is 0 or runs past the region.
+        case acpiBadLength(field: String, address: UInt64, value: UInt64, limit: Int)
+        /// No `dri/N/name` under debugfs names the device, or debugfs is not mounted.
+        case noDriverCopy(path: String)
         /// Anything else a read ended with (`detail` is its own message).
         case other(location: String, detail: String)
     }
@@ -191,8 +209,34 @@ public struct ROMReadError: Error, CustomStringConvertible, Sendable, Equatable 
             message += entries.isEmpty ? ": it has no entries." : "; it has: " + entries.joined(separator: ", ") + "."
             if let cut = truncatedAt { message += " The table is cut short at offset \(Hex.prefixed(cut))." }
             return message
+        case .memoryOff:
+            return "no physical memory to read\(dev): with a fake sysfs tree the real /dev/mem is never opened; name a file standing for it."
+        case let .noFirmwareNode(path):
+            return "\(path) does not exist: the kernel links \(device) to no ACPI node, so no _ROM or ATRM method can be found for it."
+        case let .acpiTablesUnreadable(path, detail):
+            return "cannot read the ACPI table \(path): \(detail). ACPI tables are root-only: run vbios with sudo."
+        case let .acpiUnresolved(node, why):
+            return "the ACPI tables do not say statically where the ROM of \(node) is (step \(why.step.rawValue)): \(why). "
+                + "Try the copy the host's driver loaded, or the ROM from the vendor's system firmware image."
+        case let .acpiBaseZero(field, address):
+            return "\(field) at \(Hex.prefixed(address)) holds 0: the firmware did not fill it (the dGPU may be off or its image not loaded at boot)."
+        case let .acpiBadLength(field, address, value, limit):
+            return "\(field) at \(Hex.prefixed(address)) holds \(value), not an image length (1 to \(limit) bytes): the firmware did not fill it."
+        case let .noDriverCopy(path):
+            return "no driver's copy of the ROM of \(device) under \(path): nouveau (vbios.rom) or amdgpu (amdgpu_vbios) must have "
+                + "bound the card, and debugfs be mounted there."
         case let .other(_, detail):
             return detail
+        }
+    }
+
+    /// What to try instead, as values the CLI words.
+    public var nextSteps: [ACPIROMUnresolved.NextStep] {
+        switch reason {
+        case let .acpiUnresolved(_, why): return why.nextSteps
+        case .acpiBadLength, .acpiBaseZero, .noFirmwareNode: return [.driverCopy, .vendorFirmwareImage]
+        case .noDriverCopy: return [.vendorFirmwareImage]
+        default: return []
         }
     }
 
@@ -216,6 +260,7 @@ public struct ROMReadError: Error, CustomStringConvertible, Sendable, Equatable 
 extension ROMSource {
     public var changesDevice: Bool { false }
     public var cutsNVIDIAChains: Bool { false }
+    public var isDriverCopy: Bool { false }
 }
 
 /// Largest ROM a source reads (the PCI ROM BAR tops out at 16 MiB).

@@ -6,21 +6,32 @@ extension HostDoctor {
         let v = card.display
         // Read only: a disabled ROM is reported, never enabled; the ROM BAR is not touched.
         let reader = ROMReader(root: sysfs, memory: memory, access: .readOnly)
-        do {
+        do throws(ROMReader.Failure) {
             let sources = try reader.sources(for: v)
-            let choice = try ROMReader.choose(sources)
+            // A laptop dGPU: the ACPI _ROM/ATRM image and the driver's copy, when the ROM BAR gives nothing.
+            let fallbacks = reader.fallbackSources(for: v)
+            let choice: ROMReader.Choice
+            do throws(ROMReader.Failure) { choice = try ROMReader.choose(sources) } catch {
+                if fallbacks.isEmpty { throw error }
+                choice = try ROMReader.choose(sources + fallbacks)
+            }
             let kept = choice.kept
             let what = kept.contents ?? ""
+            let offered = fallbacks.isEmpty ? "" : "; beyond the ROM BAR, this host offers " + fallbacks.map(\.name).joined(separator: " and ")
             if kept.source.isShadowCopy {
-                return runtimeCopy(v, seen: "readable now only as the runtime copy: \(kept.source.name) (\(kept.source.location)): \(what) (the best of \(sources.map(\.name).joined(separator: ", ")))",
+                return runtimeCopy(v, seen: "readable now only as the runtime copy: \(kept.source.name) (\(kept.source.location)): \(what) (the best of \(sources.map(\.name).joined(separator: ", ")))" + offered,
                                    location: kept.source.location, what: what)
             }
-            return DoctorCheck(.romReadable, .ok, "readable now from \(kept.source.name) (\(kept.source.location)): \(what); `vbios dump \(v.address) -o card.rom` reads the same")
+            return DoctorCheck(.romReadable, .ok, "readable now from \(kept.source.name) (\(kept.source.location)): \(what); `vbios dump \(v.address) -o card.rom` reads the same" + offered)
         } catch {
             switch error {
             // Not the boot display, yet its ROM resource is the 0xC0000 shadow (x86 gives it to every
             // decoding VGA on the root bus): `rom` is the boot display's BIOS, not this card's.
             case .notBootVGAShadow:
+                if let kept = try? ROMReader.choose(reader.fallbackSources(for: v)).kept {
+                    return DoctorCheck(.romReadable, .ok, "readable now from \(kept.source.name) (\(kept.source.location)): \(kept.contents ?? "") "
+                        + "(its `rom` is the boot display's shadow, not this card's)")
+                }
                 return DoctorCheck(.romReadable, .fail, "\(v.address) is not the boot display (boot_vga 0) but the kernel gave it the 0xC0000 shadow as its ROM: \(sysfs.attribute(v.address, "rom")) reads the boot display's BIOS, not this card's, and there is no ROM BAR to read the flash through",
                                    fixes: ["Use the card's own ROM file (the vendor's, or one dumped where the card is the boot display): `vbios prepare \(v.address) --rom FILE`; or move the card to a slot behind a PCIe root port."])
             case .nothingToRead:
