@@ -42,28 +42,22 @@ struct Scan: ParsableCommand {
 
     func run() throws {
         // System firmware (volumes, capsules, CBFS) is walked; anything else keeps the plain scan.
-        var firmware: (report: FirmwareReport, size: Int)?
+        // The file is read once, streamed: its pieces are looked at for firmware signatures as
+        // they pass, and only a file that has them is read whole and walked.
         let fd = try openRegularFile(blob)
         let fits = (try? fileSize(fd, blob)).map { $0 <= Scan.firmwareLimit } ?? false
         try? fd.close()
-        if fits {
-            let data = try FileBytes(path: blob, limit: Scan.firmwareLimit)
-            if data.withUnsafeBytes({ FirmwareWalker.mayHoldContainers($0) }) {
-                let walked = FirmwareWalker.walk(data.bytes)
-                if walked.containers > 0 { firmware = (walked, data.count) }
-            }
-        }
-        if let firmware { return try runFirmware(firmware.report, size: firmware.size) }
         var roms: [EmbeddedROM] = []
-        if let dir = extract { try makeDirectory(dir) }
-        let size = try BlobScan.scan(path: blob) { rom, bytes in
-            roms.append(rom)
-            guard let dir = extract else { return }
-            let path = (dir.hasSuffix("/") ? dir : dir + "/") + Scan.fileName(rom)
-            try AtomicFile.write(bytes, to: path, overwrite: force)
-            if !global.json { Terminal.note("wrote \(path) (\(rom.length) bytes)") }
+        var size: Int
+        do {
+            size = try plainScan(sniffing: fits, &roms)
+        } catch is FirmwareSignature {
+            let data = try FileBytes(path: blob, limit: Scan.firmwareLimit)
+            let walked = FirmwareWalker.walk(data.bytes)
+            if walked.containers > 0 { return try runFirmware(walked, size: data.count) }
+            roms = []
+            size = try plainScan(sniffing: false, &roms)
         }
-
         if global.json {
             Terminal.out(JSON.array(roms.map(\.json)).rendered())
             return
@@ -137,6 +131,36 @@ struct Scan: ParsableCommand {
         }
         let counts = [FirmwareItem.Kind.optionROM, .gopDriver, .vbt].map { k in (k, walked.items.filter { $0.kind == k }.count) }
         Terminal.out("\(counts[0].1) option ROM\(counts[0].1 == 1 ? "" : "s"), \(counts[1].1) GOP driver\(counts[1].1 == 1 ? "" : "s"), \(counts[2].1) VBT\(counts[2].1 == 1 ? "" : "s") in \(blob) (\(size) bytes, \(walked.containers) container\(walked.containers == 1 ? "" : "s"), \(walked.decompressedBytes) bytes decompressed)")
+    }
+
+    /// Thrown by the plain scan's reader when a piece holds a firmware signature.
+    struct FirmwareSignature: Error {}
+
+    /// The plain scan, streamed. While `sniffing` it stops at the first firmware signature, and
+    /// writes what --extract asks only once the whole file proved plain.
+    func plainScan(sniffing: Bool, _ roms: inout [EmbeddedROM]) throws -> Int {
+        if let dir = extract { try makeDirectory(dir) }
+        var sniffer = ContainerSniffer()
+        let size = try BlobScan.scan(path: blob, observe: !sniffing ? nil : { piece in
+            if sniffer.feed(piece) { throw FirmwareSignature() }
+        }) { rom, bytes in
+            roms.append(rom)
+            if !sniffing { try write(rom, bytes) }
+        }
+        if sniffing {
+            for rom in roms {
+                let bytes = try BlobScan.bytes(path: blob, at: rom.offset, count: rom.length)
+                try bytes.withUnsafeBytes { try write(rom, $0) }
+            }
+        }
+        return size
+    }
+
+    func write(_ rom: EmbeddedROM, _ bytes: UnsafeRawBufferPointer) throws {
+        guard let dir = extract else { return }
+        let path = (dir.hasSuffix("/") ? dir : dir + "/") + Scan.fileName(rom)
+        try AtomicFile.write(bytes, to: path, overwrite: force)
+        if !global.json { Terminal.note("wrote \(path) (\(rom.length) bytes)") }
     }
 
     /// Extracted file names: `VVVV-DDDD.rom` (`-vbios` for a VBIOS, `-efi` for an EFI ROM),
