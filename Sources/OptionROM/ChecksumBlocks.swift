@@ -48,13 +48,33 @@ public final class ChecksumBlocks: @unchecked Sendable {
     /// Extends a segment's running sums to its first `blocks` blocks: only blocks asked for are
     /// summed (a streamed scan's buffer holds no data past what it has read).
     private func extend(_ segment: Int, to blocks: Int) {
-        if prefixes[segment].isEmpty { prefixes[segment].reserveCapacity(Self.segmentBlocks + 1); prefixes[segment].append(0) }
-        var known = prefixes[segment].count - 1
+        var sums = prefixes[segment]
+        guard sums.count <= blocks else { return }
+        prefixes[segment] = []  // unique while it grows
+        if sums.isEmpty { sums.reserveCapacity(Self.segmentBlocks + 1); sums.append(0) }
         let first = segment * Self.segmentBlocks
-        while known < blocks {
-            let block = Checksum.sum(base, from: (first + known) * Self.blockSize, count: Self.blockSize)
-            prefixes[segment].append(prefixes[segment][known] &+ block)
-            known += 1
+        while sums.count <= blocks {
+            sums.append(sums[sums.count - 1] &+ Self.blockSum(base.baseAddress! + (first + sums.count - 1) * Self.blockSize))
         }
+        prefixes[segment] = sums
+    }
+
+    /// The sum mod 256 of the 512 bytes at `p`: byte lanes of 64-bit words added without carries
+    /// between lanes, then the eight lanes folded (16-bit lanes, so no carry is lost).
+    @inline(__always)
+    static func blockSum(_ p: UnsafeRawPointer) -> UInt8 {
+        let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F, high: UInt64 = 0x8080_8080_8080_8080
+        var a: UInt64 = 0, b: UInt64 = 0
+        var i = 0
+        while i < blockSize {
+            let x = p.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let y = p.loadUnaligned(fromByteOffset: i &+ 8, as: UInt64.self)
+            a = ((a & low) &+ (x & low)) ^ ((a ^ x) & high)
+            b = ((b & low) &+ (y & low)) ^ ((b ^ y) & high)
+            i &+= 16
+        }
+        let lanes = (a & 0x00FF_00FF_00FF_00FF) &+ ((a >> 8) & 0x00FF_00FF_00FF_00FF)
+            &+ (b & 0x00FF_00FF_00FF_00FF) &+ ((b >> 8) & 0x00FF_00FF_00FF_00FF)
+        return UInt8(truncatingIfNeeded: (lanes &* 0x0001_0001_0001_0001) >> 48)
     }
 }

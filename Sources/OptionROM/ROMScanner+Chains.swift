@@ -27,6 +27,9 @@ extension ROMScanner {
             case stop
             /// The answer depends on bytes up to this offset, not read yet.
             case more(Int)
+            /// Parsed, but whether the blob holds all of it depends on bytes up to its end (this
+            /// offset), not read yet: an image that would end past a chain's limit fails anyway.
+            case past(Int)
         }
 
         /// Images from one offset to the chain's end (or to the bytes not read yet).
@@ -40,8 +43,9 @@ extension ROMScanner {
         enum Summary: Equatable {
             case stop
             case closed(Walk)
-            /// Walked up to `end`, where an image needs bytes up to `need`.
-            case open(Walk, need: Int)
+            /// Walked up to `end`, where an image needs bytes up to `need`; `past`: the need is
+            /// that image's end (it ends there or the blob ends first).
+            case open(Walk, need: Int, past: Bool)
         }
 
         /// Images parsed and walk steps taken: what tests compare across blob sizes.
@@ -49,6 +53,8 @@ extension ROMScanner {
         private var links: [Int: Parsed] = [:]
         /// Summary of the walk from an image; an open one is taken up again at its end.
         private var walks: [Int: Summary] = [:]
+        /// The images of the walk under way, kept between walks for its storage.
+        private var steps: [(key: Int, walk: Walk)] = []
 
         private static func key(_ offset: Int, _ romStart: Int) -> Int { offset &* 16 &+ (romStart & 15) }
 
@@ -58,7 +64,10 @@ extension ROMScanner {
             if let known = links[key] { return known }
             work += 1
             let parsed = Self.parse(v, at: offset, romStart: romStart, complete: complete)
-            if case .more = parsed {} else { links[key] = parsed }
+            switch parsed {
+            case .more, .past: break
+            default: links[key] = parsed
+            }
             return parsed
         }
 
@@ -101,7 +110,7 @@ extension ROMScanner {
                     }
                 }
             }
-            if missing(offset + length) { return .more(offset + length) }
+            if missing(offset + length) { return .past(offset + length) }
             let past = offset + length > v.count
             let sizeByte = Int(v.u8(offset + ImageHeaderFields.sizeByte.offset) ?? 0)
             let badSize = codeType == .x86 && (sizeByte == 0 || sizeByte * ImageHeaderFields.blockSize > length)
@@ -111,7 +120,7 @@ extension ROMScanner {
 
         /// The chain from the image at `start` (of a ROM starting at `romStart`) to its end.
         mutating func summary(_ v: ByteView, from start: Int, romStart: Int, complete: Bool) -> Summary {
-            var steps: [(key: Int, walk: Walk)] = []
+            steps.removeAll(keepingCapacity: true)
             var at = start
             var tail = Summary.stop
             walking: while true {
@@ -121,7 +130,7 @@ extension ROMScanner {
                 case .closed(let w)?:
                     tail = .closed(w)
                     break walking
-                case .open(let w, _)?:
+                case .open(let w, _, _)?:
                     // Known up to its end; the rest may be readable now.
                     steps.append((key, w))
                     at = w.end
@@ -133,7 +142,9 @@ extension ROMScanner {
                 case .stop:
                     tail = .stop
                 case .more(let need):
-                    tail = .open(Walk(count: 0, end: at, failed: false), need: need)
+                    tail = .open(Walk(count: 0, end: at, failed: false), need: need, past: false)
+                case .past(let end):
+                    tail = .open(Walk(count: 0, end: at, failed: false), need: end, past: true)
                 case .image(let l):
                     steps.append((key, Walk(count: 1, end: at + l.length, failed: l.fails)))
                     if l.ends { tail = .stop } else { at += l.length; continue walking }
@@ -145,7 +156,8 @@ extension ROMScanner {
                 switch tail {
                 case .stop: tail = .closed(w)
                 case .closed(let rest): tail = .closed(Walk(count: w.count + rest.count, end: rest.end, failed: w.failed || rest.failed))
-                case .open(let rest, let need): tail = .open(Walk(count: w.count + rest.count, end: rest.end, failed: w.failed || rest.failed), need: need)
+                case .open(let rest, let need, let past):
+                    tail = .open(Walk(count: w.count + rest.count, end: rest.end, failed: w.failed || rest.failed), need: need, past: past)
                 }
                 walks[key] = tail
             }

@@ -182,6 +182,7 @@ public enum ROMScanner {
         switch memo.chains.link(v, at: o, romStart: o, complete: complete) {
         case .stop: return .none
         case .more(let need): if !full { return .more(need) }
+        case .past(let end): if !full && end <= horizon { return .more(end) }
         case .image(let l): first = l
         }
         let codeType = CodeType(rawValue: v.u8(pcirAt + PCIRFields.codeType.offset) ?? 0)
@@ -209,9 +210,10 @@ public enum ROMScanner {
                     count += rest.count
                     end = rest.end
                     intact = !rest.failed && rest.end <= horizon
-                case .open(let rest, let need):
-                    // The walk reached bytes not read yet: decided only if what it saw breaks.
-                    if rest.failed || rest.end > horizon || full { intact = false } else { return .more(need) }
+                case .open(let rest, let need, let past):
+                    // The walk reached bytes not read yet: decided only if what it saw breaks,
+                    // or the image it stopped at ends past the limit.
+                    if rest.failed || rest.end > horizon || full || (past && need > horizon) { intact = false } else { return .more(need) }
                 }
             }
         }
@@ -229,6 +231,7 @@ public enum ROMScanner {
         while images < 256 {
             let parsed = memo.chains.link(v, at: at, romStart: o, complete: complete)
             if case .more(let need) = parsed, !full { return .more(need) }
+            if case .past(let end) = parsed, !full, end <= o + length { return .more(end) }
             guard case .image(let l) = parsed else { break }
             if l.fails || at + l.length > o + length { break }
             images += 1

@@ -147,7 +147,7 @@ struct Scan: ParsableCommand {
             roms.append(rom)
             if !sniffing { try write(rom, bytes) }
         }
-        if sniffing {
+        if sniffing, extract != nil {
             for rom in roms {
                 let bytes = try BlobScan.bytes(path: blob, at: rom.offset, count: rom.length)
                 try bytes.withUnsafeBytes { try write(rom, $0) }
