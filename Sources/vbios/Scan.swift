@@ -150,6 +150,10 @@ struct Scan: ParsableCommand {
         if sniffing, extract != nil {
             for rom in roms {
                 let bytes = try BlobScan.bytes(path: blob, at: rom.offset, count: rom.length)
+                guard bytes.count == rom.length else {
+                    throw UserError("\(blob) shrank while it was scanned: the ROM at 0x\(String(rom.offset, radix: 16)) is cut short; "
+                                    + "nothing more was written. Scan a copy that does not change.", path: blob)
+                }
                 try bytes.withUnsafeBytes { try write(rom, $0) }
             }
         }

@@ -41,21 +41,20 @@ final class Corpus: @unchecked Sendable {
     init() { paths = BenchFixtures.makeCorpus() }
 }
 
-/// Reads every byte once and writes nothing: wrapping 64-bit word adds, four accumulators.
+/// Reads every byte once and writes nothing.
 @inline(never)
 func readOnlyPass(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-    var a: UInt64 = 0, b: UInt64 = 0, c: UInt64 = 0, d: UInt64 = 0
+    // Vector adds of 64-bit lanes, 64 bytes a step: the fastest way to touch every byte once.
+    var lanes = SIMD8<UInt64>(repeating: 0)
     var i = 0
     let base = bytes.baseAddress!
-    while i &+ 32 <= bytes.count {
-        a &+= base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-        b &+= base.loadUnaligned(fromByteOffset: i &+ 8, as: UInt64.self)
-        c &+= base.loadUnaligned(fromByteOffset: i &+ 16, as: UInt64.self)
-        d &+= base.loadUnaligned(fromByteOffset: i &+ 24, as: UInt64.self)
-        i &+= 32
+    while i &+ 64 <= bytes.count {
+        lanes &+= base.loadUnaligned(fromByteOffset: i, as: SIMD8<UInt64>.self)
+        i &+= 64
     }
-    while i < bytes.count { a &+= UInt64(bytes[i]); i &+= 1 }
-    return a &+ b &+ c &+ d
+    var total = lanes.wrappedSum()
+    while i < bytes.count { total &+= UInt64(bytes[i]); i &+= 1 }
+    return total
 }
 
 let benchmarks: @Sendable () -> Void = {
