@@ -224,22 +224,30 @@ public enum ROMScanner {
                                     imageCount: count, checksumValid: checksumValid, chainIntact: true))
         }
         guard checksumValid == true else { return .none }
-        // The checksummed part: the images before the first that breaks rule 4, and inside it.
         let length = sizeByte * 512
+        let (images, need) = checksummedImages(v, at: o, length: length, complete: complete, full: full, memo: &memo)
+        if let need { return .more(need) }
+        return .rom(EmbeddedROM(offset: o, length: length, vendorID: vendor, deviceID: device, codeType: codeType,
+                                imageCount: Swift.max(1, images), checksumValid: true, chainIntact: false))
+    }
+
+    /// How many images of the chain at `o` lie in its checksummed part (`length` bytes) before
+    /// the first that breaks rule 4, or the bytes that must be read first to tell.
+    static func checksummedImages(_ v: ByteView, at o: Int, length: Int, complete: Bool, full: Bool,
+                                  memo: inout Memo) -> (images: Int, need: Int?) {
         var images = 0
         var at = o
         while images < 256 {
             let parsed = memo.chains.link(v, at: at, romStart: o, complete: complete)
-            if case .more(let need) = parsed, !full { return .more(need) }
-            if case .past(let end) = parsed, !full, end <= o + length { return .more(end) }
+            if case .more(let need) = parsed, !full { return (images, need) }
+            if case .past(let end) = parsed, !full, end <= o + length { return (images, end) }
             guard case .image(let l) = parsed else { break }
             if l.fails || at + l.length > o + length { break }
             images += 1
             if l.ends { break }
             at += l.length
         }
-        return .rom(EmbeddedROM(offset: o, length: length, vendorID: vendor, deviceID: device, codeType: codeType,
-                                imageCount: Swift.max(1, images), checksumValid: true, chainIntact: false))
+        return (images, nil)
     }
 
     /// Bytes past a candidate that can decide it: a chain ending `maximumROMLength` after it,
