@@ -1,6 +1,6 @@
 // libFuzzer target for ROMScanner: any blob scans without trapping; what it reports lies inside
 // the blob, in order, apart, and each report is confirmed again at its own offset; the scan's
-// memo (block sums, known-broken chains) changes nothing: a scan confirming every candidate on
+// memo (block sums, images parsed and chains walked once) changes nothing: a scan confirming every candidate on
 // its own finds the same ROMs; the streamed scan (small reads into one reused buffer, what
 // `vbios scan` runs) finds what one scan of the whole blob finds.
 import FuzzSupport

@@ -486,22 +486,38 @@ public struct FirmwareWalker {
 
 extension FirmwareWalker {
     /// Whether `blob` may hold containers worth walking: a capsule or flash descriptor at its
-    /// start, or a `_FVH` / `LARCHIVE` signature anywhere. Two memchr-speed passes and no copy, so
-    /// plain ROM files and memory dumps keep the scanner's speed.
+    /// start, or a `_FVH` / `LARCHIVE` signature anywhere. Two vector-speed passes and no copy, so
+    /// plain ROM files and memory dumps keep the scanner's speed (`ContainerSniffer` does the
+    /// same on a file read piece by piece).
     public static func mayHoldContainers(_ blob: UnsafeRawBufferPointer) -> Bool {
-        guard let base = blob.baseAddress else { return false }
+        startsLikeFirmware(blob) || holdsContainerSignature(blob)
+    }
+
+    /// A capsule or an Intel flash descriptor at the start of `blob`.
+    public static func startsLikeFirmware(_ blob: UnsafeRawBufferPointer) -> Bool {
         if blob.count >= 0x18, blob.load(fromByteOffset: 0x10, as: UInt8.self) == 0x5A,
            blob[0x11] == 0xA5, blob[0x12] == 0xF0, blob[0x13] == 0x0F { return true }
         if blob.count >= 28 {
             let head = Array(blob.prefix(16))[...]
             if let g = GUID(head, at: 0), [GUID.efiCapsule, .efiCapsule2, .fmpCapsule, .aptioSignedCapsule, .aptioUnsignedCapsule].contains(g) { return true }
         }
+        return false
+    }
+
+    /// The longest signature `holdsContainerSignature` looks for, so that a streamed reader
+    /// knows how many bytes to carry from one piece to the next.
+    public static let containerSignatureLength = 8
+
+    /// A `_FVH` (firmware volume) or `LARCHIVE` (CBFS entry) signature anywhere in `blob`.
+    public static func holdsContainerSignature(_ blob: UnsafeRawBufferPointer) -> Bool {
+        guard let base = blob.baseAddress else { return false }
         func has(_ needle: StaticString) -> Bool {
             needle.withUTF8Buffer { n in
+                // The first two bytes by ByteSearch's vector pair search: `_` and `L` alone
+                // stop memchr every 256 bytes of random data.
                 var at = 0
-                while at + n.count <= blob.count, let hit = memchr(base + at, Int32(n[0]), blob.count - n.count + 1 - at) {
-                    let i = base.distance(to: UnsafeRawPointer(hit))
-                    if memcmp(base + i, n.baseAddress!, n.count) == 0 { return true }
+                while let i = ByteSearch.index(of: n[0], n[1], in: blob, from: at, to: blob.count) {
+                    if i + n.count <= blob.count, memcmp(base + i, n.baseAddress!, n.count) == 0 { return true }
                     at = i + 1
                 }
                 return false

@@ -7,48 +7,87 @@ extension ROMScanner {
     /// that shrinks while it is read simply ends there). `body` gets each ROM with its bytes
     /// (valid during the call only), in order of offset. Returns the stream's length.
     ///
-    /// Speed: the stream is read in chunks of `chunk` bytes into the front of one buffer and
-    /// searched right after each read, while the chunk is still in cache; the buffer's front is
-    /// reused once the search has passed it. Only a candidate that passes rules 1 and 2 (rare
-    /// outside of ROMs and decoys) makes the reading run ahead: it is confirmed once the buffer
-    /// holds `maximumROMLength` bytes past it, as a whole scan would see them. Nothing is read
-    /// twice except what a buffer move keeps (the unsearched part, usually a few bytes).
+    /// Speed: the stream is read in chunks of `chunk` bytes and searched right after each read,
+    /// while the chunk is still in cache; the buffer's front is reused once the search has
+    /// passed it. Reads start at multiples of 4 KiB of the stream, into the same offsets of a
+    /// page-aligned buffer (the kernel's copy is much slower into misaligned memory): a move of
+    /// the buffer keeps the page the search is in. A candidate is confirmed lazily: the reading
+    /// runs ahead only as far as its chain's walk asks, never more than `reach` past it, where
+    /// every chain is decided. Nothing is read twice.
     ///
-    /// Memory: `window + maximumROMLength` bytes and change, whatever the stream's length; a
-    /// larger `window` means fewer moves when candidates keep the reading far ahead (decoys).
+    /// Memory: `window + reach(options)` bytes and change, whatever the stream's length; only
+    /// what candidates make the reading run ahead is touched past the front (`window` bounds how
+    /// far the search runs before the front is reused).
     public static func scan(options: Options = .init(), window: Int = 64 << 20, chunk: Int = 256 << 10,
                             read: (UnsafeMutableRawBufferPointer, Int) throws -> Int,
                             _ body: (EmbeddedROM, UnsafeRawBufferPointer) throws -> Void) throws -> Int {
-        let chunk = Swift.max(1, Swift.min(chunk, window))
-        // Bytes past a candidate that its confirmation must see: a whole scan gives it
-        // `maximumROMLength` of them, and one more tells "the stream ends here" from "the
-        // window ends here" (the memo of broken chains keeps only the former).
-        let lookahead = Swift.max(options.maximumROMLength, signatureReach) + 1
-        let capacity = lookahead + Swift.max(window, 2 * chunk)
-        // The front is reused once the search is this far in and little is left to move.
-        let recycleAt = Swift.min(window, 1 << 20)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 4096)
-        defer { buffer.deallocate() }
+        var s = try Stream(options: options, window: window, chunk: chunk, read: read)
+        defer { s.buffer.deallocate() }
+        while true {
+            let bytes = UnsafeRawBufferPointer(rebasing: s.buffer[0..<s.filled])
+            guard let hit = ByteSearch.index(of: 0x55, 0xAA, in: bytes, from: s.at, to: s.filled) else {
+                if s.ended { break }
+                // A `55` in the last byte may pair with an `AA` still to come.
+                s.at = Swift.max(s.at, s.filled - 1)
+                try s.fill(to: s.base + s.filled + s.chunk, read)
+                continue
+            }
+            s.at = hit
+            guard let rom = try s.judge(read) else {
+                s.at += 1
+                continue
+            }
+            var absolute = rom
+            absolute.offset += s.base
+            try body(absolute, UnsafeRawBufferPointer(rebasing: s.buffer[rom.offset..<rom.end]))
+            s.at += Swift.max(rom.length, 2)
+        }
+        return s.base + s.filled
+    }
 
-        var base = 0  // stream offset of buffer[0]
-        var filled = 0  // buffer[0..<filled] holds stream bytes
-        var at = 0  // next buffer offset to search; nothing before it is needed again
+    /// The buffer of a streamed scan: `buffer[0..<filled]` holds the stream from `base`.
+    struct Stream {
+        let options: Options
+        let chunk: Int
+        /// Reads and moves keep to multiples of this (a page, unless chunks are smaller).
+        let grain: Int
+        let capacity: Int
+        let recycleAt: Int
+        let buffer: UnsafeMutableRawBufferPointer
+        var base = 0
+        var filled = 0
+        /// Next buffer offset to search (or the candidate being judged); nothing before it is needed again.
+        var at = 0
         var ended = false
-        var memo: Memo?  // block sums and broken chains, in buffer offsets: reset by a move
+        /// Block sums and chains, in buffer offsets: reset by a move.
+        var memo: Memo?
 
-        // Reads until the buffer holds the stream up to `end` (a stream offset) or the stream ends.
-        func fill(to end: Int) throws {
+        init(options: Options, window: Int, chunk: Int, read: (UnsafeMutableRawBufferPointer, Int) throws -> Int) throws {
+            self.options = options
+            self.chunk = Swift.max(1, Swift.min(chunk, window))
+            grain = self.chunk >= 4096 ? 4096 : 1
+            // Room for a candidate's reach past the page it sits in, and for the search to run.
+            let room = ROMScanner.reach(options) + grain + Swift.max(window, 2 * self.chunk)
+            capacity = (room + grain - 1) / grain * grain
+            recycleAt = Swift.min(window, 1 << 20)
+            buffer = .allocate(byteCount: capacity, alignment: 4096)
+        }
+
+        /// Reads until the buffer holds the stream up to `end` (a stream offset) or the stream ends.
+        mutating func fill(to end: Int, _ read: (UnsafeMutableRawBufferPointer, Int) throws -> Int) throws {
             while !ended && base + filled < end {
-                var want = Swift.max(end - base - filled, chunk)
+                var want = roundUp(Swift.max(end - base - filled, chunk))
                 if filled + want > capacity || (at >= recycleAt && filled - at <= chunk) {
-                    // Move the part still needed to the front: the front stays in cache.
-                    let keep = filled - at
-                    if keep > 0 { buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + at, byteCount: keep) }
-                    base += at
+                    // Move what is still needed to the front, from the page `at` is in: the
+                    // front stays in cache and later reads stay aligned.
+                    let from = at / grain * grain
+                    let keep = filled - from
+                    if keep > 0 && from > 0 { buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + from, byteCount: keep) }
+                    base += from
                     filled = keep
-                    at = 0
+                    at -= from
                     memo = nil
-                    want = Swift.max(end - base - filled, chunk)
+                    want = roundUp(Swift.max(end - base - filled, chunk))
                 }
                 want = Swift.min(want, capacity - filled)
                 let got = try read(UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<filled + want]), base + filled)
@@ -58,43 +97,31 @@ extension ROMScanner {
             }
         }
 
-        while true {
-            let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<filled])
-            guard var hit = ByteSearch.index(of: 0x55, 0xAA, in: bytes, from: at, to: filled) else {
-                if ended { break }
-                // A `55` in the last byte may pair with an `AA` still to come.
-                at = Swift.max(at, filled - 1)
-                try fill(to: base + filled + chunk)
-                continue
-            }
-            // Rules 1 and 2 on the bytes a whole scan would give them.
-            if !ended && hit + signatureReach > filled {
-                at = hit
-                let stream = base + hit
-                try fill(to: stream + signatureReach)
-                hit = stream - base
-            }
-            guard signatureRules(ByteView(UnsafeRawBufferPointer(rebasing: buffer[0..<filled])), at: hit) != nil else {
-                at = hit + 1
-                continue
-            }
-            if !ended && hit + lookahead > filled {
-                at = hit
-                let stream = base + hit
-                try fill(to: stream + lookahead)
-                hit = stream - base
-            }
-            let view = UnsafeRawBufferPointer(rebasing: buffer[0..<filled])
-            if memo == nil { memo = Memo(UnsafeRawBufferPointer(buffer)) }
-            if let rom = confirm(view, at: hit, options: options, memo: &memo!) {
-                var absolute = rom
-                absolute.offset += base
-                try body(absolute, UnsafeRawBufferPointer(rebasing: view[rom.offset..<rom.end]))
-                at = hit + Swift.max(rom.length, 2)
-            } else {
-                at = hit + 1
+        func roundUp(_ n: Int) -> Int { (n + grain - 1) / grain * grain }
+
+        /// The verdict on the candidate at `at`, reading on as far as it asks.
+        mutating func judge(_ read: (UnsafeMutableRawBufferPointer, Int) throws -> Int) throws -> EmbeddedROM? {
+            // Rules 1 and 2 first, on the bytes they need (most candidates stop there).
+            let pointerEnd = at + ImageHeaderFields.length
+            if !ended && pointerEnd > filled { try fill(to: base + pointerEnd, read) }
+            let v = ByteView(UnsafeRawBufferPointer(rebasing: buffer[0..<filled]))
+            guard let ptr = v.u16(at + ImageHeaderFields.dataStructurePointer.offset), Int(ptr) >= ImageHeaderFields.length else { return nil }
+            let pcirEnd = at + Int(ptr) + PCIRFields.size
+            if !ended && pcirEnd > filled { try fill(to: base + pcirEnd, read) }
+            guard ROMScanner.signatureRules(ByteView(UnsafeRawBufferPointer(rebasing: buffer[0..<filled])), at: at) != nil else { return nil }
+            while true {
+                if memo == nil { memo = Memo(UnsafeRawBufferPointer(buffer)) }
+                let view = ByteView(UnsafeRawBufferPointer(rebasing: buffer[0..<filled]))
+                switch ROMScanner.judge(view, at: at, complete: ended, options: options, memo: &memo!) {
+                case .rom(let rom): return rom
+                case .none: return nil
+                case .more(let need):
+                    // Read on in chunks, at least to what the walk asked for: a fill may move the
+                    // buffer (and reset the memo), but never past `at`.
+                    let limit = base + at + ROMScanner.reach(options)
+                    try fill(to: Swift.min(limit, Swift.max(base + need, base + filled + chunk)), read)
+                }
             }
         }
-        return base + filled
     }
 }

@@ -15,11 +15,13 @@ import SystemIO
 /// once, in order.
 public enum BlobScan {
     /// Scans `path`, calling `body` with each ROM and its bytes (valid during the call only).
-    /// Returns the number of bytes scanned. Memory: `window + options.maximumROMLength`.
+    /// Returns the number of bytes scanned. Memory: `window + options.maximumROMLength` and
+    /// change. `observe` sees each piece as it is read, in order (it may throw to stop the scan);
     /// `progress` is told how many bytes have been read, after each read (a progress line's).
     @discardableResult
     public static func scan(path: String, options: ROMScanner.Options = .init(), window: Int = 64 << 20,
                             progress: ((Int) -> Void)? = nil,
+                            observe: ((UnsafeRawBufferPointer) throws -> Void)? = nil,
                             _ body: (EmbeddedROM, UnsafeRawBufferPointer) throws -> Void) throws -> Int {
         let fd = try openRegularFile(path)
         defer { try? fd.close() }
@@ -28,7 +30,17 @@ public enum BlobScan {
             let got = try readFully(fd, into: buffer, at: offset, path: path)
             if first { first = false; HostIO.current.pause(.read) }
             progress?(offset + got)
+            try observe?(UnsafeRawBufferPointer(rebasing: buffer[0..<got]))
             return got
         }, body)
+    }
+
+    /// `count` bytes of `path` at `offset` (what a scan reported, read again to be written).
+    public static func bytes(path: String, at offset: Int, count: Int) throws -> [UInt8] {
+        let fd = try openRegularFile(path)
+        defer { try? fd.close() }
+        var out = [UInt8](repeating: 0, count: count)
+        let got = try out.withUnsafeMutableBytes { try readFully(fd, into: $0, at: offset, path: path) }
+        return Array(out.prefix(got))
     }
 }

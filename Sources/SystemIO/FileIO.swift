@@ -171,6 +171,21 @@ public func pathKind(_ path: String, followLinks: Bool = true) -> PathKind {
     }
 }
 
+/// Whether two paths name one file (same device and inode, whatever links or spellings lead
+/// there), so that an output cannot clobber its input. A path that does not exist names no
+/// file: false. Any other failure to look a path up throws (`SystemError`, with the path).
+public func sameFile(_ a: String, _ b: String) throws -> Bool {
+    func identity(_ path: String) throws -> (dev_t, ino_t)? {
+        var st = stat()
+        if withSystemPath(path, { stat($0, &st) }) == 0 { return (st.st_dev, st.st_ino) }
+        let e = errno
+        if e == ENOENT || e == ENOTDIR { return nil }
+        throw SystemError("look up", path, errno: e)
+    }
+    guard let x = try identity(a), let y = try identity(b) else { return false }
+    return x == y
+}
+
 /// Names in a directory, sorted, without `.` and `..`. A name that is not UTF-8 keeps its bytes
 /// (`RawBytes`), so it can be opened and shown; none is dropped or replaced by U+FFFD.
 public func directoryEntries(_ path: String) throws -> [String] {

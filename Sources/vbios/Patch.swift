@@ -128,7 +128,7 @@ struct Patch: ParsableCommand {
     func body() throws {
         let plan = try plan()
         if !dryRun, let output, !Output.isStandardOutput(output) {
-            if sameFile(file, output), !force {
+            if try sameFile(file, output), !force {
                 throw UserError("\(output) is the input file; write elsewhere, or pass --force to replace it.", path: output)
             }
             if pathKind(output, followLinks: false) != .missing, !force {
@@ -189,13 +189,5 @@ struct Patch: ParsableCommand {
         else if c.old.count <= 8 { what = hex(c.old) + " -> " + hex(c.new) }
         else { what = "\(c.old.count) bytes -> \(c.new.count) bytes" }
         return "\(at)  \(what)  \(c.reason)"
-    }
-
-    /// Whether two paths name one file (same device and inode), so `-o` cannot clobber the input
-    /// through another spelling or a link.
-    func sameFile(_ a: String, _ b: String) -> Bool {
-        var sa = stat(), sb = stat()
-        guard stat(a, &sa) == 0, stat(b, &sb) == 0 else { return false }
-        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
     }
 }

@@ -57,36 +57,27 @@ struct Scan: ParsableCommand {
 
     func run() throws {
         // System firmware (volumes, capsules, CBFS) is walked; anything else keeps the plain scan.
-        var firmware: (report: FirmwareReport, size: Int)?
+        // The file is read once, streamed: its pieces are looked at for firmware signatures as
+        // they pass, and only a file that has them is read whole and walked.
         let fd = try openRegularFile(blob)
         let total = (try? fileSize(fd, blob)) ?? 0
         let fits = (try? fileSize(fd, blob)).map { $0 <= Scan.firmwareLimit } ?? false
         try? fd.close()
-        if fits {
-            let data = try FileBytes(path: blob, limit: Scan.firmwareLimit)
-            if data.withUnsafeBytes({ FirmwareWalker.mayHoldContainers($0) }) {
-                let line = global.json ? nil : Progress(what: "walking \(blob)", unit: "containers")
-                let walked = FirmwareWalker.walk(data.bytes, progress: line.map { p in
-                    { containers, decoded in p.update("\(containers) containers, \(decoded >> 20) MiB decompressed") }
-                })
-                line?.finish()
-                if walked.containers > 0 { firmware = (walked, data.count) }
-            }
-        }
-        if let firmware { return try runFirmware(firmware.report, size: firmware.size) }
         var roms: [EmbeddedROM] = []
-        if let dir = extract, !dryRun { try makeDirectory(dir) }
-        let line = global.json ? nil : Progress(what: "scanning \(blob)", unit: "bytes")
-        let size = try BlobScan.scan(path: blob, progress: line.map { p in { p.update(done: $0, of: total) } }) { rom, bytes in
-            line?.clear()
-            roms.append(rom)
-            guard let dir = extract else { return }
-            let path = (dir.hasSuffix("/") ? dir : dir + "/") + Scan.fileName(rom)
-            if !dryRun { try AtomicFile.write(bytes, to: path, overwrite: force) }
-            if !global.json { Terminal.note("\(dryRun ? "would write" : "wrote") \(path) (\(rom.length) bytes)") }
+        var size: Int
+        do {
+            size = try plainScan(sniffing: fits, total: total, &roms)
+        } catch is FirmwareSignature {
+            let data = try FileBytes(path: blob, limit: Scan.firmwareLimit)
+            let line = global.json ? nil : Progress(what: "walking \(blob)", unit: "containers")
+            let walked = FirmwareWalker.walk(data.bytes, progress: line.map { p in
+                { containers, decoded in p.update("\(containers) containers, \(decoded >> 20) MiB decompressed") }
+            })
+            line?.finish()
+            if walked.containers > 0 { return try runFirmware(walked, size: data.count) }
+            roms = []
+            size = try plainScan(sniffing: false, total: total, &roms)
         }
-        line?.finish()
-
         if global.json {
             Terminal.out(JSON.array(roms.map(\.json)).rendered())
             return
@@ -160,6 +151,44 @@ struct Scan: ParsableCommand {
         }
         let counts = [FirmwareItem.Kind.optionROM, .gopDriver, .vbt].map { k in (k, walked.items.filter { $0.kind == k }.count) }
         Terminal.out("\(counts[0].1) option ROM\(counts[0].1 == 1 ? "" : "s"), \(counts[1].1) GOP driver\(counts[1].1 == 1 ? "" : "s"), \(counts[2].1) VBT\(counts[2].1 == 1 ? "" : "s") in \(blob) (\(size) bytes, \(walked.containers) container\(walked.containers == 1 ? "" : "s"), \(walked.decompressedBytes) bytes decompressed)")
+    }
+
+    /// Thrown by the plain scan's reader when a piece holds a firmware signature.
+    struct FirmwareSignature: Error {}
+
+    /// The plain scan, streamed. While `sniffing` it stops at the first firmware signature, and
+    /// writes what --extract asks only once the whole file proved plain.
+    func plainScan(sniffing: Bool, total: Int, _ roms: inout [EmbeddedROM]) throws -> Int {
+        if let dir = extract, !dryRun { try makeDirectory(dir) }
+        var sniffer = ContainerSniffer()
+        let line = global.json ? nil : Progress(what: "scanning \(blob)", unit: "bytes")
+        defer { line?.finish() }
+        let size = try BlobScan.scan(path: blob, progress: line.map { p in { p.update(done: $0, of: total) } },
+                                     observe: !sniffing ? nil : { piece in
+            if sniffer.feed(piece) { throw FirmwareSignature() }
+        }) { rom, bytes in
+            line?.clear()
+            roms.append(rom)
+            if !sniffing { try write(rom, bytes) }
+        }
+        if sniffing, extract != nil {
+            for rom in roms {
+                let bytes = try BlobScan.bytes(path: blob, at: rom.offset, count: rom.length)
+                guard bytes.count == rom.length else {
+                    throw UserError("\(blob) shrank while it was scanned: the ROM at 0x\(String(rom.offset, radix: 16)) is cut short; "
+                                    + "nothing more was written. Scan a copy that does not change.", path: blob)
+                }
+                try bytes.withUnsafeBytes { try write(rom, $0) }
+            }
+        }
+        return size
+    }
+
+    func write(_ rom: EmbeddedROM, _ bytes: UnsafeRawBufferPointer) throws {
+        guard let dir = extract else { return }
+        let path = (dir.hasSuffix("/") ? dir : dir + "/") + Scan.fileName(rom)
+        if !dryRun { try AtomicFile.write(bytes, to: path, overwrite: force) }
+        if !global.json { Terminal.note("\(dryRun ? "would write" : "wrote") \(path) (\(rom.length) bytes)") }
     }
 
     /// Extracted file names: `VVVV-DDDD.rom` (`-vbios` for a VBIOS, `-efi` for an EFI ROM),

@@ -364,6 +364,39 @@ enum Hostile {
         #expect(r.status == 0, "status \(r.status) (124/9: it did not end in 60 s)")
         #expect(r.out.contains("No option ROM"), "\(r.out)")
     }
+
+    /// Issue 28's shape: headers every 512 bytes whose images all end at one shared tail of 60
+    /// images and a zero-length one (each header walked the tail again: 18x a plain blob).
+    /// Against a plain blob of the same size and `55 AA` density, in the same run, best of three
+    /// each: a ratio, generous (linear measures about 2), never an absolute time.
+    @Test func sharedTailScansLikeAPlainBlob() throws {
+        let d = try Hostile.directory(); defer { try? FileManager.default.removeItem(atPath: d) }
+        let size = 16 << 20, region = 15 << 20
+        var plain = [UInt8](repeating: 0x90, count: size)
+        for at in stride(from: 0, to: size, by: 512) { plain[at] = 0x55; plain[at + 1] = 0xAA; plain[at + 0x18] = 0; plain[at + 0x19] = 0 }
+        var shape = [UInt8](repeating: 0x90, count: size)
+        func header(_ at: Int, units: Int, codeType: UInt8, sizeByte: UInt8) {
+            let h = ROMBuilder.bareLegacy(units: 1, vendor: 0x9090, device: 0x9090, last: false, sizeByte: sizeByte,
+                                          codeType: codeType, pcirAt: 0x1C, fill: .byte(0x90), checksum: false).build()
+            shape.replaceSubrange(at..<at + 0x40, with: h[0..<0x40])
+            shape[at + 0x1C + 0x10] = UInt8(truncatingIfNeeded: units); shape[at + 0x1C + 0x11] = UInt8(truncatingIfNeeded: units >> 8)
+        }
+        for at in stride(from: 0, to: region, by: 512) { header(at, units: (region - at) / 512, codeType: 0, sizeByte: 0xFF) }
+        for i in 0..<60 { header(region + i * 512, units: 1, codeType: 3, sizeByte: 1) }
+        header(region + 60 * 512, units: 0, codeType: 3, sizeByte: 1)
+        try Data(plain).write(to: URL(fileURLWithPath: d + "/plain.bin"))
+        try Data(shape).write(to: URL(fileURLWithPath: d + "/tail.bin"))
+        var best = ["plain.bin": Double.infinity, "tail.bin": Double.infinity]
+        for _ in 0..<3 {
+            for name in ["plain.bin", "tail.bin"] {
+                let start = Date()
+                let r = try Hostile.run(["scan", d + "/" + name], seconds: 120)
+                #expect(r.status == 0, "\(name): status \(r.status)")
+                best[name] = min(best[name]!, Date().timeIntervalSince(start))
+            }
+        }
+        #expect(best["tail.bin"]! <= 6 * best["plain.bin"]!, "\(best)")
+    }
 }
 
 /// Checks that could not look say so; sets are whole or absent; named devices exist.

@@ -68,6 +68,25 @@ enum CLI {
 
 @Suite("vbios CLI")
 struct CLITests {
+    /// `patch -o` onto its input through a link is refused and the input left alone; an
+    /// output path that cannot be looked up (a link loop) is an error naming it, not "different".
+    @Test func patchRefusesToWriteOverItsInputThroughALink() throws {
+        let dir = try CLI.temporaryDirectory(); defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("in.rom").path
+        try FileManager.default.copyItem(atPath: CLI.fixture("amd"), toPath: input)
+        let before = try Data(contentsOf: URL(fileURLWithPath: input))
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("link.rom").path, withDestinationPath: input)
+        let r = try CLI.run(["patch", input, "--fix-checksum", "-o", dir.appendingPathComponent("link.rom").path])
+        #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
+        #expect(r.stderr.contains("is the input file"), "\(r.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == before)
+        let loop = dir.appendingPathComponent("loop.rom").path
+        try FileManager.default.createSymbolicLink(atPath: loop, withDestinationPath: loop)
+        let l = try CLI.run(["patch", input, "--fix-checksum", "-o", loop])
+        #expect(l.status == 2, "\(l.stdout)\(l.stderr)")
+        #expect(l.stderr.contains(loop) && l.stderr.contains("ELOOP"), "\(l.stderr)")
+    }
+
     static let imageKeys: Set<String> = ["offset", "length", "signature", "dataStructure", "codeType", "codeTypeName",
                                          "vendorID", "deviceID", "classCode", "last", "checksumValid"]
 

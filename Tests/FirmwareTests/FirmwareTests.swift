@@ -355,3 +355,39 @@ enum UEFIExtract {
         #expect(report.items.allSatisfy { $0.path.first?.hasPrefix("cbfs fallback/payload.fv") == true })
     }
 }
+
+/// The streamed firmware check says what `mayHoldContainers` says of the whole file, however
+/// the file is cut into pieces: signatures across a cut, a flash descriptor split over pieces.
+@Suite struct ContainerSnifferTests {
+    static func sniff(_ bytes: [UInt8], cuts: [Int]) -> Bool {
+        var s = ContainerSniffer()
+        var at = 0
+        for end in cuts.filter({ $0 > 0 && $0 < bytes.count }).sorted() + [bytes.count] where end > at {
+            bytes[at..<end].withUnsafeBytes { _ = s.feed($0) }
+            at = end
+        }
+        return s.found
+    }
+
+    @Test func piecesAgreeWithTheWholeFile() {
+        var rng = SystemRandomNumberGenerator()
+        var noise = (0..<20_000).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        noise = noise.map { $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "L") ? 0 : $0 }
+        var descriptor = noise
+        descriptor.replaceSubrange(0x10..<0x14, with: [0x5A, 0xA5, 0xF0, 0x0F])
+        var cases: [[UInt8]] = [noise, descriptor]
+        for (signature, at) in [("_FVH", 9_998), ("LARCHIVE", 12_000 - 3), ("_FVH", 19_996)] {
+            var b = noise
+            b.replaceSubrange(at..<at + signature.utf8.count, with: Array(signature.utf8))
+            cases.append(b)
+        }
+        for bytes in cases {
+            let whole = bytes.withUnsafeBytes { FirmwareWalker.mayHoldContainers($0) }
+            for cuts in [[], [1], [5, 17], [10_000, 12_000, 12_001], Array(stride(from: 3, to: 20_000, by: 7))] {
+                #expect(Self.sniff(bytes, cuts: cuts) == whole, "cuts \(cuts.prefix(4))")
+            }
+        }
+        #expect(!(noise.withUnsafeBytes { FirmwareWalker.mayHoldContainers($0) }))
+        #expect(cases.dropFirst().allSatisfy { b in b.withUnsafeBytes { FirmwareWalker.mayHoldContainers($0) } })
+    }
+}

@@ -36,7 +36,8 @@ enum Decoys {
 @Suite struct DecoyScanTests {
     @Test(arguments: [512, 1024, 4096])
     func memoFindsWhatTheNaiveScanFinds(_ stride: Int) {
-        let blob = Decoys.blob(count: 1 << 20, stride: stride, roms: [stride * 37 + 100, 600_001, (1 << 20) - 8 * 512])
+        // The naive scan walks each decoy's chain to the blob's end: quadratic, so a small blob.
+        let blob = Decoys.blob(count: 1 << 18, stride: stride, roms: [stride * 37 + 100, 150_001, (1 << 18) - 8 * 512])
         let fast = ScanFixture.scan(blob)
         #expect(fast == Decoys.naive(blob))
         #expect(!fast.isEmpty)
@@ -130,6 +131,113 @@ struct SplitMix {
             let (truncated, n) = try Self.streamed(blob, options: options, window: window, chunk: chunk, shrinkTo: cut)
             #expect(n == cut)
             #expect(truncated == shorter.withUnsafeBytes { ROMScanner.scan($0, options: options) })
+        }
+    }
+}
+
+/// Decoy shapes that made each candidate walk a long chain (issue 28): the scan's work (images
+/// parsed, walk steps, candidates) must grow linearly with the blob's size. Counted, not timed:
+/// a quadratic scan does 4x the work per byte at 4x the size, a linear one the same.
+enum DecoyShapes {
+    /// The first 0x40 bytes of a legacy-looking image: PCIR at 0x1C, `units` blocks long.
+    static func header(units: Int, last: Bool, sizeByte: UInt8 = 0xFF, codeType: UInt8 = 0) -> [UInt8] {
+        var h = [UInt8](repeating: 0x90, count: 0x40)
+        let p = 0x1C
+        h[0] = 0x55; h[1] = 0xAA; h[2] = sizeByte; h[3] = 0xE9
+        h[0x18] = UInt8(p); h[0x19] = 0
+        h.replaceSubrange(p..<p + 4, with: Array("PCIR".utf8))
+        for (at, value) in [(4, 0x9090), (6, 0x9090), (8, 0), (0xA, 0x18), (0x10, units), (0x12, 0)] {
+            h[p + at] = UInt8(truncatingIfNeeded: value); h[p + at + 1] = UInt8(truncatingIfNeeded: value >> 8)
+        }
+        h[p + 0xC] = 0; h[p + 0x14] = codeType; h[p + 0x15] = last ? 0x80 : 0
+        return h
+    }
+
+    static func put(_ h: [UInt8], in blob: inout [UInt8], at: Int) { blob.replaceSubrange(at..<at + h.count, with: h) }
+
+    /// Issue 28's case: a header every 512 bytes over the first half, each image reaching to
+    /// the half's end, not last; a chain of three images there, the last marked last.
+    static func reach(_ count: Int) -> [UInt8] {
+        var b = ScanFixture.noise(count)
+        let region = count / 2
+        for at in stride(from: 0, to: region, by: 512) { put(header(units: (region - at) / 512, last: false), in: &b, at: at) }
+        let chain = ScanFixture.image(units: 8, last: false) + ScanFixture.image(units: 8, codeType: 3, last: false)
+            + ScanFixture.image(units: 4, codeType: 3, last: true)
+        ScanFixture.plant(chain, in: &b, at: region)
+        return b
+    }
+
+    /// Headers whose images all end at one shared tail: one-block images to the blob's end,
+    /// where an image of length 0 breaks every chain.
+    static func sharedTail(_ count: Int) -> [UInt8] {
+        var b = ScanFixture.noise(count)
+        let region = count / 2
+        for at in stride(from: 0, to: region, by: 512) { put(header(units: (region - at) / 512, last: false), in: &b, at: at) }
+        for at in stride(from: region, to: count - 512, by: 512) { put(header(units: 1, last: false, sizeByte: 1, codeType: 3), in: &b, at: at) }
+        put(header(units: 0, last: false, codeType: 3), in: &b, at: count - 512)
+        return b
+    }
+
+    /// A chain through every header (each one block, not last) to an EFI image marked last at
+    /// the end: every start walks the rest of the blob.
+    static func through(_ count: Int) -> [UInt8] {
+        var b = ScanFixture.noise(count)
+        for at in stride(from: 0, to: count - 512, by: 512) { put(header(units: 1, last: false), in: &b, at: at) }
+        put(header(units: 1, last: true, codeType: 3), in: &b, at: count - 512)
+        return b
+    }
+
+    static let names = ["reach", "shared tail", "through"]
+
+    static func make(_ name: String, _ count: Int) -> [UInt8] {
+        switch name {
+        case "reach": reach(count)
+        case "shared tail": sharedTail(count)
+        default: through(count)
+        }
+    }
+
+    /// A limit on chain length a quarter of the blob: most starts see a chain too long, none is
+    /// accepted early and skips the rest.
+    static func options(_ count: Int) -> ROMScanner.Options {
+        var o = ROMScanner.Options()
+        o.maximumROMLength = count / 4
+        return o
+    }
+}
+
+@Suite struct AdversarialDecoyShapes {
+    @Test(arguments: DecoyShapes.names)
+    func workGrowsLinearly(_ shape: String) {
+        let make = { DecoyShapes.make(shape, $0) }
+        let sizes = [256 << 10, 512 << 10, 1 << 20]
+        let work = sizes.map { n in make(n).withUnsafeBytes { ROMScanner.scanCountingWork($0, options: DecoyShapes.options(n)).work } }
+        // Linear: about 2x and 4x. Quadratic would be 4x and 16x.
+        #expect(Double(work[1]) <= 2.5 * Double(work[0]), "\(shape): work \(work) for sizes \(sizes)")
+        #expect(Double(work[2]) <= 5 * Double(work[0]), "\(shape): work \(work) for sizes \(sizes)")
+        // A few look-ups per block of 512 bytes.
+        #expect(work[2] <= 8 * (sizes[2] / 512), "\(shape): work \(work)")
+    }
+
+    /// The memoised scan finds what confirming every candidate on its own finds, on each shape
+    /// (small: the naive scan is quadratic on them), with the limit that makes chains too long
+    /// and the default one.
+    @Test(arguments: DecoyShapes.names)
+    func shapesAgreeWithTheNaiveScan(_ shape: String) {
+        let make = { DecoyShapes.make(shape, $0) }
+        let blob = make(64 << 10)
+        for options in [DecoyShapes.options(blob.count), ROMScanner.Options()] {
+            let naive = blob.withUnsafeBytes { raw in
+                var out: [EmbeddedROM] = []
+                var at = 0
+                while let hit = ByteSearch.index(of: 0x55, 0xAA, in: raw, from: at, to: raw.count) {
+                    if let rom = ROMScanner.confirm(raw, at: hit, options: options) { out.append(rom); at = hit + max(rom.length, 2) } else { at = hit + 1 }
+                }
+                return out
+            }
+            #expect(blob.withUnsafeBytes { ROMScanner.scan($0, options: options) } == naive, "\(shape)")
+            let (streamed, _) = try! StreamScanTests.streamed(blob, options: options, window: 4096, chunk: 1000)
+            #expect(streamed == naive, "\(shape), streamed")
         }
     }
 }

@@ -27,6 +27,24 @@ import Testing
         try makeDirectories(top + "/a/b")
         #expect(throws: SystemError.self) { try makeDirectories("/proc/version/x") }
     }
+
+    /// One file through a link or another spelling is the same file; a missing path is none;
+    /// a path that cannot be looked up is an error naming it, not a silent "different".
+    @Test func sameFileByDeviceAndInode() throws {
+        let top = "/tmp/vbios-sysio-same-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try makeDirectories(top + "/d")
+        defer { for n in ["f", "link", "loop"] { unlink(top + "/" + n) }; rmdir(top + "/d"); rmdir(top) }
+        #expect(creat(top + "/f", 0o644) >= 0)
+        #expect(symlink(top + "/f", top + "/link") == 0)
+        #expect(symlink(top + "/loop", top + "/loop") == 0)
+        #expect(try sameFile(top + "/f", top + "/link"))
+        #expect(try sameFile(top + "/f", top + "/d/../f"))
+        #expect(try !sameFile(top + "/f", top + "/missing"))
+        #expect(try !sameFile(top + "/f", top + "/f/x"))  // ENOTDIR: names nothing
+        #expect(try !sameFile(top + "/f", top + "/d"))
+        let error = #expect(throws: SystemError.self) { try sameFile(top + "/f", top + "/loop") }
+        #expect(error?.errno == ELOOP && error?.path == top + "/loop")
+    }
 }
 
 @Suite struct Errors {
