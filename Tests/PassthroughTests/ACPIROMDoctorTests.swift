@@ -13,7 +13,7 @@ struct ACPIROMDoctorTests {
         let doctor = HostDoctor(host: HostRoot(h.host.dir), target: .qemu,
                                 memory: PhysicalMemory(path: h.memory, base: OptimusHost.memoryBase))
         let checks = try doctor.run(address: try PCIAddress(parsing: OptimusHost.address))
-        return try #require(checks.first { $0.id == "rom-readable" })
+        return try #require(checks.first { $0.id == .romReadable })
     }
 
     @Test func offersAndReadsTheACPIImage() throws {
