@@ -60,7 +60,7 @@ struct Doctor: ParsableCommand {
             }
             Terminal.out(JSON.object(pairs).rendered())
         } else {
-            if target == nil { Terminal.note("checking for \(chosen.rawValue) (name another with --for xen|qemu|libvirt)") }
+            if target == nil { Terminal.note("checking for \(chosen.rawValue) (name another with --for \(PassthroughTarget.allCases.map(\.rawValue).joined(separator: "|")))") }
             for c in checks {
                 let status = c.status.rawValue + String(repeating: " ", count: max(0, 4 - c.status.rawValue.count))
                 Terminal.out("\(status)  \(c.id): \(c.message)")

@@ -14,7 +14,7 @@ struct Prepare: ParsableCommand {
         abstract: "The whole job: read the card's ROM, check and repair it, write bios.bin and the guest's config fragments.",
         discussion: ExitStatus.discussion("""
             Writes into --out-dir DIR (created when missing): bios.bin, and for xen: xen.cfg and kernel-cmdline.txt; \
-            for qemu: qemu-args.txt; for libvirt: libvirt-hostdev.xml. Then prints the next steps. \
+            for qemu: qemu-args.txt; for libvirt: libvirt-hostdev.xml; for proxmox: proxmox.conf, with the ROM as vbios-VVVV-DDDD.rom (the name its romfile= line uses). --rom-path names where the ROM will live on the VM host. Then prints the next steps. \
             Refuses, with the reason, what cannot work: no legacy image for Xen, a ROM over 64 KiB for Xen, \
             an IOMMU group holding devices other than the card's functions and bridges, a --rom made for \
             another chip (unless --retarget). --firmware uefi (the default for qemu and libvirt) says when \
@@ -28,7 +28,7 @@ struct Prepare: ParsableCommand {
               completion: PCICompletion.addresses, transform: PCIAddress.init(parsingArgument:))
     var address: PCIAddress
 
-    @Option(name: .customLong("for"), help: "The hypervisor: xen, qemu or libvirt.")
+    @Option(name: .customLong("for"), help: "The hypervisor: \(PassthroughTarget.allCases.map(\.rawValue).joined(separator: ", ")).")
     var target: PassthroughTarget
 
     @Option(name: .customLong("out-dir"), help: ArgumentHelp("The folder to write into (required).", valueName: "DIR"), completion: .directory)
@@ -39,6 +39,9 @@ struct Prepare: ParsableCommand {
     var legacyOut: String?
 
     var outDir: String { outDirOption ?? legacyOut ?? "" }
+
+    @Option(name: .customLong("rom-path"), help: ArgumentHelp("Where the ROM will live on the VM host (absolute); every config names it. Default: DIR/bios.bin; for proxmox /usr/share/kvm/vbios-VVVV-DDDD.rom (Proxmox loads ROMs only from /usr/share/kvm).", valueName: "PATH"))
+    var romPathOption: String?
 
     @Flag(help: "Read, check and prepare everything, print what would be written (the plan, with --json); write nothing.")
     var dryRun = false
@@ -83,9 +86,12 @@ struct Prepare: ParsableCommand {
 
     /// Command-line mistakes: exit 64 with the usage, before anything is read.
     func validate() throws {
-        if target == .xen, firmware == .uefi {
-            throw ValidationError("--for xen --firmware uefi: vbios prepares Xen's gfx_passthru, where qemu-dm and hvmloader load the legacy VGA BIOS; "
+        if let why = target.profile.legacyOnlyReason, firmware == .uefi {
+            throw ValidationError("--for \(target) --firmware uefi: \(why); "
                 + "for an OVMF guest use --for qemu or --for libvirt.")
+        }
+        if let p = romPathOption, !p.hasPrefix("/") {
+            throw ValidationError("--rom-path \(p): name where the ROM will live on the VM host as an absolute path (configs are read from anywhere).")
         }
         if romFile != nil, romFrom != nil { throw ValidationError("--rom and --rom-from both name the ROM; give one.") }
         if outDirOption == nil, legacyOut == nil { throw ValidationError("name the folder to write into with --out-dir DIR.") }
@@ -105,7 +111,13 @@ struct Prepare: ParsableCommand {
         let slot = try bus.slot(of: named)
         let device = slot.named
         let dir = absolutePath(outDir)
-        let names = ConfigFiles.names(for: target)
+        // The card: every function of its slot.
+        let functions = slot.functions
+        let card = try PassthroughCard(slot: slot, romAt: device.isDisplay ? device.address : nil)
+        let profile = target.profile
+        let biosPath = romPathOption ?? profile.defaultROMPath(card, outDir: dir)
+        if let refused = profile.checkROMPath(biosPath) { throw UserError("--rom-path: \(refused.message)") }
+        let names = ConfigFiles.names(for: target, romPath: biosPath)
 
         // Refuse before reading anything: files in the way.
         if pathKind(dir) == .file || pathKind(dir) == .other { throw UserError("\(outDir) exists and is not a folder; name a folder for --out-dir.", path: dir) }
@@ -117,9 +129,6 @@ struct Prepare: ParsableCommand {
             throw UserError("\(dir) already holds \(inTheWay.joined(separator: ", ")); pass --force to replace them, or choose another --out-dir.", path: dir)
         }
 
-        // The card: every function of its slot.
-        let functions = slot.functions
-        let card = try PassthroughCard(slot: slot, romAt: device.isDisplay ? device.address : nil)
         try checkIOMMUGroup(slot, bus: bus)
 
         // The ROM.
@@ -161,7 +170,6 @@ struct Prepare: ParsableCommand {
         }
 
         // Everything computed before anything is written.
-        let biosPath = dir + "/bios.bin"
         let prepared: ROMPreparation.Result
         var driver: [UInt8]?
         // An OVMF guest needs an X64 EFI image: without --add-efi, the GOP driver the same
@@ -170,7 +178,7 @@ struct Prepare: ParsableCommand {
         var efiAdvice: String?
         if let addEFI {
             driver = try FileBytes(path: addEFI, limit: maximumROMSize).bytes
-        } else if let walked, let romFrom, target != .xen, (firmware ?? .default(for: target)) == .uefi {
+        } else if let walked, let romFrom, profile.legacyOnlyReason == nil, (firmware ?? .default(for: target)) == .uefi {
             let outcome = FirmwareGOPSelection.forPreparation(walked, rom: romBytes, vendorID: rom.vendorID)
             if case .chosen(let c) = outcome {
                 gop = c
@@ -190,18 +198,19 @@ struct Prepare: ParsableCommand {
             let from = gop.map { " (adding the GOP driver \($0.summary) from \(romFrom ?? "the firmware"); pass --add-efi FILE to pick another)" } ?? ""
             throw UserError("\(rom.address): \(error.message)\(from)", exitCode: 1)
         }
-        let files = try ConfigFiles.files(card, rom: prepared.bytes, for: target, options: .init(
-            romPath: biosPath, primaryDisplay: display.map { $0 == .primary },
-            ranges: iomem && target == .xen ? PassthroughCard.ranges(of: functions) : nil)).map { ($0.name, $0.bytes) }
-        if iomem, target != .xen { Terminal.warn("--iomem is for Xen's xl.cfg; ignored for \(target.rawValue).") }
+        var configOptions = ConfigFiles.Options(romPath: biosPath, primaryDisplay: display.map { $0 == .primary },
+                                                ranges: iomem && profile.mapsBARs ? PassthroughCard.ranges(of: functions) : nil)
+        configOptions.firmware = firmware
+        let files = try ConfigFiles.files(card, rom: prepared.bytes, for: target, options: configOptions).map { ($0.name, $0.bytes) }
+        if iomem, !profile.mapsBARs { Terminal.warn("--iomem is for Xen's xl.cfg; ignored for \(target.rawValue).") }
 
         if !dryRun { try FileSet.write(files, into: dir, overwrite: force) }
 
-        let steps = NextSteps.text(target: target, card: card, outDir: dir)
+        let steps = NextSteps.text(target: target, card: card, outDir: dir, romPath: romPathOption)
         if global.json {
             Terminal.out(JSON.object([
                 ("address", .string(rom.address.description)), ("target", .string(target.rawValue)), ("outDir", .string(dir)),
-                ("dryRun", .bool(dryRun)),
+                ("dryRun", .bool(dryRun)), ("romPath", .string(biosPath)),
                 ("firmware", .string((firmware ?? .default(for: target)).rawValue)),
                 ("functions", .array(card.functions.map { .string($0.address.description) })),
                 ("romSource", .string(romOrigin)), ("size", .int(prepared.bytes.count)),
