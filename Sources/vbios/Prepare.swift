@@ -236,7 +236,7 @@ struct Prepare: ParsableCommand {
         let chosenFirmware = firmware ?? .default(for: target)
         for a in prepared.acceptance where a.profile != .seabios || chosenFirmware == .bios {
             let w = a.problems.filter { $0.severity != .info }
-            Terminal.out("\(a.profile.displayName): " + (a.ok ? "accepts bios.bin" : "would refuse bios.bin") + (w.isEmpty ? "" : " (\(w.count) warning\(w.count == 1 ? "" : "s"))"))
+            Terminal.out("\(a.profile.displayName): " + (a.ok ? "accepts " : "would refuse ") + (files.first?.0 ?? "bios.bin") + (w.isEmpty ? "" : " (\(w.count) warning\(w.count == 1 ? "" : "s"))"))
             for p in w { Terminal.out("  \(p.severity == .error ? "error" : "warning"): \(p.message)") }
         }
         Terminal.out(dryRun ? "dry run: would write into \(dir) (nothing written):" : "wrote into \(dir):")
