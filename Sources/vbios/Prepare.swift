@@ -132,8 +132,9 @@ struct Prepare: ParsableCommand {
         try checkIOMMUGroup(slot, bus: bus)
 
         // The ROM.
-        let romBytes: [UInt8]
-        let romOrigin: String
+        var romBytes: [UInt8]?
+        var romOrigin = "none"
+        var noROM: String?
         let rom = card.romFunction
         var walked: FirmwareReport?
         if let romFrom {
@@ -154,23 +155,30 @@ struct Prepare: ParsableCommand {
                 Terminal.warn("\(romFrom) has no ROM naming \(rom.ids) itself; using one whose device list includes it.")
             }
         } else if let romFile {
-            romBytes = try FileBytes(path: romFile, limit: maximumROMSize).bytes
+            let bytes = try FileBytes(path: romFile, limit: maximumROMSize).bytes
+            romBytes = bytes
             romOrigin = romFile
-            if let why = try ROMPreparation.checkChip(ROMParser.parse(romBytes), file: romFile, card: rom.address.description,
+            if let why = try ROMPreparation.checkChip(ROMParser.parse(bytes), file: romFile, card: rom.address.description,
                                                       vendorID: rom.vendorID, deviceID: rom.deviceID, retarget: retarget) {
                 Terminal.warn("\(romFile): \(why); --retarget: its IDs are set to the card's. Make sure it really is this card's ROM (same board, same memory).")
             }
         } else {
             let romDevice = functions.first { $0.address == rom.address } ?? device
-            let got = try read.read(romDevice, root: root)
-            romBytes = got.bytes
-            romOrigin = "\(got.choice.kept.source.name) (\(got.choice.kept.source.location))"
-            for f in got.layout.findings(.shadowCopy) { Terminal.warn(f.message) }
-            if got.choice.kept.unstable { Terminal.warn("two reads of the ROM differed: unbind the card's driver and run prepare again.") }
+            do {
+                let got = try read.read(romDevice, root: root)
+                romBytes = got.bytes
+                romOrigin = "\(got.choice.kept.source.name) (\(got.choice.kept.source.location))"
+                for f in got.layout.findings(.shadowCopy) { Terminal.warn(f.message) }
+                if got.choice.kept.unstable { Terminal.warn("two reads of the ROM differed: unbind the card's driver and run prepare again.") }
+            } catch let failure as ROMReader.Failure where read.source == .auto && profile.legacyOnlyReason == nil && MissingROM.isAbsent(failure) {
+                // Nothing to read: the configs still go out, with the ROM BAR off (--rom/--rom-from do better).
+                noROM = MissingROM.statement(card, target: target, why: failure.description)
+                    + " (--rom FILE, --rom-from FIRMWARE)"
+            }
         }
 
         // Everything computed before anything is written.
-        let prepared: ROMPreparation.Result
+        var prepared: ROMPreparation.Result?
         var driver: [UInt8]?
         // An OVMF guest needs an X64 EFI image: without --add-efi, the GOP driver the same
         // firmware image holds for the card's vendor (an APU's AMDGopDriver) is added.
@@ -178,7 +186,7 @@ struct Prepare: ParsableCommand {
         var efiAdvice: String?
         if let addEFI {
             driver = try FileBytes(path: addEFI, limit: maximumROMSize).bytes
-        } else if let walked, let romFrom, profile.legacyOnlyReason == nil, (firmware ?? .default(for: target)) == .uefi {
+        } else if let walked, let romFrom, let romBytes, profile.legacyOnlyReason == nil, (firmware ?? .default(for: target)) == .uefi {
             let outcome = FirmwareGOPSelection.forPreparation(walked, rom: romBytes, vendorID: rom.vendorID)
             if case .chosen(let c) = outcome {
                 gop = c
@@ -188,7 +196,7 @@ struct Prepare: ParsableCommand {
         }
         // The BAR as the kernel sizes it; a shadowed one stands for the 0xC0000 copy, not the flash.
         let bar = (functions.first { $0.address == rom.address } ?? device).rom.flatMap { $0.shadowed ? nil : Int(exactly: $0.size) }
-        do {
+        if let romBytes { do {
             var options = ROMPreparation.Options(romPath: biosPath, addEFI: driver, romBarSize: bar)
             options.firmware = firmware
             options.efiAdvice = efiAdvice
@@ -197,44 +205,48 @@ struct Prepare: ParsableCommand {
         } catch {
             let from = gop.map { " (adding the GOP driver \($0.summary) from \(romFrom ?? "the firmware"); pass --add-efi FILE to pick another)" } ?? ""
             throw UserError("\(rom.address): \(error.message)\(from)", exitCode: 1)
-        }
+        } }
         var configOptions = ConfigFiles.Options(romPath: biosPath, primaryDisplay: display.map { $0 == .primary },
                                                 ranges: iomem && profile.mapsBARs ? PassthroughCard.ranges(of: functions) : nil)
         configOptions.firmware = firmware
-        let files = try ConfigFiles.files(card, rom: prepared.bytes, for: target, options: configOptions).map { ($0.name, $0.bytes) }
+        configOptions.romBAR = prepared != nil
+        let files = try ConfigFiles.files(card, rom: prepared?.bytes, for: target, options: configOptions).map { ($0.name, $0.bytes) }
         if iomem, !profile.mapsBARs { Terminal.warn("--iomem is for Xen's xl.cfg; ignored for \(target.rawValue).") }
 
         if !dryRun { try FileSet.write(files, into: dir, overwrite: force) }
 
-        let steps = NextSteps.text(target: target, card: card, outDir: dir, romPath: romPathOption)
+        let steps = NextSteps.text(target: target, card: card, outDir: dir, romPath: romPathOption, hasROM: prepared != nil)
+        let notes = prepared?.notes ?? [], acceptance = prepared?.acceptance ?? []
         if global.json {
             Terminal.out(JSON.object([
                 ("address", .string(rom.address.description)), ("target", .string(target.rawValue)), ("outDir", .string(dir)),
-                ("dryRun", .bool(dryRun)), ("romPath", .string(biosPath)),
+                ("dryRun", .bool(dryRun)), ("romPath", prepared == nil ? .null : .string(biosPath)),
+                ("romBAR", .bool(prepared != nil)), ("noROM", noROM.map { .string($0) } ?? .null),
                 ("firmware", .string((firmware ?? .default(for: target)).rawValue)),
                 ("functions", .array(card.functions.map { .string($0.address.description) })),
-                ("romSource", .string(romOrigin)), ("size", .int(prepared.bytes.count)),
+                ("romSource", .string(romOrigin)), ("size", .int(prepared?.bytes.count ?? 0)),
                 ("gopDriver", gop.map { $0.json(source: romFrom ?? "") } ?? .null),
                 ("files", .array(files.map { .object([("name", .string($0.0)), ("path", .string(dir + "/" + $0.0)), ("size", .int($0.1.count))]) })),
-                ("notes", .array(prepared.notes.map(\.json))),
-                ("acceptance", .array(prepared.acceptance.map { a in
+                ("notes", .array(notes.map(\.json))),
+                ("acceptance", .array(acceptance.map { a in
                     .object([("profile", .string(a.profile.rawValue)), ("ok", .bool(a.ok)), ("problems", .array(a.problems.map(\.json)))])
                 })),
                 ("nextSteps", .string(steps)),
             ]).rendered())
             return
         }
-        Terminal.out("ROM of \(rom.address) (\(rom.ids)) from \(romOrigin): \(romBytes.count) bytes")
+        if let romBytes { Terminal.out("ROM of \(rom.address) (\(rom.ids)) from \(romOrigin): \(romBytes.count) bytes") }
+        if let noROM { Terminal.warn(noROM) }
         if let gop, let romFrom {
             Terminal.out("GOP driver from \(romFrom): \(gop.summary), added as an EFI image (chosen by its "
                 + gop.evidence.joined(separator: " and ") + "); pass --add-efi FILE to use another.")
         }
         // Warnings first, then the acceptance of what was chosen: the hypervisor, and SeaBIOS
         // only for a BIOS guest (an OVMF guest never runs the legacy image).
-        for n in prepared.notes where n.severity != .info { Terminal.warn(n.message) }
-        for n in prepared.notes where n.severity == .info { Terminal.out("  " + n.message) }
+        for n in notes where n.severity != .info { Terminal.warn(n.message) }
+        for n in notes where n.severity == .info { Terminal.out("  " + n.message) }
         let chosenFirmware = firmware ?? .default(for: target)
-        for a in prepared.acceptance where a.profile != .seabios || chosenFirmware == .bios {
+        for a in acceptance where a.profile != .seabios || chosenFirmware == .bios {
             let w = a.problems.filter { $0.severity != .info }
             Terminal.out("\(a.profile.displayName): " + (a.ok ? "accepts " : "would refuse ") + (files.first?.0 ?? "bios.bin") + (w.isEmpty ? "" : " (\(w.count) warning\(w.count == 1 ? "" : "s"))"))
             for p in w { Terminal.out("  \(p.severity == .error ? "error" : "warning"): \(p.message)") }

@@ -140,6 +140,43 @@ enum PrepareFixture {
         }
     }
 
+    /// A card with no ROM resource: the configs still go out with the ROM BAR off, and say why;
+    /// Xen, whose gfx_passthru is the VGA BIOS, still refuses.
+    @Test func aCardWithNoROMGetsConfigsWithTheROMBAROff() throws {
+        let host = try FakeHost("radeon-hd7850")
+        defer { try? FileManager.default.removeItem(atPath: host.dir) }
+        try FileManager.default.removeItem(atPath: host.dir + "/host/devices/pci0000:00/0000:00:01.0/0000:01:00.0/rom")
+        let out = host.dir + "/out"
+        for target in ["qemu", "libvirt", "proxmox"] {
+            let r = try HostCLI.run(["prepare", "01:00.0", "--for", target, "--sysfs", host.dir + "/host", "--out-dir", out + "/" + target, "--json"])
+            #expect(r.status == 0, "\(target): \(r.err)")
+            let j = try #require(try HostCLI.json(r) as? [String: Any])
+            #expect(j["romBAR"] as? Bool == false)
+            #expect((j["noROM"] as? String)?.contains("no ROM resource") == true)
+            let names = try #require(j["files"] as? [[String: Any]]).compactMap { $0["name"] as? String }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: out + "/" + target).sorted() == names.sorted())
+            #expect(!names.contains { $0.hasSuffix(".bin") || $0.hasSuffix(".rom") }, "no ROM file: \(names)")
+            let text = F.read(out + "/" + target + "/" + names[0])
+            #expect(!text.contains("romfile") && !text.contains("file="), "\(text)")
+            switch target {
+            case "qemu": #expect(text.contains("host=0000:01:00.0,rombar=0"), "\(text)")
+            case "proxmox": #expect(text.contains("hostpci0: 0000:01:00,pcie=1,rombar=0\n"), "\(text)")
+            default:
+                #expect(text.contains("<rom bar='off'/>"), "\(text)")
+                let domain = host.dir + "/domain.xml"
+                try ("<domain type='kvm'><name>t</name><memory>1048576</memory><os><type arch='x86_64'>hvm</type></os><devices>\n"
+                     + text + "</devices></domain>\n").write(toFile: domain, atomically: true, encoding: .utf8)
+                let v = try HostCLI.run([domain, "domain"], "/usr/bin/virt-xml-validate")
+                #expect(v.status == 0, "virt-xml-validate: \(v.out)\(v.err)")
+            }
+        }
+        let text = try HostCLI.run(["prepare", "01:00.0", "--for", "qemu", "--sysfs", host.dir + "/host", "--out-dir", out + "/text"])
+        #expect(text.status == 0 && text.err.contains("ROM BAR off") && text.err.contains("--rom FILE"), "\(text.err)")
+        let xen = try HostCLI.run(["prepare", "01:00.0", "--for", "xen", "--sysfs", host.dir + "/host", "--out-dir", out + "/xen"])
+        #expect(xen.status == 2 && xen.err.contains("no ROM resource"), "\(xen.err)")
+        #expect(!FileManager.default.fileExists(atPath: out + "/xen"))
+    }
+
     @Test func aRelativeROMPathOrOneProxmoxCannotLoadIsRefused() throws {
         let tmp = try FakeHost.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: tmp) }

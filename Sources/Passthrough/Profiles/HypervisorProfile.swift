@@ -33,8 +33,8 @@ public protocol HypervisorProfile: Sendable {
     var configNames: [String] { get }
     /// The configuration files' bytes, in `configNames` order.
     func configFiles(_ card: PassthroughCard, options: ConfigFiles.Options) throws(PassthroughError) -> [(name: String, bytes: [UInt8])]
-    /// What to do with the files, in order (`dir`: where they lie).
-    func nextSteps(_ card: PassthroughCard, outDir dir: String, romPath: String?) -> [String]
+    /// What to do with the files, in order (`dir`: where they lie; `hasROM` false: no ROM was written).
+    func nextSteps(_ card: PassthroughCard, outDir dir: String, romPath: String?, hasROM: Bool) -> [String]
 }
 
 extension HypervisorProfile {

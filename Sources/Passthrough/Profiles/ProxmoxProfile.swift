@@ -40,12 +40,13 @@ public struct ProxmoxProfile: HypervisorProfile {
         return [("proxmox.conf", Array(try ProxmoxConfig.text(card, options: o).utf8))]
     }
 
-    public func nextSteps(_ card: PassthroughCard, outDir dir: String, romPath: String?) -> [String] {
+    public func nextSteps(_ card: PassthroughCard, outDir dir: String, romPath: String?, hasROM: Bool) -> [String] {
         let path = romPath ?? defaultROMPath(card, outDir: dir)
         let name = romFileName(romPath: path)
+        let install = hasROM ? ["Install the ROM where qemu-server looks for it: `cp \(dir)/\(name) \(path)`."] : []
         return [
             "Turn the IOMMU on (intel_iommu=on or amd_iommu=on in /etc/kernel/cmdline or GRUB_CMDLINE_LINUX, then `proxmox-boot-tool refresh` or `update-grub`) and reboot; Proxmox binds the functions to vfio-pci when the VM starts.",
-            "Install the ROM where qemu-server looks for it: `cp \(dir)/\(name) \(path)`.",
+        ] + install + [
             "Merge the lines of \(dir)/proxmox.conf into /etc/pve/qemu-server/VMID.conf (replace lines with the same key; use another hostpciN if hostpci0 is taken).",
             "For an OVMF guest add an EFI disk if the VM has none (`qm set VMID --efidisk0 STORAGE:1`).",
             "Start the VM with `qm start VMID`; `qm showcmd VMID --pretty` shows the -device vfio-pci lines qemu-server built.",

@@ -21,12 +21,12 @@ public struct QEMUProfile: HypervisorProfile {
         return [("qemu-args.txt", Array(try QEMUArgs.text(card, options: o).utf8))]
     }
 
-    public func nextSteps(_ card: PassthroughCard, outDir dir: String, romPath: String?) -> [String] {
+    public func nextSteps(_ card: PassthroughCard, outDir dir: String, romPath: String?, hasROM: Bool) -> [String] {
         let all = card.functions.map { $0.address.description }.joined(separator: " ")
         return [
             "Bind \(all) to vfio-pci (`vbios bind ADDR --to vfio-pci`, or driver_override); every device of the IOMMU group must be bound or unused.",
             "Add the lines of \(dir)/qemu-args.txt to the qemu-system-x86_64 command line (they are shell-quoted).",
-        ] + (romPath.map { NextSteps.copy(dir: dir, name: "bios.bin", to: $0) }
+        ] + (!hasROM ? [] : romPath.map { NextSteps.copy(dir: dir, name: "bios.bin", to: $0) }
              ?? ["Keep bios.bin where the QEMU process can read it (the path in qemu-args.txt is absolute)."]) + [
             card.romFunction.isBootVGA
                 ? "The card is the host's boot display: the host loses that screen once vfio-pci takes it; x-vga=on gives the guest the legacy VGA ranges."

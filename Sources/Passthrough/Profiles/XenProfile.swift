@@ -32,7 +32,7 @@ public struct XenProfile: HypervisorProfile {
                 ("kernel-cmdline.txt", Array(XenConfig.kernelCommandLine(card).utf8))]
     }
 
-    public func nextSteps(_ card: PassthroughCard, outDir dir: String, romPath: String?) -> [String] {
+    public func nextSteps(_ card: PassthroughCard, outDir dir: String, romPath: String?, hasROM: Bool) -> [String] {
         let all = card.functions.map { $0.address.description }.joined(separator: " ")
         return [
             "Hand \(all) to pciback: add the line of \(dir)/kernel-cmdline.txt to dom0's kernel command line and reboot, or run `xl pci-assignable-add` for each function (or `vbios bind ADDR --to pciback`).",

@@ -11,8 +11,9 @@ public enum ConfigFiles {
     }
 
     public struct Options: Sendable {
-        /// Where the ROM will be on the VM host: configurations name it.
-        public var romPath: String
+        /// Where the ROM will be on the VM host: configurations name it. nil: no ROM (a card
+        /// with none to be had; set `romBAR` false).
+        public var romPath: String?
         /// The card is the guest's boot display (xl `gfx_passthru`, QEMU `x-vga`); nil: the
         /// writer's default.
         public var primaryDisplay: Bool?
@@ -22,7 +23,7 @@ public enum ConfigFiles {
         public var romBAR: Bool = true
         /// The guest's firmware (Proxmox's `bios:`); nil: the hypervisor's default.
         public var firmware: ROMPreparation.Firmware?
-        public init(romPath: String, primaryDisplay: Bool? = nil, ranges: [MemoryRange]? = nil) {
+        public init(romPath: String?, primaryDisplay: Bool? = nil, ranges: [MemoryRange]? = nil) {
             self.romPath = romPath
             self.primaryDisplay = primaryDisplay
             self.ranges = ranges
@@ -30,11 +31,15 @@ public enum ConfigFiles {
     }
 
     /// The ROM (`rom`) and the target's configuration, by name, in `names(for:)` order.
-    public static func files(_ card: PassthroughCard, rom: [UInt8], for target: PassthroughTarget,
+    /// `rom` nil: no ROM file, only the configuration (which then names none).
+    public static func files(_ card: PassthroughCard, rom: [UInt8]?, for target: PassthroughTarget,
                              options: Options) throws(PassthroughError) -> [(name: String, bytes: [UInt8])] {
         let p = target.profile
-        if let refused = p.checkROMPath(options.romPath) { throw refused }
-        return [(p.romFileName(romPath: options.romPath), rom)] + (try p.configFiles(card, options: options))
+        var o = options
+        if rom == nil { o.romPath = nil }
+        guard let rom, let path = o.romPath else { return try p.configFiles(card, options: o) }
+        if let refused = p.checkROMPath(path) { throw refused }
+        return [(p.romFileName(romPath: path), rom)] + (try p.configFiles(card, options: o))
     }
 
 }

@@ -3,10 +3,11 @@
 public enum NextSteps {
     /// `outDir`: where the files lie (named in the text); nil says "the output folder".
     /// `romPath`: where the ROM will live on the VM host when it was named (`--rom-path`).
-    public static func text(target: PassthroughTarget, card: PassthroughCard, outDir: String? = nil, romPath: String? = nil) -> String {
+    public static func text(target: PassthroughTarget, card: PassthroughCard, outDir: String? = nil, romPath: String? = nil,
+                            hasROM: Bool = true) -> String {
         let dir = outDir ?? "the output folder"
         let rom = card.romFunction
-        let s = target.profile.nextSteps(card, outDir: dir, romPath: romPath)
+        let s = target.profile.nextSteps(card, outDir: dir, romPath: romPath, hasROM: hasROM)
         var out = "Next steps for \(rom.address) (\(rom.ids)) with \(target.rawValue):\n"
         for (i, step) in s.enumerated() { out += "  \(i + 1). \(step)\n" }
         return out
