@@ -132,50 +132,9 @@ struct Prepare: ParsableCommand {
         try checkIOMMUGroup(slot, bus: bus)
 
         // The ROM.
-        var romBytes: [UInt8]?
-        var romOrigin = "none"
-        var noROM: String?
         let rom = card.romFunction
-        var walked: FirmwareReport?
-        if let romFrom {
-            let image = try FileBytes(path: romFrom).bytes
-            let line = global.json ? nil : Progress(what: "walking \(romFrom)", unit: "containers")
-            let report = FirmwareWalker.walk(image, progress: line.map { p in
-                { containers, decoded in p.update("\(containers) containers, \(decoded >> 20) MiB decompressed") }
-            })
-            line?.finish()
-            walked = report
-            let chosen: FirmwareROMSelection.Candidate
-            do { chosen = try FirmwareROMSelection.choose(report, vendorID: rom.vendorID, deviceID: rom.deviceID) } catch {
-                throw UserError("\(romFrom): \(error)", path: romFrom)
-            }
-            romBytes = chosen.item.bytes
-            romOrigin = "\(romFrom): \(chosen.summary)"
-            if !chosen.exact {
-                Terminal.warn("\(romFrom) has no ROM naming \(rom.ids) itself; using one whose device list includes it.")
-            }
-        } else if let romFile {
-            let bytes = try FileBytes(path: romFile, limit: maximumROMSize).bytes
-            romBytes = bytes
-            romOrigin = romFile
-            if let why = try ROMPreparation.checkChip(ROMParser.parse(bytes), file: romFile, card: rom.address.description,
-                                                      vendorID: rom.vendorID, deviceID: rom.deviceID, retarget: retarget) {
-                Terminal.warn("\(romFile): \(why); --retarget: its IDs are set to the card's. Make sure it really is this card's ROM (same board, same memory).")
-            }
-        } else {
-            let romDevice = functions.first { $0.address == rom.address } ?? device
-            do {
-                let got = try read.read(romDevice, root: root)
-                romBytes = got.bytes
-                romOrigin = "\(got.choice.kept.source.name) (\(got.choice.kept.source.location))"
-                for f in got.layout.findings(.shadowCopy) { Terminal.warn(f.message) }
-                if got.choice.kept.unstable { Terminal.warn("two reads of the ROM differed: unbind the card's driver and run prepare again.") }
-            } catch let failure as ROMReader.Failure where read.source == .auto && profile.legacyOnlyReason == nil && MissingROM.isAbsent(failure) {
-                // Nothing to read: the configs still go out, with the ROM BAR off (--rom/--rom-from do better).
-                noROM = MissingROM.statement(card, target: target, why: failure.description)
-                    + " (--rom FILE, --rom-from FIRMWARE)"
-            }
-        }
+        let (romBytes, romOrigin, walked, noROM) = try acquireROM(card, device: functions.first { $0.address == rom.address } ?? device,
+                                                                  root: root, profile: profile)
 
         // Everything computed before anything is written.
         var prepared: ROMPreparation.Result?
@@ -255,6 +214,57 @@ struct Prepare: ParsableCommand {
         for (name, bytes) in files { Terminal.out("  \(name) (\(bytes.count) bytes)") }
         Terminal.out("")
         Terminal.write(1, steps)
+    }
+
+    /// The card's ROM: out of --rom-from's firmware image, --rom's file, or read from the card
+    /// (`device`, its ROM function); nil bytes when the card has none to be had (`noROM` says why
+    /// and what the guest gets without one).
+    func acquireROM(_ card: PassthroughCard, device: PCIDevice, root: SysfsRoot, profile: any HypervisorProfile) throws
+        -> (bytes: [UInt8]?, origin: String, walked: FirmwareReport?, noROM: String?) {
+        let rom = card.romFunction
+        var romBytes: [UInt8]?
+        var romOrigin = "none"
+        var noROM: String?
+        var walked: FirmwareReport?
+        if let romFrom {
+            let image = try FileBytes(path: romFrom).bytes
+            let line = global.json ? nil : Progress(what: "walking \(romFrom)", unit: "containers")
+            let report = FirmwareWalker.walk(image, progress: line.map { p in
+                { containers, decoded in p.update("\(containers) containers, \(decoded >> 20) MiB decompressed") }
+            })
+            line?.finish()
+            walked = report
+            let chosen: FirmwareROMSelection.Candidate
+            do { chosen = try FirmwareROMSelection.choose(report, vendorID: rom.vendorID, deviceID: rom.deviceID) } catch {
+                throw UserError("\(romFrom): \(error)", path: romFrom)
+            }
+            romBytes = chosen.item.bytes
+            romOrigin = "\(romFrom): \(chosen.summary)"
+            if !chosen.exact {
+                Terminal.warn("\(romFrom) has no ROM naming \(rom.ids) itself; using one whose device list includes it.")
+            }
+        } else if let romFile {
+            let bytes = try FileBytes(path: romFile, limit: maximumROMSize).bytes
+            romBytes = bytes
+            romOrigin = romFile
+            if let why = try ROMPreparation.checkChip(ROMParser.parse(bytes), file: romFile, card: rom.address.description,
+                                                      vendorID: rom.vendorID, deviceID: rom.deviceID, retarget: retarget) {
+                Terminal.warn("\(romFile): \(why); --retarget: its IDs are set to the card's. Make sure it really is this card's ROM (same board, same memory).")
+            }
+        } else {
+            do {
+                let got = try read.read(device, root: root)
+                romBytes = got.bytes
+                romOrigin = "\(got.choice.kept.source.name) (\(got.choice.kept.source.location))"
+                for f in got.layout.findings(.shadowCopy) { Terminal.warn(f.message) }
+                if got.choice.kept.unstable { Terminal.warn("two reads of the ROM differed: unbind the card's driver and run prepare again.") }
+            } catch let failure as ROMReader.Failure where read.source == .auto && profile.legacyOnlyReason == nil && MissingROM.isAbsent(failure) {
+                // Nothing to read: the configs still go out, with the ROM BAR off (--rom/--rom-from do better).
+                noROM = MissingROM.statement(card, target: target, why: failure.description)
+                    + " (--rom FILE, --rom-from FIRMWARE)"
+            }
+        }
+        return (romBytes, romOrigin, walked, noROM)
     }
 
     /// The whole IOMMU group goes to the guest (`GroupNotIsolated`), --with included.
