@@ -9,6 +9,10 @@ subsystem_*, irq, config (256 or 4096 bytes, consistent with the other files), r
 boot_vga (VGA only), driver and iommu_group links, rom where the card has one, enable and
 driver_override. A host may also hold `dev-mem`: physical memory from 0xC0000 to 0xDFFFF (pass
 `--dev-mem HOST/dev-mem --dev-mem-base 0xc0000`).
+
+A host whose checks read files outside /sys (doctor's /proc/iomem, /proc/version, /proc/modules,
+/proc/cmdline, modprobe.d) also gets Fixtures/roots/NAME: those files, relative to `/`. A test
+builds its fake `/` from both: Fixtures/hosts/NAME as ROOT/sys, Fixtures/roots/NAME over ROOT.
 """
 import os
 import shutil
@@ -17,6 +21,7 @@ import subprocess
 import sys
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Fixtures", "hosts")
+ROOTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Fixtures", "roots")
 PARTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Fixtures", "roms", "parts")
 
 # Kernel resource flags (include/linux/ioport.h) with the BAR's low bits, as /sys shows them.
@@ -36,7 +41,8 @@ def part(name):
 
 
 def config_space(vendor, device, cls, rev, subsys, bars, rom_bar=0, header_type=0, bus=None,
-                 pcie_type=0, ext=False, rebar=None, multifunction=False, command=0x0007, irq_pin=1):
+                 pcie_type=0, ext=False, rebar=None, multifunction=False, command=0x0007, irq_pin=1,
+                 flr=False, no_soft_reset=False):
     """Config space as the `config` file shows it. `bars` are raw register values (dwords)."""
     c = bytearray(4096 if ext else 256)
     struct.pack_into("<HHHH", c, 0, vendor, device, command, 0x0010)
@@ -59,9 +65,14 @@ def config_space(vendor, device, cls, rev, subsys, bars, rom_bar=0, header_type=
     # Power management, then PCI Express.
     c[0x50:0x52] = b"\x01\x60"
     struct.pack_into("<H", c, 0x52, 0x0003)
+    # PMCSR bit 3, No_Soft_Reset: D3hot -> D0 keeps the device's state (PCI PM 1.2, 3.2.4), so
+    # a PM reset resets nothing.
+    struct.pack_into("<H", c, 0x54, 0x0008 if no_soft_reset else 0)
     c[0x60] = 0x10
     c[0x61] = 0x00
     struct.pack_into("<H", c, 0x62, 0x0002 | (pcie_type << 4))
+    # Device Capabilities bit 28: Function Level Reset (PCIe base 6.0, 7.5.3.3).
+    struct.pack_into("<I", c, 0x64, (1 << 28) if flr else 0)
     if ext and rebar:
         # Resizable BAR extended capability (ID 0x15): per BAR a capability dword (bit n+4: 2^n MiB
         # supported) and a control dword (BAR index, count of resizable BARs, current size).
@@ -82,6 +93,8 @@ class Host:
         self.dir = os.path.join(root, name)
         if os.path.exists(self.dir):
             shutil.rmtree(self.dir)
+        if root == ROOT:
+            shutil.rmtree(os.path.join(ROOTS, name), ignore_errors=True)
         os.makedirs(os.path.join(self.dir, "bus", "pci", "devices"))
         self.write(os.path.join(self.dir, "bus", "pci", "drivers_probe"), b"")
         self.write(os.path.join(self.dir, "bus", "pci", "rescan"), b"")
@@ -93,12 +106,16 @@ class Host:
             f.write(data if isinstance(data, bytes) else data.encode())
         os.chmod(path, mode)
 
+    def host_file(self, path, data):
+        """A file outside /sys (`/proc/iomem`), under Fixtures/roots/NAME."""
+        self.write(os.path.join(ROOTS, os.path.basename(self.dir), path.lstrip("/")), data)
+
     def link(self, at, target):
         os.makedirs(os.path.dirname(at), exist_ok=True)
         os.symlink(os.path.relpath(target, os.path.dirname(at)), at)
 
     def device(self, parents, addr, vendor, device, cls, rev, subsys, config, resources,
-               driver=None, group=None, boot_vga=None, rom=None, irq=16):
+               driver=None, group=None, boot_vga=None, rom=None, irq=16, reset_method=None):
         """`parents` are the bridge addresses above the device, root first; `resources` are
         (start, size, flags) for BARs 0-5 and the ROM (size 0: unused)."""
         rel = os.path.join("devices", "pci0000:00", *parents, addr)
@@ -122,6 +139,10 @@ class Host:
         w("driver_override", "(null)\n")
         if boot_vga is not None:
             w("boot_vga", "%d\n" % boot_vga, 0o444)
+        if reset_method is not None:
+            # Linux 5.15+: the reset methods the kernel found, in the order it tries them
+            # (drivers/pci/pci.c, reset_method_show); empty when it has none.
+            w("reset_method", reset_method + "\n")
         if rom is not None:
             w("rom", rom, 0o600)
         if driver:
@@ -155,10 +176,10 @@ def radeon_hd7850():
     h.device(["0000:00:01.0"], "0000:01:00.0", 0x1002, 0x6819, 0x030000, 0x00, (0x174B, 0xE221), cfg,
              [(0xC0000000, 256 << 20, MEM64_PREF), (0, 0, 0), (0xFE800000, 256 << 10, MEM64), (0, 0, 0),
               (0xE000, 0x100, IO), (0, 0, 0), (0xFE840000, 0x20000, ROM)],
-             driver="radeon", group=1, boot_vga=0, rom=rom, irq=30)
+             driver="radeon", group=1, boot_vga=0, rom=rom, irq=30, reset_method="pm")
     cfg = config_space(0x1002, 0xAAB0, 0x040300, 0x00, (0x174B, 0xAAB0), bar64(0xFE860000, 0x4), irq_pin=2, ext=True)
     h.device(["0000:00:01.0"], "0000:01:00.1", 0x1002, 0xAAB0, 0x040300, 0x00, (0x174B, 0xAAB0), cfg,
-             [(0xFE860000, 16 << 10, MEM64)], driver="snd_hda_intel", group=1, irq=31)
+             [(0xFE860000, 16 << 10, MEM64)], driver="snd_hda_intel", group=1, irq=31, reset_method="pm")
 
 
 def intel_igd():
@@ -211,6 +232,147 @@ def second_card():
              [(0xF9080000, 16 << 10, MEM32)], driver="vfio-pci", group=9, irq=18)
 
 
+def identical_twin():
+    """Two cards with the same IDs: the boot display 01:00.0 (nouveau, the host's console) and
+    03:00.0 meant for the guest. `ids=` would take both."""
+    h = Host("identical-twin")
+    cfg = config_space(0x8086, 0x3E30, 0x060000, 0x0D, (0x1462, 0x7B17), [], irq_pin=0)
+    h.device([], "0000:00:00.0", 0x8086, 0x3E30, 0x060000, 0x0D, (0x1462, 0x7B17), cfg, [], driver="skl_uncore", group=0, irq=0)
+    rom = part("host-second-card-passed")
+    for port, bus, group, boot in (("0000:00:01.0", 1, 1, True), ("0000:00:1c.0", 3, 8, False)):
+        root_port(h, port, 0x8086, 0x1901 if bus == 1 else 0xA290, bus, bus, group)
+        a = "0000:%02x:00.0" % bus
+        hi = 0x6000000000 + (bus << 32)
+        bars = [0xF6000000 - (bus << 24)] + bar64(hi, 0xC) + bar64(hi + (1 << 30), 0xC) + [0xD001 + (bus << 8)]
+        cfg = config_space(0x10DE, 0x2503, 0x030000, 0xA1, (0x1458, 0x4071), bars, rom_bar=0 if boot else 0xF9000000 - (bus << 24),
+                           multifunction=True, ext=True)
+        romres = (0xC0000, 0x20000, ROM_SHADOW) if boot else (0xF9000000 - (bus << 24), 0x80000, ROM)
+        h.device([port], a, 0x10DE, 0x2503, 0x030000, 0xA1, (0x1458, 0x4071), cfg,
+                 [(0xF6000000 - (bus << 24), 16 << 20, MEM32), (hi, 256 << 20, MEM64_PREF), (0, 0, 0),
+                  (hi + (1 << 30), 32 << 20, MEM64_PREF), (0, 0, 0), (0xD000 + (bus << 8), 0x80, IO), romres],
+                 driver="nouveau" if boot else "vfio-pci", group=group + 1, boot_vga=1 if boot else 0, rom=rom, irq=16 + bus)
+        cfg = config_space(0x10DE, 0x228E, 0x040300, 0xA1, (0x1458, 0x4071), [0xF7080000 - (bus << 24)], irq_pin=2, ext=True)
+        h.device([port], a[:-1] + "1", 0x10DE, 0x228E, 0x040300, 0xA1, (0x1458, 0x4071), cfg,
+                 [(0xF7080000 - (bus << 24), 16 << 10, MEM32)], driver="snd_hda_intel" if boot else "vfio-pci", group=group + 1, irq=17 + bus)
+    # A 6.1 kernel: sysfb registered the firmware framebuffer (BOOTFB) in the boot card's BAR 1
+    # and simpledrm took it; nothing in 03:00.0's BARs.
+    bar1 = 0x6000000000 + (1 << 32)
+    h.host_file("/proc/iomem", iomem_text(bar1, "0000:01:00.0", "BOOTFB", extra=["%x-%x : simpledrm" % (bar1, bar1 + 0x2FFFFF)]))
+    h.host_file("/proc/version", "Linux version 6.1.0-18-amd64 (debian-kernel@lists.debian.org) (gcc-12 (Debian 12.2.0-14) 12.2.0) #1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 (2024-02-01)\n")
+
+
+def amd_card(h, bus, port, device, audio, group, boot=False, flr=False, no_soft_reset=False, reset_method=None,
+             driver="vfio-pci", rom_part="host-radeon-hd7850", rebar=None, bar0=256 << 20):
+    """An AMD card (VGA + HDMI audio) at BB:00.0/.1 behind the root port `port`."""
+    root_port(h, port, 0x1022, 0x1483, bus, bus, group)
+    hi = 0x7000000000 + (bus << 32)
+    mmio = 0xFC000000 - (bus << 20)
+    bars = bar64(hi, 0xC) + bar64(hi + max(1 << 30, bar0), 0xC) + [0xE001 + (bus << 8), mmio]
+    cfg = config_space(0x1002, device, 0x030000, 0xC1, (0x1DA2, 0xE411), bars, rom_bar=0 if boot else mmio + 0x80000,
+                       multifunction=True, ext=True, pcie_type=0, flr=flr, no_soft_reset=no_soft_reset, rebar=rebar)
+    a = "0000:%02x:00.0" % bus
+    romres = (0xC0000, 0x20000, ROM_SHADOW) if boot else (mmio + 0x80000, 0x20000, ROM)
+    h.device([port], a, 0x1002, device, 0x030000, 0xC1, (0x1DA2, 0xE411), cfg,
+             [(hi, bar0, MEM64_PREF), (0, 0, 0), (hi + max(1 << 30, bar0), 2 << 20, MEM64_PREF), (0, 0, 0),
+              (0xE000 + (bus << 8), 0x100, IO), (mmio, 512 << 10, MEM32), romres],
+             driver=driver, group=group + 1, boot_vga=1 if boot else 0, rom=part(rom_part), irq=40 + bus,
+             reset_method=reset_method)
+    cfg = config_space(0x1002, audio, 0x040300, 0x00, (0x1DA2, audio), [mmio + 0xA0000], irq_pin=2, ext=True,
+                       flr=flr, no_soft_reset=no_soft_reset)
+    h.device([port], a[:-1] + "1", 0x1002, audio, 0x040300, 0x00, (0x1DA2, audio), cfg,
+             [(mmio + 0xA0000, 16 << 10, MEM32)], driver=driver, group=group + 1, irq=41 + bus,
+             reset_method=reset_method)
+
+
+def host_bridge(h):
+    cfg = config_space(0x1022, 0x1480, 0x060000, 0x00, (0x1022, 0x1480), [], irq_pin=0)
+    h.device([], "0000:00:00.0", 0x1022, 0x1480, 0x060000, 0x00, (0x1022, 0x1480), cfg, [], group=0, irq=0)
+
+
+def navi10_reset_bug():
+    """A Radeon RX 5700 XT (Navi 10, 1002:731f; in gnif/vendor-reset's device table) for the
+    guest: no FLR, No_Soft_Reset set, and the audio function beside it, so the kernel has no reset
+    of its own (vfio's bus hot reset, which Navi 10 does not survive, is all); vendor_reset is not
+    loaded."""
+    h = Host("navi10-reset-bug")
+    host_bridge(h)
+    # No FLR, No_Soft_Reset (no PM reset), and a second function on the bus (no bus reset,
+    # drivers/pci/pci.c pci_parent_bus_reset): the kernel has no method, so no reset_method file.
+    amd_card(h, 0x0B, "0000:00:03.1", 0x731F, 0xAB38, 8, no_soft_reset=True)
+    h.host_file("/proc/modules", "vfio_pci 16384 0 - Live 0x0000000000000000\nvfio 45056 2 vfio_pci, Live 0x0000000000000000\n")
+    h.host_file("/proc/version", "Linux version 6.1.0-18-amd64 (debian-kernel@lists.debian.org) (gcc-12 (Debian 12.2.0-14) 12.2.0) #1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 (2024-02-01)\n")
+
+
+def flr_card():
+    """A card whose functions offer Function Level Reset (DevCap bit 28), which the kernel lists
+    in reset_method: a clean reset between guest boots. (A Radeon HD 7850's IDs, not in
+    vendor-reset's table.)"""
+    h = Host("flr-card")
+    host_bridge(h)
+    amd_card(h, 0x0B, "0000:00:03.1", 0x6819, 0xAAB0, 8, flr=True, reset_method="flr")
+
+
+def efifb_over_bar():
+    """The boot display, whose BAR 0 holds the firmware's framebuffer, claimed by efifb on a 5.10
+    kernel: "vfio-pci 0000:0b:00.0: BAR 0: can't reserve [mem ...]"."""
+    h = Host("efifb-over-bar")
+    host_bridge(h)
+    amd_card(h, 0x0B, "0000:00:03.1", 0x6819, 0xAAB0, 8, boot=True, driver=None, reset_method="pm")
+    hi = 0x7000000000 + (0x0B << 32)
+    h.host_file("/proc/iomem", iomem_text(hi, "0000:0b:00.0", "efifb"))
+    h.host_file("/proc/version", "Linux version 5.10.0-28-amd64 (debian-kernel@lists.debian.org) (gcc-10 (Debian 10.2.1-6) 10.2.1 20210110) #1 SMP Debian 5.10.209-2 (2024-01-31)\n")
+
+
+def iomem_text(bar, owner, holder, holder_size=0x300000, extra=()):
+    """/proc/iomem as root reads it: the card's 256 MiB BAR at `bar`, a framebuffer `holder`
+    at its start (the firmware put its framebuffer there)."""
+    lines = ["00000000-00000fff : Reserved", "00001000-0009ffff : System RAM", "000a0000-000bffff : PCI Bus 0000:00",
+             "000c0000-000dffff : PCI Bus 0000:00", "  000c0000-000cffff : Video ROM", "00100000-7fffffff : System RAM",
+             "%x-%x : PCI Bus 0000:00" % (bar & ~0xFFFFFFFF, (bar | 0xFFFFFFFF)),
+             "  %x-%x : PCI Bus %s" % (bar, bar + (0x50000000 - 1), owner[:7]),
+             "    %x-%x : %s" % (bar, bar + (256 << 20) - 1, owner)]
+    if holder:
+        lines.append("      %x-%x : %s" % (bar, bar + holder_size - 1, holder))
+    lines += ["        %s" % e for e in extra]
+    return "\n".join(lines) + "\n"
+
+
+def acpi_table(signature, body, revision=1):
+    """An ACPI table as /sys/firmware/acpi/tables/SIG shows it: the 36-byte header (ACPI 6.5,
+    5.2.6) with a valid checksum, then `body`."""
+    length = 36 + len(body)
+    t = bytearray(struct.pack("<4sIBB6s8sI4sI", signature.encode(), length, revision, 0, b"VBIOS ", b"FAKEHOST", 1, b"VBIO", 1) + body)
+    t[9] = (-sum(t)) & 0xFF
+    return bytes(t)
+
+
+def dmar(interrupt_remapping):
+    """Intel's DMAR table (VT-d 4.1, 8.1): host address width, flags (bit 0 INTR_REMAP, bit 1
+    X2APIC_OPT_OUT), 10 reserved bytes, then one DRHD covering every device (INCLUDE_PCI_ALL)."""
+    drhd = struct.pack("<HHBBHQ", 0, 16, 1, 0, 0, 0xFED90000)
+    return acpi_table("DMAR", struct.pack("<BB10s", 38, 1 if interrupt_remapping else 0, b"") + drhd)
+
+
+def resized_bar():
+    """A Radeon RX 6800 XT (Navi 21, 1002:73bf) whose firmware grew BAR 0 to 16 GiB (Resizable
+    BAR on: 256 MiB to 16 GiB supported), the way hosts with "Re-Size BAR support" leave it."""
+    h = Host("resized-bar")
+    host_bridge(h)
+    # Capability bits: 2^8 (256 MiB) to 2^14 (16 GiB) MiB; current 2^14.
+    amd_card(h, 0x0C, "0000:00:03.1", 0x73BF, 0xAB28, 9, flr=True, reset_method="flr",
+             rebar=[(0, 0x7F00 >> 0, 14)], bar0=16 << 30)
+
+
+def no_interrupt_remapping():
+    """An Intel host whose DMAR table does not set INTR_REMAP (VT-d without interrupt
+    remapping, or the firmware's option off): vfio refuses devices unless
+    allow_unsafe_interrupts is set."""
+    h = Host("no-interrupt-remapping")
+    host_bridge(h)
+    amd_card(h, 0x01, "0000:00:01.0", 0x6819, 0xAAB0, 1, flr=True, reset_method="flr")
+    h.write(os.path.join(h.dir, "firmware", "acpi", "tables", "DMAR"), dmar(False), 0o400)
+
+
 def one_card(out, vendor, device, vbios, cls=0x030000):
     """A host with one card of the given IDs at 0000:01:00.0, behind a root port, in its own IOMMU
     group, bound to vfio-pci, not the boot display, its ROM BAR holding a small legacy image
@@ -247,4 +409,10 @@ if __name__ == "__main__":
     radeon_hd7850()
     intel_igd()
     second_card()
+    identical_twin()
+    navi10_reset_bug()
+    flr_card()
+    efifb_over_bar()
+    no_interrupt_remapping()
+    resized_bar()
     print("wrote", os.path.normpath(ROOT))

@@ -88,7 +88,7 @@ cpci_device *cpci_enumerate(const char *sysfs_bus_pci, const char *ids_file, siz
         o->bus = d->bus;
         o->dev = d->dev;
         o->func = d->func;
-        int want = PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT | PCI_FILL_SUBSYS | PCI_FILL_IOMMU_GROUP | PCI_FILL_DRIVER;
+        int want = PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT | PCI_FILL_SUBSYS | PCI_FILL_IOMMU_GROUP | PCI_FILL_DRIVER | PCI_FILL_CAPS;
         /* libpci's sysfs backend treats a missing `resource` as fatal for the whole scan; a
          * device without one (a fake tree, a removed device) just has no bases. */
         snprintf(path + n_path, sizeof path - (size_t)n_path, "/resource");
@@ -117,6 +117,19 @@ cpci_device *cpci_enumerate(const char *sysfs_bus_pci, const char *ids_file, siz
             }
             o->rom_base_addr = d->rom_base_addr;
             o->rom_size = d->rom_size;
+        }
+        if (known & PCI_FILL_CAPS) {
+            /* lspci reads the same registers (ls-caps.c, cap_express and cap_pm). */
+            struct pci_cap *exp = pci_find_cap(d, PCI_CAP_ID_EXP, PCI_CAP_NORMAL);
+            if (exp) {
+                o->has |= CPCI_HAS_PCIE;
+                o->pcie_devcap = pci_read_long(d, exp->addr + PCI_EXP_DEVCAP);
+            }
+            struct pci_cap *pm = pci_find_cap(d, PCI_CAP_ID_PM, PCI_CAP_NORMAL);
+            if (pm) {
+                o->has |= CPCI_HAS_PM;
+                o->pm_ctrl = pci_read_word(d, pm->addr + PCI_PM_CTRL);
+            }
         }
         link_name(o->iommu_group, sizeof o->iommu_group, pci_get_string_property(d, PCI_FILL_IOMMU_GROUP), path, (size_t)n_path, "iommu_group");
         link_name(o->driver, sizeof o->driver, pci_get_string_property(d, PCI_FILL_DRIVER), path, (size_t)n_path, "driver");

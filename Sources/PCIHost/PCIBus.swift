@@ -105,6 +105,15 @@ public enum PCIEnumeration {
         /// BARs 0-5; nil when the device has no `resource` attribute.
         public var regions: [Region]?
         public var romRegion: Region?
+        /// PCI Express Device Capabilities, from libpci's capability list; nil without the capability.
+        public var pcieDeviceCapabilities: UInt32?
+        /// The PM control/status register, from libpci's capability list; nil without the capability.
+        public var pmControl: UInt16?
+
+        /// Function Level Reset (DevCap bit 28, PCIe base 6.0 7.5.3.3); nil: not PCI Express.
+        public var supportsFLR: Bool? { pcieDeviceCapabilities.map { $0 & (1 << 28) != 0 } }
+        /// No_Soft_Reset (PMCSR bit 3, PCI PM 1.2 3.2.4): a D3hot->D0 PM reset keeps the device's state, so it resets nothing.
+        public var noSoftReset: Bool? { pmControl.map { $0 & 0x8 != 0 } }
 
         /// Base class and subclass.
         public var deviceClass: UInt16 { UInt16(truncatingIfNeeded: classCode >> 8) }
@@ -118,6 +127,7 @@ public enum PCIEnumeration {
                 && a.revision == b.revision && a.subsystem?.vendorID == b.subsystem?.vendorID && a.subsystem?.deviceID == b.subsystem?.deviceID
                 && a.vendorName == b.vendorName && a.deviceName == b.deviceName && a.driver == b.driver && a.iommuGroup == b.iommuGroup
                 && a.regions == b.regions && a.romRegion == b.romRegion
+                && a.pcieDeviceCapabilities == b.pcieDeviceCapabilities && a.pmControl == b.pmControl
         }
     }
 
@@ -160,7 +170,9 @@ public enum PCIEnumeration {
                 deviceName: nonEmpty(withUnsafeBytes(of: d.device_name) { cString($0) }),
                 driver: nonEmpty(withUnsafeBytes(of: d.driver) { cString($0) }),
                 iommuGroup: nonEmpty(withUnsafeBytes(of: d.iommu_group) { cString($0) }),
-                regions: regions, romRegion: rom))
+                regions: regions, romRegion: rom,
+                pcieDeviceCapabilities: has & UInt32(CPCI_HAS_PCIE) != 0 ? UInt32(d.pcie_devcap) : nil,
+                pmControl: has & UInt32(CPCI_HAS_PM) != 0 ? UInt16(truncatingIfNeeded: d.pm_ctrl) : nil))
         }
         return out.sorted { $0.address < $1.address }
     }

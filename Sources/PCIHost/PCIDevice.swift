@@ -31,6 +31,10 @@ public struct PCIDevice: Sendable {
     public var bars: [BAR]
     public var rom: ROMResource?
     public var resizableBARs: [ResizableBAR]
+    /// Function Level Reset (PCIe DevCap bit 28) and No_Soft_Reset (PMCSR bit 3), from libpci's
+    /// capability list (`PCIEnumeration.Entry`); nil without the capability.
+    public var supportsFLR: Bool?
+    public var noSoftReset: Bool?
 
     public var isDisplay: Bool { PCIDevice.isDisplay(classCode) }
     /// Display class (03): VGA, XGA, 3D, other display controllers.
@@ -85,6 +89,8 @@ public struct PCIDevice: Sendable {
             rom: ROMResource.from(resources: resources, config: config),
             resizableBARs: config.map { ResizableBAR.decode($0) } ?? [],
             hasROMFile: pathKind(root.attribute(address, "rom"), followLinks: false) != .missing)
+        supportsFLR = e.supportsFLR
+        noSoftReset = e.noSoftReset
     }
 
     init(address: PCIAddress, vendorID: UInt16, deviceID: UInt16, classCode: UInt32, revision: UInt8?,

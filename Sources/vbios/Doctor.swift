@@ -5,9 +5,9 @@ import Passthrough
 
 struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check the host and the card for passthrough: IOMMU, IOMMU group, kernel options, Xen dom0 and pciback, boot display, BARs, ROM.",
+        abstract: "Check the host and the card for passthrough: IOMMU, interrupt remapping, kernel options, Xen, IOMMU group, host drivers, boot display, framebuffers, reset, BARs, ROM.",
         discussion: ExitStatus.discussion("""
-            Each finding is `ok`, `warn` or `fail` with a stable id and the exact next step. Reads only: the ROM is \
+            Each finding is `ok`, `warn`, `fail` or `unknown` with a stable id (the README's table), what it read and where, and the exact next step. Reads only: the ROM is \
             never enabled and no driver is bound. Without ADDR only the host is \
             checked and the display devices are listed.
             """, ExitStatus.doctor))
@@ -35,6 +35,22 @@ struct Doctor: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    /// A structured next step in the CLI's words.
+    static func words(_ s: DoctorCheck.Step) -> String {
+        switch s.kind {
+        case .command: return "`\(s.value)` (\(s.why))"
+        case .kernelParameter:
+            return "Add `\(s.value)` to the kernel command line (GRUB_CMDLINE_LINUX_DEFAULT in \(s.file ?? "/etc/default/grub"), then `update-grub`) and reboot: \(s.why)."
+        case .modprobeLine: return "Add `\(s.value)` to \(s.file ?? "a file in /etc/modprobe.d"): \(s.why)."
+        case .loadModule: return "`modprobe \(s.value)` (\(s.why))"
+        case .bind: return "`vbios bind \(s.value) --to \(s.driver ?? "vfio-pci")`: \(s.why)."
+        case .readFlash: return "`vbios dump \(s.value) --source rombar -o card.rom`, then `vbios prepare \(s.value) --rom card.rom`: \(s.why)."
+        case .romFile: return "`vbios prepare \(s.value) --rom FILE`: \(s.why)."
+        case .firmwareSetting: return "In the firmware setup: \(s.value) (\(s.why))."
+        case .guest: return "\(s.value) (\(s.why))"
+        }
+    }
+
     func run() throws {
         let host = HostRoot(root, sysfs: sysfs)
         try HostVocabulary.check(host, root: root, sysfs: sysfs)
@@ -47,8 +63,14 @@ struct Doctor: ParsableCommand {
             var pairs: [(String, JSON)] = [("root", .string(host.path)), ("target", .string(chosen.rawValue))]
             if let parsed { pairs.append(("address", .string(parsed.description))) }
             pairs.append(("checks", .array(checks.map { c in
-                var o: [(String, JSON)] = [("id", .string(c.id)), ("status", .string(c.status.rawValue)), ("message", .string(c.message))]
-                if !c.fixes.isEmpty { o.append(("fix", .string(c.fixes.joined(separator: "\n")))) }
+                var o: [(String, JSON)] = [("id", .string(c.id.rawValue)), ("status", .string(c.status.rawValue)), ("message", .string(c.message))]
+                let fixes = c.fixes + c.steps.map(Self.words)
+                if !fixes.isEmpty { o.append(("fix", .string(fixes.joined(separator: "\n")))) }
+                o.append(("evidence", .array(c.evidence.map { .object([("source", .string($0.source)), ("value", .string($0.value))]) })))
+                o.append(("steps", .array(c.steps.map { s in
+                    .object([("kind", .string(s.kind.rawValue)), ("value", .string(s.value)), ("file", .optional(s.file)),
+                             ("driver", .optional(s.driver)), ("why", .string(s.why)), ("text", .string(Self.words(s)))])
+                })))
                 return .object(o)
             })))
             if parsed == nil {
@@ -64,7 +86,8 @@ struct Doctor: ParsableCommand {
             for c in checks {
                 let status = c.status.rawValue + String(repeating: " ", count: max(0, 4 - c.status.rawValue.count))
                 Terminal.out("\(status)  \(c.id): \(c.message)")
-                for f in c.fixes { Terminal.out("      fix: \(f)") }
+                for e in c.evidence { Terminal.out("      read: \(e.source): \(e.value)") }
+                for f in c.fixes + c.steps.map(Self.words) { Terminal.out("      fix: \(f)") }
             }
             if parsed == nil {
                 if displays.isEmpty {

@@ -7,7 +7,9 @@ struct Dump: ParsableCommand {
         abstract: "Read a device's option ROM into a file, saying where it came from and whether it is a runtime copy.",
         discussion: ExitStatus.discussion("""
             Needs root on a real host (the sysfs `rom` file is root-only). The device is left as it was found, \
-            also when interrupted. The output is written whole or not at all.
+            also when interrupted. The output is written whole or not at all. A ROM whose verdict is fail (a \
+            runtime copy whose checksum no longer holds, a truncated read) is not written and the exit status is 1, \
+            unless --allow-broken.
             """, ExitStatus.dump))
 
     @Argument(help: "The device, DDDD:BB:DD.F or BB:DD.F.", completion: PCICompletion.addresses, transform: PCIAddress.init(parsingArgument:))
@@ -22,6 +24,8 @@ struct Dump: ParsableCommand {
 
     @Flag(name: .long, help: "Read the ROM and report it; write no file.")
     var dryRun = false
+    @Flag(name: .customLong("allow-broken"), help: "Write the ROM even when its verdict is fail (exit 0); without it such a ROM is not written and the exit status is 1.")
+    var allowBroken = false
 
     @OptionGroup var read: ROMReadOptions
     @OptionGroup var host: HostOptions
@@ -35,6 +39,8 @@ struct Dump: ParsableCommand {
         // Refuse before touching the device.
         if !force, !dryRun, Output.isInTheWay(output) { throw AtomicFile.Exists(path: output) }
         let rom = try read.read(d, root: host.root)
+        try BrokenROM.checkRuntimeCopy(rom, device: d, for: nil, allowBroken: allowBroken)
+        try BrokenROM.check(rom.layout, writing: output, from: "\(rom.choice.kept.source.name) (\(rom.choice.kept.source.location))", allowBroken: allowBroken)
         if !dryRun { try Output.write(rom.bytes, to: output, overwrite: force) }
         if global.json {
             var j = rom.layout.json(file: output)

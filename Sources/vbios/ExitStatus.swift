@@ -15,6 +15,7 @@ enum ExitStatus {
     static let list: [Entry] = [(0, "the devices were listed (also none)"), (2, "the PCI bus could not be read"), usage]
     static let bars: [Entry] = [(0, "the BARs were shown"), (2, "no such device, or its sysfs files are unreadable"), usage]
     static let dump: [Entry] = [(0, "the ROM was read and written (--dry-run: read)"),
+                                (1, "refused: the ROM's verdict is fail (--allow-broken writes it)"),
                                 (2, "no ROM read, no such device, or not written; nothing written"), usage]
     static let info: [Entry] = [(0, "every ROM was shown, whatever its verdict"), (2, "a file or device could not be read"), usage]
     static let verify: [Entry] = [(0, "every ROM is ok or note (non-ROMs in a folder are skipped)"),
@@ -27,7 +28,7 @@ enum ExitStatus {
                                  (2, "a file could not be read or written"), usage]
     static let diff: [Entry] = [(0, "the ROMs are identical"), (1, "the ROMs differ"), (2, "a ROM could not be read"), usage]
     static let prepare: [Entry] = [(0, "every file was written (--dry-run: would be)"),
-                                   (1, "refused as unsafe (another chip, a shared IOMMU group, ...)"),
+                                   (1, "refused as unsafe (another chip, a shared IOMMU group, a broken ROM)"),
                                    (2, "an error (unreadable card or file, a file in the way)"), usage]
     static let binding: [Entry] = [(0, "every function was moved (--dry-run: nothing written)"),
                                    (1, "a step failed after writes; every function was given back"),
@@ -35,6 +36,7 @@ enum ExitStatus {
     static let doctor: [Entry] = [(0, "no check fails (warnings may remain)"), (1, "a check fails"),
                                   (2, "the host or the card could not be read"), usage]
     static let persist: [Entry] = [(0, "written, updated, removed or unchanged (--dry-run: would be)"),
+                                   (1, "refused: another device carries the card's IDs (--by-address)"),
                                    (2, "an error (no such device, a foreign file, a failed write)"), usage]
     static let root: [Entry] = [(0, "--help or --version"), (64, "no command, or an unknown one; the usage is printed")]
 

@@ -27,7 +27,8 @@ struct Patch: ParsableCommand {
             already keeps a lone checksum byte after its padding; byte 6 when the header starts with a near \
             jump (SeaBIOS VGA BIOSes, iPXE; QEMU's vfio also adjusts byte 6); else the last byte. \
             Each change is printed (offset, old -> new, why). The result is parsed again before it is \
-            written; a patch that would break the ROM is refused with the reason, and nothing is written \
+            written; a patch that would break the ROM, or a result whose verdict is fail (a broken input kept \
+            broken), is refused with the reason, nothing is written and the exit status is 1 \
             (--allow-broken writes it anyway). --force has one meaning: replace OUT.
             """, ExitStatus.patch))
 
@@ -143,6 +144,9 @@ struct Patch: ParsableCommand {
             throw UserError("\(file): \(error.description)", exitCode: 1, path: file)
         }
         if !dryRun, let output {
+            // A result whose verdict is fail (an input already broken, kept so) is not written either.
+            try BrokenROM.check(result.layout, writing: output, from: file, allowBroken: allowBroken,
+                                instead: "repair what the findings name (--fix-checksum for a checksum)")
             try Output.write(result.bytes, to: output, overwrite: force)
         }
         if global.json {

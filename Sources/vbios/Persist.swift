@@ -2,9 +2,6 @@ import ArgumentParser
 import OptionROM
 import PCIHost
 import Passthrough
-#if canImport(Glibc)
-import Glibc
-#endif
 
 struct Persist: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,7 +11,11 @@ struct Persist: ParsableCommand {
             (`options vfio-pci ids=...` is a single module parameter, so two files would drop a card), with \
             softdep lines so the passthrough driver loads before the GPU and audio drivers. Running it twice \
             changes nothing; --remove takes the card out and deletes the file when it was the last. A file \
-            without vbios's header is never overwritten or removed. Prints what to regenerate and verify.
+            without vbios's header is never overwritten or removed. Prints what to regenerate and verify. \
+            `ids=` takes every device with those IDs, so when another device on the host carries them (an \
+            identical second card, the host's own GPU) persist refuses (exit 1) and names it; --by-address \
+            then claims only this card's addresses (driver_override, set by an `install` line before the \
+            driver loads, as driverctl does).
             """, ExitStatus.persist))
 
     @Argument(help: "The card, DDDD:BB:DD.F or BB:DD.F; every function of its slot is persisted.", completion: PCICompletion.addresses, transform: PCIAddress.init(parsingArgument:))
@@ -37,6 +38,9 @@ struct Persist: ParsableCommand {
     @Flag(name: .long, help: "Take the card out of the file (delete the file when it was the last card).")
     var remove = false
 
+    @Flag(name: .customLong("by-address"), help: "Claim only this card's addresses (driver_override) instead of its IDs: for a host with another device of the same IDs.")
+    var byAddress = false
+
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
@@ -47,11 +51,20 @@ struct Persist: ParsableCommand {
         let a = address
         let bus = try PCIBus.scan(host.sysfs, requiring: [a])
         let slot = try bus.slot(of: a)
-        let (card, _) = BindingPersistence.card(slot, driver: driver)
+        var (card, _) = BindingPersistence.card(slot, driver: driver)
+        card.byAddress = byAddress && driver != .pciback
         let existing = pathKind(path, followLinks: false) == .missing ? nil : String(decoding: try FileBytes(path: path).bytes, as: UTF8.self)
         var pcibackBuiltIn = false
         if case let .found(config) = KernelConfig.load(host) { pcibackBuiltIn = config.state("XEN_PCIDEV_BACKEND") == .builtIn }
-        let plan = try BindingPersistence.plan(card: card, existing: existing, path: path, remove: remove, pcibackBuiltIn: pcibackBuiltIn)
+        let plan: BindingPersistence.Plan
+        do {
+            plan = try BindingPersistence.plan(card: card, existing: existing, path: path, remove: remove, pcibackBuiltIn: pcibackBuiltIn,
+                                               sharing: BindingPersistence.sharingIDs(card, bus: bus))
+        } catch let e as BindingPersistence.SharedIDs {
+            Terminal.note("to take only \(card.functions.map(\.description).joined(separator: ", ")), claim the addresses instead of the IDs: "
+                + "`vbios persist \(card.slot) --to \(driver.rawValue) --by-address\(dryRun ? " --dry-run" : "")`.")
+            throw e
+        }
 
         let warnings = BindingPersistence.warnings(for: card, removing: remove, bus: bus, host: host)
         let commandLine = driver == .pciback && !remove ? Slot.hideArgument(card.functions) : nil
@@ -61,7 +74,7 @@ struct Persist: ParsableCommand {
             case .create, .update:
                 try AtomicFile.write(plan.after!, to: path, overwrite: true)
             case .remove:
-                guard unlink(path) == 0 else { throw SystemError("remove", path) }
+                try removeFile(path)
             case .unchanged, .nothing:
                 break
             }
@@ -78,7 +91,7 @@ struct Persist: ParsableCommand {
             var pairs: [(String, JSON)] = [
                 ("file", .string(path)), ("action", .string(plan.action.rawValue)), ("dryRun", .bool(dryRun)),
                 ("driver", .string(driver.rawValue)), ("functions", .array(card.functions.map { .string($0.description) })),
-                ("ids", .array(card.ids.map { .string($0) })), ("content", .optional(plan.after)),
+                ("ids", .array(card.ids.map { .string($0) })), ("byAddress", .bool(card.byAddress)), ("content", .optional(plan.after)),
             ]
             if let commandLine { pairs.append(("kernelCommandLine", .string(commandLine))) }
             pairs.append(("regenerate", .string(regenerate)))

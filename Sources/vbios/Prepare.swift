@@ -74,6 +74,9 @@ struct Prepare: ParsableCommand {
     @Flag(help: "Replace files that already exist in DIR.")
     var force = false
 
+    @Flag(name: .customLong("allow-broken"), help: "Write a bios.bin that would otherwise be refused: one whose verdict is fail, or a runtime copy of a discrete boot display for qemu/libvirt.")
+    var allowBroken = false
+
     @Flag(help: "Use a --rom made for another chip anyway: write the card's IDs into it (a wrong VBIOS can hang the guest).")
     var retarget = false
 
@@ -165,6 +168,10 @@ struct Prepare: ParsableCommand {
             let from = gop.map { " (adding the GOP driver \($0.summary) from \(romFrom ?? "the firmware"); pass --add-efi FILE to pick another)" } ?? ""
             throw UserError("\(rom.address): \(error.message)\(from)", exitCode: 1)
         } }
+        if let prepared {
+            try BrokenROM.check(ROMParser.parse(prepared.bytes), writing: biosPath, from: romOrigin, allowBroken: allowBroken,
+                                instead: "use another ROM (--rom FILE, --rom-from FIRMWARE)")
+        }
         var configOptions = ConfigFiles.Options(romPath: biosPath, primaryDisplay: display.map { $0 == .primary },
                                                 ranges: iomem && profile.mapsBARs ? PassthroughCard.ranges(of: functions) : nil)
         configOptions.firmware = firmware
@@ -254,6 +261,8 @@ struct Prepare: ParsableCommand {
         } else {
             do {
                 let got = try read.read(device, root: root)
+                // The rule doctor's rom-readable applies (RuntimeCopyRule): usable with a note, or refused.
+                try BrokenROM.checkRuntimeCopy(got, device: device, for: target, allowBroken: allowBroken)
                 romBytes = got.bytes
                 romOrigin = "\(got.choice.kept.source.name) (\(got.choice.kept.source.location))"
                 for f in got.layout.findings(.shadowCopy) { Terminal.warn(f.message) }

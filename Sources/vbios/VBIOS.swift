@@ -147,7 +147,7 @@ enum ErrorOutput {
     static func status(_ error: Error) -> Int32 {
         switch error {
         case let e as UserError: return e.exitCode
-        case is ROMPreparation.AnotherChip, is GroupNotIsolated: return 1
+        case is ROMPreparation.AnotherChip, is GroupNotIsolated, is BindingPersistence.SharedIDs, is BrokenROM: return 1
         case let e as DriverBinding.Failure: return e.afterWrites ? 1 : 2
         default: return 2
         }
@@ -170,6 +170,8 @@ enum ErrorOutput {
         case let e as ROMPreparation.AnotherChip: return ("another-chip", e.file)
         case is GroupNotIsolated: return ("group-not-isolated", nil)
         case let e as BindingPersistence.Foreign: return ("foreign-file", e.path)
+        case is BindingPersistence.SharedIDs: return ("shared-ids", nil)
+        case let e as BrokenROM: return (e.code, e.path)
         case is PassthroughError: return ("refused", nil)   // Passthrough declined, with the reason and what to try
         case let e as SystemError: return (e.errnoName.hasPrefix("errno") ? "system-error" : e.errnoName, e.path)
         case let e as FileTooLarge: return ("file-too-large", e.path)

@@ -171,12 +171,29 @@ enum Hostile {
 }
 
 /// The test seams exist only in debug builds: the release binary (built by Tools/test.sh before
-/// the tests) neither reads `VBIOS_TEST_SYSFS_ROM` nor contains its name.
+/// the tests) neither reads `VBIOS_TEST_SYSFS_ROM` nor contains its name. A release binary older
+/// than any source (the release build failed, or was never rerun) would judge old code: missing
+/// or stale is a failure under CI=true and a skip elsewhere, never a pass.
 @Suite(.tags(.adversarial)) struct ReleaseHasNoSeams {
     static let release = Repository.root + "/.build/release/vbios"
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: release), "no release build; Tools/test.sh builds one first"))
-    func releaseBinaryIgnoresTheTestVariable() throws {
+    /// The newest modification time of Package.swift and every file under Sources/.
+    static func newestSource() -> Date {
+        let fm = FileManager.default
+        var newest = (try? fm.attributesOfItem(atPath: Repository.root + "/Package.swift")[.modificationDate] as? Date) ?? .distantFuture
+        let sources = Repository.root + "/Sources"
+        for case let file as String in fm.enumerator(atPath: sources) ?? NSEnumerator() {
+            if let d = try? fm.attributesOfItem(atPath: sources + "/" + file)[.modificationDate] as? Date, d > newest { newest = d }
+        }
+        return newest
+    }
+
+    @Test func releaseBinaryIgnoresTheTestVariable() throws {
+        let built = (try? FileManager.default.attributesOfItem(atPath: Self.release)[.modificationDate] as? Date) ?? nil
+        try Prerequisite.require(built != nil, "\(Self.release) (swift build -c release --product vbios; Tools/test.sh builds it first)")
+        let newest = Self.newestSource()
+        try Prerequisite.require(built! >= newest,
+                                 "an up-to-date \(Self.release): built \(built!), a source changed \(newest) (swift build -c release --product vbios)")
         let binary = try Data(contentsOf: URL(fileURLWithPath: Self.release))
         for name in ["VBIOS_TEST_SYSFS_ROM", "VBIOS_TEST_PAUSE", "VBIOS_TEST_FAIL"] {
             #expect(binary.range(of: Data(name.utf8)) == nil, "the release binary contains \(name)")

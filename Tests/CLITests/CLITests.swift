@@ -47,6 +47,7 @@ enum CLI {
         defer { try? out.close(); try? err.close() }
         p.standardOutput = out
         p.standardError = err
+        Ledger.note(p)
         try p.run()
         p.waitUntilExit()
         let outData = try Data(contentsOf: outURL), errData = try Data(contentsOf: errURL)

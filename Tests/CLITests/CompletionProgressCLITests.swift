@@ -29,12 +29,11 @@ import TestSupport
         return nil
     }
 
-    /// The shell, or a visible skip (a recorded failure under CI=true).
-    static func require(_ name: String) -> String? {
-        if let path = shell(name) { return path }
-        if Corpus.isCI { Issue.record("CI=true, but \(name) is not installed: its completion cannot be checked") }
-        else { print("\(name) is not installed: its completion is not checked") }
-        return nil
+    /// The shell's path, or a visible skip (a recorded failure under CI=true: Prerequisite's rule).
+    static func require(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let path = shell(name)
+        try Prerequisite.require(path != nil, "\(name) (Tools/install-deps.sh installs it)", sourceLocation: sourceLocation)
+        return path!
     }
 
     /// Runs SCRIPT with bash/fish/zsh in DIR, vbios first on PATH.
@@ -79,8 +78,8 @@ import TestSupport
         """#
 
     @Test func bashCompletesFilesFoldersAndAddresses() throws {
-        guard let bash = Self.require("bash") else { return }
-        try #require(FileManager.default.fileExists(atPath: "/usr/share/bash-completion/bash_completion"), "bash-completion is not installed")
+        let bash = try Self.require("bash")
+        try Prerequisite.require(files: ["/usr/share/bash-completion/bash_completion"], "bash-completion")
         let dir = try Self.workspace()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         func complete(_ line: String) throws -> [String] {
@@ -101,7 +100,7 @@ import TestSupport
     }
 
     @Test func fishCompletesFilesFoldersAndAddresses() throws {
-        guard let fish = Self.require("fish") else { return }
+        let fish = try Self.require("fish")
         let dir = try Self.workspace()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         func complete(_ line: String) throws -> [String] {
@@ -154,7 +153,7 @@ import TestSupport
         """#
 
     @Test func zshCompletesFilesFoldersAndAddresses() throws {
-        guard Self.require("zsh") != nil, let python = Self.require("python3") else { return }
+        _ = try Self.require("zsh"); let python = try Self.require("python3")
         let dir = try Self.workspace()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         func screen(_ line: String) throws -> String {
@@ -194,7 +193,7 @@ import TestSupport
     }
 
     @Test func verifyShowsProgressOnATerminalOnly() throws {
-        guard CompletionCLITests.require("script") != nil else { return }
+        _ = try CompletionCLITests.require("script")
         let tty = try Self.onTerminal(["verify", Repository.roms])
         #expect(tty.contains("verifying: ") && tty.contains("\r\u{1B}[K"), "\(tty.debugDescription)")
         #expect(!(try Self.onTerminal(["verify", "--json", Repository.roms])).contains("verifying"))
@@ -205,7 +204,7 @@ import TestSupport
     }
 
     @Test func scanShowsProgressOnATerminalOnly() throws {
-        guard CompletionCLITests.require("script") != nil else { return }
+        _ = try CompletionCLITests.require("script")
         let dir = try Self.bigBlob()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let tty = try Self.onTerminal(["scan", dir + "/blob.bin"])

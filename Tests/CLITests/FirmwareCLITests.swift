@@ -74,7 +74,7 @@ import TestSupport
     }
 
     @Test func scanCorebootTextNamesTheCBFSFile() throws {
-        guard FileManager.default.fileExists(atPath: Self.coreboot) else { Issue.record("\(Self.coreboot) missing"); return }
+        try Prerequisite.require(files: [Self.coreboot], "the coreboot image of ../shared/firmware")
         let r = try HostCLI.run(["scan", Self.coreboot])
         #expect(r.status == 0)
         #expect(r.out.contains("option ROM 1002:7145 x86, class 030000, VBIOS"), "\(r.out)")
@@ -104,7 +104,7 @@ import TestSupport
     @Test func takesTheCardsROMOutOfAFirmwareImage() throws {
         let root = try Self.host(device: "0x7145")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        guard FileManager.default.fileExists(atPath: FirmwareCLITests.coreboot) else { Issue.record("coreboot image missing"); return }
+        try Prerequisite.require(files: [FirmwareCLITests.coreboot], "the coreboot image of ../shared/firmware")
         let r = try HostCLI.run(["prepare", "01:00.0", "--for", "qemu", "--display", "secondary", "--sysfs", root + "/sys",
                                  "--out", root + "/out", "--rom-from", FirmwareCLITests.coreboot])
         #expect(r.status == 0, "\(r.err)")
@@ -181,10 +181,8 @@ import TestSupport
     /// written by Tools/gen-firmware.py --real-apu; prepare makes one ROM with both, the card's IDs.
     @Test func realAPUVBIOSAndAMDGopDriverBecomeOneROM() throws {
         let shared = Repository.root + "/../shared/roms/"
-        guard FileManager.default.fileExists(atPath: shared + "amd-apu-phoenix-generic-vbios.rom"),
-              FileManager.default.fileExists(atPath: shared + "amd-apu-8945hs-gop-bogus-pcir-ids.rom") else {
-            Issue.record("real APU ROMs missing in \(shared)"); return
-        }
+        try Prerequisite.require(files: [shared + "amd-apu-phoenix-generic-vbios.rom", shared + "amd-apu-8945hs-gop-bogus-pcir-ids.rom"],
+                                 "the real APU ROMs of ../shared/roms")
         let root = try PrepareFromFirmwareTests.host(device: "0x15bf")
         defer { try? FileManager.default.removeItem(atPath: root) }
         // The python3 on PATH, the one Tools/install-deps.sh gives brotli and uefi-firmware.

@@ -23,6 +23,7 @@ enum HostCLI {
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
+        Ledger.note(p)
         try p.run()
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
@@ -82,10 +83,17 @@ enum HostCLI {
         #expect(r.err.contains("SHADOW COPY") && r.out.contains("shadow-copy"))
         #expect(r.out.contains("kept sysfs") && r.out.contains("shadow scored"))
         #expect(FileManager.default.contents(atPath: out)?.count == 0x10000)
-        // The shadow alone: a bad checksum (the VGA BIOS wrote into itself) but still kept.
-        let s = try HostCLI.run(["dump", "00:02.0", "-o", tmp + "/shadow.rom", "--source", "shadow", "--json",
-                                 "--dev-mem", h + "/intel-igd/dev-mem", "--dev-mem-base", "0xc0000", "--sysfs", h + "/intel-igd"])
-        let j = try HostCLI.json(s) as! [String: Any]
+        // The shadow alone: a bad checksum (the VGA BIOS wrote into itself), so its verdict is
+        // fail: not written (exit 1, broken-rom) unless --allow-broken.
+        let shadow = ["dump", "00:02.0", "-o", tmp + "/shadow.rom", "--source", "shadow", "--json",
+                      "--dev-mem", h + "/intel-igd/dev-mem", "--dev-mem-base", "0xc0000", "--sysfs", h + "/intel-igd"]
+        let refused = try HostCLI.run(shadow)
+        let e = try #require(try HostCLI.json(refused) as? [String: Any])["error"] as? [String: Any]
+        #expect(refused.status == 1 && e?["code"] as? String == "broken-rom" && e?["path"] as? String == tmp + "/shadow.rom")
+        #expect(!FileManager.default.fileExists(atPath: tmp + "/shadow.rom"))
+        let s = try HostCLI.run(shadow + ["--allow-broken"])
+        #expect(s.status == 0 && s.err.contains("written anyway"), "\(s.err)")
+        let j = try #require(try HostCLI.json(s) as? [String: Any])
         let codes = (j["findings"] as! [[String: Any]]).map { $0["code"] as! String }
         #expect(j["source"] as? String == "shadow" && codes.contains("shadow-copy") && codes.contains("checksum-mismatch"))
         // The evidence adds up: read from shadow RAM, and its checksum is stale.
@@ -165,7 +173,9 @@ enum HostCLI {
         #expect(r.status == 0, "\(r.err)")
         let devs = try HostCLI.json(r) as! [[String: Any]]
         let byAddress = Dictionary(uniqueKeysWithValues: devs.map { ($0["address"] as! String, $0) })
-        let dir = try FileManager.default.contentsOfDirectory(atPath: "/sys/bus/pci/devices").sorted()
+        let dir = ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/bus/pci/devices")) ?? []).sorted()
+        // No device, nothing compared: a failure under CI=true, a skip elsewhere.
+        try Prerequisite.require(!dir.isEmpty, "PCI devices in /sys/bus/pci/devices (a container without /sys?)")
         #expect(devs.map { $0["address"] as! String } == dir)
         func attr(_ a: String, _ n: String) -> String {
             let s = (try? String(contentsOfFile: "/sys/bus/pci/devices/\(a)/\(n)", encoding: .utf8)) ?? ""
@@ -179,8 +189,11 @@ enum HostCLI {
         }
 
         // lspci -vmmnn: IDs, class and names per device.
+        try Prerequisite.require(files: ["/usr/bin/lspci"], "Debian's pciutils")
         let mm = try HostCLI.run(["-vmmnn", "-D"], "/usr/bin/lspci")
+        var named = 0
         for block in mm.out.components(separatedBy: "\n\n") where !block.isEmpty {
+            named += 1
             var f: [String: String] = [:]
             for line in block.split(separator: "\n") {
                 let kv = line.split(separator: "\t", maxSplits: 1)
@@ -217,7 +230,9 @@ enum HostCLI {
             if line.contains("Memory") { #expect(line.contains("64-bit") == (b["is64Bit"] as? Bool == true)) }
             checked += 1
         }
+        #expect(named == dir.count, "lspci described \(named) devices, /sys has \(dir.count)")
         #expect(checked == devs.reduce(0) { $0 + ($1["bars"] as! [Any]).count })
+        #expect(checked > 0, "no BAR compared with lspci on \(dir.count) devices")
     }
 
     func lspciSize(_ n: Int) -> String {

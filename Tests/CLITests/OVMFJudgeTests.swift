@@ -16,7 +16,6 @@ import TestSupport
     static let code = "/usr/share/OVMF/OVMF_CODE_4M.fd"
     static let vars = "/usr/share/OVMF/OVMF_VARS_4M.fd"
     static let version = Array("1.0.0+git-20190125.36a4c85-5.1".utf8)
-    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
     /// efi-e1000.rom with its driver's version string ending in `tag` instead of "1".
     static func taggedDriverROM(_ tag: Character) throws -> [UInt8] {
@@ -48,12 +47,7 @@ import TestSupport
 
     @Test func ovmfStartsTheEFIImagesPatchAdds() throws {
         let tools = ["/usr/bin/qemu-system-x86_64", Self.code, Self.vars, Self.ipxe + "/pxe-e1000.rom", Self.ipxe + "/efi-e1000.rom"]
-        let missing = tools.filter { !FileManager.default.fileExists(atPath: $0) }
-        if !missing.isEmpty {
-            // Outside CI a machine without QEMU/OVMF skips; CI installs them (Tools/install-deps.sh).
-            #expect(!Self.isCI, "missing \(missing): install Debian's qemu-system-x86, ovmf and ipxe-qemu")
-            return
-        }
+        try Prerequisite.require(files: tools, "Debian's qemu-system-x86, ovmf and ipxe-qemu")
         let pxe = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.ipxe + "/pxe-e1000.rom")))
         var plain = PatchPlan()
         plain.addEFI = try Self.taggedDriverROM("P")
@@ -113,6 +107,7 @@ import TestSupport
             qemu.standardInput = FileHandle.nullDevice
             qemu.standardOutput = FileHandle.nullDevice
             qemu.standardError = FileHandle.nullDevice
+            Ledger.note(qemu)
             try qemu.run()
             runs.append((qemu, log, false))
         }
@@ -161,6 +156,7 @@ import TestSupport
         p.standardInput = FileHandle.nullDevice
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
+        Ledger.note(p)
         try p.run()
         p.waitUntilExit()
         let text = String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self)

@@ -47,6 +47,7 @@ enum Robust {
         p.standardInput = FileHandle.nullDevice
         p.standardOutput = out
         p.standardError = err
+        Ledger.note(p)
         try p.run()
         whileRunning?(p)
         p.waitUntilExit()
@@ -136,7 +137,14 @@ enum Robust {
     @Test func shortReadIsReportedNotHidden() throws {
         let d = try Robust.hostCopy(); defer { try? FileManager.default.removeItem(atPath: d) }
         let full = try dump(d, "", json: true)
-        let r = try dump(d, "short", json: true, extra: ["--force"])
+        let fullSize = (try? FileManager.default.attributesOfItem(atPath: d + "/out/card.rom")[.size] as? Int) ?? nil
+        // Half a ROM fails verification: it is refused (exit 1, code broken-rom) and nothing is
+        // written, unless --allow-broken, which writes it and says what is wrong with it.
+        let refused = try dump(d, "short", json: true, extra: ["--force"])
+        #expect(refused.status == 1 && refused.out.contains("\"broken-rom\""), "\(refused.out)")
+        let keptSize = (try? FileManager.default.attributesOfItem(atPath: d + "/out/card.rom")[.size] as? Int) ?? nil
+        #expect(fullSize != nil && keptSize == fullSize, "the refused read replaced the earlier file")
+        let r = try dump(d, "short", json: true, extra: ["--force", "--allow-broken"])
         #expect(full.status == 0 && r.status == 0, "\(r.err)")
         let j = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
         let codes = (j["findings"] as! [[String: Any]]).map { $0["code"] as! String }

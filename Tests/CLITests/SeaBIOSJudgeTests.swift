@@ -35,6 +35,7 @@ import OptionROM
         let err = Pipe()
         p.standardOutput = out
         p.standardError = err
+        Ledger.note(p)
         try p.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()

@@ -26,9 +26,14 @@ import TestSupport
         let p = try HostCLI.run(["prepare", "00:02.0", "--for", "qemu", "--out", tmp + "/prep"] + mem)
         #expect(p.status != 0 && p.err.contains("--rom FILE"), "\(p.err)")
         #expect(!FileManager.default.fileExists(atPath: tmp + "/prep/bios.bin"))
-        // Asked for explicitly, the 0xC0000 copy is still read (and called a shadow copy).
-        let s = try HostCLI.run(["dump", "00:02.0", "-o", tmp + "/shadow.rom", "--source", "shadow"] + mem)
-        #expect(s.status == 0 && s.err.contains("SHADOW COPY"), "\(s.err)")
+        // Asked for explicitly, the 0xC0000 copy is still read (and called a shadow copy); its
+        // checksum no longer holds (the BIOS wrote its data area), so its verdict is fail: not
+        // written, exit 1, unless --allow-broken.
+        let refused = try HostCLI.run(["dump", "00:02.0", "-o", tmp + "/shadow.rom", "--source", "shadow"] + mem)
+        #expect(refused.status == 1 && refused.err.contains("verdict fail") && refused.err.contains("checksum-mismatch"), "\(refused.err)")
+        #expect(!FileManager.default.fileExists(atPath: tmp + "/shadow.rom"))
+        let s = try HostCLI.run(["dump", "00:02.0", "-o", tmp + "/shadow.rom", "--source", "shadow", "--allow-broken"] + mem)
+        #expect(s.status == 0 && s.err.contains("SHADOW COPY") && s.out.contains("Verdict: fail"), "\(s.err)")
     }
 
     @Test func theBootDisplayItselfStillReads() throws {

@@ -52,6 +52,7 @@ enum UEFIExtract {
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         p.standardInput = FileHandle.nullDevice
+        Ledger.note(p)
         try p.run()
         p.waitUntilExit()
         var out: [(String, [UInt8])] = []
@@ -93,7 +94,7 @@ enum UEFIExtract {
 
     /// The bytes we pull out are the bytes UEFIExtract extracts (PE32 sections, RAW sections and files).
     @Test func generatedVolumeAgreesWithUEFIExtract() throws {
-        guard FileManager.default.isExecutableFile(atPath: UEFIExtract.path) else { Issue.record("UEFIExtract missing: Tools/install-deps.sh installs uefitool-cli"); return }
+        try Prerequisite.require(files: [UEFIExtract.path], "Debian's uefitool-cli")
         let image = try Paths.fixture("everything.fd")
         let bodies = try UEFIExtract.bodies(of: image)
         let report = FirmwareWalker.walk(image)
@@ -110,7 +111,7 @@ enum UEFIExtract {
 
     /// Debian's OVMF: an LZMA-compressed DXE volume holding three GOP drivers with UI names.
     @Test func ovmfGOPDrivers() throws {
-        guard FileManager.default.fileExists(atPath: Paths.ovmf) else { Issue.record("\(Paths.ovmf) missing: Tools/install-deps.sh installs ovmf"); return }
+        try Prerequisite.require(files: [Paths.ovmf], "Debian's ovmf")
         let image = try Paths.bytes(Paths.ovmf)
         let report = FirmwareWalker.walk(image)
         let gop = report.items.filter { $0.kind == .gopDriver }
@@ -123,7 +124,7 @@ enum UEFIExtract {
             #expect(g.fileGUID != nil && g.volumeGUID != nil)
         }
         #expect(report.findings.allSatisfy { $0.finding.severity == .info }, "\(report.findings)")
-        guard FileManager.default.isExecutableFile(atPath: UEFIExtract.path) else { return }
+        try Prerequisite.require(files: [UEFIExtract.path], "Debian's uefitool-cli")
         let bodies = try UEFIExtract.bodies(of: image)
         for g in gop {
             #expect(bodies.contains { $0.folder.contains(g.name!) && $0.folder.hasSuffix("PE32 image section") && $0.body == g.bytes },
@@ -133,7 +134,7 @@ enum UEFIExtract {
 
     /// coreboot's CBFS: the ATI VBIOS `pci1002,7145.rom` stored raw at 0x41fac, and an LZMA-compressed VBT.
     @Test func corebootCBFS() throws {
-        guard FileManager.default.fileExists(atPath: Paths.coreboot) else { Issue.record("\(Paths.coreboot) missing"); return }
+        try Prerequisite.require(files: [Paths.coreboot], "the coreboot image of ../shared/firmware")
         let image = try Paths.bytes(Paths.coreboot)
         let report = FirmwareWalker.walk(image)
         let roms = report.items.filter { $0.kind == .optionROM }
@@ -252,6 +253,7 @@ enum UEFIExtract {
         p.arguments = ["--format=lzma", "-c", "/etc/services"]
         let out = Pipe()
         p.standardOutput = out
+        Ledger.note(p)
         try p.run()
         let data = [UInt8](out.fileHandleForReading.readDataToEndOfFile())
         p.waitUntilExit()

@@ -56,8 +56,7 @@ struct PatchEFITests {
 
     @Test("On an NVIDIA chain the image goes before the 0xE0 images, with an NPDE; OVMF loads both GOPs")
     func nvidiaChain() throws {
-        guard EFIOracle.sharedROMNames().contains("nvidia-rtx3070-ga104-raw.rom") else { #expect(!EFIOracle.isCI); return }
-        let rom = try Paths.bytes(EFIOracle.sharedROMs.appendingPathComponent("nvidia-rtx3070-ga104-raw.rom"))
+        let rom = try EFIOracle.sharedROM("nvidia-rtx3070-ga104-raw.rom")
         var plan = PatchPlan()
         plan.addEFI = try Self.efiROM()
         plan.compressEFI = true
@@ -68,6 +67,7 @@ struct PatchEFITests {
         #expect(added.npde != nil && added.npde?.isLast == false && added.pcir?.isLast == true && added.efi?.peOffset == 0x50)
         #expect(added.vendorID == 0x10DE && added.deviceID == 0x2484)
         #expect(r.layout.images[1].pcir?.isLast == false, "NVIDIA's own GOP must lead on to the new one")
+        // The model; real OVMF judges it on NVIDIA chains in CLITests' OVMFNVIDIAJudgeTests.
         #expect(GuestFirmware.ovmf(r.bytes).filter(\.loaded).count == 2)
         // --replace-efi: NVIDIA's GOP out, iPXE's in, in its place.
         var replace = PatchPlan()

@@ -236,6 +236,7 @@ final class ReactingWriter: Sendable {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
         p.arguments = ["-c", setup]
+        Ledger.note(p)
         try p.run()
         p.waitUntilExit()
         #expect(p.terminationStatus == 0)

@@ -13,6 +13,9 @@ struct FakeRoot {
          cpu: String? = "GenuineIntel", release: String = "6.1.0-test",
          config: String? = "CONFIG_VFIO=m\nCONFIG_VFIO_PCI=m\nCONFIG_VFIO_IOMMU_TYPE1=m\nCONFIG_PCI_STUB=y\nCONFIG_XEN_PCIDEV_BACKEND=m\n") throws {
         path = try FakeHost(host, as: "sys").dir
+        // Files outside /sys that the generator wrote for this host (Fixtures/roots/NAME).
+        let extra = Repository.root + "/Fixtures/roots/" + host
+        if FileManager.default.fileExists(atPath: extra) { try FakeHost.copyTree(extra + "/.", to: path) }
         try write("/proc/cmdline", cmdline + "\n")
         if let cpu { try write("/proc/cpuinfo", "processor\t: 0\nvendor_id\t: \(cpu)\n") }
         try write("/proc/sys/kernel/osrelease", release + "\n")
@@ -46,7 +49,8 @@ struct FakeRoot {
 
     func check(_ id: String, _ address: String?, _ target: PassthroughTarget = .qemu, memory: PhysicalMemory? = nil) throws -> DoctorCheck {
         let checks = try doctor(target, memory: memory).run(address: address.map { try PCIAddress(parsing: $0) })
-        return try #require(checks.first { $0.id == id }, "no check \(id) in \(checks.map(\.id))")
+        #expect(DoctorCheck.ID.all.contains { $0.id.rawValue == id }, "\(id) is not in the registry")
+        return try #require(checks.first { $0.id.rawValue == id }, "no check \(id) in \(checks.map(\.id))")
     }
 
     func cleanup() { try? FileManager.default.removeItem(atPath: path) }
@@ -129,6 +133,7 @@ struct FakeRoot {
         let gz = Process()
         gz.executableURL = URL(fileURLWithPath: "/bin/gzip")
         gz.arguments = ["-9", r.path + "/proc/config"]
+        Ledger.note(gz)
         try gz.run(); gz.waitUntilExit()
         let fromGz = try r.check("kernel-config", nil)
         #expect(fromGz.status == .ok && fromGz.message.contains("/proc/config.gz"))
@@ -161,7 +166,7 @@ struct FakeRoot {
         try r.remove("/sys/hypervisor/type")
         let none = try r.check("xen", nil, .xen)
         #expect(none.status == .fail && none.message.contains("not running under Xen"))
-        #expect(try r.doctor(.qemu).run(address: nil).allSatisfy { $0.id != "xen" })
+        #expect(try r.doctor(.qemu).run(address: nil).allSatisfy { $0.id != .xen })
     }
 
     @Test func bootVGA() throws {
@@ -172,12 +177,18 @@ struct FakeRoot {
         defer { igd.cleanup() }
         let warn = try igd.check("boot-vga", "00:02.0", .xen)
         #expect(warn.status == .warn && warn.message.contains("runtime copy at 0xc0000") && warn.message.contains("gfx_passthru"))
-        #expect(warn.fixes[0].contains("--source shadow"))
-        // A discrete boot card with no ROM BAR: the flash cannot be read here.
+        #expect(warn.fixes[0].contains("vbios prepare 0000:00:02.0"))
+        // A discrete boot card with no ROM BAR: boot-vga says what it is; whether its runtime
+        // copy will do is rom-readable's (RuntimeCopyRule), per target.
         let second = try FakeRoot("second-card")
         defer { second.cleanup() }
-        let fail = try second.check("boot-vga", "01:00.0")
-        #expect(fail.status == .fail && fail.message.contains("no ROM BAR") && fail.fixes[0].contains("--rom FILE") && fail.message.contains("x-vga=on"))
+        let boot = try second.check("boot-vga", "01:00.0")
+        #expect(boot.status == .warn && boot.message.contains("x-vga=on") && boot.fixes[0].contains("rom-readable"))
+        let qemu = try second.check("rom-readable", "01:00.0", .qemu)
+        #expect(qemu.status == .fail && qemu.message.contains("qemu cannot use it") && qemu.steps.map(\.kind) == [.romFile] && qemu.steps[0].value == "0000:01:00.0")
+        #expect(qemu.evidence.contains { $0.value == "no ROM BAR address" })
+        let xen = try second.check("rom-readable", "01:00.0", .xen)
+        #expect(xen.status == .warn && xen.message.contains("usable") && xen.message.contains("gfx_passthru"))
     }
 
     @Test func barPlacement() throws {
@@ -234,6 +245,7 @@ struct FakeRoot {
         diff.executableURL = URL(fileURLWithPath: "/usr/bin/diff")
         diff.arguments = ["-r", "--no-dereference", Repository.hosts + "/intel-igd", r.path + "/sys"]
         diff.standardOutput = FileHandle.nullDevice
+        Ledger.note(diff)
         try diff.run(); diff.waitUntilExit()
         #expect(diff.terminationStatus == 0)
     }
@@ -246,6 +258,7 @@ struct FakeRoot {
         p.arguments = ["-c", "-9", path]
         let out = Pipe()
         p.standardOutput = out
+        Ledger.note(p)
         try p.run()
         let d = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
@@ -274,13 +287,14 @@ struct FakeRoot {
 
     /// This machine's /proc/config.gz, against zcat.
     @Test func procConfigMatchesZcat() throws {
-        guard FileManager.default.fileExists(atPath: "/proc/config.gz") else { return }
+        try Prerequisite.require(files: ["/proc/config.gz", "/bin/zcat"], "a kernel with CONFIG_IKCONFIG_PROC")
         let mine = try Gzip.decompress(try FileBytes(path: "/proc/config.gz").bytes)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/zcat")
         p.arguments = ["/proc/config.gz"]
         let out = Pipe()
         p.standardOutput = out
+        Ledger.note(p)
         try p.run()
         let d = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()

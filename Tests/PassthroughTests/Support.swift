@@ -51,6 +51,7 @@ enum Oracle {
         p.standardOutput = out
         p.standardError = err
         p.standardInput = FileHandle.nullDevice
+        Ledger.note(p)
         try p.run()
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()

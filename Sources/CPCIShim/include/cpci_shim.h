@@ -10,6 +10,8 @@ enum {
     CPCI_HAS_CLASS_EXT = 1 << 0, /* prog_if, rev_id */
     CPCI_HAS_SUBSYS = 1 << 1,    /* subsys_vendor_id, subsys_id */
     CPCI_HAS_BASES = 1 << 2,     /* base_addr, size, rom_base_addr, rom_size */
+    CPCI_HAS_PCIE = 1 << 3,      /* pcie_devcap: the device has a PCI Express capability */
+    CPCI_HAS_PM = 1 << 4,        /* pm_ctrl: the device has a power management capability */
 };
 
 typedef struct cpci_device {
@@ -24,6 +26,10 @@ typedef struct cpci_device {
     unsigned long long base_addr[6], size[6];
     unsigned long long rom_base_addr, rom_size;
     /* The kernel's iommu_group and driver links, by name; "" when absent. */
+    /* From libpci's capability list: PCI Express Device Capabilities (bit 28: FLR) and the PM
+     * control/status register (bit 3: No_Soft_Reset). */
+    unsigned pcie_devcap;
+    unsigned pm_ctrl;
     char iommu_group[64];
     char driver[128];
     char vendor_name[128];

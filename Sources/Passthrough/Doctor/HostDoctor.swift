@@ -1,9 +1,12 @@
 import OptionROM
 import PCIHost
 
-/// Checks the prerequisites that passthrough guides spend most of their pages on: the IOMMU, the
-/// card's IOMMU group, the kernel's options, Xen's dom0 and pciback, the boot display, BAR
-/// placement, and whether the ROM can be read. Reads only: it never enables a ROM or binds a driver.
+/// Checks the prerequisites that passthrough guides spend most of their pages on, and what breaks
+/// passthrough most often: the IOMMU and interrupt remapping, the card's IOMMU group, the
+/// kernel's options, Xen's dom0 and pciback, host drivers and their load order, the boot display
+/// and the framebuffer on it, reset, BAR placement and Resizable BAR, and whether the ROM can be
+/// read. One check per file in Checks/, its id in `DoctorCheck.ID.all`. Reads only: it never
+/// enables a ROM or binds a driver.
 ///
 /// It lives in Passthrough, not PCIHost, because every verdict depends on the target (xen, qemu,
 /// libvirt) and its advice is in the consumers' terms (xl.cfg, QEMU options); PCIHost gives it
@@ -31,12 +34,18 @@ public struct HostDoctor: Sendable {
     /// Host checks, then, with an address, the card's. One check per file in Checks/.
     public func run(address: PCIAddress?) throws -> [DoctorCheck] {
         var checks = [iommu(), kernelConfig()]
+        // Xen remaps interrupts itself (its own iommu= options); vfio's refusal is QEMU's and libvirt's.
+        if target != .xen { checks.append(interruptRemapping()) }
         let card = try address.map { try Card.load($0, sysfs) }
         if target == .xen { checks.append(xen(card)) }
         guard let card else { return checks }
         checks.append(iommuGroup(card))
+        checks.append(hostDriver(card))
         checks.append(bootVGA(card))
+        checks.append(framebuffer(card))
+        checks.append(reset(card))
         checks.append(barPlacement(card))
+        checks.append(resizableBAR(card))
         checks.append(romReadable(card))
         return checks
     }

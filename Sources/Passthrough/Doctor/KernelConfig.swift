@@ -19,7 +19,15 @@ public struct KernelConfig: Sendable {
     public static let moduleNames: [String: String] = [
         "VFIO": "vfio", "VFIO_PCI": "vfio_pci", "VFIO_IOMMU_TYPE1": "vfio_iommu_type1",
         "PCI_STUB": "pci_stub", "XEN_PCIDEV_BACKEND": "xen_pciback",
+        // The host drivers that race the passthrough driver for a card (host-driver's load order).
+        "DRM_AMDGPU": "amdgpu", "DRM_RADEON": "radeon", "DRM_NOUVEAU": "nouveau", "DRM_I915": "i915",
+        "SND_HDA_INTEL": "snd_hda_intel",
     ]
+
+    /// The option that builds a module, by module name (`amdgpu` -> `DRM_AMDGPU`).
+    public static func option(building module: String) -> String? {
+        moduleNames.first { $0.value == module.replacingDashes }?.key
+    }
 
     public func state(_ option: String) -> State {
         if fromModules {

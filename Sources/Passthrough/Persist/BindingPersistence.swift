@@ -25,12 +25,16 @@ public enum BindingPersistence {
         public var ids: [String]
         /// Host drivers the passthrough driver must load before.
         public var hostDrivers: [String]
+        /// Claimed by address (`driver_override`, set by an `install` line before the module
+        /// loads) instead of by `ids=`: another device on the host carries the same IDs.
+        public var byAddress: Bool
 
-        public init(driver: PassthroughDriver, functions: [PCIAddress], ids: [String], hostDrivers: [String]) {
+        public init(driver: PassthroughDriver, functions: [PCIAddress], ids: [String], hostDrivers: [String], byAddress: Bool = false) {
             self.driver = driver
             self.functions = functions.sorted()
             self.ids = ids
             self.hostDrivers = hostDrivers
+            self.byAddress = byAddress
         }
 
         public var slot: PCIAddress { functions[0] }
@@ -40,7 +44,7 @@ public enum BindingPersistence {
 
         var line: String {
             "# card \(driver.rawValue) functions=\(functions.map(\.description).joined(separator: ",")) ids=\(ids.joined(separator: ","))"
-                + " softdep=\(hostDrivers.joined(separator: ","))"
+                + " softdep=\(hostDrivers.joined(separator: ","))" + (byAddress ? " by=address" : "")
         }
 
         static func parse(_ line: Substring) -> Card? {
@@ -53,7 +57,8 @@ public enum BindingPersistence {
             }
             let functions = (f["functions"] ?? []).compactMap { try? PCIAddress(parsing: $0) }
             guard !functions.isEmpty else { return nil }
-            return Card(driver: driver, functions: functions, ids: f["ids"] ?? [], hostDrivers: f["softdep"] ?? [])
+            return Card(driver: driver, functions: functions, ids: f["ids"] ?? [], hostDrivers: f["softdep"] ?? [],
+                        byAddress: f["by"] == ["address"])
         }
     }
 
@@ -118,9 +123,13 @@ public enum BindingPersistence {
             switch driver {
             case .vfioPCI, .pciStub:
                 var ids: [String] = []
-                for c in mine { for id in c.ids where !ids.contains(id) { ids.append(id) } }
-                s += "# \(driver.rawValue) claims every device with these IDs at boot.\n"
-                s += "options \(driver.module) ids=\(ids.joined(separator: ","))\n"
+                for c in mine where !c.byAddress { for id in c.ids where !ids.contains(id) { ids.append(id) } }
+                if !ids.isEmpty {
+                    s += "# \(driver.rawValue) claims every device with these IDs at boot.\n"
+                    s += "options \(driver.module) ids=\(ids.joined(separator: ","))\n"
+                }
+                let addresses = mine.filter(\.byAddress).flatMap(\.functions)
+                if !addresses.isEmpty { s += installLine(driver, addresses) }
             case .pciback:
                 if pcibackBuiltIn {
                     s += "# xen-pciback is built into this kernel: the hide list must be on the kernel command line:\n"
@@ -147,6 +156,49 @@ public enum BindingPersistence {
         return s
     }
 
+    /// The per-address way, as driverctl does it: before the module loads, modprobe's `install`
+    /// command writes the driver's name to each function's `driver_override`, so the driver
+    /// takes those addresses and no host driver can (Linux 3.16+, drivers/pci/pci-driver.c
+    /// `pci_match_device`); devices with the same IDs elsewhere keep their drivers.
+    /// `$CMDLINE_OPTS` is modprobe's (modprobe.d(5), "install").
+    static func installLine(_ driver: PassthroughDriver, _ addresses: [PCIAddress]) -> String {
+        let list = addresses.map(\.description).joined(separator: " ")
+        return "# \(driver.rawValue) takes these addresses only (driver_override, set before it loads).\n"
+            + "install \(driver.module) for a in \(list); do [ -e /sys/bus/pci/devices/$a ] && echo \(driver.rawValue) > /sys/bus/pci/devices/$a/driver_override; done; "
+            + "exec /sbin/modprobe --ignore-install \(driver.module) $CMDLINE_OPTS\n"
+    }
+
+    /// `ids=` would take other devices: the devices on the host, outside the card, that carry
+    /// one of its IDs. Persisting by IDs is refused then (the host's own GPU would go to the
+    /// passthrough driver at the next boot); by address is the way.
+    public struct SharedIDs: Error, CustomStringConvertible, Sendable {
+        public struct Other: Sendable, Equatable {
+            public var address: PCIAddress
+            public var ids: String
+            public var driver: String?
+            public var bootVGA: Bool
+        }
+        public var card: Card
+        public var others: [Other]
+
+        public var description: String {
+            let list = others.map { o in
+                "\(o.address) (\(o.ids), driver \(o.driver ?? "none")\(o.bootVGA ? ", the boot display" : ""))"
+            }.joined(separator: ", ")
+            return "\(card.driver.module) ids=\(card.ids.joined(separator: ",")) would take every device with these IDs at boot: "
+                + "\(list) would go to \(card.driver.rawValue) with \(card.slot), and the host would lose \(others.count == 1 ? "it" : "them"). Nothing was written."
+        }
+    }
+
+    /// The devices outside `card` that carry one of its IDs (nothing for pciback, which hides by address).
+    public static func sharingIDs(_ card: Card, bus: PCIBus) -> [SharedIDs.Other] {
+        guard card.driver != .pciback, !card.byAddress else { return [] }
+        return bus.entries.filter { !card.functions.contains($0.address) && card.ids.contains($0.ids) }.map { e in
+            let boot = (try? bus.device(at: e.address))?.bootVGA ?? false
+            return SharedIDs.Other(address: e.address, ids: e.ids, driver: e.driver, bootVGA: boot)
+        }
+    }
+
     public enum Action: String, Sendable { case create, update, unchanged, remove, nothing }
 
     public struct Plan: Sendable {
@@ -159,7 +211,10 @@ public enum BindingPersistence {
     }
 
     /// What persisting (or removing) `card` does to the file at `path` holding `existing`.
-    public static func plan(card: Card, existing: String?, path: String, remove: Bool, pcibackBuiltIn: Bool) throws -> Plan {
+    /// `others`: the devices sharing the card's IDs (`sharingIDs`); persisting by IDs is refused when there are any.
+    public static func plan(card: Card, existing: String?, path: String, remove: Bool, pcibackBuiltIn: Bool,
+                            sharing others: [SharedIDs.Other] = []) throws -> Plan {
+        if !remove, !card.byAddress, !others.isEmpty { throw SharedIDs(card: card, others: others) }
         var cards = try existing.map { try Self.cards(in: $0, path: path) } ?? []
         let had = cards.contains { $0.slot.sameSlot(as: card.slot) }
         cards.removeAll { $0.slot.sameSlot(as: card.slot) }
@@ -172,18 +227,16 @@ public enum BindingPersistence {
 }
 
 extension BindingPersistence {
-    /// What persisting (or removing) `card` does beyond it: `ids=` takes every device with these IDs,
-    /// and another modprobe.d file setting the same module's options competes with vbios's.
+    /// What persisting (or removing) `card` does beyond it: another modprobe.d file setting the
+    /// same module's options competes with vbios's. (`ids=` over another device is refused: `SharedIDs`.)
     public static func warnings(for card: Card, removing: Bool, bus: PCIBus, host: HostRoot) -> [String] {
         var warnings: [String] = []
         let driver = card.driver
-        if !removing, driver != .pciback {
-            let others = bus.entries.filter { !card.functions.contains($0.address) && card.ids.contains($0.ids) }
-            if !others.isEmpty {
-                warnings.append("ids= binds EVERY device with these IDs: \(others.map { "\($0.address) (\($0.ids))" }.joined(separator: ", ")) would go to \(driver.rawValue) too. "
-                    + "To take only \(card.slot), remove the card again and set driver_override per address at boot instead: a udev rule such as "
-                    + "`ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"\(card.slot)\", ATTR{driver_override}=\"\(driver.rawValue)\"` in /etc/udev/rules.d/, or `vbios bind \(card.slot) --to \(driver.rawValue)` from a boot service.")
-            }
+        // A built-in driver is never loaded by modprobe, so its install line never runs.
+        if !removing, card.byAddress, case let .found(config) = KernelConfig.load(host),
+           config.state(driver == .vfioPCI ? "VFIO_PCI" : "PCI_STUB") == .builtIn {
+            warnings.append("\(driver.module) is built into this kernel (\(config.source)): modprobe never loads it, so the install line that sets driver_override on \(card.functions.map(\.description).joined(separator: ", ")) never runs. "
+                + "Set driver_override before the host driver binds instead, from a udev rule such as `ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"\(card.slot)\", ATTR{driver_override}=\"\(driver.rawValue)\"` (one per function).")
         }
         // modprobe treats - and _ in module names alike.
         func module(_ s: Substring) -> String { String(s.map { $0 == "-" ? "_" : $0 }) }

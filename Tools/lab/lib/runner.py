@@ -13,6 +13,8 @@ The scenario file is a guest shell script whose leading comment lines carry dire
     # lab: file HOST [NAME]  copy a host file into the guest as /lab/data/NAME
     # lab: initrd PATH       another cpio.gz appended after the base one (build-initramfs.sh --add-on)
     # lab: needs vbios       the scenario runs `vbios` (test.sh skips it without --vbios)
+    # lab: judge WHAT        what the check compares vbios's results with, that vbios did not
+                             produce (read by Tools/test-summary.py; the runner ignores it)
     # lab: xen ARGS          boot Xen (cache/xen/xen.elf, multiboot) with ARGS; the dom0 kernel
                              (Debian's generic one) gets `console=hvc0` plus the append words,
                              and the initramfs is the dom0 base (--xen-base) plus the scenario
@@ -148,6 +150,8 @@ class Scenario:
                     self.xen = val
                 elif key == "needs":
                     self.needs.update(val.split())
+                elif key == "judge":
+                    pass
                 else:
                     raise SystemExit(f"{path}: unknown directive '# lab: {key}'")
 

@@ -1,5 +1,6 @@
 # A nested QEMU in the lab guest, started with what `vbios prepare --for qemu` wrote, runs the card's ROM through vfio-pci (SeaBIOS's log); a ROM with other IDs is skipped.
 # lab: needs vbios
+# lab: judge SeaBIOS in a nested QEMU, through vfio-pci
 # lab: qemu -device intel-iommu,caching-mode=on -device VGA,addr=02.0
 # lab: qemu -device pcie-root-port,id=rp,chassis=1,addr=05.0 -device VGA,bus=rp,addr=00.0
 # lab: qemu -device cirrus-vga,addr=06.0

@@ -1,5 +1,6 @@
 # vbios bind/unbind (driver_override) with vfio-pci under intel-iommu; --dry-run writes nothing; pci-stub is not in the cloud kernel.
 # lab: needs vbios
+# lab: judge the kernel's driver links, driver_override and /dev/vfio
 # lab: qemu -device intel-iommu -device VGA,addr=02.0
 # lab: qemu -device e1000,romfile=/usr/lib/ipxe/qemu/efi-e1000.rom,addr=03.0
 # lab: append intel_iommu=on

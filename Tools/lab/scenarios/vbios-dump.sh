@@ -1,5 +1,6 @@
 # vbios dump/diff/info on real ROM reads: e1000 (iPXE, I/O BAR), boot VGA (shadow), custom chain, NVIDIA and AMD fixtures, no ROM; decode off, not root, signals.
 # lab: needs vbios
+# lab: judge the ROM bytes the kernel's sysfs gives and the files QEMU was handed
 # lab: qemu -device VGA,addr=02.0
 # lab: qemu -device e1000,romfile=/usr/lib/ipxe/qemu/efi-e1000.rom,addr=03.0
 # lab: qemu -device secondary-vga,romfile=$LAB_OUT/host/custom.rom,addr=04.0

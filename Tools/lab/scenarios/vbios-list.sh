@@ -1,5 +1,6 @@
 # vbios list/bars against the kernel's view (lab-snapshot) and QEMU's (info pci): boot VGA, ROMs, no ROM, I/O BARs, 64-bit prefetchable and non-prefetchable BARs, a bound driver.
 # lab: needs vbios
+# lab: judge the kernel's sysfs (lab-snapshot, lib/sysfs_truth.py) and QEMU's info pci
 # lab: qemu -device intel-iommu -device VGA,addr=02.0
 # lab: qemu -device e1000,romfile=/usr/lib/ipxe/qemu/efi-e1000.rom,addr=03.0
 # lab: qemu -device secondary-vga,romfile=$LAB_OUT/host/custom.rom,addr=04.0

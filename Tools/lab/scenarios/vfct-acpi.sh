@@ -1,5 +1,6 @@
 # ACPI VFCT handed to the guest kernel with QEMU -acpitable: vbios dump --source vfct takes the entry of 00:02.0 from /sys.
 # lab: needs vbios
+# lab: judge the table the kernel publishes and the image the prep placed in it
 # lab: qemu -device VGA,addr=02.0
 # lab: qemu -acpitable file=$LAB_OUT/host/vfct.dat
 # lab: timeout 180

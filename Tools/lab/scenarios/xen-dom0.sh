@@ -1,5 +1,6 @@
 # Xen 4.17 with Debian's generic kernel as dom0, booted with vbios's kernel-cmdline.txt: pciback hides the card, xl lists it, doctor --for xen passes, bind/unbind --to pciback, persist.
 # lab: needs vbios
+# lab: judge Xen's xl pci-assignable-list and pciback
 # lab: xen console=com1 dom0_mem=512M smap=0 smep=0
 # lab: qemu -cpu max -device VGA,addr=02.0 -device e1000,addr=03.0 -device pcie-root-port,id=rp,chassis=1,addr=04.0 -device VGA,bus=rp,addr=00.0,multifunction=on -device intel-hda,bus=rp,addr=00.1
 # lab: append-file $LAB_OUT/host/kernel-cmdline.txt

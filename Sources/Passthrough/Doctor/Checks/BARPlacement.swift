@@ -6,7 +6,7 @@ extension HostDoctor {
         let bars = card.functions.flatMap { f in f.bars.filter { $0.kind == .memory }.map { (f.address, $0) } }
         let unassigned = bars.filter { $0.1.unset || $0.1.size == 0 }
         if !unassigned.isEmpty {
-            return DoctorCheck("bar-above-4g", .fail,
+            return DoctorCheck(.barPlacement, .fail,
                 "the host kernel did not assign \(unassigned.map { "BAR \($0.1.index) of \($0.0)" }.joined(separator: ", ")): a device with an unassigned BAR cannot be passed",
                 fixes: ["Enable \"Above 4G decoding\" (and for Resizable BAR cards \"Re-Size BAR support\") in the firmware setup, or add `pci=realloc` to the kernel command line; `dmesg | grep -i 'BAR'` shows why it failed."])
         }
@@ -17,7 +17,7 @@ extension HostDoctor {
             l.map { "BAR \($0.1.index) of \($0.0.short) (\(sizeText($0.1.size)) at \(Hex.prefixed($0.1.start)))" }.joined(separator: ", ")
         }
         if high.isEmpty && large.isEmpty {
-            return DoctorCheck("bar-above-4g", .ok, "memory BARs total \(sizeText(total)), all below 4 GiB and under 256 MiB each: they fit the guest's default MMIO hole")
+            return DoctorCheck(.barPlacement, .ok, "memory BARs total \(sizeText(total)), all below 4 GiB and under 256 MiB each: they fit the guest's default MMIO hole")
         }
         var parts: [String] = []
         if !high.isEmpty { parts.append("64-bit BARs above 4 GiB on the host: \(list(high))") }
@@ -34,7 +34,7 @@ extension HostDoctor {
             fix = [target == .qemu ? "Use -machine q35 and, if the guest firmware cannot place the BARs (OVMF log: \"out of resources\"), add \(args)."
                                   : "Use a q35 machine; if OVMF cannot place the BARs, add \(args) through <qemu:commandline> in the domain XML."]
         }
-        return DoctorCheck("bar-above-4g", .warn, parts.joined(separator: "; "), fixes: fix)
+        return DoctorCheck(.barPlacement, .warn, parts.joined(separator: "; "), fixes: fix)
     }
 
     /// xl's `mmio_hole` in MB: the BARs plus room for the emulated devices, rounded up to a power

@@ -19,30 +19,30 @@ extension HostDoctor {
             if vendor == .intel && intel != "on" {
                 msg += "; intel_iommu=on is not on the command line, the kernel enables VT-d by default (CONFIG_INTEL_IOMMU_DEFAULT_ON)"
             }
-            return DoctorCheck("iommu", .ok, ([msg] + notes).joined(separator: "; "))
+            return DoctorCheck(.iommu, .ok, ([msg] + notes).joined(separator: "; "))
         }
         if target == .xen && isXenHost {
-            return DoctorCheck("iommu", .warn,
+            return DoctorCheck(.iommu, .warn,
                 "no IOMMU groups, as expected in a Xen dom0: Xen owns the IOMMU and dom0 cannot see it",
                 fixes: ["Check Xen's view: `xl dmesg | grep -i -e 'I/O virtualisation' -e iommu` must say enabled; if not, enable VT-d/AMD-Vi in the firmware setup (Xen enables the IOMMU by default; `iommu=1` on Xen's own line in GRUB_CMDLINE_XEN_DEFAULT forces it)."])
         }
         for (key, v) in [("intel_iommu", intel), ("amd_iommu", amd), ("iommu", generic)] where v == "off" {
-            return DoctorCheck("iommu", .fail, "no IOMMU groups: the kernel command line turns the IOMMU off (\(key)=off)",
+            return DoctorCheck(.iommu, .fail, "no IOMMU groups: the kernel command line turns the IOMMU off (\(key)=off)",
                                fixes: ["Remove \(key)=off from the kernel command line: edit GRUB_CMDLINE_LINUX_DEFAULT in \(host.join("/etc/default/grub")), run `update-grub` and reboot."])
         }
         let firmware = "Enable the IOMMU in the firmware setup (Intel: \"VT-d\"; AMD: \"IOMMU\"/\"AMD-Vi\", with SVM), then check `dmesg | grep -i -e DMAR -e AMD-Vi -e IOMMU`."
         switch vendor {
         case .intel where intel != "on":
-            return DoctorCheck("iommu", .fail, "no IOMMU groups: the CPU is Intel and intel_iommu=on is not on the kernel command line",
+            return DoctorCheck(.iommu, .fail, "no IOMMU groups: the CPU is Intel and intel_iommu=on is not on the kernel command line",
                                fixes: ["Add `intel_iommu=on iommu=pt` to the kernel command line: \(grub).", firmware])
         case .intel:
-            return DoctorCheck("iommu", .fail, "no IOMMU groups although intel_iommu=on is on the command line: VT-d is off in the firmware, or the machine (or this VM) has none",
+            return DoctorCheck(.iommu, .fail, "no IOMMU groups although intel_iommu=on is on the command line: VT-d is off in the firmware, or the machine (or this VM) has none",
                                fixes: [firmware])
         case .amd:
-            return DoctorCheck("iommu", .fail, "no IOMMU groups: the CPU is AMD (amd_iommu is on by default), so the IOMMU is off in the firmware or missing",
+            return DoctorCheck(.iommu, .fail, "no IOMMU groups: the CPU is AMD (amd_iommu is on by default), so the IOMMU is off in the firmware or missing",
                                fixes: [firmware, "Optionally add `iommu=pt` to the kernel command line: \(grub)."])
         case nil:
-            return DoctorCheck("iommu", .fail, "no IOMMU groups under \(sysfs.path)/kernel/iommu_groups: the IOMMU is off or missing",
+            return DoctorCheck(.iommu, .fail, "no IOMMU groups under \(sysfs.path)/kernel/iommu_groups: the IOMMU is off or missing",
                                fixes: [firmware, "On Intel add `intel_iommu=on iommu=pt` to the kernel command line: \(grub)."])
         }
     }

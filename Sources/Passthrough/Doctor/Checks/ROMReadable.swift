@@ -12,34 +12,48 @@ extension HostDoctor {
             let kept = choice.kept
             let what = kept.contents ?? ""
             if kept.source.isShadowCopy {
-                return DoctorCheck("rom-readable", .warn, "readable now only as the runtime copy: \(kept.source.name) (\(kept.source.location)): \(what); `vbios dump` would keep the best of \(sources.map(\.name).joined(separator: ", "))",
-                                   fixes: [(v.config.flatMap { ConfigBAR.romRegister($0) }?.address ?? 0) != 0
-                                       ? "Prefer the flash: `vbios dump \(v.address) --source rombar -o card.rom`, or the vendor's ROM file."
-                                       : "No ROM BAR to read the flash through: use the vendor's ROM file for this card (`vbios prepare \(v.address) --rom FILE`)."])
+                return runtimeCopy(v, seen: "readable now only as the runtime copy: \(kept.source.name) (\(kept.source.location)): \(what) (the best of \(sources.map(\.name).joined(separator: ", ")))",
+                                   location: kept.source.location, what: what)
             }
-            return DoctorCheck("rom-readable", .ok, "readable now from \(kept.source.name) (\(kept.source.location)): \(what); `vbios dump \(v.address) -o card.rom` reads the same")
+            return DoctorCheck(.romReadable, .ok, "readable now from \(kept.source.name) (\(kept.source.location)): \(what); `vbios dump \(v.address) -o card.rom` reads the same")
         } catch {
             switch error {
             // Not the boot display, yet its ROM resource is the 0xC0000 shadow (x86 gives it to every
             // decoding VGA on the root bus): `rom` is the boot display's BIOS, not this card's.
             case .notBootVGAShadow:
-                return DoctorCheck("rom-readable", .fail, "\(v.address) is not the boot display (boot_vga 0) but the kernel gave it the 0xC0000 shadow as its ROM: \(sysfs.attribute(v.address, "rom")) reads the boot display's BIOS, not this card's, and there is no ROM BAR to read the flash through",
+                return DoctorCheck(.romReadable, .fail, "\(v.address) is not the boot display (boot_vga 0) but the kernel gave it the 0xC0000 shadow as its ROM: \(sysfs.attribute(v.address, "rom")) reads the boot display's BIOS, not this card's, and there is no ROM BAR to read the flash through",
                                    fixes: ["Use the card's own ROM file (the vendor's, or one dumped where the card is the boot display): `vbios prepare \(v.address) --rom FILE`; or move the card to a slot behind a PCIe root port."])
             case .nothingToRead:
-                return DoctorCheck("rom-readable", .fail, "\(v.address) has no ROM resource (no \(sysfs.attribute(v.address, "rom"))) and is not the boot display: nothing to read",
+                return DoctorCheck(.romReadable, .fail, "\(v.address) has no ROM resource (no \(sysfs.attribute(v.address, "rom"))) and is not the boot display: nothing to read",
                                    fixes: ["Take the ROM from the vendor's file or from a firmware image (`vbios scan FILE --out-dir DIR`), then `vbios prepare \(v.address) --rom FILE`."])
             case let .nothingRead(candidates):
                 let errors = candidates.map { $0.error?.description ?? $0.summary }
                 if candidates.allSatisfy({ $0.error?.isDisabledNow == true }) {
-                    return DoctorCheck("rom-readable", .ok, "the ROM is disabled now and doctor does not enable it, so it was not read; `vbios dump \(v.address) -o card.rom` enables it through sysfs, reads it and disables it again")
+                    return DoctorCheck(.romReadable, .ok, "the ROM is disabled now and doctor does not enable it, so it was not read; `vbios dump \(v.address) -o card.rom` enables it through sysfs, reads it and disables it again")
                 }
                 if candidates.contains(where: { $0.error?.isPermissionDenied == true }) {
-                    return DoctorCheck("rom-readable", .warn, "cannot read the ROM as this user: " + errors.joined(separator: "; "),
+                    return DoctorCheck(.romReadable, .warn, "cannot read the ROM as this user: " + errors.joined(separator: "; "),
                                        fixes: ["Run `sudo vbios doctor \(v.address)`."])
                 }
-                return DoctorCheck("rom-readable", .fail, "no readable ROM: " + errors.joined(separator: "; "),
+                return DoctorCheck(.romReadable, .fail, "no readable ROM: " + errors.joined(separator: "; "),
                                    fixes: ["Try `vbios dump \(v.address) --source rombar -o card.rom` (enables the ROM BAR directly), or use the vendor's ROM file with `vbios prepare \(v.address) --rom FILE`."])
             }
+        }
+    }
+
+    /// Only a runtime copy can be read: the one rule prepare and dump apply too (RuntimeCopyRule).
+    func runtimeCopy(_ v: PCIDevice, seen: String, location: String, what: String) -> DoctorCheck {
+        let hasROMBAR = (v.config.flatMap { ConfigBAR.romRegister($0) }?.address ?? 0) != 0
+        let evidence = [DoctorCheck.Evidence(location, what),
+                        DoctorCheck.Evidence(sysfs.attribute(v.address, "config") + "@0x30", hasROMBAR ? "ROM BAR set" : "no ROM BAR address")]
+        switch RuntimeCopyRule.judge(v, for: target, hasROMBAR: hasROMBAR) {
+        case let .usable(note):
+            return DoctorCheck(.romReadable, .warn, "\(seen); for \(target.rawValue) it is usable: \(note)", evidence: evidence)
+        case let .refused(reason, instead):
+            return DoctorCheck(.romReadable, .fail, "\(seen); \(target.rawValue) cannot use it: \(reason)", evidence: evidence,
+                               steps: [instead == .readFlash
+                                   ? .init(.readFlash, v.address.description, why: "the card has a ROM BAR: the flash holds the pristine image")
+                                   : .init(.romFile, v.address.description, why: "no ROM BAR to read the flash through: use the vendor's file for this exact card (same subsystem IDs), or make another GPU the boot display and read it again")])
         }
     }
 }

@@ -55,6 +55,6 @@ extension HostDoctor {
             }
         }
         let status: DoctorCheck.Status = !fails.isEmpty ? .fail : !warns.isEmpty ? .warn : .ok
-        return DoctorCheck("xen", status, (fails + warns + oks).joined(separator: "; "), fixes: fixes)
+        return DoctorCheck(.xen, status, (fails + warns + oks).joined(separator: "; "), fixes: fixes)
     }
 }
