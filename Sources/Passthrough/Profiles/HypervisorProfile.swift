@@ -21,6 +21,9 @@ public protocol HypervisorProfile: Sendable {
     var driver: PassthroughDriver { get }
     /// Kernel options (without `CONFIG_`) it needs, and those it can do without.
     var kernelOptions: (needed: [String], optional: [String]) { get }
+    /// Where QEMU arguments it has no key for go (doctor's advice), or nil: on QEMU's own command
+    /// line (or not QEMU at all).
+    var extraQEMUArguments: String? { get }
     /// Whether its config maps BARs 1:1 on request (xl's `iomem`/`ioports`).
     var mapsBARs: Bool { get }
     /// Where the ROM will live on the VM host when none is named (`dir`: the output folder).
@@ -40,6 +43,7 @@ public protocol HypervisorProfile: Sendable {
 extension HypervisorProfile {
     public var legacyOnlyReason: String? { nil }
     public var mapsBARs: Bool { false }
+    public var extraQEMUArguments: String? { nil }
     public var driver: PassthroughDriver { .vfioPCI }
     public var kernelOptions: (needed: [String], optional: [String]) { (["VFIO", "VFIO_PCI", "VFIO_IOMMU_TYPE1"], []) }
     public var idMismatchConsequence: String { "QEMU passes a romfile as it is and the guest firmware matches IDs" }

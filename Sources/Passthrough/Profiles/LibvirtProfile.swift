@@ -13,6 +13,7 @@ public struct LibvirtProfile: HypervisorProfile {
     public var name: String { "libvirt" }
     public var consumers: [ConsumerProfile] { [.libvirt, .seabios] }
     public var defaultFirmware: ROMPreparation.Firmware { .uefi }
+    public var extraQEMUArguments: String? { "<qemu:commandline> in the domain XML" }
 
     public var configNames: [String] { ["libvirt-hostdev.xml"] }
 

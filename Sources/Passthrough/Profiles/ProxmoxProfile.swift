@@ -15,6 +15,7 @@ public struct ProxmoxProfile: HypervisorProfile {
     public var consumers: [ConsumerProfile] { [.qemuVFIO, .seabios] }
     public var defaultFirmware: ROMPreparation.Firmware { .uefi }
     public var configNames: [String] { ["proxmox.conf"] }
+    public var extraQEMUArguments: String? { "an `args:` line in /etc/pve/qemu-server/VMID.conf" }
 
     /// `vbios-VVVV-DDDD.rom`: never `bios.bin`, which in /usr/share/kvm is SeaBIOS itself.
     public func defaultROMPath(_ card: PassthroughCard, outDir dir: String) -> String {
