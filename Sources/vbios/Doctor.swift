@@ -15,7 +15,7 @@ struct Doctor: ParsableCommand {
     @Argument(help: "The card, DDDD:BB:DD.F or BB:DD.F (any function of its slot).", completion: PCICompletion.addresses, transform: PCIAddress.init(parsingArgument:))
     var address: PCIAddress?
 
-    @Option(name: .customLong("for"), help: "The hypervisor: xen, qemu or libvirt (default: xen on a Xen host, else qemu).")
+    @Option(name: .customLong("for"), help: "The hypervisor: \(PassthroughTarget.allCases.map(\.rawValue).joined(separator: ", ")) (default: xen on a Xen host, else qemu).")
     var target: PassthroughTarget?
 
     @Option(name: .long, help: ArgumentHelp("The root of the files doctor reads: ROOT/proc/cmdline, ROOT/boot, ROOT/etc/modprobe.d, ROOT/lib/modules, and ROOT/sys unless --sysfs names the sys tree.", valueName: "DIR"),
