@@ -1,16 +1,6 @@
 import OptionROM
 import PCIHost
 
-/// Who will load the ROM and read the config fragments.
-public enum PassthroughTarget: String, CaseIterable, Sendable {
-    /// Xen HVM: xl, qemu-dm (qemu-xen-traditional or qemu-xen), hvmloader.
-    case xen
-    /// QEMU/KVM with `-device vfio-pci`.
-    case qemu
-    /// libvirt's `<hostdev>` (QEMU underneath).
-    case libvirt
-}
-
 /// One function of the card as the host reports it.
 public struct CardFunction: Sendable, Equatable {
     public var address: PCIAddress

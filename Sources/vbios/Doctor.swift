@@ -15,7 +15,7 @@ struct Doctor: ParsableCommand {
     @Argument(help: "The card, DDDD:BB:DD.F or BB:DD.F (any function of its slot).", completion: PCICompletion.addresses, transform: PCIAddress.init(parsingArgument:))
     var address: PCIAddress?
 
-    @Option(name: .customLong("for"), help: "The hypervisor: xen, qemu or libvirt (default: xen on a Xen host, else qemu).")
+    @Option(name: .customLong("for"), help: "The hypervisor: \(PassthroughTarget.allCases.map(\.rawValue).joined(separator: ", ")) (default: xen on a Xen host, else qemu).")
     var target: PassthroughTarget?
 
     @Option(name: .long, help: ArgumentHelp("The root of the files doctor reads: ROOT/proc/cmdline, ROOT/boot, ROOT/etc/modprobe.d, ROOT/lib/modules, and ROOT/sys unless --sysfs names the sys tree.", valueName: "DIR"),
@@ -82,7 +82,7 @@ struct Doctor: ParsableCommand {
             }
             Terminal.out(JSON.object(pairs).rendered())
         } else {
-            if target == nil { Terminal.note("checking for \(chosen.rawValue) (name another with --for xen|qemu|libvirt)") }
+            if target == nil { Terminal.note("checking for \(chosen.rawValue) (name another with --for \(PassthroughTarget.allCases.map(\.rawValue).joined(separator: "|")))") }
             for c in checks {
                 let status = c.status.rawValue + String(repeating: " ", count: max(0, 4 - c.status.rawValue.count))
                 Terminal.out("\(status)  \(c.id): \(c.message)")

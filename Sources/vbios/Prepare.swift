@@ -14,7 +14,7 @@ struct Prepare: ParsableCommand {
         abstract: "The whole job: read the card's ROM, check and repair it, write bios.bin and the guest's config fragments.",
         discussion: ExitStatus.discussion("""
             Writes into --out-dir DIR (created when missing): bios.bin, and for xen: xen.cfg and kernel-cmdline.txt; \
-            for qemu: qemu-args.txt; for libvirt: libvirt-hostdev.xml. Then prints the next steps. \
+            for qemu: qemu-args.txt; for libvirt: libvirt-hostdev.xml; for proxmox: proxmox.conf, with the ROM as vbios-VVVV-DDDD.rom (the name its romfile= line uses). --rom-path names where the ROM will live on the VM host. Then prints the next steps. \
             Refuses, with the reason, what cannot work: no legacy image for Xen, a ROM over 64 KiB for Xen, \
             an IOMMU group holding devices other than the card's functions and bridges, a --rom made for \
             another chip (unless --retarget). --firmware uefi (the default for qemu and libvirt) says when \
@@ -28,7 +28,7 @@ struct Prepare: ParsableCommand {
               completion: PCICompletion.addresses, transform: PCIAddress.init(parsingArgument:))
     var address: PCIAddress
 
-    @Option(name: .customLong("for"), help: "The hypervisor: xen, qemu or libvirt.")
+    @Option(name: .customLong("for"), help: "The hypervisor: \(PassthroughTarget.allCases.map(\.rawValue).joined(separator: ", ")).")
     var target: PassthroughTarget
 
     @Option(name: .customLong("out-dir"), help: ArgumentHelp("The folder to write into (required).", valueName: "DIR"), completion: .directory)
@@ -39,6 +39,9 @@ struct Prepare: ParsableCommand {
     var legacyOut: String?
 
     var outDir: String { outDirOption ?? legacyOut ?? "" }
+
+    @Option(name: .customLong("rom-path"), help: ArgumentHelp("Where the ROM will live on the VM host (absolute); every config names it. Default: DIR/bios.bin; for proxmox /usr/share/kvm/vbios-VVVV-DDDD.rom (Proxmox loads ROMs only from /usr/share/kvm).", valueName: "PATH"))
+    var romPathOption: String?
 
     @Flag(help: "Read, check and prepare everything, print what would be written (the plan, with --json); write nothing.")
     var dryRun = false
@@ -86,9 +89,12 @@ struct Prepare: ParsableCommand {
 
     /// Command-line mistakes: exit 64 with the usage, before anything is read.
     func validate() throws {
-        if target == .xen, firmware == .uefi {
-            throw ValidationError("--for xen --firmware uefi: vbios prepares Xen's gfx_passthru, where qemu-dm and hvmloader load the legacy VGA BIOS; "
+        if let why = target.profile.legacyOnlyReason, firmware == .uefi {
+            throw ValidationError("--for \(target) --firmware uefi: \(why); "
                 + "for an OVMF guest use --for qemu or --for libvirt.")
+        }
+        if let p = romPathOption, !p.hasPrefix("/") {
+            throw ValidationError("--rom-path \(p): name where the ROM will live on the VM host as an absolute path (configs are read from anywhere).")
         }
         if romFile != nil, romFrom != nil { throw ValidationError("--rom and --rom-from both name the ROM; give one.") }
         if outDirOption == nil, legacyOut == nil { throw ValidationError("name the folder to write into with --out-dir DIR.") }
@@ -108,7 +114,13 @@ struct Prepare: ParsableCommand {
         let slot = try bus.slot(of: named)
         let device = slot.named
         let dir = absolutePath(outDir)
-        let names = ConfigFiles.names(for: target)
+        // The card: every function of its slot.
+        let functions = slot.functions
+        let card = try PassthroughCard(slot: slot, romAt: device.isDisplay ? device.address : nil)
+        let profile = target.profile
+        let biosPath = romPathOption ?? profile.defaultROMPath(card, outDir: dir)
+        if let refused = profile.checkROMPath(biosPath) { throw UserError("--rom-path: \(refused.message)") }
+        let names = ConfigFiles.names(for: target, romPath: biosPath)
 
         // Refuse before reading anything: files in the way.
         if pathKind(dir) == .file || pathKind(dir) == .other { throw UserError("\(outDir) exists and is not a folder; name a folder for --out-dir.", path: dir) }
@@ -120,15 +132,106 @@ struct Prepare: ParsableCommand {
             throw UserError("\(dir) already holds \(inTheWay.joined(separator: ", ")); pass --force to replace them, or choose another --out-dir.", path: dir)
         }
 
-        // The card: every function of its slot.
-        let functions = slot.functions
-        let card = try PassthroughCard(slot: slot, romAt: device.isDisplay ? device.address : nil)
         try checkIOMMUGroup(slot, bus: bus)
 
         // The ROM.
-        let romBytes: [UInt8]
-        let romOrigin: String
         let rom = card.romFunction
+        let (romBytes, romOrigin, walked, noROM) = try acquireROM(card, device: functions.first { $0.address == rom.address } ?? device,
+                                                                  root: root, profile: profile)
+
+        // Everything computed before anything is written.
+        var prepared: ROMPreparation.Result?
+        var driver: [UInt8]?
+        // An OVMF guest needs an X64 EFI image: without --add-efi, the GOP driver the same
+        // firmware image holds for the card's vendor (an APU's AMDGopDriver) is added.
+        var gop: FirmwareGOPSelection.Candidate?
+        var efiAdvice: String?
+        if let addEFI {
+            driver = try FileBytes(path: addEFI, limit: maximumROMSize).bytes
+        } else if let walked, let romFrom, let romBytes, profile.legacyOnlyReason == nil, (firmware ?? .default(for: target)) == .uefi {
+            let outcome = FirmwareGOPSelection.forPreparation(walked, rom: romBytes, vendorID: rom.vendorID)
+            if case .chosen(let c) = outcome {
+                gop = c
+                driver = c.item.bytes
+            }
+            efiAdvice = outcome.advice(firmwarePath: romFrom)
+        }
+        // The BAR as the kernel sizes it; a shadowed one stands for the 0xC0000 copy, not the flash.
+        let bar = (functions.first { $0.address == rom.address } ?? device).rom.flatMap { $0.shadowed ? nil : Int(exactly: $0.size) }
+        if let romBytes { do {
+            var options = ROMPreparation.Options(romPath: biosPath, addEFI: driver, romBarSize: bar)
+            options.firmware = firmware
+            options.efiAdvice = efiAdvice
+            prepared = try ROMPreparation.prepare(romBytes, vendorID: rom.vendorID, deviceID: rom.deviceID, for: target,
+                                                  options: options)
+        } catch {
+            let from = gop.map { " (adding the GOP driver \($0.summary) from \(romFrom ?? "the firmware"); pass --add-efi FILE to pick another)" } ?? ""
+            throw UserError("\(rom.address): \(error.message)\(from)", exitCode: 1)
+        } }
+        if let prepared {
+            try BrokenROM.check(ROMParser.parse(prepared.bytes), writing: biosPath, from: romOrigin, allowBroken: allowBroken,
+                                instead: "use another ROM (--rom FILE, --rom-from FIRMWARE)")
+        }
+        var configOptions = ConfigFiles.Options(romPath: biosPath, primaryDisplay: display.map { $0 == .primary },
+                                                ranges: iomem && profile.mapsBARs ? PassthroughCard.ranges(of: functions) : nil)
+        configOptions.firmware = firmware
+        configOptions.romBAR = prepared != nil
+        let files = try ConfigFiles.files(card, rom: prepared?.bytes, for: target, options: configOptions).map { ($0.name, $0.bytes) }
+        if iomem, !profile.mapsBARs { Terminal.warn("--iomem is for Xen's xl.cfg; ignored for \(target.rawValue).") }
+
+        if !dryRun { try FileSet.write(files, into: dir, overwrite: force) }
+
+        let steps = NextSteps.text(target: target, card: card, outDir: dir, romPath: romPathOption, hasROM: prepared != nil)
+        let notes = prepared?.notes ?? [], acceptance = prepared?.acceptance ?? []
+        if global.json {
+            Terminal.out(JSON.object([
+                ("address", .string(rom.address.description)), ("target", .string(target.rawValue)), ("outDir", .string(dir)),
+                ("dryRun", .bool(dryRun)), ("romPath", prepared == nil ? .null : .string(biosPath)),
+                ("romBAR", .bool(prepared != nil)), ("noROM", noROM.map { .string($0) } ?? .null),
+                ("firmware", .string((firmware ?? .default(for: target)).rawValue)),
+                ("functions", .array(card.functions.map { .string($0.address.description) })),
+                ("romSource", .string(romOrigin)), ("size", .int(prepared?.bytes.count ?? 0)),
+                ("gopDriver", gop.map { $0.json(source: romFrom ?? "") } ?? .null),
+                ("files", .array(files.map { .object([("name", .string($0.0)), ("path", .string(dir + "/" + $0.0)), ("size", .int($0.1.count))]) })),
+                ("notes", .array(notes.map(\.json))),
+                ("acceptance", .array(acceptance.map { a in
+                    .object([("profile", .string(a.profile.rawValue)), ("ok", .bool(a.ok)), ("problems", .array(a.problems.map(\.json)))])
+                })),
+                ("nextSteps", .string(steps)),
+            ]).rendered())
+            return
+        }
+        if let romBytes { Terminal.out("ROM of \(rom.address) (\(rom.ids)) from \(romOrigin): \(romBytes.count) bytes") }
+        if let noROM { Terminal.warn(noROM) }
+        if let gop, let romFrom {
+            Terminal.out("GOP driver from \(romFrom): \(gop.summary), added as an EFI image (chosen by its "
+                + gop.evidence.joined(separator: " and ") + "); pass --add-efi FILE to use another.")
+        }
+        // Warnings first, then the acceptance of what was chosen: the hypervisor, and SeaBIOS
+        // only for a BIOS guest (an OVMF guest never runs the legacy image).
+        for n in notes where n.severity != .info { Terminal.warn(n.message) }
+        for n in notes where n.severity == .info { Terminal.out("  " + n.message) }
+        let chosenFirmware = firmware ?? .default(for: target)
+        for a in acceptance where a.profile != .seabios || chosenFirmware == .bios {
+            let w = a.problems.filter { $0.severity != .info }
+            Terminal.out("\(a.profile.displayName): " + (a.ok ? "accepts " : "would refuse ") + (files.first?.0 ?? "bios.bin") + (w.isEmpty ? "" : " (\(w.count) warning\(w.count == 1 ? "" : "s"))"))
+            for p in w { Terminal.out("  \(p.severity == .error ? "error" : "warning"): \(p.message)") }
+        }
+        Terminal.out(dryRun ? "dry run: would write into \(dir) (nothing written):" : "wrote into \(dir):")
+        for (name, bytes) in files { Terminal.out("  \(name) (\(bytes.count) bytes)") }
+        Terminal.out("")
+        Terminal.write(1, steps)
+    }
+
+    /// The card's ROM: out of --rom-from's firmware image, --rom's file, or read from the card
+    /// (`device`, its ROM function); nil bytes when the card has none to be had (`noROM` says why
+    /// and what the guest gets without one).
+    func acquireROM(_ card: PassthroughCard, device: PCIDevice, root: SysfsRoot, profile: any HypervisorProfile) throws
+        -> (bytes: [UInt8]?, origin: String, walked: FirmwareReport?, noROM: String?) {
+        let rom = card.romFunction
+        var romBytes: [UInt8]?
+        var romOrigin = "none"
+        var noROM: String?
         var walked: FirmwareReport?
         if let romFrom {
             let image = try FileBytes(path: romFrom).bytes
@@ -148,100 +251,30 @@ struct Prepare: ParsableCommand {
                 Terminal.warn("\(romFrom) has no ROM naming \(rom.ids) itself; using one whose device list includes it.")
             }
         } else if let romFile {
-            romBytes = try FileBytes(path: romFile, limit: maximumROMSize).bytes
+            let bytes = try FileBytes(path: romFile, limit: maximumROMSize).bytes
+            romBytes = bytes
             romOrigin = romFile
-            if let why = try ROMPreparation.checkChip(ROMParser.parse(romBytes), file: romFile, card: rom.address.description,
+            if let why = try ROMPreparation.checkChip(ROMParser.parse(bytes), file: romFile, card: rom.address.description,
                                                       vendorID: rom.vendorID, deviceID: rom.deviceID, retarget: retarget) {
                 Terminal.warn("\(romFile): \(why); --retarget: its IDs are set to the card's. Make sure it really is this card's ROM (same board, same memory).")
             }
         } else {
-            let romDevice = functions.first { $0.address == rom.address } ?? device
-            let got = try read.read(romDevice, root: root)
-            // The rule doctor's rom-readable applies (RuntimeCopyRule): usable with a note, or refused.
-            try BrokenROM.checkRuntimeCopy(got, device: romDevice, for: target, allowBroken: allowBroken)
-            romBytes = got.bytes
-            romOrigin = "\(got.choice.kept.source.name) (\(got.choice.kept.source.location))"
-                + (got.acpiProvenance.map { ": " + $0.lines.joined(separator: "; ") } ?? "")
-            for f in got.layout.findings(.shadowCopy) + got.layout.findings(.driverCopy) { Terminal.warn(f.message) }
-            if got.choice.kept.unstable { Terminal.warn("two reads of the ROM differed: unbind the card's driver and run prepare again.") }
-        }
-
-        // Everything computed before anything is written.
-        let biosPath = dir + "/bios.bin"
-        let prepared: ROMPreparation.Result
-        var driver: [UInt8]?
-        // An OVMF guest needs an X64 EFI image: without --add-efi, the GOP driver the same
-        // firmware image holds for the card's vendor (an APU's AMDGopDriver) is added.
-        var gop: FirmwareGOPSelection.Candidate?
-        var efiAdvice: String?
-        if let addEFI {
-            driver = try FileBytes(path: addEFI, limit: maximumROMSize).bytes
-        } else if let walked, let romFrom, target != .xen, (firmware ?? .default(for: target)) == .uefi {
-            let outcome = FirmwareGOPSelection.forPreparation(walked, rom: romBytes, vendorID: rom.vendorID)
-            if case .chosen(let c) = outcome {
-                gop = c
-                driver = c.item.bytes
+            do {
+                let got = try read.read(device, root: root)
+                // The rule doctor's rom-readable applies (RuntimeCopyRule): usable with a note, or refused.
+                try BrokenROM.checkRuntimeCopy(got, device: device, for: target, allowBroken: allowBroken)
+                romBytes = got.bytes
+                romOrigin = "\(got.choice.kept.source.name) (\(got.choice.kept.source.location))"
+                    + (got.acpiProvenance.map { ": " + $0.lines.joined(separator: "; ") } ?? "")
+                for f in got.layout.findings(.shadowCopy) + got.layout.findings(.driverCopy) { Terminal.warn(f.message) }
+                if got.choice.kept.unstable { Terminal.warn("two reads of the ROM differed: unbind the card's driver and run prepare again.") }
+            } catch let failure as ROMReader.Failure where read.source == .auto && profile.legacyOnlyReason == nil && MissingROM.isAbsent(failure) {
+                // Nothing to read: the configs still go out, with the ROM BAR off (--rom/--rom-from do better).
+                noROM = MissingROM.statement(card, target: target, why: failure.description)
+                    + " (--rom FILE, --rom-from FIRMWARE)"
             }
-            efiAdvice = outcome.advice(firmwarePath: romFrom)
         }
-        // The BAR as the kernel sizes it; a shadowed one stands for the 0xC0000 copy, not the flash.
-        let bar = (functions.first { $0.address == rom.address } ?? device).rom.flatMap { $0.shadowed ? nil : Int(exactly: $0.size) }
-        do {
-            var options = ROMPreparation.Options(romPath: biosPath, addEFI: driver, romBarSize: bar)
-            options.firmware = firmware
-            options.efiAdvice = efiAdvice
-            prepared = try ROMPreparation.prepare(romBytes, vendorID: rom.vendorID, deviceID: rom.deviceID, for: target,
-                                                  options: options)
-        } catch {
-            let from = gop.map { " (adding the GOP driver \($0.summary) from \(romFrom ?? "the firmware"); pass --add-efi FILE to pick another)" } ?? ""
-            throw UserError("\(rom.address): \(error.message)\(from)", exitCode: 1)
-        }
-        try BrokenROM.check(ROMParser.parse(prepared.bytes), writing: biosPath, from: romOrigin, allowBroken: allowBroken,
-                            instead: "use another ROM (--rom FILE, --rom-from FIRMWARE)")
-        let files = try ConfigFiles.files(card, rom: prepared.bytes, for: target, options: .init(
-            romPath: biosPath, primaryDisplay: display.map { $0 == .primary },
-            ranges: iomem && target == .xen ? PassthroughCard.ranges(of: functions) : nil)).map { ($0.name, $0.bytes) }
-        if iomem, target != .xen { Terminal.warn("--iomem is for Xen's xl.cfg; ignored for \(target.rawValue).") }
-
-        if !dryRun { try FileSet.write(files, into: dir, overwrite: force) }
-
-        let steps = NextSteps.text(target: target, card: card, outDir: dir)
-        if global.json {
-            Terminal.out(JSON.object([
-                ("address", .string(rom.address.description)), ("target", .string(target.rawValue)), ("outDir", .string(dir)),
-                ("dryRun", .bool(dryRun)),
-                ("firmware", .string((firmware ?? .default(for: target)).rawValue)),
-                ("functions", .array(card.functions.map { .string($0.address.description) })),
-                ("romSource", .string(romOrigin)), ("size", .int(prepared.bytes.count)),
-                ("gopDriver", gop.map { $0.json(source: romFrom ?? "") } ?? .null),
-                ("files", .array(files.map { .object([("name", .string($0.0)), ("path", .string(dir + "/" + $0.0)), ("size", .int($0.1.count))]) })),
-                ("notes", .array(prepared.notes.map(\.json))),
-                ("acceptance", .array(prepared.acceptance.map { a in
-                    .object([("profile", .string(a.profile.rawValue)), ("ok", .bool(a.ok)), ("problems", .array(a.problems.map(\.json)))])
-                })),
-                ("nextSteps", .string(steps)),
-            ]).rendered())
-            return
-        }
-        Terminal.out("ROM of \(rom.address) (\(rom.ids)) from \(romOrigin): \(romBytes.count) bytes")
-        if let gop, let romFrom {
-            Terminal.out("GOP driver from \(romFrom): \(gop.summary), added as an EFI image (chosen by its "
-                + gop.evidence.joined(separator: " and ") + "); pass --add-efi FILE to use another.")
-        }
-        // Warnings first, then the acceptance of what was chosen: the hypervisor, and SeaBIOS
-        // only for a BIOS guest (an OVMF guest never runs the legacy image).
-        for n in prepared.notes where n.severity != .info { Terminal.warn(n.message) }
-        for n in prepared.notes where n.severity == .info { Terminal.out("  " + n.message) }
-        let chosenFirmware = firmware ?? .default(for: target)
-        for a in prepared.acceptance where a.profile != .seabios || chosenFirmware == .bios {
-            let w = a.problems.filter { $0.severity != .info }
-            Terminal.out("\(a.profile.displayName): " + (a.ok ? "accepts bios.bin" : "would refuse bios.bin") + (w.isEmpty ? "" : " (\(w.count) warning\(w.count == 1 ? "" : "s"))"))
-            for p in w { Terminal.out("  \(p.severity == .error ? "error" : "warning"): \(p.message)") }
-        }
-        Terminal.out(dryRun ? "dry run: would write into \(dir) (nothing written):" : "wrote into \(dir):")
-        for (name, bytes) in files { Terminal.out("  \(name) (\(bytes.count) bytes)") }
-        Terminal.out("")
-        Terminal.write(1, steps)
+        return (romBytes, romOrigin, walked, noROM)
     }
 
     /// The whole IOMMU group goes to the guest (`GroupNotIsolated`), --with included.

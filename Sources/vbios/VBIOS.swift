@@ -16,7 +16,7 @@ struct VBIOS: ParsableCommand {
         abstract: "Read, check, repair and hand over GPU option ROMs for passthrough to a virtual machine.",
         discussion: ExitStatus.discussion("""
             Start with `vbios list` to find the card, `vbios dump ADDR -o card.rom` to read its ROM, \
-            `vbios info card.rom` to see what is inside, and `vbios prepare ADDR --for xen|qemu|libvirt` \
+            `vbios info card.rom` to see what is inside, and `vbios prepare ADDR --for xen|qemu|libvirt|proxmox` \
             to get a bios.bin and the guest configuration in one go.
             """, ExitStatus.root),
         version: BuildInfo.versionLine,

@@ -53,7 +53,7 @@ enum PrepareFixture {
         #expect(F.read(tmp + "/qemu/qemu-args.txt").contains(",x-vga=on"))
     }
 
-    @Test(arguments: ["xen", "qemu", "libvirt"])
+    @Test(arguments: ["xen", "qemu", "libvirt", "proxmox"])
     func prepareWritesTheFullSet(target: String) throws {
         let tmp = try FakeHost.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: tmp) }
@@ -61,12 +61,14 @@ enum PrepareFixture {
         let r = try HostCLI.run(["prepare", "01:00.0", "--for", target, "--sysfs", F.radeon, "--out", out])
         #expect(r.status == 0, "\(r.err)")
         let expected: [String] = ["xen": ["bios.bin", "kernel-cmdline.txt", "xen.cfg"], "qemu": ["bios.bin", "qemu-args.txt"],
-                                  "libvirt": ["bios.bin", "libvirt-hostdev.xml"]][target]!
+                                  "libvirt": ["bios.bin", "libvirt-hostdev.xml"],
+                                  "proxmox": ["proxmox.conf", "vbios-1002-6819.rom"]][target]!
         #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == expected, "no staging leftovers")
         #expect(r.out.contains("Next steps for 0000:01:00.0"))
 
         // bios.bin as hvmloader wants it: one legacy image, the card's IDs, checksum zero, a multiple of 512, at most 64 KiB.
-        let bios = [UInt8](try Data(contentsOf: URL(fileURLWithPath: out + "/bios.bin")))
+        let romName = target == "proxmox" ? "vbios-1002-6819.rom" : "bios.bin"
+        let bios = [UInt8](try Data(contentsOf: URL(fileURLWithPath: out + "/" + romName)))
         let layout = ROMParser.parse(bios)
         let image = try #require(layout.images.first)
         #expect(layout.images.count == 1 && image.isLegacy && image.isLast)
@@ -89,6 +91,10 @@ enum PrepareFixture {
             #expect(args.contains("-device vfio-pci,host=0000:01:00.0,romfile=\(out)/bios.bin"))
             #expect(args.contains("-device vfio-pci,host=0000:01:00.1\n"))
             #expect(!args.contains("x-vga"))
+        case "proxmox":
+            // Not bios.bin: /usr/share/kvm/bios.bin is Proxmox's SeaBIOS.
+            #expect(F.read(out + "/proxmox.conf") == "machine: q35\nbios: ovmf\nhostpci0: 0000:01:00,pcie=1,romfile=vbios-1002-6819.rom\n")
+            #expect(r.out.contains("cp \(out)/vbios-1002-6819.rom /usr/share/kvm/vbios-1002-6819.rom"))
         default:
             let xml = F.read(out + "/libvirt-hostdev.xml")
             #expect(xml.contains("<rom bar='on' file='\(out)/bios.bin'/>") && out.hasPrefix("/"))
@@ -99,6 +105,86 @@ enum PrepareFixture {
             let v = try HostCLI.run([domain, "domain"], "/usr/bin/virt-xml-validate")
             #expect(v.status == 0, "virt-xml-validate: \(v.out)\(v.err)")
         }
+    }
+
+    /// --rom-path: every config names where the ROM will live on the VM host, and still parses
+    /// (xl's libxlutil, virt-xml-validate); the next steps say how to put the ROM there.
+    @Test(arguments: ["xen", "qemu", "libvirt", "proxmox"])
+    func romPathIsNamedByEveryConfig(target: String) throws {
+        let tmp = try FakeHost.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let path = target == "proxmox" ? "/usr/share/kvm/gpu/hd7850.rom" : "/srv/vm/gpu/hd7850.rom"
+        let r = try HostCLI.run(["prepare", "01:00.0", "--for", target, "--sysfs", F.radeon, "--out-dir", tmp, "--rom-path", path, "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let j = try #require(try HostCLI.json(r) as? [String: Any])
+        #expect(j["romPath"] as? String == path)
+        let files = try #require(j["files"] as? [[String: Any]]).compactMap { $0["name"] as? String }
+        let romName = target == "proxmox" ? "hd7850.rom" : "bios.bin"
+        #expect(files.first == romName)
+        for name in files.dropFirst() where name != "kernel-cmdline.txt" {
+            let text = F.read(tmp + "/" + name)
+            #expect(text.contains(target == "proxmox" ? "romfile=gpu/hd7850.rom" : path), "\(name) does not name the ROM path:\n\(text)")
+        }
+        #expect((j["nextSteps"] as? String)?.contains(target == "proxmox" ? "cp \(tmp)/hd7850.rom \(path)" : "\(tmp)/bios.bin \(path)") == true)
+        switch target {
+        case "xen":
+            let (run, _) = try F.xl(tmp + "/xen.cfg")
+            #expect(run.status == 0, "xl's parser refused xen.cfg: \(run.err)")
+        case "libvirt":
+            let domain = tmp + "/domain.xml"
+            try ("<domain type='kvm'><name>t</name><memory>1048576</memory><os><type arch='x86_64'>hvm</type></os><devices>\n"
+                 + F.read(tmp + "/libvirt-hostdev.xml") + "</devices></domain>\n").write(toFile: domain, atomically: true, encoding: .utf8)
+            let v = try HostCLI.run([domain, "domain"], "/usr/bin/virt-xml-validate")
+            #expect(v.status == 0, "virt-xml-validate: \(v.out)\(v.err)")
+        default: break
+        }
+    }
+
+    /// A card with no ROM resource: the configs still go out with the ROM BAR off, and say why;
+    /// Xen, whose gfx_passthru is the VGA BIOS, still refuses.
+    @Test func aCardWithNoROMGetsConfigsWithTheROMBAROff() throws {
+        let host = try FakeHost("radeon-hd7850")
+        defer { try? FileManager.default.removeItem(atPath: host.dir) }
+        try FileManager.default.removeItem(atPath: host.dir + "/host/devices/pci0000:00/0000:00:01.0/0000:01:00.0/rom")
+        let out = host.dir + "/out"
+        for target in ["qemu", "libvirt", "proxmox"] {
+            let r = try HostCLI.run(["prepare", "01:00.0", "--for", target, "--sysfs", host.dir + "/host", "--out-dir", out + "/" + target, "--json"])
+            #expect(r.status == 0, "\(target): \(r.err)")
+            let j = try #require(try HostCLI.json(r) as? [String: Any])
+            #expect(j["romBAR"] as? Bool == false)
+            #expect((j["noROM"] as? String)?.contains("no ROM resource") == true)
+            let names = try #require(j["files"] as? [[String: Any]]).compactMap { $0["name"] as? String }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: out + "/" + target).sorted() == names.sorted())
+            #expect(!names.contains { $0.hasSuffix(".bin") || $0.hasSuffix(".rom") }, "no ROM file: \(names)")
+            let text = F.read(out + "/" + target + "/" + names[0])
+            #expect(!text.contains("romfile") && !text.contains("file="), "\(text)")
+            switch target {
+            case "qemu": #expect(text.contains("host=0000:01:00.0,rombar=0"), "\(text)")
+            case "proxmox": #expect(text.contains("hostpci0: 0000:01:00,pcie=1,rombar=0\n"), "\(text)")
+            default:
+                #expect(text.contains("<rom bar='off'/>"), "\(text)")
+                let domain = host.dir + "/domain.xml"
+                try ("<domain type='kvm'><name>t</name><memory>1048576</memory><os><type arch='x86_64'>hvm</type></os><devices>\n"
+                     + text + "</devices></domain>\n").write(toFile: domain, atomically: true, encoding: .utf8)
+                let v = try HostCLI.run([domain, "domain"], "/usr/bin/virt-xml-validate")
+                #expect(v.status == 0, "virt-xml-validate: \(v.out)\(v.err)")
+            }
+        }
+        let text = try HostCLI.run(["prepare", "01:00.0", "--for", "qemu", "--sysfs", host.dir + "/host", "--out-dir", out + "/text"])
+        #expect(text.status == 0 && text.err.contains("ROM BAR off") && text.err.contains("--rom FILE"), "\(text.err)")
+        let xen = try HostCLI.run(["prepare", "01:00.0", "--for", "xen", "--sysfs", host.dir + "/host", "--out-dir", out + "/xen"])
+        #expect(xen.status == 2 && xen.err.contains("no ROM resource"), "\(xen.err)")
+        #expect(!FileManager.default.fileExists(atPath: out + "/xen"))
+    }
+
+    @Test func aRelativeROMPathOrOneProxmoxCannotLoadIsRefused() throws {
+        let tmp = try FakeHost.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let rel = try HostCLI.run(["prepare", "01:00.0", "--for", "qemu", "--sysfs", F.radeon, "--out-dir", tmp + "/a", "--rom-path", "gpu.rom"])
+        #expect(rel.status == 64 && rel.err.contains("absolute"), "\(rel.err)")
+        let pve = try HostCLI.run(["prepare", "01:00.0", "--for", "proxmox", "--sysfs", F.radeon, "--out-dir", tmp + "/b", "--rom-path", "/var/lib/gpu.rom"])
+        #expect(pve.status != 0 && pve.err.contains("/usr/share/kvm/"), "\(pve.err)")
+        #expect(!FileManager.default.fileExists(atPath: tmp + "/b/gpu.rom"), "nothing written")
     }
 
     @Test func relativeOutIsMadeAbsoluteAndIOMemIsWritten() throws {

@@ -116,6 +116,9 @@ struct FakeRoot {
         #expect(fail.status == .fail && fail.message.contains("needs CONFIG_VFIO_PCI") && fail.fixes[0].contains("CONFIG_VFIO_PCI=m"))
         let xen = try r.check("kernel-config", nil, .xen)
         #expect(xen.status == .warn && xen.message.contains("CONFIG_PCI_STUB is missing"))
+        // The kernel options are the profile's: Proxmox is vfio-pci, as QEMU.
+        let pve = try r.check("kernel-config", nil, .proxmox)
+        #expect(pve.status == .fail && pve.message.contains("proxmox needs CONFIG_VFIO_PCI"), "\(pve.message)")
 
         // No config: the module lists answer.
         try r.remove("/boot/config-6.1.0-test")
@@ -202,6 +205,9 @@ struct FakeRoot {
         let qemu = try second.check("bar-above-4g", "03:00.0", .qemu)
         #expect(qemu.fixes[0].contains("-global q35-pcihost.pci-hole64-size=32G") && qemu.fixes[0].contains("opt/ovmf/X-PciMmio64Mb,string=32768"))
         #expect(try second.check("bar-above-4g", "03:00.0", .libvirt).fixes[0].contains("<qemu:commandline>"))
+        // Proxmox: QEMU underneath, its extra arguments through the VM config's `args:` line.
+        let pve = try second.check("bar-above-4g", "03:00.0", .proxmox)
+        #expect(pve.fixes[0].contains("pci-hole64-size=32G") && pve.fixes[0].contains("`args:` line in /etc/pve/qemu-server/VMID.conf"), "\(pve.fixes)")
 
         let radeon = try FakeRoot("radeon-hd7850")
         defer { radeon.cleanup() }

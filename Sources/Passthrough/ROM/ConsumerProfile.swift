@@ -16,14 +16,8 @@ public enum ConsumerProfile: String, CaseIterable, Sendable {
     case qemuVFIO = "qemu-vfio"
     case libvirt
 
-    /// The consumers a target's bios.bin meets.
-    public static func profiles(for target: PassthroughTarget) -> [ConsumerProfile] {
-        switch target {
-        case .xen: return [.hvmloader]
-        case .qemu: return [.qemuVFIO, .seabios]
-        case .libvirt: return [.libvirt, .seabios]
-        }
-    }
+    /// The consumers a target's bios.bin meets: its profile's.
+    public static func profiles(for target: PassthroughTarget) -> [ConsumerProfile] { target.profile.consumers }
 
     public var displayName: String {
         switch self {

@@ -11,9 +11,9 @@ public enum ROMPreparation {
     /// an X64 EFI image.
     public enum Firmware: String, Sendable, CaseIterable {
         case bios, uefi
-        /// uefi for QEMU and libvirt (OVMF guests are today's default), bios for Xen (qemu-dm
-        /// loads the legacy VGA BIOS for gfx_passthru).
-        public static func `default`(for target: PassthroughTarget) -> Firmware { target == .xen ? .bios : .uefi }
+        /// The hypervisor profile's (uefi for QEMU-based ones, OVMF guests being today's default;
+        /// bios for Xen, whose qemu-dm loads the legacy VGA BIOS for gfx_passthru).
+        public static func `default`(for target: PassthroughTarget) -> Firmware { target.profile.defaultFirmware }
     }
 
     /// Why a ROM file is for another chip than the card, or nil when it is for the card: its
@@ -105,7 +105,8 @@ public enum ROMPreparation {
             throw PassthroughError("Cannot prepare a bios.bin from a truncated ROM: \(cut.message)")
         }
         var notes: [Finding] = []
-        let legacyOnly = options.legacyOnly ?? (target == .xen)
+        let profile = target.profile
+        let legacyOnly = options.legacyOnly ?? (profile.legacyOnlyReason != nil)
 
         // The byte edits are OptionROM's ROMPatcher's; this keeps what each step means for the
         // target. The checksum goes where qemu-dm itself puts it (the last runtime byte), or at
@@ -122,8 +123,8 @@ public enum ROMPreparation {
             guard let legacy else {
                 throw PassthroughError(
                     "The ROM has no legacy x86 image (it holds \(ConsumerProfile.imageKinds(layout))), and "
-                    + (target == .xen ? "Xen's qemu-dm and hvmloader run only a legacy VGA BIOS. Pass the card to a QEMU or libvirt guest with OVMF (UEFI) instead."
-                                      : "only a legacy image was asked for. Keep the whole ROM for an OVMF (UEFI) guest."))
+                    + (profile.legacyOnlyReason.map { $0 + ". Pass the card to a QEMU or libvirt guest with OVMF (UEFI) instead." }
+                                      ?? "only a legacy image was asked for. Keep the whole ROM for an OVMF (UEFI) guest."))
             }
             plan.extract = .legacy
             // ROMPatcher refuses to cut NVIDIA's extended images (0xE0, 0x70) without force:
@@ -137,7 +138,7 @@ public enum ROMPreparation {
                 notes.append(Finding(.info, .extraImages,
                     "Kept the legacy x86 image (\(legacy.length) bytes at \(Hex.prefixed(legacy.offset))); dropped "
                     + dropped.map { "\($0.codeType.name) (\($0.length) bytes at \(Hex.prefixed($0.offset)))" }.joined(separator: ", ")
-                    + (target == .xen ? ": qemu-dm and hvmloader load only the legacy image" : "")
+                    + (profile.legacyOnlyReason.map { ": " + $0 } ?? "")
                     + (nvidia ? " (NVIDIA's extended images matter to nvflash and the host driver, not to the guest's VGA BIOS)." : ".")))
             }
         } else {
@@ -170,8 +171,8 @@ public enum ROMPreparation {
         if let driver = options.addEFI {
             if legacyOnly {
                 throw PassthroughError("--add-efi adds an EFI image for UEFI (OVMF) guests, but "
-                    + (target == .xen ? "Xen's qemu-dm and hvmloader run only the legacy image, which is all bios.bin keeps for xen."
-                                      : "only the legacy image was asked for."))
+                    + (profile.legacyOnlyReason.map { $0 + ", which is all bios.bin keeps for \(target)." }
+                                      ?? "only the legacy image was asked for."))
             }
             var add = PatchPlan()
             add.addEFI = driver
@@ -218,7 +219,7 @@ public enum ROMPreparation {
                 notes.append(Finding(.warning, .idMismatch, at: p.offset + 4,
                     "The \(image.codeType.name) image at \(Hex.prefixed(image.offset)) was built for "
                     + "\(ConsumerProfile.ids(p.vendorID, p.deviceID)); set it to the card's \(card), since "
-                    + (target == .xen ? "hvmloader skips a ROM whose IDs differ" : "QEMU passes a romfile as it is and the guest firmware matches IDs")
+                    + profile.idMismatchConsequence
                     + ". Make sure the ROM really is for this card."))
             }
             // The patcher's word on images it left alone, for the images that matter here only.
@@ -268,7 +269,7 @@ public enum ROMPreparation {
         }
         let input = ConsumerProfile.Input(bytes: bytes, layout: result, vendorID: vendorID, deviceID: deviceID,
                                           romPath: options.romPath, romBAR: options.romBAR)
-        let profiles = ConsumerProfile.profiles(for: target)
+        let profiles = profile.consumers
         let verdicts = profiles.map { $0.check(input) }
         // The target's own consumer decides; SeaBIOS is advice for QEMU/libvirt (OVMF guests
         // need no legacy image).
@@ -276,8 +277,8 @@ public enum ROMPreparation {
             throw PassthroughError("The prepared ROM would not work with \(main.profile.displayName): "
                 + main.errors.map(\.message).joined(separator: " "))
         }
-        let firmware = options.firmware ?? Firmware.default(for: target)
-        if firmware == .bios, target != .xen, let seabios = verdicts.dropFirst().first(where: { !$0.ok }) {
+        let firmware = options.firmware ?? profile.defaultFirmware
+        if firmware == .bios, let seabios = verdicts.dropFirst().first(where: { !$0.ok }) {
             throw PassthroughError("The prepared ROM would not work with \(seabios.profile.displayName), the guest firmware asked for (--firmware bios): "
                 + seabios.errors.map(\.message).joined(separator: " ") + " Use an OVMF (UEFI) guest, or a ROM with a legacy x86 image.")
         }

@@ -45,7 +45,7 @@ public enum RuntimeCopyRule {
             return .usable(note: "\(what): keep it for study; a guest needs the flash image")
         case .xen?:
             return .usable(note: "\(what): qemu-xen's gfx_passthru loads this same copy from the host's boot display")
-        case .qemu?, .libvirt?:
+        case .some:
             return .refused(reason: "\(d.address) is the host's boot display and only \(what) can be read: a discrete card's guest firmware (OVMF, SeaBIOS) must run the flash image, not a copy that already ran",
                             instead: hasROMBAR ? .readFlash : .vendorFile)
         }

@@ -1,50 +1,45 @@
 import OptionROM
 import PCIHost
 
-/// The files `prepare` writes for one hypervisor: `bios.bin` and that hypervisor's configuration.
-/// A new hypervisor is a `PassthroughTarget` case, a writer in this folder, and a case here.
+/// The files `prepare` writes for one hypervisor: the ROM and that hypervisor's configuration.
+/// Which files, and what they say, is the hypervisor's profile (`Profiles/`).
 public enum ConfigFiles {
-    /// The file names of one target, `bios.bin` first.
-    public static func names(for target: PassthroughTarget) -> [String] {
-        switch target {
-        case .xen: return ["bios.bin", "xen.cfg", "kernel-cmdline.txt"]
-        case .qemu: return ["bios.bin", "qemu-args.txt"]
-        case .libvirt: return ["bios.bin", "libvirt-hostdev.xml"]
-        }
+    /// The file names of one target, the ROM's first (`romPath`: where the ROM will live on the
+    /// VM host, which names the ROM file for some hypervisors).
+    public static func names(for target: PassthroughTarget, romPath: String) -> [String] {
+        [target.profile.romFileName(romPath: romPath)] + target.profile.configNames
     }
 
     public struct Options: Sendable {
-        /// Where `bios.bin` will be: configurations name it, absolutely.
-        public var romPath: String
+        /// Where the ROM will be on the VM host: configurations name it. nil: no ROM (a card
+        /// with none to be had; set `romBAR` false).
+        public var romPath: String?
         /// The card is the guest's boot display (xl `gfx_passthru`, QEMU `x-vga`); nil: the
         /// writer's default.
         public var primaryDisplay: Bool?
         /// Xen: every BAR mapped 1:1 (`iomem`, `ioports`); nil: none.
         public var ranges: [MemoryRange]?
-        public init(romPath: String, primaryDisplay: Bool? = nil, ranges: [MemoryRange]? = nil) {
+        /// false: the guest sees no ROM BAR (`rombar=0`, `<rom bar='off'/>`).
+        public var romBAR: Bool = true
+        /// The guest's firmware (Proxmox's `bios:`); nil: the hypervisor's default.
+        public var firmware: ROMPreparation.Firmware?
+        public init(romPath: String?, primaryDisplay: Bool? = nil, ranges: [MemoryRange]? = nil) {
             self.romPath = romPath
             self.primaryDisplay = primaryDisplay
             self.ranges = ranges
         }
     }
 
-    /// `bios.bin` (`rom`) and the target's configuration, by name, in `names(for:)` order.
-    public static func files(_ card: PassthroughCard, rom: [UInt8], for target: PassthroughTarget,
+    /// The ROM (`rom`) and the target's configuration, by name, in `names(for:)` order.
+    /// `rom` nil: no ROM file, only the configuration (which then names none).
+    public static func files(_ card: PassthroughCard, rom: [UInt8]?, for target: PassthroughTarget,
                              options: Options) throws(PassthroughError) -> [(name: String, bytes: [UInt8])] {
-        var files: [(name: String, bytes: [UInt8])] = [("bios.bin", rom)]
-        switch target {
-        case .xen:
-            var o = XenConfig.Options()
-            o.romPath = options.romPath
-            o.gfxPassthru = options.primaryDisplay ?? true
-            if let ranges = options.ranges { o.ranges = ranges }
-            files.append(("xen.cfg", Array(try XenConfig.fragment(card, options: o).utf8)))
-            files.append(("kernel-cmdline.txt", Array(XenConfig.kernelCommandLine(card).utf8)))
-        case .qemu:
-            files.append(("qemu-args.txt", Array(try QEMUArgs.text(card, options: .init(romPath: options.romPath, xVGA: options.primaryDisplay)).utf8)))
-        case .libvirt:
-            files.append(("libvirt-hostdev.xml", Array(try LibvirtHostdev.text(card, options: .init(romPath: options.romPath)).utf8)))
-        }
-        return files
+        let p = target.profile
+        var o = options
+        if rom == nil { o.romPath = nil }
+        guard let rom, let path = o.romPath else { return try p.configFiles(card, options: o) }
+        if let refused = p.checkROMPath(path) { throw refused }
+        return [(p.romFileName(romPath: path), rom)] + (try p.configFiles(card, options: o))
     }
+
 }

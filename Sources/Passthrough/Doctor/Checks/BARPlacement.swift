@@ -28,11 +28,11 @@ extension HostDoctor {
         case .xen:
             let hole = Self.mmioHoleMB(total)
             fix = ["In xl.cfg make the MMIO hole below 4 GiB large enough for the BARs: `mmio_hole = \(hole)` (MB; needs device_model_version = \"qemu-xen\"), or give the domain less than 4 GB (`memory = \(4096 - hole)` or less) so guest RAM never collides with the BARs."]
-        case .qemu, .libvirt:
+        default:
             let gib = Self.hole64GiB(bars.filter { $0.1.is64Bit }.reduce(UInt64(0)) { $0 + $1.1.size })
             let args = "`-global q35-pcihost.pci-hole64-size=\(gib)G` and, for OVMF, `-fw_cfg name=opt/ovmf/X-PciMmio64Mb,string=\(gib * 1024)`"
-            fix = [target == .qemu ? "Use -machine q35 and, if the guest firmware cannot place the BARs (OVMF log: \"out of resources\"), add \(args)."
-                                  : "Use a q35 machine; if OVMF cannot place the BARs, add \(args) through <qemu:commandline> in the domain XML."]
+            fix = [target.profile.extraQEMUArguments.map { "Use a q35 machine; if OVMF cannot place the BARs, add \(args) through \($0)." }
+                   ?? "Use -machine q35 and, if the guest firmware cannot place the BARs (OVMF log: \"out of resources\"), add \(args)."]
         }
         return DoctorCheck(.barPlacement, .warn, parts.joined(separator: "; "), fixes: fix)
     }

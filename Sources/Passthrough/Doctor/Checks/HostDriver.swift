@@ -5,7 +5,7 @@ import PCIHost
 /// boot (softdep), and vfio-pci's VGA arbitration (`disable_vga`).
 extension HostDoctor {
     /// The driver that holds a device for this target's guest.
-    var passthroughDriver: PassthroughDriver { target == .xen ? .pciback : .vfioPCI }
+    var passthroughDriver: PassthroughDriver { target.profile.driver }
 
     func hostDriver(_ card: Card) -> DoctorCheck {
         var status = DoctorCheck.Status.ok

@@ -3,11 +3,7 @@ import PCIHost
 
 extension HostDoctor {
     func kernelConfig() -> DoctorCheck {
-        let needed: [String], optional: [String]
-        switch target {
-        case .qemu, .libvirt: (needed, optional) = (["VFIO", "VFIO_PCI", "VFIO_IOMMU_TYPE1"], [])
-        case .xen: (needed, optional) = (["XEN_PCIDEV_BACKEND"], ["PCI_STUB"])
-        }
+        let (needed, optional) = target.profile.kernelOptions
         switch KernelConfig.load(host) {
         case let .unknown(tried, compressed):
             var fixes = ["Check by hand: `grep -E 'CONFIG_(\((needed + optional).joined(separator: "|")))=' /boot/config-$(uname -r)`."]

@@ -44,10 +44,10 @@ extension HostDoctor {
         said.append("a BAR over 256 MiB fits no SeaBIOS or i440fx guest, and needs a 64-bit MMIO window of \(gib) GiB")
         var steps: [DoctorCheck.Step]
         switch target {
-        case .qemu, .libvirt:
+        case _ where target != .xen:
             steps = [.init(.guest, "-machine q35 with OVMF, -global q35-pcihost.pci-hole64-size=\(gib)G and -fw_cfg name=opt/ovmf/X-PciMmio64Mb,string=\(gib * 1024)",
-                           why: "OVMF then places the \(sizeText(large.map(\.1.currentSize).max()!)) BAR in a window that holds it" + (target == .libvirt ? " (through <qemu:commandline>)" : ""))]
-        case .xen:
+                           why: "OVMF then places the \(sizeText(large.map(\.1.currentSize).max()!)) BAR in a window that holds it" + (target.profile.extraQEMUArguments.map { " (through \($0))" } ?? ""))]
+        default:
             steps = [.init(.guest, "a UEFI (OVMF) HVM guest, or the BAR shrunk with Re-Size BAR off in the firmware setup",
                            why: "hvmloader relocates 64-bit BARs above 4 GiB (tools/firmware/hvmloader/pci.c), but a legacy guest's VGA BIOS needs them low")]
         }

@@ -1,0 +1,36 @@
+import OptionROM
+import PCIHost
+
+extension PassthroughTarget {
+    /// QEMU/KVM with `-device vfio-pci`.
+    public static let qemu = PassthroughTarget(profile: "qemu")
+}
+
+/// QEMU/KVM: `-device vfio-pci` lines; QEMU hands the romfile to the guest as it is (QEMU
+/// hw/vfio/pci.c), and the guest's SeaBIOS or OVMF runs it.
+public struct QEMUProfile: HypervisorProfile {
+    public init() {}
+    public var name: String { "qemu" }
+    public var consumers: [ConsumerProfile] { [.qemuVFIO, .seabios] }
+    public var defaultFirmware: ROMPreparation.Firmware { .uefi }
+
+    public var configNames: [String] { ["qemu-args.txt"] }
+
+    public func configFiles(_ card: PassthroughCard, options: ConfigFiles.Options) throws(PassthroughError) -> [(name: String, bytes: [UInt8])] {
+        let o = QEMUArgs.Options(romPath: options.romPath, xVGA: options.primaryDisplay, romBAR: options.romBAR)
+        return [("qemu-args.txt", Array(try QEMUArgs.text(card, options: o).utf8))]
+    }
+
+    public func nextSteps(_ card: PassthroughCard, outDir dir: String, romPath: String?, hasROM: Bool) -> [String] {
+        let all = card.functions.map { $0.address.description }.joined(separator: " ")
+        return [
+            "Bind \(all) to vfio-pci (`vbios bind ADDR --to vfio-pci`, or driver_override); every device of the IOMMU group must be bound or unused.",
+            "Add the lines of \(dir)/qemu-args.txt to the qemu-system-x86_64 command line (they are shell-quoted).",
+        ] + (!hasROM ? [] : romPath.map { NextSteps.copy(dir: dir, name: "bios.bin", to: $0) }
+             ?? ["Keep bios.bin where the QEMU process can read it (the path in qemu-args.txt is absolute)."]) + [
+            card.romFunction.isBootVGA
+                ? "The card is the host's boot display: the host loses that screen once vfio-pci takes it; x-vga=on gives the guest the legacy VGA ranges."
+                : "For a UEFI (OVMF) guest the EFI image of the ROM drives the display; a SeaBIOS guest needs the legacy image.",
+        ]
+    }
+}

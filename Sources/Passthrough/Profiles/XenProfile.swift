@@ -1,0 +1,46 @@
+import OptionROM
+import PCIHost
+
+extension PassthroughTarget {
+    /// Xen HVM: xl, qemu-dm (qemu-xen-traditional or qemu-xen), hvmloader.
+    public static let xen = PassthroughTarget(profile: "xen")
+}
+
+/// Xen HVM with `gfx_passthru`: qemu-dm and hvmloader load the legacy VGA BIOS alone (Xen
+/// tools/firmware/hvmloader), so bios.bin keeps only that image; the card goes to pciback.
+public struct XenProfile: HypervisorProfile {
+    public init() {}
+    public var name: String { "xen" }
+    public var consumers: [ConsumerProfile] { [.hvmloader] }
+    public var defaultFirmware: ROMPreparation.Firmware { .bios }
+    public var legacyOnlyReason: String? {
+        "Xen's qemu-dm and hvmloader run only a legacy VGA BIOS"
+    }
+    public var idMismatchConsequence: String { "hvmloader skips a ROM whose IDs differ" }
+    public var driver: PassthroughDriver { .pciback }
+    public var kernelOptions: (needed: [String], optional: [String]) { (["XEN_PCIDEV_BACKEND"], ["PCI_STUB"]) }
+    public var mapsBARs: Bool { true }
+
+    public var configNames: [String] { ["xen.cfg", "kernel-cmdline.txt"] }
+
+    public func configFiles(_ card: PassthroughCard, options: ConfigFiles.Options) throws(PassthroughError) -> [(name: String, bytes: [UInt8])] {
+        var o = XenConfig.Options()
+        o.romPath = options.romPath
+        o.gfxPassthru = options.primaryDisplay ?? true
+        if let ranges = options.ranges { o.ranges = ranges }
+        return [("xen.cfg", Array(try XenConfig.fragment(card, options: o).utf8)),
+                ("kernel-cmdline.txt", Array(XenConfig.kernelCommandLine(card).utf8))]
+    }
+
+    public func nextSteps(_ card: PassthroughCard, outDir dir: String, romPath: String?, hasROM: Bool) -> [String] {
+        let all = card.functions.map { $0.address.description }.joined(separator: " ")
+        return [
+            "Hand \(all) to pciback: add the line of \(dir)/kernel-cmdline.txt to dom0's kernel command line and reboot, or run `xl pci-assignable-add` for each function (or `vbios bind ADDR --to pciback`).",
+            "Check with `xl pci-assignable-list` that every function of the slot is listed.",
+            "Merge \(dir)/xen.cfg into the guest's xl config (`pci`, and `gfx_passthru` for the primary display).",
+        ] + NextSteps.copy(dir: dir, name: romFileName(romPath: romPath ?? ""), to: romPath) + [
+            "bios.bin is the card's legacy VGA BIOS checked for hvmloader (one image, the card's IDs, checksum zero, at most 64 KiB); xl takes no ROM file, so it serves a qemu-dm or hvmloader built to load the VGA BIOS from a file, or as the reference to compare the host's copy with (`vbios diff`).",
+            "Start the guest with `xl create`, and read `xl dmesg` and /var/log/xen/qemu-dm-GUEST.log if the screen stays dark.",
+        ]
+    }
+}
