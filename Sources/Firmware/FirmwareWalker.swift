@@ -163,13 +163,21 @@ public struct FirmwareWalker {
         return Int(length)
     }
 
+    /// The volume's ExtHeaderOffset, when its revision has one and it is set.
+    static func extHeaderOffset(_ v: ArraySlice<UInt8>) -> UInt16? {
+        guard let revision = v.u8(0x37), revision >= 2, let ext = v.u16(0x34), ext != 0 else { return nil }
+        return ext
+    }
+
     mutating func volume(_ v: ArraySlice<UInt8>, declared: Int, _ outer: Context) {
         let fs = GUID(v, at: 0x10)!
         var ctx = outer
         let headerLength = Int(v.u16(0x30)!)
         var filesAt = headerLength
         var name = fs
-        if let ext = v.u16(0x34), ext != 0 {
+        // ExtHeaderOffset exists from revision 2 (PI); the Framework's revision 1 has reserved
+        // bytes there, which Apple fills. UEFITool reads it only when Revision > 1 (ffsparser.cpp).
+        if let ext = Self.extHeaderOffset(v) {
             if let fvName = GUID(v, at: Int(ext)), let extSize = v.u32(Int(ext) + 16), Int(ext) + Int(extSize) <= v.count {
                 name = fvName
                 filesAt = Int(ext) + Int(extSize)
@@ -184,8 +192,10 @@ public struct FirmwareWalker {
             note(.error, .truncatedVolume, at: v.startIndex, ctx, "the volume says it is \(declared) bytes but only \(v.count) are there: walking what is present")
         }
         let v3 = fs == .ffs3
-        guard fs == .ffs2 || v3 else {
-            note(.info, .badContainer, at: v.startIndex, ctx, "file system \(fs) is not FFS v2/v3 (NVRAM or a vendor store): not walked")
+        // A known store (NVRAM, microcode) is no file system: skipped without a finding.
+        if GUID.stores.contains(fs) { return }
+        guard GUID.ffs2Alike.contains(fs) || v3 else {
+            note(.info, .badContainer, at: v.startIndex, ctx, "file system \(fs) is not FFS v1/v2/v3 (a vendor store): not walked")
             return
         }
         let erase: UInt8 = (v.u32(0x2C)! & 0x800) != 0 ? 0xFF : 0x00
