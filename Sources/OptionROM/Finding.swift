@@ -60,6 +60,9 @@ public struct Finding: Sendable, Equatable {
         public static let secondCopy: Code = "second-copy"
         public static let noLastImage: Code = "no-last-image"
         public static let misaligned: Code = "misaligned"
+        /// A whole ISA-era ROM (`55 AA`, a valid checksum, no PCIR): what it is, and that no
+        /// passthrough consumer will take it. Not damage, so not `no-pcir`.
+        public static let isaROM: Code = "isa-rom"
         /// A UEFI guest is asked for, but the ROM holds no X64 EFI image for OVMF to run.
         public static let noEFIImage: Code = "no-efi-image"
 

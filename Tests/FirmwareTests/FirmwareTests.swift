@@ -10,6 +10,7 @@ enum Paths {
     static let firmware = root.appendingPathComponent("Fixtures/firmware")
     static let ovmf = "/usr/share/OVMF/OVMF_CODE_4M.fd"
     static let coreboot = root.appendingPathComponent("../shared/roms/fw-coreboot-thinkpad-t60-2MiB.rom").standardized.path
+    static let apple = root.appendingPathComponent("../shared/firmware/fw-apple-mbp31-0070-07b.fd").standardized.path
 
     static func bytes(_ path: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) }
     static func fixture(_ name: String) throws -> [UInt8] { try bytes(firmware.appendingPathComponent(name).path) }
@@ -63,6 +64,26 @@ enum UEFIExtract {
             }
         }
         return out
+    }
+
+    /// Both ways: every PCI option ROM (55 AA with a PCIR) and VBT that starts a UEFIExtract body
+    /// is one of `report`'s items byte for byte, and every item is a body (or starts one, for a VBT).
+    static func expectAgreement(_ image: [UInt8], _ report: FirmwareReport, _ what: String) throws {
+        let bodies = try bodies(of: image)
+        func isROM(_ b: [UInt8]) -> Bool {
+            guard b.count > 0x1A, b[0] == 0x55, b[1] == 0xAA else { return false }
+            let p = Int(b[0x18]) | Int(b[0x19]) << 8
+            return p + 4 <= b.count && Array(b[p..<p + 4]) == Array("PCIR".utf8)
+        }
+        let theirs = bodies.filter { isROM($0.body) || $0.body.starts(with: Array("$VBT".utf8)) }
+        #expect(!theirs.isEmpty, "UEFIExtract found no ROM or VBT in \(what)")
+        for t in theirs where !report.items.contains(where: { $0.bytes == t.body || (t.body.starts(with: $0.bytes) && $0.kind == .vbt) }) {
+            Issue.record("\(what): UEFIExtract's \(t.folder) (\(t.body.count) bytes) is not among vbios's items")
+        }
+        for item in report.items where item.kind != .gopDriver {
+            #expect(bodies.contains { $0.body == item.bytes || (item.kind == .vbt && $0.body.starts(with: item.bytes)) },
+                    "\(what): UEFIExtract has no element with the bytes of \(item.kind) in \(item.path)")
+        }
     }
 }
 
@@ -147,6 +168,26 @@ enum UEFIExtract {
         let vbt = report.items.filter { $0.kind == .vbt }
         #expect(vbt.count == 1)
         #expect(vbt.first.map { Array($0.bytes.prefix(4)) } == Array("$VBT".utf8))
+    }
+
+    /// An Intel Mac (MacBookPro3,1): several FFS v1 volumes (the Framework's file system GUID,
+    /// revision-1 headers, one with Apple's bytes in the reserved field where revision 2 keeps
+    /// ExtHeaderOffset), an NVRAM store, a microcode volume and padding. UEFIExtract is the oracle:
+    /// every option ROM and VBT in its dump is one of ours, byte for byte, and ours are all in its dump.
+    @Test func appleFFSv1VolumesAgreeWithUEFIExtract() throws {
+        guard FileManager.default.fileExists(atPath: Paths.apple) else { Issue.record("\(Paths.apple) missing"); return }
+        let image = try Paths.bytes(Paths.apple)
+        let report = FirmwareWalker.walk(image)
+        let roms = report.items.filter { $0.kind == .optionROM }
+        #expect(roms.count == 2)
+        for rom in roms {
+            #expect(rom.rom?.vendorID == 0x10de && rom.rom?.deviceID == 0x0407 && rom.isVBIOS)
+            #expect(rom.volumeGUID?.description == "7A9354D9-0468-444A-81CE-0BF617D890DF" && rom.path.contains { $0.hasPrefix("efi-compressed") })
+        }
+        // Nothing to say about a sound image: no false extended header, no store called a bad container.
+        #expect(report.findings.isEmpty, "\(report.findings)")
+        guard FileManager.default.isExecutableFile(atPath: UEFIExtract.path) else { Issue.record("UEFIExtract missing: Tools/install-deps.sh installs uefitool-cli"); return }
+        try UEFIExtract.expectAgreement(image, report, "MacBookPro3,1")
     }
 
     @Test func plainROMIsNotAContainer() throws {

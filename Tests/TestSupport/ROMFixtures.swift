@@ -362,7 +362,7 @@ public enum ROMFixtures {
         isa.put(ImageHeaderFields.dataStructurePointer, 0)
         isa.zero(0x40..<0x40 + PCIRFields.size)
         ROMBuilder.fixChecksum(&isa, count: 8 * 512)
-        fx.write("isa-style", isa, images: [expect(0, isa.count, "55aa", 0, nil, nil, nil, true, true)], codes: ["no-pcir"])
+        fx.write("isa-style", isa, images: [expect(0, isa.count, "55aa", 0, nil, nil, nil, true, true)], codes: ["isa-rom"])
 
         fx.write("empty", [], images: [], codes: ["no-image"])
 

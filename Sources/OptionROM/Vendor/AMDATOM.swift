@@ -7,6 +7,11 @@ public struct AMDInfo: Sendable, Equatable {
     public var version: String?
     public var buildDate: String?
 
+    /// ATI's signature without an ATOM table: a BIOS from before ATOM (Mach64, Rage, Rage 128 and
+    /// Radeons up to R400 keep their tables in ATI's older "legacy" layout; Linux `radeon_bios.c`
+    /// reads those through the pointer at 0x48 instead).
+    public var isPreATOM: Bool { atomHeaderOffset == nil }
+
     static let magic: StaticString = " 761295520"
     static let versionPrefix: [UInt8] = Array("ATOMBIOSBK-AMD VER".utf8)
 
