@@ -376,25 +376,28 @@ public struct FirmwareWalker {
 
     // MARK: - What is pulled out
 
-    /// A PE32/TE: kept when the file's UI name or GUID says it is a GOP driver.
+    /// A PE32/TE: kept when its image says it is a GOP driver (`GOPRecognition`); a CSM video or GOP
+    /// policy driver is named as such in an info finding, not taken for one.
     /// Its header is read by OptionROM's `PEImage` (the magic, MZ or VZ, says which kind).
     mutating func executable(_ image: ArraySlice<UInt8>, at: Int, _ ctx: Context) {
-        guard FirmwareWalker.isGOP(name: ctx.name, guid: ctx.fileGUID) else { return }
         let bytes = Array(image)
+        let pe = try? PEImage.parse(bytes)
+        // GOP drivers are boot-service drivers (PE subsystem 11): applications and runtime drivers are not.
+        if let pe, pe.subsystem != 11 { return }
         let identity = EFIDriverIdentity.find(in: bytes)
-        append(FirmwareItem(kind: .gopDriver, path: ctx.path, name: ctx.name, offset: image.startIndex,
-                            fileOffset: ctx.decoded ? nil : image.startIndex, bytes: bytes,
-                            volumeGUID: ctx.volumeGUID, fileGUID: ctx.fileGUID, executable: try? PEImage.parse(bytes),
-                            identity: identity, version: ctx.version ?? identity?.version))
-    }
-
-    /// UI names of GOP drivers: vendors' (`IntelGopDriver`, `AMDGopDriver`, `NvGop...`) say GOP;
-    /// EDK2's and QEMU's virtual ones say video or GPU (`QemuVideoDxe`, `VirtioGpuDxe`, `QemuRamfbDxe`).
-    public static func isGOP(name: String?, guid: GUID?) -> Bool {
-        if guid == .intelGOP { return true }
-        guard let n = name?.lowercased() else { return false }
-        if n.contains("console") || n.contains("bmp") { return false }
-        return n.contains("gop") || n.contains("video") || n.contains("gpu") || n.contains("ramfb")
+        switch GOPRecognition.role(image, name: ctx.name, fileGUID: ctx.fileGUID, identity: identity) {
+        case .gop?:
+            append(FirmwareItem(kind: .gopDriver, path: ctx.path, name: ctx.name, offset: image.startIndex,
+                                fileOffset: ctx.decoded ? nil : image.startIndex, bytes: bytes,
+                                volumeGUID: ctx.volumeGUID, fileGUID: ctx.fileGUID, executable: pe,
+                                identity: identity, version: ctx.version ?? identity?.version))
+        case let role?:
+            let what = role == .csmVideo
+                ? "a CSM video driver: Graphics Output over the legacy VBIOS (INT 10h through the CSM's Legacy BIOS Protocol)"
+                : "a platform GOP policy driver: it hands the GOP driver its VBT and settings, and draws nothing"
+            note(.info, .notGOPDriver, at: image.startIndex, ctx, "\(ctx.name.map { "\"\($0)\"" } ?? "this driver") is \(what); it is no GPU's GOP driver and was not taken as one")
+        case nil: break
+        }
     }
 
     /// Raw data: a VBT at its start, option ROMs anywhere in it.

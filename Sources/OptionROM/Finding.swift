@@ -113,7 +113,7 @@ public struct Finding: Sendable, Equatable {
             case .checksumMismatch, .truncated, .badPointer, .noImage, .noPCIR, .zeroLength, .badEFIHeader,
                  .badDeviceList, .tooManyImages, .badSizeByte, .badEFIImage:
                 return .error
-            case .vendorTable, .erasedEFIHeader, .lengthDisagreement, .unsetIDs, .deviceListOmitsOwnID, .noEntryPoint:
+            case .vendorTable, .erasedEFIHeader, .lengthDisagreement, .unsetIDs, .deviceListOmitsOwnID, .noEntryPoint, .notGOPDriver:
                 return .info
             default:
                 return .warning
@@ -130,6 +130,8 @@ public struct Finding: Sendable, Equatable {
         public static let notDecoded: Code = "compressed-not-decoded"
         /// A GUID-defined section of an unknown kind that needs processing: not searched.
         public static let unknownSection: Code = "unknown-section"
+        /// A display-related driver that is no GPU's GOP driver (CSM video, a platform GOP policy).
+        public static let notGOPDriver: Code = "not-gop-driver"
         /// Walking stopped at a bound (nesting depth, count of containers, decompressed bytes).
         public static let limitReached: Code = "limit-reached"
     }
