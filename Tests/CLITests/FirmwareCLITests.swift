@@ -82,6 +82,50 @@ import TestSupport
         #expect(r.out.contains("cbfs pci1002,7145.rom"))
     }
 
+    static let apple = Repository.root + "/../shared/firmware/fw-apple-mbp31-0070-07b.fd"
+
+    /// Every `body.bin` UEFIExtract (Debian uefitool-cli, the oracle) dumps from `image`.
+    static func uefiExtractBodies(_ image: String) throws -> [[UInt8]] {
+        let dir = try FakeHost.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.copyItem(atPath: image, toPath: dir + "/image.bin")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/UEFIExtract")
+        p.arguments = ["image.bin", "all"]
+        p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        let dump = dir + "/image.bin.dump"
+        return try (FileManager.default.subpathsOfDirectory(atPath: dump)).filter { $0.hasSuffix("body.bin") }.map {
+            [UInt8](try Data(contentsOf: URL(fileURLWithPath: dump + "/" + $0)))
+        }
+    }
+
+    /// An Intel Mac's FFS v1 volumes: `scan --extract` writes both NVIDIA VBIOSes and Apple's GOP
+    /// driver byte-identical to what UEFIExtract extracts, and every ROM UEFIExtract finds is written.
+    @Test func scanAppleImageExtractsWhatUEFIExtractFinds() throws {
+        guard FileManager.default.fileExists(atPath: Self.apple) else { Issue.record("\(Self.apple) missing"); return }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/UEFIExtract") else { Issue.record("UEFIExtract missing: Tools/install-deps.sh installs uefitool-cli"); return }
+        let dir = try FakeHost.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try HostCLI.run(["scan", Self.apple, "--extract", dir])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("2 option ROMs, 1 GOP driver, 0 VBTs"), "\(r.out)")
+        #expect(!r.err.contains("bad-container"), "\(r.err)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(files.filter { $0.hasPrefix("10de-0407-vbios") }.count == 2, "\(files)")
+        let written = try files.map { [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/" + $0))) }
+        let bodies = try Self.uefiExtractBodies(Self.apple)
+        for (name, bytes) in zip(files, written) { #expect(bodies.contains(bytes), "\(name) is not an element UEFIExtract extracts") }
+        let theirROMs = bodies.filter { $0.count > 0x1A && $0[0] == 0x55 && $0[1] == 0xAA
+            && Array($0[(Int($0[0x18]) | Int($0[0x19]) << 8)...].prefix(4)) == Array("PCIR".utf8) }
+        #expect(theirROMs.count == 2)
+        for rom in theirROMs { #expect(written.contains(rom), "a ROM UEFIExtract finds was not extracted") }
+    }
+
     /// A plain ROM file keeps the plain scan's output and JSON shape.
     @Test func plainBlobKeepsThePlainScan() throws {
         let r = try HostCLI.run(["scan", Repository.roms + "/amd.rom", "--json"])
@@ -111,6 +155,23 @@ import TestSupport
         let bios = [UInt8](try Data(contentsOf: URL(fileURLWithPath: root + "/out/bios.bin")))
         let image = [UInt8](try Data(contentsOf: URL(fileURLWithPath: FirmwareCLITests.coreboot)))
         #expect(bios.count >= 0x200 && Array(bios.prefix(0x100)) == Array(image[0x41fac..<0x41fac + 0x100]))
+    }
+
+    /// The Mac image holds two different VBIOSes for the 8600M GT (10de:0407; they differ in memory
+    /// tables, and nothing in them, not even their subsystem IDs, says which board is which): both are
+    /// listed with the file each sits in, and none is guessed.
+    @Test func appleImageNamesBothVBIOSesAndGuessesNone() throws {
+        guard FileManager.default.fileExists(atPath: FirmwareCLITests.apple) else { Issue.record("\(FirmwareCLITests.apple) missing"); return }
+        let root = try Self.host(device: "0x0407")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let real = URL(fileURLWithPath: root + "/sys/bus/pci/devices/0000:01:00.0").resolvingSymlinksInPath().path
+        try "0x10de\n".write(toFile: real + "/vendor", atomically: false, encoding: .utf8)
+        let r = try HostCLI.run(["prepare", "01:00.0", "--for", "qemu", "--display", "secondary", "--sysfs", root + "/sys",
+                                 "--out", root + "/out", "--rom-from", FirmwareCLITests.apple])
+        #expect(r.status != 0)
+        #expect(r.err.contains("2 different legacy ROMs for 10de:0407") && r.err.contains("B0A7CB3B-0049-4069-8445-481437BC2ED3")
+                && r.err.contains("F7CFB32E-9C0C-49EC-BD03-BE8AF0E32B6B"), "\(r.err)")
+        #expect(!FileManager.default.fileExists(atPath: root + "/out/bios.bin"))
     }
 
     @Test func refusesWhenNoROMFits() throws {

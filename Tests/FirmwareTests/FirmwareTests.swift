@@ -11,6 +11,7 @@ enum Paths {
     static let ovmf = "/usr/share/OVMF/OVMF_CODE_4M.fd"
     static let coreboot = root.appendingPathComponent("../shared/roms/fw-coreboot-thinkpad-t60-2MiB.rom").standardized.path
     static let apple = root.appendingPathComponent("../shared/firmware/fw-apple-mbp31-0070-07b.fd").standardized.path
+    static let gk41 = root.appendingPathComponent("../shared/firmware/fw-ovmf-gk41-glk-intelgop-vbt.fd").standardized.path
 
     static func bytes(_ path: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) }
     static func fixture(_ name: String) throws -> [UInt8] { try bytes(firmware.appendingPathComponent(name).path) }
@@ -186,8 +187,54 @@ enum UEFIExtract {
         }
         // Nothing to say about a sound image: no false extended header, no store called a bad container.
         #expect(report.findings.isEmpty, "\(report.findings)")
+        // Apple's NVIDIA GPU Driver has no UI name: its image (GOP, Driver Binding, EDID GUIDs) says GOP.
+        // BDS, GraphicsConsole and ConSplitter carry the GOP GUID too, as users of it, and are not taken.
+        let gop = report.items.filter { $0.kind == .gopDriver }
+        #expect(gop.map { $0.fileGUID?.description } == ["5F8EA3B6-DFB2-443D-BC96-8D0742C0EA8C"])
         guard FileManager.default.isExecutableFile(atPath: UEFIExtract.path) else { Issue.record("UEFIExtract missing: Tools/install-deps.sh installs uefitool-cli"); return }
         try UEFIExtract.expectAgreement(image, report, "MacBookPro3,1")
+        let bodies = try UEFIExtract.bodies(of: image)
+        #expect(bodies.contains { $0.folder.contains("5F8EA3B6") && $0.folder.hasSuffix("PE32 image section") && $0.body == gop.first?.bytes })
+    }
+
+    /// A community OVMF with Intel's GOP and VBT compiled in (Gemini Lake): the VBT and every GOP driver
+    /// as UEFIExtract extracts them; PlatformGOPPolicy (its image carries the policy GUID, not GOP's)
+    /// named as what it is instead of a GOP driver.
+    @Test func ovmfWithIntelGOPAndVBT() throws {
+        guard FileManager.default.fileExists(atPath: Paths.gk41) else { Issue.record("\(Paths.gk41) missing"); return }
+        let image = try Paths.bytes(Paths.gk41)
+        let report = FirmwareWalker.walk(image)
+        let gop = report.items.filter { $0.kind == .gopDriver }
+        #expect(Set(gop.compactMap(\.name)) == ["GvtGopDxe", "IntelGopDriver", "QemuVideoDxe", "QemuRamfbDxe", "VirtioGpuDxe"])
+        #expect(report.items.filter { $0.kind == .vbt }.count == 1)
+        let notGOP = report.findings.filter { $0.finding.code == .notGOPDriver }
+        #expect(notGOP.count == 1 && notGOP.first?.finding.message.contains("\"PlatformGOPPolicy\" is a platform GOP policy driver") == true, "\(report.findings)")
+        #expect(report.findings.allSatisfy { $0.finding.severity == .info }, "\(report.findings)")
+        guard FileManager.default.isExecutableFile(atPath: UEFIExtract.path) else { Issue.record("UEFIExtract missing: Tools/install-deps.sh installs uefitool-cli"); return }
+        try UEFIExtract.expectAgreement(image, report, "gk41 OVMF")
+        let bodies = try UEFIExtract.bodies(of: image)
+        for g in gop {
+            #expect(bodies.contains { $0.folder.contains(g.name!) && $0.folder.hasSuffix("PE32 image section") && $0.body == g.bytes },
+                    "UEFIExtract's PE32 section of \(g.name!) differs")
+        }
+    }
+
+    /// The rules on images no test file holds: a CSM video driver, a policy driver, a console.
+    @Test func gopRecognitionByImage() {
+        func image(_ guids: [GUID]) -> ArraySlice<UInt8> { ([UInt8](repeating: 0xCC, count: 64) + guids.flatMap(\.bytes) + [0, 0, 0])[...] }
+        typealias R = GOPRecognition
+        #expect(R.role(image([R.gop, R.legacyBios, R.driverBinding]), name: nil, fileGUID: nil, identity: nil) == .csmVideo)
+        #expect(R.role(image([R.gop]), name: "CsmVideo", fileGUID: nil, identity: nil) == .csmVideo)
+        #expect(R.role(image([R.platformGOPPolicy]), name: nil, fileGUID: nil, identity: nil) == .gopPolicy)
+        #expect(R.role(image([R.platformGOPPolicy]), name: "PlatformGOPPolicy", fileGUID: nil, identity: nil) == .gopPolicy)
+        #expect(R.role(image([R.gop, R.driverBinding, R.simpleTextOut, R.legacyBios]), name: nil, fileGUID: nil, identity: nil) == nil)
+        #expect(R.role(image([R.gop, R.driverBinding, R.simpleTextOut]), name: "GraphicsConsoleDxe", fileGUID: nil, identity: nil) == nil)
+        #expect(R.role(image([R.gop]), name: "PlatformDxe", fileGUID: nil, identity: nil) == nil)
+        #expect(R.role(image([R.gop, R.driverBinding, R.platformGOPPolicy]), name: nil, fileGUID: nil, identity: nil) == .gop)
+        #expect(R.role(image([R.gop, R.edidActive]), name: nil, fileGUID: nil, identity: nil) == .gop)
+        // A GUID cut by the end of the image is not there.
+        let cut = image([R.gop, R.driverBinding]).dropLast(4)
+        #expect(R.role(cut, name: nil, fileGUID: nil, identity: nil) == nil)
     }
 
     @Test func plainROMIsNotAContainer() throws {
