@@ -197,6 +197,25 @@ enum UEFIExtract {
         #expect(bodies.contains { $0.folder.contains("5F8EA3B6") && $0.folder.hasSuffix("PE32 image section") && $0.body == gop.first?.bytes })
     }
 
+    /// gen-firmware.py's Intel Mac layout (`ffs1`): walked like v2; the revision-1 header's reserved
+    /// bytes are not an extended header; the stores are skipped without a word; the unnamed GOP driver
+    /// is found by its image, the console is not, CsmVideo and PlatformGOPPolicy are named as what they are.
+    @Test func ffs1FixtureHoldsWhatTheGeneratorSays() throws {
+        let expect = try Expect.load("ffs1")
+        let image = try Paths.fixture("ffs1.fd")
+        let report = FirmwareWalker.walk(image)
+        #expect(report.items.map(\.kind.rawValue) == expect.items.map(\.kind))
+        #expect(report.items.map(\.name) == expect.items.map(\.name))
+        #expect(report.items.map { $0.fileOffset == nil } == expect.items.map(\.decoded))
+        #expect(report.findings.map(\.finding.code.rawValue) == expect.findingCodes, "\(report.findings)")
+        #expect(report.findings.allSatisfy { $0.finding.severity == .info })
+        guard FileManager.default.isExecutableFile(atPath: UEFIExtract.path) else { Issue.record("UEFIExtract missing: Tools/install-deps.sh installs uefitool-cli"); return }
+        try UEFIExtract.expectAgreement(image, report, "ffs1.fd")
+        let bodies = try UEFIExtract.bodies(of: image)
+        let gop = try #require(report.items.first { $0.kind == .gopDriver })
+        #expect(bodies.contains { $0.folder.hasSuffix("PE32 image section") && $0.body == gop.bytes })
+    }
+
     /// A community OVMF with Intel's GOP and VBT compiled in (Gemini Lake): the VBT and every GOP driver
     /// as UEFIExtract extracts them; PlatformGOPPolicy (its image carries the policy GUID, not GOP's)
     /// named as what it is instead of a GOP driver.
