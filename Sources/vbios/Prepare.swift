@@ -116,7 +116,7 @@ struct Prepare: ParsableCommand {
         var walked: FirmwareReport?
         if let romFrom {
             let image = try FileBytes(path: romFrom).bytes
-            let report = FirmwareWalker.walk(image)
+            let report = FirmwareWalker.findROMs(image)
             walked = report
             let chosen: FirmwareROMSelection.Candidate
             do { chosen = try FirmwareROMSelection.choose(report, vendorID: rom.vendorID, deviceID: rom.deviceID) } catch {

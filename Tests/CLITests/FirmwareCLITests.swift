@@ -137,12 +137,67 @@ import TestSupport
 
 /// `prepare --rom-from`: the card's ROM out of a firmware image, by IDs.
 @Suite(.serialized) struct PrepareFromFirmwareTests {
-    /// A copy of the radeon host whose card says it is `device`.
-    static func host(device: String) throws -> String {
+    /// A copy of the radeon host whose card says it is `device` (of `vendor`, when given).
+    static func host(device: String, vendor: String? = nil) throws -> String {
         let root = try FakeHost("radeon-hd7850", as: "sys").dir
                 let real = URL(fileURLWithPath: root + "/sys/bus/pci/devices/0000:01:00.0").resolvingSymlinksInPath().path + "/device"
         try (device + "\n").write(toFile: real, atomically: false, encoding: .utf8)
+        if let vendor { try (vendor + "\n").write(toFile: String(real.dropLast(6)) + "vendor", atomically: false, encoding: .utf8) }
         return root
+    }
+
+    /// Files with no container: the HP t5720's Award BIOS (the SiS IGD's VGA BIOS at an offset that is
+    /// no multiple of 512), three real ACPI VFCT tables, a plain ROM. Every legacy ROM `scan` lists,
+    /// `prepare --rom-from` takes for a card with its IDs, byte for byte.
+    @Test func whateverScanListsPrepareCanChoose() throws {
+        let shared = Repository.root + "/../shared/firmware/"
+        let files = ["fw-hp-t5720-legacy-award-sis741.bin", "vfct-asrock-b650pg-navi31-plus-raphael.dat",
+                     "vfct-coreboot-x370-raven.dat", "vfct-lenovo-yoga7-14arb7-rembrandt.dat"].map { shared + $0 } + [Repository.roms + "/amd.rom"]
+        var chosen = 0
+        for file in files {
+            guard FileManager.default.fileExists(atPath: file) else { Issue.record("\(file) missing"); continue }
+            let image = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+            let scan = try HostCLI.run(["scan", file, "--json"])
+            let listed = try #require(try HostCLI.json(scan) as? [[String: Any]], "\(scan.out)")
+            #expect(!listed.isEmpty, "scan lists nothing in \(file)")
+            for rom in listed where rom["codeType"] as? Int == 0 {
+                let offset = try #require(rom["offset"] as? Int), length = try #require(rom["length"] as? Int)
+                let vendor = try #require(rom["vendorID"] as? String), device = try #require(rom["deviceID"] as? String)
+                let root = try Self.host(device: "0x" + device, vendor: "0x" + vendor)
+                defer { try? FileManager.default.removeItem(atPath: root) }
+                let r = try HostCLI.run(["prepare", "01:00.0", "--for", "qemu", "--display", "secondary", "--sysfs", root + "/sys",
+                                         "--out", root + "/out", "--rom-from", file])
+                #expect(r.status == 0, "\(file) \(vendor):\(device): \(r.err)")
+                let bios = [UInt8]((try? Data(contentsOf: URL(fileURLWithPath: root + "/out/bios.bin"))) ?? Data())
+                #expect(bios == Array(image[offset..<offset + length]), "\(file): bios.bin is not the ROM scan lists at \(offset)")
+                chosen += 1
+            }
+        }
+        #expect(chosen == 6)
+    }
+
+    /// A raw VFCT table, read here as the kernel's `VFCT_IMAGE_HEADER` lays it out (amdgpu_bios.c):
+    /// the image prepare takes for the Raphael iGPU is the one its entry names.
+    @Test func vfctTableEntryByTheCardsIDs() throws {
+        let file = Repository.root + "/../shared/firmware/vfct-asrock-b650pg-navi31-plus-raphael.dat"
+        guard FileManager.default.fileExists(atPath: file) else { Issue.record("\(file) missing"); return }
+        let t = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+        func u32(_ o: Int) -> Int { Int(t[o]) | Int(t[o + 1]) << 8 | Int(t[o + 2]) << 16 | Int(t[o + 3]) << 24 }
+        func u16(_ o: Int) -> Int { Int(t[o]) | Int(t[o + 1]) << 8 }
+        var at = u32(0x34), image: [UInt8]?
+        while at + 28 <= t.count {
+            let length = u32(at + 24)
+            if u16(at + 12) == 0x1002 && u16(at + 14) == 0x164e { image = Array(t[(at + 28)..<(at + 28 + length)]) }
+            at += 28 + length
+        }
+        let want = try #require(image)
+        let root = try Self.host(device: "0x164e", vendor: "0x1002")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let r = try HostCLI.run(["prepare", "01:00.0", "--for", "qemu", "--display", "secondary", "--sysfs", root + "/sys",
+                                 "--out", root + "/out", "--rom-from", file])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("VFCT entry 14:00.0 1002:164e"), "\(r.out)")
+        #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: root + "/out/bios.bin"))) == want)
     }
 
     @Test func takesTheCardsROMOutOfAFirmwareImage() throws {
@@ -162,10 +217,8 @@ import TestSupport
     /// listed with the file each sits in, and none is guessed.
     @Test func appleImageNamesBothVBIOSesAndGuessesNone() throws {
         guard FileManager.default.fileExists(atPath: FirmwareCLITests.apple) else { Issue.record("\(FirmwareCLITests.apple) missing"); return }
-        let root = try Self.host(device: "0x0407")
+        let root = try Self.host(device: "0x0407", vendor: "0x10de")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let real = URL(fileURLWithPath: root + "/sys/bus/pci/devices/0000:01:00.0").resolvingSymlinksInPath().path
-        try "0x10de\n".write(toFile: real + "/vendor", atomically: false, encoding: .utf8)
         let r = try HostCLI.run(["prepare", "01:00.0", "--for", "qemu", "--display", "secondary", "--sysfs", root + "/sys",
                                  "--out", root + "/out", "--rom-from", FirmwareCLITests.apple])
         #expect(r.status != 0)
