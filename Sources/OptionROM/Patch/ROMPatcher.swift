@@ -321,7 +321,7 @@ public enum ROMPatcher {
             case nil: nil
             }
             if let expected, expected != ids.vendor, !plan.force {
-                throw .refused("--set-ids \(ids): the ROM's own tables say it is a \(layout.vendorInfo!.vendorName) ROM "
+                throw .refused("--set-ids \(ids): the ROM's own tables say it is \(layout.vendorInfo!.vendorName)'s ROM "
                     + "(vendor \(Hex.string(expected, width: 4))); it will not run on a \(Hex.string(ids.vendor, width: 4)) card. "
                     + "Pass --allow-broken to write the IDs anyway.")
             }
