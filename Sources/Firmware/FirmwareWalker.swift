@@ -154,14 +154,21 @@ public struct FirmwareWalker {
         guard b.matches(start + 0x28, "_FVH"), let length = b.u64(start + 0x20),
               let headerLength = b.u16(start + 0x30), headerLength >= 0x48,
               length > UInt64(headerLength), length < 1 << 40 else { return nil }
-        // Guards against chance `_FVH` strings: the header's 16-bit words sum to zero.
+        // Guards against chance `_FVH` strings: the header's 16-bit words sum to zero, or (as
+        // UEFITool reads one whose checksum is wrong, with a warning) it names an FFS file system.
         guard let header = b.sub(start, Int(headerLength)) else { return nil }
+        guard Self.headerSum(header) == 0 || GUID(b, at: start + 0x10).map(Self.isFFS) == true else { return nil }
+        return Int(length)
+    }
+
+    static func headerSum(_ header: ArraySlice<UInt8>) -> UInt16 {
         var sum: UInt16 = 0
         var i = 0
         while i + 1 < header.count { sum &+= header.u16(i)!; i += 2 }
-        guard sum == 0 else { return nil }
-        return Int(length)
+        return sum
     }
+
+    static func isFFS(_ fs: GUID) -> Bool { fs == .ffs3 || GUID.ffs2Alike.contains(fs) }
 
     /// The volume's ExtHeaderOffset, when its revision has one and it is set.
     static func extHeaderOffset(_ v: ArraySlice<UInt8>) -> UInt16? {
@@ -188,13 +195,16 @@ public struct FirmwareWalker {
         ctx = ctx.entering("volume \(name) @\(hex(v.startIndex))")
         ctx.volumeGUID = name
         guard enter(ctx, at: v.startIndex) else { return }
+        if let header = v.sub(0, headerLength), Self.headerSum(header) != 0 {
+            note(.warning, .badContainer, at: v.startIndex + 0x32, ctx, "the volume header's checksum is wrong (its words sum to \(hex(Int(Self.headerSum(header)))), not 0): walked anyway, as its file system is FFS")
+        }
         if declared > v.count {
             note(.error, .truncatedVolume, at: v.startIndex, ctx, "the volume says it is \(declared) bytes but only \(v.count) are there: walking what is present")
         }
         let v3 = fs == .ffs3
         // A known store (NVRAM, microcode) is no file system: skipped without a finding.
         if GUID.stores.contains(fs) { return }
-        guard GUID.ffs2Alike.contains(fs) || v3 else {
+        guard Self.isFFS(fs) else {
             note(.info, .badContainer, at: v.startIndex, ctx, "file system \(fs) is not FFS v1/v2/v3 (a vendor store): not walked")
             return
         }

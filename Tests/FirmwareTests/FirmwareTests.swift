@@ -216,6 +216,20 @@ enum UEFIExtract {
         #expect(bodies.contains { $0.folder.hasSuffix("PE32 image section") && $0.body == gop.bytes })
     }
 
+    /// A wrong volume header checksum: an FFS volume is walked anyway, with a warning at the checksum
+    /// (UEFITool does the same); a header of an unknown file system with a wrong checksum is no volume.
+    @Test func wrongHeaderChecksum() throws {
+        var image = try Paths.fixture("ffs1.fd")
+        image[0x32] &+= 1
+        let report = FirmwareWalker.walk(image)
+        #expect(report.items.count == 2)
+        #expect(report.findings.contains { $0.finding.code == .badContainer && $0.finding.offset == 0x32 && $0.finding.severity == .warning })
+        var unknown = image
+        unknown[0x10] ^= 0xFF   // the file system GUID no longer FFS v1's
+        let none = FirmwareWalker.walk(unknown)
+        #expect(none.items.isEmpty && none.containers == 2, "only the two stores: \(none.items.map(\.path))")
+    }
+
     /// A community OVMF with Intel's GOP and VBT compiled in (Gemini Lake): the VBT and every GOP driver
     /// as UEFIExtract extracts them; PlatformGOPPolicy (its image carries the policy GUID, not GOP's)
     /// named as what it is instead of a GOP driver.
