@@ -390,23 +390,23 @@ public struct FirmwareWalker {
     /// policy driver is named as such in an info finding, not taken for one.
     /// Its header is read by OptionROM's `PEImage` (the magic, MZ or VZ, says which kind).
     mutating func executable(_ image: ArraySlice<UInt8>, at: Int, _ ctx: Context) {
+        guard let role = GOPRecognition.role(image, name: ctx.name, fileGUID: ctx.fileGUID, identity: { EFIDriverIdentity.find(in: Array(image)) }) else { return }
         let bytes = Array(image)
         let pe = try? PEImage.parse(bytes)
         // GOP drivers are boot-service drivers (PE subsystem 11): applications and runtime drivers are not.
         if let pe, pe.subsystem != 11 { return }
-        let identity = EFIDriverIdentity.find(in: bytes)
-        switch GOPRecognition.role(image, name: ctx.name, fileGUID: ctx.fileGUID, identity: identity) {
-        case .gop?:
+        let identity = role == .gop ? EFIDriverIdentity.find(in: bytes) : nil
+        switch role {
+        case .gop:
             append(FirmwareItem(kind: .gopDriver, path: ctx.path, name: ctx.name, offset: image.startIndex,
                                 fileOffset: ctx.decoded ? nil : image.startIndex, bytes: bytes,
                                 volumeGUID: ctx.volumeGUID, fileGUID: ctx.fileGUID, executable: pe,
                                 identity: identity, version: ctx.version ?? identity?.version))
-        case let role?:
+        case .csmVideo, .gopPolicy:
             let what = role == .csmVideo
                 ? "a CSM video driver: Graphics Output over the legacy VBIOS (INT 10h through the CSM's Legacy BIOS Protocol)"
                 : "a platform GOP policy driver: it hands the GOP driver its VBT and settings, and draws nothing"
             note(.info, .notGOPDriver, at: image.startIndex, ctx, "\(ctx.name.map { "\"\($0)\"" } ?? "this driver") is \(what); it is no GPU's GOP driver and was not taken as one")
-        case nil: break
         }
     }
 

@@ -40,16 +40,21 @@ enum GOPRecognition {
 
     /// The role of the image `pe` whose file has UI name `name` and GUID `fileGUID`; nil when it is
     /// no display driver (or a console that only uses GOP).
-    static func role(_ pe: ArraySlice<UInt8>, name: String?, fileGUID: GUID?, identity: EFIDriverIdentity?) -> Role? {
+    /// `identity` (the vendor's marker, a search through the whole image) is asked for only when the
+    /// image carries the GOP GUID, so the many drivers that do not cost a few memchr passes.
+    static func role(_ pe: ArraySlice<UInt8>, name: String?, fileGUID: GUID?, identity: () -> EFIDriverIdentity?) -> Role? {
         let has = { (g: GUID) in contains(pe, g) }
         let n = name?.lowercased() ?? ""
-        let console = has(simpleTextOut)
-        if n.contains("csmvideo") || n.contains("biosvideo") || !console && has(gop) && has(legacyBios) { return .csmVideo }
-        if n.contains("gop") && n.contains("policy") || has(platformGOPPolicy) && !has(gop) { return .gopPolicy }
+        let usesGOP = has(gop), console = usesGOP && has(simpleTextOut)
+        if n.contains("csmvideo") || n.contains("biosvideo") || usesGOP && !console && has(legacyBios) { return .csmVideo }
+        if n.contains("gop") && n.contains("policy") || !usesGOP && has(platformGOPPolicy) { return .gopPolicy }
         if fileGUID == .intelGOP { return .gop }
-        // A vendor's marker (AMD GOP, NVIDIA GPU UEFI Driver, Intel(R) GOP Driver); iPXE's is no GOP.
-        if let identity, !identity.name.hasPrefix("iPXE") { return .gop }
-        if !console && has(gop) && (has(driverBinding) || has(edidDiscovered) || has(edidActive)) { return .gop }
+        // It installs GOP for a device it binds, publishes EDID, or carries a vendor's marker (AMD GOP,
+        // NVIDIA GPU UEFI Driver, Intel(R) GOP Driver; iPXE's is no GOP).
+        if usesGOP && !console {
+            if has(driverBinding) || has(edidDiscovered) || has(edidActive) { return .gop }
+            if let id = identity(), !id.name.hasPrefix("iPXE") { return .gop }
+        }
         // Known names: vendors' say GOP; EDK2's and QEMU's virtual ones video, GPU or ramfb.
         if n.contains("console") || n.contains("bmp") { return nil }
         if n.contains("gop") || n.contains("video") || n.contains("gpu") || n.contains("ramfb") { return .gop }

@@ -256,18 +256,18 @@ enum UEFIExtract {
     @Test func gopRecognitionByImage() {
         func image(_ guids: [GUID]) -> ArraySlice<UInt8> { ([UInt8](repeating: 0xCC, count: 64) + guids.flatMap(\.bytes) + [0, 0, 0])[...] }
         typealias R = GOPRecognition
-        #expect(R.role(image([R.gop, R.legacyBios, R.driverBinding]), name: nil, fileGUID: nil, identity: nil) == .csmVideo)
-        #expect(R.role(image([R.gop]), name: "CsmVideo", fileGUID: nil, identity: nil) == .csmVideo)
-        #expect(R.role(image([R.platformGOPPolicy]), name: nil, fileGUID: nil, identity: nil) == .gopPolicy)
-        #expect(R.role(image([R.platformGOPPolicy]), name: "PlatformGOPPolicy", fileGUID: nil, identity: nil) == .gopPolicy)
-        #expect(R.role(image([R.gop, R.driverBinding, R.simpleTextOut, R.legacyBios]), name: nil, fileGUID: nil, identity: nil) == nil)
-        #expect(R.role(image([R.gop, R.driverBinding, R.simpleTextOut]), name: "GraphicsConsoleDxe", fileGUID: nil, identity: nil) == nil)
-        #expect(R.role(image([R.gop]), name: "PlatformDxe", fileGUID: nil, identity: nil) == nil)
-        #expect(R.role(image([R.gop, R.driverBinding, R.platformGOPPolicy]), name: nil, fileGUID: nil, identity: nil) == .gop)
-        #expect(R.role(image([R.gop, R.edidActive]), name: nil, fileGUID: nil, identity: nil) == .gop)
+        #expect(R.role(image([R.gop, R.legacyBios, R.driverBinding]), name: nil, fileGUID: nil, identity: { nil }) == .csmVideo)
+        #expect(R.role(image([R.gop]), name: "CsmVideo", fileGUID: nil, identity: { nil }) == .csmVideo)
+        #expect(R.role(image([R.platformGOPPolicy]), name: nil, fileGUID: nil, identity: { nil }) == .gopPolicy)
+        #expect(R.role(image([R.platformGOPPolicy]), name: "PlatformGOPPolicy", fileGUID: nil, identity: { nil }) == .gopPolicy)
+        #expect(R.role(image([R.gop, R.driverBinding, R.simpleTextOut, R.legacyBios]), name: nil, fileGUID: nil, identity: { nil }) == nil)
+        #expect(R.role(image([R.gop, R.driverBinding, R.simpleTextOut]), name: "GraphicsConsoleDxe", fileGUID: nil, identity: { nil }) == nil)
+        #expect(R.role(image([R.gop]), name: "PlatformDxe", fileGUID: nil, identity: { nil }) == nil)
+        #expect(R.role(image([R.gop, R.driverBinding, R.platformGOPPolicy]), name: nil, fileGUID: nil, identity: { nil }) == .gop)
+        #expect(R.role(image([R.gop, R.edidActive]), name: nil, fileGUID: nil, identity: { nil }) == .gop)
         // A GUID cut by the end of the image is not there.
         let cut = image([R.gop, R.driverBinding]).dropLast(4)
-        #expect(R.role(cut, name: nil, fileGUID: nil, identity: nil) == nil)
+        #expect(R.role(cut, name: nil, fileGUID: nil, identity: { nil }) == nil)
     }
 
     @Test func plainROMIsNotAContainer() throws {
