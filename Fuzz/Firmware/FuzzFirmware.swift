@@ -23,6 +23,12 @@ func check(_ data: UnsafeRawBufferPointer) {
         require(item.path.count <= limits.maxDepth * 4 + 8, "a path deeper than the bound allows")
     }
     for f in report.findings { require(!f.finding.message.isEmpty, "a finding without a message") }
+    // What prepare --rom-from chooses among: the walk, or the plain scan of a file with no container.
+    for item in FirmwareWalker.findROMs(bytes, limits: limits).items where item.fileOffset != nil {
+        let at = item.fileOffset!
+        require(at >= 0 && at + item.bytes.count <= bytes.count && Array(bytes[at..<at + item.bytes.count]) == item.bytes,
+                "a ROM offered to prepare is not the input's bytes")
+    }
     if let table = try? VFCTTable.parse(bytes) {
         for e in table.entries { require(e.offset >= 0 && e.offset + e.length <= bytes.count, "a VFCT image outside the table") }
     }
