@@ -24,7 +24,7 @@ public struct FirmwareItem: Sendable {
     public enum Kind: String, Sendable {
         /// A PCI option ROM (legacy x86 or EFI; `rom` tells which).
         case optionROM = "option-rom"
-        /// A GOP (graphics output) driver: a PE32/TE whose UI name or file GUID says so.
+        /// A GOP (graphics output) driver: a PE32/TE whose image says so (`GOPRecognition`).
         case gopDriver = "gop-driver"
         /// An Intel Video BIOS Table (`$VBT`).
         case vbt
