@@ -41,11 +41,17 @@ public struct DecompressionError: Error, Sendable, Equatable, CustomStringConver
 
     public var format: CompressionFormat
     public var reason: Reason
+    /// Bytes the decoder produced before it stopped: work done, so a caller's budget counts it
+    /// (the firmware walker's total) whatever the outcome. Not part of equality.
+    public var produced = 0
 
-    public init(_ format: CompressionFormat, _ reason: Reason) {
+    public init(_ format: CompressionFormat, _ reason: Reason, produced: Int = 0) {
         self.format = format
         self.reason = reason
+        self.produced = produced
     }
+
+    public static func == (a: Self, b: Self) -> Bool { a.format == b.format && a.reason == b.reason }
 
     public var description: String {
         switch reason {
@@ -214,31 +220,40 @@ public enum Decompress {
         var inAt = start
         var outAt = 0
         var stalled = 0
-        while true {
-            if outAt == output.count {
-                if let expected, outAt == expected { break }
-                guard output.count < limit else { throw DecompressionError(format, .outputLimit(limit)) }
-                output.append(contentsOf: repeatElement(0, count: Swift.min(limit - output.count, Swift.max(output.count, 4096))))
-            }
-            let result: (consumed: Int, produced: Int, done: Bool)
-            do {
-                result = try input.withUnsafeBufferPointer { i throws(DecompressionError) in
-                    try output.withUnsafeMutableBufferPointer { o throws(DecompressionError) in
-                        try step(i.baseAddress.map { $0 + inAt }, i.count - inAt, o.baseAddress.map { $0 + outAt }, o.count - outAt)
+        do throws(DecompressionError) {
+            while true {
+                if outAt == output.count {
+                    if let expected, outAt == expected { break }
+                    guard output.count < limit else { throw DecompressionError(format, .outputLimit(limit)) }
+                    output.append(contentsOf: repeatElement(0, count: Swift.min(limit - output.count, Swift.max(output.count, 4096))))
+                }
+                let result: (consumed: Int, produced: Int, done: Bool)
+                do {
+                    result = try input.withUnsafeBufferPointer { i throws(DecompressionError) in
+                        try output.withUnsafeMutableBufferPointer { o throws(DecompressionError) in
+                            try step(i.baseAddress.map { $0 + inAt }, i.count - inAt, o.baseAddress.map { $0 + outAt }, o.count - outAt)
+                        }
                     }
                 }
+                inAt += result.consumed
+                outAt += result.produced
+                if result.done { break }
+                if result.consumed == 0 && result.produced == 0 {
+                    // No progress with room on both sides, or no input left: the stream is cut short.
+                    if inAt >= input.count || outAt < output.count { stalled += 1 }
+                    if stalled >= 2 { throw DecompressionError(format, .truncated) }
+                } else {
+                    stalled = 0
+                }
             }
-            inAt += result.consumed
-            outAt += result.produced
-            if result.done { break }
-            if result.consumed == 0 && result.produced == 0 {
-                // No progress with room on both sides, or no input left: the stream is cut short.
-                if inAt >= input.count || outAt < output.count { stalled += 1 }
-                if stalled >= 2 { throw DecompressionError(format, .truncated) }
-            } else {
-                stalled = 0
-            }
+        } catch {
+            var e = error
+            e.produced = outAt
+            throw e
         }
+        // Growth doubles the buffer, and shrinking an Array keeps its capacity: a short result in
+        // a large buffer is copied out, so what the caller keeps is what was decoded.
+        if output.capacity - outAt > Swift.max(4096, outAt / 8) { return Array(output[..<outAt]) }
         output.removeSubrange(outAt...)
         return output
     }
