@@ -132,6 +132,7 @@ public enum Decompress {
             throw DecompressionError(format, .library("lzma_raw_decoder returned \(initialized.rawValue)"))
         }
         defer { lzma_end(&stream) }
+        do throws(DecompressionError) {
         return try drive(format: format, input: input, from: 13, expected: known ? Int(size) : nil, limit: limit) {
             (next_in, avail_in, next_out, avail_out) throws(DecompressionError) -> (consumed: Int, produced: Int, done: Bool) in
             stream.next_in = next_in
@@ -149,6 +150,12 @@ public enum Decompress {
             default: throw DecompressionError(format, .malformed("corrupt LZMA data (liblzma error \(r.rawValue))"))
             }
         }
+        } catch {
+            // A step that throws has produced output the loop did not see: liblzma counts it.
+            var e = error
+            e.produced = Swift.max(e.produced, Int(stream.total_out))
+            throw e
+        }
     }
 
     // MARK: - Brotli
@@ -158,13 +165,15 @@ public enum Decompress {
             throw DecompressionError(.brotli, .library("BrotliDecoderCreateInstance failed"))
         }
         defer { BrotliDecoderDestroyInstance(state) }
+        var total = 0
+        do throws(DecompressionError) {
         return try drive(format: .brotli, input: input, from: 0, expected: nil, limit: limit) {
             (next_in, avail_in, next_out, avail_out) throws(DecompressionError) -> (consumed: Int, produced: Int, done: Bool) in
             var inPtr: UnsafePointer<UInt8>? = next_in
             var inLeft = avail_in
             var outPtr: UnsafeMutablePointer<UInt8>? = next_out
             var outLeft = avail_out
-            let r = BrotliDecoderDecompressStream(state, &inLeft, &inPtr, &outLeft, &outPtr, nil)
+            let r = BrotliDecoderDecompressStream(state, &inLeft, &inPtr, &outLeft, &outPtr, &total)
             let consumed = avail_in - inLeft
             let produced = avail_out - outLeft
             switch r {
@@ -176,6 +185,11 @@ public enum Decompress {
                 let name = BrotliDecoderErrorString(code).map { String(cString: $0) } ?? "\(code.rawValue)"
                 throw DecompressionError(.brotli, .malformed("corrupt Brotli data (\(name))"))
             }
+        }
+        } catch {
+            var e = error
+            e.produced = Swift.max(e.produced, total)
+            throw e
         }
     }
 

@@ -83,4 +83,6 @@ public struct FirmwareReport: Sendable {
     /// Volumes, capsules, descriptors and CBFS archives found: 0 means the input is a plain blob.
     public var containers = 0
     public var decompressedBytes = 0
+    /// Bytes searched for signatures, checksummed or scanned for ROMs (the budget's `maxSearched`).
+    public var searchedBytes = 0
 }

@@ -108,6 +108,7 @@ public struct FirmwareWalker {
     mutating func search(_ count: Int, at offset: Int, _ ctx: Context) -> Bool {
         if stopped { return false }
         used.searched += count
+        report.searchedBytes = used.searched
         if used.searched > limits.maxSearched {
             return exhausted("more than \(limits.maxSearched) bytes searched in all", at: offset, ctx)
         }
