@@ -83,7 +83,7 @@ public final class OutputFolder {
 
     static func isPortable(_ name: String) -> Bool {
         !name.isEmpty && name.utf8.count <= maxNameBytes && name != "." && name != ".." && !name.hasPrefix(".")
-            && portableName(name, ext: "") == name
+            && portableName(name) == name
     }
 
     /// Writes `bytes` as `name` in the folder, whole or not at all: a temporary file created with
@@ -143,5 +143,25 @@ public final class OutputFolder {
             }
         }
         throw SystemError("create a file in", path, errno: EEXIST)
+    }
+
+    /// The one naming scheme of extracted files: STEM[-N].EXT, made portable by `portableName`,
+    /// `-N` (2, 3, ...) when the name is taken in this run. A counter per name, so thousands of
+    /// items of one name cost a step each, not a search from 2 every time.
+    public struct UniqueNames {
+        var used = Set<String>()
+        var next: [String: Int] = [:]
+        public init() {}
+
+        public mutating func claim(_ stem: String, ext: String) -> String {
+            let base = OutputFolder.portableName(stem, ext: ext)
+            if used.insert(base).inserted { return base }
+            var n = next[base, default: 2]
+            while true {
+                let name = OutputFolder.portableName(stem, ext: ext, suffix: "-\(n)")
+                n += 1
+                if used.insert(name).inserted { next[base] = n; return name }
+            }
+        }
     }
 }

@@ -56,7 +56,7 @@ struct Scan: ParsableCommand {
         if let firmware { return try runFirmware(firmware.report, size: firmware.size) }
         var roms: [EmbeddedROM] = []
         let folder = try extract.map(openFolder)
-        var names = ExtractNames()
+        var names = OutputFolder.UniqueNames()
         let size = try BlobScan.scan(path: blob) { rom, bytes in
             roms.append(rom)
             guard let folder else { return }
@@ -92,7 +92,7 @@ struct Scan: ParsableCommand {
     func runFirmware(_ walked: FirmwareReport, size: Int) throws {
         if let dir = extract {
             let folder = try openFolder(dir)
-            var names = ExtractNames()
+            var names = OutputFolder.UniqueNames()
             for item in walked.items {
                 let (stem, ext) = Scan.fileStem(item)
                 let name = names.claim(stem, ext: ext)
@@ -168,25 +168,6 @@ struct Scan: ParsableCommand {
     func openFolder(_ dir: String) throws -> OutputFolder {
         do { return try OutputFolder(creating: dir) } catch is OutputFolder.NotAFolder {
             throw UserError("--extract \(dir) is not a folder. Name a folder (it is created if missing).", path: dir)
-        }
-    }
-}
-
-/// The one naming scheme of extracted files: STEM[-N].EXT, made portable by
-/// `OutputFolder.portableName`, `-N` (2, 3, ...) when the name is taken in this run. A counter
-/// per name, so thousands of items of one name cost one step each, not a search from 2.
-struct ExtractNames {
-    var used = Set<String>()
-    var next: [String: Int] = [:]
-
-    mutating func claim(_ stem: String, ext: String) -> String {
-        let base = OutputFolder.portableName(stem, ext: ext)
-        if used.insert(base).inserted { return base }
-        var n = next[base, default: 2]
-        while true {
-            let name = OutputFolder.portableName(stem, ext: ext, suffix: "-\(n)")
-            n += 1
-            if used.insert(name).inserted { next[base] = n; return name }
         }
     }
 }
