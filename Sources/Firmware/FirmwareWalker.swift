@@ -231,10 +231,15 @@ public struct FirmwareWalker {
 
     // MARK: - Firmware volumes
 
+    /// The longest volume header believed: 0x48 bytes plus 8 per block-map entry (EDK2's
+    /// `EFI_FIRMWARE_VOLUME_HEADER`), and real maps have one or two entries. A chance `_FVH` every
+    /// few bytes claiming 64 KiB headers would otherwise cost 64 KiB of checksum each.
+    let maxVolumeHeader: UInt16 = 0x1000
+
     /// The declared length of a volume whose header starts at `start`, if the header is sane.
     mutating func volumeLength(_ b: ArraySlice<UInt8>, _ start: Int, _ ctx: Context) -> Int? {
         guard start >= 0, b.matches(start + 0x28, "_FVH"), let length = b.u64(start + 0x20),
-              let headerLength = b.u16(start + 0x30), headerLength >= 0x48,
+              let headerLength = b.u16(start + 0x30), headerLength >= 0x48, headerLength <= maxVolumeHeader,
               length > UInt64(headerLength), length < 1 << 40 else { return nil }
         // Guards against chance `_FVH` strings: the header's 16-bit words sum to zero. Up to 64 KiB
         // summed per candidate, so it draws from the search budget.
