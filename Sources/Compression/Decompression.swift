@@ -239,7 +239,7 @@ public enum Decompress {
                 if outAt == output.count {
                     if let expected, outAt == expected { break }
                     guard output.count < limit else { throw DecompressionError(format, .outputLimit(limit)) }
-                    output.append(contentsOf: repeatElement(0, count: Swift.min(limit - output.count, Swift.max(output.count, 4096))))
+                    output.append(contentsOf: [UInt8](repeating: 0, count: Swift.min(limit - output.count, Swift.max(output.count, 4096))))
                 }
                 let result: (consumed: Int, produced: Int, done: Bool)
                 do {

@@ -139,4 +139,35 @@ private typealias B = FirmwareBuilder
             #expect(left.isEmpty, "round \(round): \(left)")
         }
     }
+
+    /// Peak RSS (KiB) and wall time of `vbios ARGS`, through GNU time.
+    static func measured(_ args: [String]) throws -> (status: Int32, kib: Int, seconds: Double, out: String) {
+        let vbios = try #require(Hostile.vbios)
+        let d = try Hostile.directory(); defer { try? FileManager.default.removeItem(atPath: d) }
+        let start = Date()
+        let r = try Robust.run(["-f", "%M", "-o", d + "/rss", "/usr/bin/timeout", "-s", "KILL", "120", vbios] + args, tool: "/usr/bin/time")
+        let kib = Int(Robust.text(d + "/rss").split(separator: "\n").last.map(String.init) ?? "") ?? -1
+        return (r.status, kib, Date().timeIntervalSince(start), r.out)
+    }
+
+    /// Items 5-7 through `scan`: memory under a ceiling of the budget plus a multiple of the
+    /// input, at 1x and 4x, and output bounded by the name caps (not 651 MB of JSON).
+    @Test func scanMemoryStaysUnderTheCeiling() throws {
+        let d = try Hostile.directory(); defer { try? FileManager.default.removeItem(atPath: d) }
+        // 200 Brotli streams of 8 MiB each: the 512 MiB total stops them, counted.
+        try Self.write(B.brotliSections(200), d + "/brotli.fd")
+        let brotli = try Self.measured(["scan", d + "/brotli.fd"])
+        #expect(brotli.status == 0)
+        #expect(brotli.kib > 0 && brotli.kib < 1_100 << 10, "\(brotli.kib) KiB")
+        #expect(brotli.out.contains("536870912 bytes decompressed"), "\(brotli.out.suffix(300))")
+        // CBFS names of 65,000 characters, 1x and 4x: output and memory grow with the input, not the names.
+        for n in [1, 4] {
+            let image = (0..<(8 * n)).flatMap { _ in B.longCBFSName(65_000) }
+            try Self.write(image, d + "/names.rom")
+            let m = try Self.measured(["scan", d + "/names.rom", "--json"])
+            #expect(m.status == 0)
+            #expect(m.out.utf8.count < 4 * image.count, "\(m.out.utf8.count) bytes of JSON")
+            #expect(m.kib > 0 && m.kib < (128 << 10) + 16 * image.count / 1024, "\(n)x: \(m.kib) KiB")
+        }
+    }
 }
