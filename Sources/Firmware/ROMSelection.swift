@@ -15,7 +15,7 @@ public enum FirmwareROMSelection {
             let r = item.rom!
             let at = item.fileOffset.map { "at 0x" + String($0, radix: 16) } ?? "at +0x\(String(item.offset, radix: 16)) (decompressed)"
             return "\(Hex.string(r.vendorID, width: 4)):\(Hex.string(r.deviceID, width: 4))\(exact ? "" : " (device list)") "
-                + "\(item.bytes.count) bytes \(at)\(item.name.map { " \"\($0)\"" } ?? "") in \(item.path.joined(separator: " > "))"
+                + "\(item.bytes.count) bytes \(at)\(item.name.map { " " + RawBytes.quoted($0) } ?? "") in \(item.path.joined(separator: " > "))"
         }
     }
 
@@ -30,14 +30,21 @@ public enum FirmwareROMSelection {
             case let .none(v, d, found):
                 let ids = Hex.string(v, width: 4) + ":" + Hex.string(d, width: 4)
                 return "the firmware image holds no legacy option ROM for \(ids)"
-                    + (found.isEmpty ? " (it holds no legacy option ROM at all)." : "; it holds: " + found.joined(separator: "; ") + ".")
+                    + (found.isEmpty ? " (it holds no legacy option ROM at all)." : "; it holds: " + FirmwareROMSelection.listing(found, separator: "; ") + ".")
                     + " Run `vbios scan` on it to see everything inside, or pass the ROM itself with --rom."
             case let .ambiguous(v, d, candidates):
                 return "the firmware image holds \(candidates.count) different legacy ROMs for \(Hex.string(v, width: 4)):\(Hex.string(d, width: 4)), "
-                    + "equally good:\n" + candidates.map { "  " + $0.summary }.joined(separator: "\n")
+                    + "equally good:\n" + FirmwareROMSelection.listing(candidates.map { "  " + $0.summary }, separator: "\n")
                     + "\nExtract them with `vbios scan FILE --extract DIR` and pass the right one with --rom."
             }
         }
+    }
+
+    /// At most `shown` entries, then how many more: a hostile image's 20,000 ROMs make a
+    /// message of a few lines, not megabytes.
+    static func listing(_ entries: [String], separator: String, shown: Int = 10) -> String {
+        let head = entries.prefix(shown).joined(separator: separator)
+        return entries.count > shown ? head + separator + "and \(entries.count - shown) more" : head
     }
 
     public static func choose(_ report: FirmwareReport, vendorID: UInt16, deviceID: UInt16) throws(Failure) -> Candidate {
@@ -52,12 +59,15 @@ public enum FirmwareROMSelection {
             }
         }
         let best = legacy.contains { $0.exact } ? legacy.filter { $0.exact } : legacy
+        // Copies count once: a set of the bytes seen (hashed), not a pairwise comparison.
         var distinct: [Candidate] = []
-        for c in best where !distinct.contains(where: { $0.item.bytes == c.item.bytes }) { distinct.append(c) }
+        var seen = Set<[UInt8]>()
+        for c in best where seen.insert(c.item.bytes).inserted { distinct.append(c) }
         guard let first = distinct.first else {
+            var ids = Set<String>()
             let found = report.items.filter { $0.kind == .optionROM && $0.rom?.codeType == .x86 }.map {
                 Hex.string($0.rom!.vendorID, width: 4) + ":" + Hex.string($0.rom!.deviceID, width: 4)
-            }
+            }.filter { ids.insert($0).inserted }
             throw .none(vendorID: vendorID, deviceID: deviceID, found: found)
         }
         guard distinct.count == 1 else { throw .ambiguous(vendorID: vendorID, deviceID: deviceID, candidates: distinct) }

@@ -55,17 +55,19 @@ struct Scan: ParsableCommand {
         }
         if let firmware { return try runFirmware(firmware.report, size: firmware.size) }
         var roms: [EmbeddedROM] = []
-        if let dir = extract { try makeDirectory(dir) }
+        let folder = try extract.map(openFolder)
+        var names = OutputFolder.UniqueNames()
         let size = try BlobScan.scan(path: blob) { rom, bytes in
             roms.append(rom)
-            guard let dir = extract else { return }
-            let path = (dir.hasSuffix("/") ? dir : dir + "/") + Scan.fileName(rom)
-            try AtomicFile.write(bytes, to: path, overwrite: force)
-            if !global.json { Terminal.note("wrote \(path) (\(rom.length) bytes)") }
+            guard let folder else { return }
+            let name = names.claim(Scan.fileStem(rom), ext: "bin")
+            try folder.write(bytes, name: name, overwrite: force)
+            if !global.json { Terminal.note("wrote \(folder.pathOf(name)) (\(rom.length) bytes)") }
         }
 
         if global.json {
-            Terminal.out(JSON.array(roms.map(\.json)).rendered())
+            JSON.renderArray(roms.lazy.map(\.json)) { Terminal.write(1, $0) }
+            Terminal.write(1, "\n")
             return
         }
         if roms.isEmpty {
@@ -89,24 +91,18 @@ struct Scan: ParsableCommand {
 
     func runFirmware(_ walked: FirmwareReport, size: Int) throws {
         if let dir = extract {
-            try makeDirectory(dir)
-            var used: Set<String> = []
+            let folder = try openFolder(dir)
+            var names = OutputFolder.UniqueNames()
             for item in walked.items {
-                var name = Scan.fileName(item)
-                if used.contains(name) {
-                    let (stem, ext) = name.splitExtension
-                    var n = 2
-                    while used.contains("\(stem)-\(n).\(ext)") { n += 1 }
-                    name = "\(stem)-\(n).\(ext)"
-                }
-                used.insert(name)
-                let path = (dir.hasSuffix("/") ? dir : dir + "/") + name
-                try AtomicFile.write(item.bytes, to: path, overwrite: force)
-                if !global.json { Terminal.note("wrote \(path) (\(item.bytes.count) bytes)") }
+                let (stem, ext) = Scan.fileStem(item)
+                let name = names.claim(stem, ext: ext)
+                try folder.write(item.bytes, name: name, overwrite: force)
+                if !global.json { Terminal.note("wrote \(folder.pathOf(name)) (\(item.bytes.count) bytes)") }
             }
         }
         if global.json {
-            Terminal.out(JSON.array(walked.items.map(\.json) + walked.findings.map(\.json)).rendered())
+            JSON.renderArray(walked.items.lazy.map(\.json) + walked.findings.lazy.map(\.json)) { Terminal.write(1, $0) }
+            Terminal.write(1, "\n")
             return
         }
         for item in walked.items {
@@ -126,7 +122,7 @@ struct Scan: ParsableCommand {
             case .vbt:
                 what = "Intel VBT"
             }
-            if let name = item.name { what += " \"\(name)\"" }
+            if let name = item.name { what += " " + RawBytes.quoted(name) }
             let at = item.fileOffset.map { "at 0x" + Hex.string($0, width: 8) } ?? "at +0x\(String(item.offset, radix: 16)) in decoded data"
             Terminal.out("\(what), \(item.bytes.count) bytes \(at)")
             Terminal.out("    in " + item.path.joined(separator: " > "))
@@ -139,28 +135,26 @@ struct Scan: ParsableCommand {
         Terminal.out("\(counts[0].1) option ROM\(counts[0].1 == 1 ? "" : "s"), \(counts[1].1) GOP driver\(counts[1].1 == 1 ? "" : "s"), \(counts[2].1) VBT\(counts[2].1 == 1 ? "" : "s") in \(blob) (\(size) bytes, \(walked.containers) container\(walked.containers == 1 ? "" : "s"), \(walked.decompressedBytes) bytes decompressed)")
     }
 
-    /// Extracted file names: `VVVV-DDDD.rom` (`-vbios` for a VBIOS, `-efi` for an EFI ROM),
-    /// `NAME.efi` for a GOP driver (its file GUID without a UI name), `NAME.vbt`.
-    static func fileName(_ item: FirmwareItem) -> String {
-        func clean(_ s: String) -> String {
-            String(s.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" }.prefix(80))
-        }
+    /// What an extracted file's name says (README, "Extracted files"): `VVVV-DDDD.rom` (`-vbios`
+    /// for a VBIOS, `-efi` for an EFI ROM), `NAME.efi` for a GOP driver (its file GUID without a
+    /// UI name), `NAME.vbt`; `ExtractNames` makes it portable and unique.
+    static func fileStem(_ item: FirmwareItem) -> (String, String) {
         switch item.kind {
         case .optionROM:
             let rom = item.rom!
             let suffix = item.isVBIOS ? "-vbios" : rom.codeType == .efi ? "-efi" : ""
-            return Hex.string(rom.vendorID, width: 4) + "-" + Hex.string(rom.deviceID, width: 4) + suffix + ".rom"
+            return (Hex.string(rom.vendorID, width: 4) + "-" + Hex.string(rom.deviceID, width: 4) + suffix, "rom")
         case .gopDriver:
-            return clean(item.name ?? item.fileGUID?.description ?? "gop-" + String(item.offset, radix: 16)) + ".efi"
+            return (item.name ?? item.fileGUID?.description ?? "gop-" + String(item.offset, radix: 16), "efi")
         case .vbt:
-            return clean(item.name.map { $0.hasSuffix(".bin") ? String($0.dropLast(4)) : $0 } ?? "vbt") + ".vbt"
+            return (item.name.map { $0.hasSuffix(".bin") ? String($0.dropLast(4)) : $0 } ?? "vbt", "vbt")
         }
     }
 
-    /// `rom-OFFSET-VVVV-DDDD.bin`, OFFSET in at least eight hex digits so names sort by offset.
-    static func fileName(_ rom: EmbeddedROM) -> String {
+    /// `rom-OFFSET-VVVV-DDDD` (.bin), OFFSET in at least eight hex digits so names sort by offset.
+    static func fileStem(_ rom: EmbeddedROM) -> String {
         "rom-" + Hex.string(rom.offset, width: Swift.max(8, hexDigits(rom.offset))) + "-"
-            + Hex.string(rom.vendorID, width: 4) + "-" + Hex.string(rom.deviceID, width: 4) + ".bin"
+            + Hex.string(rom.vendorID, width: 4) + "-" + Hex.string(rom.deviceID, width: 4)
     }
 
     static func hexDigits(_ n: Int) -> Int {
@@ -170,28 +164,15 @@ struct Scan: ParsableCommand {
         return digits
     }
 
-    func makeDirectory(_ dir: String) throws {
-        switch pathKind(dir) {
-        case .directory: return
-        case .missing:
-            guard mkdir(dir, 0o755) == 0 || errno == EEXIST else {
-                let e = errno
-                throw SystemError("create the folder", dir, errno: e,
-                                  hint: e == ENOENT ? "Create its parent folder first." : nil)
-            }
-        default:
+    /// The extract folder, created when missing (SystemIO does the file work).
+    func openFolder(_ dir: String) throws -> OutputFolder {
+        do { return try OutputFolder(creating: dir) } catch is OutputFolder.NotAFolder {
             throw UserError("--extract \(dir) is not a folder. Name a folder (it is created if missing).", path: dir)
         }
     }
 }
 
 extension String {
-    /// `("name", "ext")` for `name.ext`.
-    fileprivate var splitExtension: (String, String) {
-        guard let dot = lastIndex(of: ".") else { return (self, "") }
-        return (String(self[..<dot]), String(self[index(after: dot)...]))
-    }
-
     /// Left-aligned in a column of `width` characters.
     fileprivate func padding(_ width: Int) -> String {
         count >= width ? self : self + String(repeating: " ", count: width - count)
