@@ -24,7 +24,10 @@ Writes NAME.fd and NAME.expect.json ({"items": [{"kind", "name", "vendorID", "de
               (told apart by the GUIDs in their images), an NVRAM store, a microcode volume, padding.
 and zeros-8m.br, zeros-8m.lzma, zeros-8m-x86.lzma: 8 MiB of zeros as Brotli and EDK2-LZMA streams.
 With --real-apu, only real-apu.fd (real vendor parts from ../shared/roms; the tests write it into a
-temporary folder, it is never committed).
+temporary folder, it is never committed). With --rom-in-driver ROM, only rom-in-driver.fd: OVMF's
+layout (an FV image file, LZMA, an FV image section, the DXE volume) with ROM compiled into the
+PE32 of a DXE driver named AcpiPlatformDxe at +0x1c40 (the trick that serves a laptop dGPU's VBIOS
+to a guest through ACPI _ROM), beside QemuVideoDxe; for the tests, never committed.
 
 Layouts: EDK2 MdePkg/Include/Pi/PiFirmwareVolume.h and PiFirmwareFile.h; compression as EDK2's
 BaseTools writes it (LzmaCompress: 5 property bytes + u64 size; BrotliCompress: u64 size + u64
@@ -332,6 +335,30 @@ def real_apu(out):
         f.write(volume(files, name=fguid(97)))
 
 
+ROM_IN_DRIVER_AT = 0x1C40
+
+
+def rom_in_driver(rom_path, out):
+    """OVMF's FVMAIN_COMPACT shape: an FFS v2 volume whose FV image file holds, LZMA-compressed, an
+    FV image section with the DXE volume; there AcpiPlatformDxe's PE32 carries the ROM in its data."""
+    with open(rom_path, "rb") as f:
+        vbios = f.read()
+    image = bytearray(section_body(pe32(size=ROM_IN_DRIVER_AT + len(vbios) + 0x200)))
+    image[ROM_IN_DRIVER_AT:ROM_IN_DRIVER_AT + len(vbios)] = vbios
+    dxe = volume([
+        ffs_file(fguid(70), 0x07, sections(section(0x10, bytes(image)), ui("AcpiPlatformDxe"), version("1.0"))),
+        ffs_file(fguid(71), 0x07, sections(pe32(guids=(P_GOP, P_BINDING)), ui("QemuVideoDxe"), version("1.0"))),
+    ], name=fguid(96))
+    outer = volume([ffs_file(fguid(72), 0x0B, lzma_section(section(0x17, dxe)))])
+    with open(os.path.join(out, "rom-in-driver.fd"), "wb") as f:
+        f.write(outer)
+
+
+def section_body(sec):
+    """A (non-extended) section's body."""
+    return sec[4:struct.unpack("<I", sec[:3] + b"\0")[0]]
+
+
 def apu_files(drivers):
     """The APU's VBIOS as a RAW file, then one DXE driver file per (n, PE/TE section, UI name)."""
     files = [ffs_file(fguid(40), 0x01, rom("amd.rom"))]
@@ -398,7 +425,12 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "Fixtures", "firmware"))
     ap.add_argument("--bench", action="store_true", help="write only the benchmark's LZMA volume and stream into --out")
     ap.add_argument("--real-apu", action="store_true", help="write only real-apu.fd (real VBIOS and AMDGopDriver from ../shared/roms) into --out")
+    ap.add_argument("--rom-in-driver", metavar="ROM", help="write only rom-in-driver.fd (ROM inside AcpiPlatformDxe's PE32, OVMF's layout) into --out")
     args = ap.parse_args()
+    if args.rom_in_driver:
+        os.makedirs(args.out, exist_ok=True)
+        rom_in_driver(args.rom_in_driver, args.out)
+        return
     if args.real_apu:
         os.makedirs(args.out, exist_ok=True)
         real_apu(args.out)

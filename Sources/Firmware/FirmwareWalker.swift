@@ -53,11 +53,20 @@ public struct FirmwareWalker {
         var fileGUID: GUID?
         var name: String?
         var version: String?
+        /// What the bytes being walked are ("the raw section", "the CBFS file fallback/vbt"): a
+        /// hit inside them, not at their start, gets a path element saying where it sits.
+        var body: String?
 
         func entering(_ element: String) -> Context {
             var c = self
             c.node = PathNode(node, element)
             c.depth += 1
+            return c
+        }
+
+        func within(_ body: String) -> Context {
+            var c = self
+            c.body = body
             return c
         }
 
@@ -321,12 +330,15 @@ public struct FirmwareWalker {
             fctx.fileGUID = guid
             fctx.name = nil
             fctx.version = nil
+            fctx.body = type == 0xF0 ? "the padding file" : type == 0x01 ? "the raw file" : "the file of type \(hex(Int(type)))"
             // FFS v2's tail (attribute 0x01 there) is two bytes of checksum after the data.
             let tail = !v3 && attributes & 0x01 != 0 && size - header >= 2 ? 2 : 0
             let body = v.sub(off + header, size - header - tail)!
             if enter(fctx, at: v.startIndex + off) {
                 switch type {
-                case 0xF0: break // pad
+                // A pad file is erased bytes; one that is not may hide anything (UEFITool reports
+                // "non-empty pad file"), so it is walked as raw data.
+                case 0xF0: if !body.allEqual(erase, 0, body.count) { blob(body, fctx) }
                 case 0x01, 0x00, 0x10...0xEF, 0xF1...0xFF: blob(body, fctx) // raw data: may hold a volume or ROMs
                 default: sections(body, fctx)
                 }
@@ -423,13 +435,20 @@ public struct FirmwareWalker {
                 }
             }
         case 0x10, 0x12: // PE32, TE
-            executable(sec.from(header)!, at: at, outer)
+            let image = sec.from(header)!
+            // A ROM or VBT compiled into a driver (a VBIOS in AcpiPlatformDxe, served to a guest
+            // through ACPI _ROM) lies in its image: searched, and named by where it sits.
+            if search(image.count, at: image.startIndex, outer) {
+                embedded(image, outer.within("the \(type == 0x10 ? "PE32" : "TE") of \(outer.name ?? "an unnamed file")"), always: true)
+            }
+            executable(image, at: at, outer)
         case 0x17: // firmware volume image
             blob(sec.from(header)!, outer.entering("fv-image @\(hex(at))"))
         case 0x18: // freeform subtype GUID: a GUID, then data
-            if let data = sec.from(header + 16) { blob(data, outer.entering("freeform @\(hex(at))")) }
+            if let data = sec.from(header + 16) { blob(data, outer.entering("freeform @\(hex(at))").within("the freeform section")) }
         case 0x19, 0x16: // RAW, COMPATIBILITY16
-            blob(sec.from(header)!, outer.entering("\(type == 0x19 ? "raw" : "compat16") @\(hex(at))"))
+            let kind = type == 0x19 ? "raw" : "compat16"
+            blob(sec.from(header)!, outer.entering("\(kind) @\(hex(at))").within("the \(kind) section"))
         default: break
         }
     }
@@ -521,7 +540,7 @@ public struct FirmwareWalker {
         }
     }
 
-    /// Raw data: a VBT at its start, option ROMs anywhere in it.
+    /// Raw data: a VBT at its start, or option ROMs and VBTs anywhere in it.
     mutating func leaf(_ b: ArraySlice<UInt8>, _ ctx: Context) {
         if b.matches(0, "$VBT"), let size = b.u16(0x18) {
             let n = Swift.min(Int(size), b.count)
@@ -531,17 +550,49 @@ public struct FirmwareWalker {
             return
         }
         guard search(b.count, at: b.startIndex, ctx) else { return }
+        embedded(b, ctx, always: false)
+    }
+
+    /// The option ROMs (55 AA and a PCIR, `ROMScanner`) and VBTs (`$VBT` with its BDB) in `b`, whose
+    /// search the caller has drawn from the budget. A hit inside `b` gets a path element saying
+    /// where (`ctx.body`, +offset): always when `b` is a driver's image, else when not at its start.
+    mutating func embedded(_ b: ArraySlice<UInt8>, _ ctx: Context, always: Bool) {
+        func path(_ at: Int) -> [String] {
+            guard always || at > 0, let body = ctx.body else { return ctx.path }
+            return ctx.path + ["inside \(body), +\(hex(at))"]
+        }
         let roms = b.withUnsafeBytes { ROMScanner.scan($0) }
         for rom in roms where !stopped {
             let bytes = Array(b.sub(rom.offset, rom.length)!)
             let layout = ROMParser.parse(bytes)
             var found = rom
             found.offset = b.startIndex + rom.offset
-            append(FirmwareItem(kind: .optionROM, path: ctx.path, name: ctx.name, offset: found.offset,
+            append(FirmwareItem(kind: .optionROM, path: path(rom.offset), name: ctx.name, offset: found.offset,
                                 fileOffset: ctx.decoded ? nil : found.offset, bytes: bytes,
                                 volumeGUID: ctx.volumeGUID, fileGUID: ctx.fileGUID, rom: found,
                                 classCode: layout.images.first?.pcir?.classCode, version: ctx.version), at: found.offset, ctx)
         }
+        var from = 0
+        while !stopped, let at = b.find("$VBT", from: from) {
+            from = at + 4
+            // An Intel VBIOS carries its VBT: that one is part of the ROM, not a find of its own.
+            if roms.contains(where: { $0.offset <= at && at < $0.end }) { continue }
+            guard let length = Self.vbtLength(b, at) else { continue }
+            append(FirmwareItem(kind: .vbt, path: path(at), name: ctx.name, offset: b.startIndex + at,
+                                fileOffset: ctx.decoded ? nil : b.startIndex + at, bytes: Array(b.sub(at, length)!),
+                                volumeGUID: ctx.volumeGUID, fileGUID: ctx.fileGUID, version: ctx.version), at: b.startIndex + at, ctx)
+            from = at + length
+        }
+    }
+
+    /// The length of the VBT at `at` when its header holds together as the kernel checks it
+    /// (`intel_bios_is_valid_vbt`, i915 `intel_bios.c`): the header and the whole table fit, and
+    /// the BDB it points to starts with "BIOS_DATA_BLOCK". A `$VBT` string alone is not enough.
+    static func vbtLength(_ b: ArraySlice<UInt8>, _ at: Int) -> Int? {
+        guard let headerSize = b.u16(at + 0x16), let size = b.u16(at + 0x18), let bdb = b.u32(at + 0x1C),
+              headerSize >= 0x20, headerSize <= size, Int(size) <= b.count - at,
+              UInt64(bdb) + 0x16 <= UInt64(size), b.matches(at + Int(bdb), "BIOS_DATA_BLOCK") else { return nil }
+        return Int(size)
     }
 
     /// Option ROMs lying in the input outside every container (a memory dump that also holds a
@@ -594,6 +645,7 @@ public struct FirmwareWalker {
         let name = capped(b.sub(h, nameEnd)?.ascii(24, maxBytes: Swift.min(nameEnd - 24, limits.maxNameLength)) ?? "")
         var ctx = outer.entering("cbfs \(name.isEmpty ? "(unnamed)" : name) @\(hex(b.startIndex + h))")
         ctx.name = name.isEmpty ? nil : name
+        ctx.body = "the CBFS file \(name.isEmpty ? "(unnamed)" : name)"
         guard enter(ctx, at: b.startIndex + h) else { return nil }
         guard let data = b.sub(h + Int(dataAt), Int(len)) else {
             note(.error, .badContainer, at: b.startIndex + h, ctx, "the CBFS file says it holds \(len) bytes at +\(hex(Int(dataAt))), past the end of the image")

@@ -227,6 +227,48 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: root + "/out/bios.bin"))
     }
 
+    /// A laptop dGPU's VBIOS compiled into AcpiPlatformDxe's PE32 in an OVMF-shaped image (DXE volume
+    /// in LZMA; Tools/gen-firmware.py --rom-in-driver, the real Quadro K2100M VBIOS from ../shared):
+    /// scan names where it sits and writes it byte for byte, UEFIExtract's PE32 body holds it at that
+    /// offset, and prepare --rom-from takes it for the card.
+    @Test func romCompiledIntoADriver() throws {
+        let vbios = Repository.root + "/../shared/roms/nvidia-quadro-k2100m-gk106-lenovo-w541.rom"
+        guard FileManager.default.fileExists(atPath: vbios) else { Issue.record("\(vbios) missing"); return }
+        let rom = [UInt8](try Data(contentsOf: URL(fileURLWithPath: vbios)))
+        let root = try Self.host(device: "0x11fc", vendor: "0x10de")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let gen = try HostCLI.run(["python3", Repository.root + "/Tools/gen-firmware.py", "--rom-in-driver", vbios, "--out", root], "/usr/bin/env")
+        try #require(gen.status == 0, "\(gen.err)")
+        let image = root + "/rom-in-driver.fd"
+        let scan = try HostCLI.run(["scan", image, "--extract", root + "/x", "--json"])
+        #expect(scan.status == 0, "\(scan.err)")
+        let items = try #require(try HostCLI.json(scan) as? [[String: Any]])
+        let found = try #require(items.first { $0["kind"] as? String == "option-rom" }, "\(scan.out)")
+        #expect((found["path"] as? [String])?.last == "inside the PE32 of AcpiPlatformDxe, +0x1c40", "\(found)")
+        let written = try FileManager.default.contentsOfDirectory(atPath: root + "/x").filter { $0.hasPrefix("10de-11fc") }
+        #expect(written.count == 1 && (try? Data(contentsOf: URL(fileURLWithPath: root + "/x/" + written[0]))).map([UInt8].init) == rom, "\(written)")
+        let text = try HostCLI.run(["scan", image])
+        #expect(text.out.contains("> inside the PE32 of AcpiPlatformDxe, +0x1c40"), "\(text.out)")
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/UEFIExtract") {
+            let dir = try FakeHost.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            try FileManager.default.copyItem(atPath: image, toPath: dir + "/image.bin")
+            _ = try HostCLI.run([dir + "/image.bin", "all"], "/usr/bin/UEFIExtract")
+            let dump = dir + "/image.bin.dump"
+            let pe = try #require(try FileManager.default.subpathsOfDirectory(atPath: dump).first {
+                $0.contains("AcpiPlatformDxe/") && $0.hasSuffix("PE32 image section/body.bin") })
+            let body = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dump + "/" + pe)))
+            #expect(body.count >= 0x1c40 + rom.count && Array(body[0x1c40..<0x1c40 + rom.count]) == rom,
+                    "UEFIExtract's PE32 body of AcpiPlatformDxe does not hold the ROM at +0x1c40")
+        } else {
+            Issue.record("UEFIExtract missing: Tools/install-deps.sh installs uefitool-cli")
+        }
+        let r = try HostCLI.run(["prepare", "01:00.0", "--for", "qemu", "--display", "secondary", "--sysfs", root + "/sys",
+                                 "--out", root + "/out", "--rom-from", image])
+        #expect(r.status == 0, "\(r.err)")
+        #expect((try? Data(contentsOf: URL(fileURLWithPath: root + "/out/bios.bin"))).map([UInt8].init) == rom)
+    }
+
     @Test func refusesWhenNoROMFits() throws {
         let root = try Self.host(device: "0x6819")
         defer { try? FileManager.default.removeItem(atPath: root) }

@@ -82,9 +82,22 @@ enum UEFIExtract {
             Issue.record("\(what): UEFIExtract's \(t.folder) (\(t.body.count) bytes) is not among vbios's items")
         }
         for item in report.items where item.kind != .gopDriver {
+            // A hit inside a body (a ROM compiled into a driver) lies in that body at the offset its
+            // last path element gives.
+            if let inside = Self.inside(item) {
+                #expect(bodies.contains { b in b.body.count >= inside + item.bytes.count && Array(b.body[inside..<inside + item.bytes.count]) == item.bytes },
+                        "\(what): no UEFIExtract element holds the \(item.kind) of \(item.path) at +\(inside)")
+                continue
+            }
             #expect(bodies.contains { $0.body == item.bytes || (item.kind == .vbt && $0.body.starts(with: item.bytes)) },
                     "\(what): UEFIExtract has no element with the bytes of \(item.kind) in \(item.path)")
         }
+    }
+
+    /// The offset an item's last path element ("inside the PE32 of X, +0x1c40") gives, if it has one.
+    static func inside(_ item: FirmwareItem) -> Int? {
+        guard let last = item.path.last, last.hasPrefix("inside "), let plus = last.range(of: ", +0x", options: .backwards) else { return nil }
+        return Int(last[plus.upperBound...], radix: 16)
     }
 }
 
@@ -472,5 +485,111 @@ enum UEFIExtract {
         let plain = FirmwareWalker.walk(volume)
         #expect(report.items.count == plain.items.count)
         #expect(report.items.allSatisfy { $0.path.first?.hasPrefix("cbfs fallback/payload.fv") == true })
+    }
+}
+
+/// Issue 22 item 2: what sits inside a decoded body (a driver's image, a raw or freeform section, a
+/// raw or pad file, a CBFS file) is found and its path says where.
+@Suite struct EmbeddedTests {
+    typealias B = FirmwareBuilder
+    static let amd = Paths.root.appendingPathComponent("Fixtures/roms/amd.rom").path
+    static let intel = Paths.root.appendingPathComponent("Fixtures/roms/intel.rom").path
+
+    /// The VBT the Intel fixture ROM carries at 0x400 (built with its BDB, as i915 checks it).
+    static func fixtureVBT() throws -> [UInt8] {
+        let rom = try Paths.bytes(intel)
+        let size = Int(rom[0x418]) | Int(rom[0x419]) << 8
+        return Array(rom[0x400..<0x400 + size])
+    }
+
+    /// A PE32 image (MZ, a PE header) with `parts` at their offsets, 0xCC elsewhere.
+    static func image(_ parts: [(Int, [UInt8])], size: Int) -> [UInt8] {
+        var pe = [UInt8](repeating: 0xCC, count: size)
+        pe.replaceSubrange(0..<2, with: Array("MZ".utf8))
+        pe.replaceSubrange(0x3C..<0x40, with: B.le32(0x40))
+        pe.replaceSubrange(0x40..<0x44, with: Array("PE\0\0".utf8))
+        for (at, bytes) in parts { pe.replaceSubrange(at..<at + bytes.count, with: bytes) }
+        return pe
+    }
+
+    @Test func romAndVBTCompiledIntoADriver() throws {
+        let rom = try Paths.bytes(Self.amd), vbt = try Self.fixtureVBT()
+        var vbts = [vbt]
+        if FileManager.default.fileExists(atPath: Paths.gk41) {
+            // The real VBT of the gk41 OVMF, as the walk finds it in its raw file.
+            let real = FirmwareWalker.walk(try Paths.bytes(Paths.gk41)).items.first { $0.kind == .vbt }
+            vbts.append(try #require(real).bytes)
+        } else {
+            Issue.record("\(Paths.gk41) missing")
+        }
+        for v in vbts {
+            let vbtAt = 0x1C40 + rom.count + 0x100
+            let pe = Self.image([(0x1C40, rom), (vbtAt, v)], size: vbtAt + v.count + 0x40)
+            let file = B.file(type: 0x07, B.section(type: 0x10, pe) + B.ui("AcpiPlatformDxe"), guid: 5)
+            let volume = B.volume([file])
+            let report = FirmwareWalker.walk(volume)
+            #expect(report.items.count == 2, "\(report.items.map(\.path))")
+            let found = try #require(report.items.first { $0.kind == .optionROM })
+            #expect(found.bytes == rom && found.name == "AcpiPlatformDxe")
+            #expect(found.path.last == "inside the PE32 of AcpiPlatformDxe, +0x1c40", "\(found.path)")
+            // The file offset is where the ROM lies in the input: not found again outside containers.
+            let peAt = 0x48 + 24 + 4
+            #expect(found.fileOffset == peAt + 0x1C40 && Array(volume[peAt + 0x1C40..<peAt + 0x1C40 + rom.count]) == rom)
+            let table = try #require(report.items.first { $0.kind == .vbt })
+            #expect(table.bytes == v && table.path.last == "inside the PE32 of AcpiPlatformDxe, +\(hex(vbtAt))", "\(table.path)")
+            #expect(report.searchedBytes >= pe.count)
+        }
+    }
+
+    /// "$VBT" with no BDB behind it is text, not a table; the VBT inside an Intel VBIOS is part of
+    /// that ROM, not a find of its own.
+    @Test func decoysAreNotHits() throws {
+        var fake = try Self.fixtureVBT()
+        fake.replaceSubrange(0x30..<0x3F, with: Array("NOT_A_DATABLOCK".utf8))
+        let pe = Self.image([(0x300, fake)], size: 0x800)
+        let intel = try Paths.bytes(Self.intel)
+        let volume = B.volume([B.file(type: 0x07, B.section(type: 0x10, pe) + B.ui("Decoy"), guid: 1),
+                               B.file(type: 0x01, intel, guid: 2)])
+        let report = FirmwareWalker.walk(volume)
+        #expect(report.items.count == 1 && report.items.first?.kind == .optionROM && report.items.first?.bytes == intel,
+                "\(report.items.map { ($0.kind, $0.path) })")
+    }
+
+    /// A ROM at the start of a body is that body (no extra element); elsewhere in a raw file, a pad
+    /// file, a freeform section or a CBFS file, the element says where.
+    @Test func whereInTheBody() throws {
+        let rom = try Paths.bytes(Self.amd)
+        let junk = [UInt8](repeating: 0x11, count: 0x80)
+        let freeform = B.section(type: 0x18, B.guid("11111111-2222-3333-4444-555555555555") + junk + junk + rom)
+        let volume = B.volume([B.file(type: 0x02, B.section(type: 0x19, rom), guid: 1),
+                               B.file(type: 0x01, junk + rom, guid: 2),
+                               B.file(type: 0xF0, [UInt8](repeating: 0, count: 0x200) + rom, guid: 3),
+                               B.file(type: 0x02, freeform, guid: 4)])
+        let cbfs = B.cbfs(name: Array("pci1002,1636.rom".utf8), junk + junk + junk + rom)
+        let image = volume + [UInt8](repeating: 0xFF, count: 64) + cbfs
+        let report = FirmwareWalker.walk(image)
+        let lasts = report.items.map { $0.path.last ?? "" }
+        #expect(report.items.count == 5 && report.items.allSatisfy { $0.bytes == rom }, "\(report.items.map(\.path))")
+        #expect(lasts.contains { $0.hasPrefix("raw @") }, "\(lasts)")
+        #expect(lasts.contains("inside the raw file, +0x80"), "\(lasts)")
+        #expect(lasts.contains("inside the padding file, +0x200"), "\(lasts)")
+        #expect(lasts.contains("inside the freeform section, +0x100"), "\(lasts)")
+        #expect(lasts.contains("inside the CBFS file pci1002,1636.rom, +0x180"), "\(lasts)")
+        #expect(!lasts.contains("outside containers"))
+    }
+
+    /// A driver's image draws on the search budget like any other search.
+    @Test func driverSearchDrawsOnTheBudget() throws {
+        let rom = try Paths.bytes(Self.amd)
+        let pe = Self.image([(0x1C40, rom)], size: 0x1C40 + rom.count)
+        let volume = B.volume([B.file(type: 0x07, B.section(type: 0x10, pe), guid: 1)])
+        // The same bytes as a dependency section, which is not searched: the image costs its size.
+        let depex = B.volume([B.file(type: 0x07, B.section(type: 0x13, pe), guid: 1)])
+        #expect(FirmwareWalker.walk(volume).searchedBytes - FirmwareWalker.walk(depex).searchedBytes >= pe.count)
+        var limits = FirmwareLimits()
+        limits.maxSearched = volume.count + pe.count / 2
+        let report = FirmwareWalker.walk(volume, limits: limits)
+        #expect(report.findings.contains { $0.finding.code == .limitReached }, "\(report.findings)")
+        #expect(!report.items.contains { $0.path.last?.hasPrefix("inside the PE32") == true })
     }
 }
