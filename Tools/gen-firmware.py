@@ -22,7 +22,9 @@ Writes NAME.fd and NAME.expect.json ({"items": [{"kind", "name", "vendorID", "de
   ffs1        an Intel Mac's layout: FFS v1 volumes with revision-1 headers, the VBIOS in RAW in CRC32
               in EFI compression, an unnamed GOP driver, a console, CsmVideo and PlatformGOPPolicy
               (told apart by the GUIDs in their images), an NVRAM store, a microcode volume, padding.
-and zeros-8m.br, zeros-8m.lzma, zeros-8m-x86.lzma: 8 MiB of zeros as Brotli and EDK2-LZMA streams.
+and zeros-8m.br, zeros-8m.lzma, zeros-8m-x86.lzma: 8 MiB of zeros as Brotli and EDK2-LZMA streams;
+ffs1.zip (Python's zipfile, deflated) and ffs1.7z (py7zr) holding ffs1.fd, vendor-package seeds for
+fuzz-firmware (the archive tests write their own).
 With --real-apu, only real-apu.fd (real vendor parts from ../shared/roms; the tests write it into a
 temporary folder, it is never committed). With --rom-in-driver ROM, only rom-in-driver.fd: OVMF's
 layout (an FV image file, LZMA, an FV image section, the DXE volume) with ROM compiled into the
@@ -354,6 +356,23 @@ def rom_in_driver(rom_path, out):
         f.write(outer)
 
 
+def archives(out):
+    """ffs1.fd in a zip and a 7z, written by other code than libarchive (fuzz seeds)."""
+    import io
+    import zipfile
+    import py7zr
+    data, _ = ffs1()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        info = zipfile.ZipInfo("BIOS/ffs1.fd", date_time=(2026, 1, 1, 0, 0, 0))
+        z.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+    with open(os.path.join(out, "ffs1.zip"), "wb") as f:
+        f.write(buf.getvalue())
+    path = os.path.join(out, "ffs1.7z")
+    with py7zr.SevenZipFile(path, "w") as z:
+        z.writestr(data, "BIOS/ffs1.fd")
+
+
 def section_body(sec):
     """A (non-extended) section's body."""
     return sec[4:struct.unpack("<I", sec[:3] + b"\0")[0]]
@@ -446,6 +465,7 @@ def main():
                        ("zeros-8m-x86.lzma", lzma_raw(zeros, x86=True))]:
         with open(os.path.join(args.out, name), "wb") as f:
             f.write(data)
+    archives(args.out)
     for name, make in [("everything", everything), ("deep", deep), ("bomb", bomb), ("apu", apu),
                        ("apu-ambiguous", apu_ambiguous), ("apu-none", apu_none), ("ffs1", ffs1)]:
         data, expect = make()

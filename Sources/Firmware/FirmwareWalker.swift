@@ -21,6 +21,9 @@ public struct FirmwareWalker {
     var used = Used()
     /// Set when the budget runs out: nothing more is entered, decoded or searched.
     var stopped = false
+    /// Set when the input itself is an archive: all its bytes belong to its members, so the plain
+    /// scan for ROMs outside containers would only find a stored member's ROMs a second time.
+    var archived = false
 
     struct Used {
         var containers = 0
@@ -31,7 +34,7 @@ public struct FirmwareWalker {
     public static func walk(_ bytes: [UInt8], limits: FirmwareLimits = .init()) -> FirmwareReport {
         var w = FirmwareWalker(limits: limits)
         w.blob(bytes[...], Context(), top: true)
-        if w.report.containers > 0 { w.outsideContainers(bytes) }
+        if w.report.containers > 0, !w.archived { w.outsideContainers(bytes) }
         return w.report
     }
 
@@ -141,6 +144,7 @@ public struct FirmwareWalker {
 
     mutating func blob(_ b: ArraySlice<UInt8>, _ ctx: Context, top: Bool = false) {
         guard enter(ctx, at: b.startIndex) else { return }
+        if archive(b, ctx, top: top) { return }
         if let body = capsuleBody(b, ctx) {
             report.containers += 1
             blob(body.bytes, ctx.entering(body.name))
@@ -197,6 +201,37 @@ public struct FirmwareWalker {
             }
         }
         return found
+    }
+
+    /// A vendor update package: an archive by its signature (zip, 7z, cab, rar) or, for the input
+    /// itself, a self-extracting .exe libarchive finds one in. Each member is walked as a firmware
+    /// image; its bytes count as decompressed, its name is a path element. False when `b` is none.
+    mutating func archive(_ b: ArraySlice<UInt8>, _ ctx: Context, top: Bool) -> Bool {
+        let kind = Archive.signature(b)
+        guard kind != nil || top && b.matches(0, "MZ") else { return false }
+        let room = limits.maxDecompressedTotal - report.decompressedBytes
+        guard room > 0 else { return !exhausted("more than \(limits.maxDecompressedTotal) bytes decompressed in all", at: b.startIndex, ctx) }
+        guard let contents = Archive.read(b, maxMembers: limits.maxContainers, maxMember: limits.maxDecompressed, maxTotal: room) else {
+            if let kind { note(.warning, .badContainer, at: b.startIndex, ctx, "the \(kind) signature is there, but libarchive reads no archive: walked as raw data") }
+            return false
+        }
+        report.containers += 1
+        report.decompressedBytes += Swift.min(contents.produced, room)
+        if top { archived = true }
+        let what = kind ?? contents.format
+        for m in contents.members where !stopped {
+            let name = capped(m.name)
+            var inner = ctx.entering("\(what) member \(name)")
+            inner.decoded = true
+            inner.name = name
+            inner.body = "archive member \(name)"
+            blob(m.bytes[...], inner)
+        }
+        if let failure = contents.failure {
+            let limited = if case .unreadable = failure { false } else { true }
+            note(.error, limited ? .limitReached : .badContainer, at: b.startIndex, ctx, "\(what) archive (\(contents.format)): \(failure)")
+        }
+        return true
     }
 
     /// A capsule header at the start: EFI, FMP and AMI Aptio ones (UEFITool `ffs.h`). An image size
@@ -678,6 +713,11 @@ extension FirmwareWalker {
         guard let base = blob.baseAddress else { return false }
         if blob.count >= 0x18, blob.load(fromByteOffset: 0x10, as: UInt8.self) == 0x5A,
            blob[0x11] == 0xA5, blob[0x12] == 0xF0, blob[0x13] == 0x0F { return true }
+        if blob.count >= 8 {
+            // A vendor package: an archive, or a self-extracting .exe that may hold one.
+            let head = Array(blob.prefix(8))[...]
+            if Archive.signature(head) != nil || head.starts(with: Array("MZ".utf8)) { return true }
+        }
         if blob.count >= 28 {
             let head = Array(blob.prefix(16))[...]
             if let g = GUID(head, at: 0), [GUID.efiCapsule, .efiCapsule2, .fmpCapsule, .aptioSignedCapsule, .aptioUnsignedCapsule].contains(g) { return true }
