@@ -47,15 +47,31 @@ public enum FirmwareROMSelection {
         return entries.count > shown ? head + separator + "and \(entries.count - shown) more" : head
     }
 
+    /// How a ROM fits the card `vendorID:deviceID`: `true` when its PCIR names the device, `false`
+    /// when only its device list does, nil when it does not fit. The one rule for `prepare
+    /// --rom-from` and `scan --for`.
+    public static func fit(_ rom: EmbeddedROM, bytes: [UInt8], vendorID: UInt16, deviceID: UInt16) -> Bool? {
+        guard rom.vendorID == vendorID else { return nil }
+        if rom.deviceID == deviceID { return true }
+        if let list = ROMParser.parse(bytes).images.first?.pcir?.deviceList, list.contains(deviceID) { return false }
+        return nil
+    }
+
+    /// Whether `item` is for the card: a ROM that fits it, a GOP driver its vendor's
+    /// (`FirmwareGOPSelection`'s evidence), a VBT for an Intel card.
+    public static func isFor(_ item: FirmwareItem, vendorID: UInt16, deviceID: UInt16) -> Bool {
+        switch item.kind {
+        case .optionROM: return item.rom.flatMap { fit($0, bytes: item.bytes, vendorID: vendorID, deviceID: deviceID) } != nil
+        case .gopDriver: return FirmwareGOPSelection.Vendor(pciVendorID: vendorID).map { !FirmwareGOPSelection.evidence(item, $0).isEmpty } ?? false
+        case .vbt: return vendorID == 0x8086
+        }
+    }
+
     public static func choose(_ report: FirmwareReport, vendorID: UInt16, deviceID: UInt16) throws(Failure) -> Candidate {
         var legacy: [Candidate] = []
         for item in report.items where item.kind == .optionROM && item.rom?.codeType == .x86 {
-            let rom = item.rom!
-            guard rom.vendorID == vendorID else { continue }
-            if rom.deviceID == deviceID {
-                legacy.append(Candidate(item: item, exact: true))
-            } else if let list = ROMParser.parse(item.bytes).images.first?.pcir?.deviceList, list.contains(deviceID) {
-                legacy.append(Candidate(item: item, exact: false))
+            if let exact = fit(item.rom!, bytes: item.bytes, vendorID: vendorID, deviceID: deviceID) {
+                legacy.append(Candidate(item: item, exact: exact))
             }
         }
         let best = legacy.contains { $0.exact } ? legacy.filter { $0.exact } : legacy

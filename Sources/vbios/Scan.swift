@@ -34,13 +34,31 @@ struct Scan: ParsableCommand {
     @Flag(name: .long, help: "Replace files of the same name in the --extract folder.")
     var force = false
 
+    @Option(name: .customLong("for"), help: ArgumentHelp("List only what fits this card: its ROMs (by the PCIR's IDs or device list, as prepare --rom-from chooses), its vendor's GOP drivers, VBTs for an Intel card.", valueName: "ADDR|VVVV:DDDD"))
+    var card: String?
+
+    @OptionGroup var host: HostOptions
+
     @OptionGroup var global: GlobalOptions
 
     /// The largest file walked as system firmware: whole flash images and update capsules are far
     /// smaller; anything larger is a dump and gets the windowed plain scan.
     static let firmwareLimit = 256 << 20
 
+    /// The card `--for` names: `VVVV:DDDD` (four hex digits each), or a PCI address read from sysfs.
+    func cardIDs() throws -> PCIIDs? {
+        guard let card else { return nil }
+        let parts = card.split(separator: ":")
+        if parts.count == 2, parts.allSatisfy({ $0.count == 4 }), let ids = PCIIDs(parsing: card) { return ids }
+        guard let address = try? PCIAddress(parsing: card) else {
+            throw ValidationError("--for \(card): expected a PCI address (01:00.0) or the card's IDs as VVVV:DDDD (10de:1c8d).")
+        }
+        let device = try host.device(address)
+        return PCIIDs(vendor: device.vendorID, device: device.deviceID)
+    }
+
     func run() throws {
+        let ids = try cardIDs()
         // System firmware (volumes, capsules, CBFS) is walked; anything else keeps the plain scan.
         var firmware: (report: FirmwareReport, size: Int)?
         let fd = try openRegularFile(blob)
@@ -53,11 +71,15 @@ struct Scan: ParsableCommand {
                 if walked.containers > 0 { firmware = (walked, data.count) }
             }
         }
-        if let firmware { return try runFirmware(firmware.report, size: firmware.size) }
+        if var firmware {
+            if let ids { firmware.report.items.removeAll { !FirmwareROMSelection.isFor($0, vendorID: ids.vendor, deviceID: ids.device) } }
+            return try runFirmware(firmware.report, size: firmware.size)
+        }
         var roms: [EmbeddedROM] = []
         let folder = try extract.map(openFolder)
         var names = OutputFolder.UniqueNames()
         let size = try BlobScan.scan(path: blob) { rom, bytes in
+            if let ids, FirmwareROMSelection.fit(rom, bytes: Array(bytes), vendorID: ids.vendor, deviceID: ids.device) == nil { return }
             roms.append(rom)
             guard let folder else { return }
             let name = names.claim(Scan.fileStem(rom), ext: "bin")

@@ -269,6 +269,35 @@ import TestSupport
         #expect((try? Data(contentsOf: URL(fileURLWithPath: root + "/out/bios.bin"))).map([UInt8].init) == rom)
     }
 
+    /// `scan --for` lists what fits the card, by the rule prepare chooses by: by IDs or by address
+    /// (read from a fake sysfs) alike, in a firmware image and in a file with no container.
+    @Test func scanForACard() throws {
+        let apu = FirmwareCLITests.firmware + "/apu.fd"
+        let all = try #require(try HostCLI.json(try HostCLI.run(["scan", apu, "--json"])) as? [[String: Any]])
+        let byIDs = try HostCLI.run(["scan", apu, "--for", "1002:1636", "--json"])
+        #expect(byIDs.status == 0, "\(byIDs.err)")
+        let fits = try #require(try HostCLI.json(byIDs) as? [[String: Any]])
+        let names = Set(fits.compactMap { $0["name"] as? String })
+        #expect(fits.count < all.count && names.allSatisfy { $0.hasPrefix("AMD") } && !names.isEmpty, "\(names)")
+        #expect(fits.filter { $0["kind"] as? String == "option-rom" }.allSatisfy { $0["vendorID"] as? String == "1002" && $0["deviceID"] as? String == "1636" })
+        #expect(fits.contains { $0["kind"] as? String == "option-rom" })
+        let root = try Self.host(device: "0x1636")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let byAddress = try HostCLI.run(["scan", apu, "--for", "01:00.0", "--sysfs", root + "/sys", "--json"])
+        #expect(byAddress.status == 0 && byAddress.out == byIDs.out, "\(byAddress.err)")
+        let none = try HostCLI.run(["scan", apu, "--for", "10de:1c8d", "--json"])
+        #expect((try HostCLI.json(none) as? [Any])?.isEmpty == true, "\(none.out)")
+        let vfct = Repository.root + "/../shared/firmware/vfct-asrock-b650pg-navi31-plus-raphael.dat"
+        if FileManager.default.fileExists(atPath: vfct) {
+            let plain = try #require(try HostCLI.json(try HostCLI.run(["scan", vfct, "--for", "1002:164e", "--json"])) as? [[String: Any]])
+            #expect(plain.count == 1 && plain.first?["deviceID"] as? String == "164e", "\(plain)")
+        } else {
+            Issue.record("\(vfct) missing")
+        }
+        let bad = try HostCLI.run(["scan", apu, "--for", "01:00"])
+        #expect(bad.status == 64 && bad.err.contains("VVVV:DDDD"), "\(bad.err)")
+    }
+
     @Test func refusesWhenNoROMFits() throws {
         let root = try Self.host(device: "0x6819")
         defer { try? FileManager.default.removeItem(atPath: root) }
