@@ -23,6 +23,26 @@ private typealias B = FirmwareBuilder
         #expect(r.status == 0, "\(r.status): \(r.err)")
     }
 
+    /// Item 1 through `prepare --rom-from`, whose finder walks the same way: it ends, with the
+    /// finder's refusal (no ROM for the card), and 20,000 copies of ROMs give a short message.
+    @Test func prepareRomFromEndsAndSaysLittle() throws {
+        let d = try Hostile.directory(); defer { try? FileManager.default.removeItem(atPath: d) }
+        try Self.write(B.emptyCBFSThenFVH(), d + "/fw.bin")
+        let r = try Hostile.run(["prepare", "01:00.0", "--for", "qemu", "--rom-from", d + "/fw.bin", "--sysfs", PrepareFixture.radeon,
+                                 "--out", d + "/o"], seconds: 30)
+        #expect(r.status == 2, "\(r.status): \(r.err)")
+        #expect(r.err.contains("no legacy option ROM"), "\(r.err)")
+        // Many different ROMs of another device: the listing is cut, not megabytes.
+        let roms = (0..<2_000).flatMap { i in
+            B.cbfs(name: Array("r\(i)".utf8), ROMBuilder.legacy(vendor: 0x1002, device: UInt16(0x1000 + i), units: 1, seed: UInt64(i + 1)).build())
+        }
+        try Self.write(roms, d + "/many.bin")
+        let many = try Hostile.run(["prepare", "01:00.0", "--for", "qemu", "--rom-from", d + "/many.bin", "--sysfs", PrepareFixture.radeon,
+                                    "--out", d + "/o"], seconds: 60)
+        #expect(many.status == 2, "\(many.status): \(many.err.prefix(500))")
+        #expect(many.err.contains("and 1990 more") && many.err.utf8.count < 4000, "\(many.err.prefix(2000))")
+    }
+
     /// Item 10: names that hid a `/` behind a prefix mark, 250 combining accents, a symlink
     /// planted where a name lands: every file is written in the folder, portably named; the
     /// symlink's target is never written; the JSON is whole.

@@ -147,4 +147,13 @@ private typealias B = FirmwareBuilder
         let searched = FirmwareWalker.walk(try Paths.fixture("everything.fd"), limits: limits)
         #expect(searched.findings.filter { $0.finding.code == .limitReached }.count == 1)
     }
+
+    /// The committed fuzz seeds are what the builder makes (`swift run gen-fixtures` rewrites them).
+    @Test func fuzzSeedsAreCurrent() throws {
+        for seed in FirmwareBuilder.seeds() {
+            let committed = try Paths.bytes(Repository.root + "/Fuzz/regressions/" + seed.name)
+            #expect(committed == seed.bytes, "\(seed.name): run `swift run gen-fixtures`")
+            _ = FirmwareWalker.walk(seed.bytes)
+        }
+    }
 }

@@ -152,4 +152,26 @@ public enum FirmwareBuilder {
         let header = guid(efiCapsule) + le32(0x50) + le32(0x10000) + le32(0x20)
         return header + [UInt8](repeating: 0, count: 0x50 - header.count) + body
     }
+
+    /// Small seeds of every shape above for the fuzz targets (Fuzz/regressions/firmware-*, written
+    /// by gen-fixtures, replayed by every replay tool in the test suite, and seeds of Tools/fuzz.sh).
+    public static func seeds() -> [(name: String, bytes: [UInt8])] {
+        let rom = ROMBuilder.legacy(vendor: 0x1002, device: 0x6819, units: 2, seed: 25).build()
+        var zeros = [UInt8](repeating: 0, count: 13)
+        zeros[0] = 0x5D; zeros[3] = 0x01
+        for i in 5..<13 { zeros[i] = 0xFF }
+        return [
+            ("firmware-cbfs-empty-then-fvh", emptyCBFSThenFVH()),
+            ("firmware-nested-uncompressed", nestedSections(300, .uncompressed)),
+            ("firmware-nested-crc32", nestedSections(200, .crc32)),
+            ("firmware-nested-guided", nestedSections(200, .guided)),
+            ("firmware-volume-cbfs-chain", volumeCBFSChain(8, payload: rom)),
+            ("firmware-cbfs-and-fvh", cbfsAndFVH(64)),
+            ("firmware-brotli-sections", brotliSections(4)),
+            ("firmware-lzma-unknown-size", lzmaUnknownSize(zeros + [0x00, 0x00, 0x00])),
+            ("firmware-cbfs-lzma", cbfs(name: Array("fallback/payload".utf8), zeros + [0, 0, 0], lzma: true)),
+            ("firmware-long-cbfs-name", longCBFSName(4000)),
+            ("firmware-capsule-smaller-than-header", capsuleSmallerThanHeader(volume([file(type: 0x01, rom)]))),
+        ]
+    }
 }
