@@ -34,7 +34,10 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLZMA", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
         .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlidec", providers: [.apt(["libbrotli-dev"])]),
-        .target(name: "Compression", dependencies: ["CZlib", "CLZMA", "CBrotli"]),
+        // libarchive (Debian's libarchive-dev): vendor update packages (zip, 7z, cab, rar, their
+        // self-extracting .exe) read in memory by the firmware walker.
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .target(name: "Compression", dependencies: ["CZlib", "CLZMA", "CBrotli", "CArchive"]),
         // Pure Swift apart from Compression: system firmware images (volumes, capsules, CBFS) walked
         // for the option ROMs, GOP drivers and VBTs inside. No Foundation, no I/O.
         .target(name: "Firmware", dependencies: ["OptionROM", "Compression"]),

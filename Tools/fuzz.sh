@@ -57,7 +57,8 @@ for t in "${targets[@]}"; do
   [[ $t != fuzz-efi-decompress ]] || python3 Tools/oracles/efi-fuzz-seeds.py "$work" >/dev/null || true
   # Firmware volumes with every section kind; for the decoders, the streams with a format byte
   # (0 LZMA, 1 LZMA+x86, 2 Brotli) in front.
-  [[ $t != fuzz-firmware ]] || cp Fixtures/firmware/*.fd "$work/"
+  # and vendor packages (a zip and a 7z holding a volume) for the libarchive path.
+  [[ $t != fuzz-firmware ]] || cp Fixtures/firmware/*.fd Fixtures/firmware/*.zip Fixtures/firmware/*.7z "$work/"
   if [[ $t == fuzz-decompress ]]; then
     { printf '\x00'; cat Fixtures/firmware/zeros-8m.lzma; } >"$work/lzma"
     { printf '\x01'; cat Fixtures/firmware/zeros-8m-x86.lzma; } >"$work/lzma-x86"

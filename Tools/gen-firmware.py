@@ -19,9 +19,17 @@ Writes NAME.fd and NAME.expect.json ({"items": [{"kind", "name", "vendorID", "de
               an X64 PlainGopDxe, an X64 IntelGopDriver.
   apu-ambiguous  the same VBIOS with two different X64 AMD GOP drivers (AMDGopDriver, "AMD GOP Dxe").
   apu-none    the same VBIOS with an X64 IntelGopDriver and an AArch64 TE AMDGopDriver only.
-and zeros-8m.br, zeros-8m.lzma, zeros-8m-x86.lzma: 8 MiB of zeros as Brotli and EDK2-LZMA streams.
+  ffs1        an Intel Mac's layout: FFS v1 volumes with revision-1 headers, the VBIOS in RAW in CRC32
+              in EFI compression, an unnamed GOP driver, a console, CsmVideo and PlatformGOPPolicy
+              (told apart by the GUIDs in their images), an NVRAM store, a microcode volume, padding.
+and zeros-8m.br, zeros-8m.lzma, zeros-8m-x86.lzma: 8 MiB of zeros as Brotli and EDK2-LZMA streams;
+ffs1.zip (Python's zipfile, deflated) and ffs1.7z (py7zr) holding ffs1.fd, vendor-package seeds for
+fuzz-firmware (the archive tests write their own).
 With --real-apu, only real-apu.fd (real vendor parts from ../shared/roms; the tests write it into a
-temporary folder, it is never committed).
+temporary folder, it is never committed). With --rom-in-driver ROM, only rom-in-driver.fd: OVMF's
+layout (an FV image file, LZMA, an FV image section, the DXE volume) with ROM compiled into the
+PE32 of a DXE driver named AcpiPlatformDxe at +0x1c40 (the trick that serves a laptop dGPU's VBIOS
+to a guest through ACPI _ROM), beside QemuVideoDxe; for the tests, never committed.
 
 Layouts: EDK2 MdePkg/Include/Pi/PiFirmwareVolume.h and PiFirmwareFile.h; compression as EDK2's
 BaseTools writes it (LzmaCompress: 5 property bytes + u64 size; BrotliCompress: u64 size + u64
@@ -92,8 +100,9 @@ def raw(data):
     return section(0x19, data)
 
 
-def pe32(machine=0x8664, size=0x400):
-    """A minimal PE32+ header: MZ, e_lfanew 0x40, PE, machine, optional header with subsystem 11."""
+def pe32(machine=0x8664, size=0x400, guids=()):
+    """A minimal PE32+ header: MZ, e_lfanew 0x40, PE, machine, optional header with subsystem 11;
+    `guids` (the protocols a driver installs or uses, as its data section holds them) at 0x200."""
     pe = bytearray(size)
     pe[0:2] = b"MZ"
     struct.pack_into("<I", pe, 0x3C, 0x40)
@@ -104,6 +113,8 @@ def pe32(machine=0x8664, size=0x400):
     struct.pack_into("<H", pe, 0x58 + 68, 11)         # EFI boot service driver
     for i in range(0x200, size):
         pe[i] = (i * 7) & 0xFF
+    for n, g in enumerate(guids):
+        pe[0x200 + 16 * n:0x210 + 16 * n] = g
     return section(0x10, bytes(pe))
 
 
@@ -167,7 +178,7 @@ def ffs_file(name, ftype, body, erase=0xFF, large=False):
     return bytes(hdr) + body
 
 
-def volume(files, fs=FFS2, erase=0xFF, name=None, block=0x1000):
+def volume(files, fs=FFS2, erase=0xFF, name=None, block=0x1000, revision=2, reserved=0):
     ext = b""
     header_len = 0x48
     if name is not None:
@@ -185,7 +196,9 @@ def volume(files, fs=FFS2, erase=0xFF, name=None, block=0x1000):
     total += -total % block
     attributes = 0x0004FEFF if erase == 0xFF else 0x0004F6FF   # bit 0x800: erase polarity
     hdr = bytearray(b"\0" * 16 + fs + struct.pack("<Q", total) + b"_FVH" + struct.pack("<I", attributes)
-                    + struct.pack("<HHHBB", header_len, 0, 0x48 if ext else 0, 0, 2)
+                    + (struct.pack("<HHHBB", header_len, 0, 0x48 if ext else 0, 0, 2) if revision >= 2
+                       # Revision 1 (Framework): Reserved[3] where revision 2 keeps ExtHeaderOffset.
+                       else struct.pack("<HH3sB", header_len, 0, reserved.to_bytes(3, "little"), revision))
                     + struct.pack("<II", total // block, block) + struct.pack("<II", 0, 0))
     assert len(hdr) == header_len
     struct.pack_into("<H", hdr, 0x32, (-sum(struct.unpack("<%dH" % (header_len // 2), hdr))) & 0xFFFF)
@@ -248,6 +261,43 @@ def everything():
     return volume(files, name=fguid(99)), {"items": expect, "findingCodes": []}
 
 
+FFS1 = guid("7A9354D9-0468-444A-81CE-0BF617D890DF")
+NVRAM = guid("FFF12B8D-7696-4C8B-A985-2747075B4F50")
+APPLE_MICROCODE = guid("153D2197-29BD-44DC-AC59-887F70E41A6B")
+P_GOP = guid("9042A9DE-23DC-4A38-96FB-7ADED080516A")
+P_TEXT_OUT = guid("387477C2-69C7-11D2-8E39-00A0C969723B")
+P_BINDING = guid("18A031AB-B443-4D1A-A5C0-0C09261E9F71")
+P_EDID_ACTIVE = guid("BD8C1056-9F36-44EC-92A8-A6337F817986")
+P_LEGACY_BIOS = guid("DB9A1E3D-45CB-4ABB-853B-E5387FDB2E2D")
+P_GOP_POLICY = guid("EC2E931B-3281-48A5-8107-DF8A8BED3C5D")
+
+
+def ffs1():
+    """An Intel Mac's flash, as the MacBookPro3,1 image lays it out: FFS v1 volumes with revision-1
+    headers (Apple's 0x0001 in the reserved bytes where revision 2 keeps ExtHeaderOffset), the VBIOS
+    in a RAW section inside a CRC32 section inside an EFI-compressed one, an unnamed GOP driver told by
+    its image (GOP, Driver Binding, EDID GUIDs), a console that only uses GOP, CsmVideo, a
+    PlatformGOPPolicy; then an NVRAM store, a microcode volume and erased padding."""
+    amd = rom("amd.rom")
+    files = [
+        ffs_file(fguid(60), 0x07, efi_compression_section(crc32_section(sections(raw(amd))))),
+        ffs_file(fguid(61), 0x07, efi_compression_section(crc32_section(
+            sections(pe32(guids=(P_GOP, P_BINDING, P_EDID_ACTIVE)))))),
+        ffs_file(fguid(62), 0x07, sections(pe32(guids=(P_GOP, P_BINDING, P_TEXT_OUT)), ui("GraphicsConsoleDxe"))),
+        ffs_file(fguid(63), 0x07, sections(pe32(guids=(P_GOP, P_BINDING, P_LEGACY_BIOS)), ui("CsmVideo"))),
+        ffs_file(fguid(64), 0x07, sections(pe32(guids=(P_GOP_POLICY,)), ui("PlatformGOPPolicy"))),
+    ]
+    store = b"$VSS" + b"\xff" * 60
+    data = (volume(files, fs=FFS1, revision=1, reserved=0x0001)
+            + volume([store], fs=NVRAM, revision=1) + volume([b"\0" * 0x100], fs=APPLE_MICROCODE, revision=1)
+            + b"\xff" * 0x1000)
+    expect = [
+        {"kind": "option-rom", "name": None, "vendorID": "1002", "deviceID": "1636", "decoded": True},
+        {"kind": "gop-driver", "name": None, "decoded": True},
+    ]
+    return data, {"items": expect, "findingCodes": ["not-gop-driver", "not-gop-driver"]}
+
+
 IPXE_EFI_ROM = "/usr/lib/ipxe/qemu/efi-e1000.rom"
 
 
@@ -285,6 +335,47 @@ def real_apu(out):
              ffs_file(fguid(43), 0x07, lzma_section(sections(section(0x10, gop), ui("AMDGopDriver"))))]
     with open(os.path.join(out, "real-apu.fd"), "wb") as f:
         f.write(volume(files, name=fguid(97)))
+
+
+ROM_IN_DRIVER_AT = 0x1C40
+
+
+def rom_in_driver(rom_path, out):
+    """OVMF's FVMAIN_COMPACT shape: an FFS v2 volume whose FV image file holds, LZMA-compressed, an
+    FV image section with the DXE volume; there AcpiPlatformDxe's PE32 carries the ROM in its data."""
+    with open(rom_path, "rb") as f:
+        vbios = f.read()
+    image = bytearray(section_body(pe32(size=ROM_IN_DRIVER_AT + len(vbios) + 0x200)))
+    image[ROM_IN_DRIVER_AT:ROM_IN_DRIVER_AT + len(vbios)] = vbios
+    dxe = volume([
+        ffs_file(fguid(70), 0x07, sections(section(0x10, bytes(image)), ui("AcpiPlatformDxe"), version("1.0"))),
+        ffs_file(fguid(71), 0x07, sections(pe32(guids=(P_GOP, P_BINDING)), ui("QemuVideoDxe"), version("1.0"))),
+    ], name=fguid(96))
+    outer = volume([ffs_file(fguid(72), 0x0B, lzma_section(section(0x17, dxe)))])
+    with open(os.path.join(out, "rom-in-driver.fd"), "wb") as f:
+        f.write(outer)
+
+
+def archives(out):
+    """ffs1.fd in a zip and a 7z, written by other code than libarchive (fuzz seeds)."""
+    import io
+    import zipfile
+    import py7zr
+    data, _ = ffs1()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        info = zipfile.ZipInfo("BIOS/ffs1.fd", date_time=(2026, 1, 1, 0, 0, 0))
+        z.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+    with open(os.path.join(out, "ffs1.zip"), "wb") as f:
+        f.write(buf.getvalue())
+    path = os.path.join(out, "ffs1.7z")
+    with py7zr.SevenZipFile(path, "w") as z:
+        z.writestr(data, "BIOS/ffs1.fd")
+
+
+def section_body(sec):
+    """A (non-extended) section's body."""
+    return sec[4:struct.unpack("<I", sec[:3] + b"\0")[0]]
 
 
 def apu_files(drivers):
@@ -353,7 +444,12 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "Fixtures", "firmware"))
     ap.add_argument("--bench", action="store_true", help="write only the benchmark's LZMA volume and stream into --out")
     ap.add_argument("--real-apu", action="store_true", help="write only real-apu.fd (real VBIOS and AMDGopDriver from ../shared/roms) into --out")
+    ap.add_argument("--rom-in-driver", metavar="ROM", help="write only rom-in-driver.fd (ROM inside AcpiPlatformDxe's PE32, OVMF's layout) into --out")
     args = ap.parse_args()
+    if args.rom_in_driver:
+        os.makedirs(args.out, exist_ok=True)
+        rom_in_driver(args.rom_in_driver, args.out)
+        return
     if args.real_apu:
         os.makedirs(args.out, exist_ok=True)
         real_apu(args.out)
@@ -369,8 +465,9 @@ def main():
                        ("zeros-8m-x86.lzma", lzma_raw(zeros, x86=True))]:
         with open(os.path.join(args.out, name), "wb") as f:
             f.write(data)
+    archives(args.out)
     for name, make in [("everything", everything), ("deep", deep), ("bomb", bomb), ("apu", apu),
-                       ("apu-ambiguous", apu_ambiguous), ("apu-none", apu_none)]:
+                       ("apu-ambiguous", apu_ambiguous), ("apu-none", apu_none), ("ffs1", ffs1)]:
         data, expect = make()
         with open(os.path.join(args.out, name + ".fd"), "wb") as f:
             f.write(data)

@@ -8,6 +8,8 @@
 #   libvirt-clients libxml2-utils  virt-xml-validate, libvirt's schema, a test oracle
 #   dpkg-dev man-db bash-completion zsh fish   the package tier: dpkg-shlibdeps, man, the shells
 #   zlib1g-dev liblzma-dev libbrotli-dev   decompression of firmware sections and /proc/config.gz
+#   libarchive-dev                 vendor update packages (zip, 7z, cab, rar) read by the firmware walker
+#   PyPI py7zr                     an independent 7z writer for the archive tests (pip)
 #   ovmf uefitool-cli              a real firmware image to scan, UEFIExtract as its oracle
 #   xz-utils                       liblzma's own decoder, the LZMA benchmark's reference
 #   acpica-tools                   iasl, ACPICA's disassembler: the oracle of the AML reader
@@ -18,7 +20,7 @@ set -euo pipefail
 packages=(libpci-dev pciutils pci.ids seabios ipxe-qemu qemu-system-x86 busybox-static cpio
           libxen-dev libvirt-clients libxml2-utils python3 python3-pip gcc pkg-config kmod
           dpkg-dev man-db bash-completion zsh fish
-          zlib1g-dev liblzma-dev libbrotli-dev ovmf uefitool-cli xz-utils acpica-tools strace)
+          zlib1g-dev liblzma-dev libbrotli-dev libarchive-dev ovmf uefitool-cli xz-utils acpica-tools strace)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -43,4 +45,10 @@ if ! python3 -c 'import brotli' 2>/dev/null; then
   python3 -m pip install --quiet brotli 2>/dev/null \
     || python3 -m pip install --quiet --break-system-packages brotli \
     || $sudo python3 -m pip install --quiet --break-system-packages brotli
+fi
+if ! python3 -c 'import py7zr' 2>/dev/null; then
+  echo "installing: py7zr (pip)" >&2
+  python3 -m pip install --quiet py7zr 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages py7zr \
+    || $sudo python3 -m pip install --quiet --break-system-packages py7zr
 fi

@@ -41,11 +41,17 @@ public struct DecompressionError: Error, Sendable, Equatable, CustomStringConver
 
     public var format: CompressionFormat
     public var reason: Reason
+    /// Bytes the decoder produced before it stopped: work done, so a caller's budget counts it
+    /// (the firmware walker's total) whatever the outcome. Not part of equality.
+    public var produced = 0
 
-    public init(_ format: CompressionFormat, _ reason: Reason) {
+    public init(_ format: CompressionFormat, _ reason: Reason, produced: Int = 0) {
         self.format = format
         self.reason = reason
+        self.produced = produced
     }
+
+    public static func == (a: Self, b: Self) -> Bool { a.format == b.format && a.reason == b.reason }
 
     public var description: String {
         switch reason {
@@ -126,6 +132,7 @@ public enum Decompress {
             throw DecompressionError(format, .library("lzma_raw_decoder returned \(initialized.rawValue)"))
         }
         defer { lzma_end(&stream) }
+        do throws(DecompressionError) {
         return try drive(format: format, input: input, from: 13, expected: known ? Int(size) : nil, limit: limit) {
             (next_in, avail_in, next_out, avail_out) throws(DecompressionError) -> (consumed: Int, produced: Int, done: Bool) in
             stream.next_in = next_in
@@ -143,6 +150,12 @@ public enum Decompress {
             default: throw DecompressionError(format, .malformed("corrupt LZMA data (liblzma error \(r.rawValue))"))
             }
         }
+        } catch {
+            // A step that throws has produced output the loop did not see: liblzma counts it.
+            var e = error
+            e.produced = Swift.max(e.produced, Int(stream.total_out))
+            throw e
+        }
     }
 
     // MARK: - Brotli
@@ -152,13 +165,15 @@ public enum Decompress {
             throw DecompressionError(.brotli, .library("BrotliDecoderCreateInstance failed"))
         }
         defer { BrotliDecoderDestroyInstance(state) }
+        var total = 0
+        do throws(DecompressionError) {
         return try drive(format: .brotli, input: input, from: 0, expected: nil, limit: limit) {
             (next_in, avail_in, next_out, avail_out) throws(DecompressionError) -> (consumed: Int, produced: Int, done: Bool) in
             var inPtr: UnsafePointer<UInt8>? = next_in
             var inLeft = avail_in
             var outPtr: UnsafeMutablePointer<UInt8>? = next_out
             var outLeft = avail_out
-            let r = BrotliDecoderDecompressStream(state, &inLeft, &inPtr, &outLeft, &outPtr, nil)
+            let r = BrotliDecoderDecompressStream(state, &inLeft, &inPtr, &outLeft, &outPtr, &total)
             let consumed = avail_in - inLeft
             let produced = avail_out - outLeft
             switch r {
@@ -170,6 +185,11 @@ public enum Decompress {
                 let name = BrotliDecoderErrorString(code).map { String(cString: $0) } ?? "\(code.rawValue)"
                 throw DecompressionError(.brotli, .malformed("corrupt Brotli data (\(name))"))
             }
+        }
+        } catch {
+            var e = error
+            e.produced = Swift.max(e.produced, total)
+            throw e
         }
     }
 
@@ -214,31 +234,40 @@ public enum Decompress {
         var inAt = start
         var outAt = 0
         var stalled = 0
-        while true {
-            if outAt == output.count {
-                if let expected, outAt == expected { break }
-                guard output.count < limit else { throw DecompressionError(format, .outputLimit(limit)) }
-                output.append(contentsOf: repeatElement(0, count: Swift.min(limit - output.count, Swift.max(output.count, 4096))))
-            }
-            let result: (consumed: Int, produced: Int, done: Bool)
-            do {
-                result = try input.withUnsafeBufferPointer { i throws(DecompressionError) in
-                    try output.withUnsafeMutableBufferPointer { o throws(DecompressionError) in
-                        try step(i.baseAddress.map { $0 + inAt }, i.count - inAt, o.baseAddress.map { $0 + outAt }, o.count - outAt)
+        do throws(DecompressionError) {
+            while true {
+                if outAt == output.count {
+                    if let expected, outAt == expected { break }
+                    guard output.count < limit else { throw DecompressionError(format, .outputLimit(limit)) }
+                    output.append(contentsOf: [UInt8](repeating: 0, count: Swift.min(limit - output.count, Swift.max(output.count, 4096))))
+                }
+                let result: (consumed: Int, produced: Int, done: Bool)
+                do {
+                    result = try input.withUnsafeBufferPointer { i throws(DecompressionError) in
+                        try output.withUnsafeMutableBufferPointer { o throws(DecompressionError) in
+                            try step(i.baseAddress.map { $0 + inAt }, i.count - inAt, o.baseAddress.map { $0 + outAt }, o.count - outAt)
+                        }
                     }
                 }
+                inAt += result.consumed
+                outAt += result.produced
+                if result.done { break }
+                if result.consumed == 0 && result.produced == 0 {
+                    // No progress with room on both sides, or no input left: the stream is cut short.
+                    if inAt >= input.count || outAt < output.count { stalled += 1 }
+                    if stalled >= 2 { throw DecompressionError(format, .truncated) }
+                } else {
+                    stalled = 0
+                }
             }
-            inAt += result.consumed
-            outAt += result.produced
-            if result.done { break }
-            if result.consumed == 0 && result.produced == 0 {
-                // No progress with room on both sides, or no input left: the stream is cut short.
-                if inAt >= input.count || outAt < output.count { stalled += 1 }
-                if stalled >= 2 { throw DecompressionError(format, .truncated) }
-            } else {
-                stalled = 0
-            }
+        } catch {
+            var e = error
+            e.produced = outAt
+            throw e
         }
+        // Growth doubles the buffer, and shrinking an Array keeps its capacity: a short result in
+        // a large buffer is copied out, so what the caller keeps is what was decoded.
+        if output.capacity - outAt > Swift.max(4096, outAt / 8) { return Array(output[..<outAt]) }
         output.removeSubrange(outAt...)
         return output
     }

@@ -76,10 +76,15 @@ extension ArraySlice where Element == UInt8 {
         }
     }
 
+    /// Whether `length` bytes at `offset` are all `byte`, at memcmp speed: the first is `byte`
+    /// and every byte equals the one after it (a comparison of the range with itself shifted by one).
     func allEqual(_ byte: UInt8, _ offset: Int, _ length: Int) -> Bool {
         guard has(offset, length) else { return false }
-        for i in 0..<length where self[startIndex + offset + i] != byte { return false }
-        return true
+        guard length > 0 else { return true }
+        return withUnsafeBytes { raw in
+            let p = raw.baseAddress! + offset
+            return p.load(as: UInt8.self) == byte && (length == 1 || memcmp(p, p + 1, length - 1) == 0)
+        }
     }
 
     /// UCS-2 text up to its NUL or `maxBytes`, printable characters only.

@@ -1,15 +1,31 @@
 import OptionROM
 
-/// Bounds on one walk: nested containers, how many are visited, and how many bytes decompression
-/// may produce, so a hostile image (a volume inside itself, a decompression bomb) costs bounded
-/// time and memory.
+/// The budget of one walk: every container, decode and search draws from it, so a hostile image
+/// (a volume inside itself, a decompression bomb, a million signatures) costs bounded time and
+/// memory. For an input of N bytes the walk's time and memory are at most linear in N plus these
+/// numbers (README, "ROMs inside system firmware"). Running out is one `limit-reached` finding
+/// naming the container where it happened; the walk stops there and keeps what it found.
 public struct FirmwareLimits: Sendable {
+    /// Containers nested in containers (volumes, files, sections, streams, CBFS entries). The walk
+    /// recurses once per level, so this also bounds its stack.
     public var maxDepth = 24
+    /// Containers entered, all levels together.
     public var maxContainers = 200_000
     /// One stream's output.
     public var maxDecompressed = 64 << 20
-    /// All streams together.
+    /// All streams together, counted whatever the outcome (a stream that fails or hits the
+    /// per-stream limit counts what it produced).
     public var maxDecompressedTotal = 512 << 20
+    /// Bytes searched for signatures, checksummed or scanned for ROMs, all levels together.
+    public var maxSearched = 2 << 30
+    /// Items reported.
+    public var maxItems = 100_000
+    /// Findings reported.
+    public var maxFindings = 10_000
+    /// Bytes of names and container paths in what is reported.
+    public var maxNameBytes = 64 << 20
+    /// One name read from the input (a UI or CBFS name), in bytes of UTF-8.
+    public var maxNameLength = 255
     public init() {}
 }
 
@@ -24,7 +40,7 @@ public struct FirmwareItem: Sendable {
     public enum Kind: String, Sendable {
         /// A PCI option ROM (legacy x86 or EFI; `rom` tells which).
         case optionROM = "option-rom"
-        /// A GOP (graphics output) driver: a PE32/TE whose UI name or file GUID says so.
+        /// A GOP (graphics output) driver: a PE32/TE whose image says so (`GOPRecognition`).
         case gopDriver = "gop-driver"
         /// An Intel Video BIOS Table (`$VBT`).
         case vbt
@@ -67,4 +83,6 @@ public struct FirmwareReport: Sendable {
     /// Volumes, capsules, descriptors and CBFS archives found: 0 means the input is a plain blob.
     public var containers = 0
     public var decompressedBytes = 0
+    /// Bytes searched for signatures, checksummed or scanned for ROMs (the budget's `maxSearched`).
+    public var searchedBytes = 0
 }

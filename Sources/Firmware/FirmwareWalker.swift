@@ -17,24 +17,43 @@ import OptionROM
 public struct FirmwareWalker {
     let limits: FirmwareLimits
     var report = FirmwareReport()
-    var visited = 0
+    /// What the walk has drawn from its budget (`FirmwareLimits`).
+    var used = Used()
+    /// Set when the budget runs out: nothing more is entered, decoded or searched.
     var stopped = false
     /// Told, as each container is entered, how many have been and how many bytes were decompressed:
     /// the caller's progress line (libraries never print).
     var progress: ((_ containers: Int, _ decompressedBytes: Int) -> Void)?
+    /// Set when the input itself is an archive: all its bytes belong to its members, so the plain
+    /// scan for ROMs outside containers would only find a stored member's ROMs a second time.
+    var archived = false
+
+    struct Used {
+        var containers = 0
+        var searched = 0
+        var nameBytes = 0
+    }
 
     public static func walk(_ bytes: [UInt8], limits: FirmwareLimits = .init(),
                             progress: ((_ containers: Int, _ decompressedBytes: Int) -> Void)? = nil) -> FirmwareReport {
         var w = FirmwareWalker(limits: limits)
         w.progress = progress
         w.blob(bytes[...], Context(), top: true)
-        if w.report.containers > 0 { w.outsideContainers(bytes) }
+        if w.report.containers > 0, !w.archived { w.outsideContainers(bytes) }
         return w.report
+    }
+
+    /// One element of a container path, linked to its parent: entering a level costs one node,
+    /// not a copy of the path (it is spelled out only for what is reported).
+    final class PathNode {
+        let parent: PathNode?
+        let element: String
+        init(_ parent: PathNode?, _ element: String) { self.parent = parent; self.element = element }
     }
 
     /// Where the walk is: the chain so far and what the enclosing file says about itself.
     struct Context {
-        var path: [String] = []
+        var node: PathNode?
         var depth = 0
         /// Whether the current buffer is the input (offsets are file offsets) or decoded output.
         var decoded = false
@@ -42,31 +61,59 @@ public struct FirmwareWalker {
         var fileGUID: GUID?
         var name: String?
         var version: String?
+        /// What the bytes being walked are ("the raw section", "the CBFS file fallback/vbt"): a
+        /// hit inside them, not at their start, gets a path element saying where it sits.
+        var body: String?
 
         func entering(_ element: String) -> Context {
             var c = self
-            c.path.append(element)
+            c.node = PathNode(node, element)
             c.depth += 1
             return c
         }
+
+        func within(_ body: String) -> Context {
+            var c = self
+            c.body = body
+            return c
+        }
+
+        /// The chain, outermost first.
+        var path: [String] {
+            var out: [String] = []
+            var n = node
+            while let c = n { out.append(c.element); n = c.parent }
+            return out.reversed()
+        }
     }
 
-    // MARK: - Bookkeeping
+    // MARK: - Bookkeeping: the budget
 
     mutating func note(_ severity: Finding.Severity, _ code: Finding.Code, at offset: Int, _ ctx: Context, _ message: String) {
-        guard report.findings.count < 10_000 else { return }
-        report.findings.append(FirmwareFinding(finding: Finding(severity, code, at: offset, message), path: ctx.path))
+        guard report.findings.count < limits.maxFindings else { return }
+        let path = ctx.path
+        used.nameBytes += path.reduce(message.utf8.count) { $0 + $1.utf8.count }
+        report.findings.append(FirmwareFinding(finding: Finding(severity, code, at: offset, message), path: path))
     }
 
-    /// Counts one container; false (and a finding, once) when a bound is reached.
+    /// The budget ran out: one finding where it happened, and the walk stops. Always false.
+    mutating func exhausted(_ what: String, at offset: Int, _ ctx: Context) -> Bool {
+        if !stopped {
+            stopped = true
+            note(.error, .limitReached, at: offset, ctx, "\(what): the walk stopped here and reports what it found before; the image is hostile or far larger than real firmware")
+        }
+        return false
+    }
+
+    /// Counts one container; false when the budget is spent or the nesting too deep (a finding
+    /// either way). Every level of the walk's recursion passes here, so the depth bound is also
+    /// the bound on its stack.
     mutating func enter(_ ctx: Context, at offset: Int) -> Bool {
         if stopped { return false }
-        visited += 1
-        progress?(visited, report.decompressedBytes)
-        if visited > limits.maxContainers {
-            stopped = true
-            note(.error, .limitReached, at: offset, ctx, "more than \(limits.maxContainers) containers: the walk stopped here; the image is hostile or far larger than real firmware")
-            return false
+        used.containers += 1
+        progress?(used.containers, report.decompressedBytes)
+        if used.containers > limits.maxContainers {
+            return exhausted("more than \(limits.maxContainers) containers", at: offset, ctx)
         }
         if ctx.depth > limits.maxDepth {
             note(.error, .limitReached, at: offset, ctx, "containers nest deeper than \(limits.maxDepth): not walked further (a volume that contains itself?)")
@@ -75,10 +122,35 @@ public struct FirmwareWalker {
         return true
     }
 
+    /// Draws `count` bytes of searching (signatures, checksums, the ROM scan) from the budget.
+    mutating func search(_ count: Int, at offset: Int, _ ctx: Context) -> Bool {
+        if stopped { return false }
+        used.searched += count
+        report.searchedBytes = used.searched
+        if used.searched > limits.maxSearched {
+            return exhausted("more than \(limits.maxSearched) bytes searched in all", at: offset, ctx)
+        }
+        return true
+    }
+
+    /// A name read from the input, cut to `maxNameLength` bytes of UTF-8 at a scalar boundary.
+    func capped(_ name: String) -> String {
+        guard name.utf8.count > limits.maxNameLength else { return name }
+        var out = String.UnicodeScalarView()
+        var bytes = 0
+        for u in name.unicodeScalars {
+            bytes += String(u).utf8.count
+            if bytes > limits.maxNameLength { break }
+            out.append(u)
+        }
+        return String(out)
+    }
+
     // MARK: - Blobs: wrappers, then volumes and CBFS found by signature
 
     mutating func blob(_ b: ArraySlice<UInt8>, _ ctx: Context, top: Bool = false) {
         guard enter(ctx, at: b.startIndex) else { return }
+        if archive(b, ctx, top: top) { return }
         if let body = capsuleBody(b, ctx) {
             report.containers += 1
             blob(body.bytes, ctx.entering(body.name))
@@ -89,41 +161,89 @@ public struct FirmwareWalker {
             blob(region, ctx.entering("BIOS region \(hex(region.startIndex))-\(hex(region.endIndex - 1))"))
             return
         }
-        var found = false
-        // coreboot CBFS: every file starts with `LARCHIVE`. First, so a volume stored in a CBFS file
-        // is walked once, as that file's content, and not again by the volume search below.
-        var cbfs: [Range<Int>] = []
-        var at = 0
-        while !stopped, let hit = b.find("LARCHIVE", from: at) {
-            if let next = cbfsFile(b, hit, ctx) {
-                if !found { report.containers += 1 }
-                found = true
-                at = Swift.max(next, hit + 8)
-                cbfs.append(hit..<at)
-            } else {
-                at = hit + 8
-            }
-        }
-        // Volumes: `_FVH` sits 0x28 bytes into one.
-        at = 0
-        while !stopped, let hit = b.find("_FVH", from: at) {
-            let start = hit - 0x28
-            if let inside = cbfs.first(where: { $0.contains(start) }) {
-                at = inside.upperBound
-            } else if start >= 0, let length = volumeLength(b, start) {
-                found = true
-                report.containers += 1
-                volume(b.sub(start, Swift.min(length, b.count - start))!, declared: length, ctx)
-                at = start + Swift.min(length, b.count - start)
-            } else {
-                at = hit + 1
-            }
-        }
+        guard search(b.count, at: b.startIndex, ctx) else { return }
+        let found = containers(in: b, ctx)
         if !found, !top { leaf(b, ctx) }
     }
 
-    /// A capsule header at the start: EFI, FMP and AMI Aptio ones (UEFITool `ffs.h`).
-    func capsuleBody(_ b: ArraySlice<UInt8>, _ ctx: Context) -> (bytes: ArraySlice<UInt8>, name: String)? {
+    /// Walks the CBFS files and volumes in `b` in the order they start; each one walked claims its
+    /// bytes, so a signature inside it is its own business (walked at its level, once) and never
+    /// found again here. Both signature searches only move forward: `b` is read at most twice.
+    mutating func containers(in b: ArraySlice<UInt8>, _ ctx: Context) -> Bool {
+        var found = false
+        var cbfsCounted = false
+        var at = 0
+        // The next CBFS header (`LARCHIVE`) and the next volume start (`_FVH` is 0x28 bytes into
+        // one) at or after their cursor; Int.max when there is none.
+        var cbfs = (next: -1, from: 0)
+        var fv = (next: -1, from: 0)
+        while !stopped {
+            cbfs.from = Swift.max(cbfs.from, at)
+            fv.from = Swift.max(fv.from, at)
+            if cbfs.next < cbfs.from { cbfs.next = b.find("LARCHIVE", from: cbfs.from) ?? .max }
+            if fv.next < fv.from { fv.next = b.find("_FVH", from: fv.from + 0x28).map { $0 - 0x28 } ?? .max }
+            if cbfs.next == .max && fv.next == .max { break }
+            if cbfs.next <= fv.next {
+                let h = cbfs.next
+                if let next = cbfsFile(b, h, ctx) {
+                    if !cbfsCounted { report.containers += 1 }
+                    cbfsCounted = true
+                    found = true
+                    at = Swift.max(next, h + 8)
+                } else {
+                    cbfs.from = h + 8
+                }
+            } else {
+                let start = fv.next
+                if let length = volumeLength(b, start, ctx) {
+                    found = true
+                    report.containers += 1
+                    let present = Swift.min(length, b.count - start)
+                    volume(b.sub(start, present)!, declared: length, ctx)
+                    at = start + present
+                } else {
+                    fv.from = start + 1
+                }
+            }
+        }
+        return found
+    }
+
+    /// A vendor update package: an archive by its signature (zip, 7z, cab, rar) or, for the input
+    /// itself, a self-extracting .exe libarchive finds one in. Each member is walked as a firmware
+    /// image; its bytes count as decompressed, its name is a path element. False when `b` is none.
+    mutating func archive(_ b: ArraySlice<UInt8>, _ ctx: Context, top: Bool) -> Bool {
+        let kind = Archive.signature(b)
+        guard kind != nil || top && b.matches(0, "MZ") else { return false }
+        let room = limits.maxDecompressedTotal - report.decompressedBytes
+        guard room > 0 else { return !exhausted("more than \(limits.maxDecompressedTotal) bytes decompressed in all", at: b.startIndex, ctx) }
+        guard let contents = Archive.read(b, maxMembers: limits.maxContainers, maxMember: limits.maxDecompressed, maxTotal: room) else {
+            if let kind { note(.warning, .badContainer, at: b.startIndex, ctx, "the \(kind) signature is there, but libarchive reads no archive: walked as raw data") }
+            return false
+        }
+        report.containers += 1
+        report.decompressedBytes += Swift.min(contents.produced, room)
+        if top { archived = true }
+        let what = kind ?? contents.format
+        for m in contents.members where !stopped {
+            let name = capped(m.name)
+            var inner = ctx.entering("\(what) member \(name)")
+            inner.decoded = true
+            inner.name = name
+            inner.body = "archive member \(name)"
+            blob(m.bytes[...], inner)
+        }
+        if let failure = contents.failure {
+            let limited = if case .unreadable = failure { false } else { true }
+            note(.error, limited ? .limitReached : .badContainer, at: b.startIndex, ctx, "\(what) archive (\(contents.format)): \(failure)")
+        }
+        return true
+    }
+
+    /// A capsule header at the start: EFI, FMP and AMI Aptio ones (UEFITool `ffs.h`). An image size
+    /// that does not cover the header, or runs past the file, is a finding; the rest of the file
+    /// is walked then, so nothing inside is dropped silently.
+    mutating func capsuleBody(_ b: ArraySlice<UInt8>, _ ctx: Context) -> (bytes: ArraySlice<UInt8>, name: String)? {
         guard let guid = GUID(b, at: 0), let headerSize = b.u32(16), let imageSize = b.u32(24) else { return nil }
         let kind: String
         var bodyAt = Int(headerSize)
@@ -138,8 +258,14 @@ public struct FirmwareWalker {
         default: return nil
         }
         guard bodyAt >= 28, bodyAt < b.count else { return nil }
-        let end = Swift.min(b.count, Swift.max(bodyAt, Int(imageSize)))
-        return (b.sub(bodyAt, end - bodyAt)!, "capsule \(kind) \(guid)")
+        let name = "capsule \(kind) \(guid)"
+        var end = Int(imageSize)
+        if end <= bodyAt || end > b.count {
+            let why = end <= bodyAt ? "smaller than its header (\(bodyAt) bytes)" : "more than the \(b.count) bytes there are"
+            note(.warning, .badContainer, at: b.startIndex, ctx.entering(name), "the \(kind) capsule says its image is \(imageSize) bytes, \(why): walking the rest of the file")
+            end = b.count
+        }
+        return (b.sub(bodyAt, end - bodyAt)!, name)
     }
 
     /// An Intel flash descriptor's BIOS region (FLREG1), when the descriptor signature sits at 0x10.
@@ -155,18 +281,37 @@ public struct FirmwareWalker {
 
     // MARK: - Firmware volumes
 
+    /// The longest volume header believed: 0x48 bytes plus 8 per block-map entry (EDK2's
+    /// `EFI_FIRMWARE_VOLUME_HEADER`), and real maps have one or two entries. A chance `_FVH` every
+    /// few bytes claiming 64 KiB headers would otherwise cost 64 KiB of checksum each.
+    let maxVolumeHeader: UInt16 = 0x1000
+
     /// The declared length of a volume whose header starts at `start`, if the header is sane.
-    func volumeLength(_ b: ArraySlice<UInt8>, _ start: Int) -> Int? {
-        guard b.matches(start + 0x28, "_FVH"), let length = b.u64(start + 0x20),
-              let headerLength = b.u16(start + 0x30), headerLength >= 0x48,
+    mutating func volumeLength(_ b: ArraySlice<UInt8>, _ start: Int, _ ctx: Context) -> Int? {
+        guard start >= 0, b.matches(start + 0x28, "_FVH"), let length = b.u64(start + 0x20),
+              let headerLength = b.u16(start + 0x30), headerLength >= 0x48, headerLength <= maxVolumeHeader,
               length > UInt64(headerLength), length < 1 << 40 else { return nil }
-        // Guards against chance `_FVH` strings: the header's 16-bit words sum to zero.
-        guard let header = b.sub(start, Int(headerLength)) else { return nil }
+        // Guards against chance `_FVH` strings: the header's 16-bit words sum to zero, or (as
+        // UEFITool reads one whose checksum is wrong, with a warning) it names an FFS file system.
+        // Up to 4 KiB summed per candidate, so it draws from the search budget.
+        guard let header = b.sub(start, Int(headerLength)), search(header.count, at: b.startIndex + start, ctx) else { return nil }
+        guard Self.headerSum(header) == 0 || GUID(b, at: start + 0x10).map(Self.isFFS) == true else { return nil }
+        return Int(length)
+    }
+
+    static func headerSum(_ header: ArraySlice<UInt8>) -> UInt16 {
         var sum: UInt16 = 0
         var i = 0
         while i + 1 < header.count { sum &+= header.u16(i)!; i += 2 }
-        guard sum == 0 else { return nil }
-        return Int(length)
+        return sum
+    }
+
+    static func isFFS(_ fs: GUID) -> Bool { fs == .ffs3 || GUID.ffs2Alike.contains(fs) }
+
+    /// The volume's ExtHeaderOffset, when its revision has one and it is set.
+    static func extHeaderOffset(_ v: ArraySlice<UInt8>) -> UInt16? {
+        guard let revision = v.u8(0x37), revision >= 2, let ext = v.u16(0x34), ext != 0 else { return nil }
+        return ext
     }
 
     mutating func volume(_ v: ArraySlice<UInt8>, declared: Int, _ outer: Context) {
@@ -175,7 +320,9 @@ public struct FirmwareWalker {
         let headerLength = Int(v.u16(0x30)!)
         var filesAt = headerLength
         var name = fs
-        if let ext = v.u16(0x34), ext != 0 {
+        // ExtHeaderOffset exists from revision 2 (PI); the Framework's revision 1 has reserved
+        // bytes there, which Apple fills. UEFITool reads it only when Revision > 1 (ffsparser.cpp).
+        if let ext = Self.extHeaderOffset(v) {
             if let fvName = GUID(v, at: Int(ext)), let extSize = v.u32(Int(ext) + 16), Int(ext) + Int(extSize) <= v.count {
                 name = fvName
                 filesAt = Int(ext) + Int(extSize)
@@ -186,12 +333,17 @@ public struct FirmwareWalker {
         ctx = ctx.entering("volume \(name) @\(hex(v.startIndex))")
         ctx.volumeGUID = name
         guard enter(ctx, at: v.startIndex) else { return }
+        if let header = v.sub(0, headerLength), Self.headerSum(header) != 0 {
+            note(.warning, .badContainer, at: v.startIndex + 0x32, ctx, "the volume header's checksum is wrong (its words sum to \(hex(Int(Self.headerSum(header)))), not 0): walked anyway, as its file system is FFS")
+        }
         if declared > v.count {
             note(.error, .truncatedVolume, at: v.startIndex, ctx, "the volume says it is \(declared) bytes but only \(v.count) are there: walking what is present")
         }
         let v3 = fs == .ffs3
-        guard fs == .ffs2 || v3 else {
-            note(.info, .badContainer, at: v.startIndex, ctx, "file system \(fs) is not FFS v2/v3 (NVRAM or a vendor store): not walked")
+        // A known store (NVRAM, microcode) is no file system: skipped without a finding.
+        if GUID.stores.contains(fs) { return }
+        guard Self.isFFS(fs) else {
+            note(.info, .badContainer, at: v.startIndex, ctx, "file system \(fs) is not FFS v1/v2/v3 (a vendor store): not walked")
             return
         }
         let erase: UInt8 = (v.u32(0x2C)! & 0x800) != 0 ? 0xFF : 0x00
@@ -219,12 +371,15 @@ public struct FirmwareWalker {
             fctx.fileGUID = guid
             fctx.name = nil
             fctx.version = nil
+            fctx.body = type == 0xF0 ? "the padding file" : type == 0x01 ? "the raw file" : "the file of type \(hex(Int(type)))"
             // FFS v2's tail (attribute 0x01 there) is two bytes of checksum after the data.
             let tail = !v3 && attributes & 0x01 != 0 && size - header >= 2 ? 2 : 0
             let body = v.sub(off + header, size - header - tail)!
             if enter(fctx, at: v.startIndex + off) {
                 switch type {
-                case 0xF0: break // pad
+                // A pad file is erased bytes; one that is not may hide anything (UEFITool reports
+                // "non-empty pad file"), so it is walked as raw data.
+                case 0xF0: if !body.allEqual(erase, 0, body.count) { blob(body, fctx) }
                 case 0x01, 0x00, 0x10...0xEF, 0xF1...0xFF: blob(body, fctx) // raw data: may hold a volume or ROMs
                 default: sections(body, fctx)
                 }
@@ -235,13 +390,16 @@ public struct FirmwareWalker {
 
     // MARK: - Sections
 
+    /// A section list inside a container (a file, a decoded stream, an encapsulating section):
+    /// entered like any container, so nesting draws on the same depth and container budget.
     mutating func sections(_ s: ArraySlice<UInt8>, _ outer: Context) {
+        guard enter(outer, at: s.startIndex), search(s.count, at: s.startIndex, outer) else { return }
         var ctx = outer
         // The UI name and version are siblings of the image they describe: read them first.
         walkSections(s) { type, header, section in
-            if type == 0x15 { ctx.name = section.from(header)!.ucs2(0, maxBytes: 512) }
+            if type == 0x15 { ctx.name = self.capped(section.from(header)!.ucs2(0, maxBytes: 2 * self.limits.maxNameLength)) }
             if type == 0x14, let build = section.u16(header) {
-                let text = section.from(header + 2)!.ucs2(0, maxBytes: 256)
+                let text = self.capped(section.from(header + 2)!.ucs2(0, maxBytes: 2 * self.limits.maxNameLength))
                 ctx.version = text.isEmpty ? String(build) : text
             }
         }
@@ -260,7 +418,7 @@ public struct FirmwareWalker {
 
     func walkSections(_ s: ArraySlice<UInt8>, bad: inout (Int, String)?, _ body: (UInt8, Int, ArraySlice<UInt8>) -> Void) {
         var off = 0
-        while off + 4 <= s.count {
+        while !stopped, off + 4 <= s.count {
             var size = s.u24(off)!
             let type = s.u8(off + 3)!
             var header = 4
@@ -318,118 +476,200 @@ public struct FirmwareWalker {
                 }
             }
         case 0x10, 0x12: // PE32, TE
-            executable(sec.from(header)!, at: at, outer)
+            let image = sec.from(header)!
+            // A ROM or VBT compiled into a driver (a VBIOS in AcpiPlatformDxe, served to a guest
+            // through ACPI _ROM) lies in its image: searched, and named by where it sits.
+            if search(image.count, at: image.startIndex, outer) {
+                embedded(image, outer.within("the \(type == 0x10 ? "PE32" : "TE") of \(outer.name ?? "an unnamed file")"), always: true)
+            }
+            executable(image, at: at, outer)
         case 0x17: // firmware volume image
             blob(sec.from(header)!, outer.entering("fv-image @\(hex(at))"))
         case 0x18: // freeform subtype GUID: a GUID, then data
-            if let data = sec.from(header + 16) { blob(data, outer.entering("freeform @\(hex(at))")) }
+            if let data = sec.from(header + 16) { blob(data, outer.entering("freeform @\(hex(at))").within("the freeform section")) }
         case 0x19, 0x16: // RAW, COMPATIBILITY16
-            blob(sec.from(header)!, outer.entering("\(type == 0x19 ? "raw" : "compat16") @\(hex(at))"))
+            let kind = type == 0x19 ? "raw" : "compat16"
+            blob(sec.from(header)!, outer.entering("\(kind) @\(hex(at))").within("the \(kind) section"))
         default: break
         }
     }
 
     enum Codec: String { case efi = "efi-compressed", tiano, lzma, lzmaX86 = "lzma-x86", brotli }
 
-    mutating func decode(_ codec: Codec, _ data: ArraySlice<UInt8>, expected: Int?, at: Int, _ outer: Context) {
+    /// What a decoded stream holds: PI sections, or (CBFS) a blob.
+    enum Contents { case sections, blob }
+
+    /// Decodes one stream within the budget and walks what comes out. Every byte a decoder
+    /// produced counts against the total, whether the stream ends well, fails or hits its limit.
+    mutating func decode(_ codec: Codec, _ data: ArraySlice<UInt8>, expected: Int?, at: Int, _ outer: Context, holding contents: Contents = .sections) {
         let ctx = outer.entering("\(codec.rawValue) @\(hex(at))")
         guard enter(ctx, at: at) else { return }
         let room = Swift.min(limits.maxDecompressed, limits.maxDecompressedTotal - report.decompressedBytes)
         guard room > 0 else {
-            note(.error, .limitReached, at: at, ctx, "more than \(limits.maxDecompressedTotal) bytes decompressed in all: not decoded")
+            _ = exhausted("more than \(limits.maxDecompressedTotal) bytes decompressed in all", at: at, ctx)
             return
         }
         if let expected, expected > room {
             note(.error, .limitReached, at: at, ctx, "the section says it decompresses to \(expected) bytes, over the limit of \(room): not decoded")
             return
         }
-        var out: [UInt8]
-        do {
-            switch codec {
-            case .efi, .tiano:
-                // Type 1 sections and the Tiano GUID are used for both formats in the wild: the
-                // decoder tells them apart, as UEFITool does.
-                let input = Array(data)
-                if let stated = EFIDecompressor.statedSizes(input), stated.original > room {
-                    note(.error, .limitReached, at: at, ctx, "the EFI-compressed stream says it decompresses to \(stated.original) bytes, over the limit of \(room): not decoded")
-                    return
-                }
-                out = try EFIDecompressor.decompress(input, format: nil, limit: room).bytes
-            case .lzma: out = try Decompress.lzma(Array(data), limit: room)
-            case .lzmaX86: out = try Decompress.lzma(Array(data), x86: true, limit: room)
-            case .brotli: out = try Decompress.brotli(Array(data), limit: room)
-            }
-        } catch {
-            let limited = (error as? DecompressionError).map { if case .outputLimit = $0.reason { return true } else { return false } } ?? false
-            note(.error, limited ? .limitReached : .decompressionFailed, at: at, ctx, "\(error)")
+        let (out, produced, failure) = Self.run(codec, Array(data), room: room)
+        report.decompressedBytes += Swift.min(produced, room)
+        if let failure {
+            note(.error, failure.limited ? .limitReached : .decompressionFailed, at: at, ctx, failure.message)
             return
         }
-        report.decompressedBytes += out.count
         var inner = ctx
         inner.decoded = true
-        sections(out[...], inner)
+        switch contents {
+        case .sections: sections(out[...], inner)
+        case .blob: blob(out[...], inner)
+        }
+    }
+
+    /// Runs a decoder: the output, how many bytes it produced (failed or not), and why it failed.
+    static func run(_ codec: Codec, _ input: [UInt8], room: Int) -> ([UInt8], Int, (limited: Bool, message: String)?) {
+        switch codec {
+        case .efi, .tiano:
+            // Type 1 sections and the Tiano GUID are used for both formats in the wild: the
+            // decoder tells them apart, as UEFITool does.
+            if let stated = EFIDecompressor.statedSizes(input), stated.original > room {
+                return ([], 0, (true, "the EFI-compressed stream says it decompresses to \(stated.original) bytes, over the limit of \(room): not decoded"))
+            }
+            do {
+                let out = try EFIDecompressor.decompress(input, format: nil, limit: room).bytes
+                return (out, out.count, nil)
+            } catch {
+                // The decoder stops at the stated size; a failed stream counts that much (at most
+                // twice that work was done, once per format).
+                return ([], EFIDecompressor.statedSizes(input)?.original ?? 0, (false, "\(error)"))
+            }
+        case .lzma, .lzmaX86, .brotli:
+            do {
+                let out = codec == .brotli ? try Decompress.brotli(input, limit: room) : try Decompress.lzma(input, x86: codec == .lzmaX86, limit: room)
+                return (out, out.count, nil)
+            } catch {
+                let limited = if case .outputLimit = error.reason { true } else { false }
+                return ([], error.produced, (limited, error.description))
+            }
+        }
     }
 
     // MARK: - What is pulled out
 
-    /// A PE32/TE: kept when the file's UI name or GUID says it is a GOP driver.
+    /// A PE32/TE: kept when its image says it is a GOP driver (`GOPRecognition`); a CSM video or GOP
+    /// policy driver is named as such in an info finding, not taken for one.
     /// Its header is read by OptionROM's `PEImage` (the magic, MZ or VZ, says which kind).
     mutating func executable(_ image: ArraySlice<UInt8>, at: Int, _ ctx: Context) {
-        guard FirmwareWalker.isGOP(name: ctx.name, guid: ctx.fileGUID) else { return }
+        guard let role = GOPRecognition.role(image, name: ctx.name, fileGUID: ctx.fileGUID, identity: { EFIDriverIdentity.find(in: Array(image)) }) else { return }
         let bytes = Array(image)
-        let identity = EFIDriverIdentity.find(in: bytes)
-        append(FirmwareItem(kind: .gopDriver, path: ctx.path, name: ctx.name, offset: image.startIndex,
-                            fileOffset: ctx.decoded ? nil : image.startIndex, bytes: bytes,
-                            volumeGUID: ctx.volumeGUID, fileGUID: ctx.fileGUID, executable: try? PEImage.parse(bytes),
-                            identity: identity, version: ctx.version ?? identity?.version))
+        let pe = try? PEImage.parse(bytes)
+        // GOP drivers are boot-service drivers (PE subsystem 11): applications and runtime drivers are not.
+        if let pe, pe.subsystem != 11 { return }
+        let identity = role == .gop ? EFIDriverIdentity.find(in: bytes) : nil
+        switch role {
+        case .gop:
+            append(FirmwareItem(kind: .gopDriver, path: ctx.path, name: ctx.name, offset: image.startIndex,
+                                fileOffset: ctx.decoded ? nil : image.startIndex, bytes: bytes,
+                                volumeGUID: ctx.volumeGUID, fileGUID: ctx.fileGUID, executable: pe,
+                                identity: identity, version: ctx.version ?? identity?.version), at: image.startIndex, ctx)
+        case .csmVideo, .gopPolicy:
+            let what = role == .csmVideo
+                ? "a CSM video driver: Graphics Output over the legacy VBIOS (INT 10h through the CSM's Legacy BIOS Protocol)"
+                : "a platform GOP policy driver: it hands the GOP driver its VBT and settings, and draws nothing"
+            note(.info, .notGOPDriver, at: image.startIndex, ctx, "\(ctx.name.map { "\"\($0)\"" } ?? "this driver") is \(what); it is no GPU's GOP driver and was not taken as one")
+        }
     }
 
-    /// UI names of GOP drivers: vendors' (`IntelGopDriver`, `AMDGopDriver`, `NvGop...`) say GOP;
-    /// EDK2's and QEMU's virtual ones say video or GPU (`QemuVideoDxe`, `VirtioGpuDxe`, `QemuRamfbDxe`).
-    public static func isGOP(name: String?, guid: GUID?) -> Bool {
-        if guid == .intelGOP { return true }
-        guard let n = name?.lowercased() else { return false }
-        if n.contains("console") || n.contains("bmp") { return false }
-        return n.contains("gop") || n.contains("video") || n.contains("gpu") || n.contains("ramfb")
-    }
-
-    /// Raw data: a VBT at its start, option ROMs anywhere in it.
+    /// Raw data: a VBT at its start, or option ROMs and VBTs anywhere in it.
     mutating func leaf(_ b: ArraySlice<UInt8>, _ ctx: Context) {
         if b.matches(0, "$VBT"), let size = b.u16(0x18) {
             let n = Swift.min(Int(size), b.count)
             append(FirmwareItem(kind: .vbt, path: ctx.path, name: ctx.name, offset: b.startIndex,
                                 fileOffset: ctx.decoded ? nil : b.startIndex, bytes: Array(b.prefix(n)),
-                                volumeGUID: ctx.volumeGUID, fileGUID: ctx.fileGUID, version: ctx.version))
+                                volumeGUID: ctx.volumeGUID, fileGUID: ctx.fileGUID, version: ctx.version), at: b.startIndex, ctx)
             return
         }
+        guard search(b.count, at: b.startIndex, ctx) else { return }
+        embedded(b, ctx, always: false)
+    }
+
+    /// The option ROMs (55 AA and a PCIR, `ROMScanner`) and VBTs (`$VBT` with its BDB) in `b`, whose
+    /// search the caller has drawn from the budget. A hit inside `b` gets a path element saying
+    /// where (`ctx.body`, +offset): always when `b` is a driver's image, else when not at its start.
+    mutating func embedded(_ b: ArraySlice<UInt8>, _ ctx: Context, always: Bool) {
+        func path(_ at: Int) -> [String] {
+            guard always || at > 0, let body = ctx.body else { return ctx.path }
+            return ctx.path + ["inside \(body), +\(hex(at))"]
+        }
         let roms = b.withUnsafeBytes { ROMScanner.scan($0) }
-        for rom in roms {
+        for rom in roms where !stopped {
             let bytes = Array(b.sub(rom.offset, rom.length)!)
             let layout = ROMParser.parse(bytes)
             var found = rom
             found.offset = b.startIndex + rom.offset
-            append(FirmwareItem(kind: .optionROM, path: ctx.path, name: ctx.name, offset: found.offset,
+            append(FirmwareItem(kind: .optionROM, path: path(rom.offset), name: ctx.name, offset: found.offset,
                                 fileOffset: ctx.decoded ? nil : found.offset, bytes: bytes,
                                 volumeGUID: ctx.volumeGUID, fileGUID: ctx.fileGUID, rom: found,
-                                classCode: layout.images.first?.pcir?.classCode, version: ctx.version))
+                                classCode: layout.images.first?.pcir?.classCode, version: ctx.version), at: found.offset, ctx)
         }
+        var from = 0
+        while !stopped, let at = b.find("$VBT", from: from) {
+            from = at + 4
+            // An Intel VBIOS carries its VBT: that one is part of the ROM, not a find of its own.
+            if roms.contains(where: { $0.offset <= at && at < $0.end }) { continue }
+            guard let length = Self.vbtLength(b, at) else { continue }
+            append(FirmwareItem(kind: .vbt, path: path(at), name: ctx.name, offset: b.startIndex + at,
+                                fileOffset: ctx.decoded ? nil : b.startIndex + at, bytes: Array(b.sub(at, length)!),
+                                volumeGUID: ctx.volumeGUID, fileGUID: ctx.fileGUID, version: ctx.version), at: b.startIndex + at, ctx)
+            from = at + length
+        }
+    }
+
+    /// The length of the VBT at `at` when its header holds together as the kernel checks it
+    /// (`intel_bios_is_valid_vbt`, i915 `intel_bios.c`): the header and the whole table fit, and
+    /// the BDB it points to starts with "BIOS_DATA_BLOCK". A `$VBT` string alone is not enough.
+    static func vbtLength(_ b: ArraySlice<UInt8>, _ at: Int) -> Int? {
+        guard let headerSize = b.u16(at + 0x16), let size = b.u16(at + 0x18), let bdb = b.u32(at + 0x1C),
+              headerSize >= 0x20, headerSize <= size, Int(size) <= b.count - at,
+              UInt64(bdb) + 0x16 <= UInt64(size), b.matches(at + Int(bdb), "BIOS_DATA_BLOCK") else { return nil }
+        return Int(size)
     }
 
     /// Option ROMs lying in the input outside every container (a memory dump that also holds a
     /// volume, a flash image with a ROM in a raw region): the plain scan, minus what the walk found.
+    /// The covered ranges are sorted and merged once, then both lists are walked in offset order.
     mutating func outsideContainers(_ bytes: [UInt8]) {
-        let covered = report.items.compactMap { i in i.fileOffset.map { ($0, $0 + i.bytes.count) } }
-        let roms = bytes.withUnsafeBytes { ROMScanner.scan($0) }
-        for rom in roms where !covered.contains(where: { $0.0 < rom.end && rom.offset < $0.1 }) {
+        var covered = report.items.compactMap { i in i.fileOffset.map { ($0, $0 + i.bytes.count) } }.sorted { $0.0 < $1.0 }
+        var merged: [(Int, Int)] = []
+        for r in covered {
+            if let last = merged.last, r.0 <= last.1 { merged[merged.count - 1].1 = Swift.max(last.1, r.1) } else { merged.append(r) }
+        }
+        covered = merged
+        let roms = bytes.withUnsafeBytes { ROMScanner.scan($0) }.sorted { $0.offset < $1.offset }
+        var c = 0
+        for rom in roms {
+            // Ranges ending at or before this ROM's start cannot overlap it or any later one.
+            while c < covered.count, covered[c].1 <= rom.offset { c += 1 }
+            if c < covered.count, covered[c].0 < rom.end { continue }
             let slice = bytes[rom.offset..<rom.end]
             append(FirmwareItem(kind: .optionROM, path: ["outside containers"], name: nil, offset: rom.offset,
                                 fileOffset: rom.offset, bytes: Array(slice), rom: rom,
-                                classCode: ROMParser.parse(Array(slice)).images.first?.pcir?.classCode))
+                                classCode: ROMParser.parse(Array(slice)).images.first?.pcir?.classCode), at: rom.offset, Context())
         }
     }
 
-    mutating func append(_ item: FirmwareItem) {
-        guard report.items.count < 100_000 else { return }
+    /// Reports an item, drawing on the item and name budgets.
+    mutating func append(_ item: FirmwareItem, at offset: Int, _ ctx: Context) {
+        guard report.items.count < limits.maxItems else {
+            if !stopped { _ = exhausted("more than \(limits.maxItems) items", at: offset, ctx) }
+            return
+        }
+        used.nameBytes += item.path.reduce(item.name?.utf8.count ?? 0) { $0 + $1.utf8.count }
+        guard used.nameBytes <= limits.maxNameBytes else {
+            if !stopped { _ = exhausted("more than \(limits.maxNameBytes) bytes of names and paths", at: offset, ctx) }
+            return
+        }
         report.items.append(item)
     }
 
@@ -442,9 +682,11 @@ public struct FirmwareWalker {
               let dataAt = b.u32be(h + 20), dataAt >= 24, dataAt < 0x10000,
               attrAt == 0 || (attrAt >= 24 && attrAt <= dataAt) else { return nil }
         let nameEnd = attrAt == 0 ? Int(dataAt) : Int(attrAt)
-        let name = b.sub(h, nameEnd)?.ascii(24, maxBytes: nameEnd - 24) ?? ""
+        // cbfstool limits names to what fits the header; a hostile one is cut like a UI name.
+        let name = capped(b.sub(h, nameEnd)?.ascii(24, maxBytes: Swift.min(nameEnd - 24, limits.maxNameLength)) ?? "")
         var ctx = outer.entering("cbfs \(name.isEmpty ? "(unnamed)" : name) @\(hex(b.startIndex + h))")
         ctx.name = name.isEmpty ? nil : name
+        ctx.body = "the CBFS file \(name.isEmpty ? "(unnamed)" : name)"
         guard enter(ctx, at: b.startIndex + h) else { return nil }
         guard let data = b.sub(h + Int(dataAt), Int(len)) else {
             note(.error, .badContainer, at: b.startIndex + h, ctx, "the CBFS file says it holds \(len) bytes at +\(hex(Int(dataAt))), past the end of the image")
@@ -460,23 +702,8 @@ public struct FirmwareWalker {
         }
         switch compression {
         case 0: blob(data, ctx)
-        case 1:
-            // cbfstool writes LZMA as EDK2 does: 5 property bytes, u64 size, the stream.
-            let inner = ctx.entering("lzma @\(hex(data.startIndex))")
-            let room = Swift.min(limits.maxDecompressed, limits.maxDecompressedTotal - report.decompressedBytes)
-            do {
-                let out = try Decompress.lzma(Array(data), limit: Swift.max(room, 0))
-                report.decompressedBytes += out.count
-                var c = inner
-                c.decoded = true
-                blob(out[...], c)
-            } catch {
-                if case .outputLimit = error.reason {
-                    note(.error, .limitReached, at: data.startIndex, inner, error.description)
-                } else {
-                    note(.error, .decompressionFailed, at: data.startIndex, inner, error.description)
-                }
-            }
+        // cbfstool writes LZMA as EDK2 does: 5 property bytes, u64 size, the stream.
+        case 1: decode(.lzma, data, expected: nil, at: data.startIndex, ctx, holding: .blob)
         default:
             note(.warning, .notDecoded, at: data.startIndex, ctx, "CBFS compression \(compression) (\(compression == 2 ? "LZ4" : "unknown")): not decoded, its contents were not searched")
         }
@@ -497,6 +724,11 @@ extension FirmwareWalker {
     public static func startsLikeFirmware(_ blob: UnsafeRawBufferPointer) -> Bool {
         if blob.count >= 0x18, blob.load(fromByteOffset: 0x10, as: UInt8.self) == 0x5A,
            blob[0x11] == 0xA5, blob[0x12] == 0xF0, blob[0x13] == 0x0F { return true }
+        if blob.count >= 8 {
+            // A vendor package: an archive, or a self-extracting .exe that may hold one.
+            let head = Array(blob.prefix(8))[...]
+            if Archive.signature(head) != nil || head.starts(with: Array("MZ".utf8)) { return true }
+        }
         if blob.count >= 28 {
             let head = Array(blob.prefix(16))[...]
             if let g = GUID(head, at: 0), [GUID.efiCapsule, .efiCapsule2, .fmpCapsule, .aptioSignedCapsule, .aptioUnsignedCapsule].contains(g) { return true }

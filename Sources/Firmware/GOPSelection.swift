@@ -35,7 +35,7 @@ public enum FirmwareGOPSelection {
         public var summary: String {
             let pe = item.executable.map { "\($0.format.rawValue) \($0.machineName), " } ?? ""
             let at = item.fileOffset.map { "at 0x" + String($0, radix: 16) } ?? "at +0x\(String(item.offset, radix: 16)) (decompressed)"
-            return "\"\(name)\"" + (version.map { " version \($0)" } ?? "") + " (\(pe)\(item.bytes.count) bytes \(at)"
+            return RawBytes.quoted(name) + (version.map { " version \($0)" } ?? "") + " (\(pe)\(item.bytes.count) bytes \(at)"
                 + (item.fileGUID.map { ", file \($0)" } ?? "") + ")"
         }
 

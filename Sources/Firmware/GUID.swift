@@ -49,8 +49,28 @@ public struct GUID: Hashable, Sendable, CustomStringConvertible {
     }
 
     // PI spec volume 3 and UEFITool's common/ffs.h.
+    /// The Framework's `EFI_FIRMWARE_FILE_SYSTEM_GUID` (FFS v1): Insyde and Phoenix before about
+    /// 2012, every Intel Mac. Its files and sections are laid out as FFS v2's.
+    static let ffs1 = GUID("7A9354D9-0468-444A-81CE-0BF617D890DF")
     static let ffs2 = GUID("8C8CE578-8A3D-4F1C-9935-896185C32DD3")
     static let ffs3 = GUID("5473C07A-3DCB-4DCA-BD6F-1E9689E7349A")
+    /// Other file systems UEFITool's `FFSv2Volumes` (common/ffs.cpp) reads as FFS v2.
+    static let ffs2Alike: Set<GUID> = [
+        ffs1, ffs2,
+        GUID("04ADEEAD-61FF-4D31-B6BA-64F8BF901F5A"), // Apple boot volume / immutable FV
+        GUID("BD001B8C-6A71-487B-A14F-0C2A2DCF7A5D"), // Apple boot volume 2 / authentication FV
+        GUID("AD3FFFFF-D28B-44C4-9F13-9EA98A97F9F0"), // Intel file system
+        GUID("D6A1CD70-4B33-4994-A6EA-375F2CCC5437"), // Intel file system 2
+        GUID("4F494156-AED6-4D64-A537-B8A5557BCEEC"), // Sony file system
+    ]
+    /// Volumes that are stores, not file systems (UEFITool `ffs.h`): NVRAM (VSS, its additional
+    /// store, AMI's NVAR) and Apple's microcode volume. Nothing a GPU needs lives there.
+    static let stores: Set<GUID> = [
+        GUID("FFF12B8D-7696-4C8B-A985-2747075B4F50"), // NVRAM main store (VSS)
+        GUID("00504624-8A59-4EEB-BD0F-6B36E96128E0"), // NVRAM additional store
+        GUID("CEF5B9A3-476D-497F-9FDC-E98143E0422C"), // AMI NVAR store
+        GUID("153D2197-29BD-44DC-AC59-887F70E41A6B"), // Apple microcode volume
+    ]
     static let lzma = GUID("EE4E5898-3914-4259-9D6E-DC7BD79403CF")
     static let lzmaX86 = GUID("D42AE6BD-1352-4BFB-909A-CA72A6EAE889")
     static let tiano = GUID("A31280AD-481E-41B6-95E8-127F4C984779")

@@ -15,7 +15,7 @@ public enum FirmwareROMSelection {
             let r = item.rom!
             let at = item.fileOffset.map { "at 0x" + String($0, radix: 16) } ?? "at +0x\(String(item.offset, radix: 16)) (decompressed)"
             return "\(Hex.string(r.vendorID, width: 4)):\(Hex.string(r.deviceID, width: 4))\(exact ? "" : " (device list)") "
-                + "\(item.bytes.count) bytes \(at)\(item.name.map { " \"\($0)\"" } ?? "") in \(item.path.joined(separator: " > "))"
+                + "\(item.bytes.count) bytes \(at)\(item.name.map { " " + RawBytes.quoted($0) } ?? "") in \(item.path.joined(separator: " > "))"
         }
     }
 
@@ -30,34 +30,60 @@ public enum FirmwareROMSelection {
             case let .none(v, d, found):
                 let ids = Hex.string(v, width: 4) + ":" + Hex.string(d, width: 4)
                 return "the firmware image holds no legacy option ROM for \(ids)"
-                    + (found.isEmpty ? " (it holds no legacy option ROM at all)." : "; it holds: " + found.joined(separator: "; ") + ".")
+                    + (found.isEmpty ? " (it holds no legacy option ROM at all)." : "; it holds: " + FirmwareROMSelection.listing(found, separator: "; ") + ".")
                     + " Run `vbios scan` on it to see everything inside, or pass the ROM itself with --rom."
             case let .ambiguous(v, d, candidates):
                 return "the firmware image holds \(candidates.count) different legacy ROMs for \(Hex.string(v, width: 4)):\(Hex.string(d, width: 4)), "
-                    + "equally good:\n" + candidates.map { "  " + $0.summary }.joined(separator: "\n")
+                    + "equally good:\n" + FirmwareROMSelection.listing(candidates.map { "  " + $0.summary }, separator: "\n")
                     + "\nExtract them with `vbios scan FILE --out-dir DIR` and pass the right one with --rom."
             }
+        }
+    }
+
+    /// At most `shown` entries, then how many more: a hostile image's 20,000 ROMs make a
+    /// message of a few lines, not megabytes.
+    static func listing(_ entries: [String], separator: String, shown: Int = 10) -> String {
+        let head = entries.prefix(shown).joined(separator: separator)
+        return entries.count > shown ? head + separator + "and \(entries.count - shown) more" : head
+    }
+
+    /// How a ROM fits the card `vendorID:deviceID`: `true` when its PCIR names the device, `false`
+    /// when only its device list does, nil when it does not fit. The one rule for `prepare
+    /// --rom-from` and `scan --for`.
+    public static func fit(_ rom: EmbeddedROM, bytes: [UInt8], vendorID: UInt16, deviceID: UInt16) -> Bool? {
+        guard rom.vendorID == vendorID else { return nil }
+        if rom.deviceID == deviceID { return true }
+        if let list = ROMParser.parse(bytes).images.first?.pcir?.deviceList, list.contains(deviceID) { return false }
+        return nil
+    }
+
+    /// Whether `item` is for the card: a ROM that fits it, a GOP driver its vendor's
+    /// (`FirmwareGOPSelection`'s evidence), a VBT for an Intel card.
+    public static func isFor(_ item: FirmwareItem, vendorID: UInt16, deviceID: UInt16) -> Bool {
+        switch item.kind {
+        case .optionROM: return item.rom.flatMap { fit($0, bytes: item.bytes, vendorID: vendorID, deviceID: deviceID) } != nil
+        case .gopDriver: return FirmwareGOPSelection.Vendor(pciVendorID: vendorID).map { !FirmwareGOPSelection.evidence(item, $0).isEmpty } ?? false
+        case .vbt: return vendorID == 0x8086
         }
     }
 
     public static func choose(_ report: FirmwareReport, vendorID: UInt16, deviceID: UInt16) throws(Failure) -> Candidate {
         var legacy: [Candidate] = []
         for item in report.items where item.kind == .optionROM && item.rom?.codeType == .x86 {
-            let rom = item.rom!
-            guard rom.vendorID == vendorID else { continue }
-            if rom.deviceID == deviceID {
-                legacy.append(Candidate(item: item, exact: true))
-            } else if let list = ROMParser.parse(item.bytes).images.first?.pcir?.deviceList, list.contains(deviceID) {
-                legacy.append(Candidate(item: item, exact: false))
+            if let exact = fit(item.rom!, bytes: item.bytes, vendorID: vendorID, deviceID: deviceID) {
+                legacy.append(Candidate(item: item, exact: exact))
             }
         }
         let best = legacy.contains { $0.exact } ? legacy.filter { $0.exact } : legacy
+        // Copies count once: a set of the bytes seen (hashed), not a pairwise comparison.
         var distinct: [Candidate] = []
-        for c in best where !distinct.contains(where: { $0.item.bytes == c.item.bytes }) { distinct.append(c) }
+        var seen = Set<[UInt8]>()
+        for c in best where seen.insert(c.item.bytes).inserted { distinct.append(c) }
         guard let first = distinct.first else {
+            var ids = Set<String>()
             let found = report.items.filter { $0.kind == .optionROM && $0.rom?.codeType == .x86 }.map {
                 Hex.string($0.rom!.vendorID, width: 4) + ":" + Hex.string($0.rom!.deviceID, width: 4)
-            }
+            }.filter { ids.insert($0).inserted }
             throw .none(vendorID: vendorID, deviceID: deviceID, found: found)
         }
         guard distinct.count == 1 else { throw .ambiguous(vendorID: vendorID, deviceID: deviceID, candidates: distinct) }

@@ -186,7 +186,9 @@ extension ROMImage {
         } else {
             b.put(ImageHeaderFields.sizeByte, UInt64(sizeByte), at: offset)
         }
-        b.put(ImageHeaderFields.dataStructurePointer, UInt64(pcir.map { $0.offset - offset } ?? 0), at: offset)
+        // Without a PCIR (an ISA-era image) the word at 0x18 is no pointer but the ROM's own bytes,
+        // often text: left as it is.
+        if let pcir { b.put(ImageHeaderFields.dataStructurePointer, UInt64(pcir.offset - offset), at: offset) }
         pcir?.write(into: &b)
         npde?.write(into: &b)
     }

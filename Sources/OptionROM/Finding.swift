@@ -60,6 +60,9 @@ public struct Finding: Sendable, Equatable {
         public static let secondCopy: Code = "second-copy"
         public static let noLastImage: Code = "no-last-image"
         public static let misaligned: Code = "misaligned"
+        /// A whole ISA-era ROM (`55 AA`, a valid checksum, no PCIR): what it is, and that no
+        /// passthrough consumer will take it. Not damage, so not `no-pcir`.
+        public static let isaROM: Code = "isa-rom"
         /// A UEFI guest is asked for, but the ROM holds no X64 EFI image for OVMF to run.
         public static let noEFIImage: Code = "no-efi-image"
 
@@ -112,7 +115,7 @@ public struct Finding: Sendable, Equatable {
             case .checksumMismatch, .truncated, .badPointer, .noImage, .noPCIR, .zeroLength, .badEFIHeader,
                  .badDeviceList, .tooManyImages, .badSizeByte, .badEFIImage:
                 return .error
-            case .vendorTable, .erasedEFIHeader, .lengthDisagreement, .unsetIDs, .deviceListOmitsOwnID, .noEntryPoint:
+            case .vendorTable, .erasedEFIHeader, .lengthDisagreement, .unsetIDs, .deviceListOmitsOwnID, .noEntryPoint, .notGOPDriver:
                 return .info
             default:
                 return .warning
@@ -129,6 +132,8 @@ public struct Finding: Sendable, Equatable {
         public static let notDecoded: Code = "compressed-not-decoded"
         /// A GUID-defined section of an unknown kind that needs processing: not searched.
         public static let unknownSection: Code = "unknown-section"
+        /// A display-related driver that is no GPU's GOP driver (CSM video, a platform GOP policy).
+        public static let notGOPDriver: Code = "not-gop-driver"
         /// Walking stopped at a bound (nesting depth, count of containers, decompressed bytes).
         public static let limitReached: Code = "limit-reached"
     }

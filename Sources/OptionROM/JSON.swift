@@ -42,6 +42,20 @@ public indirect enum JSON: Sendable, Equatable {
         return out
     }
 
+    /// A top-level array written in pieces (`emit` once per element, about), the same text
+    /// `JSON.array(elements).rendered(pretty:)` makes, without holding it all in one String.
+    public static func renderArray<S: Sequence>(_ elements: S, pretty: Bool = true, _ emit: (String) -> Void) where S.Element == JSON {
+        var first = true
+        for element in elements {
+            var out = first ? "[" : ","
+            if pretty { out += "\n  " }
+            element.write(to: &out, pretty: pretty, indent: 1)
+            emit(out)
+            first = false
+        }
+        emit(first ? "[]" : pretty ? "\n]" : "]")
+    }
+
     private func write(to out: inout String, pretty: Bool, indent: Int) {
         switch self {
         case .null: out += "null"

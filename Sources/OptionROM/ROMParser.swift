@@ -48,7 +48,7 @@ public enum ROMParser {
         if !hasImageSignature(v, 0) || dataStructure(v, imageAt: 0) == nil {
             if options.searchForFirstImage, let found = findFirstImage(v) {
                 start = found
-            } else if hasImageSignature(v, 0), v.u16(Self.pointerAt) == 0, let size = v.u8(Self.sizeByteAt), size > 0 {
+            } else if hasImageSignature(v, 0), v.u16(Self.pointerAt) == 0 || isISAEra(v), let size = v.u8(Self.sizeByteAt), size > 0 {
                 // An ISA-style ROM: no PCI data structure at all.
                 layout.images = [isaImage(v, findings: &findings)]
                 layout.findings = findings
@@ -171,15 +171,38 @@ public enum ROMParser {
         return nil
     }
 
-    /// A legacy image without PCIR: its size byte is all there is to go on.
+    /// An ISA-era ROM at 0 whose word at 0x18 is not a pointer (often text: the PCI Firmware spec
+    /// gave that word its meaning later): `55 AA`, a size byte whose bytes are all there and sum to
+    /// 0, and no PCI data structure signature anywhere in them (a PCI ROM whose pointer is damaged
+    /// still carries its PCIR, and stays `bad-pointer`).
+    static func isISAEra(_ v: ByteView) -> Bool {
+        guard v.u8(0) == 0x55, v.u8(1) == 0xAA, let size = v.u8(Self.sizeByteAt), size > 0 else { return false }
+        let length = Int(size) * ImageHeaderFields.blockSize
+        guard v.contains(0, length), Checksum.sum(v.base, from: 0, count: length) == 0 else { return false }
+        return !PCIDataStructure.signatures.contains { s in
+            v.find(s.withUTF8Buffer { Array($0) }, from: 0, to: length) != nil
+        }
+    }
+
+    /// A legacy image without PCIR: its size byte is all there is to go on. With a valid checksum it
+    /// is a whole ISA-era ROM (`isa-rom`, a note); without one, damage (`no-pcir`).
     static func isaImage(_ v: ByteView, findings: inout [Finding]) -> ROMImage {
         let sizeByte = v.u8(Self.sizeByteAt) ?? 0
         let length = Int(sizeByte) * ImageHeaderFields.blockSize
         var image = ROMImage(offset: 0, length: length, signature: "55aa", sizeByte: sizeByte, pcir: nil,
                              npde: nil, efi: nil, isLast: true, checksumValid: nil, checksum: nil)
-        findings.append(Finding(.noPCIR, at: Self.pointerAt,
-            "The image has no PCI data structure (pointer 0 at 0x18): an ISA-style ROM. PCI firmware, SeaBIOS and hvmloader "
-            + "need a PCIR structure naming the card's vendor and device to load it as the card's ROM."))
+        let pointer = Int(v.u16(Self.pointerAt) ?? 0)
+        let why = pointer == 0 ? "pointer 0 at 0x18" : "the word at 0x18, \(Hex.prefixed(pointer, width: 4)), leads to no PCIR"
+        if isISAEra(v) {
+            findings.append(Finding(.isaROM, at: Self.pointerAt,
+                "An ISA-era option ROM (a VGA BIOS of an ISA card, or a card from before PCI 2.1): \(length) bytes whose checksum is valid, "
+                + "with no PCI data structure (\(why)). No passthrough consumer will take it: SeaBIOS, hvmloader and OVMF "
+                + "load a card's ROM only through a PCIR naming the card's vendor and device."))
+        } else {
+            findings.append(Finding(.noPCIR, at: Self.pointerAt,
+                "The image has no PCI data structure (\(why)): an ISA-style ROM. PCI firmware, SeaBIOS and hvmloader "
+                + "need a PCIR structure naming the card's vendor and device to load it as the card's ROM."))
+        }
         if v.contains(0, length) {
             let sum = Checksum.sum(v.base, from: 0, count: length)
             image.checksum = sum

@@ -76,6 +76,17 @@ public enum RawBytes {
     /// DEL, C1), bidirectional overrides and invisible format characters as `\u{…}`, escaped raw
     /// bytes as `\xNN`. Nothing that reaches a terminal from a file name or sysfs can move the
     /// cursor, change colours or hide text.
+    /// A name from an input (a UI name, a CBFS name) in double quotes, a quote or backslash in it
+    /// escaped, so where it ends is never in doubt; what is unprintable is escaped on output.
+    public static func quoted(_ name: String) -> String {
+        var out = "\""
+        for u in name.unicodeScalars {
+            if u == "\"" || u == "\\" { out += "\\" }
+            out.unicodeScalars.append(u)
+        }
+        return out + "\""
+    }
+
     public static func printable(_ string: String, keepNewlines: Bool = true) -> String {
         var needs = false
         for u in string.unicodeScalars where isUnsafe(u, keepNewlines: keepNewlines) { needs = true; break }
@@ -97,7 +108,9 @@ public enum RawBytes {
         switch u.value {
         case 0x0A, 0x09: return !keepNewlines
         case 0x00..<0x20, 0x7F...0x9F: return true
-        case 0x200B...0x200F, 0x202A...0x202E, 0x2060...0x2069, 0xFEFF: return true
+        // Zero-width and direction marks, and the line and paragraph separators (U+2028/2029),
+        // which some terminals and viewers break lines at.
+        case 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x2069, 0xFEFF: return true
         default: return rawByte(u) != nil
         }
     }

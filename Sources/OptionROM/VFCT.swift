@@ -47,7 +47,9 @@ public struct VFCTTable: Sendable, Equatable {
         var entries: [Entry] = []
         var offset = Int(first)
         var truncated: Int?
-        while offset < size, entries.count < 256 {
+        // No count limit (the kernel has none): each entry moves on by at least its 28-byte
+        // header, so the table's own length bounds the walk.
+        while offset < size {
             let at = offset
             guard offset + headerLength <= size else { truncated = at; break }
             let length = Int(v.u32(at + 24)!)

@@ -33,15 +33,20 @@ public enum AtomicFile {
         let dir = parentDirectory(of: path)
         let base = lastComponent(of: path)
         var template = RawBytes.bytes("\(dir)/.\(base).vbios-XXXXXX").map { CChar(bitPattern: $0) } + [0]
-        let raw = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard raw >= 0 else {
+        // The termination signals wait from the file's creation until it is registered for
+        // removal: a signal in between would leave it behind.
+        let (raw, e, temp): (Int32, Int32, String) = TerminationSignals.holding {
+            let raw = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
             let e = errno
+            let temp = RawBytes.string(template.dropLast().map { UInt8(bitPattern: $0) })
+            if raw >= 0 { PendingFiles.shared.add(temp) }
+            return (raw, e, temp)
+        }
+        guard raw >= 0 else {
             throw SystemError("create a file in", dir, errno: e,
                               hint: e == EACCES ? "Choose an output folder you can write to." : nil)
         }
         let fd = FileDescriptor(rawValue: raw)
-        let temp = RawBytes.string(template.dropLast().map { UInt8(bitPattern: $0) })
-        PendingFiles.shared.add(temp)
         var ok = false
         defer {
             if !ok { withSystemPath(temp) { _ = unlink($0) } }

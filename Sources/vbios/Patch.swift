@@ -141,6 +141,10 @@ struct Patch: ParsableCommand {
         do {
             result = try ROMPatcher.apply(plan, to: input)
         } catch {
+            // A refused driver is about the driver's file: the message and `path` name it.
+            if case .driver(let why) = error, let driver = addEFI ?? replaceEFI {
+                throw UserError("\(driver): \(why)", exitCode: 1, path: driver)
+            }
             throw UserError("\(file): \(error.description)", exitCode: 1, path: file)
         }
         if !dryRun, let output {

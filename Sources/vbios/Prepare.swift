@@ -236,7 +236,7 @@ struct Prepare: ParsableCommand {
         if let romFrom {
             let image = try FileBytes(path: romFrom).bytes
             let line = global.json ? nil : Progress(what: "walking \(romFrom)", unit: "containers")
-            let report = FirmwareWalker.walk(image, progress: line.map { p in
+            let report = FirmwareWalker.findROMs(image, progress: line.map { p in
                 { containers, decoded in p.update("\(containers) containers, \(decoded >> 20) MiB decompressed") }
             })
             line?.finish()

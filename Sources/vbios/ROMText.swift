@@ -51,7 +51,7 @@ enum ROMText {
             case .nvidia(let n):
                 lines.append("NVIDIA BIT table at \(Hex.prefixed(n.bitOffset, width: 4)) (\(n.entries.count) entries): BIOS version \(n.version ?? "unknown")")
             case .amd(let a):
-                lines.append("AMD ATOM BIOS" + (a.atomHeaderOffset.map { ", ATOM header at \(Hex.prefixed($0, width: 4))" } ?? ", no ATOM header")
+                lines.append((a.atomHeaderOffset.map { "AMD ATOM BIOS, ATOM header at \(Hex.prefixed($0, width: 4))" } ?? "ATI BIOS before ATOM (ATI's signature, no ATOM table)")
                     + ": part number \(a.partNumber ?? "unknown"), version \(a.version ?? "unknown"), built \(a.buildDate ?? "unknown")")
             case .intel(let i):
                 lines.append("Intel VBT at \(Hex.prefixed(i.vbtOffset, width: 4)): platform \(i.vbtPlatform.isEmpty ? "unnamed" : i.vbtPlatform), VBT version \(i.vbtVersion.map(String.init) ?? "unknown"), BDB version \(i.bdbVersion.map(String.init) ?? "unknown")")

@@ -49,37 +49,60 @@ struct Scan: ParsableCommand {
         if outDir != nil, legacyExtract != nil { throw ValidationError("--out-dir and --extract (its old spelling) both name the folder; give one.") }
     }
 
+    @Option(name: .customLong("for"), help: ArgumentHelp("List only what fits this card: its ROMs (by the PCIR's IDs or device list, as prepare --rom-from chooses), its vendor's GOP drivers, VBTs for an Intel card.", valueName: "ADDR|VVVV:DDDD"),
+            completion: PCICompletion.addresses)
+    var card: String?
+
+    @OptionGroup var host: HostOptions
+
     @OptionGroup var global: GlobalOptions
 
     /// The largest file walked as system firmware: whole flash images and update capsules are far
     /// smaller; anything larger is a dump and gets the windowed plain scan.
     static let firmwareLimit = 256 << 20
 
+    /// The card `--for` names: `VVVV:DDDD` (four hex digits each), or a PCI address read from sysfs.
+    func cardIDs() throws -> PCIIDs? {
+        guard let card else { return nil }
+        let parts = card.split(separator: ":")
+        if parts.count == 2, parts.allSatisfy({ $0.count == 4 }), let ids = PCIIDs(parsing: card) { return ids }
+        guard let address = try? PCIAddress(parsing: card) else {
+            throw ValidationError("--for \(card): expected a PCI address (01:00.0) or the card's IDs as VVVV:DDDD (10de:1c8d).")
+        }
+        let device = try host.device(address)
+        return PCIIDs(vendor: device.vendorID, device: device.deviceID)
+    }
+
     func run() throws {
+        let ids = try cardIDs()
         // System firmware (volumes, capsules, CBFS) is walked; anything else keeps the plain scan.
         // The file is read once, streamed: its pieces are looked at for firmware signatures as
         // they pass, and only a file that has them is read whole and walked.
         let fd = try openRegularFile(blob)
         let total = (try? fileSize(fd, blob)) ?? 0
-        let fits = (try? fileSize(fd, blob)).map { $0 <= Scan.firmwareLimit } ?? false
+        let fits = total <= Scan.firmwareLimit
         try? fd.close()
         var roms: [EmbeddedROM] = []
         var size: Int
         do {
-            size = try plainScan(sniffing: fits, total: total, &roms)
+            size = try plainScan(sniffing: fits, total: total, ids: ids, &roms)
         } catch is FirmwareSignature {
             let data = try FileBytes(path: blob, limit: Scan.firmwareLimit)
             let line = global.json ? nil : Progress(what: "walking \(blob)", unit: "containers")
-            let walked = FirmwareWalker.walk(data.bytes, progress: line.map { p in
+            var walked = FirmwareWalker.walk(data.bytes, progress: line.map { p in
                 { containers, decoded in p.update("\(containers) containers, \(decoded >> 20) MiB decompressed") }
             })
             line?.finish()
-            if walked.containers > 0 { return try runFirmware(walked, size: data.count) }
+            if walked.containers > 0 {
+                if let ids { walked.items.removeAll { !FirmwareROMSelection.isFor($0, vendorID: ids.vendor, deviceID: ids.device) } }
+                return try runFirmware(walked, size: data.count)
+            }
             roms = []
-            size = try plainScan(sniffing: false, total: total, &roms)
+            size = try plainScan(sniffing: false, total: total, ids: ids, &roms)
         }
         if global.json {
-            Terminal.out(JSON.array(roms.map(\.json)).rendered())
+            JSON.renderArray(roms.lazy.map(\.json)) { Terminal.write(1, $0) }
+            Terminal.write(1, "\n")
             return
         }
         if roms.isEmpty {
@@ -103,24 +126,18 @@ struct Scan: ParsableCommand {
 
     func runFirmware(_ walked: FirmwareReport, size: Int) throws {
         if let dir = extract {
-            if !dryRun { try makeDirectory(dir) }
-            var used: Set<String> = []
+            let folder = dryRun ? nil : try openFolder(dir)
+            var names = OutputFolder.UniqueNames()
             for item in walked.items {
-                var name = Scan.fileName(item)
-                if used.contains(name) {
-                    let (stem, ext) = name.splitExtension
-                    var n = 2
-                    while used.contains("\(stem)-\(n).\(ext)") { n += 1 }
-                    name = "\(stem)-\(n).\(ext)"
-                }
-                used.insert(name)
-                let path = (dir.hasSuffix("/") ? dir : dir + "/") + name
-                if !dryRun { try AtomicFile.write(item.bytes, to: path, overwrite: force) }
-                if !global.json { Terminal.note("\(dryRun ? "would write" : "wrote") \(path) (\(item.bytes.count) bytes)") }
+                let (stem, ext) = Scan.fileStem(item)
+                let name = names.claim(stem, ext: ext)
+                try folder?.write(item.bytes, name: name, overwrite: force)
+                if !global.json { Terminal.note("\(dryRun ? "would write" : "wrote") \(Scan.path(dir, name)) (\(item.bytes.count) bytes)") }
             }
         }
         if global.json {
-            Terminal.out(JSON.array(walked.items.map(\.json) + walked.findings.map(\.json)).rendered())
+            JSON.renderArray(walked.items.lazy.map(\.json) + walked.findings.lazy.map(\.json)) { Terminal.write(1, $0) }
+            Terminal.write(1, "\n")
             return
         }
         for item in walked.items {
@@ -140,7 +157,7 @@ struct Scan: ParsableCommand {
             case .vbt:
                 what = "Intel VBT"
             }
-            if let name = item.name { what += " \"\(name)\"" }
+            if let name = item.name { what += " " + RawBytes.quoted(name) }
             let at = item.fileOffset.map { "at 0x" + Hex.string($0, width: 8) } ?? "at +0x\(String(item.offset, radix: 16)) in decoded data"
             Terminal.out("\(what), \(item.bytes.count) bytes \(at)")
             Terminal.out("    in " + item.path.joined(separator: " > "))
@@ -157,9 +174,17 @@ struct Scan: ParsableCommand {
     struct FirmwareSignature: Error {}
 
     /// The plain scan, streamed. While `sniffing` it stops at the first firmware signature, and
-    /// writes what --extract asks only once the whole file proved plain.
-    func plainScan(sniffing: Bool, total: Int, _ roms: inout [EmbeddedROM]) throws -> Int {
-        if let dir = extract, !dryRun { try makeDirectory(dir) }
+    /// writes what --out-dir asks only once the whole file proved plain. With --for, only the
+    /// ROMs that fit the card.
+    func plainScan(sniffing: Bool, total: Int, ids: PCIIDs?, _ roms: inout [EmbeddedROM]) throws -> Int {
+        let folder = dryRun ? nil : try extract.map(openFolder)
+        var names = OutputFolder.UniqueNames()
+        func write(_ rom: EmbeddedROM, _ bytes: UnsafeRawBufferPointer) throws {
+            guard let dir = extract else { return }
+            let name = names.claim(Scan.fileStem(rom), ext: "bin")
+            try folder?.write(bytes, name: name, overwrite: force)
+            if !global.json { Terminal.note("\(dryRun ? "would write" : "wrote") \(Scan.path(dir, name)) (\(rom.length) bytes)") }
+        }
         var sniffer = ContainerSniffer()
         let line = global.json ? nil : Progress(what: "scanning \(blob)", unit: "bytes")
         defer { line?.finish() }
@@ -168,6 +193,7 @@ struct Scan: ParsableCommand {
             if sniffer.feed(piece) { throw FirmwareSignature() }
         }) { rom, bytes in
             line?.clear()
+            if let ids, FirmwareROMSelection.fit(rom, bytes: Array(bytes), vendorID: ids.vendor, deviceID: ids.device) == nil { return }
             roms.append(rom)
             if !sniffing { try write(rom, bytes) }
         }
@@ -184,35 +210,29 @@ struct Scan: ParsableCommand {
         return size
     }
 
-    func write(_ rom: EmbeddedROM, _ bytes: UnsafeRawBufferPointer) throws {
-        guard let dir = extract else { return }
-        let path = (dir.hasSuffix("/") ? dir : dir + "/") + Scan.fileName(rom)
-        if !dryRun { try AtomicFile.write(bytes, to: path, overwrite: force) }
-        if !global.json { Terminal.note("\(dryRun ? "would write" : "wrote") \(path) (\(rom.length) bytes)") }
-    }
+    /// DIR/NAME as the notes show it.
+    static func path(_ dir: String, _ name: String) -> String { (dir.hasSuffix("/") ? dir : dir + "/") + name }
 
-    /// Extracted file names: `VVVV-DDDD.rom` (`-vbios` for a VBIOS, `-efi` for an EFI ROM),
-    /// `NAME.efi` for a GOP driver (its file GUID without a UI name), `NAME.vbt`.
-    static func fileName(_ item: FirmwareItem) -> String {
-        func clean(_ s: String) -> String {
-            String(s.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" }.prefix(80))
-        }
+    /// What an extracted file's name says (README, "Extracted files"): `VVVV-DDDD.rom` (`-vbios`
+    /// for a VBIOS, `-efi` for an EFI ROM), `NAME.efi` for a GOP driver (its file GUID without a
+    /// UI name), `NAME.vbt`; `ExtractNames` makes it portable and unique.
+    static func fileStem(_ item: FirmwareItem) -> (String, String) {
         switch item.kind {
         case .optionROM:
             let rom = item.rom!
             let suffix = item.isVBIOS ? "-vbios" : rom.codeType == .efi ? "-efi" : ""
-            return Hex.string(rom.vendorID, width: 4) + "-" + Hex.string(rom.deviceID, width: 4) + suffix + ".rom"
+            return (Hex.string(rom.vendorID, width: 4) + "-" + Hex.string(rom.deviceID, width: 4) + suffix, "rom")
         case .gopDriver:
-            return clean(item.name ?? item.fileGUID?.description ?? "gop-" + String(item.offset, radix: 16)) + ".efi"
+            return (item.name ?? item.fileGUID?.description ?? "gop-" + String(item.offset, radix: 16), "efi")
         case .vbt:
-            return clean(item.name.map { $0.hasSuffix(".bin") ? String($0.dropLast(4)) : $0 } ?? "vbt") + ".vbt"
+            return (item.name.map { $0.hasSuffix(".bin") ? String($0.dropLast(4)) : $0 } ?? "vbt", "vbt")
         }
     }
 
-    /// `rom-OFFSET-VVVV-DDDD.bin`, OFFSET in at least eight hex digits so names sort by offset.
-    static func fileName(_ rom: EmbeddedROM) -> String {
+    /// `rom-OFFSET-VVVV-DDDD` (.bin), OFFSET in at least eight hex digits so names sort by offset.
+    static func fileStem(_ rom: EmbeddedROM) -> String {
         "rom-" + Hex.string(rom.offset, width: Swift.max(8, hexDigits(rom.offset))) + "-"
-            + Hex.string(rom.vendorID, width: 4) + "-" + Hex.string(rom.deviceID, width: 4) + ".bin"
+            + Hex.string(rom.vendorID, width: 4) + "-" + Hex.string(rom.deviceID, width: 4)
     }
 
     static func hexDigits(_ n: Int) -> Int {
@@ -222,28 +242,15 @@ struct Scan: ParsableCommand {
         return digits
     }
 
-    func makeDirectory(_ dir: String) throws {
-        switch pathKind(dir) {
-        case .directory: return
-        case .missing:
-            guard mkdir(dir, 0o755) == 0 || errno == EEXIST else {
-                let e = errno
-                throw SystemError("create the folder", dir, errno: e,
-                                  hint: e == ENOENT ? "Create its parent folder first." : nil)
-            }
-        default:
+    /// The extract folder, created when missing (SystemIO does the file work).
+    func openFolder(_ dir: String) throws -> OutputFolder {
+        do { return try OutputFolder(creating: dir) } catch is OutputFolder.NotAFolder {
             throw UserError("--out-dir \(dir) is not a folder. Name a folder (it is created if missing).", path: dir)
         }
     }
 }
 
 extension String {
-    /// `("name", "ext")` for `name.ext`.
-    fileprivate var splitExtension: (String, String) {
-        guard let dot = lastIndex(of: ".") else { return (self, "") }
-        return (String(self[..<dot]), String(self[index(after: dot)...]))
-    }
-
     /// Left-aligned in a column of `width` characters.
     fileprivate func padding(_ width: Int) -> String {
         count >= width ? self : self + String(repeating: " ", count: width - count)

@@ -197,9 +197,10 @@ enum ErrorOutput {
         case let e as FileTooLarge: return ("file-too-large", e.path)
         case let e as NotARegularFile: return ("not-a-regular-file", e.path)
         case let e as AtomicFile.Exists: return ("exists", e.path)
-        case is ROMReadError: return ("rom-read", nil)
+        case let e as ROMReadError: return ("rom-read", e.path)
         case let e as ROMReader.Failure:
-            if case .nothingRead = e { return ("rom-read", nil) }
+            // One source tried: its path; several: none is the one.
+            if case .nothingRead(let tried) = e { return ("rom-read", tried.count == 1 ? tried[0].error?.path : nil) }
             return ("refused", nil)
         case let e as UserError: return ("refused", e.path)   // vbios declined, with the reason and the next step
         default: return ("error", nil)

@@ -82,6 +82,50 @@ import TestSupport
         #expect(r.out.contains("cbfs pci1002,7145.rom"))
     }
 
+    static let apple = Repository.root + "/../shared/firmware/fw-apple-mbp31-0070-07b.fd"
+
+    /// Every `body.bin` UEFIExtract (Debian uefitool-cli, the oracle) dumps from `image`.
+    static func uefiExtractBodies(_ image: String) throws -> [[UInt8]] {
+        let dir = try FakeHost.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.copyItem(atPath: image, toPath: dir + "/image.bin")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/UEFIExtract")
+        p.arguments = ["image.bin", "all"]
+        p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        let dump = dir + "/image.bin.dump"
+        return try (FileManager.default.subpathsOfDirectory(atPath: dump)).filter { $0.hasSuffix("body.bin") }.map {
+            [UInt8](try Data(contentsOf: URL(fileURLWithPath: dump + "/" + $0)))
+        }
+    }
+
+    /// An Intel Mac's FFS v1 volumes: `scan --extract` writes both NVIDIA VBIOSes and Apple's GOP
+    /// driver byte-identical to what UEFIExtract extracts, and every ROM UEFIExtract finds is written.
+    @Test func scanAppleImageExtractsWhatUEFIExtractFinds() throws {
+        guard FileManager.default.fileExists(atPath: Self.apple) else { Issue.record("\(Self.apple) missing"); return }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/UEFIExtract") else { Issue.record("UEFIExtract missing: Tools/install-deps.sh installs uefitool-cli"); return }
+        let dir = try FakeHost.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try HostCLI.run(["scan", Self.apple, "--extract", dir])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("2 option ROMs, 1 GOP driver, 0 VBTs"), "\(r.out)")
+        #expect(!r.err.contains("bad-container"), "\(r.err)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(files.filter { $0.hasPrefix("10de-0407-vbios") }.count == 2, "\(files)")
+        let written = try files.map { [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/" + $0))) }
+        let bodies = try Self.uefiExtractBodies(Self.apple)
+        for (name, bytes) in zip(files, written) { #expect(bodies.contains(bytes), "\(name) is not an element UEFIExtract extracts") }
+        let theirROMs = bodies.filter { $0.count > 0x1A && $0[0] == 0x55 && $0[1] == 0xAA
+            && Array($0[(Int($0[0x18]) | Int($0[0x19]) << 8)...].prefix(4)) == Array("PCIR".utf8) }
+        #expect(theirROMs.count == 2)
+        for rom in theirROMs { #expect(written.contains(rom), "a ROM UEFIExtract finds was not extracted") }
+    }
+
     /// A plain ROM file keeps the plain scan's output and JSON shape.
     @Test func plainBlobKeepsThePlainScan() throws {
         let r = try HostCLI.run(["scan", Repository.roms + "/amd.rom", "--json"])
@@ -93,12 +137,67 @@ import TestSupport
 
 /// `prepare --rom-from`: the card's ROM out of a firmware image, by IDs.
 @Suite(.serialized) struct PrepareFromFirmwareTests {
-    /// A copy of the radeon host whose card says it is `device`.
-    static func host(device: String) throws -> String {
+    /// A copy of the radeon host whose card says it is `device` (of `vendor`, when given).
+    static func host(device: String, vendor: String? = nil) throws -> String {
         let root = try FakeHost("radeon-hd7850", as: "sys").dir
                 let real = URL(fileURLWithPath: root + "/sys/bus/pci/devices/0000:01:00.0").resolvingSymlinksInPath().path + "/device"
         try (device + "\n").write(toFile: real, atomically: false, encoding: .utf8)
+        if let vendor { try (vendor + "\n").write(toFile: String(real.dropLast(6)) + "vendor", atomically: false, encoding: .utf8) }
         return root
+    }
+
+    /// Files with no container: the HP t5720's Award BIOS (the SiS IGD's VGA BIOS at an offset that is
+    /// no multiple of 512), three real ACPI VFCT tables, a plain ROM. Every legacy ROM `scan` lists,
+    /// `prepare --rom-from` takes for a card with its IDs, byte for byte.
+    @Test func whateverScanListsPrepareCanChoose() throws {
+        let shared = Repository.root + "/../shared/firmware/"
+        let files = ["fw-hp-t5720-legacy-award-sis741.bin", "vfct-asrock-b650pg-navi31-plus-raphael.dat",
+                     "vfct-coreboot-x370-raven.dat", "vfct-lenovo-yoga7-14arb7-rembrandt.dat"].map { shared + $0 } + [Repository.roms + "/amd.rom"]
+        var chosen = 0
+        for file in files {
+            guard FileManager.default.fileExists(atPath: file) else { Issue.record("\(file) missing"); continue }
+            let image = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+            let scan = try HostCLI.run(["scan", file, "--json"])
+            let listed = try #require(try HostCLI.json(scan) as? [[String: Any]], "\(scan.out)")
+            #expect(!listed.isEmpty, "scan lists nothing in \(file)")
+            for rom in listed where rom["codeType"] as? Int == 0 {
+                let offset = try #require(rom["offset"] as? Int), length = try #require(rom["length"] as? Int)
+                let vendor = try #require(rom["vendorID"] as? String), device = try #require(rom["deviceID"] as? String)
+                let root = try Self.host(device: "0x" + device, vendor: "0x" + vendor)
+                defer { try? FileManager.default.removeItem(atPath: root) }
+                let r = try HostCLI.run(["prepare", "01:00.0", "--for", "qemu", "--display", "secondary", "--sysfs", root + "/sys",
+                                         "--out", root + "/out", "--rom-from", file])
+                #expect(r.status == 0, "\(file) \(vendor):\(device): \(r.err)")
+                let bios = [UInt8]((try? Data(contentsOf: URL(fileURLWithPath: root + "/out/bios.bin"))) ?? Data())
+                #expect(bios == Array(image[offset..<offset + length]), "\(file): bios.bin is not the ROM scan lists at \(offset)")
+                chosen += 1
+            }
+        }
+        #expect(chosen == 6)
+    }
+
+    /// A raw VFCT table, read here as the kernel's `VFCT_IMAGE_HEADER` lays it out (amdgpu_bios.c):
+    /// the image prepare takes for the Raphael iGPU is the one its entry names.
+    @Test func vfctTableEntryByTheCardsIDs() throws {
+        let file = Repository.root + "/../shared/firmware/vfct-asrock-b650pg-navi31-plus-raphael.dat"
+        guard FileManager.default.fileExists(atPath: file) else { Issue.record("\(file) missing"); return }
+        let t = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+        func u32(_ o: Int) -> Int { Int(t[o]) | Int(t[o + 1]) << 8 | Int(t[o + 2]) << 16 | Int(t[o + 3]) << 24 }
+        func u16(_ o: Int) -> Int { Int(t[o]) | Int(t[o + 1]) << 8 }
+        var at = u32(0x34), image: [UInt8]?
+        while at + 28 <= t.count {
+            let length = u32(at + 24)
+            if u16(at + 12) == 0x1002 && u16(at + 14) == 0x164e { image = Array(t[(at + 28)..<(at + 28 + length)]) }
+            at += 28 + length
+        }
+        let want = try #require(image)
+        let root = try Self.host(device: "0x164e", vendor: "0x1002")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let r = try HostCLI.run(["prepare", "01:00.0", "--for", "qemu", "--display", "secondary", "--sysfs", root + "/sys",
+                                 "--out", root + "/out", "--rom-from", file])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("VFCT entry 14:00.0 1002:164e"), "\(r.out)")
+        #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: root + "/out/bios.bin"))) == want)
     }
 
     @Test func takesTheCardsROMOutOfAFirmwareImage() throws {
@@ -111,6 +210,92 @@ import TestSupport
         let bios = [UInt8](try Data(contentsOf: URL(fileURLWithPath: root + "/out/bios.bin")))
         let image = [UInt8](try Data(contentsOf: URL(fileURLWithPath: FirmwareCLITests.coreboot)))
         #expect(bios.count >= 0x200 && Array(bios.prefix(0x100)) == Array(image[0x41fac..<0x41fac + 0x100]))
+    }
+
+    /// The Mac image holds two different VBIOSes for the 8600M GT (10de:0407; they differ in memory
+    /// tables, and nothing in them, not even their subsystem IDs, says which board is which): both are
+    /// listed with the file each sits in, and none is guessed.
+    @Test func appleImageNamesBothVBIOSesAndGuessesNone() throws {
+        guard FileManager.default.fileExists(atPath: FirmwareCLITests.apple) else { Issue.record("\(FirmwareCLITests.apple) missing"); return }
+        let root = try Self.host(device: "0x0407", vendor: "0x10de")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let r = try HostCLI.run(["prepare", "01:00.0", "--for", "qemu", "--display", "secondary", "--sysfs", root + "/sys",
+                                 "--out", root + "/out", "--rom-from", FirmwareCLITests.apple])
+        #expect(r.status != 0)
+        #expect(r.err.contains("2 different legacy ROMs for 10de:0407") && r.err.contains("B0A7CB3B-0049-4069-8445-481437BC2ED3")
+                && r.err.contains("F7CFB32E-9C0C-49EC-BD03-BE8AF0E32B6B"), "\(r.err)")
+        #expect(!FileManager.default.fileExists(atPath: root + "/out/bios.bin"))
+    }
+
+    /// A laptop dGPU's VBIOS compiled into AcpiPlatformDxe's PE32 in an OVMF-shaped image (DXE volume
+    /// in LZMA; Tools/gen-firmware.py --rom-in-driver, the real Quadro K2100M VBIOS from ../shared):
+    /// scan names where it sits and writes it byte for byte, UEFIExtract's PE32 body holds it at that
+    /// offset, and prepare --rom-from takes it for the card.
+    @Test func romCompiledIntoADriver() throws {
+        let vbios = Repository.root + "/../shared/roms/nvidia-quadro-k2100m-gk106-lenovo-w541.rom"
+        guard FileManager.default.fileExists(atPath: vbios) else { Issue.record("\(vbios) missing"); return }
+        let rom = [UInt8](try Data(contentsOf: URL(fileURLWithPath: vbios)))
+        let root = try Self.host(device: "0x11fc", vendor: "0x10de")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let gen = try HostCLI.run(["python3", Repository.root + "/Tools/gen-firmware.py", "--rom-in-driver", vbios, "--out", root], "/usr/bin/env")
+        try #require(gen.status == 0, "\(gen.err)")
+        let image = root + "/rom-in-driver.fd"
+        let scan = try HostCLI.run(["scan", image, "--extract", root + "/x", "--json"])
+        #expect(scan.status == 0, "\(scan.err)")
+        let items = try #require(try HostCLI.json(scan) as? [[String: Any]])
+        let found = try #require(items.first { $0["kind"] as? String == "option-rom" }, "\(scan.out)")
+        #expect((found["path"] as? [String])?.last == "inside the PE32 of AcpiPlatformDxe, +0x1c40", "\(found)")
+        let written = try FileManager.default.contentsOfDirectory(atPath: root + "/x").filter { $0.hasPrefix("10de-11fc") }
+        #expect(written.count == 1 && (try? Data(contentsOf: URL(fileURLWithPath: root + "/x/" + written[0]))).map([UInt8].init) == rom, "\(written)")
+        let text = try HostCLI.run(["scan", image])
+        #expect(text.out.contains("> inside the PE32 of AcpiPlatformDxe, +0x1c40"), "\(text.out)")
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/UEFIExtract") {
+            let dir = try FakeHost.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            try FileManager.default.copyItem(atPath: image, toPath: dir + "/image.bin")
+            _ = try HostCLI.run([dir + "/image.bin", "all"], "/usr/bin/UEFIExtract")
+            let dump = dir + "/image.bin.dump"
+            let pe = try #require(try FileManager.default.subpathsOfDirectory(atPath: dump).first {
+                $0.contains("AcpiPlatformDxe/") && $0.hasSuffix("PE32 image section/body.bin") })
+            let body = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dump + "/" + pe)))
+            #expect(body.count >= 0x1c40 + rom.count && Array(body[0x1c40..<0x1c40 + rom.count]) == rom,
+                    "UEFIExtract's PE32 body of AcpiPlatformDxe does not hold the ROM at +0x1c40")
+        } else {
+            Issue.record("UEFIExtract missing: Tools/install-deps.sh installs uefitool-cli")
+        }
+        let r = try HostCLI.run(["prepare", "01:00.0", "--for", "qemu", "--display", "secondary", "--sysfs", root + "/sys",
+                                 "--out", root + "/out", "--rom-from", image])
+        #expect(r.status == 0, "\(r.err)")
+        #expect((try? Data(contentsOf: URL(fileURLWithPath: root + "/out/bios.bin"))).map([UInt8].init) == rom)
+    }
+
+    /// `scan --for` lists what fits the card, by the rule prepare chooses by: by IDs or by address
+    /// (read from a fake sysfs) alike, in a firmware image and in a file with no container.
+    @Test func scanForACard() throws {
+        let apu = FirmwareCLITests.firmware + "/apu.fd"
+        let all = try #require(try HostCLI.json(try HostCLI.run(["scan", apu, "--json"])) as? [[String: Any]])
+        let byIDs = try HostCLI.run(["scan", apu, "--for", "1002:1636", "--json"])
+        #expect(byIDs.status == 0, "\(byIDs.err)")
+        let fits = try #require(try HostCLI.json(byIDs) as? [[String: Any]])
+        let names = Set(fits.compactMap { $0["name"] as? String })
+        #expect(fits.count < all.count && names.allSatisfy { $0.hasPrefix("AMD") } && !names.isEmpty, "\(names)")
+        #expect(fits.filter { $0["kind"] as? String == "option-rom" }.allSatisfy { $0["vendorID"] as? String == "1002" && $0["deviceID"] as? String == "1636" })
+        #expect(fits.contains { $0["kind"] as? String == "option-rom" })
+        let root = try Self.host(device: "0x1636")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let byAddress = try HostCLI.run(["scan", apu, "--for", "01:00.0", "--sysfs", root + "/sys", "--json"])
+        #expect(byAddress.status == 0 && byAddress.out == byIDs.out, "\(byAddress.err)")
+        let none = try HostCLI.run(["scan", apu, "--for", "10de:1c8d", "--json"])
+        #expect((try HostCLI.json(none) as? [Any])?.isEmpty == true, "\(none.out)")
+        let vfct = Repository.root + "/../shared/firmware/vfct-asrock-b650pg-navi31-plus-raphael.dat"
+        if FileManager.default.fileExists(atPath: vfct) {
+            let plain = try #require(try HostCLI.json(try HostCLI.run(["scan", vfct, "--for", "1002:164e", "--json"])) as? [[String: Any]])
+            #expect(plain.count == 1 && plain.first?["deviceID"] as? String == "164e", "\(plain)")
+        } else {
+            Issue.record("\(vfct) missing")
+        }
+        let bad = try HostCLI.run(["scan", apu, "--for", "01:00"])
+        #expect(bad.status == 64 && bad.err.contains("VVVV:DDDD"), "\(bad.err)")
     }
 
     @Test func refusesWhenNoROMFits() throws {

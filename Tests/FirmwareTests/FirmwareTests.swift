@@ -10,6 +10,8 @@ enum Paths {
     static let firmware = root.appendingPathComponent("Fixtures/firmware")
     static let ovmf = "/usr/share/OVMF/OVMF_CODE_4M.fd"
     static let coreboot = root.appendingPathComponent("../shared/roms/fw-coreboot-thinkpad-t60-2MiB.rom").standardized.path
+    static let apple = root.appendingPathComponent("../shared/firmware/fw-apple-mbp31-0070-07b.fd").standardized.path
+    static let gk41 = root.appendingPathComponent("../shared/firmware/fw-ovmf-gk41-glk-intelgop-vbt.fd").standardized.path
 
     static func bytes(_ path: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) }
     static func fixture(_ name: String) throws -> [UInt8] { try bytes(firmware.appendingPathComponent(name).path) }
@@ -64,6 +66,39 @@ enum UEFIExtract {
             }
         }
         return out
+    }
+
+    /// Both ways: every PCI option ROM (55 AA with a PCIR) and VBT that starts a UEFIExtract body
+    /// is one of `report`'s items byte for byte, and every item is a body (or starts one, for a VBT).
+    static func expectAgreement(_ image: [UInt8], _ report: FirmwareReport, _ what: String) throws {
+        let bodies = try bodies(of: image)
+        func isROM(_ b: [UInt8]) -> Bool {
+            guard b.count > 0x1A, b[0] == 0x55, b[1] == 0xAA else { return false }
+            let p = Int(b[0x18]) | Int(b[0x19]) << 8
+            return p + 4 <= b.count && Array(b[p..<p + 4]) == Array("PCIR".utf8)
+        }
+        let theirs = bodies.filter { isROM($0.body) || $0.body.starts(with: Array("$VBT".utf8)) }
+        #expect(!theirs.isEmpty, "UEFIExtract found no ROM or VBT in \(what)")
+        for t in theirs where !report.items.contains(where: { $0.bytes == t.body || (t.body.starts(with: $0.bytes) && $0.kind == .vbt) }) {
+            Issue.record("\(what): UEFIExtract's \(t.folder) (\(t.body.count) bytes) is not among vbios's items")
+        }
+        for item in report.items where item.kind != .gopDriver {
+            // A hit inside a body (a ROM compiled into a driver) lies in that body at the offset its
+            // last path element gives.
+            if let inside = Self.inside(item) {
+                #expect(bodies.contains { b in b.body.count >= inside + item.bytes.count && Array(b.body[inside..<inside + item.bytes.count]) == item.bytes },
+                        "\(what): no UEFIExtract element holds the \(item.kind) of \(item.path) at +\(inside)")
+                continue
+            }
+            #expect(bodies.contains { $0.body == item.bytes || (item.kind == .vbt && $0.body.starts(with: item.bytes)) },
+                    "\(what): UEFIExtract has no element with the bytes of \(item.kind) in \(item.path)")
+        }
+    }
+
+    /// The offset an item's last path element ("inside the PE32 of X, +0x1c40") gives, if it has one.
+    static func inside(_ item: FirmwareItem) -> Int? {
+        guard let last = item.path.last, last.hasPrefix("inside "), let plus = last.range(of: ", +0x", options: .backwards) else { return nil }
+        return Int(last[plus.upperBound...], radix: 16)
     }
 }
 
@@ -148,6 +183,105 @@ enum UEFIExtract {
         let vbt = report.items.filter { $0.kind == .vbt }
         #expect(vbt.count == 1)
         #expect(vbt.first.map { Array($0.bytes.prefix(4)) } == Array("$VBT".utf8))
+    }
+
+    /// An Intel Mac (MacBookPro3,1): several FFS v1 volumes (the Framework's file system GUID,
+    /// revision-1 headers, one with Apple's bytes in the reserved field where revision 2 keeps
+    /// ExtHeaderOffset), an NVRAM store, a microcode volume and padding. UEFIExtract is the oracle:
+    /// every option ROM and VBT in its dump is one of ours, byte for byte, and ours are all in its dump.
+    @Test func appleFFSv1VolumesAgreeWithUEFIExtract() throws {
+        guard FileManager.default.fileExists(atPath: Paths.apple) else { Issue.record("\(Paths.apple) missing"); return }
+        let image = try Paths.bytes(Paths.apple)
+        let report = FirmwareWalker.walk(image)
+        let roms = report.items.filter { $0.kind == .optionROM }
+        #expect(roms.count == 2)
+        for rom in roms {
+            #expect(rom.rom?.vendorID == 0x10de && rom.rom?.deviceID == 0x0407 && rom.isVBIOS)
+            #expect(rom.volumeGUID?.description == "7A9354D9-0468-444A-81CE-0BF617D890DF" && rom.path.contains { $0.hasPrefix("efi-compressed") })
+        }
+        // Nothing to say about a sound image: no false extended header, no store called a bad container.
+        #expect(report.findings.isEmpty, "\(report.findings)")
+        // Apple's NVIDIA GPU Driver has no UI name: its image (GOP, Driver Binding, EDID GUIDs) says GOP.
+        // BDS, GraphicsConsole and ConSplitter carry the GOP GUID too, as users of it, and are not taken.
+        let gop = report.items.filter { $0.kind == .gopDriver }
+        #expect(gop.map { $0.fileGUID?.description } == ["5F8EA3B6-DFB2-443D-BC96-8D0742C0EA8C"])
+        guard FileManager.default.isExecutableFile(atPath: UEFIExtract.path) else { Issue.record("UEFIExtract missing: Tools/install-deps.sh installs uefitool-cli"); return }
+        try UEFIExtract.expectAgreement(image, report, "MacBookPro3,1")
+        let bodies = try UEFIExtract.bodies(of: image)
+        #expect(bodies.contains { $0.folder.contains("5F8EA3B6") && $0.folder.hasSuffix("PE32 image section") && $0.body == gop.first?.bytes })
+    }
+
+    /// gen-firmware.py's Intel Mac layout (`ffs1`): walked like v2; the revision-1 header's reserved
+    /// bytes are not an extended header; the stores are skipped without a word; the unnamed GOP driver
+    /// is found by its image, the console is not, CsmVideo and PlatformGOPPolicy are named as what they are.
+    @Test func ffs1FixtureHoldsWhatTheGeneratorSays() throws {
+        let expect = try Expect.load("ffs1")
+        let image = try Paths.fixture("ffs1.fd")
+        let report = FirmwareWalker.walk(image)
+        #expect(report.items.map(\.kind.rawValue) == expect.items.map(\.kind))
+        #expect(report.items.map(\.name) == expect.items.map(\.name))
+        #expect(report.items.map { $0.fileOffset == nil } == expect.items.map(\.decoded))
+        #expect(report.findings.map(\.finding.code.rawValue) == expect.findingCodes, "\(report.findings)")
+        #expect(report.findings.allSatisfy { $0.finding.severity == .info })
+        guard FileManager.default.isExecutableFile(atPath: UEFIExtract.path) else { Issue.record("UEFIExtract missing: Tools/install-deps.sh installs uefitool-cli"); return }
+        try UEFIExtract.expectAgreement(image, report, "ffs1.fd")
+        let bodies = try UEFIExtract.bodies(of: image)
+        let gop = try #require(report.items.first { $0.kind == .gopDriver })
+        #expect(bodies.contains { $0.folder.hasSuffix("PE32 image section") && $0.body == gop.bytes })
+    }
+
+    /// A wrong volume header checksum: an FFS volume is walked anyway, with a warning at the checksum
+    /// (UEFITool does the same); a header of an unknown file system with a wrong checksum is no volume.
+    @Test func wrongHeaderChecksum() throws {
+        var image = try Paths.fixture("ffs1.fd")
+        image[0x32] &+= 1
+        let report = FirmwareWalker.walk(image)
+        #expect(report.items.count == 2)
+        #expect(report.findings.contains { $0.finding.code == .badContainer && $0.finding.offset == 0x32 && $0.finding.severity == .warning })
+        var unknown = image
+        unknown[0x10] ^= 0xFF   // the file system GUID no longer FFS v1's
+        let none = FirmwareWalker.walk(unknown)
+        #expect(none.items.isEmpty && none.containers == 2, "only the two stores: \(none.items.map(\.path))")
+    }
+
+    /// A community OVMF with Intel's GOP and VBT compiled in (Gemini Lake): the VBT and every GOP driver
+    /// as UEFIExtract extracts them; PlatformGOPPolicy (its image carries the policy GUID, not GOP's)
+    /// named as what it is instead of a GOP driver.
+    @Test func ovmfWithIntelGOPAndVBT() throws {
+        guard FileManager.default.fileExists(atPath: Paths.gk41) else { Issue.record("\(Paths.gk41) missing"); return }
+        let image = try Paths.bytes(Paths.gk41)
+        let report = FirmwareWalker.walk(image)
+        let gop = report.items.filter { $0.kind == .gopDriver }
+        #expect(Set(gop.compactMap(\.name)) == ["GvtGopDxe", "IntelGopDriver", "QemuVideoDxe", "QemuRamfbDxe", "VirtioGpuDxe"])
+        #expect(report.items.filter { $0.kind == .vbt }.count == 1)
+        let notGOP = report.findings.filter { $0.finding.code == .notGOPDriver }
+        #expect(notGOP.count == 1 && notGOP.first?.finding.message.contains("\"PlatformGOPPolicy\" is a platform GOP policy driver") == true, "\(report.findings)")
+        #expect(report.findings.allSatisfy { $0.finding.severity == .info }, "\(report.findings)")
+        guard FileManager.default.isExecutableFile(atPath: UEFIExtract.path) else { Issue.record("UEFIExtract missing: Tools/install-deps.sh installs uefitool-cli"); return }
+        try UEFIExtract.expectAgreement(image, report, "gk41 OVMF")
+        let bodies = try UEFIExtract.bodies(of: image)
+        for g in gop {
+            #expect(bodies.contains { $0.folder.contains(g.name!) && $0.folder.hasSuffix("PE32 image section") && $0.body == g.bytes },
+                    "UEFIExtract's PE32 section of \(g.name!) differs")
+        }
+    }
+
+    /// The rules on images no test file holds: a CSM video driver, a policy driver, a console.
+    @Test func gopRecognitionByImage() {
+        func image(_ guids: [GUID]) -> ArraySlice<UInt8> { ([UInt8](repeating: 0xCC, count: 64) + guids.flatMap(\.bytes) + [0, 0, 0])[...] }
+        typealias R = GOPRecognition
+        #expect(R.role(image([R.gop, R.legacyBios, R.driverBinding]), name: nil, fileGUID: nil, identity: { nil }) == .csmVideo)
+        #expect(R.role(image([R.gop]), name: "CsmVideo", fileGUID: nil, identity: { nil }) == .csmVideo)
+        #expect(R.role(image([R.platformGOPPolicy]), name: nil, fileGUID: nil, identity: { nil }) == .gopPolicy)
+        #expect(R.role(image([R.platformGOPPolicy]), name: "PlatformGOPPolicy", fileGUID: nil, identity: { nil }) == .gopPolicy)
+        #expect(R.role(image([R.gop, R.driverBinding, R.simpleTextOut, R.legacyBios]), name: nil, fileGUID: nil, identity: { nil }) == nil)
+        #expect(R.role(image([R.gop, R.driverBinding, R.simpleTextOut]), name: "GraphicsConsoleDxe", fileGUID: nil, identity: { nil }) == nil)
+        #expect(R.role(image([R.gop]), name: "PlatformDxe", fileGUID: nil, identity: { nil }) == nil)
+        #expect(R.role(image([R.gop, R.driverBinding, R.platformGOPPolicy]), name: nil, fileGUID: nil, identity: { nil }) == .gop)
+        #expect(R.role(image([R.gop, R.edidActive]), name: nil, fileGUID: nil, identity: { nil }) == .gop)
+        // A GUID cut by the end of the image is not there.
+        let cut = image([R.gop, R.driverBinding]).dropLast(4)
+        #expect(R.role(cut, name: nil, fileGUID: nil, identity: { nil }) == nil)
     }
 
     @Test func plainROMIsNotAContainer() throws {
@@ -389,5 +523,111 @@ enum UEFIExtract {
         }
         #expect(!(noise.withUnsafeBytes { FirmwareWalker.mayHoldContainers($0) }))
         #expect(cases.dropFirst().allSatisfy { b in b.withUnsafeBytes { FirmwareWalker.mayHoldContainers($0) } })
+    }
+}
+
+/// Issue 22 item 2: what sits inside a decoded body (a driver's image, a raw or freeform section, a
+/// raw or pad file, a CBFS file) is found and its path says where.
+@Suite struct EmbeddedTests {
+    typealias B = FirmwareBuilder
+    static let amd = Paths.root.appendingPathComponent("Fixtures/roms/amd.rom").path
+    static let intel = Paths.root.appendingPathComponent("Fixtures/roms/intel.rom").path
+
+    /// The VBT the Intel fixture ROM carries at 0x400 (built with its BDB, as i915 checks it).
+    static func fixtureVBT() throws -> [UInt8] {
+        let rom = try Paths.bytes(intel)
+        let size = Int(rom[0x418]) | Int(rom[0x419]) << 8
+        return Array(rom[0x400..<0x400 + size])
+    }
+
+    /// A PE32 image (MZ, a PE header) with `parts` at their offsets, 0xCC elsewhere.
+    static func image(_ parts: [(Int, [UInt8])], size: Int) -> [UInt8] {
+        var pe = [UInt8](repeating: 0xCC, count: size)
+        pe.replaceSubrange(0..<2, with: Array("MZ".utf8))
+        pe.replaceSubrange(0x3C..<0x40, with: B.le32(0x40))
+        pe.replaceSubrange(0x40..<0x44, with: Array("PE\0\0".utf8))
+        for (at, bytes) in parts { pe.replaceSubrange(at..<at + bytes.count, with: bytes) }
+        return pe
+    }
+
+    @Test func romAndVBTCompiledIntoADriver() throws {
+        let rom = try Paths.bytes(Self.amd), vbt = try Self.fixtureVBT()
+        var vbts = [vbt]
+        if FileManager.default.fileExists(atPath: Paths.gk41) {
+            // The real VBT of the gk41 OVMF, as the walk finds it in its raw file.
+            let real = FirmwareWalker.walk(try Paths.bytes(Paths.gk41)).items.first { $0.kind == .vbt }
+            vbts.append(try #require(real).bytes)
+        } else {
+            Issue.record("\(Paths.gk41) missing")
+        }
+        for v in vbts {
+            let vbtAt = 0x1C40 + rom.count + 0x100
+            let pe = Self.image([(0x1C40, rom), (vbtAt, v)], size: vbtAt + v.count + 0x40)
+            let file = B.file(type: 0x07, B.section(type: 0x10, pe) + B.ui("AcpiPlatformDxe"), guid: 5)
+            let volume = B.volume([file])
+            let report = FirmwareWalker.walk(volume)
+            #expect(report.items.count == 2, "\(report.items.map(\.path))")
+            let found = try #require(report.items.first { $0.kind == .optionROM })
+            #expect(found.bytes == rom && found.name == "AcpiPlatformDxe")
+            #expect(found.path.last == "inside the PE32 of AcpiPlatformDxe, +0x1c40", "\(found.path)")
+            // The file offset is where the ROM lies in the input: not found again outside containers.
+            let peAt = 0x48 + 24 + 4
+            #expect(found.fileOffset == peAt + 0x1C40 && Array(volume[peAt + 0x1C40..<peAt + 0x1C40 + rom.count]) == rom)
+            let table = try #require(report.items.first { $0.kind == .vbt })
+            #expect(table.bytes == v && table.path.last == "inside the PE32 of AcpiPlatformDxe, +\(hex(vbtAt))", "\(table.path)")
+            #expect(report.searchedBytes >= pe.count)
+        }
+    }
+
+    /// "$VBT" with no BDB behind it is text, not a table; the VBT inside an Intel VBIOS is part of
+    /// that ROM, not a find of its own.
+    @Test func decoysAreNotHits() throws {
+        var fake = try Self.fixtureVBT()
+        fake.replaceSubrange(0x30..<0x3F, with: Array("NOT_A_DATABLOCK".utf8))
+        let pe = Self.image([(0x300, fake)], size: 0x800)
+        let intel = try Paths.bytes(Self.intel)
+        let volume = B.volume([B.file(type: 0x07, B.section(type: 0x10, pe) + B.ui("Decoy"), guid: 1),
+                               B.file(type: 0x01, intel, guid: 2)])
+        let report = FirmwareWalker.walk(volume)
+        #expect(report.items.count == 1 && report.items.first?.kind == .optionROM && report.items.first?.bytes == intel,
+                "\(report.items.map { ($0.kind, $0.path) })")
+    }
+
+    /// A ROM at the start of a body is that body (no extra element); elsewhere in a raw file, a pad
+    /// file, a freeform section or a CBFS file, the element says where.
+    @Test func whereInTheBody() throws {
+        let rom = try Paths.bytes(Self.amd)
+        let junk = [UInt8](repeating: 0x11, count: 0x80)
+        let freeform = B.section(type: 0x18, B.guid("11111111-2222-3333-4444-555555555555") + junk + junk + rom)
+        let volume = B.volume([B.file(type: 0x02, B.section(type: 0x19, rom), guid: 1),
+                               B.file(type: 0x01, junk + rom, guid: 2),
+                               B.file(type: 0xF0, [UInt8](repeating: 0, count: 0x200) + rom, guid: 3),
+                               B.file(type: 0x02, freeform, guid: 4)])
+        let cbfs = B.cbfs(name: Array("pci1002,1636.rom".utf8), junk + junk + junk + rom)
+        let image = volume + [UInt8](repeating: 0xFF, count: 64) + cbfs
+        let report = FirmwareWalker.walk(image)
+        let lasts = report.items.map { $0.path.last ?? "" }
+        #expect(report.items.count == 5 && report.items.allSatisfy { $0.bytes == rom }, "\(report.items.map(\.path))")
+        #expect(lasts.contains { $0.hasPrefix("raw @") }, "\(lasts)")
+        #expect(lasts.contains("inside the raw file, +0x80"), "\(lasts)")
+        #expect(lasts.contains("inside the padding file, +0x200"), "\(lasts)")
+        #expect(lasts.contains("inside the freeform section, +0x100"), "\(lasts)")
+        #expect(lasts.contains("inside the CBFS file pci1002,1636.rom, +0x180"), "\(lasts)")
+        #expect(!lasts.contains("outside containers"))
+    }
+
+    /// A driver's image draws on the search budget like any other search.
+    @Test func driverSearchDrawsOnTheBudget() throws {
+        let rom = try Paths.bytes(Self.amd)
+        let pe = Self.image([(0x1C40, rom)], size: 0x1C40 + rom.count)
+        let volume = B.volume([B.file(type: 0x07, B.section(type: 0x10, pe), guid: 1)])
+        // The same bytes as a dependency section, which is not searched: the image costs its size.
+        let depex = B.volume([B.file(type: 0x07, B.section(type: 0x13, pe), guid: 1)])
+        #expect(FirmwareWalker.walk(volume).searchedBytes - FirmwareWalker.walk(depex).searchedBytes >= pe.count)
+        var limits = FirmwareLimits()
+        limits.maxSearched = volume.count + pe.count / 2
+        let report = FirmwareWalker.walk(volume, limits: limits)
+        #expect(report.findings.contains { $0.finding.code == .limitReached }, "\(report.findings)")
+        #expect(!report.items.contains { $0.path.last?.hasPrefix("inside the PE32") == true })
     }
 }

@@ -120,8 +120,10 @@ struct RealLayoutTests {
     @Test func vendorSummariesSayWhatAPersonWants() {
         #expect(VendorInfo.intel(IntelInfo(vbtOffset: 0, vbtPlatform: "HASWELL", vbtVersion: 100, vbtSize: nil, bdbOffset: nil, bdbVersion: 177)).summary
                 == "Intel VBT HASWELL, VBT version 100, BDB version 177")
-        #expect(VendorInfo.amd(AMDInfo(atomHeaderOffset: nil, partNumber: "113-D00904RE-103", version: "015.050", buildDate: nil)).summary
+        #expect(VendorInfo.amd(AMDInfo(atomHeaderOffset: 0x220, partNumber: "113-D00904RE-103", version: "015.050", buildDate: nil)).summary
                 == "AMD 113-D00904RE-103, version 015.050")
+        #expect(VendorInfo.amd(AMDInfo(atomHeaderOffset: nil, partNumber: nil, version: nil, buildDate: "1996/09/27 12:06")).summary
+                == "ATI BIOS before ATOM (Mach64, Rage, early Radeon), built 1996/09/27 12:06")
         #expect(VendorInfo.nvidia(NVIDIAInfo(bitOffset: 0, bitVersion: 0, entries: [], version: "94.04.3a.40.21")).summary
                 == "NVIDIA BIOS 94.04.3a.40.21")
     }

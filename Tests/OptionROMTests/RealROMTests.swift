@@ -66,7 +66,7 @@ struct RealROMTests {
         #expect(image.length == Int(image.sizeByte) * 512)
         if Self.isaStyle.contains(name) {
             #expect(image.pcir == nil)
-            #expect(layout.findingCodeSet == ["no-pcir"], "\(name)")
+            #expect(layout.findingCodeSet == ["isa-rom"], "\(name)")
         } else {
             #expect(layout.isClean && layout.findings.isEmpty, "\(name): \(layout.findings.map(\.message))")
             let p = try #require(image.pcir)
@@ -114,5 +114,46 @@ struct RealROMTests {
                 #expect(efi.vendorID == legacy.vendorID && efi.deviceID == legacy.deviceID)
             }
         }
+    }
+}
+
+/// Vendor ROMs from before PCI and before ATOM (../shared/roms, from 86Box's ROM set).
+@Suite("Old ROMs")
+struct OldROMTests {
+    static func load(_ name: String) throws -> [UInt8]? {
+        let url = EFIOracle.sharedROMs.appendingPathComponent(name)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            #expect(!EFIOracle.isCI, "\(url.path) missing; CI must have the corpus")
+            if !EFIOracle.isCI { print("skipped: \(url.path) missing") }
+            return nil
+        }
+        return try Paths.bytes(url)
+    }
+
+    /// Tseng ET4000: an ISA VGA BIOS with text at 0x18. A note saying what it is, never a failure;
+    /// the same bytes with a broken checksum are damage again.
+    @Test func isaVGABIOSIsANote() throws {
+        guard var rom = try Self.load("old-tseng-et4000-isa.rom") else { return }
+        let layout = ROMParser.parse(rom)
+        #expect(layout.findingCodeSet == ["isa-rom"], "\(layout.findings)")
+        #expect(layout.verdict == .note)
+        #expect(layout.images.count == 1 && layout.images.first?.checksumValid == true && layout.images.first?.length == 0x8000)
+        #expect(layout.findings.first?.message.contains("No passthrough consumer will take it") == true)
+        rom[0x100] &+= 1
+        #expect(ROMParser.parse(rom).verdict == .fail)
+    }
+
+    /// ATI Mach64 VT: ATI's signature at 0x30 and no ATOM table. Named as what it is; the RX 5500 XT's
+    /// ATOM BIOS keeps its ATOM summary.
+    @Test func preATOMATIBIOSIsNamedAsSuch() throws {
+        guard let mach64 = try Self.load("old-ati-mach64vt.rom"), let navi = try Self.load("amd-rx5500xt-navi14-orig-imac.rom") else { return }
+        let old = ROMParser.parse(mach64)
+        #expect(old.verdict == .ok)
+        guard case .amd(let a)? = old.vendorInfo else { Issue.record("no ATI signature read: \(String(describing: old.vendorInfo))"); return }
+        #expect(a.isPreATOM && a.buildDate == "1996/09/27 12:06")
+        #expect(old.vendorInfo?.summary.hasPrefix("ATI BIOS before ATOM") == true, "\(old.vendorInfo!.summary)")
+        #expect(old.vendorInfo?.vendorName == "ATI")
+        let atom = ROMParser.parse(navi)
+        #expect(atom.vendorInfo?.summary == "AMD 113-EM24G8G-S00, version 017.002.000.000.000000")
     }
 }

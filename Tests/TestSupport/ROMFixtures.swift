@@ -86,6 +86,7 @@ public enum ROMFixtures {
         generic(&fx)
         nvidia(&fx)
         amd(&fx)
+        atiPreATOM(&fx)
         intel(&fx)
         broken(&fx)
         return fx.items
@@ -271,6 +272,23 @@ public enum ROMFixtures {
                           ("buildDate", .string("09/12/19 11:23:00"))])
     }
 
+    /// ATI before ATOM (Mach64, Rage): ATI's signature at 0x30 and a build date at 0x50, but the u16
+    /// at 0x48 leads to no ATOM table (Linux radeon_bios.c reads the older tables there).
+    static func atiPreATOM(_ fx: inout Collector) {
+        let units = 16
+        var img = ROMBuilder.legacy(vendor: 0x1002, device: 0x5654, units: units, pcirAt: 0x138, seed: 31, checksum: false).build()
+        img.poke(0x1E, Array("IBM".utf8))
+        img.poke(0x30, Array(" 761295520".utf8))
+        img.zero(0x3A..<0x50)
+        img.poke16(0x48, 0x00FA)
+        img.poke(0x50, Array("1996/09/27 12:06".utf8))
+        img.zero(0x60..<0x80)
+        ROMBuilder.fixChecksum(&img, count: units * 512)
+        fx.write("ati-pre-atom", img, images: [L(0, img, 0x1002, 0x5654, last: true)],
+                 vendor: [("summary", .string("ATI BIOS before ATOM (Mach64, Rage, early Radeon), built 1996/09/27 12:06")),
+                          ("buildDate", .string("1996/09/27 12:06"))])
+    }
+
     /// i915 intel_vbt_defs.h: struct vbt_header (signature[20], version, header_size, vbt_size,
     /// vbt_checksum, reserved, bdb_offset u32, aim_offset[4]) then struct bdb_header
     /// ('BIOS_DATA_BLOCK ', version, header_size, bdb_size).
@@ -362,7 +380,15 @@ public enum ROMFixtures {
         isa.put(ImageHeaderFields.dataStructurePointer, 0)
         isa.zero(0x40..<0x40 + PCIRFields.size)
         ROMBuilder.fixChecksum(&isa, count: 8 * 512)
-        fx.write("isa-style", isa, images: [expect(0, isa.count, "55aa", 0, nil, nil, nil, true, true)], codes: ["no-pcir"])
+        fx.write("isa-style", isa, images: [expect(0, isa.count, "55aa", 0, nil, nil, nil, true, true)], codes: ["isa-rom"])
+
+        // ISA era: text runs over 0x18 (as in Tseng's ET4000 BIOS, "This is not a product of IBM..."),
+        // no PCIR anywhere, a valid checksum: a whole ROM no passthrough consumer takes.
+        var isaText = ROMBuilder.legacy(vendor: 0x1234, device: 0x1111, units: 8, seed: 62, checksum: false).build()
+        isaText.poke(0x04, Array("This is not a product of IBM (IBM is a trademark)".utf8))
+        isaText.zero(0x40..<0x40 + PCIRFields.size)
+        ROMBuilder.fixChecksum(&isaText, count: 8 * 512)
+        fx.write("isa-text-pointer", isaText, images: [expect(0, isaText.count, "55aa", 0, nil, nil, nil, true, true)], codes: ["isa-rom"])
 
         fx.write("empty", [], images: [], codes: ["no-image"])
 

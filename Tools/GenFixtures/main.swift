@@ -33,6 +33,11 @@ do {
     }
     precondition(total < 2 * 1024 * 1024, "fixtures grew past 2 MiB")
     print("wrote \(fixtures.count) fixtures (\(total) bytes of ROMs) to \(out)")
+    // The walker's hostile shapes (issue 25), small, as fuzz seeds and replayed regressions.
+    let regressions = Repository.root + "/Fuzz/regressions"
+    for seed in FirmwareBuilder.seeds() {
+        try Data(seed.bytes).write(to: URL(fileURLWithPath: regressions).appendingPathComponent(seed.name))
+    }
     // The ROMs the Python tools copy (TestSupport's ToolROMs), beside the fixtures.
     let parts = URL(fileURLWithPath: out).appendingPathComponent("parts")
     try FileManager.default.createDirectory(at: parts, withIntermediateDirectories: true)

@@ -29,6 +29,8 @@ public struct EFIDecompressionError: Error, Sendable, CustomStringConvertible {
 public enum EFIDecompressor {
     /// The size of the header every stream starts with: compressed size, original size (u32 LE each).
     public static let headerLength = 8
+    /// The most output per compressed byte a stream may claim (twice what EDK2's compressor reaches).
+    public static let maximumRatio = 4096
 
     /// Decodes a stream with the 8-byte header (compressed size u32, original size u32).
     /// format nil: try EFI 1.1 then Tiano, as UEFITool does. Output never exceeds `limit`.
@@ -90,6 +92,13 @@ public enum EFIDecompressor {
         guard original <= max(limit, 0) else {
             throw EFIDecompressionError(
                 offset: 4, message: "header says the original is \(original) bytes, over the limit of \(max(limit, 0))")
+        }
+        // A claimed size no real stream could decode to is refused before any work: EDK2's
+        // compressor spends at least one bit per match of at most 256 bytes (2048:1 at best, on
+        // zeros), so an 8-byte stream claiming 16 MiB is a bomb, not a driver.
+        guard original <= compressed * maximumRatio + 65536 else {
+            throw EFIDecompressionError(
+                offset: 4, message: "header says the original is \(original) bytes, more than \(compressed) compressed bytes can hold (at most \(maximumRatio):1)")
         }
         if original == 0 { return Decoded(bytes: [], overran: false) }
         var state = State(input: input, end: headerLength + compressed, original: original,

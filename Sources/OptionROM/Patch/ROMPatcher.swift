@@ -18,6 +18,10 @@
 ///
 /// The result is parsed again; a patch that leaves errors the input did not have is refused.
 public enum ROMPatcher {
+    /// The largest ROM `info` and `verify` read (and a ROM BAR maps at most): a result past it
+    /// is refused, `force` or not, since nothing could read it back.
+    public static let maximumSize = 16 << 20
+
     public static func apply(_ plan: PatchPlan, to input: [UInt8]) throws(PatchError) -> PatchResult {
         var p = Run(bytes: input, plan: plan)
         try p.run()
@@ -220,11 +224,14 @@ public enum ROMPatcher {
 
         /// The driver of `--add-efi`/`--replace-efi`, refused when the guest cannot run it.
         func checkedDriver(_ file: [UInt8]) throws(PatchError) -> EFIDriverInput {
-            let driver = try EFIImageBuilder.driver(from: file)
+            let driver: EFIDriverInput
+            do { driver = try EFIImageBuilder.driver(from: file) } catch {
+                throw .driver(error.description)
+            }
             if !plan.efiMachines.contains(driver.pe.machine), !plan.force {
                 let names = plan.efiMachines.sorted().map(PEImage.machineName).joined(separator: " or ")
-                throw .refused("\(driver.origin) is \(English.withArticle(driver.pe.machineName)) driver; an x86-64 UEFI guest (OVMF) runs only \(names) "
-                    + "drivers and would skip it. Take the \(names) build of the driver, or pass --force to add it anyway.")
+                throw .driver("\(driver.origin) is \(English.withArticle(driver.pe.machineName)) driver; an x86-64 UEFI guest (OVMF) runs only \(names) "
+                    + "drivers and would skip it. Take the \(names) build of the driver, or pass --allow-broken to add it anyway.")
             }
             return driver
         }
@@ -419,6 +426,10 @@ public enum ROMPatcher {
         // MARK: verification
 
         mutating func verify() throws(PatchError) {
+            if bytes.count > ROMPatcher.maximumSize {
+                throw .refused("the result would be \(bytes.count) bytes, more than the \(ROMPatcher.maximumSize >> 20) MiB (\(ROMPatcher.maximumSize) bytes) "
+                    + "an option ROM can be: `vbios info` and `verify` would refuse it, and no ROM BAR maps it. Nothing was written.")
+            }
             let before = Set(inputLayout.findings.filter { $0.severity == .error }.map(\.code))
             let new = layout.findings.filter { $0.severity == .error && !before.contains($0.code) }
             if !new.isEmpty, !plan.force {
@@ -570,11 +581,14 @@ public enum PatchError: Error, Sendable, Equatable, CustomStringConvertible {
     case refused(String)
     /// The result has errors the input did not have.
     case verificationFailed([Finding])
+    /// The driver given to add is refused (not a driver, or for another machine): the message
+    /// is about that file, not the ROM.
+    case driver(String)
 
     public var description: String {
         switch self {
         case .notAROM(let s): return "not an option ROM: " + s
-        case .conflict(let s), .refused(let s): return s
+        case .conflict(let s), .refused(let s), .driver(let s): return s
         case .verificationFailed(let f):
             return "the patched ROM does not verify: " + f.map { "\($0.code): \($0.message)" }.joined(separator: "; ")
                 + ". Nothing was written; pass --allow-broken to write it anyway."

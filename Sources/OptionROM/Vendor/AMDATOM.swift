@@ -7,6 +7,11 @@ public struct AMDInfo: Sendable, Equatable {
     public var version: String?
     public var buildDate: String?
 
+    /// ATI's signature without an ATOM table: a BIOS from before ATOM (Mach64, Rage, Rage 128 and
+    /// Radeons up to R400 keep their tables in ATI's older "legacy" layout; Linux `radeon_bios.c`
+    /// reads those through the pointer at 0x48 instead).
+    public var isPreATOM: Bool { atomHeaderOffset == nil }
+
     static let magic: StaticString = " 761295520"
     static let versionPrefix: [UInt8] = Array("ATOMBIOSBK-AMD VER".utf8)
 
@@ -17,12 +22,14 @@ public struct AMDInfo: Sendable, Equatable {
             info.atomHeaderOffset = b + Int(ptr)
         }
         // Part number: through the string table when the ROM says it has strings (0x2F),
-        // else at 0x80, as atom_get_vbios_pn does.
+        // else at 0x80, as atom_get_vbios_pn does: an ATOM convention, so without an ATOM table only
+        // text in the form of ATI/AMD board part numbers ("113-...") counts; a pre-ATOM BIOS's
+        // bytes there are code or data.
         var pn = b + 0x80
         if let strings = v.u8(b + 0x2F), strings != 0, let ptr = v.u16(b + 0x6E) { pn = b + Int(ptr) }
         if v.u8(pn) == 0 { pn += 1 }
         let part = v.printable(pn, max: 43).trimmingSpaces()
-        if !part.isEmpty { info.partNumber = part }
+        if !part.isEmpty, info.atomHeaderOffset != nil || part.hasPrefix("113-") { info.partNumber = part }
         if let at = v.find(versionPrefix, from: b, to: min(end, b + 0x10000)) {
             var s = at + versionPrefix.count
             while v.u8(s) == 0x20 || v.u8(s) == 0 { s += 1; if s > at + 24 { break } }

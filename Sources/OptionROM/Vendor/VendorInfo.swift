@@ -7,7 +7,7 @@ public enum VendorInfo: Sendable, Equatable {
     public var vendorName: String {
         switch self {
         case .nvidia: return "NVIDIA"
-        case .amd: return "AMD"
+        case .amd(let a): return a.isPreATOM ? "ATI" : "AMD"
         case .intel: return "Intel"
         }
     }
@@ -18,6 +18,9 @@ public enum VendorInfo: Sendable, Equatable {
         switch self {
         case .nvidia(let n):
             return "NVIDIA BIOS " + (n.version ?? "version unknown")
+        case .amd(let a) where a.isPreATOM:
+            let parts = [a.partNumber, a.buildDate.map { "built \($0)" }].compactMap { $0 }
+            return "ATI BIOS before ATOM (Mach64, Rage, early Radeon)" + (parts.isEmpty ? "" : ", " + parts.joined(separator: ", "))
         case .amd(let a):
             let parts = [a.partNumber, a.version.map { "version \($0)" }].compactMap { $0 }
             return parts.isEmpty ? "AMD ATOM BIOS" : "AMD " + parts.joined(separator: ", ")

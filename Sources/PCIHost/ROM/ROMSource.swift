@@ -124,6 +124,20 @@ public struct ROMReadError: Error, CustomStringConvertible, Sendable, Equatable 
         }
     }
 
+    /// The file or device the failure is about (`--json`'s `path`); nil for a failure of no one file.
+    public var path: String? {
+        switch reason {
+        case let .permissionDenied(p, _), let .stillDisabled(p), let .disabled(p), let .notMapped(p), let .noROMResource(p),
+             let .deviceGone(p, _), let .notAnAttribute(p), let .isDirectory(p), let .readFailed(p, _), let .empty(p),
+             let .belowBase(p, _, _), let .memoryOpen(p, _), let .notPhysicalMemory(p), let .memoryRead(p, _, _, _),
+             let .memoryMap(p, _, _, _), let .noShadow(p), let .emptyShadow(p), let .noConfig(p), let .noVFCT(p),
+             let .vfctUnreadable(p, _, _), let .vfctMalformed(p, _), let .vfctNoEntry(p, _, _, _):
+            return p
+        case let .noImage(location), let .other(location, _): return location.hasPrefix("/") ? location : nil
+        case .noROMBAR, .decodingOff: return nil
+        }
+    }
+
     /// Only a privilege stood in the way: root would read it.
     public var isPermissionDenied: Bool { errno == EACCES || errno == EPERM }
 
@@ -200,8 +214,14 @@ public struct ROMReadError: Error, CustomStringConvertible, Sendable, Equatable 
             return "\(path) does not exist: this host's firmware publishes no VFCT table "
                 + "(only AMD systems do, and only for GPUs whose VBIOS lives in the system firmware). Try `--source sysfs`, "
                 + "or take the ROM from a firmware image with `vbios scan`."
-        case let .vfctUnreadable(path, detail, _):
-            return "cannot read \(path): \(detail). ACPI tables are root-only: run vbios with sudo."
+        case let .vfctUnreadable(path, detail, e):
+            // Root-only is the cause only when the system said so; a folder, a FIFO or an I/O
+            // error is something else, said as it is.
+            switch e {
+            case EACCES, EPERM: return "cannot read \(path): \(detail). ACPI tables are root-only: run vbios with sudo."
+            case EISDIR: return "\(path) is a directory, not the kernel's VFCT table. Is --sysfs pointing at a real sysfs tree?"
+            default: return "cannot read \(path): \(detail)."
+            }
         case let .vfctMalformed(path, detail):
             return "\(path): \(detail)"
         case let .vfctNoEntry(path, ids, entries, truncatedAt):
