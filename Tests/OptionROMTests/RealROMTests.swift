@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import OptionROM
 
 /// Debian's real option ROMs (packages `seabios` and `ipxe-qemu`). Missing files fail the test:
@@ -122,11 +123,8 @@ struct RealROMTests {
 struct OldROMTests {
     static func load(_ name: String) throws -> [UInt8]? {
         let url = EFIOracle.sharedROMs.appendingPathComponent(name)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            #expect(!EFIOracle.isCI, "\(url.path) missing; CI must have the corpus")
-            if !EFIOracle.isCI { print("skipped: \(url.path) missing") }
-            return nil
-        }
+        // A missing corpus fails under CI=true and is a visible skip elsewhere (Prerequisite's rule).
+        try Prerequisite.require(files: [url.path], "the corpus of real ROMs")
         return try Paths.bytes(url)
     }
 

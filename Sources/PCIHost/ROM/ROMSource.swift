@@ -131,10 +131,11 @@ public struct ROMReadError: Error, CustomStringConvertible, Sendable, Equatable 
              let .deviceGone(p, _), let .notAnAttribute(p), let .isDirectory(p), let .readFailed(p, _), let .empty(p),
              let .belowBase(p, _, _), let .memoryOpen(p, _), let .notPhysicalMemory(p), let .memoryRead(p, _, _, _),
              let .memoryMap(p, _, _, _), let .noShadow(p), let .emptyShadow(p), let .noConfig(p), let .noVFCT(p),
-             let .vfctUnreadable(p, _, _), let .vfctMalformed(p, _), let .vfctNoEntry(p, _, _, _):
+             let .vfctUnreadable(p, _, _), let .vfctMalformed(p, _), let .vfctNoEntry(p, _, _, _),
+             let .noFirmwareNode(p), let .acpiTablesUnreadable(p, _), let .noDriverCopy(p):
             return p
         case let .noImage(location), let .other(location, _): return location.hasPrefix("/") ? location : nil
-        case .noROMBAR, .decodingOff: return nil
+        case .noROMBAR, .decodingOff, .memoryOff, .acpiUnresolved, .acpiBaseZero, .acpiBadLength: return nil
         }
     }
 
