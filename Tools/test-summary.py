@@ -24,7 +24,7 @@ JUDGES = {
     "efi-compress.py": "EDK2's C (de)compressor", "xlcfg-check": "Xen's libxlutil",
     "virt-xml-validate": "virt-xml-validate", "lspci": "lspci", "pci-rom-walk.py": "independent ROM reader",
     "vfct-walk.py": "independent VFCT reader", "zcat": "gzip/xz", "gzip": "gzip/xz", "xz": "gzip/xz",
-    "diff": "diff",
+    "diff": "diff", "iasl": "ACPICA's iasl", "strace": "strace",
 }
 
 

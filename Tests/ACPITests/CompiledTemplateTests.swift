@@ -26,6 +26,7 @@ import TestSupport
             p.standardInput = FileHandle.nullDevice
             p.standardOutput = log
             p.standardError = log
+            Ledger.note(p)
             try p.run()
             let text = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             p.waitUntilExit()

@@ -28,6 +28,7 @@ import TestSupport
             p.standardInput = FileHandle.nullDevice
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
+            Ledger.note(p)
             try p.run()
             p.waitUntilExit()
             out[n] = try String(contentsOfFile: dir + "/" + n + ".dsl", encoding: .utf8)

@@ -30,9 +30,7 @@ enum IndependentReader {
 
     /// Where vbios and the reader disagree and the rule says vbios is wrong (the owner fixes it):
     /// file name → the rule and its source.
-    static let knownDisagreements: [String: String] = [
-        "old-tseng-et4000-isa.rom": "an ISA option ROM (55 AA, size byte, 8-bit sum 0; no PCI data structure) is an image whatever the word at 0x18 holds: the PC BIOS's option ROM scan, SeaBIOS is_valid_rom(); vbios reads the text there as a PCIR pointer and finds no image (issue 22, ISA-era verdicts)",
-    ]
+    static let knownDisagreements: [String: String] = [:]
 
     static func run(_ args: [String]) throws -> (status: Int32, out: String) {
         let p = Process()

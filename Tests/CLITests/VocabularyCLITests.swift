@@ -251,7 +251,9 @@ import TestSupport
     @Test func verifyReadsADeviceAsInfoDoes() throws {
         let r = try CLI.run(["verify", "01:00.0", "--sysfs", Self.radeon])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
-        #expect(r.stdout.hasPrefix("OK    0000:01:00.0 (sysfs): 1 image (x86), AMD"), "\(r.stdout)")
+        // The fake card's ROM carries ATI's signature and part number but no ATOM table (it is
+        // summarised as a pre-ATOM BIOS); what matters here is that the device's ROM was verified.
+        #expect(r.stdout.hasPrefix("OK    0000:01:00.0 (sysfs): 1 image (x86), ") && r.stdout.contains("113-C2260100-101"), "\(r.stdout)")
         let missing = try CLI.run(["verify", "07:00.0", "--sysfs", Self.radeon])
         #expect(missing.status == 2 && missing.stdout.contains("no PCI device"))
         let malformed = try CLI.run(["verify", "zz:00.0", "--json"])

@@ -1,5 +1,6 @@
 # An SSDT with a _ROM for 00:02.0 (QEMU -acpitable): vbios dump --source acpi-rom finds it through the kernel's firmware_node and reads /dev/mem.
 # lab: needs vbios
+# lab: judge the shadow bytes the kernel maps at 0xC0000 and the SSDT iasl compiled (the kernel's firmware_node)
 # lab: qemu -device VGA,addr=02.0
 # lab: qemu -acpitable file=$LAB_OUT/host/rom-ssdt.aml
 # lab: timeout 180

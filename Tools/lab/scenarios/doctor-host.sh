@@ -1,5 +1,6 @@
 # doctor and persist against a real kernel: reset_method and FLR (e1000e, e1000, virtio behind a root port), /proc/iomem, DMAR; identical e1000s persisted by address.
 # lab: needs vbios
+# lab: judge the kernel's reset_method, lspci's FLReset, /proc/iomem and the DMAR table, and the kernel's own probe after persist's install line
 # lab: qemu -device intel-iommu -device VGA,addr=02.0
 # lab: qemu -device e1000e,addr=03.0 -device pcie-root-port,id=rp1,chassis=1,addr=04.0 -device virtio-rng-pci,bus=rp1
 # lab: qemu -device e1000,romfile=,addr=05.0 -device e1000,romfile=,addr=06.0
