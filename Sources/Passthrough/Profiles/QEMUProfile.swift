@@ -23,7 +23,7 @@ public struct QEMUProfile: HypervisorProfile {
 
     /// QEMU's IGD legacy mode, as docs/igd-assign.txt states its conditions.
     static let igdSteps = [
-        "The card is an Intel IGD, written for QEMU's legacy mode: it needs the i440fx machine (`-machine pc`, not q35), the IGD at guest 00:02.0 (addr=02.0, written) with its VBIOS (romfile), and no other VGA device (`-vga none`, written, or -nodefaults); add x-igd-legacy-mode=on to make QEMU refuse to start when a condition is not met. If the guest's stolen memory is too small, raise 'DVMT Pre-Allocated' in the host firmware (QEMU's x-igd-gms overrides it only when that cannot be changed).",
+        "The card is an Intel IGD, written for QEMU's legacy mode: it needs the i440fx machine (`-machine pc`, not q35), the IGD at guest 00:02.0 (addr=02.0, written) with its VBIOS (romfile), and no other VGA device (`-vga none`, written, or -nodefaults); a QEMU whose `-device vfio-pci,help` lists x-igd-legacy-mode can be told x-igd-legacy-mode=on to refuse to start when a condition is not met. If the guest's stolen memory is too small, raise 'DVMT Pre-Allocated' in the host firmware (QEMU's x-igd-gms overrides it only when that cannot be changed).",
     ]
 
     public func nextSteps(_ card: PassthroughCard, outDir dir: String, romPath: String?, hasROM: Bool) -> [String] {
