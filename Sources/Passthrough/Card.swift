@@ -20,6 +20,13 @@ public struct CardFunction: Sendable, Equatable {
     }
 
     public var isDisplay: Bool { classCode >> 16 == 0x03 }
+    /// An Intel integrated GPU (IGD): vendor 8086, VGA class 0300 at 0000:00:02.0, where Intel
+    /// platforms put it and where its VBIOS and GOP expect it (QEMU docs/igd-assign.txt). The
+    /// writers key QEMU's legacy mode, xl's `gfx_passthru="igd"` and Proxmox's `legacy-igd` on it.
+    public var isIntelIGD: Bool {
+        vendorID == 0x8086 && classCode >> 8 == 0x0300
+            && address.domain == 0 && address.bus == 0 && address.device == 2 && address.function == 0
+    }
     /// `vvvv:dddd`.
     public var ids: String { Hex.string(vendorID, width: 4) + ":" + Hex.string(deviceID, width: 4) }
 }
@@ -57,6 +64,9 @@ public struct PassthroughCard: Sendable, Equatable {
 
     /// Whether the card is the host's primary display (Xen's `gfx_passthru`, QEMU's `x-vga`).
     public var isPrimaryDisplay: Bool { romFunction.isBootVGA }
+
+    /// The card is an Intel IGD (`CardFunction.isIntelIGD` of its ROM function).
+    public var isIntelIGD: Bool { romFunction.isIntelIGD }
 }
 
 /// A BAR's span, for xl's `iomem` and `ioports`.

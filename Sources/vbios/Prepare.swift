@@ -255,7 +255,8 @@ struct Prepare: ParsableCommand {
             romBytes = bytes
             romOrigin = romFile
             if let why = try ROMPreparation.checkChip(ROMParser.parse(bytes), file: romFile, card: rom.address.description,
-                                                      vendorID: rom.vendorID, deviceID: rom.deviceID, retarget: retarget) {
+                                                      vendorID: rom.vendorID, deviceID: rom.deviceID, igd: rom.isIntelIGD,
+                                                      retarget: retarget) {
                 Terminal.warn("\(romFile): \(why); --retarget: its IDs are set to the card's. Make sure it really is this card's ROM (same board, same memory).")
             }
         } else {

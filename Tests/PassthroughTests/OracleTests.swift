@@ -24,6 +24,7 @@ import Testing
             ("secondary", Fixture.radeon(bootVGA: false), WriterTests.secondaryOptions),
             ("everything", Fixture.radeon(domain: 2), all),
             ("single", single, minimal),
+            ("igd", Fixture.igd(), withROM),
         ]
     }
 
@@ -47,7 +48,10 @@ import Testing
             }
             let gfx = objects.first { $0["key"] as? String == "gfx_passthru" }
             let wantGfx = options.gfxPassthru ?? card.isPrimaryDisplay
-            #expect((gfx?["value"] as? Int) == (wantGfx ? 1 : nil), "\(name): \(String(describing: gfx))")
+            // An Intel IGD gets xl's IGD device model by name; any other card `1`.
+            let igd = wantGfx && card.isIntelIGD
+            #expect((gfx?["value"] as? Int) == (wantGfx && !igd ? 1 : nil), "\(name): \(String(describing: gfx))")
+            #expect((gfx?["string"] as? String) == (igd ? "igd" : nil), "\(name): \(String(describing: gfx))")
 
             let iomem = objects.filter { $0["key"] as? String == "iomem" }
             let mem = options.ranges.filter { $0.kind == .memory }

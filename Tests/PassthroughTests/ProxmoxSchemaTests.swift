@@ -84,7 +84,7 @@ import Testing
                                                                 vendorID: 0x10DE, deviceID: 0x1B80, classCode: 0x030000)])
         let audioFirst = try! PassthroughCard(functions: Fixture.radeon().functions, romAt: PCIAddress(domain: 0, bus: 1, device: 0, function: 1))
         return [("radeon", Fixture.radeon()), ("secondary", Fixture.radeon(bootVGA: false)), ("one function", one),
-                ("ROM on .1", audioFirst), ("domain 1", Fixture.radeon(domain: 1))]
+                ("ROM on .1", audioFirst), ("domain 1", Fixture.radeon(domain: 1)), ("igd", Fixture.igd())]
     }()
 
     @Test(arguments: 0..<cards.count)

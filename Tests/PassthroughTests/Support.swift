@@ -34,6 +34,12 @@ enum Fixture {
                                  vendorID: 0x1002, deviceID: 0xAAB0, classCode: 0x040300)
         return try! PassthroughCard(functions: [audio, gpu])
     }
+
+    /// An Intel IGD (HD Graphics 4600, 8086:0412) at 0000:00:02.0, the host's boot display.
+    static func igd(bootVGA: Bool = true) -> PassthroughCard {
+        try! PassthroughCard(functions: [CardFunction(address: PCIAddress(domain: 0, bus: 0, device: 2, function: 0),
+                                                      vendorID: 0x8086, deviceID: 0x0412, classCode: 0x030000, isBootVGA: bootVGA)])
+    }
 }
 
 /// The real consumers: Xen's libxlutil (through Tools/oracles/xlcfg-check) and libvirt's schema

@@ -29,6 +29,9 @@ public struct LibvirtProfile: HypervisorProfile {
         return [
             "With managed='yes' libvirt binds \(all) to vfio-pci when the guest starts; every device of the IOMMU group must be free.",
         ] + (hasROM ? [copy] : []) + [
+        ] + (card.isIntelIGD ? [
+            "The card is an Intel IGD, at guest address 00:02.0 in the <hostdev> (its VBIOS and GOP work only there). QEMU's legacy mode also needs an i440fx machine (<type machine='pc'>), no other video device (<video><model type='none'/></video>), and x-igd-opregion=on, which libvirt has no element for: add it with <qemu:override> (QEMU docs/igd-assign.txt).",
+        ] : []) + [
             "Insert the <hostdev> elements of \(dir)/libvirt-hostdev.xml into <devices> with `virsh edit GUEST`, or attach them one at a time with `virsh attach-device GUEST FILE --config`.",
             "Start the guest with `virsh start GUEST`; /var/log/libvirt/qemu/GUEST.log shows QEMU's complaints.",
         ]

@@ -48,6 +48,9 @@ public struct ProxmoxProfile: HypervisorProfile {
         return [
             "Turn the IOMMU on (intel_iommu=on or amd_iommu=on in /etc/kernel/cmdline or GRUB_CMDLINE_LINUX, then `proxmox-boot-tool refresh` or `update-grub`) and reboot; Proxmox binds the functions to vfio-pci when the VM starts.",
         ] + install + [
+        ] + (card.isIntelIGD ? [
+            "The card is an Intel IGD, written for legacy mode (legacy-igd=1): qemu-server then requires machine: pc (i440fx, not q35) and vga: none, both written; the VBIOS in the ROM runs under SeaBIOS (bios: seabios), an OVMF guest needs an Intel GOP in the ROM instead.",
+        ] : []) + [
             "Merge the lines of \(dir)/proxmox.conf into /etc/pve/qemu-server/VMID.conf (replace lines with the same key; use another hostpciN if hostpci0 is taken).",
             "For an OVMF guest add an EFI disk if the VM has none (`qm set VMID --efidisk0 STORAGE:1`).",
             "Start the VM with `qm start VMID`; `qm showcmd VMID --pretty` shows the -device vfio-pci lines qemu-server built.",

@@ -21,12 +21,17 @@ public struct QEMUProfile: HypervisorProfile {
         return [("qemu-args.txt", Array(try QEMUArgs.text(card, options: o).utf8))]
     }
 
+    /// QEMU's IGD legacy mode, as docs/igd-assign.txt states its conditions.
+    static let igdSteps = [
+        "The card is an Intel IGD, written for QEMU's legacy mode: it needs the i440fx machine (`-machine pc`, not q35), the IGD at guest 00:02.0 (addr=02.0, written) with its VBIOS (romfile), and no other VGA device (`-vga none`, written, or -nodefaults); a QEMU whose `-device vfio-pci,help` lists x-igd-legacy-mode can be told x-igd-legacy-mode=on to refuse to start when a condition is not met. If the guest's stolen memory is too small, raise 'DVMT Pre-Allocated' in the host firmware (QEMU's x-igd-gms overrides it only when that cannot be changed).",
+    ]
+
     public func nextSteps(_ card: PassthroughCard, outDir dir: String, romPath: String?, hasROM: Bool) -> [String] {
         let all = card.functions.map { $0.address.description }.joined(separator: " ")
         return [
             "Bind \(all) to vfio-pci (`vbios bind ADDR --to vfio-pci`, or driver_override); every device of the IOMMU group must be bound or unused.",
             "Add the lines of \(dir)/qemu-args.txt to the qemu-system-x86_64 command line (they are shell-quoted).",
-        ] + (!hasROM ? [] : romPath.map { NextSteps.copy(dir: dir, name: "bios.bin", to: $0) }
+        ] + (card.isIntelIGD ? Self.igdSteps : []) + (!hasROM ? [] : romPath.map { NextSteps.copy(dir: dir, name: "bios.bin", to: $0) }
              ?? ["Keep bios.bin where the QEMU process can read it (the path in qemu-args.txt is absolute)."]) + [
             card.romFunction.isBootVGA
                 ? "The card is the host's boot display: the host loses that screen once vfio-pci takes it; x-vga=on gives the guest the legacy VGA ranges."

@@ -19,9 +19,12 @@ public enum ROMPreparation {
     /// Why a ROM file is for another chip than the card, or nil when it is for the card: its
     /// main PCIR (the first legacy or EFI image's) names another vendor, or another device that
     /// its PCIR 3.0 device list does not name either.
-    public static func anotherChip(_ layout: ROMLayout, vendorID: UInt16, deviceID: UInt16) -> String? {
+    public static func anotherChip(_ layout: ROMLayout, vendorID: UInt16, deviceID: UInt16, igd: Bool = false) -> String? {
         guard let p = layout.images.first(where: { $0.isLegacy || $0.isEFI })?.pcir ?? layout.images.first?.pcir else { return nil }
         if p.vendorID == vendorID, p.deviceID == deviceID { return nil }
+        // Intel ships one VBIOS for every IGD of a platform with device ID FFFF (the ROMs people
+        // extract from BIOS updates; QEMU docs/igd-assign.txt's romfile): it is the IGD's own.
+        if igd, vendorID == 0x8086, p.vendorID == 0x8086, p.deviceID == 0xFFFF { return nil }
         if p.vendorID == vendorID, layout.images.contains(where: { $0.pcir?.deviceList.contains(deviceID) == true }) { return nil }
         return "the ROM is for \(ConsumerProfile.ids(p.vendorID, p.deviceID))"
             + (p.deviceList.isEmpty ? "" : " (device list " + p.deviceList.map { Hex.string($0, width: 4) }.joined(separator: " ") + ")")
@@ -46,10 +49,11 @@ public enum ROMPreparation {
     }
 
     /// Holds a ROM file to the card: nil when it is the card's; with `retarget`, the reason it is
-    /// not (its IDs are then rewritten by `prepare`); else throws `AnotherChip`.
+    /// not (its IDs are then rewritten by `prepare`); else throws `AnotherChip`. `igd`: the card is
+    /// an Intel IGD (`CardFunction.isIntelIGD`), which takes Intel's all-device (8086:FFFF) ROMs.
     public static func checkChip(_ layout: ROMLayout, file: String, card: String, vendorID: UInt16, deviceID: UInt16,
-                                 retarget: Bool) throws(AnotherChip) -> String? {
-        guard let why = anotherChip(layout, vendorID: vendorID, deviceID: deviceID) else { return nil }
+                                 igd: Bool = false, retarget: Bool) throws(AnotherChip) -> String? {
+        guard let why = anotherChip(layout, vendorID: vendorID, deviceID: deviceID, igd: igd) else { return nil }
         guard retarget else { throw AnotherChip(file: file, card: card, reason: why) }
         return why
     }

@@ -33,6 +33,10 @@ public enum LibvirtHostdev {
                     x += "  <rom bar='off'/>\n"
                 }
             }
+            if a == card.romFunction.address && card.isIntelIGD {
+                // The guest address: an IGD's VBIOS and GOP work only at 00:02.0 (QEMU docs/igd-assign.txt).
+                x += "  <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>\n"
+            }
             x += "</hostdev>\n"
             return x
         }

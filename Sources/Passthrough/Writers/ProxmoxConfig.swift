@@ -49,17 +49,21 @@ public enum ProxmoxConfig {
         let slot = card.functions.count > 1 && card.functions[0].address == rom
         let groups: [[CardFunction]] = slot ? [card.functions]
             : [[card.romFunction]] + card.functions.filter { $0.address != rom }.map { [$0] }
-        var out = ["machine: q35", "bios: " + (options.firmware == .uefi ? "ovmf" : "seabios")]
+        // An IGD goes in legacy mode (`legacy-igd`): qemu-server then wants the i440fx machine (so
+        // no pcie=1, a q35 option) and no other VGA (PCI.pm, `legacy-igd`'s description).
+        let igd = card.isIntelIGD
+        var out = [igd ? "machine: pc" : "machine: q35", "bios: " + (options.firmware == .uefi ? "ovmf" : "seabios")]
         for (i, g) in groups.enumerated() {
             let host = slot ? slotText(rom) : g[0].address.description
-            var opts = [host, "pcie=1"]
+            var opts = igd ? [host] : [host, "pcie=1"]
             if i == 0 {
+                if igd { opts.append("legacy-igd=1") }
                 if primary { opts.append("x-vga=1") }
                 opts += romOptions
             }
             out.append("hostpci\(i): " + opts.joined(separator: ","))
         }
-        if primary { out.append("vga: none") }
+        if primary || igd { out.append("vga: none") }
         return out
     }
 

@@ -32,15 +32,20 @@ public enum QEMUArgs {
         let xVGA = options.xVGA ?? card.isPrimaryDisplay
         let multifunction = card.functions.count > 1
         var out: [String] = []
-        if xVGA { out.append("-vga"); out.append("none") }
+        // An IGD's legacy mode wants the guest's 00:02.0 free of any other VGA (igd-assign.txt).
+        if xVGA || card.isIntelIGD { out.append("-vga"); out.append("none") }
         for f in card.functions {
             var opts = "vfio-pci,host=\(f.address)"
             let isROM = f.address == card.romFunction.address
+            let igd = isROM && card.isIntelIGD
             if isROM, let path = options.romPath { opts += ",romfile=" + Quoting.qemuOptionValue(path) }
             if !options.romBAR && isROM { opts += ",rombar=0" }
             if isROM && xVGA { opts += ",x-vga=on" }
+            // QEMU's IGD legacy mode (docs/igd-assign.txt): the IGD at guest 00:02.0, where its
+            // VBIOS looks for itself, and the host's OpRegion (the VBT) copied to the guest.
+            if igd { opts += ",addr=02.0,x-igd-opregion=on" }
             if multifunction && f.address.function == card.functions[0].address.function { opts += ",multifunction=on" }
-            if let slot = options.guestSlot { opts += ",addr=" + Hex.prefixed(slot, width: 1) + "." + String(f.address.function) }
+            if !igd, let slot = options.guestSlot { opts += ",addr=" + Hex.prefixed(slot, width: 1) + "." + String(f.address.function) }
             out.append("-device")
             out.append(opts)
         }

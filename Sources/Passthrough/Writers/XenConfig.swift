@@ -66,7 +66,14 @@ public enum XenConfig {
                 out += "# from the host's 0xC0000 shadow, which holds the boot display's BIOS, not this card's. Make\n"
                 out += "# this card the boot display in the host firmware, or build hvmloader with bios.bin.\n"
             }
-            out += "gfx_passthru = 1\n\n"
+            if card.isIntelIGD {
+                // xl.cfg(5): "igd" selects the Intel IGD passthrough device model (OpRegion, host
+                // bridge IDs), which `1` picks only when it recognises the card itself.
+                out += "# An Intel IGD at 00:02.0: the device model's IGD passthrough.\n"
+                out += "gfx_passthru = \"igd\"\n\n"
+            } else {
+                out += "gfx_passthru = 1\n\n"
+            }
         } else {
             out += "# No gfx_passthru: \(rom.address) is not the host's boot display, so the guest gets it as a\n"
             out += "# secondary card, initialised by its own driver; no VGA BIOS runs at 0xC0000.\n\n"
