@@ -50,7 +50,7 @@ public struct EFIDriverDecodes: Sendable {
     init(_ layout: ROMLayout, bytes: [UInt8], limit: Int, decode: @escaping EFIDecompressor.Decode) {
         self.limit = limit
         self.decode = decode
-        for image in layout.images where image.efi?.compression == 1 {
+        for image in layout.images where image.isEFI && image.efi?.compression == 1 {
             guard let range = try? EFIImagePayload.stream(of: image, in: bytes), streams[range] == nil else { continue }
             let both = EFIDecompressor.decodeEither(Array(bytes[range]), limit: limit, using: decode)
             streams[range] = Stream(efi11: both.efi11.map { Driver($0.bytes) },
