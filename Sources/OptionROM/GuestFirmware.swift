@@ -62,9 +62,11 @@ public enum GuestFirmware {
     }
 
     /// The EFI images OVMF for X64 finds, loaded or not and why. `romBarSize`: the BAR (QEMU:
-    /// the file size rounded up to a power of two, the default).
+    /// the file size rounded up to a power of two, the default). `decodes`: the drivers already
+    /// decoded for this ROM (`info` shares them with the EFI details); others are decoded here.
     public static func ovmf(_ bytes: [UInt8], romBarSize: Int? = nil,
-                            machines: Set<UInt16> = [0x8664, 0x0EBC]) -> [OVMFImage] {
+                            machines: Set<UInt16> = [0x8664, 0x0EBC],
+                            decodes: EFIDriverDecodes = EFIDriverDecodes()) -> [OVMFImage] {
         let barSize = romBarSize ?? {
             var s = 1
             while s < bytes.count { s <<= 1 }
@@ -122,7 +124,7 @@ public enum GuestFirmware {
             indicator = UInt8(field(PCIRFields.indicator, p))
             let index = layout.images.firstIndex { $0.offset == offset }
             if field(PCIRFields.codeType, p) == 3 {
-                out.append(loadVerdict(image, at: offset, pcir: p, index: index, machines: machines))
+                out.append(loadVerdict(image, at: offset, pcir: p, index: index, machines: machines, decodes: decodes))
             }
             guard length > 0 else { break }
             offset += length
@@ -139,7 +141,8 @@ public enum GuestFirmware {
         return out.sorted { $0.offset < $1.offset }
     }
 
-    static func loadVerdict(_ image: [UInt8], at offset: Int, pcir p: Int, index: Int?, machines: Set<UInt16>) -> OVMFImage {
+    static func loadVerdict(_ image: [UInt8], at offset: Int, pcir p: Int, index: Int?, machines: Set<UInt16>,
+                            decodes: EFIDriverDecodes) -> OVMFImage {
         // Each half-word read alone, 0 where it would pass the copy's end (as the copy's zero fill reads).
         func u16(_ at: Int) -> UInt16 { at + 1 < image.count ? UInt16(image[at]) | UInt16(image[at + 1]) << 8 : 0 }
         func no(_ why: String) -> OVMFImage { OVMFImage(offset: offset, image: index, loaded: false, reason: why) }
@@ -160,22 +163,24 @@ public enum GuestFirmware {
         guard machines.contains(machine) else {
             return no("\(English.withArticle(PEImage.machineName(machine))) driver; OVMF for X64 runs X64 and EBC")
         }
-        let start = offset + peOffset, end = min(offset + initSize, image.count)
-        var driver = Array(image[start..<max(start, end)])
+        let start = offset + peOffset, end = max(start, min(offset + initSize, image.count))
+        // The copy is a prefix of the ROM, so the same range holds the same bytes in both.
+        let pe: Result<PEImage, PEImageError>
         if compression == 1 {
-            do {
-                driver = try EFIDecompressor.decompress(driver, format: .efi11, limit: EFIImagePayload.defaultLimit).bytes
-            } catch {
-                return no("its EFI-compressed driver does not decode: \(error.message)")
+            switch decodes.efi11(start..<end, in: image) {
+            case .success(let driver): pe = driver.pe
+            case .failure(let error): return no("its EFI-compressed driver does not decode: \(error.message)")
             }
+        } else {
+            pe = Result { () throws(PEImageError) in try PEImage.parse(Array(image[start..<end])) }
         }
-        do {
-            let pe = try PEImage.parse(driver)
-            guard machines.contains(pe.machine) else {
-                return no("its PE header says \(pe.machineName), which OVMF for X64 cannot run")
-            }
-        } catch {
+        switch pe {
+        case .success(let pe) where !machines.contains(pe.machine):
+            return no("its PE header says \(pe.machineName), which OVMF for X64 cannot run")
+        case .failure(let error):
             return no("its driver is not a PE/TE image: \(error.message)")
+        case .success:
+            break
         }
         return OVMFImage(offset: offset, image: index, loaded: true,
                          reason: "OVMF loads and starts this \(PEImage.machineName(machine)) driver" + (compression == 1 ? " (EFI-compressed)" : ""))

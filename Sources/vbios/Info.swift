@@ -63,8 +63,11 @@ struct Info: ParsableCommand {
         let data = try FileBytes(path: file, limit: maximumROMFileSize)
         // EFI drivers opened too (decompressed, bounded): machine, version, PE vs EFI header.
         let bytes = data.withUnsafeBytes { [UInt8]($0) }
-        let layout = bytes.withUnsafeBytes { ROMParser.parse($0).withRuntimeEvidence($0) }.withEFIDetails(bytes)
-        let guests = GuestReport(bytes: bytes, layout: layout)
+        let parsed = bytes.withUnsafeBytes { ROMParser.parse($0).withRuntimeEvidence($0) }
+        // Each compressed driver decoded once, for the EFI details and the OVMF verdicts alike.
+        let decodes = EFIDriverDecodes(parsed, bytes: bytes)
+        let layout = parsed.withEFIDetails(bytes, decodes: decodes)
+        let guests = GuestReport(bytes: bytes, layout: layout, decodes: decodes)
         if global.json { return guests.adding(to: layout.json(file: file)) }
         for line in ROMText.render(layout, file: file) { Terminal.out(line) }
         for line in guests.lines { Terminal.out(line) }
@@ -102,10 +105,11 @@ struct GuestReport {
     var seabios: GuestFirmware.SeaBIOSVerdict
     var ovmf: [GuestFirmware.OVMFImage]
 
-    init(bytes: [UInt8], layout: ROMLayout, vendor: UInt16? = nil, device: UInt16? = nil, romBarSize: Int? = nil) {
+    init(bytes: [UInt8], layout: ROMLayout, decodes: EFIDriverDecodes,
+         vendor: UInt16? = nil, device: UInt16? = nil, romBarSize: Int? = nil) {
         let pcir = (layout.legacyImage ?? layout.images.first)?.pcir
         seabios = GuestFirmware.seabios(bytes, vendor: vendor ?? pcir?.vendorID ?? 0, device: device ?? pcir?.deviceID ?? 0)
-        ovmf = GuestFirmware.ovmf(bytes, romBarSize: romBarSize)
+        ovmf = GuestFirmware.ovmf(bytes, romBarSize: romBarSize, decodes: decodes)
     }
 
     var lines: [String] {
@@ -143,8 +147,9 @@ extension Info {
         let d = try host.device(address)
         let rom = try read.read(d, root: host.root)
         let name = "\(d.address) (\(rom.choice.kept.source.name))"
-        let layout = rom.layout.withEFIDetails(rom.bytes)
-        let guests = GuestReport(bytes: rom.bytes, layout: layout, vendor: d.vendorID, device: d.deviceID)
+        let decodes = EFIDriverDecodes(rom.layout, bytes: rom.bytes)
+        let layout = rom.layout.withEFIDetails(rom.bytes, decodes: decodes)
+        let guests = GuestReport(bytes: rom.bytes, layout: layout, decodes: decodes, vendor: d.vendorID, device: d.deviceID)
         if global.json { return guests.adding(to: layout.json(file: name)) }
         Terminal.note("read \(rom.bytes.count) bytes from \(rom.choice.kept.source.location); kept \(rom.choice.kept.source.name): \(rom.choice.reason)")
         for line in ROMText.render(layout, file: name) { Terminal.out(line) }

@@ -44,24 +44,39 @@ public enum EFIDecompressor {
         if let format {
             return (try decode(input, format: format, limit: limit).bytes, format)
         }
+        return try decodeEither(input, limit: limit).chosen.map { ($0.decoded.bytes, $0.format) }.get()
+    }
+
+    static let plainDecode: Decode = { input, format, limit throws(EFIDecompressionError) in
+        try EFIDecompressor.decode(input, format: format, limit: limit)
+    }
+
+    typealias Decode = @Sendable ([UInt8], EFICompressionFormat, Int) throws(EFIDecompressionError) -> Decoded
+
+    /// What format nil does, with the EFI 1.1 attempt kept too for a reader that tries EFI 1.1
+    /// alone (OVMF): each format is decoded at most once. `using` lets a test count the decodes.
+    static func decodeEither(_ input: [UInt8], limit: Int, using decode: Decode = Self.plainDecode)
+        -> (efi11: Result<Decoded, EFIDecompressionError>,
+            chosen: Result<(decoded: Decoded, format: EFICompressionFormat), EFIDecompressionError>)
+    {
         let efi: Result<Decoded, EFIDecompressionError>
-        do { efi = .success(try decode(input, format: .efi11, limit: limit)) } catch { efi = .failure(error) }
-        if case .success(let e) = efi, !e.overran { return (e.bytes, .efi11) }
+        do { efi = .success(try decode(input, .efi11, limit)) } catch { efi = .failure(error) }
+        if case .success(let e) = efi, !e.overran { return (efi, .success((e, .efi11))) }
         let tiano: Result<Decoded, EFIDecompressionError>
-        do { tiano = .success(try decode(input, format: .tiano, limit: limit)) } catch { tiano = .failure(error) }
+        do { tiano = .success(try decode(input, .tiano, limit)) } catch { tiano = .failure(error) }
         switch (efi, tiano) {
         case (.success(let e), .success(let t)):
-            return t.overran ? (e.bytes, .efi11) : (t.bytes, .tiano)
+            return (efi, .success(t.overran ? (e, .efi11) : (t, .tiano)))
         case (.success(let e), .failure):
-            return (e.bytes, .efi11)
+            return (efi, .success((e, .efi11)))
         case (.failure, .success(let t)):
-            return (t.bytes, .tiano)
+            return (efi, .success((t, .tiano)))
         case (.failure(let e), .failure(let t)):
             // A header problem reads the same in both formats: say it once.
-            if e.message == t.message { throw e }
-            throw EFIDecompressionError(
+            if e.message == t.message { return (efi, .failure(e)) }
+            return (efi, .failure(EFIDecompressionError(
                 offset: e.offset,
-                message: "neither EFI 1.1 (\(e.message)) nor Tiano (at input byte \(t.offset): \(t.message))")
+                message: "neither EFI 1.1 (\(e.message)) nor Tiano (at input byte \(t.offset): \(t.message))")))
         }
     }
 

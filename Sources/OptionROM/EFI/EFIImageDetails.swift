@@ -30,6 +30,19 @@ public enum EFIImagePayload {
     public static func driver(of image: ROMImage, in bytes: [UInt8], limit: Int = defaultLimit) throws(Failure)
         -> (bytes: [UInt8], format: EFICompressionFormat?)
     {
+        let range = try stream(of: image, in: bytes)
+        let payload = Array(bytes[range])
+        guard image.efi?.compression == 1 else { return (payload, nil) }
+        do {
+            let out = try EFIDecompressor.decompress(payload, format: nil, limit: limit)
+            return (out.bytes, out.format)
+        } catch {
+            throw Failure(offset: range.lowerBound + error.offset, message: error.message)
+        }
+    }
+
+    /// Where the driver of `image` lies in `bytes` (compressed or not), its compression type checked.
+    public static func stream(of image: ROMImage, in bytes: [UInt8]) throws(Failure) -> Range<Int> {
         guard let efi = image.efi, efi.signature == EFIHeader.expectedSignature else {
             throw Failure(offset: image.offset, message: "no EFI image header (signature 0x0ef1) here")
         }
@@ -40,19 +53,22 @@ public enum EFIImagePayload {
             throw Failure(offset: image.offset,
                           message: "the PE offset \(Hex.prefixed(efi.peOffset)) is not inside the initialization size (\(Int(efi.initializationSize) * 512) bytes)")
         }
-        let payload = Array(bytes[start..<end])
-        switch efi.compression {
-        case 0:
-            return (payload, nil)
-        case 1:
-            do {
-                let out = try EFIDecompressor.decompress(payload, format: nil, limit: limit)
-                return (out.bytes, out.format)
-            } catch {
-                throw Failure(offset: start + error.offset, message: error.message)
-            }
-        default:
+        guard efi.compression <= 1 else {
             throw Failure(offset: image.offset + 0x0C, message: "compression type \(efi.compression) is neither 0 (none) nor 1 (EFI)")
+        }
+        return start..<end
+    }
+
+    /// The driver of `image` as `decodes` read it (decompressed once per command), or its bytes
+    /// summarised when it is not compressed.
+    static func summary(of image: ROMImage, in bytes: [UInt8], decodes: EFIDriverDecodes) throws(Failure)
+        -> (driver: EFIDriverDecodes.Driver, format: EFICompressionFormat?)
+    {
+        let range = try stream(of: image, in: bytes)
+        guard image.efi?.compression == 1 else { return (EFIDriverDecodes.Driver(Array(bytes[range])), nil) }
+        switch decodes.either(range, in: bytes) {
+        case .success(let out): return (out.driver, out.format)
+        case .failure(let error): throw Failure(offset: range.lowerBound + error.offset, message: error.message)
         }
     }
 }
@@ -61,18 +77,23 @@ extension ROMLayout {
     /// The layout with every EFI image opened (`ROMImage.efiDetails`) and findings for drivers
     /// that cannot be read or whose PE header contradicts the EFI header.
     public func withEFIDetails(_ bytes: [UInt8], limit: Int = EFIImagePayload.defaultLimit) -> ROMLayout {
+        withEFIDetails(bytes, decodes: EFIDriverDecodes(self, bytes: bytes, limit: limit))
+    }
+
+    /// The same, from drivers already decoded (shared with `GuestFirmware.ovmf`).
+    public func withEFIDetails(_ bytes: [UInt8], decodes: EFIDriverDecodes) -> ROMLayout {
         var out = self
         for (index, image) in images.enumerated() {
             guard image.isEFI, let efi = image.efi, efi.signature == EFIHeader.expectedSignature else { continue }
             var d = EFIImageDetails(compressed: efi.compression == 1)
             do {
-                let driver = try EFIImagePayload.driver(of: image, in: bytes, limit: limit)
+                let driver = try EFIImagePayload.summary(of: image, in: bytes, decodes: decodes)
                 d.compressionFormat = driver.format
-                d.decompressedLength = driver.bytes.count
+                d.decompressedLength = driver.driver.length
                 do {
-                    let pe = try PEImage.parse(driver.bytes)
+                    let pe = try driver.driver.pe.get()
                     d.pe = pe
-                    d.driver = EFIDriverIdentity.find(in: driver.bytes)
+                    d.driver = driver.driver.identity
                     var differ: [String] = []
                     if pe.machine != efi.machineType {
                         differ.append("machine \(pe.machineName) in the PE header, \(efi.machineTypeName) in the EFI header")
