@@ -163,7 +163,8 @@ public enum GuestFirmware {
         guard machines.contains(machine) else {
             return no("\(English.withArticle(PEImage.machineName(machine))) driver; OVMF for X64 runs X64 and EBC")
         }
-        let start = offset + peOffset, end = max(start, min(offset + initSize, image.count))
+        // Both ends within the copy: a PE offset past a short copy gives an empty range, not a trap.
+        let start = min(offset + peOffset, image.count), end = max(start, min(offset + initSize, image.count))
         // The copy is a prefix of the ROM, so the same range holds the same bytes in both.
         let pe: Result<PEImage, PEImageError>
         if compression == 1 {
