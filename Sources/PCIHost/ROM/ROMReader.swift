@@ -162,17 +162,22 @@ public struct ROMReader: Sendable {
     /// Reads the device's ROM as asked, with the findings a runtime copy deserves.
     public func read(_ device: PCIDevice, request: Request = .auto) throws(Failure) -> DeviceROM {
         let primary: [Candidate]
+        var shadowOfAnother: Failure?
         do throws(Failure) { primary = try sources(for: device, request: request).map(Self.candidate) } catch {
             // A laptop dGPU given the boot display's shadow: its own image may still be behind ACPI.
             guard case .notBootVGAShadow = error, !fallbackSources(for: device, request: request).isEmpty else { throw error }
             primary = []
+            shadowOfAnother = error
         }
         let choice: Choice
         do throws(Failure) { choice = try Self.choose(candidates: primary) } catch {
             // Nothing from the ROM BAR and the firmware's copies: a display device may still have one.
             let fallback = fallbackSources(for: device, request: request)
             if fallback.isEmpty { throw error }
-            choice = try Self.choose(candidates: primary + fallback.map(Self.candidate))
+            do throws(Failure) { choice = try Self.choose(candidates: primary + fallback.map(Self.candidate)) } catch {
+                // The fallbacks were a further try: the reason that matters stays the first one.
+                throw shadowOfAnother ?? error
+            }
         }
         let kept = choice.kept
         let bytes = kept.bytes!

@@ -28,6 +28,9 @@ reg=$(cat "$G/e1000-romreg-after"); (( (0x$reg & 1) == 0 )) || fail "ROM BAR reg
 note "e1000: auto and sysfs = efi-e1000.rom ($(stat -c %s $E1000) bytes); rombar (through /dev/mem, iomem=relaxed) = the file too, read from the 256 KiB BAR and trimmed to the chain; ROM register $reg afterwards"
 
 same "$G/custom.rom" "$R/host/chain.rom"
+# Without --allow-broken the same read is refused (exit 1, code broken-rom) and nothing is written.
+[ "$(cat "$G/dump-custom-refused.rc")" = 1 ] && grep -q '"broken-rom"' "$G/dump-custom-refused.out" && [ ! -e "$G/custom-refused.rom" ] \
+    || fail "dump of the broken chain without --allow-broken: exit $(cat "$G/dump-custom-refused.rc"), $(head -c 200 "$G/dump-custom-refused.out")"
 same "$G/amd.rom" "$FX/amd.rom"
 
 # NVIDIA: the kernel stops where PCIR says last (0x3800); NPDE says the chain goes on.

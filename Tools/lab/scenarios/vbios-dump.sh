@@ -32,7 +32,9 @@ lab-try diff-vga vbios diff /lab/data/vgabios-stdvga.bin vga.rom --json
 lab-try info-vga vbios info vga.rom --json
 lab-try info-vga-addr vbios info 0000:00:02.0 --json
 
-lab-try dump-custom vbios dump 0000:00:04.0 -o custom.rom --source sysfs --json
+# The chain's second image is a deliberately bad EFI header (lib/mkrom.py): a verdict of fail, written on request.
+lab-try dump-custom vbios dump 0000:00:04.0 -o custom.rom --source sysfs --json --allow-broken
+lab-try dump-custom-refused vbios dump 0000:00:04.0 -o custom-refused.rom --source sysfs --json
 lab-try dump-norom vbios dump 0000:00:05.0 -o norom.rom --source auto --json
 
 # NVIDIA fixture: PCIR marks image 1 last, NPDE continues; sysfs stops at PCIR, rombar does not.
