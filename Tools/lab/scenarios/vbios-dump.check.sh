@@ -45,6 +45,8 @@ done
 grep -q -- '--source rombar' "$G/dump-nvidia-text.out" || fail "dump of the cut NVIDIA chain does not point at --source rombar"
 [ "$(json "$G/dump-nvidia-auto.out" 'd["source"]')" = sysfs ] || fail "auto kept $(json "$G/dump-nvidia-auto.out" 'd["source"]') for the NVIDIA card"
 json "$G/dump-nvidia-auto.out" 'd["reason"]' | grep -q . || fail "dump --json gives no reason for the source kept"
+[ "$(cat "$G/dump-nvidia-refused.rc")" = 1 ] && grep -q '"broken-rom"' "$G/dump-nvidia-refused.out" && [ ! -e "$G/nvidia-refused.rom" ] \
+    || fail "dump of the cut NVIDIA chain without --allow-broken: exit $(cat "$G/dump-nvidia-refused.rc"), $(head -c 200 "$G/dump-nvidia-refused.out")"
 # rombar: the whole chain NPDE describes (5 images), the fixture's own 0xFF padding after it dropped.
 n=$(stat -c %s "$G/nvidia-rombar.rom")
 cmp -s -n "$n" "$G/nvidia-rombar.rom" "$FX/nvidia.rom" || fail "rombar dump of nvidia.rom differs from the fixture's first $n bytes"
