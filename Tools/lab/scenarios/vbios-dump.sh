@@ -85,6 +85,9 @@ while [ $n -lt 24 ]; do
     else s=TERM; d=$(( RANDOM % (dur + 1) )); fi
     vbios dump 00:03.0 -o sig.rom --source sysfs > /dev/null 2> err-$n & pid=$!
     ( sleep 20; kill -KILL $pid 2>/dev/null ) & dog=$!       # a hang shows as exit 137
+    # The delay counts from vbios's start, not the fork's: a signal before the exec would reach the
+    # forked shell, before it set SIGINT ignored for the background job (a race of the harness).
+    while [ "$(cat /proc/$pid/comm 2>/dev/null)" != vbios ] && kill -0 $pid 2>/dev/null; do usleep 500; done
     usleep $((d * 1000)); kill -$s $pid 2>/dev/null; wait $pid; rc=$?
     kill $dog 2>/dev/null
     m=none; [ -e sig.rom ] && m=$(md5sum sig.rom | cut -d' ' -f1)
