@@ -8,7 +8,7 @@ import TestSupport
 /// compiler (`iasl`), so the AML the reader meets is the compiler's, not the test's.
 @Suite struct CompiledTemplateTests {
     static var present: Bool { FileManager.default.isExecutableFile(atPath: IASLOracleTests.iasl) }
-    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+    static var isCI: Bool { Prerequisite.isCI }  // the one rule (TestSupport's Prerequisite)
     static let dgpu = AMLPath(parsing: "\\_SB_.PCI0.GPP0.DGPU")!
 
     struct CompileFailed: Error { var log: String }

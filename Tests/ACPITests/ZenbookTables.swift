@@ -7,7 +7,7 @@ import TestSupport
 enum Zenbook {
     static let directory = URL(fileURLWithPath: Repository.root + "/../shared/firmware/acpi-zenbook-ux563fd").standardizedFileURL.path
     static var present: Bool { FileManager.default.fileExists(atPath: directory + "/SSDT3") }
-    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+    static var isCI: Bool { Prerequisite.isCI }  // the one rule (TestSupport's Prerequisite)
     static let absent = "../shared/firmware/acpi-zenbook-ux563fd is absent (a failure when CI=true)"
     static let gpu = AMLPath(parsing: "\\_SB_.PCI0.RP05.PEGP")!
 

@@ -6,7 +6,7 @@ import TestSupport
 /// `--dev-mem` names it. strace (the kernel's record of the process's opens) is the judge.
 @Suite(.serialized) struct DevMemCLITests {
     static let strace = "/usr/bin/strace"
-    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+    static var isCI: Bool { Prerequisite.isCI }  // the one rule (TestSupport's Prerequisite)
 
     /// The paths the command opened, from strace's log.
     static func opens(_ args: [String]) throws -> (HostCLI.Result, [String]) {
