@@ -8,6 +8,7 @@ let package = Package(
     name: "vbios",
     products: [
         .executable(name: "vbios", targets: ["vbios"]),
+        .library(name: "Core", targets: ["Core"]),
         .library(name: "OptionROM", targets: ["OptionROM"]),
         .library(name: "SystemIO", targets: ["SystemIO"]),
         .library(name: "PCIHost", targets: ["PCIHost"]),
@@ -40,27 +41,30 @@ let package = Package(
         .target(name: "Compression", dependencies: ["CZlib", "CLZMA", "CBrotli", "CArchive"]),
         // Pure Swift apart from Compression: system firmware images (volumes, capsules, CBFS) walked
         // for the option ROMs, GOP drivers and VBTs inside. No Foundation, no I/O.
-        .target(name: "Firmware", dependencies: ["OptionROM", "Compression"]),
+        .target(name: "Firmware", dependencies: ["Core", "OptionROM", "Compression"]),
+        // The leaf every module sits on: values with no home of their own (raw-byte strings, hex,
+        // JSON, integer parsing, PCI IDs, the GPU vendor). Pure Swift, no dependencies, no I/O.
+        .target(name: "Core"),
         // Pure Swift: bytes in, structure out. No Foundation, no I/O.
-        .target(name: "OptionROM"),
+        .target(name: "OptionROM", dependencies: ["Core"]),
         // Pure Swift: a bounded, static reader of DSDT/SSDT AML (declarations only, no interpreter)
         // and where a device's `_ROM`/`ATRM` reads its image from. No Foundation, no I/O.
-        .target(name: "ACPI", dependencies: ["OptionROM"]),
+        .target(name: "ACPI", dependencies: ["Core", "OptionROM"]),
         // Files and signals on swift-system (Glibc only): bounded reads, atomic files and file sets,
         // the termination-signal mask, and `HostIO`, the one seam for device-file reads and writes.
         .target(
             name: "SystemIO",
-            dependencies: ["OptionROM", .product(name: "SystemPackage", package: "swift-system")],
+            dependencies: ["Core", .product(name: "SystemPackage", package: "swift-system")],
             // HostIO's environment-driven fault injection exists in debug builds only; release builds
             // contain neither the code nor the variables' names.
             swiftSettings: [.define("VBIOS_TEST_SEAMS", .when(configuration: .debug))]
         ),
-        .target(name: "PCIHost", dependencies: ["OptionROM", "ACPI", "SystemIO", "CPCIShim", .product(name: "SystemPackage", package: "swift-system")]),
-        .target(name: "Passthrough", dependencies: ["PCIHost", "SystemIO", "OptionROM", "Compression"]),
+        .target(name: "PCIHost", dependencies: ["Core", "OptionROM", "ACPI", "SystemIO", "CPCIShim", .product(name: "SystemPackage", package: "swift-system")]),
+        .target(name: "Passthrough", dependencies: ["Core", "PCIHost", "SystemIO", "OptionROM", "Compression"]),
         .executableTarget(
             name: "vbios",
             dependencies: [
-                "OptionROM", "SystemIO", "PCIHost", "Passthrough", "Firmware", "ACPI",
+                "Core", "OptionROM", "SystemIO", "PCIHost", "Passthrough", "Firmware", "ACPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -69,7 +73,7 @@ let package = Package(
         .target(name: "FuzzSupport", path: "Fuzz/Support"),
         .executableTarget(name: "fuzz-parse", dependencies: ["OptionROM", "FuzzSupport"], path: "Fuzz/Parse",
                           swiftSettings: fuzzSettings),
-        .executableTarget(name: "fuzz-patch", dependencies: ["OptionROM", "FuzzSupport"], path: "Fuzz/Patch",
+        .executableTarget(name: "fuzz-patch", dependencies: ["Core", "OptionROM", "FuzzSupport"], path: "Fuzz/Patch",
                           swiftSettings: fuzzSettings),
         .executableTarget(name: "fuzz-diff", dependencies: ["OptionROM", "FuzzSupport"], path: "Fuzz/Diff",
                           swiftSettings: fuzzSettings),
@@ -83,18 +87,18 @@ let package = Package(
                           swiftSettings: fuzzSettings),
         .executableTarget(name: "fuzz-decompress", dependencies: ["Compression", "FuzzSupport"], path: "Fuzz/Decompress",
                           swiftSettings: fuzzSettings),
-        .executableTarget(name: "fuzz-bytes", dependencies: ["OptionROM", "FuzzSupport"], path: "Fuzz/Bytes",
+        .executableTarget(name: "fuzz-bytes", dependencies: ["Core", "OptionROM", "FuzzSupport"], path: "Fuzz/Bytes",
                           swiftSettings: fuzzSettings),
         // The one ROM builder and the fake host the tests share; in no product.
-        .target(name: "TestSupport", dependencies: ["OptionROM"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Core", "OptionROM"], path: "Tests/TestSupport"),
         // Writes Fixtures/roms from TestSupport's ROMFixtures.
         .executableTarget(name: "gen-fixtures", dependencies: ["TestSupport"], path: "Tools/GenFixtures"),
-        .testTarget(name: "OptionROMTests", dependencies: ["OptionROM", "TestSupport"]),
-        .testTarget(name: "SystemIOTests", dependencies: ["SystemIO", "OptionROM"]),
-        .testTarget(name: "PCIHostTests", dependencies: ["PCIHost", "SystemIO", "TestSupport"]),
-        .testTarget(name: "PassthroughTests", dependencies: ["Passthrough", "TestSupport"]),
-        .testTarget(name: "ACPITests", dependencies: ["ACPI", "OptionROM", "TestSupport"]),
-        .testTarget(name: "FirmwareTests", dependencies: ["Firmware", "Compression", "OptionROM", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["OptionROM", "vbios", "TestSupport"]),
+        .testTarget(name: "OptionROMTests", dependencies: ["Core", "OptionROM", "TestSupport"]),
+        .testTarget(name: "SystemIOTests", dependencies: ["Core", "SystemIO"]),
+        .testTarget(name: "PCIHostTests", dependencies: ["Core", "PCIHost", "SystemIO", "TestSupport"]),
+        .testTarget(name: "PassthroughTests", dependencies: ["Core", "Passthrough", "PCIHost", "SystemIO", "OptionROM", "TestSupport"]),
+        .testTarget(name: "ACPITests", dependencies: ["Core", "ACPI", "OptionROM", "TestSupport"]),
+        .testTarget(name: "FirmwareTests", dependencies: ["Core", "Firmware", "Compression", "OptionROM", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["Core", "OptionROM", "vbios", "TestSupport"]),
     ]
 )

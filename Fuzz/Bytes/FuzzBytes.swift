@@ -4,6 +4,7 @@
 // block sums equal direct sums for any range.
 import FuzzSupport
 import OptionROM
+import Core
 
 @inline(never)
 func check(_ data: UnsafeRawBufferPointer) {

@@ -4,6 +4,7 @@
 // -DFUZZING; without it, a replay tool (`fuzz-patch FILE...`) the tests run over Fuzz/regressions.
 import FuzzSupport
 import OptionROM
+import Core
 
 /// byte 0: bit 0 strip-header, 1 fix-checksum, 2 drop-efi, 3 truncate, 4 set-ids, 5 force,
 /// 6-7 extract (none, legacy, efi, index); byte 1: bits 0-1 the extract index, 2-3 pad-to

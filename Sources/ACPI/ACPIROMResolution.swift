@@ -1,4 +1,5 @@
 import OptionROM
+import Core
 
 /// Where a device's `_ROM` or `ATRM` reads its image from, as far as the tables say it without
 /// running them. NVIDIA's Optimus template (the only shape measured on real machines) is

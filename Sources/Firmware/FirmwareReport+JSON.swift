@@ -1,4 +1,5 @@
 import OptionROM
+import Core
 
 extension FirmwareItem {
     /// `scan --json` element for what sits in containers (README, "JSON"): `kind`, `path`, `name`, then

@@ -1,4 +1,5 @@
 import OptionROM
+import Core
 
 /// Chooses the GOP driver a firmware image holds for a card's vendor, so `prepare --rom-from`
 /// can give an OVMF guest a display: an APU's VBIOS has no EFI image, and the GOP driver that

@@ -1,4 +1,5 @@
 import OptionROM
+import Core
 
 extension FirmwareWalker {
     /// What `prepare --rom-from` chooses among, the same ROMs `scan` lists: the walk of a firmware

@@ -1,4 +1,5 @@
 import OptionROM
+import Core
 
 /// Chooses a card's legacy option ROM among those a firmware image holds (`prepare --rom-from`).
 ///

@@ -1,3 +1,4 @@
+import Core
 // Bounds-checked little-endian reads over borrowed bytes. Every read that could fall off the
 // end returns nil, so a parser built on it cannot trap on hostile input.
 
@@ -88,30 +89,8 @@ struct ByteView {
     }
 }
 
-public enum Hex {
-    static let digits: [UInt8] = Array("0123456789abcdef".utf8)
-
-    /// Lowercase hex, zero-padded to `width` digits.
-    public static func string<T: BinaryInteger>(_ value: T, width: Int) -> String {
-        var v = UInt64(truncatingIfNeeded: value)
-        var out = [UInt8](repeating: 0x30, count: width)
-        var i = width - 1
-        while i >= 0 {
-            out[i] = digits[Int(v & 0xF)]
-            v >>= 4
-            i -= 1
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// `0x`-prefixed lowercase hex with at least `width` digits.
-    public static func prefixed<T: BinaryInteger>(_ value: T, width: Int = 1) -> String {
-        var w = width
-        var v = UInt64(truncatingIfNeeded: value) >> (4 * UInt64(w))
-        while v != 0 { w += 1; v >>= 4 }
-        return "0x" + string(value, width: w)
-    }
-
+extension Hex {
+    /// `count` bytes of `base` from `offset` as hex, clipped to the buffer.
     static func bytes(_ base: UnsafeRawBufferPointer, _ offset: Int, _ count: Int) -> String {
         var out = ""
         for i in offset..<Swift.min(offset + count, base.count) { out += string(base[i], width: 2) }

@@ -1,3 +1,4 @@
+import Core
 /// PCIR code type (offset 0x14): what kind of program an image holds.
 public struct CodeType: RawRepresentable, Hashable, Sendable {
     public let rawValue: UInt8

@@ -1,3 +1,4 @@
+import Core
 // The layout of an option ROM's structures, declared once: the parser reads through these
 // fields, the writers below (`write(into:)`), the patcher and `EFIImageBuilder` write through
 // them, and so do the test ROM builder (TestSupport) and the fixture generator (Tools/GenFixtures).

@@ -1,3 +1,4 @@
+import Core
 // What each guest firmware does with a ROM, modelled on its code:
 //  - SeaBIOS (`src/optionroms.c` map_pcirom; Xen's hvmloader hands PCI ROMs to SeaBIOS with
 //    qemu-xen): from offset 0, each image must start 55 AA with a `PCIR`; the first whose PCIR

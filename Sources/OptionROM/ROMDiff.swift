@@ -1,3 +1,4 @@
+import Core
 /// Byte-wise comparison of two ROMs: which ranges changed and what each touches, judged by the
 /// layout of the first (the second's past the first's end).
 public struct ROMDiff: Sendable {

@@ -1,3 +1,4 @@
+import Core
 /// The `info --json` contract (README, "JSON", version 1).
 extension ROMLayout {
     public func json(file: String?) -> JSON {

@@ -1,3 +1,4 @@
+import Core
 /// Walks the image chain of a PCI expansion ROM held in memory.
 ///
 /// Rules, from the PCI Firmware spec and the code that reads these ROMs daily (Linux

@@ -1,3 +1,4 @@
+import Core
 /// An option ROM found inside a larger blob (a firmware image, a memory dump).
 public struct EmbeddedROM: Sendable, Equatable {
     /// Where the ROM's first image starts, from the start of the blob.

@@ -1,3 +1,4 @@
+import Core
 /// Whether a ROM is the pristine flash image or a copy the system firmware modified while it ran
 /// (the real dumps in the corpus tier, Fixtures/corpus, show each sign).
 ///

@@ -1,4 +1,5 @@
 import OptionROM
+import Core
 
 /// One line of a device's sysfs `resource` file: the kernel's view of a BAR (or the ROM, line 6).
 public struct ResourceLine: Equatable, Sendable {

@@ -5,6 +5,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import Core
 
 
 /// One write to sysfs: the exact path and bytes.

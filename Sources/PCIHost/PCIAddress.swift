@@ -1,4 +1,5 @@
 import OptionROM
+import Core
 
 /// A PCI function's address, `DDDD:BB:DD.F`. Parsed strictly: hex digits of the right count, a
 /// device number below 0x20 and a function below 8, so a typo never names another device.

@@ -1,5 +1,6 @@
 import CPCIShim
 import OptionROM
+import Core
 
 /// One enumeration of the host's PCI devices by libpci. Every question a command asks about
 /// devices, slots and IOMMU groups is answered from it, so a command enumerates once however many

@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemIO
 
 /// What the host says about one PCI function: what libpci's one enumeration filled (identity,
 /// names from pci.ids, class, revision, subsystem, driver, IOMMU group), and from its sysfs

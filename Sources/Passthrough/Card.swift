@@ -1,5 +1,6 @@
 import OptionROM
 import PCIHost
+import Core
 
 /// One function of the card as the host reports it.
 public struct CardFunction: Sendable, Equatable {

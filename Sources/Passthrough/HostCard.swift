@@ -1,5 +1,6 @@
 import OptionROM
 import PCIHost
+import Core
 
 // The adapter between what PCIHost reads from the machine and what the Passthrough writers take.
 

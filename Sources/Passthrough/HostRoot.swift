@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemIO
 
 /// The directory that stands for `/` for `vbios doctor` and `vbios persist`: sysfs, the kernel
 /// command line, the kernel's configuration and modules, modprobe.d. Every file they read or

@@ -3,8 +3,8 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import OptionROM
 import SystemPackage
+import Core
 
 /// Writes a file whole or not at all: a temporary file beside the target (created exclusively,
 /// so a planted symlink is never followed), written, synced, then renamed over the target, or

@@ -3,8 +3,8 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import OptionROM
 import SystemPackage
+import Core
 
 /// A failed system call, with the errno and the path, worded for the person who meets it.
 public struct SystemError: Error, CustomStringConvertible, Sendable {

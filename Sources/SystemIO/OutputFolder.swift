@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import OptionROM
 import SystemPackage
 
 /// A folder that receives many files (`scan`'s extraction): created when missing, opened once,

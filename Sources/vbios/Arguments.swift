@@ -1,6 +1,7 @@
 import ArgumentParser
 import OptionROM
 import PCIHost
+import Core
 
 /// A command-line value type whose parse error says what is wrong and what to write instead.
 /// Properties of these types take `transform: T.init(parsingArgument:)`, so the reason reaches

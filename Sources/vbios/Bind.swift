@@ -1,6 +1,8 @@
 import ArgumentParser
 import OptionROM
 import PCIHost
+import Core
+import SystemIO
 
 /// Options `bind` and `unbind` share.
 struct BindingOptions: ParsableArguments {

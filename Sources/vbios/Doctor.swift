@@ -2,6 +2,7 @@ import ArgumentParser
 import OptionROM
 import PCIHost
 import Passthrough
+import Core
 
 struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(

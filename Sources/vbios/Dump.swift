@@ -1,6 +1,7 @@
 import ArgumentParser
 import OptionROM
 import PCIHost
+import SystemIO
 
 struct Dump: ParsableCommand {
     static let configuration = CommandConfiguration(

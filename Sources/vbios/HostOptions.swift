@@ -2,6 +2,8 @@ import ArgumentParser
 import OptionROM
 import PCIHost
 import Passthrough
+import Core
+import SystemIO
 
 /// Options of every command that touches devices.
 struct HostOptions: ParsableArguments {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import OptionROM
 import PCIHost
+import Core
+import SystemIO
 
 /// Largest file `info` and `verify` take as one ROM; larger ones go to `scan`.
 let maximumROMFileSize = 16 << 20

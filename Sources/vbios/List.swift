@@ -1,6 +1,7 @@
 import ArgumentParser
 import OptionROM
 import PCIHost
+import Core
 
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -4,6 +4,8 @@ import PCIHost
 #if canImport(Glibc)
 import Glibc
 #endif
+import Core
+import SystemIO
 
 struct Patch: ParsableCommand {
     static let configuration = CommandConfiguration(

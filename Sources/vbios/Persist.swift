@@ -2,6 +2,8 @@ import ArgumentParser
 import OptionROM
 import PCIHost
 import Passthrough
+import Core
+import SystemIO
 
 struct Persist: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -6,6 +6,8 @@ import Passthrough
 #if canImport(Glibc)
 import Glibc
 #endif
+import Core
+import SystemIO
 
 extension ROMPreparation.Firmware: ExpressibleByArgument {}
 

@@ -1,4 +1,5 @@
 import OptionROM
+import Core
 
 /// The readable report of a ROM's layout, shared by `info`, `dump` and `prepare`.
 enum ROMText {

@@ -7,6 +7,8 @@ import ArgumentParser
 import Firmware
 import OptionROM
 import PCIHost
+import Core
+import SystemIO
 
 struct Scan: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -5,6 +5,7 @@ import Glibc
 import Musl
 #endif
 import OptionROM
+import Core
 
 /// Output without Foundation: stdout for results, stderr for errors and progress. Each call is
 /// one write(2), so lines from a signal path or parallel work never interleave mid-line.

@@ -8,6 +8,8 @@ import ArgumentParser
 import OptionROM
 import Passthrough
 import PCIHost
+import Core
+import SystemIO
 
 @main
 struct VBIOS: ParsableCommand {

@@ -8,6 +8,8 @@ import Synchronization
 import Dispatch
 import OptionROM
 import PCIHost
+import Core
+import SystemIO
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(

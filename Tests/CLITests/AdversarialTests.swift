@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import Core
 
 extension Tag {
     /// Hostile inputs and interruptions (issue 15): `swift test --filter Adversarial` runs the tier.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import Core
 
 /// End-to-end: the built `vbios` binary on fixtures. `swift test` builds every product, so the
 /// binary sits next to the test bundle.

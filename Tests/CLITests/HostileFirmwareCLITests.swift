@@ -2,6 +2,7 @@ import Foundation
 import OptionROM
 import Testing
 import TestSupport
+import Core
 
 private typealias B = FirmwareBuilder
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 import OptionROM
+import Core
 
 /// SeaBIOS, a real ROM consumer, judges what `ROMPatcher` writes (src/optionroms.c): its VGA BIOS,
 /// corrupted, is refused; repaired by fix-checksum, it runs; re-targeted away from QEMU's VGA

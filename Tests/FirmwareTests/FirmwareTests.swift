@@ -4,6 +4,7 @@ import OptionROM
 import Testing
 import TestSupport
 @testable import Firmware
+import Core
 
 enum Paths {
     static let root = URL(fileURLWithPath: Repository.root)

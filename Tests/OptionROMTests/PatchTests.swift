@@ -1,6 +1,7 @@
 import Testing
 @testable import OptionROM
 import TestSupport
+import Core
 
 // Synthetic ROMs from TestSupport's ImageSpec (each field written where OptionROM declares it), so
 // each expectation is computed independently of the patcher.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import OptionROM
+import Core
 
 @Suite("Checksum")
 struct ChecksumTests {

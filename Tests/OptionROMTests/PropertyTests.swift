@@ -1,6 +1,7 @@
 import Testing
 @testable import OptionROM
 import TestSupport
+import Core
 
 /// Properties of the parser and the patcher over generated ROMs: seeded random chains of legacy,
 /// EFI and NVIDIA images with random IDs, classes, NPDEs, checksums, prefixes and trailing bytes

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import OptionROM
+import Core
 
 /// Debian's real option ROMs (packages `seabios` and `ipxe-qemu`). Missing files fail the test:
 /// they are part of the test setup, not optional.

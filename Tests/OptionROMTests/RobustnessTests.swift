@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import OptionROM
 import TestSupport
+import Core
 
 /// Hostile input: every prefix of a few fixtures and single-byte changes must parse (no trap,
 /// no endless walk), keep the image count bounded, and render as JSON.

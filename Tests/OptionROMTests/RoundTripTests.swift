@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import OptionROM
 import TestSupport
+import Core
 
 /// The layout is declared once (Fields.swift) and read and written through the same fields: writing
 /// what the parser read back over the bytes changes nothing, and a changed field lands where the

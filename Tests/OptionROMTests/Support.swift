@@ -1,6 +1,7 @@
 import Foundation
 @testable import OptionROM
 import TestSupport
+import Core
 
 /// Where the repository's fixtures are, found from this file's path so the tests run from any
 /// working directory.

@@ -3,6 +3,7 @@ import TestSupport
 @testable import PCIHost
 import OptionROM
 import Glibc
+import SystemIO
 
 /// One libpci enumeration fills the records: what `pci_fill_info` gave must equal what the
 /// kernel's attributes say (the values PCIDevice used to read from sysfs itself).

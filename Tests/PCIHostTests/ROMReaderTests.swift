@@ -3,6 +3,7 @@ import TestSupport
 @testable import PCIHost
 import OptionROM
 import Glibc
+import SystemIO
 
 /// `ROMReader`: which sources it picks for a device and a request, what it refuses, and that its
 /// failures are typed (the doctor and the CLI switch on them, not on message wording).

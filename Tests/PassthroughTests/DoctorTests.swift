@@ -3,6 +3,7 @@ import PCIHost
 @testable import Passthrough
 import Testing
 import TestSupport
+import SystemIO
 
 /// A fake `/` built in a temporary directory from a committed fake sysfs tree (copied, never
 /// touched in place), with the files doctor and persist read.

@@ -1,7 +1,8 @@
 import Glibc
-import OptionROM
+
 @testable import SystemIO
 import Testing
+import Core
 
 @Suite struct PathHelpers {
     @Test(arguments: [("a/b", "a", "b"), ("b", ".", "b"), ("/b", "/", "b"), ("/", "/", ""), ("a//b/", "a", "b"),

@@ -1,3 +1,4 @@
+import Core
 // What an EFI image of a ROM holds once opened: the driver decompressed (bounded), its PE/TE
 // header checked against the EFI image header, and the driver's name and version. `info` asks
 // for it; the plain parse does not, so `verify` and `scan` stay fast on large inputs.

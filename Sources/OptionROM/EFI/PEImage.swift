@@ -1,3 +1,4 @@
+import Core
 // PE32 / PE32+ and TE image headers (Microsoft PE/COFF spec; EDK2 MdePkg/Include/IndustryStandard/
 // PeImage.h for TE): what an EFI option ROM's driver says about itself: machine, subsystem, size.
 // Every read is bounds-checked; a header that does not fit is an error naming where.

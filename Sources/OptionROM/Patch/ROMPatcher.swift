@@ -1,3 +1,4 @@
+import Core
 /// Patches a ROM's bytes: pure, no I/O, so fuzzers can run patch-then-verify.
 ///
 /// Operations are applied in one fixed order, whatever order they were asked in, so that each
@@ -517,23 +518,6 @@ public enum ImageSelector: Sendable, Equatable, CustomStringConvertible {
         case .index(let n): return String(n)
         }
     }
-}
-
-public struct PCIIDs: Sendable, Equatable, CustomStringConvertible {
-    public var vendor: UInt16
-    public var device: UInt16
-    public init(vendor: UInt16, device: UInt16) { self.vendor = vendor; self.device = device }
-
-    /// `VVVV:DDDD`, hex.
-    public init?(parsing s: String) {
-        let parts = s.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts.allSatisfy({ (1...4).contains($0.count) }),
-              let v = UInt16(parts[0], radix: 16), let d = UInt16(parts[1], radix: 16) else { return nil }
-        vendor = v
-        device = d
-    }
-
-    public var description: String { Hex.string(vendor, width: 4) + ":" + Hex.string(device, width: 4) }
 }
 
 /// One change a patch made. `offset` counts in the bytes as they stood when the step ran: for

@@ -1,3 +1,4 @@
+import Core
 /// Intel's Video BIOS Table (Linux `i915/display/intel_bios.c`, `intel_vbt_defs.h`): `$VBT` and
 /// the platform name (20 bytes), version u16 at 0x14, header size 0x16, VBT size 0x18, BDB offset
 /// u32 at 0x1C; the BDB begins `BIOS_DATA_BLOCK ` then its version u16.

@@ -1,3 +1,4 @@
+import Core
 /// NVIDIA's BIOS Information Table (nouveau `nvkm/subdev/bios/bit.c`, `base.c`):
 /// `FF B8 'B' 'I' 'T' 00`, version u16, header length, entry length, entry count, checksum; then
 /// entries `id, version, u16 length, u16 offset`, offsets counting from the ROM's start.

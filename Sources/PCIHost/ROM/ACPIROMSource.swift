@@ -1,5 +1,6 @@
 import ACPI
 import OptionROM
+import SystemIO
 
 /// The VBIOS a laptop's ACPI `_ROM` or `ATRM` method serves, read without running AML: the device's
 /// node from sysfs `firmware_node/path`, the method under it in the DSDT and SSDTs, the

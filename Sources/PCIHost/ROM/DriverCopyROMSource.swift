@@ -1,4 +1,5 @@
 import OptionROM
+import SystemIO
 
 /// The ROM the host's driver loaded and ran, from debugfs (`<sysfs>/kernel/debug/dri/N/`):
 /// nouveau's `vbios.rom` (nouveau_debugfs.c: the image its shadow code picked from PRAMIN, PROM,

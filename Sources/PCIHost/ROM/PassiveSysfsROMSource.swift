@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemIO
 
 /// The kernel's `rom` attribute read as it is, never enabled: what `vbios doctor` may do without
 /// changing the device. A disabled ROM answers EINVAL and is reported as disabled, not enabled

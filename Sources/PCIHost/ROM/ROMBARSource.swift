@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemIO
 
 /// The ROM BAR itself: sets the enable bit of the expansion ROM register in config space, reads
 /// the ROM's window through physical memory, and puts the register back. The way to reach a ROM

@@ -1,4 +1,5 @@
 import OptionROM
+import Core
 
 /// Reads a device's option ROM: picks the sources for the device and the request, reads each
 /// twice, scores what came back, keeps the best and says why (nouveau's shadow code does the same

@@ -6,6 +6,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import Core
 
 /// One way of reading a device's option ROM. Each lives in its own file, as pciutils' access
 /// methods do; `ROMReader` picks the sources for a device, reads them and keeps the best.

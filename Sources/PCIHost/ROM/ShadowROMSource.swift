@@ -5,6 +5,8 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import Core
+import SystemIO
 
 /// Physical memory: `/dev/mem`, or a file standing for it whose offset 0 is physical address
 /// `base` (tests use a 128 KiB file holding 0xC0000-0xDFFFF).

@@ -5,6 +5,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import Core
 
 /// The kernel's `rom` attribute (drivers/pci/pci-sysfs.c): write `1` to enable, read to EOF,
 /// write `0\n` to disable. The kernel does not tell whether the ROM is enabled, so it is read as

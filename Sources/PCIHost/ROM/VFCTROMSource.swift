@@ -1,4 +1,6 @@
 import OptionROM
+import Core
+import SystemIO
 
 /// The ACPI VFCT table at `<sysfs>/firmware/acpi/tables/VFCT`: the VBIOS the system firmware ran
 /// for an AMD GPU without a ROM of its own (APUs, laptop dGPUs). The entry is chosen as amdgpu's

@@ -1,4 +1,5 @@
 import PCIHost
+import SystemIO
 
 /// What the running kernel was built with, as far as the root tells: its `.config`
 /// (`/boot/config-RELEASE`, or `/proc/config.gz`), else its module lists

@@ -1,5 +1,6 @@
 import OptionROM
 import PCIHost
+import Core
 
 /// Makes a passthrough binding survive a reboot the standard way: one modprobe.d file,
 /// `/etc/modprobe.d/vbios-passthrough.conf`, that lists every card vbios persisted.

@@ -1,5 +1,6 @@
 import OptionROM
 import PCIHost
+import Core
 
 extension PassthroughTarget {
     /// Proxmox VE: `hostpciN:` lines of /etc/pve/qemu-server/VMID.conf (QEMU underneath).

@@ -1,4 +1,5 @@
 import OptionROM
+import Core
 
 /// What one consumer of a ROM requires of it, from its source (Xen tools/firmware/hvmloader,
 /// SeaBIOS src/optionroms.c, QEMU hw/vfio/pci.c, EDK2 PciBusDxe):

@@ -1,4 +1,5 @@
 import OptionROM
+import Core
 
 /// Turns a card's ROM into the `bios.bin` a target loads. Pure: bytes in, bytes out.
 ///

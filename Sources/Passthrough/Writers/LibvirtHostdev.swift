@@ -1,5 +1,6 @@
 import OptionROM
 import PCIHost
+import Core
 
 /// libvirt `<hostdev>` elements, one per function (domain XML, "Host device assignment").
 public enum LibvirtHostdev {

@@ -1,5 +1,6 @@
 import OptionROM
 import PCIHost
+import Core
 
 /// `-device vfio-pci` arguments for QEMU/KVM, one per function, shell-quoted.
 public enum QEMUArgs {

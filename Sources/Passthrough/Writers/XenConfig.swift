@@ -1,5 +1,6 @@
 import OptionROM
 import PCIHost
+import Core
 
 /// xl.cfg fragment and the dom0 kernel command line, for Xen HVM guests (xl.cfg(5),
 /// xl-pci-configuration(5)). Read back in the tests by Xen's own parser, libxlutil.

@@ -1,5 +1,6 @@
 import OptionROM
 import PCIHost
+import Core
 
 extension HostDoctor {
     func barPlacement(_ card: Card) -> DoctorCheck {

@@ -1,5 +1,6 @@
 import OptionROM
 import PCIHost
+import Core
 
 /// framebuffer: a boot framebuffer driver holding memory inside the card's BARs, the kernel's
 /// "BAR N: can't reserve [mem ...]" when vfio-pci (or the guest) asks for the BAR.

@@ -1,5 +1,6 @@
 import OptionROM
 import PCIHost
+import Core
 
 /// host-driver: who holds the slot's functions now, whether the passthrough driver will win at
 /// boot (softdep), and vfio-pci's VGA arbitration (`disable_vga`).

@@ -1,5 +1,6 @@
 import OptionROM
 import PCIHost
+import SystemIO
 
 extension HostDoctor {
     func iommu() -> DoctorCheck {

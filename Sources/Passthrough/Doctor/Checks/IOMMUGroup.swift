@@ -1,5 +1,6 @@
 import OptionROM
 import PCIHost
+import Core
 
 extension HostDoctor {
     func iommuGroup(_ card: Card) -> DoctorCheck {

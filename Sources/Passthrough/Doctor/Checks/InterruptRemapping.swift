@@ -1,5 +1,7 @@
 import OptionROM
 import PCIHost
+import Core
+import SystemIO
 
 /// interrupt-remapping: vfio's type1 IOMMU driver refuses a device when the IOMMU cannot remap
 /// interrupts, unless `allow_unsafe_interrupts` is set (drivers/vfio/vfio_iommu_type1.c: "No

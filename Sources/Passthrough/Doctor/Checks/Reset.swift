@@ -1,5 +1,6 @@
 import OptionROM
 import PCIHost
+import Core
 
 /// reset: whether the card can be reset between guest boots. vfio resets a device when the
 /// guest starts and stops it; the kernel tries the methods in `reset_method` (Linux 5.15+,

@@ -1,5 +1,6 @@
 import OptionROM
 import PCIHost
+import SystemIO
 
 extension HostDoctor {
     /// Addresses named by `xen-pciback.hide=` on the command line and `options xen-pciback hide=` in modprobe.d.
