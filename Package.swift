@@ -3,6 +3,8 @@ import PackageDescription
 
 // Fuzz targets define LLVMFuzzerTestOneInput and, without -DFUZZING, an @main replay tool.
 let fuzzSettings: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
+// The test seams (TestSeams' fake HostIO, its environment variables) exist in debug builds only.
+let testSeams: [SwiftSetting] = [.define("VBIOS_TEST_SEAMS", .when(configuration: .debug))]
 
 let package = Package(
     name: "vbios",
@@ -15,6 +17,8 @@ let package = Package(
         .library(name: "Passthrough", targets: ["Passthrough"]),
         .library(name: "Firmware", targets: ["Firmware"]),
         .library(name: "ACPI", targets: ["ACPI"]),
+        // The tests' one ROM builder, for the benchmarks (a package of their own) to build ROMs with.
+        .library(name: "TestSupport", targets: ["TestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -55,19 +59,21 @@ let package = Package(
         .target(
             name: "SystemIO",
             dependencies: ["Core", .product(name: "SystemPackage", package: "swift-system")],
-            // HostIO's environment-driven fault injection exists in debug builds only; release builds
-            // contain neither the code nor the variables' names.
-            swiftSettings: [.define("VBIOS_TEST_SEAMS", .when(configuration: .debug))]
         ),
         .target(name: "PCIHost", dependencies: ["Core", "OptionROM", "ACPI", "SystemIO", "CPCIShim", .product(name: "SystemPackage", package: "swift-system")]),
         .target(name: "Passthrough", dependencies: ["Core", "PCIHost", "SystemIO", "OptionROM", "Compression"]),
+        // HostIO's test double and its environment-driven fault injection: debug builds only
+        // (`testSeams`), so release builds contain neither the code nor the variables' names. Kept
+        // out of Sources: SystemIO holds the seam, the debug vbios installs the fake at startup.
+        .target(name: "TestSeams", dependencies: ["SystemIO"], path: "Tests/TestSeams", swiftSettings: testSeams),
         .executableTarget(
             name: "vbios",
             dependencies: [
-                "Core", "OptionROM", "SystemIO", "PCIHost", "Passthrough", "Firmware", "ACPI",
+                "Core", "OptionROM", "SystemIO", "PCIHost", "Passthrough", "Firmware", "ACPI", "TestSeams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
-            ]
+            ],
+            swiftSettings: testSeams
         ),
         // libFuzzer targets (Tools/fuzz.sh); plain builds make them replay tools.
         .target(name: "FuzzSupport", path: "Fuzz/Support"),
@@ -89,13 +95,13 @@ let package = Package(
                           swiftSettings: fuzzSettings),
         .executableTarget(name: "fuzz-bytes", dependencies: ["Core", "OptionROM", "FuzzSupport"], path: "Fuzz/Bytes",
                           swiftSettings: fuzzSettings),
-        // The one ROM builder and the fake host the tests share; in no product.
+        // The one ROM builder and the fake host the tests share; a product only for Benchmarks/.
         .target(name: "TestSupport", dependencies: ["Core", "OptionROM"], path: "Tests/TestSupport"),
         // Writes Fixtures/roms from TestSupport's ROMFixtures.
         .executableTarget(name: "gen-fixtures", dependencies: ["TestSupport"], path: "Tools/GenFixtures"),
         .testTarget(name: "OptionROMTests", dependencies: ["Core", "OptionROM", "TestSupport"]),
-        .testTarget(name: "SystemIOTests", dependencies: ["Core", "SystemIO"]),
-        .testTarget(name: "PCIHostTests", dependencies: ["Core", "PCIHost", "SystemIO", "TestSupport"]),
+        .testTarget(name: "SystemIOTests", dependencies: ["Core", "SystemIO", "TestSeams", "OptionROM", "TestSupport"]),
+        .testTarget(name: "PCIHostTests", dependencies: ["Core", "PCIHost", "SystemIO", "OptionROM", "ACPI", "TestSeams", "TestSupport"]),
         .testTarget(name: "PassthroughTests", dependencies: ["Core", "Passthrough", "PCIHost", "SystemIO", "OptionROM", "TestSupport"]),
         .testTarget(name: "ACPITests", dependencies: ["Core", "ACPI", "OptionROM", "TestSupport"]),
         .testTarget(name: "FirmwareTests", dependencies: ["Core", "Firmware", "Compression", "OptionROM", "TestSupport"]),

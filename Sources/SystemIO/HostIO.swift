@@ -4,17 +4,19 @@ import Glibc
 import Musl
 #endif
 import SystemPackage
+import Synchronization
 
 /// The one seam between the tool and the host's device files: reads and writes of sysfs
 /// attributes (a ROM's `rom`, a driver's `bind`), and the points in the tool's own file work
 /// (an input read, an output's temporary file, a move of a file set) where a test pauses or fails it.
 ///
 /// Production code uses `HostIO.current`, which is `.live`. Tests swap it per task
-/// (`HostIO.$current.withValue(fake.io)`, with a `RecordingHostIO`), or, for the debug CLI binary,
-/// through environment variables (`VBIOS_TEST_SYSFS_ROM`, `VBIOS_TEST_PAUSE`, `VBIOS_TEST_FAIL`,
-/// see `RecordingHostIO`). Those exist only in builds with `VBIOS_TEST_SEAMS` defined, which
-/// Package.swift sets for debug builds alone: a release binary contains neither the fake nor the
-/// variables' names, so no environment can steer it (it may run as root).
+/// (`HostIO.$current.withValue(fake.io)`, with TestSeams' `RecordingHostIO`), or, for the debug CLI
+/// binary, through environment variables (`VBIOS_TEST_SYSFS_ROM`, `VBIOS_TEST_PAUSE`,
+/// `VBIOS_TEST_FAIL`) that the vbios target reads at startup into `installProcessDefault`. The fake
+/// and the variables exist only in builds with `VBIOS_TEST_SEAMS` defined, which Package.swift sets
+/// for debug builds alone: a release binary contains neither the fake nor the variables' names, so
+/// no environment can steer it (it may run as root). SystemIO holds the seam only.
 public struct HostIO: Sendable {
     /// Where the tool's own file work may be paused or failed.
     public enum Stage: String, Sendable {
@@ -77,14 +79,25 @@ public struct HostIO: Sendable {
             do { _ = try bytes.withUnsafeBytes { try fd.write($0) } } catch { throw SystemError("write", path, error) }
         })
 
-    /// `.live`, or in debug builds what the environment asks for (`RecordingHostIO.fromEnvironment`).
-    @TaskLocal public static var current: HostIO = fromEnvironment()
+    /// `.live` unless the process installed another default before its first use
+    /// (`installProcessDefault`).
+    @TaskLocal public static var current: HostIO = processDefault.withLock { state in
+        state.read = true
+        return state.io
+    }
 
-    static func fromEnvironment() -> HostIO {
-        #if VBIOS_TEST_SEAMS
-        return RecordingHostIO.fromEnvironment()?.io ?? .live
-        #else
-        return .live
-        #endif
+    private static let processDefault = Mutex<(io: HostIO, read: Bool)>((.live, false))
+
+    /// Makes `io` what `current` is outside any `withValue`, for the whole process and every
+    /// thread (a task-local value would not reach `DispatchQueue.concurrentPerform`'s workers).
+    /// Call it first, before any work: once `current` has been read, the default is fixed and
+    /// this returns false. The debug vbios binary installs its test seam so.
+    @discardableResult
+    public static func installProcessDefault(_ io: HostIO) -> Bool {
+        processDefault.withLock { state in
+            guard !state.read else { return false }
+            state.io = io
+            return true
+        }
     }
 }

@@ -10,6 +10,9 @@ import Passthrough
 import PCIHost
 import Core
 import SystemIO
+#if VBIOS_TEST_SEAMS
+import TestSeams
+#endif
 
 @main
 struct VBIOS: ParsableCommand {
@@ -33,6 +36,10 @@ struct VBIOS: ParsableCommand {
     /// the signal; SIGQUIT no longer goes to the backtracer, which let the command go on);
     /// arguments kept as bytes; with `--json`, errors as JSON on stdout.
     static func main() {
+        #if VBIOS_TEST_SEAMS
+        // Debug builds: the fault injection the environment asks for, before any file is touched.
+        if let fake = RecordingHostIO.fromEnvironment() { HostIO.installProcessDefault(fake.io) }
+        #endif
         DeviceStateGuard.installSignalHandlers()
         let arguments = commandLineArguments()
         ErrorOutput.json = arguments.prefix { $0 != "--" }.contains("--json")

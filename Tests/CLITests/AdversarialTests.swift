@@ -182,16 +182,19 @@ enum Hostile {
     /// tier, which runs before `swift test` in Tools/test.sh) writes the git-ignored version file.
     static let generated: Set<String> = ["vbios/BuildVersion.swift"]
 
-    /// The newest modification time of Package.swift and every source file under Sources/
-    /// (files only: a folder's time moves when a generated file appears in it).
+    /// The newest modification time of Package.swift and every source file under Sources/ and
+    /// Tests/TestSeams (compiled into the release binary too, empty there) (files only: a folder's
+    /// time moves when a generated file appears in it).
     static func newestSource() -> Date {
         let fm = FileManager.default
         var newest = (try? fm.attributesOfItem(atPath: Repository.root + "/Package.swift")[.modificationDate] as? Date) ?? .distantFuture
-        let sources = Repository.root + "/Sources"
-        for case let file as String in fm.enumerator(atPath: sources) ?? NSEnumerator() where !generated.contains(file) {
-            guard let a = try? fm.attributesOfItem(atPath: sources + "/" + file), a[.type] as? FileAttributeType == .typeRegular,
-                  let d = a[.modificationDate] as? Date else { continue }
-            if d > newest { newest = d }
+        for folder in ["Sources", "Tests/TestSeams"] {
+            let sources = Repository.root + "/" + folder
+            for case let file as String in fm.enumerator(atPath: sources) ?? NSEnumerator() where !generated.contains(file) {
+                guard let a = try? fm.attributesOfItem(atPath: sources + "/" + file), a[.type] as? FileAttributeType == .typeRegular,
+                      let d = a[.modificationDate] as? Date else { continue }
+                if d > newest { newest = d }
+            }
         }
         return newest
     }
@@ -203,7 +206,7 @@ enum Hostile {
         try Prerequisite.require(built! >= newest,
                                  "an up-to-date \(Self.release): built \(built!), a source changed \(newest) (swift build -c release --product vbios)")
         let binary = try Data(contentsOf: URL(fileURLWithPath: Self.release))
-        for name in ["VBIOS_TEST_SYSFS_ROM", "VBIOS_TEST_PAUSE", "VBIOS_TEST_FAIL"] {
+        for name in ["VBIOS_TEST_SYSFS_ROM", "VBIOS_TEST_PAUSE", "VBIOS_TEST_FAIL", "RecordingHostIO"] {
             #expect(binary.range(of: Data(name.utf8)) == nil, "the release binary contains \(name)")
         }
         let d = try Hostile.directory(); defer { try? FileManager.default.removeItem(atPath: d) }

@@ -4,7 +4,7 @@ import TestSupport
 
 /// What the tool promises when things go wrong (Docs/promises.md), checked on the built binaries:
 /// the fuzz regressions replay without a trap; sysfs faults injected through the test-only
-/// `VBIOS_TEST_SYSFS_ROM` hook (SystemIO's `RecordingHostIO`) give a clear error, restore the ROM enable
+/// `VBIOS_TEST_SYSFS_ROM` hook (TestSeams' `RecordingHostIO`) give a clear error, restore the ROM enable
 /// and leave no output; SIGINT/SIGTERM mid-dump likewise; outputs never follow a planted symlink
 /// and are 0644 whatever the umask; no source runs a shell.
 enum Robust {

@@ -1,6 +1,7 @@
 import Foundation
 @testable import PCIHost
 import SystemIO
+import TestSeams
 import Testing
 import TestSupport
 

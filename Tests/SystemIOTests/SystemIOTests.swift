@@ -1,6 +1,7 @@
 import Glibc
 
 @testable import SystemIO
+import TestSeams
 import Testing
 import Core
 

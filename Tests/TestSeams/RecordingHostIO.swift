@@ -5,11 +5,15 @@ import Glibc
 import Musl
 #endif
 import Synchronization
+import SystemIO
 
 /// A `HostIO` that records every device-file write and plays the kernel's part where a fake
 /// tree's plain files cannot (Linux's `rom` attribute: drivers/pci/pci-sysfs.c), to reach on
 /// demand what real devices do rarely: an errno, a short read, bytes that change between reads,
-/// a device that vanishes, a pause to signal the process at. Debug builds only (`VBIOS_TEST_SEAMS`).
+/// a device that vanishes, a pause to signal the process at. Debug builds only (`VBIOS_TEST_SEAMS`):
+/// the tests use it directly (`HostIO.$current.withValue(fake.io)`), and the debug vbios binary
+/// installs `fromEnvironment()` as HostIO's process default at startup, for the CLI's
+/// fault-injection tests. It lives outside Sources so that SystemIO holds the seam, not the fake.
 ///
 /// Reads and writes of paths it does not `play` go to `HostIO.live` unrecorded.
 public final class RecordingHostIO: Sendable {
