@@ -1,5 +1,4 @@
 import Testing
-@testable import PCIHost
 import SystemIO
 import OptionROM
 import TestSupport
@@ -39,13 +38,15 @@ import Glibc
         for path in [dir + "/fifo", "/dev/zero", "/dev/null"] {
             #expect(throws: NotARegularFile.self) { _ = try FileBytes(path: path) }
             #expect(throws: NotARegularFile.self) { _ = try FileReader().withContents(of: path, limit: 1 << 20) { $0.count } }
-            #expect(throws: NotARegularFile.self) { try BlobScan.scan(path: path) { _, _ in } }
+            #expect(throws: NotARegularFile.self) { _ = try ChunkedFile(path: path) }
+            #expect(throws: NotARegularFile.self) { _ = try ChunkedFile.bytes(path: path, at: 0, count: 16) }
         }
         #expect(throws: SystemError.self) { _ = try HostIO.live.read(dir + "/fifo", 1 << 20) }
         do { _ = try HostIO.live.read(dir + "/fifo", 1 << 20) } catch { #expect(error.errno == ESPIPE) }
     }
 
-    /// Windows of any size find what one pass over the whole blob finds.
+    /// Windows of any size find what one pass over the whole blob finds: ROMScanner's stream fed by
+    /// `ChunkedFile` (the composition `vbios scan` uses for a plain file).
     @Test(arguments: [4096, 65536, 1 << 20])
     func windowedScanMatchesWholeScan(_ window: Int) throws {
         var blob = [UInt8](repeating: 0xFF, count: 3 << 20)
@@ -64,12 +65,33 @@ import Glibc
         options.maximumROMLength = 128 << 10
         let whole = blob.withUnsafeBytes { ROMScanner.scan($0, options: options) }
         var windowed: [EmbeddedROM] = []
-        let size = try BlobScan.scan(path: path, options: options, window: window) { rom, bytes in
+        let file = try ChunkedFile(path: path)
+        let size = try ROMScanner.scan(options: options, window: window, read: file.read) { rom, bytes in
             windowed.append(rom)
             #expect(Array(bytes) == Array(blob[rom.offset..<rom.end]))
         }
         #expect(size == blob.count)
         #expect(whole.count > 10)
         #expect(windowed == whole)
+    }
+}
+
+/// A file that shrinks while it is read: the chunked reader returns what is left (short counts,
+/// then 0), never a crash, and a piece read again past the new end comes back short.
+@Suite struct ChunkedFileShrinks {
+    @Test func shrinkingFileEndsEarly() throws {
+        let path = HostileFileInputs.tempFile([UInt8](repeating: 0xA5, count: 1 << 20))
+        defer { unlink(path) }
+        let file = try ChunkedFile(path: path)
+        var buffer = [UInt8](repeating: 0, count: 256 << 10)
+        let first = try buffer.withUnsafeMutableBytes { try file.read(into: $0, at: 0) }
+        #expect(first == 256 << 10)
+        #expect(truncate(path, 300 << 10) == 0)
+        let second = try buffer.withUnsafeMutableBytes { try file.read(into: $0, at: 256 << 10) }
+        #expect(second == 44 << 10)
+        #expect(buffer[0..<second].allSatisfy { $0 == 0xA5 })
+        let third = try buffer.withUnsafeMutableBytes { try file.read(into: $0, at: 512 << 10) }
+        #expect(third == 0)
+        #expect(try ChunkedFile.bytes(path: path, at: 290 << 10, count: 20 << 10).count == 10 << 10)
     }
 }

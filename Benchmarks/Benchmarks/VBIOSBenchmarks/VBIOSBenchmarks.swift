@@ -12,7 +12,7 @@ import Synchronization
 import BenchFixtures
 import Dispatch
 import OptionROM
-import PCIHost
+import SystemIO
 
 /// Bytes for the in-memory benchmarks: filled once, shared read-only.
 final class Buffers: @unchecked Sendable {
@@ -111,7 +111,9 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations {
             // Read in windows (inputs are never mapped: a truncated mapping raises SIGBUS).
             var roms: [EmbeddedROM] = []
-            try! BlobScan.scan(path: BenchFixtures.blobPath) { rom, _ in roms.append(rom) }
+            // `vbios scan`'s composition (BlobScan): ChunkedFile's preads feeding ROMScanner's stream.
+            let file = try! ChunkedFile(path: BenchFixtures.blobPath)
+            try! ROMScanner.scan(read: file.read) { rom, _ in roms.append(rom) }
             precondition(roms.count == 16, "expected the 16 planted ROMs, found \(roms.count)")
             blackHole(roms)
         }
