@@ -37,7 +37,18 @@ struct ROMReadOptions: ParsableArguments {
     }
 
     func reader(_ root: SysfsRoot) -> ROMReader {
-        ROMReader(root: root, memory: memory(root))
+        ROMReader(root: root, memory: memory(root), warn: Self.say)
+    }
+
+    /// A source's warning, on stderr as it happens (before the read's outcome).
+    @Sendable static func say(_ warning: ROMSourceWarning) {
+        switch warning {
+        case let .romLeftEnabled(address, path, error):
+            var reason = String(describing: error)
+            while reason.hasSuffix(".") { reason.removeLast() }
+            Terminal.rawWrite(2, "vbios: warning: could not disable \(address)'s ROM again after reading it: \(reason). "
+                              + "If the device is still there, run `echo 0 > \(path)` as root.\n")
+        }
     }
 
     /// Reads the device's ROM as asked, with the findings a runtime copy deserves.

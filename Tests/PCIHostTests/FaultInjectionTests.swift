@@ -1,8 +1,10 @@
 import Testing
 @testable import PCIHost
 import SystemIO
+import TestSeams
 import OptionROM
 import Glibc
+import Synchronization
 
 /// The `HostIO` seam in process: a `rom` attribute that fails, changes or vanishes, on the
 /// (never written) radeon fake tree, played by a `RecordingHostIO` whose ROM is disabled (reads
@@ -55,6 +57,26 @@ import Glibc
             #expect(throws: ROMReadError.self) { try source.read() }
         }
         #expect(k.texts == ["1", "0\n"], "the restore was tried")
+    }
+
+    /// The failed restore is returned to the caller (`warn`), typed, not printed by the library.
+    @Test func aFailedRestoreIsToldToTheCaller() throws {
+        let k = Self.kernel { $0.failDisable = EIO }
+        let told = Mutex<[ROMSourceWarning]>([])
+        let source = SysfsROMSource(root: root, address: address, shadowed: false, warn: { w in told.withLock { $0.append(w) } })
+        let bytes = try HostIO.$current.withValue(k.io) { try source.read() }
+        #expect(!bytes.isEmpty, "the read itself succeeded")
+        let warnings = told.withLock { $0 }
+        #expect(warnings.count == 1)
+        guard case let .romLeftEnabled(at, path, error)? = warnings.first else { Issue.record("no warning: \(warnings)"); return }
+        #expect(at == address && path == source.location)
+        #expect(error.description.contains(source.location), "\(error)")
+        // Through ROMReader, the reader's `warn` reaches the source.
+        let viaReader = Mutex(0)
+        let reader = ROMReader(root: root, memory: nil, warn: { _ in viaReader.withLock { $0 += 1 } })
+        let sysfs = try #require(try reader.sources(for: PCIDevice.load(address, root: root), request: .sysfs).first)
+        _ = try HostIO.$current.withValue(Self.kernel { $0.failDisable = EIO }.io) { try sysfs.read() }
+        #expect(viaReader.withLock { $0 } == 1)
     }
 
     /// Writes never reach the tree, and the fake tree's ROM file is read as it is.

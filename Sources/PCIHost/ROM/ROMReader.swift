@@ -28,11 +28,15 @@ public struct ROMReader: Sendable {
     /// region; nil: off (a fake sysfs tree: the real /dev/mem is never opened for it).
     public var memory: PhysicalMemory?
     public var access: Access
+    /// Told at once what a source could not undo (the caller words it; libraries never print).
+    public var warn: @Sendable (ROMSourceWarning) -> Void
 
-    public init(root: SysfsRoot, memory: PhysicalMemory? = PhysicalMemory(), access: Access = .mayChange) {
+    public init(root: SysfsRoot, memory: PhysicalMemory? = PhysicalMemory(), access: Access = .mayChange,
+                warn: @escaping @Sendable (ROMSourceWarning) -> Void = { _ in }) {
         self.root = root
         self.memory = memory
         self.access = access
+        self.warn = warn
     }
 
     public struct Candidate: Sendable {
@@ -109,7 +113,7 @@ public struct ROMReader: Sendable {
         let shadowed = device.rom?.shadowed ?? false
         let sysfs: any ROMSource = access == .readOnly
             ? PassiveSysfsROMSource(root: root, address: device.address, shadowed: shadowed)
-            : SysfsROMSource(root: root, address: device.address, shadowed: shadowed)
+            : SysfsROMSource(root: root, address: device.address, shadowed: shadowed, warn: warn)
         let shadow = ShadowROMSource(memory: memory)
         // x86's pci_fixup_video gives the 0xC0000 shadow to every VGA device whose decoding is on and
         // whose path has no bridge without VGA routing (two VGAs on the root bus, seen in the lab),
@@ -195,8 +199,8 @@ public struct ROMReader: Sendable {
             .filter { $0.code != .shadowCopy }
         if let pcir = layout.images.first?.pcir, pcir.vendorID != device.vendorID || pcir.deviceID != device.deviceID {
             layout.findings.append(Finding(.warning, .idMismatch, at: pcir.offset,
-                "the ROM names \(Hex.string(pcir.vendorID, width: 4)):\(Hex.string(pcir.deviceID, width: 4)) but the device is "
-                + "\(Hex.string(device.vendorID, width: 4)):\(Hex.string(device.deviceID, width: 4)); hvmloader skips such a ROM "
+                "the ROM names \(pcir.pciIDs) but the device is "
+                + "\(device.pciIDs); hvmloader skips such a ROM "
                 + "(`vbios patch --set-ids` fixes it)."))
         }
         if kept.source.cutsNVIDIAChains, let cut = SysfsROMSource.cutChainFinding(layout, byteCount: bytes.count) {

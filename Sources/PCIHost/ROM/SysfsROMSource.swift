@@ -7,6 +7,14 @@ import Musl
 #endif
 import Core
 
+/// What a ROM source could not do and the person must hear at once, while the read goes on: the
+/// library returns it through `SysfsROMSource.warn` (set from `ROMReader.warn`) and the CLI words
+/// it; libraries never print.
+public enum ROMSourceWarning: Sendable {
+    /// The ROM enabled for the read could not be disabled again (`path` is the `rom` attribute).
+    case romLeftEnabled(address: PCIAddress, path: String, error: ROMReadError)
+}
+
 /// The kernel's `rom` attribute (drivers/pci/pci-sysfs.c): write `1` to enable, read to EOF,
 /// write `0\n` to disable. The kernel does not tell whether the ROM is enabled, so it is read as
 /// it is first; only when that fails with EINVAL (disabled) is it enabled, and then disabled
@@ -16,11 +24,14 @@ public struct SysfsROMSource: ROMSource {
     public let address: PCIAddress
     /// The device's ROM resource is the shadow at 0xC0000.
     public let isShadowCopy: Bool
+    /// Told at once when the device could not be put back (the read's outcome follows).
+    public var warn: @Sendable (ROMSourceWarning) -> Void
 
-    public init(root: SysfsRoot, address: PCIAddress, shadowed: Bool) {
+    public init(root: SysfsRoot, address: PCIAddress, shadowed: Bool, warn: @escaping @Sendable (ROMSourceWarning) -> Void = { _ in }) {
         self.root = root
         self.address = address
         self.isShadowCopy = shadowed
+        self.warn = warn
     }
 
     public var name: String { "sysfs" }
@@ -42,12 +53,8 @@ public struct SysfsROMSource: ROMSource {
                 apply: { try writeAttribute(path, "1") },
                 restore: {
                     // Said, not thrown: the read's own outcome matters more, but the person must know.
-                    do { try writeAttribute(path, "0\n") } catch {
-                        var reason = String(describing: error)
-                        while reason.hasSuffix(".") { reason.removeLast() }
-                        let line = "vbios: warning: could not disable \(address)'s ROM again after reading it: \(reason). "
-                            + "If the device is still there, run `echo 0 > \(path)` as root.\n"
-                        _ = Array(line.utf8).withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+                    do throws(ROMReadError) { try writeAttribute(path, "0\n") } catch {
+                        warn(.romLeftEnabled(address: address, path: path, error: error))
                     }
                 },
                 body: { readOnce(path) })
@@ -71,7 +78,7 @@ public struct SysfsROMSource: ROMSource {
     }
 
     /// Writes `text` at offset 0, as the kernel's attribute wants it.
-    func writeAttribute(_ path: String, _ text: String) throws {
+    func writeAttribute(_ path: String, _ text: String) throws(ROMReadError) {
         do { try HostIO.current.write(path, Array(text.utf8)) } catch {
             throw ROMReadError.explain(error.errno, source: name, path: path, address: address)
         }
