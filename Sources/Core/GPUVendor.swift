@@ -16,6 +16,15 @@ public enum GPUVendor: String, Sendable, CaseIterable {
         }
     }
 
+    /// The vendor's name as messages write it.
+    public var name: String {
+        switch self {
+        case .amd: "AMD"
+        case .intel: "Intel"
+        case .nvidia: "NVIDIA"
+        }
+    }
+
     /// The vendor ID a current part of this vendor carries.
     public var pciVendorID: UInt16 {
         switch self {

@@ -16,3 +16,14 @@ public struct PCIIDs: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { Hex.string(vendor, width: 4) + ":" + Hex.string(device, width: 4) }
 }
+
+/// A thing that carries a PCI vendor and device ID (a device, a PCIR, a VFCT entry, a ROM found
+/// in a blob): its `pciIDs` is the one `PCIIDs`, so `vvvv:dddd` is written by `PCIIDs` alone.
+public protocol PCIIdentified {
+    var vendorID: UInt16 { get }
+    var deviceID: UInt16 { get }
+}
+
+extension PCIIdentified {
+    public var pciIDs: PCIIDs { PCIIDs(vendor: vendorID, device: deviceID) }
+}

@@ -10,20 +10,6 @@ import Core
 /// those). Copies of the same bytes count once. Several different drivers are refused: a GOP for
 /// another generation of the vendor's chips would give the guest no display, or a hang.
 public enum FirmwareGOPSelection {
-    /// The vendors whose GOP drivers can be told by name.
-    public enum Vendor: String, Sendable {
-        case amd = "AMD", intel = "Intel", nvidia = "NVIDIA"
-
-        public init?(pciVendorID: UInt16) {
-            switch pciVendorID {
-            case 0x1002, 0x1022: self = .amd
-            case 0x8086: self = .intel
-            case 0x10DE, 0x12D2: self = .nvidia
-            default: return nil
-            }
-        }
-    }
-
     public struct Candidate: Sendable {
         public var item: FirmwareItem
         /// What says the driver is the vendor's ("UI name AMDGopDriver", "image marker AMD GOP X64 Release Driver").
@@ -56,21 +42,21 @@ public enum FirmwareGOPSelection {
         case notNeeded
         case chosen(Candidate)
         /// Several different drivers fit equally well: none is added.
-        case ambiguous(vendor: Vendor, candidates: [Candidate])
+        case ambiguous(vendor: GPUVendor, candidates: [Candidate])
         /// No X64 GOP driver for the vendor; `found` describes the GOP drivers there are.
-        case none(vendor: Vendor?, found: [String])
+        case none(vendor: GPUVendor?, found: [String])
 
         /// For prepare's `no-efi-image` note: what the search in `firmwarePath` found and what to do.
         public func advice(firmwarePath: String) -> String? {
             switch self {
             case .notNeeded, .chosen: return nil
             case let .ambiguous(vendor, candidates):
-                return "\(firmwarePath) holds \(candidates.count) different X64 GOP drivers for \(vendor.rawValue), equally likely, so none was added: "
+                return "\(firmwarePath) holds \(candidates.count) different X64 GOP drivers for \(vendor.name), equally likely, so none was added: "
                     + candidates.map(\.summary).joined(separator: "; ")
                     + ". Extract them with `vbios scan \(firmwarePath) --out-dir DIR` and pass the card's with --add-efi FILE."
             case let .none(vendor, found):
                 return "\(firmwarePath) holds no X64 GOP driver for "
-                    + (vendor.map { $0.rawValue } ?? "the card's vendor (vbios knows AMD's, Intel's and NVIDIA's by name)")
+                    + (vendor.map { $0.name } ?? "the card's vendor (vbios knows AMD's, Intel's and NVIDIA's by name)")
                     + (found.isEmpty ? " (it holds no GOP driver at all)" : " (its GOP drivers: " + found.joined(separator: "; ") + ")")
                     + "; `vbios scan \(firmwarePath) --out-dir DIR` shows everything in it, and --add-efi FILE adds a driver you pick."
             }
@@ -90,7 +76,7 @@ public enum FirmwareGOPSelection {
         let found = gops.map { g in
             "\"\(g.name ?? g.identity?.name ?? "unnamed")\" " + (g.executable?.machineName ?? "(no PE header)")
         }
-        guard let vendor = Vendor(pciVendorID: vendorID) else { return .none(vendor: nil, found: found) }
+        guard let vendor = GPUVendor(pciVendorID: vendorID) else { return .none(vendor: nil, found: found) }
         var candidates: [Candidate] = []
         for g in gops where g.executable?.machine == 0x8664 {
             let evidence = Self.evidence(g, vendor)
@@ -103,7 +89,7 @@ public enum FirmwareGOPSelection {
     }
 
     /// Why `item` is the vendor's GOP driver; empty when nothing says so.
-    static func evidence(_ item: FirmwareItem, _ vendor: Vendor) -> [String] {
+    static func evidence(_ item: FirmwareItem, _ vendor: GPUVendor) -> [String] {
         var out: [String] = []
         // "AMDGopDriver", "AMD GOP Driver", "Intel_GOP": compared without case, spaces or separators.
         let name = item.name.map { String($0.lowercased().filter { $0.isLetter || $0.isNumber }) } ?? ""

@@ -15,7 +15,7 @@ extension FirmwareWalker {
             let slice = Array(bytes[rom.offset..<rom.end])
             let where_: String
             if let e = table?.entries.first(where: { $0.offset <= rom.offset && rom.offset < $0.offset + $0.length }) {
-                where_ = "VFCT entry \(hex2(e.bus)):\(hex2(e.device)).\(e.function) \(Hex.string(e.vendorID, width: 4)):\(Hex.string(e.deviceID, width: 4)) @\(hex(e.offset))"
+                where_ = "VFCT entry \(hex2(e.bus)):\(hex2(e.device)).\(e.function) \(e.pciIDs) @\(hex(e.offset))"
             } else {
                 where_ = "no container (plain scan)"
             }

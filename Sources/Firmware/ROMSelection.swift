@@ -15,7 +15,7 @@ public enum FirmwareROMSelection {
         public var summary: String {
             let r = item.rom!
             let at = item.fileOffset.map { "at 0x" + String($0, radix: 16) } ?? "at +0x\(String(item.offset, radix: 16)) (decompressed)"
-            return "\(Hex.string(r.vendorID, width: 4)):\(Hex.string(r.deviceID, width: 4))\(exact ? "" : " (device list)") "
+            return "\(r.pciIDs)\(exact ? "" : " (device list)") "
                 + "\(item.bytes.count) bytes \(at)\(item.name.map { " " + RawBytes.quoted($0) } ?? "") in \(item.path.joined(separator: " > "))"
         }
     }
@@ -29,12 +29,12 @@ public enum FirmwareROMSelection {
         public var description: String {
             switch self {
             case let .none(v, d, found):
-                let ids = Hex.string(v, width: 4) + ":" + Hex.string(d, width: 4)
+                let ids = PCIIDs(vendor: v, device: d).description
                 return "the firmware image holds no legacy option ROM for \(ids)"
                     + (found.isEmpty ? " (it holds no legacy option ROM at all)." : "; it holds: " + FirmwareROMSelection.listing(found, separator: "; ") + ".")
                     + " Run `vbios scan` on it to see everything inside, or pass the ROM itself with --rom."
             case let .ambiguous(v, d, candidates):
-                return "the firmware image holds \(candidates.count) different legacy ROMs for \(Hex.string(v, width: 4)):\(Hex.string(d, width: 4)), "
+                return "the firmware image holds \(candidates.count) different legacy ROMs for \(PCIIDs(vendor: v, device: d)), "
                     + "equally good:\n" + FirmwareROMSelection.listing(candidates.map { "  " + $0.summary }, separator: "\n")
                     + "\nExtract them with `vbios scan FILE --out-dir DIR` and pass the right one with --rom."
             }
@@ -63,8 +63,8 @@ public enum FirmwareROMSelection {
     public static func isFor(_ item: FirmwareItem, vendorID: UInt16, deviceID: UInt16) -> Bool {
         switch item.kind {
         case .optionROM: return item.rom.flatMap { fit($0, bytes: item.bytes, vendorID: vendorID, deviceID: deviceID) } != nil
-        case .gopDriver: return FirmwareGOPSelection.Vendor(pciVendorID: vendorID).map { !FirmwareGOPSelection.evidence(item, $0).isEmpty } ?? false
-        case .vbt: return vendorID == 0x8086
+        case .gopDriver: return GPUVendor(pciVendorID: vendorID).map { !FirmwareGOPSelection.evidence(item, $0).isEmpty } ?? false
+        case .vbt: return GPUVendor(pciVendorID: vendorID) == .intel
         }
     }
 
@@ -83,7 +83,7 @@ public enum FirmwareROMSelection {
         guard let first = distinct.first else {
             var ids = Set<String>()
             let found = report.items.filter { $0.kind == .optionROM && $0.rom?.codeType == .x86 }.map {
-                Hex.string($0.rom!.vendorID, width: 4) + ":" + Hex.string($0.rom!.deviceID, width: 4)
+                $0.rom!.pciIDs.description
             }.filter { ids.insert($0).inserted }
             throw .none(vendorID: vendorID, deviceID: deviceID, found: found)
         }

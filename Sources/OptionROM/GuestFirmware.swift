@@ -30,7 +30,7 @@ public enum GuestFirmware {
     public static func seabios(_ bytes: [UInt8], vendor: UInt16, device: UInt16) -> SeaBIOSVerdict {
         let layout = bytes.withUnsafeBytes { ROMParser.parse($0) }
         var at = 0
-        let ids = Hex.string(vendor, width: 4) + ":" + Hex.string(device, width: 4)
+        let ids = PCIIDs(vendor: vendor, device: device).description
         while true {
             func field(_ f: ROMField, _ base: Int) -> Int { Int(bytes.read(f, at: base) ?? 0) }
             guard at + ImageHeaderFields.length <= bytes.count, bytes[at] == 0x55, bytes[at + 1] == 0xAA else {

@@ -400,13 +400,13 @@ public enum ROMParser {
                 // NVIDIA's EFI images on laptops and Ampere or newer: the IDs are left unset.
                 findings.append(Finding(.unsetIDs, at: pcir.offset + PCIRFields.vendorID.offset,
                     "Image \(i)'s PCIR names 0000:0000 (unset, as NVIDIA leaves it in EFI images of laptops and newer cards), "
-                    + "not another card; image \(firstIndex) names \(Hex.string(firstPCIR.vendorID, width: 4)):\(Hex.string(firstPCIR.deviceID, width: 4))."))
+                    + "not another card; image \(firstIndex) names \(firstPCIR.pciIDs)."))
                 continue
             }
             if pcir.vendorID != firstPCIR.vendorID || pcir.deviceID != firstPCIR.deviceID {
                 findings.append(Finding(.idMismatch, at: pcir.offset + PCIRFields.vendorID.offset,
-                    "Image \(i) is for \(Hex.string(pcir.vendorID, width: 4)):\(Hex.string(pcir.deviceID, width: 4)), "
-                    + "image \(firstIndex) for \(Hex.string(firstPCIR.vendorID, width: 4)):\(Hex.string(firstPCIR.deviceID, width: 4)). "
+                    "Image \(i) is for \(pcir.pciIDs), "
+                    + "image \(firstIndex) for \(firstPCIR.pciIDs). "
                     + "Firmware that matches ROMs to the card by ID may skip one of them."))
             }
         }

@@ -33,7 +33,7 @@ public enum RuntimeEvidence {
         // parser sees a "prefix" that begins 55 AA and ends where its size byte says.
         if layout.prefixLength > 0, bytes.count > 2, bytes[0] == 0x55, bytes[1] == 0xAA, bytes[2] != 0,
            Int(bytes[2]) * 512 <= layout.prefixLength, let first = layout.images.first {
-            let ids = first.pcir.map { Hex.string($0.vendorID, width: 4) + ":" + Hex.string($0.deviceID, width: 4) } ?? "?"
+            let ids = first.pcir.map { $0.pciIDs.description } ?? "?"
             out.append(Evidence(kind: .foreignROM, strong: true, offset: first.offset,
                 text: "the image at 0 ends after \(Int(bytes[2]) * 512) bytes (its size byte) and its PCI data structure pointer "
                     + "leads into another ROM (\(ids)) that starts at \(Hex.prefixed(first.offset))"))

@@ -120,8 +120,6 @@ public enum PCIEnumeration {
         public var deviceClass: UInt16 { UInt16(truncatingIfNeeded: classCode >> 8) }
         public var isDisplay: Bool { PCIDevice.isDisplay(classCode) }
         public var isBridge: Bool { PCIDevice.isBridge(classCode) }
-        /// `vvvv:dddd`.
-        public var ids: String { Hex.string(vendorID, width: 4) + ":" + Hex.string(deviceID, width: 4) }
 
         public static func == (a: Entry, b: Entry) -> Bool {
             a.address == b.address && a.vendorID == b.vendorID && a.deviceID == b.deviceID && a.classCode == b.classCode

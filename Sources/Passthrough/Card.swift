@@ -25,11 +25,9 @@ public struct CardFunction: Sendable, Equatable {
     /// platforms put it and where its VBIOS and GOP expect it (QEMU docs/igd-assign.txt). The
     /// writers key QEMU's legacy mode, xl's `gfx_passthru="igd"` and Proxmox's `legacy-igd` on it.
     public var isIntelIGD: Bool {
-        vendorID == 0x8086 && classCode >> 8 == 0x0300
+        GPUVendor(pciVendorID: vendorID) == .intel && classCode >> 8 == 0x0300
             && address.domain == 0 && address.bus == 0 && address.device == 2 && address.function == 0
     }
-    /// `vvvv:dddd`.
-    public var ids: String { Hex.string(vendorID, width: 4) + ":" + Hex.string(deviceID, width: 4) }
 }
 
 /// A card to pass through: every function of its slot, one of which carries the ROM.
@@ -90,3 +88,5 @@ public struct PassthroughError: Error, Sendable, Equatable, CustomStringConverti
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }
+
+extension CardFunction: PCIIdentified {}

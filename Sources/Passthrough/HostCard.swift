@@ -43,7 +43,7 @@ public struct GroupNotIsolated: Error, Sendable, CustomStringConvertible {
     public var description: String {
         let listed = peers.map { p in
             let e = p.entry
-            let what = (e?.ids ?? "????:????") + ", class " + Hex.string(e?.classCode ?? 0, width: 6)
+            let what = (e?.pciIDs.description ?? "????:????") + ", class " + Hex.string(e?.classCode ?? 0, width: 6)
                 + (e?.driver.map { ", driver \($0)" } ?? "")
             return "\(p.address) (\(what)) in group \(p.group)"
         }

@@ -30,7 +30,7 @@ struct Bars: ParsableCommand {
             ]).rendered())
             return
         }
-        Terminal.out("\(d.address)  \(d.idText)  \(d.vendorName ?? "(unknown vendor)") \(d.deviceName ?? "(unknown device)")")
+        Terminal.out("\(d.address)  \(d.pciIDs)  \(d.vendorName ?? "(unknown vendor)") \(d.deviceName ?? "(unknown device)")")
         if d.bars.isEmpty { Terminal.out("  no BARs") }
         for b in d.bars {
             var line = "  BAR \(b.index): "

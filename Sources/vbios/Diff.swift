@@ -41,7 +41,7 @@ struct Diff: ParsableCommand {
     static func ids(_ bytes: [UInt8]) -> String? {
         let layout = ROMParser.parse(bytes)
         guard let p = (layout.legacyImage ?? layout.images.first)?.pcir else { return nil }
-        return Hex.string(p.vendorID, width: 4) + ":" + Hex.string(p.deviceID, width: 4)
+        return p.pciIDs.description
     }
 
     func run() throws {

@@ -96,7 +96,7 @@ struct Doctor: ParsableCommand {
                 } else {
                     Terminal.out("display devices (run `vbios doctor ADDR` for one):")
                     for d in displays {
-                        Terminal.out("  \(d.address)  \(d.idText)  driver \(d.driver ?? "none")" + (d.bootVGA ? "  (boot VGA)" : "")
+                        Terminal.out("  \(d.address)  \(d.pciIDs)  driver \(d.driver ?? "none")" + (d.bootVGA ? "  (boot VGA)" : "")
                                      + (d.iommuGroup.map { "  IOMMU group \($0)" } ?? ""))
                     }
                 }

@@ -68,7 +68,6 @@ extension ROMReader.DeviceROM {
 }
 
 extension PCIDevice {
-    var idText: String { Hex.string(vendorID, width: 4) + ":" + Hex.string(deviceID, width: 4) }
     var classText: String { Hex.string(classCode, width: 6) }
 
     var barsJSON: JSON {

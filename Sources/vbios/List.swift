@@ -25,12 +25,12 @@ struct List: ParsableCommand {
             return
         }
         for d in devices {
-            var line = "\(d.address)  \(d.idText)  [\(d.classText)]  \(d.vendorName ?? "(unknown vendor)") \(d.deviceName ?? "(unknown device)")"
+            var line = "\(d.address)  \(d.pciIDs)  [\(d.classText)]  \(d.vendorName ?? "(unknown vendor)") \(d.deviceName ?? "(unknown device)")"
             if d.bootVGA { line += "  (boot VGA)" }
             Terminal.out(line)
             var facts: [String] = []
             if let r = d.revision { facts.append("rev \(Hex.string(r, width: 2))") }
-            if let sv = d.subsystemVendorID, let sd = d.subsystemDeviceID { facts.append("subsystem \(Hex.string(sv, width: 4)):\(Hex.string(sd, width: 4))") }
+            if let sv = d.subsystemVendorID, let sd = d.subsystemDeviceID { facts.append("subsystem \(PCIIDs(vendor: sv, device: sd))") }
             facts.append("driver \(d.driver ?? "none")")
             if let g = d.iommuGroup {
                 // A few names help; thousands per line (and a filter per device) would make the

@@ -203,7 +203,7 @@ struct Prepare: ParsableCommand {
             ]).rendered())
             return
         }
-        if let romBytes { Terminal.out("ROM of \(rom.address) (\(rom.ids)) from \(romOrigin): \(romBytes.count) bytes") }
+        if let romBytes { Terminal.out("ROM of \(rom.address) (\(rom.pciIDs)) from \(romOrigin): \(romBytes.count) bytes") }
         if let noROM { Terminal.warn(noROM) }
         if let gop, let romFrom {
             Terminal.out("GOP driver from \(romFrom): \(gop.summary), added as an EFI image (chosen by its "
@@ -250,7 +250,7 @@ struct Prepare: ParsableCommand {
             romBytes = chosen.item.bytes
             romOrigin = "\(romFrom): \(chosen.summary)"
             if !chosen.exact {
-                Terminal.warn("\(romFrom) has no ROM naming \(rom.ids) itself; using one whose device list includes it.")
+                Terminal.warn("\(romFrom) has no ROM naming \(rom.pciIDs) itself; using one whose device list includes it.")
             }
         } else if let romFile {
             let bytes = try FileBytes(path: romFile, limit: maximumROMSize).bytes

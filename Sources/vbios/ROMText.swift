@@ -26,7 +26,7 @@ enum ROMText {
                 continue
             }
             var pcir = "  \(p.signature) at \(Hex.prefixed(p.offset, width: 4)), revision \(p.revision), length \(p.length): "
-                + "\(Hex.string(p.vendorID, width: 4)):\(Hex.string(p.deviceID, width: 4)), class \(Hex.string(p.classCode, width: 6))"
+                + "\(p.pciIDs), class \(Hex.string(p.classCode, width: 6))"
                 + " (\(className(p.classCode))), code revision \(Hex.prefixed(p.codeRevision, width: 4)), \(p.imageLengthBytes) bytes"
             if p.isLast { pcir += ", last" }
             lines.append(pcir)

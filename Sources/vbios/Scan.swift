@@ -118,7 +118,7 @@ struct Scan: ParsableCommand {
             let sum = rom.checksumValid.map { $0 ? "ok" : "bad" } ?? "-"
             var line = ("0x" + Hex.string(rom.offset, width: width)).padding(width + 2) + "  "
                 + String(rom.length).padding(8) + "  "
-                + Hex.string(rom.vendorID, width: 4) + ":" + Hex.string(rom.deviceID, width: 4) + "  "
+                + rom.pciIDs.description + "  "
                 + type.padding(7) + "  " + String(rom.imageCount).padding(6) + "  " + sum
             if !rom.chainIntact { line += "  (chain lengths do not hold; reporting the checksummed part)" }
             Terminal.out(line)
@@ -148,7 +148,7 @@ struct Scan: ParsableCommand {
             case .optionROM:
                 let rom = item.rom!
                 let type = rom.codeType == .x86 ? "x86" : rom.codeType == .efi ? "EFI" : Hex.prefixed(rom.codeType.rawValue, width: 2)
-                what = "option ROM \(Hex.string(rom.vendorID, width: 4)):\(Hex.string(rom.deviceID, width: 4)) \(type)"
+                what = "option ROM \(rom.pciIDs) \(type)"
                 if let c = item.classCode { what += ", class \(Hex.string(c, width: 6))" }
                 if item.isVBIOS { what += ", VBIOS" }
                 what += ", \(rom.imageCount) image\(rom.imageCount == 1 ? "" : "s")"

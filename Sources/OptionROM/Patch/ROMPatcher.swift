@@ -269,7 +269,7 @@ public enum ROMPatcher {
             let removed: [UInt8] = replacedAll ? Array(bytes[offset..<min(layout.chainEnd, bytes.count)]) : []
             let size = driver.bytes.count
             changes.append(Change(offset: offset, old: removed, new: image,
-                reason: "\(what): EFI image for \(Hex.string(main.vendorID, width: 4)):\(Hex.string(main.deviceID, width: 4)) around "
+                reason: "\(what): EFI image for \(main.pciIDs) around "
                     + "\(driver.origin) (\(driver.pe.format.rawValue) \(driver.pe.machineName) \(driver.pe.subsystemName), \(size) bytes"
                     + (plan.compressEFI ? ", EFI-compressed to \(image.count) bytes with headers" : "") + ")"
                     + (nvidia ? ", NPDE after its PCIR" : "")))
@@ -322,15 +322,15 @@ public enum ROMPatcher {
             if ids.device == 0xFFFF, !plan.force {
                 throw .refused("--set-ids \(ids): device ffff is what an absent device reads as. Pass --allow-broken to write it anyway.")
             }
-            let expected: UInt16? = switch layout.vendorInfo {
-            case .nvidia: 0x10DE
-            case .amd: 0x1002
-            case .intel: 0x8086
+            let expected: GPUVendor? = switch layout.vendorInfo {
+            case .nvidia: .nvidia
+            case .amd: .amd
+            case .intel: .intel
             case nil: nil
             }
-            if let expected, expected != ids.vendor, !plan.force {
+            if let expected, expected != GPUVendor(pciVendorID: ids.vendor), !plan.force {
                 throw .refused("--set-ids \(ids): the ROM's own tables say it is \(English.withArticle(layout.vendorInfo!.vendorName)) ROM "
-                    + "(vendor \(Hex.string(expected, width: 4))); it will not run on \(English.withArticle(Hex.string(ids.vendor, width: 4))) card. "
+                    + "(vendor \(Hex.string(expected.pciVendorID, width: 4))); it will not run on \(English.withArticle(Hex.string(ids.vendor, width: 4))) card. "
                     + "Pass --allow-broken to write the IDs anyway.")
             }
             guard let main = layout.images.first(where: { $0.isLegacy || $0.isEFI })?.pcir ?? layout.images.first?.pcir else {
@@ -340,7 +340,7 @@ public enum ROMPatcher {
             for (i, image) in layout.images.enumerated() {
                 guard let pcir = image.pcir else { continue }
                 guard pcir.vendorID == old.vendor, pcir.deviceID == old.device else {
-                    notes.append("--set-ids: image \(i) names \(Hex.string(pcir.vendorID, width: 4)):\(Hex.string(pcir.deviceID, width: 4)), "
+                    notes.append("--set-ids: image \(i) names \(pcir.pciIDs), "
                         + "not the ROM's \(old); left as it is.")
                     continue
                 }

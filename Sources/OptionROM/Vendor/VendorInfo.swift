@@ -1,3 +1,5 @@
+import Core
+
 /// What a vendor's own tables say about the ROM.
 public enum VendorInfo: Sendable, Equatable {
     case nvidia(NVIDIAInfo)
@@ -48,10 +50,10 @@ enum VendorDecoder {
         // The BIT and VBT searches read the whole chain; run each only when an image is the
         // vendor's (the tables mean something to nouveau and i915 alone). Skipping them on other
         // ROMs halves what `verify` reads per file.
-        let vendors = Set(layout.images.compactMap { $0.pcir?.vendorID })
-        if vendors.contains(0x10de),
+        let vendors = Set(layout.images.compactMap { $0.pcir.flatMap { GPUVendor(pciVendorID: $0.vendorID) } })
+        if vendors.contains(.nvidia),
            let nv = NVIDIAInfo.decode(v, romStart: base, end: end, findings: &findings) { return .nvidia(nv) }
-        if vendors.contains(0x8086),
+        if vendors.contains(.intel),
            let intel = IntelInfo.decode(v, romStart: base, end: end, findings: &findings) { return .intel(intel) }
         return nil
     }

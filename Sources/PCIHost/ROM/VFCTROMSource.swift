@@ -44,9 +44,9 @@ public struct VFCTROMSource: ROMSource {
         guard let entry = parsed.entry(bus: address.bus, device: address.device, function: address.function,
                                        vendorID: vendorID, deviceID: deviceID) else {
             let have = parsed.entries.map {
-                String(format2: $0.bus, $0.device, $0.function) + " " + Hex.string($0.vendorID, width: 4) + ":" + Hex.string($0.deviceID, width: 4)
+                String(format2: $0.bus, $0.device, $0.function) + " " + $0.pciIDs.description
             }
-            throw ROMReadError(source: name, .vfctNoEntry(path: path, ids: Hex.string(vendorID, width: 4) + ":" + Hex.string(deviceID, width: 4),
+            throw ROMReadError(source: name, .vfctNoEntry(path: path, ids: PCIIDs(vendor: vendorID, device: deviceID).description,
                                                            entries: have, truncatedAt: parsed.truncatedAt), address: address)
         }
         return Array(table[entry.offset..<entry.offset + entry.length])

@@ -1,3 +1,5 @@
+import Core
+
 /// GPUs that do not come back from a reset the kernel can do (the "AMD reset bug"): after a
 /// guest shuts down, the card hangs until the host is power-cycled or suspended, unless
 /// gnif/vendor-reset's device-specific reset is used.
@@ -27,7 +29,7 @@ public enum ResetBugs {
 
     /// The family of a device vendor-reset knows; nil for any other.
     public static func family(vendorID: UInt16, deviceID: UInt16) -> Family? {
-        guard vendorID == 0x1002 else { return nil }
+        guard GPUVendor(pciVendorID: vendorID) == .amd else { return nil }
         return families.first { $0.deviceIDs.contains(deviceID) }
     }
 

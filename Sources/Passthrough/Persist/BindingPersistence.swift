@@ -67,7 +67,7 @@ public enum BindingPersistence {
     public static func card(_ slot: Slot, driver: PassthroughDriver) -> (card: Card, devices: [PCIDevice]) {
         var ids: [String] = [], drivers: [String] = []
         for d in slot.functions {
-            let id = Hex.string(d.vendorID, width: 4) + ":" + Hex.string(d.deviceID, width: 4)
+            let id = d.pciIDs.description
             if !ids.contains(id) { ids.append(id) }
             for n in hostDrivers(d) where !drivers.contains(n) { drivers.append(n) }
         }
@@ -83,11 +83,11 @@ public enum BindingPersistence {
         var out: [String] = []
         if let cur = d.driver, !passthroughDrivers.contains(cur) { out.append(cur) }
         if d.isDisplay {
-            switch d.vendorID {
-            case 0x1002: out += ["amdgpu", "radeon"]
-            case 0x10DE: out += ["nouveau", "nvidia"]
-            case 0x8086: out += ["i915"]
-            default: break
+            switch GPUVendor(pciVendorID: d.vendorID) {
+            case .amd: out += ["amdgpu", "radeon"]
+            case .nvidia: out += ["nouveau", "nvidia"]
+            case .intel: out += ["i915"]
+            case nil: break
             }
         }
         if d.classCode >> 8 == 0x0403 { out.append("snd_hda_intel") }
@@ -194,9 +194,9 @@ public enum BindingPersistence {
     /// The devices outside `card` that carry one of its IDs (nothing for pciback, which hides by address).
     public static func sharingIDs(_ card: Card, bus: PCIBus) -> [SharedIDs.Other] {
         guard card.driver != .pciback, !card.byAddress else { return [] }
-        return bus.entries.filter { !card.functions.contains($0.address) && card.ids.contains($0.ids) }.map { e in
+        return bus.entries.filter { !card.functions.contains($0.address) && card.ids.contains($0.pciIDs.description) }.map { e in
             let boot = (try? bus.device(at: e.address))?.bootVGA ?? false
-            return SharedIDs.Other(address: e.address, ids: e.ids, driver: e.driver, bootVGA: boot)
+            return SharedIDs.Other(address: e.address, ids: e.pciIDs.description, driver: e.driver, bootVGA: boot)
         }
     }
 

@@ -192,7 +192,7 @@ public enum ConsumerProfile: String, CaseIterable, Sendable {
         }
         if pcir.vendorID != input.vendorID || pcir.deviceID != input.deviceID {
             problems.append(Finding(.error, .idMismatch, at: pcir.offset + 4,
-                "The ROM's PCIR names \(ids(pcir.vendorID, pcir.deviceID)), the card is \(card(input)): \(consequence). "
+                "The ROM's PCIR names \(pcir.pciIDs), the card is \(card(input)): \(consequence). "
                 + "`vbios patch --set-ids \(card(input))` sets them."))
         }
     }
@@ -202,13 +202,12 @@ public enum ConsumerProfile: String, CaseIterable, Sendable {
         for image in input.layout.images where image.isLegacy || image.isEFI {
             // 0000:0000 is unset (NVIDIA's EFI images on laptops and newer cards), not another card.
             guard let p = image.pcir, p.vendorID != 0 || p.deviceID != 0 else { continue }
-            if p.vendorID != input.vendorID || p.deviceID != input.deviceID { return ids(p.vendorID, p.deviceID) }
+            if p.vendorID != input.vendorID || p.deviceID != input.deviceID { return p.pciIDs.description }
         }
         return nil
     }
 
-    static func ids(_ v: UInt16, _ d: UInt16) -> String { Hex.string(v, width: 4) + ":" + Hex.string(d, width: 4) }
-    static func card(_ input: Input) -> String { ids(input.vendorID, input.deviceID) }
+    static func card(_ input: Input) -> String { PCIIDs(vendor: input.vendorID, device: input.deviceID).description }
 
     static func imageKinds(_ layout: ROMLayout) -> String {
         if layout.images.isEmpty { return "no image" }

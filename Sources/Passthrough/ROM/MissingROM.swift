@@ -25,7 +25,7 @@ public enum MissingROM {
     /// Why there is no ROM, and what a guest gets without one.
     public static func statement(_ card: PassthroughCard, target: PassthroughTarget, why: String) -> String {
         let rom = card.romFunction
-        return "No ROM could be had for \(rom.address) (\(rom.ids)): \(why)\n"
+        return "No ROM could be had for \(rom.address) (\(rom.pciIDs)): \(why)\n"
             + "The \(target) configuration is written without one, with the guest's ROM BAR off (rombar=0; libvirt <rom bar='off'/>): "
             + "the guest sees no option ROM on the card, so its firmware (OVMF or SeaBIOS) shows nothing on it at boot, and the card "
             + "starts only when the guest's own driver brings it up from its own copy of the VBIOS (Linux's amdgpu and nouveau can, "

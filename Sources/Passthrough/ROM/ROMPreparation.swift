@@ -25,11 +25,11 @@ public enum ROMPreparation {
         if p.vendorID == vendorID, p.deviceID == deviceID { return nil }
         // Intel ships one VBIOS for every IGD of a platform with device ID FFFF (the ROMs people
         // extract from BIOS updates; QEMU docs/igd-assign.txt's romfile): it is the IGD's own.
-        if igd, vendorID == 0x8086, p.vendorID == 0x8086, p.deviceID == 0xFFFF { return nil }
+        if igd, GPUVendor(pciVendorID: vendorID) == .intel, GPUVendor(pciVendorID: p.vendorID) == .intel, p.deviceID == 0xFFFF { return nil }
         if p.vendorID == vendorID, layout.images.contains(where: { $0.pcir?.deviceList.contains(deviceID) == true }) { return nil }
-        return "the ROM is for \(ConsumerProfile.ids(p.vendorID, p.deviceID))"
+        return "the ROM is for \(p.pciIDs)"
             + (p.deviceList.isEmpty ? "" : " (device list " + p.deviceList.map { Hex.string($0, width: 4) }.joined(separator: " ") + ")")
-            + ", the card is \(ConsumerProfile.ids(vendorID, deviceID))"
+            + ", the card is \(PCIIDs(vendor: vendorID, device: deviceID))"
     }
 
     /// A ROM file (`prepare --rom`) made for another chip than the card: a wrong VBIOS can hang
@@ -100,7 +100,7 @@ public enum ROMPreparation {
 
     public static func prepare(_ rom: [UInt8], vendorID: UInt16, deviceID: UInt16, for target: PassthroughTarget,
                                options: Options = .init()) throws(PassthroughError) -> Result {
-        let card = ConsumerProfile.ids(vendorID, deviceID)
+        let card = PCIIDs(vendor: vendorID, device: deviceID).description
         let layout = ROMParser.parse(rom)
         guard let first = layout.images.first else {
             let why = layout.findings.first?.message ?? "no option ROM image found."
@@ -223,7 +223,7 @@ public enum ROMPreparation {
                 guard let p = image.pcir, let q = new.pcir, p.vendorID != q.vendorID || p.deviceID != q.deviceID else { continue }
                 notes.append(Finding(.warning, .idMismatch, at: p.offset + 4,
                     "The \(image.codeType.name) image at \(Hex.prefixed(image.offset)) was built for "
-                    + "\(ConsumerProfile.ids(p.vendorID, p.deviceID)); set it to the card's \(card), since "
+                    + "\(p.pciIDs); set it to the card's \(card), since "
                     + profile.idMismatchConsequence
                     + ". Make sure the ROM really is for this card."))
             }

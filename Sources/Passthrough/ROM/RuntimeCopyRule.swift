@@ -1,5 +1,6 @@
 import OptionROM
 import PCIHost
+import Core
 
 /// What a runtime (shadow) copy of a VGA BIOS is worth for each target: the one rule that
 /// `doctor` (rom-readable), `prepare` and `dump` apply, so that they never disagree.
@@ -32,7 +33,7 @@ public enum RuntimeCopyRule {
     }
 
     /// Intel's integrated GPU: its VGA BIOS lives only in the system firmware.
-    public static func isIntegrated(_ d: PCIDevice) -> Bool { d.vendorID == 0x8086 && d.address.bus == 0 }
+    public static func isIntegrated(_ d: PCIDevice) -> Bool { GPUVendor(pciVendorID: d.vendorID) == .intel && d.address.bus == 0 }
 
     /// The rule. `target` nil: the copy is kept as a file (`dump`), for no consumer yet.
     public static func judge(_ d: PCIDevice, for target: PassthroughTarget?, hasROMBAR: Bool) -> Use {

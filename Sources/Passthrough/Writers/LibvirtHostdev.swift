@@ -47,7 +47,7 @@ public enum LibvirtHostdev {
     /// `virsh attach-device --config`).
     public static func text(_ card: PassthroughCard, options: Options = .init()) throws(PassthroughError) -> String {
         let rom = card.romFunction
-        return "<!-- libvirt hostdev elements written by vbios for \(rom.address) (\(rom.ids)): put them in the domain's <devices>. -->\n"
+        return "<!-- libvirt hostdev elements written by vbios for \(rom.address) (\(rom.pciIDs)): put them in the domain's <devices>. -->\n"
             + (try elements(card, options: options)).joined()
     }
 }

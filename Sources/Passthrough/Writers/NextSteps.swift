@@ -8,7 +8,7 @@ public enum NextSteps {
         let dir = outDir ?? "the output folder"
         let rom = card.romFunction
         let s = target.profile.nextSteps(card, outDir: dir, romPath: romPath, hasROM: hasROM)
-        var out = "Next steps for \(rom.address) (\(rom.ids)) with \(target.rawValue):\n"
+        var out = "Next steps for \(rom.address) (\(rom.pciIDs)) with \(target.rawValue):\n"
         for (i, step) in s.enumerated() { out += "  \(i + 1). \(step)\n" }
         return out
     }

@@ -32,7 +32,7 @@ public enum XenConfig {
     public static func fragment(_ card: PassthroughCard, options: Options = .init()) throws(PassthroughError) -> String {
         if let path = options.romPath { try Quoting.checkXL(path, what: "ROM path") }
         let rom = card.romFunction
-        var out = "# xl.cfg fragment written by vbios for \(rom.address) (\(rom.ids))"
+        var out = "# xl.cfg fragment written by vbios for \(rom.address) (\(rom.pciIDs))"
             + (card.functions.count > 1 ? " and the other functions of its slot" : "") + ".\n"
         out += "# Merge these lines into the guest's config file; see xl.cfg(5) and xl-pci-configuration(5).\n\n"
 

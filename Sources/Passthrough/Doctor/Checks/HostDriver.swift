@@ -60,7 +60,7 @@ extension HostDoctor {
     func loadOrder(_ card: Card, _ said: inout [String], _ evidence: inout [DoctorCheck.Evidence],
                    _ steps: inout [DoctorCheck.Step], _ raise: (DoctorCheck.Status) -> Void) {
         let module = passthroughDriver.module
-        let ids = Set(card.functions.map { Hex.string($0.vendorID, width: 4) + ":" + Hex.string($0.deviceID, width: 4) })
+        let ids = Set(card.functions.map { $0.pciIDs.description })
         let addresses = Set(card.functions.map(\.address.description))
         var claimedBy: String?
         var pre: [String: [String]] = [:]

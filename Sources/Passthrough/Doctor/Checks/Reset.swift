@@ -84,7 +84,7 @@ extension HostDoctor {
         let module = vendorResetLoaded
         let evidence = evidence + [module.evidence]
         let methodFile = "/sys/bus/pci/devices/\(d.address)/reset_method"
-        let known = "\(d.address) (\(Hex.string(d.vendorID, width: 4)):\(Hex.string(d.deviceID, width: 4))) is AMD \(family.name), a reset-bug family (\(ResetBugs.source))"
+        let known = "\(d.address) (\(d.pciIDs)) is AMD \(family.name), a reset-bug family (\(ResetBugs.source))"
         let guest = DoctorCheck.Step(.guest, "Until then: shut the guest down rather than rebooting it, and suspend and resume the host before starting it again",
                                      why: "the card hangs after the kernel's reset; a host suspend powers it off")
         if module.loaded {
