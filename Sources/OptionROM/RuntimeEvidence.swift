@@ -58,7 +58,7 @@ public enum RuntimeEvidence {
             at = hit + 1
             if chainOffsets.contains(hit) { continue }
             guard let ds = ROMParser.dataStructure(v, imageAt: hit) else { continue }
-            let ids = Hex.string(v.u16(ds + PCIRFields.vendorID.offset) ?? 0, width: 4) + ":" + Hex.string(v.u16(ds + PCIRFields.deviceID.offset) ?? 0, width: 4)
+            let ids = PCIIDs(vendor: v.u16(ds + PCIRFields.vendorID.offset) ?? 0, device: v.u16(ds + PCIRFields.deviceID.offset) ?? 0).description
             let inside = hit < legacy.end
             out.append(Evidence(kind: .foreignROM, strong: inside || isShadow, offset: hit,
                 text: "another ROM (\(ids)) starts at \(Hex.prefixed(hit)), past image \(index)'s runtime end at "
