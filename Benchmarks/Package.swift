@@ -20,7 +20,7 @@ let package = Package(
         // benchmarks and by Tools/bench.sh (through `bench-fixtures`).
         .target(
             name: "BenchFixtures",
-            dependencies: [.product(name: "OptionROM", package: rootIdentity)]
+            dependencies: [.product(name: "OptionROM", package: rootIdentity), .product(name: "TestSupport", package: rootIdentity)]
         ),
         .executableTarget(name: "bench-fixtures", dependencies: ["BenchFixtures"]),
         .executableTarget(name: "bench-efi", dependencies: [.product(name: "OptionROM", package: rootIdentity)]),
@@ -30,7 +30,7 @@ let package = Package(
                 "BenchFixtures",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "OptionROM", package: rootIdentity),
-                .product(name: "PCIHost", package: rootIdentity),
+                .product(name: "SystemIO", package: rootIdentity),
             ],
             path: "Benchmarks/VBIOSBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import OptionROM
+import TestSupport
 
 /// Test data for the benchmarks, generated once into a work folder and reused: a 512 MiB blob
 /// with real ROMs planted in it, and a corpus of 1000+ ROM files made from the ROMs Debian ships.
@@ -105,57 +106,44 @@ public enum BenchFixtures {
     }
 
     /// A 1 MiB ROM laid out like an NVIDIA one: a 64 KiB x86 image with PCIR, NPDE and a BIT
-    /// table, a 192 KiB EFI image, then 0xE0 images to 1 MiB, the last with a 0x70 one.
+    /// table, a 192 KiB EFI image, then 0xE0 images to 1 MiB, the last with a 0x70 one. Built by
+    /// the tests' one ROM builder (TestSupport's `ImageSpec`, through OptionROM's Fields.swift).
     public static func nvidiaStyleROM() -> [UInt8] {
         var rom: [UInt8] = []
         let layout: [(units: Int, type: UInt8)] = [(128, 0x00), (384, 0x03), (256, 0xE0), (256, 0xE0), (24, 0x70)]
         for (n, (units, type)) in layout.enumerated() {
             let last = n == layout.count - 1
-            var b = [UInt8](repeating: 0, count: units * 512)
+            // Noise past the headers with no 55 or FF in it (no false image starts, no padding).
+            var noise = [UInt8](repeating: 0, count: units * 512)
             var x: UInt64 = 0x1234_5678 &+ UInt64(n)
-            for i in 0x100..<b.count {
+            for i in 0x100..<noise.count {
                 x ^= x << 13; x ^= x >> 7; x ^= x << 17
-                b[i] = UInt8(truncatingIfNeeded: x) | 0x01
-                if b[i] == 0x55 || b[i] == 0xFF { b[i] = 0x11 }
+                noise[i] = UInt8(truncatingIfNeeded: x) | 0x01
+                if noise[i] == 0x55 || noise[i] == 0xFF { noise[i] = 0x11 }
             }
-            // The headers through OptionROM's own declarations (Fields.swift): PCIR at 0x40, NPDE on
-            // the next 16-byte boundary, carrying the chain's real lengths.
-            let p = 0x40
-            let indicator = last ? PCIRFields.lastImage : 0
-            let pcir = PCIDataStructure(
-                offset: p, signature: "PCIR", vendorID: 0x10de, deviceID: 0x1c82, deviceListPointer: 0,
-                length: UInt16(PCIRFields.size), revision: 0, classCode: 0x030000, imageLength: UInt16(units), codeRevision: 0,
-                codeType: CodeType(rawValue: type), indicator: indicator,
-                maxRuntimeLength: nil, configUtilityPointer: nil, dmtfCLPPointer: nil, deviceList: [])
-            let npde = NVIDIAExtension(offset: NPDEFields.offset(afterPCIRAt: p, length: PCIRFields.size), revision: 0x0101,
-                                       length: UInt16(NPDEFields.size), imageLength: UInt16(units), indicator: indicator)
-            b.put(ImageHeaderFields.signature, bytes: [0x55, 0xAA])
-            b.put(ImageHeaderFields.sizeByte, UInt64(type == 0 ? units : 0))
-            b.put(ImageHeaderFields.dataStructurePointer, UInt64(p))
-            pcir.write(into: &b)
-            npde.write(into: &b)
+            var pcir = ImageSpec.PCIR(vendor: 0x10de, device: 0x1c82, codeType: type)
+            pcir.last = last
+            var image = ImageSpec(units: units, pcir: pcir)
+            image.fill = .bytes(noise)
+            image.sizeByte = type == 0 ? UInt8(units) : 0
+            image.npde = ImageSpec.NPDE(last: last)
             if type == 0 {
-                // BIT table with an `i` entry holding the version 80.07.53.00.21.
-                let bit = 0x200
-                b.replaceSubrange(bit..<bit + 6, with: [0xFF, 0xB8, 0x42, 0x49, 0x54, 0x00])
-                put16(&b, bit + 6, 0x0100)
-                b[bit + 8] = 12; b[bit + 9] = 6; b[bit + 10] = 1
-                b[bit + 12] = 0x69; b[bit + 13] = 0
-                put16(&b, bit + 14, 5); put16(&b, bit + 16, 0x300)
-                b.replaceSubrange(0x300..<0x305, with: [0x00, 0x53, 0x07, 0x80, 0x21])
-                b[b.count - 1] = 0
-                b[b.count - 1] = 0 &- Checksum.sum(b)
+                // BIT table (nouveau bit.c) with an `i` entry holding the version 80.07.53.00.21.
+                image.pokes = [
+                    // FF B8 'BIT' 00, version 0x0100, header 12, entry 6, 1 entry (byte 11 left as filled);
+                    ImageSpec.Poke(0x200, [0xFF, 0xB8, 0x42, 0x49, 0x54, 0x00, 0x00, 0x01, 12, 6, 1]),
+                    // entry 'i' version 0, 5 bytes at 0x300.
+                    ImageSpec.Poke(0x20C, [0x69, 0, 5, 0, 0x00, 0x03]),
+                    ImageSpec.Poke(0x300, [0x00, 0x53, 0x07, 0x80, 0x21]),
+                ]
+                image.checksum = .last
             }
-            rom += b
+            rom += image.build()
         }
         return rom
     }
 
     // MARK: - Helpers
-
-    static func put16(_ b: inout [UInt8], _ at: Int, _ v: UInt16) {
-        b[at] = UInt8(v & 0xFF); b[at + 1] = UInt8(v >> 8)
-    }
 
     static func pad(_ i: Int) -> String {
         let s = String(i)
