@@ -24,18 +24,9 @@ enum Corpus {
 
     static func observe(_ rom: String) throws -> [String: Any] {
         let binary = try #require(CLI.binary, "the vbios binary was not found; run `swift build` first")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", Repository.root + "/Tools/corpus.py", "observe", "--vbios", binary, rom]
-        p.standardInput = FileHandle.nullDevice
-        let out = Pipe()
-        p.standardOutput = out
-        Ledger.note(p)
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        try #require(p.terminationStatus == 0, "Tools/corpus.py observe \(rom) exited \(p.terminationStatus)")
-        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let (status, out) = try Python.run(Repository.root + "/Tools/corpus.py", ["observe", "--vbios", binary, rom])
+        try #require(status == 0, "Tools/corpus.py observe \(rom) exited \(status)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
     }
 
     /// Every leaf where the two differ, as `path: expected -> got`.

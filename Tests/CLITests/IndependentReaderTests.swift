@@ -33,17 +33,7 @@ enum IndependentReader {
     static let knownDisagreements: [String: String] = [:]
 
     static func run(_ args: [String]) throws -> (status: Int32, out: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", script] + args
-        p.standardInput = FileHandle.nullDevice
-        let out = Pipe()
-        p.standardOutput = out
-        Ledger.note(p)
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        try Python.run(script, args)
     }
 
     static func read(_ file: String) throws -> [String: Any] {

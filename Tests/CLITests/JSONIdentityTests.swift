@@ -8,19 +8,9 @@ import TestSupport
 /// module split) printed, byte for byte, with the same exit status. The judge is that recording
 /// (Fixtures/json-identity, by Tools/json-identity.py), not today's code; this test never writes it.
 @Suite(.serialized) struct JSONIdentity {
-    static func check(_ suite: String) throws -> (status: Int32, report: String) {
+    static func check(_ suite: String) throws -> (status: Int32, out: String) {
         let binary = try #require(CLI.binary, "the vbios binary was not found; run `swift build` first")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", Repository.root + "/Tools/json-identity.py", "check", "--vbios", binary, suite]
-        p.standardInput = FileHandle.nullDevice
-        let out = Pipe()
-        p.standardOutput = out
-        Ledger.note(p)
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        return try Python.run(Repository.root + "/Tools/json-identity.py", ["check", "--vbios", binary, suite])
     }
 
     @Test func fixturesPrintWhatTheyPrintedBefore() throws {
