@@ -49,20 +49,20 @@ static void link_name(char *dst, size_t size, const char *from_libpci, char *dir
 /* BARs, sizes and the ROM as lib/sysfs.c fills them from the kernel's `resource` lines: the start
  * with the flags' low four bits, END - START + 1 (0 when END is not above START), the whole flags. */
 static void copy_bases(cpci_device *o, struct pci_dev *d, int known) {
-    int all = PCI_FILL_BASES | PCI_FILL_SIZES | PCI_FILL_ROM_BASE;
-    if ((known & all) != all) return;
+    int bars = PCI_FILL_BASES | PCI_FILL_SIZES | PCI_FILL_IO_FLAGS;
+    if ((known & bars) != bars) return;
     o->has |= CPCI_HAS_BASES;
     for (int b = 0; b < 6; b++) {
         o->base_addr[b] = d->base_addr[b];
         o->size[b] = d->size[b];
+        o->flags[b] = d->flags[b];
     }
+    /* Without the kernel's ROM line lib/generic.c reads the config register (no size, no flags). */
+    if (!(known & PCI_FILL_ROM_BASE)) return;
+    o->has |= CPCI_HAS_ROM_BASE;
     o->rom_base_addr = d->rom_base_addr;
     o->rom_size = d->rom_size;
-    if (known & PCI_FILL_IO_FLAGS) {
-        o->has |= CPCI_HAS_IO_FLAGS;
-        for (int b = 0; b < 6; b++) o->flags[b] = d->flags[b];
-        o->rom_flags = d->rom_flags;
-    }
+    o->rom_flags = d->rom_flags;
 }
 
 /* The header, and how far config space reads: pci_read_block fails (0) on a short read, where

@@ -107,6 +107,7 @@ public enum PCIEnumeration {
         public var iommuGroup: String?
         /// BARs 0-5; nil when the device has no `resource` attribute.
         public var regions: [Region]?
+        /// The ROM (the resource file's line 7); nil without one.
         public var romRegion: Region?
         /// The config-space header as libpci read it; nil when it could not be read whole.
         public var configHeader: [UInt8]?
@@ -179,12 +180,13 @@ public enum PCIEnumeration {
             iommuGroup: nonEmpty(withUnsafeBytes(of: d.iommu_group) { cString($0) }),
             pcieDeviceCapabilities: has & UInt32(CPCI_HAS_PCIE) != 0 ? UInt32(d.pcie_devcap) : nil,
             pmControl: has & UInt32(CPCI_HAS_PM) != 0 ? UInt16(truncatingIfNeeded: d.pm_ctrl) : nil)
-        // lib/sysfs.c fills the flags with the bases from the same lines; both or neither.
-        if has & UInt32(CPCI_HAS_BASES) != 0, has & UInt32(CPCI_HAS_IO_FLAGS) != 0 {
+        if has & UInt32(CPCI_HAS_BASES) != 0 {
             let bases = withUnsafeBytes(of: d.base_addr) { Array($0.bindMemory(to: UInt64.self)) }
             let sizes = withUnsafeBytes(of: d.size) { Array($0.bindMemory(to: UInt64.self)) }
             let flags = withUnsafeBytes(of: d.flags) { Array($0.bindMemory(to: UInt64.self)) }
             e.regions = (0..<6).map { Entry.Region(base: bases[$0], size: sizes[$0], flags: flags[$0]) }
+        }
+        if has & UInt32(CPCI_HAS_ROM_BASE) != 0 {
             e.romRegion = Entry.Region(base: UInt64(d.rom_base_addr), size: UInt64(d.rom_size), flags: UInt64(d.rom_flags))
         }
         if has & UInt32(CPCI_HAS_CONFIG) != 0 {

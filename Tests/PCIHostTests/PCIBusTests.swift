@@ -109,6 +109,20 @@ import SystemIO
         }
     }
 
+    /// A `resource` file cut after the BARs: libpci fills them, and the ROM from config space's
+    /// register alone (lib/generic.c, with no size and no kernel flags): no ROM resource.
+    @Test func aResourceFileWithoutTheROMLine() throws {
+        let tmp = try TempDir()
+        try FakeHost.copy("radeon-hd7850", to: tmp.path + "/host")
+        let root = SysfsRoot(tmp.path + "/host")
+        let gpu = try PCIAddress(parsing: "01:00.0")
+        #expect(system("sed -i '7,$d' '\(root.attribute(gpu, "resource"))'") == 0)
+        let d = try PCIBus.scan(root).device(at: gpu)
+        #expect(d.bars.map(\.index) == [0, 2, 4] && d.bars[0].size == 256 << 20)
+        #expect(d.rom == nil && d.resources.count == 7 && !d.resources[6].isUsed)
+        #expect(d.romRegister?.address == 0xFE84_0000, "config space still holds the ROM BAR")
+    }
+
     /// lspci (pciutils' own reader of what libpci fills) judges the records: every region, the
     /// expansion ROM and the Resizable BAR capability of every fake host, as `bars` shows them.
     static let hostNames = ((try? directoryEntries(hosts)) ?? []).sorted()

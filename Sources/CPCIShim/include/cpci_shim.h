@@ -9,10 +9,10 @@
 enum {
     CPCI_HAS_CLASS_EXT = 1 << 0, /* prog_if, rev_id */
     CPCI_HAS_SUBSYS = 1 << 1,    /* subsys_vendor_id, subsys_id */
-    CPCI_HAS_BASES = 1 << 2,     /* base_addr, size, rom_base_addr, rom_size */
+    CPCI_HAS_BASES = 1 << 2,     /* base_addr, size, flags (PCI_FILL_BASES, _SIZES, _IO_FLAGS) */
     CPCI_HAS_PCIE = 1 << 3,      /* pcie_devcap: the device has a PCI Express capability */
     CPCI_HAS_PM = 1 << 4,        /* pm_ctrl: the device has a power management capability */
-    CPCI_HAS_IO_FLAGS = 1 << 5,  /* flags, rom_flags */
+    CPCI_HAS_ROM_BASE = 1 << 5,  /* rom_base_addr, rom_size, rom_flags */
     CPCI_HAS_CONFIG = 1 << 6,    /* config: the 64-byte header */
     CPCI_HAS_REBAR = 1 << 7,     /* rebar: the Resizable BAR extended capability */
 };
