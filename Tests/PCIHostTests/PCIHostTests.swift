@@ -195,9 +195,10 @@ let hosts = Repository.hosts
         #expect(throws: DeviceError.self) { try PCIDevice.load(PCIAddress(parsing: "05:00.0"), root: root) }
     }
 
-    /// The sysfs protocol on a copy: a `rom` that refuses reads until enabled is modelled by a FIFO? No:
-    /// by the ROM BAR source, which writes config space and must put it back.
-    @Test func romBARSourceRestoresConfig() throws {
+    /// The ROM BAR source sets the register's enable bit and puts the register back, both writes
+    /// through HostIO: a test double records them (the restore too when the read fails), and with
+    /// the live seam the copy's config file ends as it began.
+    @Test func romBARSourceWritesThroughHostIOAndRestores() throws {
         let tmp = try TempDir()
         try FakeHost.copy("radeon-hd7850", to: tmp.path + "/host")
         let root = SysfsRoot(tmp.path + "/host")
@@ -207,27 +208,11 @@ let hosts = Repository.hosts
         // Physical memory holding the ROM at the ROM BAR's address.
         let rom = try readSmallFile(root.attribute(a, "rom"))
         try AtomicFile.write(rom, to: tmp.path + "/mem")
-        let bytes = try ROMBARSource(root: root, address: a, memory: PhysicalMemory(path: tmp.path + "/mem", base: 0xFE84_0000)).read()
-        #expect(bytes.prefix(rom.count) == rom[...])
-        #expect(try readSmallFile(configPath, limit: 4096) == before)
-    }
-
-    /// Both config-space writes (the enable, then the register as it was) go through HostIO, so a
-    /// test double sees them; the restore is made when the read fails too.
-    @Test func romBARSourceWritesThroughHostIO() throws {
-        let tmp = try TempDir()
-        try FakeHost.copy("radeon-hd7850", to: tmp.path + "/host")
-        let root = SysfsRoot(tmp.path + "/host")
-        let a = try PCIAddress(parsing: "01:00.0")
-        let configPath = root.attribute(a, "config")
-        let before = try readSmallFile(configPath, limit: 4096)
-        let rom = try readSmallFile(root.attribute(a, "rom"))
-        try AtomicFile.write(rom, to: tmp.path + "/mem")
+        let memory = PhysicalMemory(path: tmp.path + "/mem", base: 0xFE84_0000)
         let enable = RecordingHostIO.Write(path: configPath, bytes: [0x01, 0x00, 0x84, 0xFE], offset: 0x30)
         let restore = RecordingHostIO.Write(path: configPath, bytes: [0x00, 0x00, 0x84, 0xFE], offset: 0x30)
         let device = try PCIDevice.load(a, root: root)
-        for (memory, reads) in [(PhysicalMemory(path: tmp.path + "/mem", base: 0xFE84_0000), true),
-                                (PhysicalMemory(path: tmp.path + "/no-such-mem", base: 0xFE84_0000), false)] {
+        for (memory, reads) in [(memory, true), (PhysicalMemory(path: tmp.path + "/no-such-mem", base: 0xFE84_0000), false)] {
             let fake = RecordingHostIO(plays: { $0 == configPath })
             let source = ROMBARSource(root: root, device: device, memory: memory)
             let result = HostIO.$current.withValue(fake.io) { Result { try source.read() } }
@@ -235,6 +220,38 @@ let hosts = Repository.hosts
             #expect(fake.writes == [enable, restore], "\(fake.writes)")
         }
         #expect(try readSmallFile(configPath, limit: 4096) == before, "the double kept the writes from the file")
+        // Live: the writes reach the copy's config file, which ends as it began.
+        let bytes = try ROMBARSource(root: root, address: a, memory: memory).read()
+        #expect(bytes.prefix(rom.count) == rom[...])
+        #expect(try readSmallFile(configPath, limit: 4096) == before)
+    }
+}
+
+/// The config-space layout is declared once: what TestSupport's fake writer puts through it, the
+/// reader takes back through it.
+@Suite struct ConfigSpaceLayout {
+    @Test func theFakeWriterAndTheReaderAgree() {
+        var spec = FakeConfigSpace(vendor: 0x10DE, device: 0x2503, classCode: 0x030000, revision: 0xA1, subsystem: [0x1458, 0x4071],
+                                   bars: [0xF800_0000, 0x0C, 0x70, 0x0C, 0x74, 0xD001], romBAR: 0xF900_0001, headerType: 0, bus: nil,
+                                   pcieType: 0, extended: true, rebar: [[1, 0x3FC0, 8], [3, 0x20, 5]], multifunction: true,
+                                   command: 7, interruptPin: 1, flr: true, noSoftReset: false)
+        let c = spec.bytes
+        #expect(c.count == 4096 && c.read(ConfigHeaderFields.vendorID) == 0x10DE && c.read(ConfigHeaderFields.classCode) == 0x030000)
+        let bars = ConfigBAR.decode(Array(c.prefix(ConfigHeaderFields.length)))
+        #expect(bars.map(\.index) == [0, 1, 3, 5])
+        #expect(bars[1].is64Bit && bars[1].prefetchable && bars[1].address == 0x70_0000_0000 && bars[3].isIO && bars[3].address == 0xD000)
+        let rom = ConfigBAR.romRegister(c)
+        #expect(rom?.offset == 0x30 && rom?.address == 0xF900_0000 && rom?.enabled == true)
+        let rebar = ResizableBAR.decode(capability: Array(c[ExtendedCapabilityFields.start...].prefix(ResizableBARFields.length)))
+        #expect(rebar.map(\.index) == [1, 3] && rebar[0].currentSize == 256 << 20 && rebar[1].supportedSizes == [32 << 20])
+        #expect(c.read(PCIExpressFields.deviceCapabilities, at: FakeConfigSpace.pciExpressAt)! & PCIExpressFields.functionLevelReset != 0)
+        // A bridge: two BARs, the ROM register at 0x38, bus numbers.
+        spec.headerType = 1
+        spec.bus = [0, 2, 3]
+        spec.romBAR = 0
+        let bridge = spec.bytes
+        #expect(ConfigBAR.decode(bridge).map(\.index) == [0, 1] && ConfigBAR.romRegister(bridge)?.offset == 0x38)
+        #expect(bridge.read(BridgeHeaderFields.secondaryBus) == 2 && bridge.read(BridgeHeaderFields.subordinateBus) == 3)
     }
 }
 

@@ -30,6 +30,28 @@ public struct FakeConfigSpace: Codable, Sendable, Equatable {
     public var flr: Bool
     public var noSoftReset: Bool
 
+    public init(vendor: UInt16, device: UInt16, classCode: UInt32, revision: UInt8, subsystem: [UInt16], bars: [UInt32],
+                romBAR: UInt32, headerType: UInt8, bus: [UInt8]?, pcieType: UInt8, extended: Bool, rebar: [[UInt32]]?,
+                multifunction: Bool, command: UInt16, interruptPin: UInt8, flr: Bool, noSoftReset: Bool) {
+        self.vendor = vendor
+        self.device = device
+        self.classCode = classCode
+        self.revision = revision
+        self.subsystem = subsystem
+        self.bars = bars
+        self.romBAR = romBAR
+        self.headerType = headerType
+        self.bus = bus
+        self.pcieType = pcieType
+        self.extended = extended
+        self.rebar = rebar
+        self.multifunction = multifunction
+        self.command = command
+        self.interruptPin = interruptPin
+        self.flr = flr
+        self.noSoftReset = noSoftReset
+    }
+
     /// Where the fake's capabilities sit: power management, then PCI Express.
     public static let powerManagementAt = 0x50
     public static let pciExpressAt = 0x60
