@@ -96,9 +96,11 @@ let package = Package(
         .executableTarget(name: "fuzz-bytes", dependencies: ["Core", "OptionROM", "FuzzSupport"], path: "Fuzz/Bytes",
                           swiftSettings: fuzzSettings),
         // The one ROM builder and the fake host the tests share; a product only for Benchmarks/.
-        .target(name: "TestSupport", dependencies: ["Core", "OptionROM"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Core", "OptionROM", "PCIHost"], path: "Tests/TestSupport"),
         // Writes Fixtures/roms from TestSupport's ROMFixtures.
         .executableTarget(name: "gen-fixtures", dependencies: ["TestSupport"], path: "Tools/GenFixtures"),
+        // Writes the config and resource files of Fixtures/hosts for Tools/gen-fake-sysfs.py.
+        .executableTarget(name: "gen-fake-sysfs-files", dependencies: ["TestSupport"], path: "Tools/GenFakeSysfs"),
         .testTarget(name: "OptionROMTests", dependencies: ["Core", "OptionROM", "TestSupport"]),
         .testTarget(name: "SystemIOTests", dependencies: ["Core", "SystemIO", "TestSeams", "OptionROM", "TestSupport"]),
         .testTarget(name: "PCIHostTests", dependencies: ["Core", "PCIHost", "SystemIO", "OptionROM", "ACPI", "TestSeams", "TestSupport"]),

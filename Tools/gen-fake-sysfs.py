@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Builds the fake sysfs trees under Fixtures/hosts/ (each directory stands for /sys).
 
-Python 3 standard library only; run from the repository root: `python3 Tools/gen-fake-sysfs.py`.
+Python 3 standard library only; run from the repository root: `python3 Tools/gen-fake-sysfs.py`
+(`--hosts DIR --roots DIR` writes the trees there instead). The `config` and `resource` files are
+written in Swift, through the config-space layout vbios reads (`gen-fake-sysfs-files`, TestSupport's
+FakeConfigSpace); this file declares the hosts.
 The cards' ROMs are copied from Fixtures/roms/parts (`swift run gen-fixtures` writes them).
 The output is committed. Each tree holds what libpci's sysfs backend and vbios read:
 bus/pci/devices/ADDR -> devices/pci0000:00/.../ADDR, with vendor, device, class, revision,
@@ -14,6 +17,7 @@ A host whose checks read files outside /sys (doctor's /proc/iomem, /proc/version
 /proc/cmdline, modprobe.d) also gets Fixtures/roots/NAME: those files, relative to `/`. A test
 builds its fake `/` from both: Fixtures/hosts/NAME as ROOT/sys, Fixtures/roots/NAME over ROOT.
 """
+import json
 import os
 import shutil
 import struct
@@ -43,45 +47,42 @@ def part(name):
 def config_space(vendor, device, cls, rev, subsys, bars, rom_bar=0, header_type=0, bus=None,
                  pcie_type=0, ext=False, rebar=None, multifunction=False, command=0x0007, irq_pin=1,
                  flr=False, no_soft_reset=False):
-    """Config space as the `config` file shows it. `bars` are raw register values (dwords)."""
-    c = bytearray(4096 if ext else 256)
-    struct.pack_into("<HHHH", c, 0, vendor, device, command, 0x0010)
-    c[8] = rev
-    c[9] = cls & 0xFF
-    c[10] = (cls >> 8) & 0xFF
-    c[11] = (cls >> 16) & 0xFF
-    c[0x0E] = header_type | (0x80 if multifunction else 0)
-    nbar = 6 if header_type == 0 else 2
-    for i, v in enumerate(bars[:nbar]):
-        struct.pack_into("<I", c, 0x10 + 4 * i, v)
-    if header_type == 0:
-        struct.pack_into("<HH", c, 0x2C, subsys[0], subsys[1])
-        struct.pack_into("<I", c, 0x30, rom_bar)
-    else:
-        c[0x18:0x1B] = bytes(bus)
-        struct.pack_into("<I", c, 0x38, rom_bar)
-    c[0x34] = 0x50
-    c[0x3D] = irq_pin
-    # Power management, then PCI Express.
-    c[0x50:0x52] = b"\x01\x60"
-    struct.pack_into("<H", c, 0x52, 0x0003)
-    # PMCSR bit 3, No_Soft_Reset: D3hot -> D0 keeps the device's state (PCI PM 1.2, 3.2.4), so
-    # a PM reset resets nothing.
-    struct.pack_into("<H", c, 0x54, 0x0008 if no_soft_reset else 0)
-    c[0x60] = 0x10
-    c[0x61] = 0x00
-    struct.pack_into("<H", c, 0x62, 0x0002 | (pcie_type << 4))
-    # Device Capabilities bit 28: Function Level Reset (PCIe base 6.0, 7.5.3.3).
-    struct.pack_into("<I", c, 0x64, (1 << 28) if flr else 0)
-    if ext and rebar:
-        # Resizable BAR extended capability (ID 0x15): per BAR a capability dword (bit n+4: 2^n MiB
-        # supported) and a control dword (BAR index, count of resizable BARs, current size).
-        struct.pack_into("<I", c, 0x100, 0x15 | (1 << 16))
-        for n, (index, supported, current) in enumerate(rebar):
-            struct.pack_into("<I", c, 0x104 + 8 * n, supported << 4)
-            ctrl = index | (current << 8) | ((len(rebar) << 5) if n == 0 else 0)
-            struct.pack_into("<I", c, 0x108 + 8 * n, ctrl)
-    return bytes(c)
+    """Config space as the `config` file shows it (256 bytes, 4096 with `ext`), described here and
+    written in Swift through the layout vbios reads (TestSupport's FakeConfigSpace). `bars` are raw
+    register values (dwords); `rebar` lists (BAR index, supported-sizes bits, current size as 2^k MiB);
+    `flr` sets DevCap bit 28 (Function Level Reset), `no_soft_reset` PMCSR bit 3."""
+    return {"vendor": vendor, "device": device, "classCode": cls, "revision": rev, "subsystem": list(subsys),
+            "bars": list(bars), "romBAR": rom_bar, "headerType": header_type, "bus": list(bus) if bus else None,
+            "pcieType": pcie_type, "extended": ext, "rebar": [list(r) for r in rebar] if rebar else None,
+            "multifunction": multifunction, "command": command, "interruptPin": irq_pin, "flr": flr,
+            "noSoftReset": no_soft_reset}
+
+
+# Every device's config and resource files, written at the end by the Swift writer.
+PENDING = []
+
+
+def swift_writer(beside=None):
+    """The built `gen-fake-sysfs-files`: named by VBIOS_GEN_FAKE_SYSFS_FILES, else the one beside
+    the binary `beside` (a vbios of the same build), else built here (`swift build --product`)."""
+    tool = os.environ.get("VBIOS_GEN_FAKE_SYSFS_FILES")
+    if tool:
+        return tool
+    if beside and os.access(os.path.join(os.path.dirname(os.path.abspath(beside)), "gen-fake-sysfs-files"), os.X_OK):
+        return os.path.join(os.path.dirname(os.path.abspath(beside)), "gen-fake-sysfs-files")
+    repo = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    subprocess.run(["swift", "build", "--product", "gen-fake-sysfs-files"], cwd=repo, check=True,
+                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    bin_dir = subprocess.run(["swift", "build", "--show-bin-path"], cwd=repo, check=True, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, text=True).stdout.strip()
+    return os.path.join(bin_dir, "gen-fake-sysfs-files")
+
+
+def write_pending(beside=None):
+    r = subprocess.run([swift_writer(beside)], input=json.dumps(PENDING), text=True, stderr=subprocess.PIPE)
+    if r.returncode != 0:
+        sys.exit("gen-fake-sysfs.py: gen-fake-sysfs-files failed: " + r.stderr)
+    PENDING.clear()
 
 
 def bar64(addr, flags_low):
@@ -89,7 +90,8 @@ def bar64(addr, flags_low):
 
 
 class Host:
-    def __init__(self, name, root=ROOT):
+    def __init__(self, name, root=None):
+        root = root or ROOT
         self.dir = os.path.join(root, name)
         if os.path.exists(self.dir):
             shutil.rmtree(self.dir)
@@ -129,12 +131,9 @@ class Host:
         w("subsystem_vendor", "0x%04x\n" % subsys[0], 0o444)
         w("subsystem_device", "0x%04x\n" % subsys[1], 0o444)
         w("irq", "%d\n" % irq, 0o444)
-        w("config", config)
-        lines = []
-        for start, size, flags in resources + [(0, 0, 0)] * (13 - len(resources)):
-            end = start + size - 1 if size else 0
-            lines.append("0x%016x 0x%016x 0x%016x\n" % (start if size else 0, end, flags if size else 0))
-        w("resource", "".join(lines), 0o444)
+        # config and resource: written in Swift (write_pending); unused BARs are (0, 0, 0).
+        PENDING.append({"dir": d, "config": config,
+                        "resources": [{"start": s, "size": z, "flags": f} for s, z, f in resources]})
         w("enable", "1\n")
         w("driver_override", "(null)\n")
         if boot_vga is not None:
@@ -395,10 +394,14 @@ def one_card(out, vendor, device, vbios, cls=0x030000):
              [(0xF6000000, 16 << 20, MEM32), (0xE0000000, 128 << 20, MEM64_PREF), (0, 0, 0),
               (0xF0000000, 32 << 20, MEM64_PREF), (0, 0, 0), (0xE000, 0x80, IO), (0xF7000000, 0x80000, ROM)],
              driver="vfio-pci", group=2, boot_vga=0, rom=rom, irq=16)
+    write_pending(beside=vbios)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1:
+    if sys.argv[1:2] == ["--hosts"] and len(sys.argv) == 5 and sys.argv[3] == "--roots":
+        # --hosts DIR --roots DIR: every host written there instead (a test compares them).
+        ROOT, ROOTS = sys.argv[2], sys.argv[4]
+    elif len(sys.argv) > 1:
         # --card VVVV:DDDD [--class CCCCCC] --vbios BIN --out DIR
         args = dict(zip(sys.argv[1::2], sys.argv[2::2]))
         if "--card" not in args or "--out" not in args or "--vbios" not in args or os.path.exists(args["--out"]):
@@ -415,4 +418,5 @@ if __name__ == "__main__":
     efifb_over_bar()
     no_interrupt_remapping()
     resized_bar()
+    write_pending()
     print("wrote", os.path.normpath(ROOT))

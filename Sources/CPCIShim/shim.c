@@ -46,6 +46,58 @@ static void link_name(char *dst, size_t size, const char *from_libpci, char *dir
     copy_name(dst, size, base ? base + 1 : target);
 }
 
+/* BARs, sizes and the ROM as lib/sysfs.c fills them from the kernel's `resource` lines: the start
+ * with the flags' low four bits, END - START + 1 (0 when END is not above START), the whole flags. */
+static void copy_bases(cpci_device *o, struct pci_dev *d, int known) {
+    int bars = PCI_FILL_BASES | PCI_FILL_SIZES | PCI_FILL_IO_FLAGS;
+    if ((known & bars) != bars) return;
+    o->has |= CPCI_HAS_BASES;
+    for (int b = 0; b < 6; b++) {
+        o->base_addr[b] = d->base_addr[b];
+        o->size[b] = d->size[b];
+        o->flags[b] = d->flags[b];
+    }
+    /* Without the kernel's ROM line lib/generic.c reads the config register (no size, no flags). */
+    if (!(known & PCI_FILL_ROM_BASE)) return;
+    o->has |= CPCI_HAS_ROM_BASE;
+    o->rom_base_addr = d->rom_base_addr;
+    o->rom_size = d->rom_size;
+    o->rom_flags = d->rom_flags;
+}
+
+/* The header, and how far config space reads: pci_read_block fails (0) on a short read, where
+ * pci_read_long would give 0xffffffff. */
+static void copy_config(cpci_device *o, struct pci_dev *d) {
+    if (!pci_read_block(d, 0, o->config, sizeof o->config)) return;
+    o->has |= CPCI_HAS_CONFIG;
+    unsigned char probe[4];
+    o->config_size = pci_read_block(d, 0xffc, probe, 4) ? 4096 : pci_read_block(d, 0xfc, probe, 4) ? 256 : 64;
+}
+
+/* lspci reads the same registers (ls-caps.c cap_express and cap_pm; ls-ecaps.c cap_rebar). */
+static void copy_caps(cpci_device *o, struct pci_dev *d) {
+    struct pci_cap *exp = pci_find_cap(d, PCI_CAP_ID_EXP, PCI_CAP_NORMAL);
+    if (exp) {
+        o->has |= CPCI_HAS_PCIE;
+        o->pcie_devcap = pci_read_long(d, exp->addr + PCI_EXP_DEVCAP);
+    }
+    struct pci_cap *pm = pci_find_cap(d, PCI_CAP_ID_PM, PCI_CAP_NORMAL);
+    if (pm) {
+        o->has |= CPCI_HAS_PM;
+        o->pm_ctrl = pci_read_word(d, pm->addr + PCI_PM_CTRL);
+    }
+    /* Extended capabilities exist only when config space reads past 256 bytes (root, PCIe). */
+    struct pci_cap *rebar = pci_find_cap(d, PCI_EXT_CAP_ID_REBAR, PCI_CAP_EXTENDED);
+    if (!rebar || rebar->addr < 0x100 || rebar->addr > 0xffc) return;
+    o->has |= CPCI_HAS_REBAR;
+    o->rebar_offset = rebar->addr;
+    o->rebar_len = 0x1000 - rebar->addr < CPCI_REBAR_BYTES ? 0x1000 - rebar->addr : CPCI_REBAR_BYTES;
+    for (unsigned k = 0; k < o->rebar_len; k += 4) {
+        unsigned v = pci_read_long(d, (int)(rebar->addr + k));
+        for (unsigned j = 0; j < 4; j++) o->rebar[k + j] = (unsigned char)(v >> (8 * j));
+    }
+}
+
 cpci_device *cpci_enumerate(const char *sysfs_bus_pci, const char *ids_file, size_t *count,
                             char *error, size_t error_size) {
     jmp_buf env;
@@ -88,12 +140,13 @@ cpci_device *cpci_enumerate(const char *sysfs_bus_pci, const char *ids_file, siz
         o->bus = d->bus;
         o->dev = d->dev;
         o->func = d->func;
-        int want = PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT | PCI_FILL_SUBSYS | PCI_FILL_IOMMU_GROUP | PCI_FILL_DRIVER | PCI_FILL_CAPS;
+        int want = PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT | PCI_FILL_SUBSYS | PCI_FILL_IOMMU_GROUP | PCI_FILL_DRIVER
+            | PCI_FILL_CAPS | PCI_FILL_EXT_CAPS;
         /* libpci's sysfs backend treats a missing `resource` as fatal for the whole scan; a
          * device without one (a fake tree, a removed device) just has no bases. */
         snprintf(path + n_path, sizeof path - (size_t)n_path, "/resource");
         if (access(path, F_OK) == 0)
-            want |= PCI_FILL_BASES | PCI_FILL_SIZES | PCI_FILL_ROM_BASE;
+            want |= PCI_FILL_BASES | PCI_FILL_SIZES | PCI_FILL_ROM_BASE | PCI_FILL_IO_FLAGS;
         path[n_path] = 0;
         int known = pci_fill_info(d, want);
         o->vendor_id = d->vendor_id;
@@ -109,28 +162,9 @@ cpci_device *cpci_enumerate(const char *sysfs_bus_pci, const char *ids_file, siz
             o->subsys_vendor_id = d->subsys_vendor_id;
             o->subsys_id = d->subsys_id;
         }
-        if ((known & (PCI_FILL_BASES | PCI_FILL_SIZES | PCI_FILL_ROM_BASE)) == (PCI_FILL_BASES | PCI_FILL_SIZES | PCI_FILL_ROM_BASE)) {
-            o->has |= CPCI_HAS_BASES;
-            for (int b = 0; b < 6; b++) {
-                o->base_addr[b] = d->base_addr[b];
-                o->size[b] = d->size[b];
-            }
-            o->rom_base_addr = d->rom_base_addr;
-            o->rom_size = d->rom_size;
-        }
-        if (known & PCI_FILL_CAPS) {
-            /* lspci reads the same registers (ls-caps.c, cap_express and cap_pm). */
-            struct pci_cap *exp = pci_find_cap(d, PCI_CAP_ID_EXP, PCI_CAP_NORMAL);
-            if (exp) {
-                o->has |= CPCI_HAS_PCIE;
-                o->pcie_devcap = pci_read_long(d, exp->addr + PCI_EXP_DEVCAP);
-            }
-            struct pci_cap *pm = pci_find_cap(d, PCI_CAP_ID_PM, PCI_CAP_NORMAL);
-            if (pm) {
-                o->has |= CPCI_HAS_PM;
-                o->pm_ctrl = pci_read_word(d, pm->addr + PCI_PM_CTRL);
-            }
-        }
+        copy_bases(o, d, known);
+        copy_config(o, d);
+        if (known & PCI_FILL_CAPS) copy_caps(o, d);
         link_name(o->iommu_group, sizeof o->iommu_group, pci_get_string_property(d, PCI_FILL_IOMMU_GROUP), path, (size_t)n_path, "iommu_group");
         link_name(o->driver, sizeof o->driver, pci_get_string_property(d, PCI_FILL_DRIVER), path, (size_t)n_path, "driver");
         char buf[256];

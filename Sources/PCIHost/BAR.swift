@@ -1,7 +1,9 @@
 import OptionROM
 import Core
 
-/// One line of a device's sysfs `resource` file: the kernel's view of a BAR (or the ROM, line 6).
+/// The kernel's view of a BAR (or the ROM, index 6), as libpci's `pci_fill_info` gives it from
+/// the device's `resource` file (lib/sysfs.c, sysfs_get_resources): PCI_FILL_BASES, _SIZES,
+/// _ROM_BASE and _IO_FLAGS.
 public struct ResourceLine: Equatable, Sendable {
     public var start: UInt64
     public var end: UInt64
@@ -17,6 +19,20 @@ public struct ResourceLine: Equatable, Sendable {
     /// IORESOURCE_ROM_SHADOW: the ROM resource is the copy at 0xC0000.
     public static let romShadow: UInt64 = 0x2
 
+    public init(start: UInt64, end: UInt64, flags: UInt64) {
+        self.start = start
+        self.end = end
+        self.flags = flags
+    }
+
+    /// From libpci's values: `base` is the start with the flags' low four bits ORed in (lspci
+    /// masks them off the same way, PCI_ADDR_IO_MASK / PCI_ADDR_MEM_MASK), `size` is END - START + 1,
+    /// 0 when END is not above START (`fromLibpci` refuses a used one of size 0).
+    init(libpciBase base: UInt64, size: UInt64, flags: UInt64) {
+        let start = base & (flags & Self.io != 0 ? BARBits.ioAddressMask : BARBits.memoryAddressMask)
+        self.init(start: start, end: size > 0 ? start &+ (size - 1) : start, flags: flags)
+    }
+
     public var isUsed: Bool { flags != 0 && !(start == 0 && end == 0) }
     /// END - START + 1; 0 when unused or when the range is impossible (END before START, or all
     /// 2^64 addresses, whose size does not fit in 64 bits). Checked: numbers from sysfs are input.
@@ -25,6 +41,8 @@ public struct ResourceLine: Equatable, Sendable {
         return end - start + 1
     }
 
+    /// A used resource libpci gave no size for: the kernel never reports one (its END is not
+    /// above its START, or the range spans all 2^64 addresses).
     public struct Malformed: Error, CustomStringConvertible {
         public var path: String
         public var line: Int
@@ -36,23 +54,17 @@ public struct ResourceLine: Equatable, Sendable {
         }
     }
 
-    /// Parses the whole file; lines 0-5 are the BARs, 6 the ROM, later ones bridge windows.
-    public static func parseFile(_ text: String, path: String = "resource") throws -> [ResourceLine] {
-        var out: [ResourceLine] = []
-        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
-            let f = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard f.count == 3, let s = parseHex(f[0]), let e = parseHex(f[1]), let fl = parseHex(f[2]) else {
-                throw Malformed(path: path, line: n, text: String(line))
+    /// The BARs (0-5) and the ROM (6) libpci filled; throws `Malformed` for a used one without a
+    /// size, which no device decodes.
+    public static func fromLibpci(_ regions: [PCIEnumeration.Entry.Region], path: String) throws -> [ResourceLine] {
+        try regions.enumerated().map { n, r in
+            let line = ResourceLine(libpciBase: r.base, size: r.size, flags: r.flags)
+            if line.isUsed, r.size == 0 {
+                throw Malformed(path: path, line: n, text: "start \(Hex.prefixed(line.start)), flags \(Hex.prefixed(r.flags))",
+                                reason: "libpci read no size: the range is not one a device can decode")
             }
-            let r = ResourceLine(start: s, end: e, flags: fl)
-            // The kernel never reports a used range that ends before it starts or spans all of 2^64.
-            if r.isUsed, r.size == 0 {
-                throw Malformed(path: path, line: n, text: String(line),
-                                reason: "the range \(Hex.prefixed(s))-\(Hex.prefixed(e)) is not one a device can decode")
-            }
-            out.append(r)
+            return line
         }
-        return out
     }
 }
 
@@ -67,24 +79,23 @@ public struct ConfigBAR: Equatable, Sendable {
 
     /// BARs of a type 0 header (six) or a bridge (two); the upper halves of 64-bit BARs are skipped.
     public static func decode(_ config: [UInt8]) -> [ConfigBAR] {
-        guard config.count >= 0x28 else { return [] }
-        let count = (config[0x0E] & 0x7F) == 1 ? 2 : (config[0x0E] & 0x7F) == 0 ? 6 : 0
+        guard let type = config.read(ConfigHeaderFields.headerType), config.count >= ConfigHeaderFields.bar(5).end else { return [] }
+        let count = ConfigHeaderFields.barCount(layout: type & ConfigHeaderFields.layoutMask)
         var out: [ConfigBAR] = []
         var i = 0
         while i < count {
-            let raw = UInt64(dword(config, 0x10 + 4 * i))
+            let raw = config.read(ConfigHeaderFields.bar(i)) ?? 0
             // All zero: unimplemented or never assigned; only probing could tell, so it is left out.
             if raw == 0 { i += 1; continue }
-            if raw & 1 == 1 {
-                out.append(ConfigBAR(index: i, isIO: true, is64Bit: false, prefetchable: false, address: raw & ~0x3))
+            if raw & BARBits.io != 0 {
+                out.append(ConfigBAR(index: i, isIO: true, is64Bit: false, prefetchable: false, address: raw & BARBits.ioAddressMask))
                 i += 1
                 continue
             }
-            let type = (raw >> 1) & 3
-            var address = raw & ~0xF
-            let is64 = type == 2 && i + 1 < count
-            if is64 { address |= UInt64(dword(config, 0x10 + 4 * (i + 1))) << 32 }
-            out.append(ConfigBAR(index: i, isIO: false, is64Bit: is64, prefetchable: raw & 8 != 0, address: address))
+            var address = raw & BARBits.memoryAddressMask
+            let is64 = raw & BARBits.memoryTypeMask == BARBits.type64 && i + 1 < count
+            if is64 { address |= (config.read(ConfigHeaderFields.bar(i + 1)) ?? 0) << 32 }
+            out.append(ConfigBAR(index: i, isIO: false, is64Bit: is64, prefetchable: raw & BARBits.prefetchable != 0, address: address))
             i += is64 ? 2 : 1
         }
         return out
@@ -92,16 +103,11 @@ public struct ConfigBAR: Equatable, Sendable {
 
     /// The expansion ROM register: address and enable bit.
     public static func romRegister(_ config: [UInt8]) -> (offset: Int, address: UInt64, enabled: Bool)? {
-        guard config.count >= 0x40 else { return nil }
-        let offset = (config[0x0E] & 0x7F) == 1 ? 0x38 : 0x30
-        let raw = dword(config, offset)
-        return (offset, UInt64(raw & 0xFFFF_F800), raw & 1 == 1)
+        guard config.count >= ConfigHeaderFields.length, let type = config.read(ConfigHeaderFields.headerType) else { return nil }
+        let field = ConfigHeaderFields.romBAR(layout: type & ConfigHeaderFields.layoutMask)
+        let raw = config.read(field) ?? 0
+        return (field.offset, raw & ROMBARBits.addressMask, raw & ROMBARBits.enable != 0)
     }
-}
-
-func dword(_ b: [UInt8], _ o: Int) -> UInt32 {
-    guard o + 4 <= b.count else { return 0 }
-    return UInt32(b[o]) | UInt32(b[o + 1]) << 8 | UInt32(b[o + 2]) << 16 | UInt32(b[o + 3]) << 24
 }
 
 /// A BAR as vbios reports it: the kernel's start and size, reconciled with config space.
@@ -207,34 +213,19 @@ public struct ResizableBAR: Equatable, Sendable {
     public var supportedSizes: [UInt64]
     public var currentSize: UInt64
 
-    /// Walks the extended capabilities (config space beyond 256 bytes; only root can read them).
-    public static func decode(_ config: [UInt8]) -> [ResizableBAR] {
-        guard config.count >= 4096 else { return [] }
-        var offset = 0x100
-        var seen = 0
-        while offset >= 0x100, offset + 4 <= config.count, seen < 96 {
-            seen += 1
-            let header = dword(config, offset)
-            if header == 0 || header == 0xFFFF_FFFF { return [] }
-            if header & 0xFFFF == 0x15 { return decodeCapability(config, at: offset) }
-            offset = Int(header >> 20) & 0xFFC
-            if offset == 0 { break }
-        }
-        return []
-    }
-
-    static func decodeCapability(_ config: [UInt8], at offset: Int) -> [ResizableBAR] {
-        let count = Int((dword(config, offset + 8) >> 5) & 7)
+    /// The capability's registers, from its header on (libpci found it: `pci_find_cap` with
+    /// PCI_CAP_EXTENDED, in the C shim).
+    public static func decode(capability cap: [UInt8]) -> [ResizableBAR] {
+        let count = Int(((cap.read(ResizableBARFields.control(0)) ?? 0) >> 5) & 7)
         var out: [ResizableBAR] = []
-        for n in 0..<max(1, min(count, 6)) {
-            let cap = dword(config, offset + 4 + 8 * n)
-            let ctrl = dword(config, offset + 8 + 8 * n)
+        for n in 0..<max(1, min(count, ResizableBARFields.maximumCount)) {
+            guard let sizes = cap.read(ResizableBARFields.capability(n)), let ctrl = cap.read(ResizableBARFields.control(n)) else { break }
             // Capability bits 4-31: bit k+4 set means 2^k MiB is supported (1 MiB to 128 TiB);
             // control bits 16-31 extend it beyond, rare enough to leave out.
-            var sizes: [UInt64] = []
-            for k in 0..<28 where cap & (1 << (k + 4)) != 0 { sizes.append(UInt64(1) << (20 + k)) }
-            out.append(ResizableBAR(index: Int(ctrl & 7), supportedSizes: sizes,
-                                    currentSize: UInt64(1) << (20 + UInt64((ctrl >> 8) & 0x3F))))
+            var supported: [UInt64] = []
+            for k in 0..<28 where sizes & (1 << (k + 4)) != 0 { supported.append(UInt64(1) << (20 + k)) }
+            out.append(ResizableBAR(index: Int(ctrl & 7), supportedSizes: supported,
+                                    currentSize: UInt64(1) << (20 + ((ctrl >> 8) & 0x3F))))
         }
         return out
     }

@@ -85,10 +85,12 @@ public struct PCIBus: Sendable {
 /// libpci's sysfs backend, through the C shim: one `pci_fill_info` per device.
 public enum PCIEnumeration {
     public struct Entry: Sendable, Equatable {
-        /// A BAR as libpci gives it: the start with its low flag bits, and the size.
+        /// A BAR as libpci gives it: the start with its low flag bits, the size, and the kernel's
+        /// resource flags (PCI_FILL_IO_FLAGS).
         public struct Region: Sendable, Equatable {
             public var base: UInt64
             public var size: UInt64
+            public var flags: UInt64
         }
 
         public var address: PCIAddress
@@ -105,7 +107,16 @@ public enum PCIEnumeration {
         public var iommuGroup: String?
         /// BARs 0-5; nil when the device has no `resource` attribute.
         public var regions: [Region]?
+        /// The ROM (the resource file's line 7); nil without one.
         public var romRegion: Region?
+        /// The config-space header as libpci read it; nil when it could not be read whole.
+        public var configHeader: [UInt8]?
+        /// Bytes of config space libpci could read: 0, 64 (Linux, without CAP_SYS_ADMIN), 256, or
+        /// 4096 (PCI Express, as root).
+        public var configSize: Int = 0
+        /// The Resizable BAR capability's registers, from its header on (`pci_find_cap`), and
+        /// where it is in config space; nil without the capability (or without root).
+        public var resizableBARCapability: (offset: Int, bytes: [UInt8])?
         /// PCI Express Device Capabilities, from libpci's capability list; nil without the capability.
         public var pcieDeviceCapabilities: UInt32?
         /// The PM control/status register, from libpci's capability list; nil without the capability.
@@ -127,6 +138,9 @@ public enum PCIEnumeration {
                 && a.vendorName == b.vendorName && a.deviceName == b.deviceName && a.driver == b.driver && a.iommuGroup == b.iommuGroup
                 && a.regions == b.regions && a.romRegion == b.romRegion
                 && a.pcieDeviceCapabilities == b.pcieDeviceCapabilities && a.pmControl == b.pmControl
+                && a.configHeader == b.configHeader && a.configSize == b.configSize
+                && a.resizableBARCapability?.offset == b.resizableBARCapability?.offset
+                && a.resizableBARCapability?.bytes == b.resizableBARCapability?.bytes
         }
     }
 
@@ -145,35 +159,42 @@ public enum PCIEnumeration {
             throw DeviceError.libpci(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self), root)
         }
         defer { cpci_free(list) }
-        var out: [Entry] = []
-        for i in 0..<count {
-            let d = list[i]
-            let has = UInt32(d.has)
-            let classExt = has & UInt32(CPCI_HAS_CLASS_EXT) != 0
-            var regions: [Entry.Region]?
-            var rom: Entry.Region?
-            if has & UInt32(CPCI_HAS_BASES) != 0 {
-                let bases = withUnsafeBytes(of: d.base_addr) { Array($0.bindMemory(to: UInt64.self)) }
-                let sizes = withUnsafeBytes(of: d.size) { Array($0.bindMemory(to: UInt64.self)) }
-                regions = zip(bases, sizes).map { Entry.Region(base: $0, size: $1) }
-                rom = Entry.Region(base: UInt64(d.rom_base_addr), size: UInt64(d.rom_size))
-            }
-            out.append(Entry(
-                address: PCIAddress(domain: UInt32(bitPattern: d.domain), bus: UInt8(d.bus), device: UInt8(d.dev), function: UInt8(d.func)),
-                vendorID: UInt16(truncatingIfNeeded: d.vendor_id), deviceID: UInt16(truncatingIfNeeded: d.device_id),
-                classCode: UInt32(d.device_class & 0xFFFF) << 8 | (classExt ? UInt32(d.prog_if & 0xFF) : 0),
-                revision: classExt ? UInt8(truncatingIfNeeded: d.rev_id) : nil,
-                subsystem: has & UInt32(CPCI_HAS_SUBSYS) != 0
-                    ? (UInt16(truncatingIfNeeded: d.subsys_vendor_id), UInt16(truncatingIfNeeded: d.subsys_id)) : nil,
-                vendorName: nonEmpty(withUnsafeBytes(of: d.vendor_name) { cString($0) }),
-                deviceName: nonEmpty(withUnsafeBytes(of: d.device_name) { cString($0) }),
-                driver: nonEmpty(withUnsafeBytes(of: d.driver) { cString($0) }),
-                iommuGroup: nonEmpty(withUnsafeBytes(of: d.iommu_group) { cString($0) }),
-                regions: regions, romRegion: rom,
-                pcieDeviceCapabilities: has & UInt32(CPCI_HAS_PCIE) != 0 ? UInt32(d.pcie_devcap) : nil,
-                pmControl: has & UInt32(CPCI_HAS_PM) != 0 ? UInt16(truncatingIfNeeded: d.pm_ctrl) : nil))
+        return (0..<count).map { entry(list[$0]) }.sorted { $0.address < $1.address }
+    }
+
+    static func entry(_ d: cpci_device) -> Entry {
+        let has = UInt32(d.has)
+        let classExt = has & UInt32(CPCI_HAS_CLASS_EXT) != 0
+        var e = Entry(
+            address: PCIAddress(domain: UInt32(bitPattern: d.domain), bus: UInt8(d.bus), device: UInt8(d.dev), function: UInt8(d.func)),
+            vendorID: UInt16(truncatingIfNeeded: d.vendor_id), deviceID: UInt16(truncatingIfNeeded: d.device_id),
+            classCode: UInt32(d.device_class & 0xFFFF) << 8 | (classExt ? UInt32(d.prog_if & 0xFF) : 0),
+            revision: classExt ? UInt8(truncatingIfNeeded: d.rev_id) : nil,
+            subsystem: has & UInt32(CPCI_HAS_SUBSYS) != 0
+                ? (UInt16(truncatingIfNeeded: d.subsys_vendor_id), UInt16(truncatingIfNeeded: d.subsys_id)) : nil,
+            vendorName: nonEmpty(withUnsafeBytes(of: d.vendor_name) { cString($0) }),
+            deviceName: nonEmpty(withUnsafeBytes(of: d.device_name) { cString($0) }),
+            driver: nonEmpty(withUnsafeBytes(of: d.driver) { cString($0) }),
+            iommuGroup: nonEmpty(withUnsafeBytes(of: d.iommu_group) { cString($0) }),
+            pcieDeviceCapabilities: has & UInt32(CPCI_HAS_PCIE) != 0 ? UInt32(d.pcie_devcap) : nil,
+            pmControl: has & UInt32(CPCI_HAS_PM) != 0 ? UInt16(truncatingIfNeeded: d.pm_ctrl) : nil)
+        if has & UInt32(CPCI_HAS_BASES) != 0 {
+            let bases = withUnsafeBytes(of: d.base_addr) { Array($0.bindMemory(to: UInt64.self)) }
+            let sizes = withUnsafeBytes(of: d.size) { Array($0.bindMemory(to: UInt64.self)) }
+            let flags = withUnsafeBytes(of: d.flags) { Array($0.bindMemory(to: UInt64.self)) }
+            e.regions = (0..<6).map { Entry.Region(base: bases[$0], size: sizes[$0], flags: flags[$0]) }
         }
-        return out.sorted { $0.address < $1.address }
+        if has & UInt32(CPCI_HAS_ROM_BASE) != 0 {
+            e.romRegion = Entry.Region(base: UInt64(d.rom_base_addr), size: UInt64(d.rom_size), flags: UInt64(d.rom_flags))
+        }
+        if has & UInt32(CPCI_HAS_CONFIG) != 0 {
+            e.configHeader = withUnsafeBytes(of: d.config) { Array($0) }
+            e.configSize = Int(d.config_size)
+        }
+        if has & UInt32(CPCI_HAS_REBAR) != 0 {
+            e.resizableBARCapability = (Int(d.rebar_offset), withUnsafeBytes(of: d.rebar) { Array($0.prefix(Int(d.rebar_len))) })
+        }
+        return e
     }
 
     static func nonEmpty(_ s: String) -> String? { s.isEmpty ? nil : s }

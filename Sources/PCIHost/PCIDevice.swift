@@ -7,10 +7,10 @@ import Musl
 import SystemIO
 
 /// What the host says about one PCI function: what libpci's one enumeration filled (identity,
-/// names from pci.ids, class, revision, subsystem, driver, IOMMU group), and from its sysfs
-/// directory only what libpci does not give: `boot_vga`, the kernel's `resource` lines (with the
-/// kernel's flags, which BAR reconciliation needs), config space beyond the header, and whether a
-/// `rom` attribute exists.
+/// names from pci.ids, class, revision, subsystem, driver, IOMMU group, BARs and ROM with the
+/// kernel's flags, the config-space header, capabilities), and from its sysfs directory only what
+/// libpci does not give: `boot_vga`, the members of its IOMMU group, and whether a `rom` attribute
+/// exists.
 public struct PCIDevice: Sendable {
     public var address: PCIAddress
     public var vendorID: UInt16
@@ -26,9 +26,12 @@ public struct PCIDevice: Sendable {
     public var driver: String?
     public var iommuGroup: String?
     public var iommuGroupMembers: [PCIAddress]
+    /// The kernel's BARs (0-5) and ROM (6), as libpci filled them; empty without a `resource` file.
     public var resources: [ResourceLine]
-    /// Config space as far as it could be read (64 bytes for non-root, 256 or 4096 for root).
-    public var config: [UInt8]?
+    /// The config-space header libpci read (64 bytes); nil when it could not be read.
+    public var configHeader: [UInt8]?
+    /// Bytes of config space that can be read: 0, 64 (without root), 256, or 4096 (PCI Express, root).
+    public var configSize: Int
     public var bars: [BAR]
     public var rom: ROMResource?
     public var resizableBARs: [ResizableBAR]
@@ -36,6 +39,9 @@ public struct PCIDevice: Sendable {
     /// capability list (`PCIEnumeration.Entry`); nil without the capability.
     public var supportsFLR: Bool?
     public var noSoftReset: Bool?
+
+    /// The expansion ROM register as config space holds it now (nil: the header is unreadable).
+    public var romRegister: (offset: Int, address: UInt64, enabled: Bool)? { configHeader.flatMap { ConfigBAR.romRegister($0) } }
 
     public var isDisplay: Bool { PCIDevice.isDisplay(classCode) }
     /// Display class (03): VGA, XGA, 3D, other display controllers.
@@ -75,20 +81,21 @@ public struct PCIDevice: Sendable {
     init(_ e: PCIEnumeration.Entry, root: SysfsRoot, groups: GroupMembers) throws {
         let address = e.address
         guard root.exists(address) else { throw DeviceError.notFound(address, root) }
-        let resourcePath = root.attribute(address, "resource")
-        let resources = try root.readText(address, "resource").map { try ResourceLine.parseFile($0, path: resourcePath) } ?? []
-        let config = try? readSmallFile(root.attribute(address, "config"), limit: 4096)
+        let resources = try e.regions.map { try ResourceLine.fromLibpci($0 + (e.romRegion.map { [$0] } ?? []), path: root.attribute(address, "resource")) } ?? []
         self.init(
             address: address, vendorID: e.vendorID, deviceID: e.deviceID, classCode: e.classCode,
             revision: e.revision, subsystemVendorID: e.subsystem?.vendorID, subsystemDeviceID: e.subsystem?.deviceID,
             vendorName: e.vendorName, deviceName: e.deviceName,
+            // libpci has no field for the kernel's boot_vga (the VGA arbiter's choice).
             bootVGA: root.readText(address, "boot_vga") == "1",
             driver: e.driver,
+            // libpci names the group; the kernel's iommu_groups directory lists its members.
             iommuGroup: e.iommuGroup, iommuGroupMembers: e.iommuGroup.map { groups.members($0) } ?? [],
-            resources: resources, config: config,
-            bars: BAR.reconcile(resources: resources, config: config),
-            rom: ROMResource.from(resources: resources, config: config),
-            resizableBARs: config.map { ResizableBAR.decode($0) } ?? [],
+            resources: resources, configHeader: e.configHeader, configSize: e.configSize,
+            bars: BAR.reconcile(resources: resources, config: e.configHeader),
+            rom: ROMResource.from(resources: resources, config: e.configHeader),
+            resizableBARs: e.resizableBARCapability.map { ResizableBAR.decode(capability: $0.bytes) } ?? [],
+            // libpci does not read the `rom` attribute (the kernel's copy of the ROM, pci-sysfs.c).
             hasROMFile: pathKind(root.attribute(address, "rom"), followLinks: false) != .missing)
         supportsFLR = e.supportsFLR
         noSoftReset = e.noSoftReset
@@ -97,7 +104,7 @@ public struct PCIDevice: Sendable {
     init(address: PCIAddress, vendorID: UInt16, deviceID: UInt16, classCode: UInt32, revision: UInt8?,
          subsystemVendorID: UInt16?, subsystemDeviceID: UInt16?, vendorName: String?, deviceName: String?,
          bootVGA: Bool, driver: String?, iommuGroup: String?, iommuGroupMembers: [PCIAddress], resources: [ResourceLine],
-         config: [UInt8]?, bars: [BAR], rom: ROMResource?, resizableBARs: [ResizableBAR], hasROMFile: Bool) {
+         configHeader: [UInt8]?, configSize: Int, bars: [BAR], rom: ROMResource?, resizableBARs: [ResizableBAR], hasROMFile: Bool) {
         self.address = address
         self.vendorID = vendorID
         self.deviceID = deviceID
@@ -112,7 +119,8 @@ public struct PCIDevice: Sendable {
         self.iommuGroup = iommuGroup
         self.iommuGroupMembers = iommuGroupMembers
         self.resources = resources
-        self.config = config
+        self.configHeader = configHeader
+        self.configSize = configSize
         self.bars = bars
         self.rom = rom
         self.resizableBARs = resizableBARs

@@ -33,6 +33,9 @@ public struct HostIO: Sendable {
     /// Writes `bytes` with one write(2) at offset 0, as the kernel's attributes want them.
     /// The error's operation is `open for writing` or `write`.
     public var write: @Sendable (_ path: String, _ bytes: [UInt8]) throws(SystemError) -> Void
+    /// Writes `bytes` at `offset` of a device file without truncating it (config space: a
+    /// register of `config`, as setpci writes it). The error's operation is `open for writing` or `write`.
+    public var writeAt: @Sendable (_ path: String, _ offset: Int, _ bytes: [UInt8]) throws(SystemError) -> Void
     /// Reads `count` bytes at `offset` of physical memory (`/dev/mem`, or a file standing for it):
     /// the shadow, the ROM BAR and the ACPI ROM sources read through this.
     public var readMemory: @Sendable (_ path: String, _ offset: UInt64, _ count: Int) throws(PhysicalMemoryError) -> [UInt8]
@@ -44,11 +47,13 @@ public struct HostIO: Sendable {
     public init(read: @escaping @Sendable (String, Int) throws(SystemError) -> [UInt8],
                 write: @escaping @Sendable (String, [UInt8]) throws(SystemError) -> Void,
                 readMemory: @escaping @Sendable (String, UInt64, Int) throws(PhysicalMemoryError) -> [UInt8] = HostIO.livePhysicalRead,
+                writeAt: @escaping @Sendable (String, Int, [UInt8]) throws(SystemError) -> Void = HostIO.livePositionedWrite,
                 pause: @escaping @Sendable (Stage) -> Void = { _ in },
                 failure: @escaping @Sendable (Stage, Int) -> Int32? = { _, _ in nil }) {
         self.read = read
         self.write = write
         self.readMemory = readMemory
+        self.writeAt = writeAt
         self.pause = pause
         self.failure = failure
     }
@@ -78,6 +83,19 @@ public struct HostIO: Sendable {
             defer { try? fd.close() }
             do { _ = try bytes.withUnsafeBytes { try fd.write($0) } } catch { throw SystemError("write", path, error) }
         })
+
+    /// One pwrite(2) of `bytes` at `offset`; config space takes aligned dwords whole
+    /// (drivers/pci/pci-sysfs.c, pci_write_config).
+    public static func livePositionedWrite(_ path: String, _ offset: Int, _ bytes: [UInt8]) throws(SystemError) {
+        let fd: FileDescriptor
+        do {
+            fd = try withSystemPath(path) { try FileDescriptor.open($0, .writeOnly, options: [.closeOnExec]) }
+        } catch { throw SystemError("open for writing", path, error) }
+        defer { try? fd.close() }
+        let written: Int
+        do { written = try bytes.withUnsafeBytes { try fd.write(toAbsoluteOffset: Int64(offset), $0) } } catch { throw SystemError("write", path, error) }
+        if written != bytes.count { throw SystemError("write", path, errno: EIO) }
+    }
 
     /// `.live` unless the process installed another default before its first use
     /// (`installProcessDefault`).

@@ -55,7 +55,7 @@ struct Bars: ParsableCommand {
         for r in d.resizableBARs {
             Terminal.out("  resizable BAR \(r.index): now \(sizeText(r.currentSize)), supports " + r.supportedSizes.map(sizeText).joined(separator: " "))
         }
-        if d.config == nil || (d.config?.count ?? 0) < 256 {
+        if d.configSize < 256 {
             Terminal.note("config space beyond 64 bytes is root-only: run as root to check BAR types and see resizable BARs.")
         }
         if !iomem.isEmpty || !ioports.isEmpty {

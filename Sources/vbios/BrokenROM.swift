@@ -28,7 +28,7 @@ struct BrokenROM: Error, CustomStringConvertible {
     /// Applies the runtime-copy rule to what was read from `device` for `target` (nil: kept as a file).
     static func checkRuntimeCopy(_ rom: ROMReader.DeviceROM, device: PCIDevice, for target: PassthroughTarget?, allowBroken: Bool) throws {
         guard rom.choice.kept.source.isShadowCopy else { return }
-        let hasROMBAR = (device.config.flatMap { ConfigBAR.romRegister($0) }?.address ?? 0) != 0
+        let hasROMBAR = (device.romRegister?.address ?? 0) != 0
         switch RuntimeCopyRule.judge(device, for: target, hasROMBAR: hasROMBAR) {
         case let .usable(note):
             Terminal.note("\(device.address): \(note).")

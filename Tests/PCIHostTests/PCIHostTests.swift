@@ -3,6 +3,7 @@ import TestSupport
 @testable import PCIHost
 @testable import SystemIO
 import OptionROM
+import TestSeams
 import Glibc
 
 /// The committed fake hosts, only read here (tests that write use `FakeHost` copies).
@@ -32,25 +33,30 @@ let hosts = Repository.hosts
 }
 
 @Suite struct ResourcesAndBARs {
-    static let radeonResource = """
-        0x00000000c0000000 0x00000000cfffffff 0x000000000014220c
-        0x0000000000000000 0x0000000000000000 0x0000000000000000
-        0x00000000fe800000 0x00000000fe83ffff 0x0000000000140204
-        0x0000000000000000 0x0000000000000000 0x0000000000000000
-        0x000000000000e000 0x000000000000e0ff 0x0000000000040101
-        0x0000000000000000 0x0000000000000000 0x0000000000000000
-        0x00000000fe840000 0x00000000fe85ffff 0x0000000000046200
+    /// radeon-hd7850's 01:00.0 as libpci fills it from the `resource` file (lib/sysfs.c): the start
+    /// with the flags' low four bits, the size, the kernel's flags.
+    static let radeonRegions: [PCIEnumeration.Entry.Region] = [
+        .init(base: 0xC000_000C, size: 256 << 20, flags: 0x14220C), .init(base: 0, size: 0, flags: 0),
+        .init(base: 0xFE80_0004, size: 256 << 10, flags: 0x140204), .init(base: 0, size: 0, flags: 0),
+        .init(base: 0xE001, size: 0x100, flags: 0x40101), .init(base: 0, size: 0, flags: 0),
+        .init(base: 0xFE84_0000, size: 0x20000, flags: 0x46200),
+    ]
 
-        """
-
-    @Test func parsesResourceFile() throws {
-        let lines = try ResourceLine.parseFile(Self.radeonResource)
+    @Test func resourcesFromLibpcisValues() throws {
+        let lines = try ResourceLine.fromLibpci(Self.radeonRegions, path: "resource")
         #expect(lines.count == 7)
+        #expect(lines[0] == ResourceLine(start: 0xC000_0000, end: 0xCFFF_FFFF, flags: 0x14220C))
         #expect(lines[0].size == 256 << 20 && lines[0].flags & ResourceLine.prefetch != 0)
         #expect(lines[1].size == 0 && !lines[1].isUsed)
-        #expect(lines[4].flags & ResourceLine.io != 0 && lines[4].size == 0x100)
-        #expect(throws: ResourceLine.Malformed.self) { try ResourceLine.parseFile("0x0 0x1\n") }
-        #expect(throws: ResourceLine.Malformed.self) { try ResourceLine.parseFile("0x0 0xzz 0x200\n") }
+        #expect(lines[4].start == 0xE000 && lines[4].flags & ResourceLine.io != 0 && lines[4].size == 0x100)
+        // A used line libpci gave no size (END not above START): no device decodes it.
+        do {
+            _ = try ResourceLine.fromLibpci([.init(base: 0xFFFF_FFFF_FFFF_FFFF, size: 0, flags: 0x40200)], path: "resource")
+            Issue.record("accepted")
+        } catch let e as ResourceLine.Malformed {
+            #expect(e.path == "resource" && e.line == 0)
+        }
+        #expect(try ResourceLine.fromLibpci([.init(base: 0, size: 0, flags: 0x40200)], path: "r")[0].isUsed == false)
     }
 
     func config(bars: [UInt32], rom: UInt32 = 0, header: UInt8 = 0) -> [UInt8] {
@@ -75,7 +81,7 @@ let hosts = Repository.hosts
     }
 
     @Test func reconcilesWithConfigSpace() throws {
-        let res = try ResourceLine.parseFile(Self.radeonResource)
+        let res = try ResourceLine.fromLibpci(Self.radeonRegions, path: "resource")
         let agree = BAR.reconcile(resources: res, config: config(bars: [0xC000_000C, 0, 0xFE80_0004, 0, 0xE001, 0]))
         #expect(agree.map(\.index) == [0, 2, 4])
         #expect(agree.allSatisfy { $0.note == nil })
@@ -112,20 +118,20 @@ let hosts = Repository.hosts
     }
 
     @Test func resizableBAR() throws {
-        var c = [UInt8](repeating: 0, count: 4096)
-        func put(_ o: Int, _ v: UInt32) { for k in 0..<4 { c[o + k] = UInt8(truncatingIfNeeded: v >> (8 * k)) } }
-        // An unrelated capability first (AER, 0x01) pointing at ReBAR at 0x200.
-        put(0x100, 0x0001 | 1 << 16 | 0x200 << 20)
-        put(0x200, 0x15 | 1 << 16)
-        put(0x204, 0x3FC0 << 4)              // 64 MiB .. 8 GiB
-        put(0x208, 1 | 2 << 5 | 8 << 8)      // BAR 1, 2 resizable BARs, now 256 MiB
-        put(0x20C, 0x20 << 4)                // 32 MiB
-        put(0x210, 3 | 5 << 8)               // BAR 3, now 32 MiB
-        let r = ResizableBAR.decode(c)
+        // The capability's registers from its header on, as the shim copies them.
+        var c = [UInt8](repeating: 0, count: ResizableBARFields.length)
+        c.put(ExtendedCapabilityFields.header, ExtendedCapabilityFields.header(id: 0x15, version: 1, next: 0))
+        c.put(ResizableBARFields.capability(0), 0x3FC0 << 4)                                  // 64 MiB .. 8 GiB
+        c.put(ResizableBARFields.control(0), ResizableBARFields.control(index: 1, count: 2, currentLog2MiB: 8))
+        c.put(ResizableBARFields.capability(1), 0x20 << 4)                                    // 32 MiB
+        c.put(ResizableBARFields.control(1), ResizableBARFields.control(index: 3, count: nil, currentLog2MiB: 5))
+        let r = ResizableBAR.decode(capability: c)
         #expect(r.count == 2)
         #expect(r[0].index == 1 && r[0].currentSize == 256 << 20 && r[0].supportedSizes.first == 64 << 20 && r[0].supportedSizes.last == 8 << 30)
         #expect(r[1].index == 3 && r[1].supportedSizes == [32 << 20])
-        #expect(ResizableBAR.decode(Array(c.prefix(256))).isEmpty)
+        // Cut short (the capability at the end of config space): what fits.
+        #expect(ResizableBAR.decode(capability: Array(c.prefix(12))).map(\.index) == [1])
+        #expect(ResizableBAR.decode(capability: []).isEmpty)
     }
 }
 
@@ -190,9 +196,10 @@ let hosts = Repository.hosts
         #expect(throws: DeviceError.self) { try PCIDevice.load(PCIAddress(parsing: "05:00.0"), root: root) }
     }
 
-    /// The sysfs protocol on a copy: a `rom` that refuses reads until enabled is modelled by a FIFO? No:
-    /// by the ROM BAR source, which writes config space and must put it back.
-    @Test func romBARSourceRestoresConfig() throws {
+    /// The ROM BAR source sets the register's enable bit and puts the register back, both writes
+    /// through HostIO: a test double records them (the restore too when the read fails), and with
+    /// the live seam the copy's config file ends as it began.
+    @Test func romBARSourceWritesThroughHostIOAndRestores() throws {
         let tmp = try TempDir()
         try FakeHost.copy("radeon-hd7850", to: tmp.path + "/host")
         let root = SysfsRoot(tmp.path + "/host")
@@ -202,9 +209,50 @@ let hosts = Repository.hosts
         // Physical memory holding the ROM at the ROM BAR's address.
         let rom = try readSmallFile(root.attribute(a, "rom"))
         try AtomicFile.write(rom, to: tmp.path + "/mem")
-        let bytes = try ROMBARSource(root: root, address: a, memory: PhysicalMemory(path: tmp.path + "/mem", base: 0xFE84_0000)).read()
+        let memory = PhysicalMemory(path: tmp.path + "/mem", base: 0xFE84_0000)
+        let enable = RecordingHostIO.Write(path: configPath, bytes: [0x01, 0x00, 0x84, 0xFE], offset: 0x30)
+        let restore = RecordingHostIO.Write(path: configPath, bytes: [0x00, 0x00, 0x84, 0xFE], offset: 0x30)
+        let device = try PCIDevice.load(a, root: root)
+        for (memory, reads) in [(memory, true), (PhysicalMemory(path: tmp.path + "/no-such-mem", base: 0xFE84_0000), false)] {
+            let fake = RecordingHostIO(plays: { $0 == configPath })
+            let source = ROMBARSource(root: root, device: device, memory: memory)
+            let result = HostIO.$current.withValue(fake.io) { Result { try source.read() } }
+            #expect((try? result.get()).map { $0.prefix(rom.count) == rom[...] } ?? !reads, "read: \(result)")
+            #expect(fake.writes == [enable, restore], "\(fake.writes)")
+        }
+        #expect(try readSmallFile(configPath, limit: 4096) == before, "the double kept the writes from the file")
+        // Live: the writes reach the copy's config file, which ends as it began.
+        let bytes = try ROMBARSource(root: root, address: a, memory: memory).read()
         #expect(bytes.prefix(rom.count) == rom[...])
         #expect(try readSmallFile(configPath, limit: 4096) == before)
+    }
+}
+
+/// The config-space layout is declared once: what TestSupport's fake writer puts through it, the
+/// reader takes back through it.
+@Suite struct ConfigSpaceLayout {
+    @Test func theFakeWriterAndTheReaderAgree() {
+        var spec = FakeConfigSpace(vendor: 0x10DE, device: 0x2503, classCode: 0x030000, revision: 0xA1, subsystem: [0x1458, 0x4071],
+                                   bars: [0xF800_0000, 0x0C, 0x70, 0x0C, 0x74, 0xD001], romBAR: 0xF900_0001, headerType: 0, bus: nil,
+                                   pcieType: 0, extended: true, rebar: [[1, 0x3FC0, 8], [3, 0x20, 5]], multifunction: true,
+                                   command: 7, interruptPin: 1, flr: true, noSoftReset: false)
+        let c = spec.bytes
+        #expect(c.count == 4096 && c.read(ConfigHeaderFields.vendorID) == 0x10DE && c.read(ConfigHeaderFields.classCode) == 0x030000)
+        let bars = ConfigBAR.decode(Array(c.prefix(ConfigHeaderFields.length)))
+        #expect(bars.map(\.index) == [0, 1, 3, 5])
+        #expect(bars[1].is64Bit && bars[1].prefetchable && bars[1].address == 0x70_0000_0000 && bars[3].isIO && bars[3].address == 0xD000)
+        let rom = ConfigBAR.romRegister(c)
+        #expect(rom?.offset == 0x30 && rom?.address == 0xF900_0000 && rom?.enabled == true)
+        let rebar = ResizableBAR.decode(capability: Array(c[ExtendedCapabilityFields.start...].prefix(ResizableBARFields.length)))
+        #expect(rebar.map(\.index) == [1, 3] && rebar[0].currentSize == 256 << 20 && rebar[1].supportedSizes == [32 << 20])
+        #expect(c.read(PCIExpressFields.deviceCapabilities, at: FakeConfigSpace.pciExpressAt)! & PCIExpressFields.functionLevelReset != 0)
+        // A bridge: two BARs, the ROM register at 0x38, bus numbers.
+        spec.headerType = 1
+        spec.bus = [0, 2, 3]
+        spec.romBAR = 0
+        let bridge = spec.bytes
+        #expect(ConfigBAR.decode(bridge).map(\.index) == [0, 1] && ConfigBAR.romRegister(bridge)?.offset == 0x38)
+        #expect(bridge.read(BridgeHeaderFields.secondaryBus) == 2 && bridge.read(BridgeHeaderFields.subordinateBus) == 3)
     }
 }
 

@@ -42,11 +42,17 @@ public final class RecordingHostIO: Sendable {
         public init() {}
     }
 
-    /// One write, as made.
+    /// One write, as made: at `offset` for a register (`HostIO.writeAt`), nil for a whole attribute.
     public struct Write: Sendable, Equatable {
         public var path: String
         public var bytes: [UInt8]
+        public var offset: Int? = nil
         public var text: String { String(decoding: bytes, as: UTF8.self) }
+        public init(path: String, bytes: [UInt8], offset: Int? = nil) {
+            self.path = path
+            self.bytes = bytes
+            self.offset = offset
+        }
     }
 
     struct State {
@@ -91,6 +97,7 @@ public final class RecordingHostIO: Sendable {
         HostIO(
             read: { path, limit throws(SystemError) in try self.read(path, limit) },
             write: { path, bytes throws(SystemError) in try self.write(path, bytes) },
+            writeAt: { path, offset, bytes throws(SystemError) in try self.write(path, offset, bytes) },
             pause: { self.pause($0) },
             failure: { stage, n in
                 guard let f = self.options.failStep, f.stage == stage, f.n == n else { return nil }
@@ -134,6 +141,13 @@ public final class RecordingHostIO: Sendable {
         if let failure { throw SystemError("write", path, errno: failure) }
         if options.writesReachFiles { try HostIO.live.write(path, bytes) }
         try react?(path, bytes)
+    }
+
+    /// A register write (config space): recorded; it reaches the file only with `writesReachFiles`.
+    func write(_ path: String, _ offset: Int, _ bytes: [UInt8]) throws(SystemError) {
+        guard plays(path) else { return try HostIO.live.writeAt(path, offset, bytes) }
+        state.withLock { $0.writes.append(Write(path: path, bytes: bytes, offset: offset)) }
+        if options.writesReachFiles { try HostIO.live.writeAt(path, offset, bytes) }
     }
 
     func pause(_ stage: HostIO.Stage) {

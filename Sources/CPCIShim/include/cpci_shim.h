@@ -9,10 +9,17 @@
 enum {
     CPCI_HAS_CLASS_EXT = 1 << 0, /* prog_if, rev_id */
     CPCI_HAS_SUBSYS = 1 << 1,    /* subsys_vendor_id, subsys_id */
-    CPCI_HAS_BASES = 1 << 2,     /* base_addr, size, rom_base_addr, rom_size */
+    CPCI_HAS_BASES = 1 << 2,     /* base_addr, size, flags (PCI_FILL_BASES, _SIZES, _IO_FLAGS) */
     CPCI_HAS_PCIE = 1 << 3,      /* pcie_devcap: the device has a PCI Express capability */
     CPCI_HAS_PM = 1 << 4,        /* pm_ctrl: the device has a power management capability */
+    CPCI_HAS_ROM_BASE = 1 << 5,  /* rom_base_addr, rom_size, rom_flags */
+    CPCI_HAS_CONFIG = 1 << 6,    /* config: the 64-byte header */
+    CPCI_HAS_REBAR = 1 << 7,     /* rebar: the Resizable BAR extended capability */
 };
+
+/* The Resizable BAR capability's bytes kept: its header, then a capability and a control dword
+ * for each of at most six BARs (PCIe base 6.0, 7.8.6). */
+#define CPCI_REBAR_BYTES (4 + 8 * 6)
 
 typedef struct cpci_device {
     int domain;
@@ -25,6 +32,16 @@ typedef struct cpci_device {
     /* Start with the low flag bits (PCI_ADDR_FLAG_MASK) as libpci gives them, and sizes. */
     unsigned long long base_addr[6], size[6];
     unsigned long long rom_base_addr, rom_size;
+    /* The kernel's resource flags (IORESOURCE_*, include/linux/ioport.h), PCI_FILL_IO_FLAGS. */
+    unsigned long long flags[6], rom_flags;
+    /* How much of config space libpci could read: 0, 64, 256 or 4096 bytes (Linux gives
+     * non-root 64, root 256 or, for PCI Express, 4096). */
+    unsigned config_size;
+    unsigned char config[64];
+    /* The Resizable BAR capability (extended capability 0x15) from pci_find_cap: rebar_len bytes
+     * from its header on. */
+    unsigned rebar_offset, rebar_len;
+    unsigned char rebar[CPCI_REBAR_BYTES];
     /* The kernel's iommu_group and driver links, by name; "" when absent. */
     /* From libpci's capability list: PCI Express Device Capabilities (bit 28: FLR) and the PM
      * control/status register (bit 3: No_Soft_Reset). */

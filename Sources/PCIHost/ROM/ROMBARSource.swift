@@ -15,11 +15,22 @@ public struct ROMBARSource: ROMSource {
     public let address: PCIAddress
     /// Physical memory; nil: off (a fake sysfs tree without a file standing for /dev/mem).
     public let memory: PhysicalMemory?
+    /// The device as libpci enumerated it (its ROM resource); nil: enumerated when read.
+    public let device: PCIDevice?
 
     public init(root: SysfsRoot, address: PCIAddress, memory: PhysicalMemory?) {
+        self.init(root: root, device: nil, address: address, memory: memory)
+    }
+
+    public init(root: SysfsRoot, device: PCIDevice, memory: PhysicalMemory?) {
+        self.init(root: root, device: device, address: device.address, memory: memory)
+    }
+
+    init(root: SysfsRoot, device: PCIDevice?, address: PCIAddress, memory: PhysicalMemory?) {
         self.root = root
         self.address = address
         self.memory = memory
+        self.device = device
     }
 
     public var name: String { "rombar" }
@@ -31,25 +42,28 @@ public struct ROMBARSource: ROMSource {
     public func read() throws -> [UInt8] {
         guard let memory else { throw ROMReadError(source: name, .memoryOff, address: address) }
         let configPath = root.attribute(address, "config")
-        let config = (try? readSmallFile(configPath, limit: 4096)) ?? []
-        guard let reg = ConfigBAR.romRegister(config) else {
+        // The header is read now, through the seam the write takes: the register is put back as
+        // it is at the moment of the change, and a test double sees the read and both writes.
+        let header = (try? HostIO.current.read(configPath, ConfigHeaderFields.length)) ?? []
+        guard let reg = ConfigBAR.romRegister(header) else {
             throw ROMReadError(source: name, .noConfig(path: configPath), address: address)
         }
-        let resources = (try? root.readText(address, "resource").map { try ResourceLine.parseFile($0) }) ?? nil
-        guard let rom = ROMResource.from(resources: resources ?? [], config: config), !rom.shadowed, reg.address != 0 else {
+        // The ROM resource (its size, and whether it is the 0xC0000 shadow) as libpci filled it.
+        let record = device ?? (try? PCIBus.scan(root, requiring: [address]).device(at: address))
+        guard let rom = record?.rom, !rom.shadowed, reg.address != 0 else {
             throw ROMReadError(source: name, .noROMBAR, address: address)
         }
-        let command = UInt16(config[4]) | UInt16(config[5]) << 8
-        guard command & 0x2 != 0 else {
+        guard (header.read(ConfigHeaderFields.command) ?? 0) & ConfigHeaderFields.memorySpace != 0 else {
             throw ROMReadError(source: name, .decodingOff(enablePath: root.attribute(address, "enable")), address: address)
         }
-        let original = dword(config, reg.offset)
+        let field = ROMField(reg.offset, 4)
+        let original = header.read(field) ?? 0
         let size = Int(min(rom.size, UInt64(maximumROMSize)))
         let readFromBAR = { try memory.read(at: reg.address, count: size, source: name) }
-        if original & 1 == 1 { return Self.trimmedToChain(try readFromBAR()) }
+        if original & ROMBARBits.enable != 0 { return Self.trimmedToChain(try readFromBAR()) }
         return Self.trimmedToChain(try DeviceStateGuard.withChange(
-            apply: { try writeConfigDword(configPath, reg.offset, original | 1) },
-            restore: { try? writeConfigDword(configPath, reg.offset, original) },
+            apply: { try writeRegister(configPath, field, original | ROMBARBits.enable) },
+            restore: { try? writeRegister(configPath, field, original) },
             body: readFromBAR))
     }
 
@@ -66,12 +80,12 @@ public struct ROMBARSource: ROMSource {
         return Array(window[..<last.end])
     }
 
-    func writeConfigDword(_ path: String, _ offset: Int, _ value: UInt32) throws {
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ROMReadError.explain(errno, source: name, path: path, address: address) }
-        defer { close(fd) }
-        var v = value.littleEndian
-        let n = withUnsafeBytes(of: &v) { pwrite(fd, $0.baseAddress, 4, off_t(offset)) }
-        if n != 4 { throw ROMReadError.explain(errno, source: name, path: path, address: address) }
+    /// One register of config space, through `HostIO` (tests record it).
+    func writeRegister(_ path: String, _ field: ROMField, _ value: UInt64) throws {
+        var bytes = [UInt8](repeating: 0, count: field.width)
+        bytes.put(ROMField(0, field.width), value)
+        do { try HostIO.current.writeAt(path, field.offset, bytes) } catch {
+            throw ROMReadError.explain(error.errno, source: name, path: path, address: address)
+        }
     }
 }

@@ -128,7 +128,7 @@ public struct ROMReader: Sendable {
         switch request {
         case .sysfs: list = [sysfs]
         case .shadow: list = [shadow]
-        case .rombar: list = [ROMBARSource(root: root, address: device.address, memory: memory)]
+        case .rombar: list = [ROMBARSource(root: root, device: device, memory: memory)]
         case .vfct: list = [vfct]
         case .acpiROM: list = [ACPIROMSource(root: root, address: device.address, memory: memory)]
         case .driver: list = [DriverCopyROMSource(root: root, address: device.address)]

@@ -54,7 +54,7 @@ extension HostDoctor {
 
     /// Only a runtime copy can be read: the one rule prepare and dump apply too (RuntimeCopyRule).
     func runtimeCopy(_ v: PCIDevice, seen: String, location: String, what: String) -> DoctorCheck {
-        let hasROMBAR = (v.config.flatMap { ConfigBAR.romRegister($0) }?.address ?? 0) != 0
+        let hasROMBAR = (v.romRegister?.address ?? 0) != 0
         let evidence = [DoctorCheck.Evidence(location, what),
                         DoctorCheck.Evidence(sysfs.attribute(v.address, "config") + "@0x30", hasROMBAR ? "ROM BAR set" : "no ROM BAR address")]
         switch RuntimeCopyRule.judge(v, for: target, hasROMBAR: hasROMBAR) {

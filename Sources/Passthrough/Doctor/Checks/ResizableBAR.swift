@@ -14,9 +14,9 @@ extension HostDoctor {
         var unreadable: [PCIAddress] = []
         for f in card.functions {
             let source = sysfs.attribute(f.address, "config") + " (extended capability 0x15)"
-            guard let config = f.config, config.count >= 4096 else {
+            guard f.configSize >= 4096 else {
                 // Conventional config space only: root reads 4096 bytes of a PCIe device.
-                if f.supportsFLR != nil { unreadable.append(f.address); evidence.append(.init(source, "only \(f.config?.count ?? 0) bytes readable")) }
+                if f.supportsFLR != nil { unreadable.append(f.address); evidence.append(.init(source, "only \(f.configSize) bytes readable")) }
                 continue
             }
             for r in f.resizableBARs {
