@@ -90,7 +90,7 @@ let package = Package(
         .executableTarget(name: "fuzz-bytes", dependencies: ["Core", "OptionROM", "FuzzSupport"], path: "Fuzz/Bytes",
                           swiftSettings: fuzzSettings),
         // The one ROM builder and the fake host the tests share; in no product.
-        .target(name: "TestSupport", dependencies: ["Core", "OptionROM"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Core", "OptionROM", "Firmware", "CLZMA"], path: "Tests/TestSupport"),
         // Writes Fixtures/roms from TestSupport's ROMFixtures.
         .executableTarget(name: "gen-fixtures", dependencies: ["TestSupport"], path: "Tools/GenFixtures"),
         .testTarget(name: "OptionROMTests", dependencies: ["Core", "OptionROM", "TestSupport"]),
