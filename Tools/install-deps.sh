@@ -15,6 +15,7 @@
 #   acpica-tools                   iasl, ACPICA's disassembler: the oracle of the AML reader
 #   strace                         the judge that a --sysfs tree never opens the real /dev/mem
 #   python3-pip, PyPI uefi-firmware  EDK2's C EFI/Tiano (de)compressor, a test oracle (pip)
+#   PyPI biosutilities             platomav's BIOSUtilities: the judge of the Dell PFS and Insyde iFlash readers (pip)
 #   PyPI brotli                    Tools/gen-firmware.py's Brotli sections (regenerating fixtures)
 set -euo pipefail
 packages=(libpci-dev pciutils pci.ids seabios ipxe-qemu qemu-system-x86 busybox-static cpio
@@ -45,6 +46,12 @@ if ! python3 -c 'import brotli' 2>/dev/null; then
   python3 -m pip install --quiet brotli 2>/dev/null \
     || python3 -m pip install --quiet --break-system-packages brotli \
     || $sudo python3 -m pip install --quiet --break-system-packages brotli
+fi
+if ! python3 -c 'import biosutilities' 2>/dev/null; then
+  echo "installing: biosutilities (pip)" >&2
+  python3 -m pip install --quiet biosutilities 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages biosutilities \
+    || $sudo python3 -m pip install --quiet --break-system-packages biosutilities
 fi
 if ! python3 -c 'import py7zr' 2>/dev/null; then
   echo "installing: py7zr (pip)" >&2

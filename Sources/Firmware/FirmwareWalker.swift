@@ -27,6 +27,9 @@ public struct FirmwareWalker {
     /// Set when the input itself is an archive: all its bytes belong to its members, so the plain
     /// scan for ROMs outside containers would only find a stored member's ROMs a second time.
     var archived = false
+    /// Ranges of the input whose bytes a vendor package's decoder claimed (a Dell zlib section):
+    /// a ROM the plain scan sees in them is the decoded one's stored form, not a ROM of its own.
+    var claimed: [(Int, Int)] = []
 
     struct Used {
         var containers = 0
@@ -64,6 +67,9 @@ public struct FirmwareWalker {
         /// What the bytes being walked are ("the raw section", "the CBFS file fallback/vbt"): a
         /// hit inside them, not at their start, gets a path element saying where it sits.
         var body: String?
+        /// Inside a vendor package (an archive member, a PFS entry, an iFlash image): Dell's and
+        /// Insyde's signatures are searched anywhere in a blob here, as in the input itself.
+        var inPackage = false
 
         func entering(_ element: String) -> Context {
             var c = self
@@ -151,6 +157,7 @@ public struct FirmwareWalker {
     mutating func blob(_ b: ArraySlice<UInt8>, _ ctx: Context, top: Bool = false) {
         guard enter(ctx, at: b.startIndex) else { return }
         if archive(b, ctx, top: top) { return }
+        if vendorPackage(b, ctx, top: top) { return }
         if let body = capsuleBody(b, ctx) {
             report.containers += 1
             blob(body.bytes, ctx.entering(body.name))
@@ -232,6 +239,7 @@ public struct FirmwareWalker {
             inner.decoded = true
             inner.name = name
             inner.body = "archive member \(name)"
+            inner.inPackage = true
             blob(m.bytes[...], inner)
         }
         if let failure = contents.failure {
@@ -634,7 +642,7 @@ public struct FirmwareWalker {
     /// volume, a flash image with a ROM in a raw region): the plain scan, minus what the walk found.
     /// The covered ranges are sorted and merged once, then both lists are walked in offset order.
     mutating func outsideContainers(_ bytes: [UInt8]) {
-        var covered = report.items.compactMap { i in i.fileOffset.map { ($0, $0 + i.bytes.count) } }.sorted { $0.0 < $1.0 }
+        var covered = (report.items.compactMap { i in i.fileOffset.map { ($0, $0 + i.bytes.count) } } + claimed).sorted { $0.0 < $1.0 }
         var merged: [(Int, Int)] = []
         for r in covered {
             if let last = merged.last, r.0 <= last.1 { merged[merged.count - 1].1 = Swift.max(last.1, r.1) } else { merged.append(r) }
@@ -730,6 +738,12 @@ extension FirmwareWalker {
             // A vendor package: an archive, or a self-extracting .exe that may hold one.
             let head = Array(blob.prefix(8))[...]
             if Archive.signature(head) != nil || head.starts(with: Array("MZ".utf8)) { return true }
+        }
+        if blob.count >= 16 {
+            // Dell's zlib PFS section or PFS volume, Insyde's iFlash image (`VendorPackages`).
+            let head = Array(blob.prefix(16))[...]
+            if head.matches(0, "PFS.HDR.") || head.matches(0, "$_IFLASH")
+                || head.dropFirst(DellPFSSectionFields.magic.offset).starts(with: DellPFSSectionFields.magicBytes) { return true }
         }
         if blob.count >= 28 {
             let head = Array(blob.prefix(16))[...]

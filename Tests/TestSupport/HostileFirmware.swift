@@ -204,6 +204,13 @@ public enum FirmwareBuilder {
             ("firmware-cbfs-lzma", cbfs(name: Array("fallback/payload".utf8), zeros + [0, 0, 0], lzma: true)),
             ("firmware-long-cbfs-name", longCBFSName(4000)),
             ("firmware-capsule-smaller-than-header", capsuleSmallerThanHeader(volume([file(type: 0x01, rom)]))),
+            // Issue 22's vendor packages: a Dell zlib section holding a PFS (an R1 and an R2 entry,
+            // one a nested section), a plain PFS volume, Insyde iFlash images in an .exe stub.
+            ("firmware-dell-pfs", exeStub(0x40) + dellSection(dellPFS([
+                PFSEntry(guid: fileGUID(1), data: volume([file(type: 0x01, rom)])),
+                PFSEntry(guid: fileGUID(2), data: dellSection(dellPFS([PFSEntry(guid: fileGUID(3), data: rom, version: 1)])), version: 1)]))),
+            ("firmware-dell-pfs-volume", dellPFS([PFSEntry(guid: fileGUID(4), data: rom)])),
+            ("firmware-insyde-iflash", exeStub(0x40) + insydeIFlash(tag: "EC_IMG", [0x11, 0x22]) + insydeIFlash(tag: "BIOSIMG", volume([file(type: 0x01, rom)]), padding: 16)),
         ]
     }
 }
