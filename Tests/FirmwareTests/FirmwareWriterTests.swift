@@ -148,4 +148,47 @@ import TestSupport
         #expect(report.findings.map(\.finding.code) == [.limitReached])
         #expect(report.findings.allSatisfy { $0.path.count > FirmwareLimits().maxDepth / 2 })
     }
+
+    /// Two GPUs of one model in a raw VFCT table (the same vendor and device IDs, different
+    /// images): prepare's choice takes the entry at the card's bus address, as amdgpu does
+    /// (`amdgpu_acpi_vfct_bios` matches bus, device, function and IDs), and refuses to guess
+    /// without one.
+    @Test func vfctEntriesWithTheSameIDsChosenByAddress() throws {
+        let amd = try Self.roms().amd
+        var other = amd
+        other[0x100] ^= 0xFF
+        other[ImageHeaderFields.length + 0x40] ^= 0xFF
+        let table = ACPITables.vfct([(0x03, 0, 0, 0x1002, 0x1636, amd), (0x04, 0, 0, 0x1002, 0x1636, other)])
+        #expect(try VFCTTable.parse(table).entries.map(\.bus) == [3, 4])
+        let report = FirmwareWalker.findROMs(table)
+        #expect(report.items.count == 2)
+        let at3 = try FirmwareROMSelection.choose(report, vendorID: 0x1002, deviceID: 0x1636, address: (3, 0, 0))
+        let at4 = try FirmwareROMSelection.choose(report, vendorID: 0x1002, deviceID: 0x1636, address: (4, 0, 0))
+        #expect(at3.item.bytes == amd && at4.item.bytes == other)
+        #expect(at3.item.path == ["VFCT entry 03:00.0 1002:1636 @0x64"])
+        #expect(throws: FirmwareROMSelection.Failure.self) { try FirmwareROMSelection.choose(report, vendorID: 0x1002, deviceID: 0x1636) }
+        #expect(throws: FirmwareROMSelection.Failure.self) { try FirmwareROMSelection.choose(report, vendorID: 0x1002, deviceID: 0x1636, address: (5, 0, 0)) }
+    }
+
+    /// A real table with two GPUs (an AMI desktop: Navi 31 at 03:00.0, Raphael at 14:00.0): each
+    /// address takes its own entry, the one the kernel's layout (read here independently) names.
+    @Test func realVFCTChosenByAddress() throws {
+        let file = Repository.root + "/../shared/firmware/vfct-asrock-b650pg-navi31-plus-raphael.dat"
+        try Prerequisite.require(files: [file], "../shared/firmware's VFCT tables")
+        let t = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+        func u32(_ o: Int) -> Int { Int(t[o]) | Int(t[o + 1]) << 8 | Int(t[o + 2]) << 16 | Int(t[o + 3]) << 24 }
+        var at = u32(0x34)
+        var images: [Int: (ids: (UInt16, UInt16), bytes: [UInt8])] = [:]
+        while at + 28 <= t.count, u32(at + 24) > 0 {
+            let length = u32(at + 24)
+            images[u32(at)] = ((UInt16(u32(at + 12) & 0xFFFF), UInt16(u32(at + 12) >> 16)), Array(t[(at + 28)..<(at + 28 + length)]))
+            at += 28 + length
+        }
+        #expect(images.keys.sorted() == [0x03, 0x14])
+        let report = FirmwareWalker.findROMs(t)
+        for (bus, want) in images {
+            let chosen = try FirmwareROMSelection.choose(report, vendorID: want.ids.0, deviceID: want.ids.1, address: (UInt8(bus), 0, 0))
+            #expect(want.bytes.starts(with: chosen.item.bytes) && chosen.item.vfctEntry?.bus == UInt32(bus))
+        }
+    }
 }
