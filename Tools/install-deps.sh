@@ -10,6 +10,7 @@
 #   zlib1g-dev liblzma-dev libbrotli-dev   decompression of firmware sections and /proc/config.gz
 #   libarchive-dev                 vendor update packages (zip, 7z, cab, rar) read by the firmware walker
 #   PyPI py7zr                     an independent 7z writer for the archive tests (pip)
+#   gcab                           GNOME's cab writer (MSZIP), the independent writer of the cab archive test
 #   ovmf uefitool-cli              a real firmware image to scan, UEFIExtract as its oracle
 #   xz-utils                       liblzma's own decoder, the LZMA benchmark's reference
 #   acpica-tools                   iasl, ACPICA's disassembler: the oracle of the AML reader
@@ -21,7 +22,7 @@ set -euo pipefail
 packages=(libpci-dev pciutils pci.ids seabios ipxe-qemu qemu-system-x86 busybox-static cpio
           libxen-dev libvirt-clients libxml2-utils python3 python3-pip gcc pkg-config kmod
           dpkg-dev man-db bash-completion zsh fish
-          zlib1g-dev liblzma-dev libbrotli-dev libarchive-dev ovmf uefitool-cli xz-utils acpica-tools strace)
+          zlib1g-dev liblzma-dev libbrotli-dev libarchive-dev ovmf uefitool-cli xz-utils acpica-tools strace gcab)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

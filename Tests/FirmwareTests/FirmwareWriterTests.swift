@@ -192,3 +192,37 @@ import TestSupport
         }
     }
 }
+
+/// The Swift writer against the Python one (Tools/gen-firmware.py wrote the committed fixtures):
+/// without compression the bytes are the same; with LZMA (Python's lzma module and Debian's
+/// liblzma are different builds, whose streams differ) what the walker finds is the same.
+@Suite struct FirmwareWriterAgainstPythonTests {
+    static func committed(_ name: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: URL(fileURLWithPath: Repository.root + "/Fixtures/firmware/" + name + ".fd")))
+    }
+
+    @Test func deepIsTheCommittedBytes() throws {
+        #expect(FirmwareFixtures.deep(rom: try Repository.fixtureROM("intel")) == (try Self.committed("deep")))
+    }
+
+    @Test func apuImagesHoldWhatTheCommittedOnesHold() throws {
+        let ipxe = "/usr/lib/ipxe/qemu/efi-e1000.rom"
+        try Prerequisite.require(files: [ipxe], "Debian's ipxe-qemu")
+        let driver = try #require(FirmwareFixtures.efiDriver(inROM: [UInt8](try Data(contentsOf: URL(fileURLWithPath: ipxe)))))
+        let vbios = try Repository.fixtureROM("amd")
+        let ipxeSection = FirmwareBuilder.unpaddedSection(type: 0x10, driver)
+        let te = FirmwareFixtures.te(), pe = FirmwareFixtures.pe32(), intel = FirmwareFixtures.pe32(size: 0x500)
+        let shapes: [(String, [(Int, [UInt8], String)])] = [
+            ("apu", [(41, te, "AMDGopDriver"), (42, pe, "PlainGopDxe"), (43, ipxeSection, "AMDGopDriver"), (44, intel, "IntelGopDriver")]),
+            ("apu-ambiguous", [(43, ipxeSection, "AMDGopDriver"), (45, pe, "AMD GOP Dxe")]),
+            ("apu-none", [(44, ipxeSection, "IntelGopDriver"), (41, te, "AMDGopDriver")]),
+        ]
+        for (name, drivers) in shapes {
+            let mine = FirmwareWalker.walk(FirmwareFixtures.apu(vbios: vbios, drivers: drivers))
+            let theirs = FirmwareWalker.walk(try Self.committed(name))
+            #expect(!mine.items.isEmpty && mine.findings.isEmpty)
+            #expect(mine.items.map(\.bytes) == theirs.items.map(\.bytes), "\(name)")
+            #expect(mine.items.map(\.path) == theirs.items.map(\.path), "\(name)")
+        }
+    }
+}
