@@ -145,6 +145,8 @@ extension FirmwareWalker {
         } else {
             note(.error, .truncatedVolume, at: b.startIndex, ctx, "the PFS volume says its payload is \(payloadSize) bytes but only \(b.count - F.length) are there: walking what is present")
         }
+        // A BIOS Guard volume: its blocks make one image (`DellPFAT.swift`).
+        if Self.isDellPFAT(payload) { return dellPFAT(payload, ctx) }
         var off = 0
         var index = 1
         while !stopped, let version = payload.read(F.entryVersion, at: off), off + F.entryLength(version: version) <= payload.count {

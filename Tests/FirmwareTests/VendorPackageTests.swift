@@ -108,6 +108,23 @@ enum BIOSUtilities {
         }
     }
 
+    /// A Dell BIOS Guard (PFAT) BIOS: the image's blocks in a PFS volume, out of order, each behind
+    /// its BIOS Guard header and script; put back in order, the volume inside is found whole, and
+    /// BIOSUtilities' reassembly gives the same image.
+    @Test func dellPFATBlocksReassembled() throws {
+        let (amd, _) = try Self.roms()
+        let volume = B.volume([B.ffsFile(FirmwareFixtures.fileGUID(1), type: 0x01, amd)], options: .init(erase: 0xFF, block: 0x1000))
+        #expect(volume.count > 2 * 0x1000, "the volume spans several blocks")
+        let image = B.exeStub() + B.dellSection(B.dellPFS([.init(guid: FirmwareFixtures.fileGUID(20), data: B.dellPFAT(volume))]))
+        let report = FirmwareWalker.walk(image)
+        #expect(report.findings.isEmpty, "\(report.findings.map(\.finding.message))")
+        #expect(report.items.map(\.bytes) == [amd])
+        #expect(report.items.first?.path.contains { $0.hasPrefix("BIOS Guard image (") } == true, "\(report.items.first?.path ?? [])")
+        try Prerequisite.require(BIOSUtilities.available, "PyPI biosutilities (Tools/install-deps.sh)")
+        let files = try BIOSUtilities.extract("dell_pfs_extract", "DellPfsExtract", image)
+        #expect(files.contains(volume), "BIOSUtilities' reassembly gave no file equal to the volume (\(files.map(\.count)))")
+    }
+
     /// A raw PFS volume (a .hdr's decoded contents) at the start of the input is opened too.
     @Test func plainPFSVolume() throws {
         let amd = try Self.roms().amd
@@ -145,6 +162,11 @@ enum BIOSUtilities {
         lying.put(DellPFSFields.entryDataSize, 0x7FFF_FFFF, at: 16)
         let r2 = FirmwareWalker.walk(lying)
         #expect(r2.findings.contains { $0.finding.code == .badContainer && $0.path.first == "Dell PFS @0x0" }, "\(r2.findings)")
+        // A BIOS Guard block placed 2 GiB into the image: refused before anything is allocated.
+        var far = B.dellPFAT([UInt8](repeating: 0x11, count: 0x200), blockSize: 0x200)
+        far.put(DellPFATMetadataFields.offset, 0x8000_0000, at: 16 + DellPFSFields.entryLengthR2 + BIOSGuardHeaderFields.length + 0x20 + 0x200)
+        let r4 = FirmwareWalker.walk(far)
+        #expect(r4.findings.contains { $0.finding.code == .limitReached && $0.finding.message.contains("BIOS Guard") }, "\(r4.findings)")
         var limits = FirmwareLimits()
         limits.maxDecompressedTotal = 1000
         let r3 = FirmwareWalker.walk(good, limits: limits)

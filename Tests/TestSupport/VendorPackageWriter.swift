@@ -93,3 +93,51 @@ extension FirmwareBuilder {
         return b
     }
 }
+
+extension FirmwareBuilder {
+    /// A Dell BIOS Guard PFS volume for `image`: one entry per `blockSize` block (written in
+    /// reverse order, as nothing promises order), each entry's data a BIOS Guard header (platform
+    /// "DELL...", no SFAM, so no signature), a 0x20-byte script naming the block's offset (at 0xC)
+    /// and length (at 0x1C), the block; its metadata `DellPfsPfatMetadata` (address, offset, size).
+    public static func dellPFAT(_ image: [UInt8], blockSize: Int = 0x1000) -> [UInt8] {
+        typealias G = BIOSGuardHeaderFields
+        typealias M = DellPFATMetadataFields
+        typealias F = DellPFSFields
+        var payload: [UInt8] = []
+        for start in stride(from: 0, to: image.count, by: blockSize).reversed() {
+            let block = Array(image[start..<Swift.min(start + blockSize, image.count)])
+            var h: [UInt8] = []
+            h.put(G.versionMajor, 2)
+            h.put(G.platformID, bytes: Array("DELLTESTPLATFORM".utf8))
+            h.put(G.scriptVersionMajor, 1)
+            h.put(G.scriptSize, 0x20)
+            h.put(G.dataSize, UInt64(block.count))
+            h.put(G.vendorInfo, 0)
+            var script = [UInt8](repeating: 0, count: 0x20)
+            script.put(G.scriptOffset, UInt64(start))
+            script.put(FirmwareField(0x1C, 4), UInt64(block.count))
+            var meta: [UInt8] = []
+            meta.put(M.address, UInt64(0xFF00_0000 + start))
+            meta.put(M.offset, UInt64(start))
+            meta.put(M.dataSize, UInt64(block.count))
+            meta.put(FirmwareField(0x18, 1), 0)
+            let data = h + script + block
+            var e = [UInt8](repeating: 0, count: F.entryLengthR2)
+            e.put(F.entryGUID, bytes: FirmwareFixtures.fileGUID(0x900 + start / blockSize))
+            e.put(F.entryVersion, 2)
+            e.put(F.entryVersionType, bytes: Array("NNNN".utf8))
+            e.put(F.entryDataSize, UInt64(data.count))
+            e.put(F.entryMetSize, UInt64(meta.count))
+            payload += e + data + meta
+        }
+        var head: [UInt8] = []
+        head.put(F.tag, bytes: Array(F.tagText.utf8))
+        head.put(F.headerVersion, 1)
+        head.put(F.payloadSize, UInt64(payload.count))
+        var foot: [UInt8] = []
+        foot.put(FirmwareField(0, 4), UInt64(payload.count))
+        foot.put(FirmwareField(4, 4), UInt64(~CRC32.of(payload)))
+        foot.put(FirmwareField(8, 8), bytes: Array(F.footerTagText.utf8))
+        return head + payload + foot
+    }
+}
