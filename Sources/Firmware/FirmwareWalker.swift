@@ -742,7 +742,7 @@ extension FirmwareWalker {
         if blob.count >= 16 {
             // Dell's zlib PFS section or PFS volume, Insyde's iFlash image (`VendorPackages`).
             let head = Array(blob.prefix(16))[...]
-            if head.matches(0, "PFS.HDR.") || head.matches(0, "$_IFLASH")
+            if head.matches(0, "PFS.HDR.") || head.matches(0, "$_IFLASH") || head.matches(8, "_AMIPFAT")
                 || head.dropFirst(DellPFSSectionFields.magic.offset).starts(with: DellPFSSectionFields.magicBytes) { return true }
         }
         if blob.count >= 28 {

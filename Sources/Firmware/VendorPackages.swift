@@ -81,11 +81,12 @@ extension FirmwareWalker {
             dellPFS(b, ctx)
             return true
         }
-        // Two signature searches over `b`, drawn from the search budget like every other.
+        // Three signature searches over `b`, drawn from the search budget like every other.
         guard top || ctx.inPackage, b.count >= InsydeIFlashFields.length, search(b.count, at: b.startIndex, ctx) else { return false }
         let dell = dellSections(b, ctx)
         let insyde = insydeImages(b, ctx)
-        return dell || insyde
+        let ami = amiPFATPackages(b, ctx)
+        return dell || insyde || ami
     }
 
     // MARK: - Dell PFS

@@ -125,6 +125,24 @@ enum BIOSUtilities {
         #expect(files.contains(volume), "BIOSUtilities' reassembly gave no file equal to the volume (\(files.map(\.count)))")
     }
 
+    /// An AMI BIOS Guard package (with and without SFAM signatures): each file's blocks joined
+    /// and walked, the volume inside found whole; BIOSUtilities' AMI PFAT extractor gives the same
+    /// files.
+    @Test(arguments: [false, true])
+    func amiPFATPackage(sfam: Bool) throws {
+        let (amd, intel) = try Self.roms()
+        let volume = B.volume([B.ffsFile(FirmwareFixtures.fileGUID(1), type: 0x01, amd)], options: .init(erase: 0xFF, block: 0x1000))
+        let image = B.amiPFAT([("BIOS", volume), ("VGA", intel)], blockSize: 0x1000, sfam: sfam)
+        let report = FirmwareWalker.walk(image)
+        #expect(report.findings.isEmpty, "\(report.findings.map(\.finding.message))")
+        #expect(report.items.map(\.bytes) == [amd, intel])
+        #expect(report.items.map { $0.path.first } == ["AMI BIOS Guard package @0x0", "AMI BIOS Guard package @0x0"])
+        #expect(report.items.map { $0.path[1] } == ["BIOS Guard file BIOS", "BIOS Guard file VGA"])
+        try Prerequisite.require(BIOSUtilities.available, "PyPI biosutilities (Tools/install-deps.sh)")
+        let files = try BIOSUtilities.extract("ami_pfat_extract", "AmiPfatExtract", image)
+        #expect(files.contains(volume) && files.contains(intel), "BIOSUtilities gave \(files.map(\.count))")
+    }
+
     /// A raw PFS volume (a .hdr's decoded contents) at the start of the input is opened too.
     @Test func plainPFSVolume() throws {
         let amd = try Self.roms().amd
@@ -162,6 +180,16 @@ enum BIOSUtilities {
         lying.put(DellPFSFields.entryDataSize, 0x7FFF_FFFF, at: 16)
         let r2 = FirmwareWalker.walk(lying)
         #expect(r2.findings.contains { $0.finding.code == .badContainer && $0.path.first == "Dell PFS @0x0" }, "\(r2.findings)")
+        // An AMI BIOS Guard package cut in its second file: the first is walked, the cut named.
+        let ami = B.amiPFAT([("BIOS", amd), ("VGA", intel)], blockSize: 0x800)
+        let r5 = FirmwareWalker.walk(Array(ami.prefix(ami.count - 100)))
+        #expect(r5.items.first?.bytes == amd && r5.items.first?.path[1] == "BIOS Guard file BIOS", "\(r5.items.map { ($0.path, $0.bytes.count) })")
+        #expect(r5.findings.contains { $0.finding.code == .badContainer && $0.finding.message.contains("of VGA runs past") }, "\(r5.findings)")
+        for n in stride(from: 0, to: 0x200, by: 7) {
+            var b = ami
+            b[n] ^= 0x5A
+            _ = FirmwareWalker.walk(b)
+        }
         // A BIOS Guard block placed 2 GiB into the image: refused before anything is allocated.
         var far = B.dellPFAT([UInt8](repeating: 0x11, count: 0x200), blockSize: 0x200)
         far.put(DellPFATMetadataFields.offset, 0x8000_0000, at: 16 + DellPFSFields.entryLengthR2 + BIOSGuardHeaderFields.length + 0x20 + 0x200)

@@ -210,6 +210,7 @@ public enum FirmwareBuilder {
                 PFSEntry(guid: fileGUID(1), data: volume([file(type: 0x01, rom)])),
                 PFSEntry(guid: fileGUID(2), data: dellSection(dellPFS([PFSEntry(guid: fileGUID(3), data: rom, version: 1)])), version: 1)]))),
             ("firmware-dell-pfs-volume", dellPFS([PFSEntry(guid: fileGUID(4), data: rom)])),
+            ("firmware-ami-pfat", amiPFAT([("BIOS", volume([file(type: 0x01, rom)])), ("VGA", rom)], blockSize: 0x200, sfam: true)),
             ("firmware-dell-pfat", dellSection(dellPFS([PFSEntry(guid: fileGUID(5), data: dellPFAT(volume([file(type: 0x01, rom)]), blockSize: 0x200))]))),
             ("firmware-insyde-iflash", exeStub(0x40) + insydeIFlash(tag: "EC_IMG", [0x11, 0x22]) + insydeIFlash(tag: "BIOSIMG", volume([file(type: 0x01, rom)]), padding: 16)),
         ]

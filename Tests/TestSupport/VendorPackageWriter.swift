@@ -141,3 +141,39 @@ extension FirmwareBuilder {
         return head + payload + foot
     }
 }
+
+extension FirmwareBuilder {
+    /// An AMI BIOS Guard package: `_AMIPFAT` with the table ("0 00 BLOCKS;NAME" per file), then
+    /// each file's `blockSize` blocks behind their BIOS Guard headers and a 0x20-byte script; with
+    /// `sfam`, each block's data is followed by an RSA-2048 signature (header and structure, zeros).
+    public static func amiPFAT(_ files: [(name: String, data: [UInt8])], blockSize: Int = 0x1000, sfam: Bool = false) -> [UInt8] {
+        typealias A = AMIPFATFields
+        typealias G = BIOSGuardHeaderFields
+        var text = A.title + "\n"
+        for f in files { text += "0 00 \((f.data.count + blockSize - 1) / blockSize);\(f.name)\n" }
+        var out: [UInt8] = []
+        out.put(A.size, UInt64(A.length + text.utf8.count))
+        out.put(A.tag, bytes: Array(A.tagText.utf8))
+        out.put(A.flags, 0)
+        out += Array(text.utf8)
+        var offset = 0
+        for f in files {
+            for start in stride(from: 0, to: f.data.count, by: blockSize) {
+                let block = Array(f.data[start..<Swift.min(start + blockSize, f.data.count)])
+                var h: [UInt8] = []
+                h.put(G.versionMajor, 2)
+                h.put(G.platformID, bytes: Array("AMITESTPLATFORM\0".utf8))
+                h.put(G.attributes, sfam ? A.sfam : 0)
+                h.put(G.scriptVersionMajor, 1)
+                h.put(G.scriptSize, 0x20)
+                h.put(G.dataSize, UInt64(block.count))
+                h.put(G.vendorInfo, 0)
+                var script = [UInt8](repeating: 0, count: 0x20)
+                script.put(G.scriptOffset, UInt64(offset))
+                out += h + script + block + (sfam ? [UInt8](repeating: 0, count: A.signatureLengths[0]) : [])
+                offset += block.count
+            }
+        }
+        return out
+    }
+}
