@@ -25,11 +25,10 @@ Writes NAME.fd and NAME.expect.json ({"items": [{"kind", "name", "vendorID", "de
 and zeros-8m.br, zeros-8m.lzma, zeros-8m-x86.lzma: 8 MiB of zeros as Brotli and EDK2-LZMA streams;
 ffs1.zip (Python's zipfile, deflated) and ffs1.7z (py7zr) holding ffs1.fd, vendor-package seeds for
 fuzz-firmware (the archive tests write their own).
-With --real-apu, only real-apu.fd (real vendor parts from ../shared/roms; the tests write it into a
-temporary folder, it is never committed). With --rom-in-driver ROM, only rom-in-driver.fd: OVMF's
-layout (an FV image file, LZMA, an FV image section, the DXE volume) with ROM compiled into the
-PE32 of a DXE driver named AcpiPlatformDxe at +0x1c40 (the trick that serves a laptop dGPU's VBIOS
-to a guest through ACPI _ROM), beside QemuVideoDxe; for the tests, never committed.
+The Swift port of this writer is TestSupport's FirmwareBuilder and FirmwareFixtures (through the
+declared layouts of Sources/Firmware/Layout.swift); the tests build the images that need real parts
+(the real APU's, the ROM compiled into a driver) there. This script keeps writing the committed
+fixtures below, a second, independent writer of the same shapes, and the benchmark's LZMA volume.
 
 Layouts: EDK2 MdePkg/Include/Pi/PiFirmwareVolume.h and PiFirmwareFile.h; compression as EDK2's
 BaseTools writes it (LzmaCompress: 5 property bytes + u64 size; BrotliCompress: u64 size + u64
@@ -322,40 +321,6 @@ def ipxe_driver():
     return efi_rom_driver(IPXE_EFI_ROM)
 
 
-def real_apu(out):
-    """For the tests, never committed: real parts from ../shared/roms, an AMD Phoenix APU's VBIOS
-    (1002:15bf) and a real AMDGopDriver (taken out of its EFI option ROM), in a volume as an APU's
-    firmware holds them, beside an AArch64 TE decoy of the same name."""
-    shared = os.path.join(ROOT, "..", "shared", "roms")
-    with open(os.path.join(shared, "amd-apu-phoenix-generic-vbios.rom"), "rb") as f:
-        vbios = f.read()
-    gop = efi_rom_driver(os.path.join(shared, "amd-apu-8945hs-gop-bogus-pcir-ids.rom"))
-    files = [ffs_file(fguid(40), 0x01, vbios),
-             ffs_file(fguid(41), 0x07, lzma_section(sections(te(), ui("AMDGopDriver")))),
-             ffs_file(fguid(43), 0x07, lzma_section(sections(section(0x10, gop), ui("AMDGopDriver"))))]
-    with open(os.path.join(out, "real-apu.fd"), "wb") as f:
-        f.write(volume(files, name=fguid(97)))
-
-
-ROM_IN_DRIVER_AT = 0x1C40
-
-
-def rom_in_driver(rom_path, out):
-    """OVMF's FVMAIN_COMPACT shape: an FFS v2 volume whose FV image file holds, LZMA-compressed, an
-    FV image section with the DXE volume; there AcpiPlatformDxe's PE32 carries the ROM in its data."""
-    with open(rom_path, "rb") as f:
-        vbios = f.read()
-    image = bytearray(section_body(pe32(size=ROM_IN_DRIVER_AT + len(vbios) + 0x200)))
-    image[ROM_IN_DRIVER_AT:ROM_IN_DRIVER_AT + len(vbios)] = vbios
-    dxe = volume([
-        ffs_file(fguid(70), 0x07, sections(section(0x10, bytes(image)), ui("AcpiPlatformDxe"), version("1.0"))),
-        ffs_file(fguid(71), 0x07, sections(pe32(guids=(P_GOP, P_BINDING)), ui("QemuVideoDxe"), version("1.0"))),
-    ], name=fguid(96))
-    outer = volume([ffs_file(fguid(72), 0x0B, lzma_section(section(0x17, dxe)))])
-    with open(os.path.join(out, "rom-in-driver.fd"), "wb") as f:
-        f.write(outer)
-
-
 def archives(out):
     """ffs1.fd in a zip and a 7z, written by other code than libarchive (fuzz seeds)."""
     import io
@@ -443,17 +408,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=os.path.join(ROOT, "Fixtures", "firmware"))
     ap.add_argument("--bench", action="store_true", help="write only the benchmark's LZMA volume and stream into --out")
-    ap.add_argument("--real-apu", action="store_true", help="write only real-apu.fd (real VBIOS and AMDGopDriver from ../shared/roms) into --out")
-    ap.add_argument("--rom-in-driver", metavar="ROM", help="write only rom-in-driver.fd (ROM inside AcpiPlatformDxe's PE32, OVMF's layout) into --out")
     args = ap.parse_args()
-    if args.rom_in_driver:
-        os.makedirs(args.out, exist_ok=True)
-        rom_in_driver(args.rom_in_driver, args.out)
-        return
-    if args.real_apu:
-        os.makedirs(args.out, exist_ok=True)
-        real_apu(args.out)
-        return
     if args.bench:
         os.makedirs(args.out, exist_ok=True)
         bench(args.out)

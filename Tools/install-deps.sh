@@ -10,17 +10,19 @@
 #   zlib1g-dev liblzma-dev libbrotli-dev   decompression of firmware sections and /proc/config.gz
 #   libarchive-dev                 vendor update packages (zip, 7z, cab, rar) read by the firmware walker
 #   PyPI py7zr                     an independent 7z writer for the archive tests (pip)
+#   gcab                           GNOME's cab writer (MSZIP), the independent writer of the cab archive test
 #   ovmf uefitool-cli              a real firmware image to scan, UEFIExtract as its oracle
 #   xz-utils                       liblzma's own decoder, the LZMA benchmark's reference
 #   acpica-tools                   iasl, ACPICA's disassembler: the oracle of the AML reader
 #   strace                         the judge that a --sysfs tree never opens the real /dev/mem
 #   python3-pip, PyPI uefi-firmware  EDK2's C EFI/Tiano (de)compressor, a test oracle (pip)
+#   PyPI biosutilities             platomav's BIOSUtilities: the judge of the Dell PFS and Insyde iFlash readers (pip)
 #   PyPI brotli                    Tools/gen-firmware.py's Brotli sections (regenerating fixtures)
 set -euo pipefail
 packages=(libpci-dev pciutils pci.ids seabios ipxe-qemu qemu-system-x86 busybox-static cpio
           libxen-dev libvirt-clients libxml2-utils python3 python3-pip gcc pkg-config kmod
           dpkg-dev man-db bash-completion zsh fish
-          zlib1g-dev liblzma-dev libbrotli-dev libarchive-dev ovmf uefitool-cli xz-utils acpica-tools strace)
+          zlib1g-dev liblzma-dev libbrotli-dev libarchive-dev ovmf uefitool-cli xz-utils acpica-tools strace gcab)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -45,6 +47,12 @@ if ! python3 -c 'import brotli' 2>/dev/null; then
   python3 -m pip install --quiet brotli 2>/dev/null \
     || python3 -m pip install --quiet --break-system-packages brotli \
     || $sudo python3 -m pip install --quiet --break-system-packages brotli
+fi
+if ! python3 -c 'import biosutilities' 2>/dev/null; then
+  echo "installing: biosutilities (pip)" >&2
+  python3 -m pip install --quiet biosutilities 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages biosutilities \
+    || $sudo python3 -m pip install --quiet --break-system-packages biosutilities
 fi
 if ! python3 -c 'import py7zr' 2>/dev/null; then
   echo "installing: py7zr (pip)" >&2

@@ -70,6 +70,8 @@ public struct FirmwareItem: Sendable {
     /// The file's VERSION section, when it has one; for a GOP driver without one, the version
     /// its image states (`identity`).
     public var version: String?
+    /// A ROM in a raw ACPI VFCT table: its entry (the bus address and IDs amdgpu matches on).
+    public var vfctEntry: VFCTTable.Entry? = nil
 
     /// A legacy x86 option ROM of a display controller (class 03).
     public var isVBIOS: Bool {

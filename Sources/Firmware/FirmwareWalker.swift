@@ -27,6 +27,9 @@ public struct FirmwareWalker {
     /// Set when the input itself is an archive: all its bytes belong to its members, so the plain
     /// scan for ROMs outside containers would only find a stored member's ROMs a second time.
     var archived = false
+    /// Ranges of the input whose bytes a vendor package's decoder claimed (a Dell zlib section):
+    /// a ROM the plain scan sees in them is the decoded one's stored form, not a ROM of its own.
+    var claimed: [(Int, Int)] = []
 
     struct Used {
         var containers = 0
@@ -64,6 +67,9 @@ public struct FirmwareWalker {
         /// What the bytes being walked are ("the raw section", "the CBFS file fallback/vbt"): a
         /// hit inside them, not at their start, gets a path element saying where it sits.
         var body: String?
+        /// Inside a vendor package (an archive member, a PFS entry, an iFlash image): Dell's and
+        /// Insyde's signatures are searched anywhere in a blob here, as in the input itself.
+        var inPackage = false
 
         func entering(_ element: String) -> Context {
             var c = self
@@ -151,6 +157,7 @@ public struct FirmwareWalker {
     mutating func blob(_ b: ArraySlice<UInt8>, _ ctx: Context, top: Bool = false) {
         guard enter(ctx, at: b.startIndex) else { return }
         if archive(b, ctx, top: top) { return }
+        if vendorPackage(b, ctx, top: top) { return }
         if let body = capsuleBody(b, ctx) {
             report.containers += 1
             blob(body.bytes, ctx.entering(body.name))
@@ -177,11 +184,12 @@ public struct FirmwareWalker {
         // one) at or after their cursor; Int.max when there is none.
         var cbfs = (next: -1, from: 0)
         var fv = (next: -1, from: 0)
+        let signatureAt = VolumeHeaderFields.signature.offset
         while !stopped {
             cbfs.from = Swift.max(cbfs.from, at)
             fv.from = Swift.max(fv.from, at)
             if cbfs.next < cbfs.from { cbfs.next = b.find("LARCHIVE", from: cbfs.from) ?? .max }
-            if fv.next < fv.from { fv.next = b.find("_FVH", from: fv.from + 0x28).map { $0 - 0x28 } ?? .max }
+            if fv.next < fv.from { fv.next = b.find("_FVH", from: fv.from + signatureAt).map { $0 - signatureAt } ?? .max }
             if cbfs.next == .max && fv.next == .max { break }
             if cbfs.next <= fv.next {
                 let h = cbfs.next
@@ -231,6 +239,7 @@ public struct FirmwareWalker {
             inner.decoded = true
             inner.name = name
             inner.body = "archive member \(name)"
+            inner.inPackage = true
             blob(m.bytes[...], inner)
         }
         if let failure = contents.failure {
@@ -244,25 +253,24 @@ public struct FirmwareWalker {
     /// that does not cover the header, or runs past the file, is a finding; the rest of the file
     /// is walked then, so nothing inside is dropped silently.
     mutating func capsuleBody(_ b: ArraySlice<UInt8>, _ ctx: Context) -> (bytes: ArraySlice<UInt8>, name: String)? {
-        guard let guid = GUID(b, at: 0), let headerSize = b.u32(16), let imageSize = b.u32(24) else { return nil }
+        guard let h = CapsuleHeader(b) else { return nil }
         let kind: String
-        var bodyAt = Int(headerSize)
-        switch guid {
+        var bodyAt = Int(h.headerSize)
+        switch h.guid {
         case .efiCapsule, .efiCapsule2: kind = "EFI"
         case .fmpCapsule: kind = "FMP"
         case .aptioSignedCapsule, .aptioUnsignedCapsule:
             kind = "AMI Aptio"
-            // Aptio's header extends EFI's: the ROM image starts at RomImageOffset (u16 at 0x1C).
-            guard let romAt = b.u16(0x1C) else { return nil }
-            bodyAt = Int(romAt)
+            // Aptio's header extends EFI's: the ROM image starts at RomImageOffset.
+            bodyAt = Int(h.romImageOffset!)
         default: return nil
         }
-        guard bodyAt >= 28, bodyAt < b.count else { return nil }
-        let name = "capsule \(kind) \(guid)"
-        var end = Int(imageSize)
+        guard bodyAt >= CapsuleHeaderFields.length, bodyAt < b.count else { return nil }
+        let name = "capsule \(kind) \(h.guid)"
+        var end = Int(h.imageSize)
         if end <= bodyAt || end > b.count {
             let why = end <= bodyAt ? "smaller than its header (\(bodyAt) bytes)" : "more than the \(b.count) bytes there are"
-            note(.warning, .badContainer, at: b.startIndex, ctx.entering(name), "the \(kind) capsule says its image is \(imageSize) bytes, \(why): walking the rest of the file")
+            note(.warning, .badContainer, at: b.startIndex, ctx.entering(name), "the \(kind) capsule says its image is \(h.imageSize) bytes, \(why): walking the rest of the file")
             end = b.count
         }
         return (b.sub(bodyAt, end - bodyAt)!, name)
@@ -270,11 +278,10 @@ public struct FirmwareWalker {
 
     /// An Intel flash descriptor's BIOS region (FLREG1), when the descriptor signature sits at 0x10.
     func biosRegion(_ b: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
-        guard b.u32(0x10) == 0x0FF0_A55A, let flmap0 = b.u32(0x14) else { return nil }
-        let frba = Int((flmap0 >> 16) & 0xFF) << 4
-        guard let flreg1 = b.u32(frba + 4) else { return nil }
-        let base = Int(flreg1 & 0x7FFF) << 12
-        let limit = Int((flreg1 >> 16) & 0x7FFF) << 12 | 0xFFF
+        typealias F = FlashDescriptorFields
+        guard b.read(F.signature) == UInt64(F.signatureValue), let flmap0 = b.read(F.flmap0),
+              let flreg1 = b.read(F.biosRegion, at: F.regionBase(UInt32(flmap0))) else { return nil }
+        let (base, limit) = F.range(UInt32(flreg1))
         guard base < limit, base < b.count else { return nil }
         return b.sub(base, Swift.min(limit + 1, b.count) - base)
     }
@@ -288,104 +295,89 @@ public struct FirmwareWalker {
 
     /// The declared length of a volume whose header starts at `start`, if the header is sane.
     mutating func volumeLength(_ b: ArraySlice<UInt8>, _ start: Int, _ ctx: Context) -> Int? {
-        guard start >= 0, b.matches(start + 0x28, "_FVH"), let length = b.u64(start + 0x20),
-              let headerLength = b.u16(start + 0x30), headerLength >= 0x48, headerLength <= maxVolumeHeader,
-              length > UInt64(headerLength), length < 1 << 40 else { return nil }
+        guard start >= 0, let h = VolumeHeader(b, at: start), h.headerLength >= VolumeHeaderFields.minimumLength,
+              h.headerLength <= maxVolumeHeader, h.length > UInt64(h.headerLength), h.length < 1 << 40 else { return nil }
         // Guards against chance `_FVH` strings: the header's 16-bit words sum to zero, or (as
         // UEFITool reads one whose checksum is wrong, with a warning) it names an FFS file system.
         // Up to 4 KiB summed per candidate, so it draws from the search budget.
-        guard let header = b.sub(start, Int(headerLength)), search(header.count, at: b.startIndex + start, ctx) else { return nil }
-        guard Self.headerSum(header) == 0 || GUID(b, at: start + 0x10).map(Self.isFFS) == true else { return nil }
-        return Int(length)
-    }
-
-    static func headerSum(_ header: ArraySlice<UInt8>) -> UInt16 {
-        var sum: UInt16 = 0
-        var i = 0
-        while i + 1 < header.count { sum &+= header.u16(i)!; i += 2 }
-        return sum
+        guard let header = b.sub(start, Int(h.headerLength)), search(header.count, at: b.startIndex + start, ctx) else { return nil }
+        guard VolumeHeader.sum(header) == 0 || Self.isFFS(h.fileSystem) else { return nil }
+        return Int(h.length)
     }
 
     static func isFFS(_ fs: GUID) -> Bool { fs == .ffs3 || GUID.ffs2Alike.contains(fs) }
 
-    /// The volume's ExtHeaderOffset, when its revision has one and it is set.
-    static func extHeaderOffset(_ v: ArraySlice<UInt8>) -> UInt16? {
-        guard let revision = v.u8(0x37), revision >= 2, let ext = v.u16(0x34), ext != 0 else { return nil }
-        return ext
+    mutating func volume(_ v: ArraySlice<UInt8>, declared: Int, _ outer: Context) {
+        let h = VolumeHeader(v, at: 0)!
+        guard let (ctx, filesAt) = enterVolume(v, h, declared: declared, outer) else { return }
+        // A known store (NVRAM, microcode) is no file system: skipped without a finding.
+        if GUID.stores.contains(h.fileSystem) { return }
+        guard Self.isFFS(h.fileSystem) else {
+            note(.info, .badContainer, at: v.startIndex, ctx, "file system \(h.fileSystem) is not FFS v1/v2/v3 (a vendor store): not walked")
+            return
+        }
+        var off = alignUp(filesAt, FileHeaderFields.alignment)
+        while !stopped, off + FileHeaderFields.length <= v.count {
+            // Free space runs to the end; anything after it is not a file.
+            if v.allEqual(h.erase, off, FileHeaderFields.length) { break }
+            guard let next = file(v, at: off, v3: h.fileSystem == .ffs3, erase: h.erase, ctx) else { break }
+            off = next
+        }
     }
 
-    mutating func volume(_ v: ArraySlice<UInt8>, declared: Int, _ outer: Context) {
-        let fs = GUID(v, at: 0x10)!
-        var ctx = outer
-        let headerLength = Int(v.u16(0x30)!)
-        var filesAt = headerLength
-        var name = fs
-        // ExtHeaderOffset exists from revision 2 (PI); the Framework's revision 1 has reserved
-        // bytes there, which Apple fills. UEFITool reads it only when Revision > 1 (ffsparser.cpp).
-        if let ext = Self.extHeaderOffset(v) {
-            if let fvName = GUID(v, at: Int(ext)), let extSize = v.u32(Int(ext) + 16), Int(ext) + Int(extSize) <= v.count {
+    /// Names the volume by its extended header (revision 2 and later: the Framework's revision 1
+    /// has reserved bytes where ExtHeaderOffset is, which Apple fills; UEFITool reads it only when
+    /// Revision > 1, ffsparser.cpp), enters it, and reports a wrong checksum or a cut volume.
+    /// Returns the context inside and where its files start.
+    mutating func enterVolume(_ v: ArraySlice<UInt8>, _ h: VolumeHeader, declared: Int, _ outer: Context) -> (Context, Int)? {
+        var filesAt = Int(h.headerLength)
+        var name = h.fileSystem
+        if let ext = h.extHeaderOffset.map(Int.init), ext != 0 {
+            if let fvName = v.guid(VolumeExtHeaderFields.fvName, at: ext), let extSize = v.read(VolumeExtHeaderFields.extHeaderSize, at: ext),
+               UInt64(ext) + extSize <= UInt64(v.count) {
                 name = fvName
-                filesAt = Int(ext) + Int(extSize)
+                filesAt = ext + Int(extSize)
             } else {
-                note(.warning, .badContainer, at: v.startIndex + Int(ext), ctx, "the volume's extended header at \(hex(Int(ext))) runs past the volume: its name is unknown")
+                note(.warning, .badContainer, at: v.startIndex + ext, outer, "the volume's extended header at \(hex(ext)) runs past the volume: its name is unknown")
             }
         }
-        ctx = ctx.entering("volume \(name) @\(hex(v.startIndex))")
+        var ctx = outer.entering("volume \(name) @\(hex(v.startIndex))")
         ctx.volumeGUID = name
-        guard enter(ctx, at: v.startIndex) else { return }
-        if let header = v.sub(0, headerLength), Self.headerSum(header) != 0 {
-            note(.warning, .badContainer, at: v.startIndex + 0x32, ctx, "the volume header's checksum is wrong (its words sum to \(hex(Int(Self.headerSum(header)))), not 0): walked anyway, as its file system is FFS")
+        guard enter(ctx, at: v.startIndex) else { return nil }
+        if let header = v.sub(0, Int(h.headerLength)), VolumeHeader.sum(header) != 0 {
+            note(.warning, .badContainer, at: v.startIndex + VolumeHeaderFields.checksum.offset, ctx, "the volume header's checksum is wrong (its words sum to \(hex(Int(VolumeHeader.sum(header))))), not 0): walked anyway, as its file system is FFS")
         }
         if declared > v.count {
             note(.error, .truncatedVolume, at: v.startIndex, ctx, "the volume says it is \(declared) bytes but only \(v.count) are there: walking what is present")
         }
-        let v3 = fs == .ffs3
-        // A known store (NVRAM, microcode) is no file system: skipped without a finding.
-        if GUID.stores.contains(fs) { return }
-        guard Self.isFFS(fs) else {
-            note(.info, .badContainer, at: v.startIndex, ctx, "file system \(fs) is not FFS v1/v2/v3 (a vendor store): not walked")
-            return
+        return (ctx, filesAt)
+    }
+
+    /// The FFS file at `off`, walked by its type; where the next file starts, or nil when the
+    /// file's size cannot be trusted (the rest of the volume is not walked, with a finding).
+    mutating func file(_ v: ArraySlice<UInt8>, at off: Int, v3: Bool, erase: UInt8, _ ctx: Context) -> Int? {
+        guard let h = FileHeader(v, at: off, v3: v3) else { return nil }
+        let header = h.headerLength
+        guard h.size >= header, h.size <= v.count - off else {
+            note(.error, .badContainer, at: v.startIndex + off, ctx, "an FFS file says it is \(h.size) bytes, but \(h.size < header ? "that is shorter than its header" : "only \(v.count - off) remain in the volume"): the rest of the volume is not walked")
+            return nil
         }
-        let erase: UInt8 = (v.u32(0x2C)! & 0x800) != 0 ? 0xFF : 0x00
-        var off = alignUp(filesAt, 8)
-        while !stopped, off + 24 <= v.count {
-            if v.allEqual(erase, off, 24) {
-                // Free space runs to the end; anything after it is not a file.
-                break
+        var fctx = ctx.entering("file \(h.name) @\(hex(v.startIndex + off))")
+        fctx.fileGUID = h.name
+        fctx.name = nil
+        fctx.version = nil
+        fctx.body = h.type == FileType.pad ? "the padding file" : h.type == FileType.raw ? "the raw file" : "the file of type \(hex(Int(h.type)))"
+        let body = v.sub(off + header, h.size - header - h.tailLength(v3: v3))!
+        if enter(fctx, at: v.startIndex + off) {
+            switch h.type {
+            // A pad file is erased bytes; one that is not may hide anything (UEFITool reports
+            // "non-empty pad file"), so it is walked as raw data.
+            case FileType.pad: if !body.allEqual(erase, 0, body.count) { blob(body, fctx) }
+            case 0x01, 0x00, 0x10...0xEF, 0xF1...0xFF: blob(body, fctx) // raw data: may hold a volume or ROMs
+            default: sections(body, fctx)
             }
-            let attributes = v.u8(off + 0x13)!
-            var size = v.u24(off + 0x14)!
-            var header = 24
-            if v3, attributes & 0x01 != 0 {
-                guard let large = v.u64(off + 0x18) else { break }
-                size = large > UInt64(Int.max) ? Int.max : Int(large)
-                header = 32
-            }
-            guard size >= header, size <= v.count - off else {
-                note(.error, .badContainer, at: v.startIndex + off, ctx, "an FFS file says it is \(size) bytes, but \(size < header ? "that is shorter than its header" : "only \(v.count - off) remain in the volume"): the rest of the volume is not walked")
-                break
-            }
-            let guid = GUID(v, at: off)!
-            let type = v.u8(off + 0x12)!
-            var fctx = ctx.entering("file \(guid) @\(hex(v.startIndex + off))")
-            fctx.fileGUID = guid
-            fctx.name = nil
-            fctx.version = nil
-            fctx.body = type == 0xF0 ? "the padding file" : type == 0x01 ? "the raw file" : "the file of type \(hex(Int(type)))"
-            // FFS v2's tail (attribute 0x01 there) is two bytes of checksum after the data.
-            let tail = !v3 && attributes & 0x01 != 0 && size - header >= 2 ? 2 : 0
-            let body = v.sub(off + header, size - header - tail)!
-            if enter(fctx, at: v.startIndex + off) {
-                switch type {
-                // A pad file is erased bytes; one that is not may hide anything (UEFITool reports
-                // "non-empty pad file"), so it is walked as raw data.
-                case 0xF0: if !body.allEqual(erase, 0, body.count) { blob(body, fctx) }
-                case 0x01, 0x00, 0x10...0xEF, 0xF1...0xFF: blob(body, fctx) // raw data: may hold a volume or ROMs
-                default: sections(body, fctx)
-                }
-            }
-            off = alignUp(off + size, 8)
         }
+        return alignUp(off + h.size, FileHeaderFields.alignment)
     }
 
     // MARK: - Sections
@@ -396,10 +388,11 @@ public struct FirmwareWalker {
         guard enter(outer, at: s.startIndex), search(s.count, at: s.startIndex, outer) else { return }
         var ctx = outer
         // The UI name and version are siblings of the image they describe: read them first.
+        let nameBytes = 2 * limits.maxNameLength
         walkSections(s) { type, header, section in
-            if type == 0x15 { ctx.name = self.capped(section.from(header)!.ucs2(0, maxBytes: 2 * self.limits.maxNameLength)) }
-            if type == 0x14, let build = section.u16(header) {
-                let text = self.capped(section.from(header + 2)!.ucs2(0, maxBytes: 2 * self.limits.maxNameLength))
+            if type == SectionType.userInterface { ctx.name = self.capped(section.from(header)!.ucs2(0, maxBytes: nameBytes)) }
+            if type == SectionType.version, let build = section.read(VersionSectionFields.buildNumber, at: header) {
+                let text = self.capped(section.from(header + VersionSectionFields.length)!.ucs2(0, maxBytes: nameBytes))
                 ctx.version = text.isEmpty ? String(build) : text
             }
         }
@@ -418,79 +411,87 @@ public struct FirmwareWalker {
 
     func walkSections(_ s: ArraySlice<UInt8>, bad: inout (Int, String)?, _ body: (UInt8, Int, ArraySlice<UInt8>) -> Void) {
         var off = 0
-        while !stopped, off + 4 <= s.count {
-            var size = s.u24(off)!
-            let type = s.u8(off + 3)!
-            var header = 4
-            if size == 0xFFFFFF {
-                guard let ext = s.u32(off + 4) else { bad = (s.startIndex + off, "a section's extended size runs past its file"); return }
-                size = Int(ext)
-                header = 8
-            }
-            guard size >= header, size <= s.count - off else {
+        while !stopped, off + SectionHeaderFields.length <= s.count {
+            guard let h = SectionHeader(s, at: off) else { bad = (s.startIndex + off, "a section's extended size runs past its file"); return }
+            guard h.size >= h.headerLength, h.size <= s.count - off else {
                 // Trailing erase-polarity padding after the last section is normal.
                 if !(s.allEqual(0xFF, off, s.count - off) || s.allEqual(0, off, s.count - off)) {
-                    bad = (s.startIndex + off, "a section (type \(hex(Int(type)))) says it is \(size) bytes; \(s.count - off) remain in its container: the rest is not walked")
+                    bad = (s.startIndex + off, "a section (type \(hex(Int(h.type)))) says it is \(h.size) bytes; \(s.count - off) remain in its container: the rest is not walked")
                 }
                 return
             }
-            body(type, header, s.sub(off, size)!)
-            off = alignUp(off + size, 4)
+            body(h.type, h.headerLength, s.sub(off, h.size)!)
+            off = alignUp(off + h.size, SectionHeaderFields.alignment)
         }
     }
 
     mutating func section(type: UInt8, header: Int, _ sec: ArraySlice<UInt8>, _ outer: Context) {
         let at = sec.startIndex
         switch type {
-        case 0x01: // compression: u32 uncompressed length, u8 type
-            guard let length = sec.u32(header), let kind = sec.u8(header + 4), let data = sec.from(header + 5) else {
-                note(.error, .badContainer, at: at, outer, "a compression section's header runs past the section"); return
-            }
-            switch kind {
-            case 0: sections(data, outer.entering("uncompressed @\(hex(at))"))
-            case 1: decode(.efi, data, expected: Int(length), at: at, outer)
-            case 2: decode(.lzma, data, expected: Int(length), at: at, outer)
-            default: note(.warning, .unknownSection, at: at, outer, "compression type \(kind) is not one the PI spec defines: not searched")
-            }
-        case 0x02: // GUID-defined: GUID, u16 data offset, u16 attributes
-            guard let guid = GUID(sec, at: header), let dataOffset = sec.u16(header + 16), let attributes = sec.u16(header + 18),
-                  Int(dataOffset) >= header + 20, let data = sec.from(Int(dataOffset)) else {
-                note(.error, .badContainer, at: at, outer, "a GUID-defined section's header or data offset runs past the section"); return
-            }
-            switch guid {
-            case .lzma: decode(.lzma, data, expected: nil, at: at, outer)
-            case .lzmaX86: decode(.lzmaX86, data, expected: nil, at: at, outer)
-            case .tiano: decode(.tiano, data, expected: nil, at: at, outer)
-            case .brotli:
-                // EDK2's BrotliCustomDecompress: u64 decompressed size, u64 scratch size, the stream.
-                guard let stream = data.from(16) else {
-                    note(.error, .badContainer, at: at, outer, "a Brotli section is shorter than its 16-byte header"); return
-                }
-                decode(.brotli, stream, expected: nil, at: at, outer)
-            case .crc32: sections(data, outer.entering("crc32 @\(hex(at))"))
-            default:
-                if attributes & 0x01 == 0 {
-                    sections(data, outer.entering("guided \(guid) @\(hex(at))"))
-                } else {
-                    note(.warning, .unknownSection, at: at, outer, "a GUID-defined section of unknown kind \(guid) needs processing vbios cannot do: not searched")
-                }
-            }
-        case 0x10, 0x12: // PE32, TE
+        case SectionType.compression: compressionSection(header: header, sec, outer)
+        case SectionType.guidDefined: guidDefinedSection(header: header, sec, outer)
+        case SectionType.pe32, SectionType.te:
             let image = sec.from(header)!
             // A ROM or VBT compiled into a driver (a VBIOS in AcpiPlatformDxe, served to a guest
             // through ACPI _ROM) lies in its image: searched, and named by where it sits.
             if search(image.count, at: image.startIndex, outer) {
-                embedded(image, outer.within("the \(type == 0x10 ? "PE32" : "TE") of \(outer.name ?? "an unnamed file")"), always: true)
+                embedded(image, outer.within("the \(type == SectionType.pe32 ? "PE32" : "TE") of \(outer.name ?? "an unnamed file")"), always: true)
             }
             executable(image, at: at, outer)
-        case 0x17: // firmware volume image
+        case SectionType.volumeImage:
             blob(sec.from(header)!, outer.entering("fv-image @\(hex(at))"))
-        case 0x18: // freeform subtype GUID: a GUID, then data
-            if let data = sec.from(header + 16) { blob(data, outer.entering("freeform @\(hex(at))").within("the freeform section")) }
-        case 0x19, 0x16: // RAW, COMPATIBILITY16
-            let kind = type == 0x19 ? "raw" : "compat16"
+        case SectionType.freeformSubtypeGUID: // a GUID, then data
+            if let data = sec.from(header + FreeformSectionFields.length) { blob(data, outer.entering("freeform @\(hex(at))").within("the freeform section")) }
+        case SectionType.raw, SectionType.compatibility16:
+            let kind = type == SectionType.raw ? "raw" : "compat16"
             blob(sec.from(header)!, outer.entering("\(kind) @\(hex(at))").within("the \(kind) section"))
         default: break
+        }
+    }
+
+    /// `EFI_COMPRESSION_SECTION`: the uncompressed length, the compression type, the stream.
+    mutating func compressionSection(header: Int, _ sec: ArraySlice<UInt8>, _ outer: Context) {
+        typealias F = CompressionSectionFields
+        let at = sec.startIndex
+        guard let length = sec.read(F.uncompressedLength, at: header), let kind = sec.read(F.compressionType, at: header),
+              let data = sec.from(header + F.length) else {
+            note(.error, .badContainer, at: at, outer, "a compression section's header runs past the section"); return
+        }
+        switch kind {
+        case 0: sections(data, outer.entering("uncompressed @\(hex(at))"))
+        case 1: decode(.efi, data, expected: Int(length), at: at, outer)
+        case 2: decode(.lzma, data, expected: Int(length), at: at, outer)
+        default: note(.warning, .unknownSection, at: at, outer, "compression type \(kind) is not one the PI spec defines: not searched")
+        }
+    }
+
+    /// `EFI_GUID_DEFINED_SECTION`: decoded by its GUID (LZMA, Tiano, Brotli), walked through
+    /// (CRC32, or any GUID whose attributes say no processing is needed), or reported.
+    mutating func guidDefinedSection(header: Int, _ sec: ArraySlice<UInt8>, _ outer: Context) {
+        typealias F = GUIDDefinedSectionFields
+        let at = sec.startIndex
+        guard let guid = sec.guid(F.sectionDefinitionGUID, at: header), let dataOffset = sec.read(F.dataOffset, at: header),
+              let attributes = sec.read(F.attributes, at: header),
+              Int(dataOffset) >= header + F.length, let data = sec.from(Int(dataOffset)) else {
+            note(.error, .badContainer, at: at, outer, "a GUID-defined section's header or data offset runs past the section"); return
+        }
+        switch guid {
+        case .lzma: decode(.lzma, data, expected: nil, at: at, outer)
+        case .lzmaX86: decode(.lzmaX86, data, expected: nil, at: at, outer)
+        case .tiano: decode(.tiano, data, expected: nil, at: at, outer)
+        case .brotli:
+            // EDK2's BrotliCustomDecompress: u64 decompressed size, u64 scratch size, the stream.
+            guard let stream = data.from(BrotliSectionFields.length) else {
+                note(.error, .badContainer, at: at, outer, "a Brotli section is shorter than its 16-byte header"); return
+            }
+            decode(.brotli, stream, expected: nil, at: at, outer)
+        case .crc32: sections(data, outer.entering("crc32 @\(hex(at))"))
+        default:
+            if UInt16(attributes) & F.processingRequired == 0 {
+                sections(data, outer.entering("guided \(guid) @\(hex(at))"))
+            } else {
+                note(.warning, .unknownSection, at: at, outer, "a GUID-defined section of unknown kind \(guid) needs processing vbios cannot do: not searched")
+            }
         }
     }
 
@@ -583,7 +584,7 @@ public struct FirmwareWalker {
 
     /// Raw data: a VBT at its start, or option ROMs and VBTs anywhere in it.
     mutating func leaf(_ b: ArraySlice<UInt8>, _ ctx: Context) {
-        if b.matches(0, "$VBT"), let size = b.u16(0x18) {
+        if b.matches(0, "$VBT"), let size = b.read(VBTHeaderFields.vbtSize) {
             let n = Swift.min(Int(size), b.count)
             append(FirmwareItem(kind: .vbt, path: ctx.path, name: ctx.name, offset: b.startIndex,
                                 fileOffset: ctx.decoded ? nil : b.startIndex, bytes: Array(b.prefix(n)),
@@ -630,9 +631,10 @@ public struct FirmwareWalker {
     /// (`intel_bios_is_valid_vbt`, i915 `intel_bios.c`): the header and the whole table fit, and
     /// the BDB it points to starts with "BIOS_DATA_BLOCK". A `$VBT` string alone is not enough.
     static func vbtLength(_ b: ArraySlice<UInt8>, _ at: Int) -> Int? {
-        guard let headerSize = b.u16(at + 0x16), let size = b.u16(at + 0x18), let bdb = b.u32(at + 0x1C),
-              headerSize >= 0x20, headerSize <= size, Int(size) <= b.count - at,
-              UInt64(bdb) + 0x16 <= UInt64(size), b.matches(at + Int(bdb), "BIOS_DATA_BLOCK") else { return nil }
+        typealias F = VBTHeaderFields
+        guard let headerSize = b.read(F.headerSize, at: at), let size = b.read(F.vbtSize, at: at), let bdb = b.read(F.bdbOffset, at: at),
+              headerSize >= UInt64(F.length), headerSize <= size, Int(size) <= b.count - at,
+              bdb + UInt64(F.bdbSignatureLength) <= size, b.matches(at + Int(bdb), "BIOS_DATA_BLOCK") else { return nil }
         return Int(size)
     }
 
@@ -640,7 +642,7 @@ public struct FirmwareWalker {
     /// volume, a flash image with a ROM in a raw region): the plain scan, minus what the walk found.
     /// The covered ranges are sorted and merged once, then both lists are walked in offset order.
     mutating func outsideContainers(_ bytes: [UInt8]) {
-        var covered = report.items.compactMap { i in i.fileOffset.map { ($0, $0 + i.bytes.count) } }.sorted { $0.0 < $1.0 }
+        var covered = (report.items.compactMap { i in i.fileOffset.map { ($0, $0 + i.bytes.count) } } + claimed).sorted { $0.0 < $1.0 }
         var merged: [(Int, Int)] = []
         for r in covered {
             if let last = merged.last, r.0 <= last.1 { merged[merged.count - 1].1 = Swift.max(last.1, r.1) } else { merged.append(r) }
@@ -678,28 +680,23 @@ public struct FirmwareWalker {
     /// The CBFS file whose header is at `h`; returns where its data ends (nil if the header is not sane).
     /// Header (big-endian): magic, len, type, attributes offset, data offset; the name follows.
     mutating func cbfsFile(_ b: ArraySlice<UInt8>, _ h: Int, _ outer: Context) -> Int? {
-        guard let len = b.u32be(h + 8), let type = b.u32be(h + 12), let attrAt = b.u32be(h + 16),
-              let dataAt = b.u32be(h + 20), dataAt >= 24, dataAt < 0x10000,
-              attrAt == 0 || (attrAt >= 24 && attrAt <= dataAt) else { return nil }
-        let nameEnd = attrAt == 0 ? Int(dataAt) : Int(attrAt)
+        typealias F = CBFSFileFields
+        guard let file = CBFSFileHeader(b, at: h), file.offset >= F.length, file.offset < 0x10000,
+              file.attributesOffset == 0 || (file.attributesOffset >= F.length && file.attributesOffset <= file.offset) else { return nil }
+        let dataAt = Int(file.offset), len = Int(file.len)
+        let nameEnd = file.attributesOffset == 0 ? dataAt : Int(file.attributesOffset)
         // cbfstool limits names to what fits the header; a hostile one is cut like a UI name.
-        let name = capped(b.sub(h, nameEnd)?.ascii(24, maxBytes: Swift.min(nameEnd - 24, limits.maxNameLength)) ?? "")
+        let name = capped(b.sub(h, nameEnd)?.ascii(F.length, maxBytes: Swift.min(nameEnd - F.length, limits.maxNameLength)) ?? "")
         var ctx = outer.entering("cbfs \(name.isEmpty ? "(unnamed)" : name) @\(hex(b.startIndex + h))")
         ctx.name = name.isEmpty ? nil : name
         ctx.body = "the CBFS file \(name.isEmpty ? "(unnamed)" : name)"
         guard enter(ctx, at: b.startIndex + h) else { return nil }
-        guard let data = b.sub(h + Int(dataAt), Int(len)) else {
-            note(.error, .badContainer, at: b.startIndex + h, ctx, "the CBFS file says it holds \(len) bytes at +\(hex(Int(dataAt))), past the end of the image")
-            return h + 24
+        guard let data = b.sub(h + dataAt, len) else {
+            note(.error, .badContainer, at: b.startIndex + h, ctx, "the CBFS file says it holds \(len) bytes at +\(hex(dataAt)), past the end of the image")
+            return h + F.length
         }
-        if type == 0xFFFF_FFFF { return h + Int(dataAt) + Int(len) } // deleted / empty space
-        // Attributes: {tag, size} big-endian; compression is tag "BCZL": algorithm, decompressed size.
-        var compression: UInt32 = 0
-        var a = Int(attrAt)
-        while attrAt != 0, a + 8 <= Int(dataAt), let tag = b.u32be(h + a), let size = b.u32be(h + a + 4), size >= 8 {
-            if tag == 0x4243_5A4C, let algo = b.u32be(h + a + 8) { compression = algo }
-            a += Int(size)
-        }
+        if file.type == F.deleted { return h + dataAt + len } // deleted / empty space
+        let compression = Self.cbfsCompression(b, h, file)
         switch compression {
         case 0: blob(data, ctx)
         // cbfstool writes LZMA as EDK2 does: 5 property bytes, u64 size, the stream.
@@ -707,7 +704,20 @@ public struct FirmwareWalker {
         default:
             note(.warning, .notDecoded, at: data.startIndex, ctx, "CBFS compression \(compression) (\(compression == 2 ? "LZ4" : "unknown")): not decoded, its contents were not searched")
         }
-        return h + Int(dataAt) + Int(len)
+        return h + dataAt + len
+    }
+
+    /// The compression algorithm the file's attributes name (tag "BCZL"), 0 when none does.
+    static func cbfsCompression(_ b: ArraySlice<UInt8>, _ h: Int, _ file: CBFSFileHeader) -> UInt64 {
+        typealias F = CBFSFileFields
+        var compression: UInt64 = 0
+        var a = Int(file.attributesOffset)
+        while file.attributesOffset != 0, a + F.attributeLength <= Int(file.offset), let tag = b.read(F.attributeTag, at: h + a),
+              let size = b.read(F.attributeSize, at: h + a), size >= UInt64(F.attributeLength) {
+            if tag == UInt64(F.compressionTag), let algo = b.read(F.compressionAlgorithm, at: h + a) { compression = algo }
+            a += Int(size)
+        }
+        return compression
     }
 }
 
@@ -729,9 +739,15 @@ extension FirmwareWalker {
             let head = Array(blob.prefix(8))[...]
             if Archive.signature(head) != nil || head.starts(with: Array("MZ".utf8)) { return true }
         }
+        if blob.count >= 16 {
+            // Dell's zlib PFS section or PFS volume, Insyde's iFlash image (`VendorPackages`).
+            let head = Array(blob.prefix(16))[...]
+            if head.matches(0, "PFS.HDR.") || head.matches(0, "$_IFLASH") || head.matches(8, "_AMIPFAT")
+                || head.dropFirst(DellPFSSectionFields.magic.offset).starts(with: DellPFSSectionFields.magicBytes) { return true }
+        }
         if blob.count >= 28 {
             let head = Array(blob.prefix(16))[...]
-            if let g = GUID(head, at: 0), [GUID.efiCapsule, .efiCapsule2, .fmpCapsule, .aptioSignedCapsule, .aptioUnsignedCapsule].contains(g) { return true }
+            if let g = GUID(head, at: 0), GUID.capsules.contains(g) { return true }
         }
         return false
     }

@@ -81,6 +81,9 @@ public struct GUID: Hashable, Sendable, CustomStringConvertible {
     static let fmpCapsule = GUID("6DCBD5ED-E82D-4C44-BDA1-7194199AD92A")
     static let aptioSignedCapsule = GUID("4A3CA68B-7723-48FB-803D-578CC1FEC44D")
     static let aptioUnsignedCapsule = GUID("14EEBB90-890A-43DB-AED1-5D3C4588A418")
+    static let aptioCapsules: Set<GUID> = [aptioSignedCapsule, aptioUnsignedCapsule]
+    /// Every capsule header `capsuleBody` opens.
+    static let capsules: Set<GUID> = [efiCapsule, efiCapsule2, fmpCapsule, aptioSignedCapsule, aptioUnsignedCapsule]
     /// Intel's GOP driver (IntelGopDriver in Intel's FSP and vendor images).
     static let intelGOP = GUID("5BBA83E6-F027-4CA7-BFD0-16358CC9E123")
 }

@@ -14,13 +14,15 @@ extension FirmwareWalker {
         for rom in bytes.withUnsafeBytes({ ROMScanner.scan($0) }) {
             let slice = Array(bytes[rom.offset..<rom.end])
             let where_: String
-            if let e = table?.entries.first(where: { $0.offset <= rom.offset && rom.offset < $0.offset + $0.length }) {
+            let entry = table?.entries.first(where: { $0.offset <= rom.offset && rom.offset < $0.offset + $0.length })
+            if let e = entry {
                 where_ = "VFCT entry \(hex2(e.bus)):\(hex2(e.device)).\(e.function) \(e.pciIDs) @\(hex(e.offset))"
             } else {
                 where_ = "no container (plain scan)"
             }
             report.items.append(FirmwareItem(kind: .optionROM, path: [where_], name: nil, offset: rom.offset, fileOffset: rom.offset,
-                                             bytes: slice, rom: rom, classCode: ROMParser.parse(slice).images.first?.pcir?.classCode))
+                                             bytes: slice, rom: rom, classCode: ROMParser.parse(slice).images.first?.pcir?.classCode,
+                                             vfctEntry: entry))
         }
         return report
     }

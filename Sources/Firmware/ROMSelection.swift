@@ -68,7 +68,11 @@ public enum FirmwareROMSelection {
         }
     }
 
-    public static func choose(_ report: FirmwareReport, vendorID: UInt16, deviceID: UInt16) throws(Failure) -> Candidate {
+    /// `address` (bus, device, function), when the card's is known, tells apart ROMs of a raw
+    /// VFCT table whose entries carry the same IDs (several GPUs of one model): the one whose entry
+    /// names that address is the one amdgpu would take (`amdgpu_acpi_vfct_bios`).
+    public static func choose(_ report: FirmwareReport, vendorID: UInt16, deviceID: UInt16,
+                              address: (bus: UInt8, device: UInt8, function: UInt8)? = nil) throws(Failure) -> Candidate {
         var legacy: [Candidate] = []
         for item in report.items where item.kind == .optionROM && item.rom?.codeType == .x86 {
             if let exact = fit(item.rom!, bytes: item.bytes, vendorID: vendorID, deviceID: deviceID) {
@@ -86,6 +90,12 @@ public enum FirmwareROMSelection {
                 $0.rom!.pciIDs.description
             }.filter { ids.insert($0).inserted }
             throw .none(vendorID: vendorID, deviceID: deviceID, found: found)
+        }
+        if distinct.count > 1, let a = address {
+            let there = distinct.filter { c in
+                c.item.vfctEntry.map { $0.bus == UInt32(a.bus) && $0.device == UInt32(a.device) && $0.function == UInt32(a.function) } ?? false
+            }
+            if there.count == 1 { return there[0] }
         }
         guard distinct.count == 1 else { throw .ambiguous(vendorID: vendorID, deviceID: deviceID, candidates: distinct) }
         return first

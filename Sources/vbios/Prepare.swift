@@ -244,7 +244,10 @@ struct Prepare: ParsableCommand {
             line?.finish()
             walked = report
             let chosen: FirmwareROMSelection.Candidate
-            do { chosen = try FirmwareROMSelection.choose(report, vendorID: rom.vendorID, deviceID: rom.deviceID) } catch {
+            do {
+                let at = (rom.address.bus, rom.address.device, rom.address.function)
+                chosen = try FirmwareROMSelection.choose(report, vendorID: rom.vendorID, deviceID: rom.deviceID, address: at)
+            } catch {
                 throw UserError("\(romFrom): \(error)", path: romFrom)
             }
             romBytes = chosen.item.bytes

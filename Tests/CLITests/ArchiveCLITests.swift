@@ -9,9 +9,23 @@ import TestSupport
     static let firmware = Repository.root + "/Fixtures/firmware"
 
     /// Writes `members` (name in the archive, file) into `dir/name` with Python: `zip` (deflated),
-    /// `7z` (py7zr, LZMA2) or `sfx` (a 4 KiB "MZ" stub in front of the zip, as a self-extracting .exe).
+    /// `7z` (py7zr, LZMA2) or `sfx` (a 4 KiB "MZ" stub in front of the zip, as a self-extracting .exe);
+    /// `cab` with Debian's gcab (MSZIP-compressed folders), the members staged under their names.
     static func archive(_ kind: String, _ members: [(String, String)], in dir: String, name: String) throws -> String {
         let out = dir + "/" + name
+        if kind == "cab" {
+            try Prerequisite.require(files: ["/usr/bin/gcab"], "gcab (Tools/install-deps.sh)")
+            let stage = dir + "/cab-stage"
+            for (member, path) in members {
+                let to = stage + "/" + member
+                try FileManager.default.createDirectory(atPath: (to as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try FileManager.default.copyItem(atPath: path, toPath: to)
+            }
+            let names = members.map { "'\($0.0)'" }.joined(separator: " ")
+            let r = try HostCLI.run(["sh", "-c", "cd '\(stage)' && gcab -c -z '\(out)' \(names) </dev/null"], "/usr/bin/env")
+            try #require(r.status == 0, "gcab could not write the cab: \(r.err)")
+            return out
+        }
         let list = members.map { "(\"\($0.0)\", \"\($0.1)\")" }.joined(separator: ", ")
         let script = """
             import io, sys, zipfile
@@ -42,7 +56,7 @@ import TestSupport
         return (all.filter { $0["kind"] as? String != "finding" }, all.filter { $0["kind"] as? String == "finding" }.compactMap { $0["code"] as? String })
     }
 
-    @Test(arguments: ["zip", "7z", "sfx"])
+    @Test(arguments: ["zip", "7z", "sfx", "cab"])
     func membersAreWalkedAsFirmware(_ kind: String) throws {
         let dir = try FakeHost.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

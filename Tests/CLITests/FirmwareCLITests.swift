@@ -228,7 +228,7 @@ import TestSupport
     }
 
     /// A laptop dGPU's VBIOS compiled into AcpiPlatformDxe's PE32 in an OVMF-shaped image (DXE volume
-    /// in LZMA; Tools/gen-firmware.py --rom-in-driver, the real Quadro K2100M VBIOS from ../shared):
+    /// in LZMA; TestSupport's `FirmwareFixtures.romInDriver`, the real Quadro K2100M VBIOS from ../shared):
     /// scan names where it sits and writes it byte for byte, UEFIExtract's PE32 body holds it at that
     /// offset, and prepare --rom-from takes it for the card.
     @Test func romCompiledIntoADriver() throws {
@@ -237,9 +237,8 @@ import TestSupport
         let rom = [UInt8](try Data(contentsOf: URL(fileURLWithPath: vbios)))
         let root = try Self.host(device: "0x11fc", vendor: "0x10de")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let gen = try HostCLI.run(["python3", Repository.root + "/Tools/gen-firmware.py", "--rom-in-driver", vbios, "--out", root], "/usr/bin/env")
-        try #require(gen.status == 0, "\(gen.err)")
         let image = root + "/rom-in-driver.fd"
+        try Data(FirmwareFixtures.romInDriver(rom)).write(to: URL(fileURLWithPath: image))
         let scan = try HostCLI.run(["scan", image, "--extract", root + "/x", "--json"])
         #expect(scan.status == 0, "\(scan.err)")
         let items = try #require(try HostCLI.json(scan) as? [[String: Any]])
@@ -363,16 +362,17 @@ import TestSupport
     }
 
     /// Real parts (../shared/roms): an AMD Phoenix APU's VBIOS and a real AMDGopDriver in one volume,
-    /// written by Tools/gen-firmware.py --real-apu; prepare makes one ROM with both, the card's IDs.
+    /// written by TestSupport's `FirmwareFixtures.realAPU`; prepare makes one ROM with both, the card's IDs.
     @Test func realAPUVBIOSAndAMDGopDriverBecomeOneROM() throws {
         let shared = Repository.root + "/../shared/roms/"
         try Prerequisite.require(files: [shared + "amd-apu-phoenix-generic-vbios.rom", shared + "amd-apu-8945hs-gop-bogus-pcir-ids.rom"],
                                  "the real APU ROMs of ../shared/roms")
         let root = try PrepareFromFirmwareTests.host(device: "0x15bf")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        // The python3 on PATH, the one Tools/install-deps.sh gives brotli and uefi-firmware.
-        let gen = try HostCLI.run(["python3", Repository.root + "/Tools/gen-firmware.py", "--real-apu", "--out", root], "/usr/bin/env")
-        try #require(gen.status == 0, "\(gen.err)")
+        let vbios = [UInt8](try Data(contentsOf: URL(fileURLWithPath: shared + "amd-apu-phoenix-generic-vbios.rom")))
+        let gopROM = [UInt8](try Data(contentsOf: URL(fileURLWithPath: shared + "amd-apu-8945hs-gop-bogus-pcir-ids.rom")))
+        let driver = try #require(FirmwareFixtures.efiDriver(inROM: gopROM), "no uncompressed EFI image in the GOP ROM")
+        try Data(FirmwareFixtures.realAPU(vbios: vbios, gopDriver: driver)).write(to: URL(fileURLWithPath: root + "/real-apu.fd"))
         let r = try HostCLI.run(["prepare", "01:00.0", "--for", "libvirt", "--display", "secondary", "--sysfs", root + "/sys",
                                  "--out", root + "/out", "--rom-from", root + "/real-apu.fd", "--json"])
         #expect(r.status == 0, "\(r.err)")

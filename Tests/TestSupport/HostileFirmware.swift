@@ -1,7 +1,11 @@
+import Firmware
+
 // Builders of firmware containers (UEFI PI volumes, FFS files, sections; coreboot CBFS files) and
 // the hostile shapes issue 25 found, for the walker's regression tests, its growth test and the
 // fuzz seeds (Tools/GenFixtures writes them). Layouts: UEFI PI spec volume 3, EDK2
 // `MdePkg/Include/Pi/PiFirmwareVolume.h`, `PiFirmwareFile.h`; coreboot `cbfs_serialized.h`.
+// Every header is written through Firmware's declared layouts (`Layout.swift`, `Headers.swift`),
+// the ones the walker reads through.
 
 public enum FirmwareBuilder {
     public static let ffs2 = "8C8CE578-8A3D-4F1C-9935-896185C32DD3"
@@ -31,69 +35,98 @@ public enum FirmwareBuilder {
     /// A file GUID that differs by `n`.
     public static func fileGUID(_ n: Int) -> [UInt8] { [0x11, 0x22, 0x33, 0x44] + le32(n) + [UInt8](repeating: 0x5A, count: 8) }
 
-    /// An FFS v2 volume (erase polarity 0) holding `files`, its header checksummed.
+    /// An FFS v2 volume (erase polarity 0, attributes 0, one block) holding `files`, its header
+    /// checksummed: the hostile shapes' minimal volume (`volume(_:options:)` writes any other).
     public static func volume(_ files: [[UInt8]]) -> [UInt8] {
-        var body: [UInt8] = []
-        for f in files {
-            body += f
-            body += [UInt8](repeating: 0, count: -body.count & 7)
-        }
-        let length = 0x48 + body.count
-        var h = [UInt8](repeating: 0, count: 16) + guid(ffs2) + le64(length) + Array("_FVH".utf8)
-        h += le32(0) + le16(0x48) + le16(0) + le16(0) + [0, 2] + le32(1) + le32(length) + le32(0) + le32(0)
-        var sum: UInt16 = 0
-        for i in stride(from: 0, to: h.count, by: 2) { sum &+= UInt16(h[i]) | UInt16(h[i + 1]) << 8 }
-        let check = 0 &- sum
-        h[0x32] = UInt8(check & 0xFF); h[0x33] = UInt8(check >> 8)
-        return h + body
+        volume(files, options: VolumeOptions(attributes: 0))
     }
 
-    /// An FFS file: GUID, checksum, type, attributes, 24-bit size, state; then `body`.
+    /// An FFS file as the hostile shapes write it: no checksums, state 0xF8; then `body`.
     public static func file(type: UInt8, _ body: [UInt8], guid n: Int = 1) -> [UInt8] {
-        fileGUID(n) + [0, 0, type, 0] + le24(24 + body.count) + [0xF8] + body
+        var h = FileHeader(name: GUID(fileGUID(n)[...], at: 0)!, type: type, size: FileHeaderFields.length + body.count, state: 0xF8)
+        h.fileChecksum = 0
+        var out: [UInt8] = []
+        h.write(into: &out)
+        return out + body
     }
 
-    /// A section: 24-bit size, type, `body` (padded to 4 bytes when `pad`).
-    public static func section(type: UInt8, _ body: [UInt8]) -> [UInt8] {
-        var s = le24(4 + body.count) + [type] + body
+    /// A section: its common header (extended when asked or when the size needs it), `body`,
+    /// then zeros to the next 4-byte boundary.
+    public static func section(type: UInt8, _ body: [UInt8], extended: Bool = false) -> [UInt8] {
+        var s = unpaddedSection(type: type, body, extended: extended)
         s += [UInt8](repeating: 0, count: -s.count & 3)
         return s
     }
 
+    /// A section without the padding after it (`sections` aligns between siblings).
+    public static func unpaddedSection(type: UInt8, _ body: [UInt8], extended: Bool = false) -> [UInt8] {
+        let big = extended || SectionHeaderFields.length + body.count >= SectionHeaderFields.extended
+        let h = SectionHeader(type: type, size: (big ? SectionHeaderFields.extendedLength : SectionHeaderFields.length) + body.count, extended: big)
+        var out: [UInt8] = []
+        h.write(into: &out)
+        return out + body
+    }
+
     /// An EFI_COMPRESSION_SECTION of type 0 (not compressed) around `inner`.
-    public static func uncompressed(_ inner: [UInt8]) -> [UInt8] { section(type: 0x01, le32(inner.count) + [0] + inner) }
+    public static func uncompressed(_ inner: [UInt8]) -> [UInt8] { compressionSection(type: 0, length: inner.count, inner) }
+
+    /// An EFI_COMPRESSION_SECTION: the uncompressed length, the type (1 EFI, 2 LZMA), `stream`.
+    public static func compressionSection(type: UInt8, length: Int, _ stream: [UInt8]) -> [UInt8] {
+        var h: [UInt8] = []
+        h.put(CompressionSectionFields.uncompressedLength, UInt64(length))
+        h.put(CompressionSectionFields.compressionType, UInt64(type))
+        return section(type: SectionType.compression, h + stream)
+    }
 
     /// A GUID-defined section (`attributes` 0: no processing needed) around `inner`; `extra`
     /// is the GUID's own header (CRC32's checksum), before the data offset.
     public static func guided(_ g: String, _ inner: [UInt8], attributes: Int = 0, extra: [UInt8] = []) -> [UInt8] {
-        section(type: 0x02, guid(g) + le16(24 + extra.count) + le16(attributes) + extra + inner)
+        typealias F = GUIDDefinedSectionFields
+        var h: [UInt8] = []
+        h.put(F.sectionDefinitionGUID, bytes: guid(g))
+        h.put(F.dataOffset, UInt64(SectionHeaderFields.length + F.length + extra.count))
+        h.put(F.attributes, UInt64(attributes))
+        return section(type: SectionType.guidDefined, h + extra + inner)
     }
 
     /// EDK2's Brotli section: u64 decompressed size, u64 scratch size, the stream.
     public static func brotliSection(_ stream: [UInt8], size: Int) -> [UInt8] {
-        guided(brotli, le64(size) + le64(0) + stream, attributes: 1)
+        var h: [UInt8] = []
+        h.put(BrotliSectionFields.decompressedSize, UInt64(size))
+        h.put(BrotliSectionFields.scratchSize, 0)
+        return guided(brotli, h + stream, attributes: 1)
     }
 
     /// A UI (name) section in UCS-2.
     public static func ui(_ name: String) -> [UInt8] {
-        section(type: 0x15, name.utf16.flatMap { le16(Int($0)) } + [0, 0])
+        section(type: SectionType.userInterface, name.utf16.flatMap { le16(Int($0)) } + [0, 0])
     }
 
     /// A CBFS file: `LARCHIVE`, len, type, attributes offset, data offset (big-endian), the name, data.
     /// `lzma` adds the compression attribute (algorithm 1).
     public static func cbfs(name: [UInt8], _ data: [UInt8], type: Int = 0x50, lzma: Bool = false) -> [UInt8] {
-        let nameField = name + [0] + [UInt8](repeating: 0, count: -(24 + name.count + 1) & 15)
-        let attr: [UInt8] = lzma ? be32(0x4243_5A4C) + be32(16) + be32(1) + be32(0) : []
-        let attrAt = lzma ? 24 + nameField.count : 0
-        let dataAt = 24 + nameField.count + attr.count
-        return Array("LARCHIVE".utf8) + be32(data.count) + be32(type) + be32(attrAt) + be32(dataAt) + nameField + attr + data
+        typealias F = CBFSFileFields
+        let nameField = name + [0] + [UInt8](repeating: 0, count: -(F.length + name.count + 1) & 15)
+        var attr: [UInt8] = []
+        if lzma {
+            attr.put(F.attributeTag, UInt64(F.compressionTag))
+            attr.put(F.attributeSize, 16)
+            attr.put(F.compressionAlgorithm, 1)
+            attr.put(F.compressionDecompressedSize, 0)
+        }
+        let attrAt = lzma ? F.length + nameField.count : 0
+        var out: [UInt8] = []
+        CBFSFileHeader(len: UInt32(data.count), type: UInt32(type), attributesOffset: UInt32(attrAt),
+                       offset: UInt32(F.length + nameField.count + attr.count)).write(into: &out)
+        return out + nameField + attr + data
     }
 
     // MARK: - The hostile shapes (issue 25)
 
     /// Item 1: an empty CBFS entry with `_FVH` just past it (44 bytes).
     public static func emptyCBFSThenFVH() -> [UInt8] {
-        let entry = Array("LARCHIVE".utf8) + be32(0) + be32(0x50) + be32(0) + be32(24)
+        var entry: [UInt8] = []
+        CBFSFileHeader(len: 0, type: 0x50, attributesOffset: 0, offset: UInt32(CBFSFileFields.length)).write(into: &entry)
         return entry + [UInt8](repeating: 0, count: 40 - entry.count) + Array("_FVH".utf8)
     }
 
@@ -149,8 +182,7 @@ public enum FirmwareBuilder {
 
     /// Item 11: an EFI capsule whose image size is smaller than its header, around `body`.
     public static func capsuleSmallerThanHeader(_ body: [UInt8]) -> [UInt8] {
-        let header = guid(efiCapsule) + le32(0x50) + le32(0x10000) + le32(0x20)
-        return header + [UInt8](repeating: 0, count: 0x50 - header.count) + body
+        capsule(efiCapsule, headerSize: 0x50, flags: 0x10000, imageSize: 0x20, body)
     }
 
     /// Small seeds of every shape above for the fuzz targets (Fuzz/regressions/firmware-*, written
@@ -172,6 +204,15 @@ public enum FirmwareBuilder {
             ("firmware-cbfs-lzma", cbfs(name: Array("fallback/payload".utf8), zeros + [0, 0, 0], lzma: true)),
             ("firmware-long-cbfs-name", longCBFSName(4000)),
             ("firmware-capsule-smaller-than-header", capsuleSmallerThanHeader(volume([file(type: 0x01, rom)]))),
+            // Issue 22's vendor packages: a Dell zlib section holding a PFS (an R1 and an R2 entry,
+            // one a nested section), a plain PFS volume, Insyde iFlash images in an .exe stub.
+            ("firmware-dell-pfs", exeStub(0x40) + dellSection(dellPFS([
+                PFSEntry(guid: fileGUID(1), data: volume([file(type: 0x01, rom)])),
+                PFSEntry(guid: fileGUID(2), data: dellSection(dellPFS([PFSEntry(guid: fileGUID(3), data: rom, version: 1)])), version: 1)]))),
+            ("firmware-dell-pfs-volume", dellPFS([PFSEntry(guid: fileGUID(4), data: rom)])),
+            ("firmware-ami-pfat", amiPFAT([("BIOS", volume([file(type: 0x01, rom)])), ("VGA", rom)], blockSize: 0x200, sfam: true)),
+            ("firmware-dell-pfat", dellSection(dellPFS([PFSEntry(guid: fileGUID(5), data: dellPFAT(volume([file(type: 0x01, rom)]), blockSize: 0x200))]))),
+            ("firmware-insyde-iflash", exeStub(0x40) + insydeIFlash(tag: "EC_IMG", [0x11, 0x22]) + insydeIFlash(tag: "BIOSIMG", volume([file(type: 0x01, rom)]), padding: 16)),
         ]
     }
 }
