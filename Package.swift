@@ -38,6 +38,8 @@ let package = Package(
         // libarchive (Debian's libarchive-dev): vendor update packages (zip, 7z, cab, rar, their
         // self-extracting .exe) read in memory by the firmware walker.
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        // glibc's strerrorname_np (2.32), which Swift's Glibc module does not declare: errno names.
+        .systemLibrary(name: "CErrnoName"),
         .target(name: "Compression", dependencies: ["CZlib", "CLZMA", "CBrotli", "CArchive"]),
         // Pure Swift apart from Compression: system firmware images (volumes, capsules, CBFS) walked
         // for the option ROMs, GOP drivers and VBTs inside. No Foundation, no I/O.
@@ -54,7 +56,7 @@ let package = Package(
         // the termination-signal mask, and `HostIO`, the one seam for device-file reads and writes.
         .target(
             name: "SystemIO",
-            dependencies: ["Core", .product(name: "SystemPackage", package: "swift-system")],
+            dependencies: ["Core", "CErrnoName", .product(name: "SystemPackage", package: "swift-system")],
             // HostIO's environment-driven fault injection exists in debug builds only; release builds
             // contain neither the code nor the variables' names.
             swiftSettings: [.define("VBIOS_TEST_SEAMS", .when(configuration: .debug))]

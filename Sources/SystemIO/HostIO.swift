@@ -63,7 +63,7 @@ public struct HostIO: Sendable {
             } catch let e as SystemError {
                 throw e
             } catch {
-                throw SystemError("read", path, errno: ESPIPE)
+                throw SystemError(.read, path, errno: ESPIPE)
             }
         },
         write: { path, bytes throws(SystemError) in
@@ -72,9 +72,9 @@ public struct HostIO: Sendable {
             let fd: FileDescriptor
             do {
                 fd = try withSystemPath(path) { try FileDescriptor.open($0, .writeOnly, options: [.truncate, .closeOnExec]) }
-            } catch { throw SystemError("open for writing", path, error) }
+            } catch { throw SystemError(.openForWriting, path, error) }
             defer { try? fd.close() }
-            do { _ = try bytes.withUnsafeBytes { try fd.write($0) } } catch { throw SystemError("write", path, error) }
+            do { _ = try bytes.withUnsafeBytes { try fd.write($0) } } catch { throw SystemError(.write, path, error) }
         })
 
     /// `.live`, or in debug builds what the environment asks for (`RecordingHostIO.fromEnvironment`).

@@ -102,9 +102,9 @@ public final class RecordingHostIO: Sendable {
             if s.enabled { s.enabledReads += 1 }
             return (s.enabled, s.reads)
         }
-        if let e = options.failReads { throw SystemError("read", path, errno: e) }
-        if !enabled { throw SystemError("read", path, errno: EINVAL) }
-        if options.disabledROM, let e = options.failEnabledReads { throw SystemError("read", path, errno: e) }
+        if let e = options.failReads { throw SystemError(.read, path, errno: e) }
+        if !enabled { throw SystemError(.read, path, errno: EINVAL) }
+        if options.disabledROM, let e = options.failEnabledReads { throw SystemError(.read, path, errno: e) }
         let bytes = try HostIO.live.read(path, limit)
         return transform.map { $0(bytes, number) } ?? bytes
     }
@@ -127,7 +127,7 @@ public final class RecordingHostIO: Sendable {
             if bytes.first == UInt8(ascii: "0") { s.enabled = !options.disabledROM }
             return nil
         }
-        if let failure { throw SystemError("write", path, errno: failure) }
+        if let failure { throw SystemError(.write, path, errno: failure) }
         if options.writesReachFiles { try HostIO.live.write(path, bytes) }
         try react?(path, bytes)
     }

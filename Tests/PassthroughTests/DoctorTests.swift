@@ -2,6 +2,7 @@ import Foundation
 import PCIHost
 @testable import Passthrough
 import Testing
+import Core
 import TestSupport
 import SystemIO
 
@@ -181,7 +182,7 @@ struct FakeRoot {
         defer { igd.cleanup() }
         let warn = try igd.check("boot-vga", "00:02.0", .xen)
         #expect(warn.status == .warn && warn.message.contains("runtime copy at 0xc0000") && warn.message.contains("gfx_passthru"))
-        #expect(warn.fixes[0].contains("vbios prepare 0000:00:02.0"))
+        #expect(warn.fixes[0].steps == [NextStep(.prepare, "0000:00:02.0")])
         // A discrete boot card with no ROM BAR: boot-vga says what it is; whether its runtime
         // copy will do is rom-readable's (RuntimeCopyRule), per target.
         let second = try FakeRoot("second-card")
@@ -235,7 +236,7 @@ struct FakeRoot {
         #expect(ok.status == .ok && ok.message.contains("readable now from sysfs") && ok.message.contains("57344 bytes"))
         try Data(repeating: 0xFF, count: 4096).write(to: URL(fileURLWithPath: try radeon.device("0000:01:00.0") + "/rom"))
         let fail = try radeon.check("rom-readable", "01:00.0")
-        #expect(fail.status == .fail && fail.message.contains("no option ROM image") && fail.fixes[0].contains("--source rombar"))
+        #expect(fail.status == .fail && fail.message.contains("no option ROM image") && fail.fixes[0].steps.first == NextStep(.dumpFromROMBAR, "0000:01:00.0"))
 
         let igd = try FakeRoot("intel-igd")
         defer { igd.cleanup() }

@@ -1,6 +1,7 @@
 import Foundation
 import PCIHost
 import Testing
+import Core
 @testable import Passthrough
 
 /// doctor's rom-readable reads through `ROMReader` (read only) and judges its typed failures.
@@ -11,7 +12,7 @@ import Testing
         defer { radeon.cleanup() }
         try FileManager.default.removeItem(atPath: try radeon.device("0000:01:00.0") + "/rom")
         let c = try radeon.check("rom-readable", "01:00.0")
-        #expect(c.status == .fail && c.message.contains("has no ROM resource") && c.fixes[0].contains("vbios scan"), "\(c.message)")
+        #expect(c.status == .fail && c.message.contains("has no ROM resource") && c.fixes[0].steps.first == NextStep(.extractROMs), "\(c.message)")
     }
 
     /// The boot display whose physical memory cannot be opened: both sources fail, neither for
