@@ -49,16 +49,22 @@ struct VBIOS: ParsableCommand {
         do {
             command = try parseAsRoot(arguments)
         } catch {
-            // Help and version requests exit 0 as ArgumentParser prints them.
-            if !(error is ExitCode), exitCode(for: error) == .success { exit(withError: error) }
+            leaveIfHelp(error)
             Glibc.exit(report(.commandLine(error), json: ErrorOutput.jsonRequested(arguments)).rawValue)
         }
         do {
             try command.run()
         } catch {
+            // `vbios help CMD` parses to ArgumentParser's help command, whose run asks for help.
+            leaveIfHelp(error)
             let json = (command as? CommandWithGlobalOptions)?.global.json ?? false
             Glibc.exit(report(.command(error), json: json).rawValue)
         }
+    }
+
+    /// Help and version requests exit 0 as ArgumentParser prints them.
+    static func leaveIfHelp(_ error: Error) {
+        if !(error is ExitCode), exitCode(for: error) == .success { exit(withError: error) }
     }
 
     /// argv as Strings without loss: bytes that are not UTF-8 are kept (`RawBytes`), so a
