@@ -148,7 +148,7 @@ public final class RecordingHostIO: Sendable {
     /// - `disabled`: reads fail with EINVAL until `1` is written; `0` disables again (the
     ///   kernel's behaviour). Writes never reach the file.
     /// - `log=PATH`: each write is appended to PATH as `WRITTEN-TEXT` on its own line.
-    /// - `fail=ERRNO` (EIO, EINVAL, EACCES, ENODEV, ENOENT, or a number): every read fails so;
+    /// - `fail=ERRNO` (a name glibc knows, such as EIO or ENODEV, or a number): every read fails so;
     ///   `fail-enabled=ERRNO`: only reads while enabled fail (the device went away mid-dump).
     /// - `short`: reads return the first half of the bytes.
     /// - `change`: every read returns different bytes (the last byte counts reads).
