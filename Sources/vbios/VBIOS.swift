@@ -121,7 +121,7 @@ struct UserError: Error, CustomStringConvertible {
 /// Where an error came from: the command line did not parse (ArgumentParser's own errors, and
 /// every error a value type of `Arguments.swift` or a command's `validate()` threw while parsing),
 /// or the command ran and threw.
-enum Failure {
+enum CLIFailure {
     case commandLine(Error)
     case command(Error)
 
@@ -148,7 +148,7 @@ enum Failure {
 /// refused) comes with the usage and exits 64; an `ExitCode` was already reported and only
 /// leaves. Commands throw the libraries' typed errors as they are: `ErrorOutput` gives each its
 /// code, path and exit status.
-func report(_ failure: Failure, json: Bool) -> ExitCode {
+func report(_ failure: CLIFailure, json: Bool) -> ExitCode {
     let error = failure.error
     if let code = error as? ExitCode { return code }
     if failure.isUsage {

@@ -15,13 +15,13 @@ import Testing
     /// Anything parsing threw is a command-line mistake; of what a running command throws, only
     /// ArgumentParser's `ValidationError` is.
     @Test func usageIsToldByWhereTheErrorCameFrom() {
-        #expect(Failure.commandLine(ValidationError("x")).isUsage)
-        #expect(Failure.commandLine(Refused()).isUsage)
-        #expect(!Failure.commandLine(ExitCode(1)).isUsage)
-        #expect(!Failure.commandLine(UserError("x")).isUsage)
-        #expect(Failure.command(ValidationError("x")).isUsage)
-        #expect(!Failure.command(SystemError(.read, "/x", errno: EIO)).isUsage)
-        #expect(!Failure.command(Refused()).isUsage)
+        #expect(CLIFailure.commandLine(ValidationError("x")).isUsage)
+        #expect(CLIFailure.commandLine(Refused()).isUsage)
+        #expect(!CLIFailure.commandLine(ExitCode(1)).isUsage)
+        #expect(!CLIFailure.commandLine(UserError("x")).isUsage)
+        #expect(CLIFailure.command(ValidationError("x")).isUsage)
+        #expect(!CLIFailure.command(SystemError(.read, "/x", errno: EIO)).isUsage)
+        #expect(!CLIFailure.command(Refused()).isUsage)
     }
 
     /// The one pre-scan for a command line that did not parse: `--json` before any `--`.
