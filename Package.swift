@@ -42,6 +42,8 @@ let package = Package(
         // libarchive (Debian's libarchive-dev): vendor update packages (zip, 7z, cab, rar, their
         // self-extracting .exe) read in memory by the firmware walker.
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        // glibc's strerrorname_np (2.32), which Swift's Glibc module does not declare: errno names.
+        .systemLibrary(name: "CErrnoName"),
         .target(name: "Compression", dependencies: ["CZlib", "CLZMA", "CBrotli", "CArchive"]),
         // Pure Swift apart from Compression: system firmware images (volumes, capsules, CBFS) walked
         // for the option ROMs, GOP drivers and VBTs inside. No Foundation, no I/O.
@@ -58,7 +60,7 @@ let package = Package(
         // the termination-signal mask, and `HostIO`, the one seam for device-file reads and writes.
         .target(
             name: "SystemIO",
-            dependencies: ["Core", .product(name: "SystemPackage", package: "swift-system")],
+            dependencies: ["Core", "CErrnoName", .product(name: "SystemPackage", package: "swift-system")],
         ),
         .target(name: "PCIHost", dependencies: ["Core", "OptionROM", "ACPI", "SystemIO", "CPCIShim", .product(name: "SystemPackage", package: "swift-system")]),
         .target(name: "Passthrough", dependencies: ["Core", "PCIHost", "SystemIO", "OptionROM", "Compression"]),
@@ -107,6 +109,7 @@ let package = Package(
         .testTarget(name: "PassthroughTests", dependencies: ["Core", "Passthrough", "PCIHost", "SystemIO", "OptionROM", "TestSupport"]),
         .testTarget(name: "ACPITests", dependencies: ["Core", "ACPI", "OptionROM", "TestSupport"]),
         .testTarget(name: "FirmwareTests", dependencies: ["Core", "Firmware", "Compression", "OptionROM", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["Core", "OptionROM", "vbios", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["Core", "OptionROM", "SystemIO", "PCIHost", "vbios", "TestSupport",
+                                                   .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ]
 )

@@ -18,6 +18,43 @@ public struct NextStep: Sendable, Equatable {
         case choose
         /// A shell command to run as root (`value`: the command).
         case command
+        /// Read with another ROM source (`value`: its name, as the CLI's source option takes it).
+        case readSource = "read-source"
+        /// Take the card from its driver (the CLI's unbind command).
+        case unbind
+        /// Search a file for the ROMs inside it (`value`: the file, when one is meant).
+        case scan
+        /// List the PCI devices, to see what is there.
+        case list
+        /// List every PCI device, not only the displays: the addresses on this machine.
+        case listAll = "list-all"
+        /// Read the device's ROM the way that may enable it for the moment (the CLI's dump;
+        /// `value`: the device, read into a file).
+        case dump
+        /// Read a device's ROM into a regular file first (`value`: the device, when known).
+        case dumpToFile = "dump-to-file"
+        /// The sys tree given instead of /sys may not be a real one.
+        case checkSysfsTree = "check-sysfs-tree"
+        /// Prepare from the card's own ROM file instead of reading the card (`value`: the card).
+        case prepareWithROMFile = "prepare-with-rom-file"
+        /// Run again with the override that replaces an existing file.
+        case replace
+        /// Bind with this driver instead (`value`: its name; pciback under Xen needs no driver_override).
+        case bindWith = "bind-with"
+        /// Bind this device (`value`: its address) to vfio-pci as well.
+        case bindToVFIO = "bind-to-vfio"
+        /// Run the host's checks again (`value`: the card).
+        case doctor
+        /// Run the host's checks again as root (`value`: the card): root reads what this user cannot.
+        case doctorAsRoot = "doctor-as-root"
+        /// Read the card's flash through its ROM BAR into a file (`value`: the card).
+        case dumpFromROMBAR = "dump-from-rom-bar"
+        /// Take the ROMs out of a firmware image or the vendor's file into a folder.
+        case extractROMs = "extract-roms"
+        /// Prepare the card (`value`: its address): reads its ROM and writes the configs.
+        case prepare
+        /// Make pciback take the card at boot (`value`: the card).
+        case persistPciback = "persist-pciback"
     }
 
     public var action: Action

@@ -70,7 +70,7 @@ public struct DriverBinding {
 
     /// Why binding stopped: a refusal before any write (`check`, `planBind`), or a step of
     /// `execute` that failed, after which every function already moved was given back.
-    public struct Failure: Error, CustomStringConvertible {
+    public struct Failure: Error, Advised {
         public enum Reason: String, Sendable {
             /// The passthrough driver's directory is missing: the module is not loaded.
             case driverNotLoaded = "driver-not-loaded"
@@ -88,7 +88,7 @@ public struct DriverBinding {
             case stepFailed = "step-failed"
         }
         public var reason: Reason
-        public var message: String
+        public var message: AdvisedText
         /// The path involved, when there is one.
         public var path: String?
         /// The error of the step that failed, when another layer threw it (a `SystemError`).
@@ -96,13 +96,13 @@ public struct DriverBinding {
         /// Thrown by `execute`: writes were made (and rolled back, as `message` says).
         public var afterWrites = false
 
-        public init(_ reason: Reason, _ message: String, path: String? = nil, cause: (any Error)? = nil) {
+        public init(_ reason: Reason, _ message: AdvisedText, path: String? = nil, cause: (any Error)? = nil) {
             self.reason = reason
             self.message = message
             self.path = path
             self.cause = cause
         }
-        public var description: String { message }
+        public var advice: AdvisedText { message }
     }
 
     /// What happens to one function.
@@ -124,7 +124,7 @@ public struct DriverBinding {
     public struct Plan: Sendable {
         public var moves: [Move]
         /// Things worth knowing that do not stop the plan (other IOMMU group members).
-        public var notes: [String]
+        public var notes: [AdvisedText]
         public var writes: [SysfsWrite] { moves.flatMap(\.writes) }
     }
 
@@ -158,7 +158,7 @@ public struct DriverBinding {
             case .pciStub: s += " (or boot with pci-stub.ids=VVVV:DDDD to claim the card before its driver does)."
             case .vfioPCI: s += " (and make sure the IOMMU is on: intel_iommu=on or amd_iommu=on)."
             }
-            throw Failure(.driverNotLoaded, s, path: driverDirectory(driver.rawValue))
+            throw Failure(.driverNotLoaded, AdvisedText(s), path: driverDirectory(driver.rawValue))
         }
         switch driver {
         case .vfioPCI:
@@ -185,7 +185,7 @@ public struct DriverBinding {
         let slots = try slots(addresses)
         let functions = slots.flatMap(\.functions)
         var moves: [Move] = []
-        var notes: [String] = []
+        var notes: [AdvisedText] = []
         for f in functions {
             let a = f.address
             let current = f.driver
@@ -218,8 +218,9 @@ public struct DriverBinding {
                 undo.append(SysfsWrite(pb + "/remove_slot", a.description, "tell pciback to forget \(a)"))
                 if let current { undo.append(SysfsWrite(driverDirectory(current) + "/bind", a.description, "give \(a) back to \(current)")) }
             } else {
-                throw Failure(.noDriverOverride, "\(dev)/driver_override does not exist: the kernel is older than 3.16. Use `--to pciback` under Xen, "
-                    + "or write the IDs to \(driverDirectory(driver.rawValue))/new_id by hand (that claims every device with those IDs).", path: dev + "/driver_override")
+                var message: AdvisedText = "\(dev)/driver_override does not exist: the kernel is older than 3.16. Use \(NextStep(.bindWith, "pciback")) under Xen, "
+                message += "or write the IDs to \(driverDirectory(driver.rawValue))/new_id by hand (that claims every device with those IDs)."
+                throw Failure(.noDriverOverride, message, path: dev + "/driver_override")
             }
             moves.append(Move(address: a, previous: current, next: driver.rawValue, writes: writes, undo: undo, skipped: nil))
         }
@@ -230,7 +231,7 @@ public struct DriverBinding {
             for peer in slots.flatMap(\.endpointPeers) where seen.insert(peer.address).inserted {
                 if let d = peer.entry?.driver, d != driver.rawValue {
                     notes.append("\(peer.address) shares IOMMU group \(peer.group) with \(peer.of) and is bound to \(d): bind it to vfio-pci too "
-                        + "(`vbios bind \(peer.address) --to vfio-pci`) or the guest will not start.")
+                        + "(\(NextStep(.bindToVFIO, peer.address.description))) or the guest will not start.")
                 }
             }
         }
@@ -242,7 +243,7 @@ public struct DriverBinding {
     public func planUnbind(_ addresses: [PCIAddress]) throws -> Plan {
         let functions = try slots(addresses).flatMap(\.functions)
         var moves: [Move] = []
-        var notes: [String] = []
+        var notes: [AdvisedText] = []
         for f in functions {
             let a = f.address
             let dev = root.deviceDirectory(a)
@@ -316,19 +317,7 @@ public struct DriverBinding {
                     if TerminationSignals.pending {
                         throw Failure(.interrupted, "interrupted by a signal")
                     }
-                    for (i, w) in move.writes.enumerated() {
-                        try write(w)
-                        written.append(w)
-                        // Undone from the first write that took.
-                        if i == 0 { moved.append(move) }
-                    }
-                    if checkDriverLink, move.outcomeKnown {
-                        let now = root.linkName(move.address, "driver")
-                        if now != move.next {
-                            throw Failure(.driverRefused, "after the writes, \(move.address) is bound to \(now ?? "no driver"), not \(move.next ?? "no driver")"
-                                + (move.next == nil ? "" : ": \(move.next!) refused it (see `dmesg`)"), path: root.deviceDirectory(move.address) + "/driver")
-                        }
-                    }
+                    try perform(move, written: &written, moved: &moved)
                 }
                 // Unbinding drops the record of every function it handled, moved or already back.
                 for move in plan.moves where move.skipped == nil || !binding {
@@ -340,33 +329,61 @@ public struct DriverBinding {
                 }
                 return Outcome(moved: moved.map(\.address), written: written)
             } catch {
-                var problems: [String] = []
-                for move in moved.reversed() {
-                    for w in move.undo {
-                        // A device already back with its driver needs no bind (the kernel says EBUSY).
-                        if w.path.hasSuffix("/bind"), let p = move.previous, root.linkName(move.address, "driver") == p { continue }
-                        do { try write(w); written.append(w) } catch {
-                            // Undo steps that do not apply (a driver the device never reached) fail harmlessly.
-                            if w.path.hasSuffix("/unbind") { continue }
-                            problems.append("\(w) (\(w.purpose)): \(error)")
-                        }
-                    }
-                    if binding { unlink(stateFile(move.address)) }
-                }
-                let back = moved.map(\.address.description).joined(separator: ", ")
-                var message = "\(error)"
-                if !moved.isEmpty {
-                    message += problems.isEmpty
-                        ? ". Rolled back: \(back) returned to \(moved.map { $0.previous ?? "no driver" }.joined(separator: ", "))."
-                        : ". Rolling back \(back) did not fully succeed; do these by hand: " + problems.joined(separator: "; ")
-                }
-                // The step's own error stays attached: its kind (an errno) and path still say what failed.
-                var failure = error as? Failure ?? Failure(.stepFailed, message, cause: error)
-                failure.message = message
-                failure.afterWrites = true
-                throw failure
+                let problems = rollBack(moved, written: &written, binding: binding)
+                throw rolledBackFailure(error, moved: moved, problems: problems)
             }
         }
+    }
+
+    /// One function's writes, then (where the outcome is known) a check that the driver link says
+    /// what the writes meant.
+    func perform(_ move: Move, written: inout [SysfsWrite], moved: inout [Move]) throws {
+        for (i, w) in move.writes.enumerated() {
+            try write(w)
+            written.append(w)
+            // Undone from the first write that took.
+            if i == 0 { moved.append(move) }
+        }
+        guard checkDriverLink, move.outcomeKnown else { return }
+        let now = root.linkName(move.address, "driver")
+        if now != move.next {
+            throw Failure(.driverRefused, "after the writes, \(move.address) is bound to \(now ?? "no driver"), not \(move.next ?? "no driver")"
+                + (move.next == nil ? "" : ": \(move.next!) refused it (see `dmesg`)"), path: root.deviceDirectory(move.address) + "/driver")
+        }
+    }
+
+    /// Undoes the moved functions, last first; returns the undo steps that failed, in words.
+    func rollBack(_ moved: [Move], written: inout [SysfsWrite], binding: Bool) -> [String] {
+        var problems: [String] = []
+        for move in moved.reversed() {
+            for w in move.undo {
+                // A device already back with its driver needs no bind (the kernel says EBUSY).
+                if w.path.hasSuffix("/bind"), let p = move.previous, root.linkName(move.address, "driver") == p { continue }
+                do { try write(w); written.append(w) } catch {
+                    // Undo steps that do not apply (a driver the device never reached) fail harmlessly.
+                    if w.path.hasSuffix("/unbind") { continue }
+                    problems.append("\(w) (\(w.purpose)): \(error)")
+                }
+            }
+            if binding { unlink(stateFile(move.address)) }
+        }
+        return problems
+    }
+
+    /// The failure after writes: the step's error, with what the rollback did.
+    func rolledBackFailure(_ error: Error, moved: [Move], problems: [String]) -> Failure {
+        let back = moved.map(\.address.description).joined(separator: ", ")
+        var message = AdvisedText(describing: error)
+        if !moved.isEmpty {
+            message += problems.isEmpty
+                ? ". Rolled back: \(back) returned to \(moved.map { $0.previous ?? "no driver" }.joined(separator: ", "))."
+                : ". Rolling back \(back) did not fully succeed; do these by hand: " + problems.joined(separator: "; ")
+        }
+        // The step's own error stays attached: its kind (an errno) and path still say what failed.
+        var failure = error as? Failure ?? Failure(.stepFailed, message, cause: error)
+        failure.message = message
+        failure.afterWrites = true
+        return failure
     }
 
     func recordPrevious(_ a: PCIAddress, _ driver: String) throws {
@@ -378,10 +395,10 @@ public struct DriverBinding {
     func write(_ w: SysfsWrite) throws {
         do { try io.write(w.path, w.bytes) } catch {
             var e = error
-            if e.operation == "open for writing" {
+            if e.operation == .openForWriting {
                 if e.hint == nil, e.errno == EACCES || e.errno == EPERM { e.hint = "Binding drivers needs root." }
             } else {
-                e.operation = "write \(SysfsWrite.show(w.bytes)) to"
+                e.operation = .writeBytes(SysfsWrite.show(w.bytes))
                 if e.hint == nil {
                     e.hint = e.errno == ENODEV ? "The driver does not take this device (wrong driver, or the device is not bound to it)."
                         : e.errno == EBUSY ? "The device is in use." : nil

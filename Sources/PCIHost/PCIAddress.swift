@@ -16,7 +16,7 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
         self.function = function
     }
 
-    public struct Malformed: Error, CustomStringConvertible {
+    public struct Malformed: Error, Advised {
         public var text: String
         public var reason: String
         /// The text as typed, cut to 40 characters, with anything not printable ASCII escaped
@@ -30,9 +30,9 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
             return text.count > 40 ? escaped + "… (\(text.count) characters)" : escaped
         }
 
-        public var description: String {
+        public var advice: AdvisedText {
             "'\(shown)' is not a PCI address (\(reason)). Write it as DDDD:BB:DD.F or BB:DD.F in hex, "
-                + "for example 0000:01:00.0 or 01:00.0; `vbios list --all` shows the addresses on this machine."
+                + "for example 0000:01:00.0 or 01:00.0; \(NextStep(.listAll)) shows the addresses on this machine."
         }
     }
 

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import SystemIO
+import Core
 
 /// The directory that stands for `/sys`. Every path vbios reads or writes about devices is made
 /// here, so `--sysfs ROOT` points all of it at a fake tree.
@@ -60,7 +61,7 @@ public struct SysfsRoot: Sendable, CustomStringConvertible {
                 switch st.st_mode & S_IFMT {
                 case S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK:
                     throw NotARegularFile(path: dir + "/" + entry, kind: NotARegularFile.kindName(st.st_mode),
-                                          hint: "A real sysfs holds only regular files and links here: is --sysfs pointing at a real sysfs tree?")
+                                          hint: "A real sysfs holds only regular files and links here: is \(NextStep(.checkSysfsTree)) pointing at a real sysfs tree?")
                 default: continue
                 }
             }

@@ -11,10 +11,10 @@ import Core
 /// linked to it when overwriting is not allowed, so an existing file is never clobbered by a race.
 /// Any failure, or a signal the tool catches, removes the temporary file.
 public enum AtomicFile {
-    public struct Exists: Error, CustomStringConvertible {
+    public struct Exists: Error, Advised {
         public var path: String
         public init(path: String) { self.path = path }
-        public var description: String { "\(path) already exists; pass --force to replace it." }
+        public var advice: AdvisedText { "\(path) already exists; pass \(NextStep(.replace)) to replace it." }
     }
 
     public static func write(_ bytes: [UInt8], to path: String, overwrite: Bool = false, mode: mode_t = 0o644) throws {
@@ -28,7 +28,7 @@ public enum AtomicFile {
     public static func write(_ bytes: UnsafeRawBufferPointer, to path: String, overwrite: Bool = false, mode: mode_t = 0o644) throws {
         if !overwrite, pathKind(path, followLinks: false) != .missing { throw Exists(path: path) }
         if pathKind(path, followLinks: false) == .directory {
-            throw SystemError("write", path, errno: EISDIR, hint: "Name a file, not a directory.")
+            throw SystemError(.write, path, errno: EISDIR, hint: "Name a file, not a directory.")
         }
         let dir = parentDirectory(of: path)
         let base = lastComponent(of: path)
@@ -43,7 +43,7 @@ public enum AtomicFile {
             return (raw, e, temp)
         }
         guard raw >= 0 else {
-            throw SystemError("create a file in", dir, errno: e,
+            throw SystemError(.createFileIn, dir, errno: e,
                               hint: e == EACCES ? "Choose an output folder you can write to." : nil)
         }
         let fd = FileDescriptor(rawValue: raw)
@@ -55,21 +55,21 @@ public enum AtomicFile {
         HostIO.current.pause(.write)
         do { _ = try fd.writeAll(bytes) } catch {
             try? fd.close()
-            throw SystemError("write", temp, error)
+            throw SystemError(.write, temp, error)
         }
         guard fchmod(fd.rawValue, mode) == 0, fsync(fd.rawValue) == 0 else {
             let e = errno
             try? fd.close()
-            throw SystemError("sync", temp, errno: e)
+            throw SystemError(.sync, temp, errno: e)
         }
         try? fd.close()
         if overwrite {
-            guard withSystemPath(temp, { t in withSystemPath(path) { rename(t, $0) } }) == 0 else { throw SystemError("rename onto", path) }
+            guard withSystemPath(temp, { t in withSystemPath(path) { rename(t, $0) } }) == 0 else { throw SystemError(.renameOnto, path) }
         } else {
             guard withSystemPath(temp, { t in withSystemPath(path) { link(t, $0) } }) == 0 else {
                 let e = errno
                 if e == EEXIST { throw Exists(path: path) }
-                throw SystemError("create", path, errno: e)
+                throw SystemError(.create, path, errno: e)
             }
             withSystemPath(temp) { _ = unlink($0) }
         }
@@ -128,11 +128,11 @@ public enum FileSet {
 
     /// A set that was not placed: the moves made were undone, so none of its files is there.
     /// `cause` is the step's own error (its errno and path).
-    public struct NotWritten: Error, CustomStringConvertible {
+    public struct NotWritten: Error, Advised {
         public var cause: any Error
         public init(_ cause: any Error) { self.cause = cause }
-        public var description: String {
-            if let e = cause as? AtomicFile.Exists { return "\(e.path) appeared meanwhile; nothing was written. Pass --force to replace it." }
+        public var advice: AdvisedText {
+            if let e = cause as? AtomicFile.Exists { return "\(e.path) appeared meanwhile; nothing was written. Pass \(NextStep(.replace)) to replace it." }
             return "\(cause); nothing was written."
         }
     }
@@ -157,7 +157,7 @@ public enum FileSet {
                 guard withSystemPath(m.to, { t in withSystemPath(old) { link(t, $0) } }) == 0 else {
                     let e = errno
                     undo()
-                    throw SystemError("keep a copy of", m.to, errno: e, hint: "Nothing was changed.")
+                    throw SystemError(.keepCopy, m.to, errno: e, hint: "Nothing was changed.")
                 }
                 backups[m.to] = old
             }
@@ -169,7 +169,7 @@ public enum FileSet {
                 let e = injected ?? errno
                 undo()
                 if !overwrite, e == EEXIST { throw AtomicFile.Exists(path: m.to) }
-                throw SystemError(overwrite ? "move into place" : "create", m.to, errno: e)
+                throw SystemError(overwrite ? .moveIntoPlace : .create, m.to, errno: e)
             }
             placed.append(m.to)
         }
@@ -186,7 +186,7 @@ extension FileSet {
         try makeDirectories(dir)
         var template = Array("\(dir)/.vbios-XXXXXX".utf8CString)
         guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
-            let e = SystemError("create a folder in", dir)
+            let e = SystemError(.createFolderIn, dir)
             if created { rmdir(dir) }
             throw e
         }

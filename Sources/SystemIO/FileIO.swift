@@ -5,50 +5,95 @@ import Musl
 #endif
 import SystemPackage
 import Core
+import CErrnoName
 
 /// A failed system call, with the errno and the path, worded for the person who meets it.
 public struct SystemError: Error, CustomStringConvertible, Sendable {
-    public var operation: String
+    /// What was being done: a value to compare (`.openForWriting`), with the words a message
+    /// says it in (`text`: "cannot open for writing PATH").
+    public enum Operation: Sendable, Equatable {
+        case open, openForWriting, openFolder, stat, read, write, lookUp, list
+        case createFolder, createFolderIn, createFileIn, create, setMode, sync, renameOnto
+        case remove, keepCopy, moveIntoPlace
+        /// A write to something that is not a path (`"standard output"`).
+        case writeTo
+        /// A write of these bytes (shown as the shell would echo them) to a device attribute.
+        case writeBytes(String)
+
+        /// The words after "cannot".
+        public var text: String {
+            switch self {
+            case .open: return "open"
+            case .openForWriting: return "open for writing"
+            case .openFolder: return "open the folder"
+            case .stat: return "stat"
+            case .read: return "read"
+            case .write: return "write"
+            case .lookUp: return "look up"
+            case .list: return "list"
+            case .createFolder: return "create the folder"
+            case .createFolderIn: return "create a folder in"
+            case .createFileIn: return "create a file in"
+            case .create: return "create"
+            case .setMode: return "set the mode of"
+            case .sync: return "sync"
+            case .renameOnto: return "rename onto"
+            case .remove: return "remove"
+            case .keepCopy: return "keep a copy of"
+            case .moveIntoPlace: return "move into place"
+            case .writeTo: return "write to"
+            case let .writeBytes(shown): return "write \(shown) to"
+            }
+        }
+    }
+
+    public var operation: Operation
     public var path: String
     public var errno: Int32
     public var hint: String?
 
-    public init(_ operation: String, _ path: String, errno: Int32 = Glibc.errno, hint: String? = nil) {
+    public init(_ operation: Operation, _ path: String, errno: Int32 = Glibc.errno, hint: String? = nil) {
         self.operation = operation
         self.path = path
         self.errno = errno
         self.hint = hint
     }
 
-    public init(_ operation: String, _ path: String, _ errno: Errno, hint: String? = nil) {
+    public init(_ operation: Operation, _ path: String, _ errno: Errno, hint: String? = nil) {
         self.init(operation, path, errno: errno.rawValue, hint: hint)
     }
 
-    /// The symbolic name (`EACCES`), or `errno N` for one without a name here. `vbios --json`
-    /// reports it as the error's code.
+    /// The symbolic name (`EACCES`), or `errno N` for a number glibc has no name for.
     public var errnoName: String { ErrnoName.name(errno) }
 
+    /// The symbolic name when glibc knows one: `vbios --json` reports it as the error's code.
+    public var symbolicErrnoName: String? { ErrnoName.symbol(errno) }
+
     public var description: String {
-        var s = "cannot \(operation) \(path): \(Errno(rawValue: errno)) (\(errnoName))"
+        var s = "cannot \(operation.text) \(path): \(Errno(rawValue: errno)) (\(errnoName))"
         if let hint { s += ". " + hint }
         return s
     }
 }
 
-/// Symbolic errno names, both ways: swift-system's `Errno` says the strerror text but not the
-/// name, and the name is what `--json` reports and what a test spec (`fail=EIO`) writes.
+/// Symbolic errno names, both ways, from glibc (`strerrorname_np`, glibc 2.32): swift-system's
+/// `Errno` says the strerror text but not the name, and the name is what `--json` reports and
+/// what a test spec (`fail=EIO`) writes.
 public enum ErrnoName {
-    static let table: [(Int32, String)] = [
-        (EACCES, "EACCES"), (EPERM, "EPERM"), (ENOENT, "ENOENT"), (EIO, "EIO"), (EINVAL, "EINVAL"),
-        (EEXIST, "EEXIST"), (EISDIR, "EISDIR"), (ENODEV, "ENODEV"), (EBUSY, "EBUSY"), (ELOOP, "ELOOP"),
-        (ENAMETOOLONG, "ENAMETOOLONG"), (ESPIPE, "ESPIPE"), (ENOSPC, "ENOSPC"), (ENOTDIR, "ENOTDIR"),
-        (EINTR, "EINTR"),
-    ]
+    /// glibc's name for `e` (`EACCES`); nil for a number it does not know, and for 0 (no error,
+    /// which glibc calls "0").
+    public static func symbol(_ e: Int32) -> String? {
+        guard e > 0 else { return nil }
+        return strerrorname_np(e).map { String(cString: $0) }
+    }
 
-    public static func name(_ e: Int32) -> String { table.first { $0.0 == e }?.1 ?? "errno \(e)" }
+    public static func name(_ e: Int32) -> String { symbol(e) ?? "errno \(e)" }
 
-    /// The errno `name` stands for (`EIO`, or a number); nil for neither.
-    public static func value(_ name: String) -> Int32? { table.first { $0.1 == name }?.0 ?? Int32(name) }
+    /// The errno `name` stands for (`EIO`, or a number); nil for neither. glibc's errno values
+    /// are all below 256 (asm-generic/errno.h ends at 133).
+    public static func value(_ name: String) -> Int32? {
+        (1..<256).first { symbol(Int32($0)) == name }.map(Int32.init) ?? Int32(name)
+    }
 
     /// "strerror text (NAME)", as messages show an errno.
     public static func reason(_ e: Int32) -> String { "\(Errno(rawValue: e)) (\(name(e)))" }
@@ -92,18 +137,18 @@ public final class FileBytes: @unchecked Sendable {
 
 /// An input that is not a regular file: a FIFO (reading it waits for a writer, maybe forever),
 /// a character or block device (may never end), a socket.
-public struct NotARegularFile: Error, CustomStringConvertible, Sendable {
+public struct NotARegularFile: Error, Advised, Sendable {
     public var path: String
     public var kind: String
-    public var hint: String
+    public var hint: AdvisedText
 
-    public init(path: String, kind: String, hint: String? = nil) {
+    public init(path: String, kind: String, hint: AdvisedText? = nil) {
         self.path = path
         self.kind = kind
-        self.hint = hint ?? "Copy what you want read into a regular file first (a device's ROM: `vbios dump ADDR -o FILE`)."
+        self.hint = hint ?? "Copy what you want read into a regular file first (a device's ROM: \(NextStep(.dumpToFile)))."
     }
 
-    public var description: String {
+    public var advice: AdvisedText {
         "\(path) is \(kind), not a regular file: vbios does not read it (it could block forever or never end). " + hint
     }
 
@@ -129,13 +174,13 @@ public func openRegularFile(_ path: String) throws -> FileDescriptor {
     do {
         fd = try withSystemPath(path) { try FileDescriptor.open($0, .readOnly, options: [.closeOnExec, .nonBlocking]) }
     } catch let e as Errno {
-        throw SystemError("open", path, e, hint: e == .permissionDenied ? "Run as root or check the file's permissions." : nil)
+        throw SystemError(.open, path, e, hint: e == .permissionDenied ? "Run as root or check the file's permissions." : nil)
     }
     let type: FileType
-    do { type = try fd.stat().type } catch { try? fd.close(); throw SystemError("stat", path, error) }
+    do { type = try fd.stat().type } catch { try? fd.close(); throw SystemError(.stat, path, error) }
     guard type == .regular else {
         try? fd.close()
-        if type == .directory { throw SystemError("read", path, errno: EISDIR) }
+        if type == .directory { throw SystemError(.read, path, errno: EISDIR) }
         throw NotARegularFile(path: path, kind: NotARegularFile.kindName(type))
     }
     // Back to blocking reads: a regular file never returns EAGAIN, but a clear mode is simpler to reason about.
@@ -146,16 +191,16 @@ public func openRegularFile(_ path: String) throws -> FileDescriptor {
 
 /// The size `fstat` reports.
 public func fileSize(_ fd: FileDescriptor, _ path: String) throws -> Int {
-    do { return Int(try fd.stat().size) } catch { throw SystemError("stat", path, error) }
+    do { return Int(try fd.stat().size) } catch { throw SystemError(.stat, path, error) }
 }
 
-public struct FileTooLarge: Error, CustomStringConvertible, Sendable {
+public struct FileTooLarge: Error, Advised, Sendable {
     public var path: String
     public var size: Int
     public var limit: Int
-    public var description: String {
+    public var advice: AdvisedText {
         "\(path) is \(size) bytes, larger than the \(limit >> 20) MiB a single option ROM can be. "
-            + "If it is a firmware image or a memory dump, `vbios scan \(path)` finds the ROMs inside it."
+            + "If it is a firmware image or a memory dump, \(NextStep(.scan, path)) finds the ROMs inside it."
     }
 }
 
@@ -180,7 +225,7 @@ public func sameFile(_ a: String, _ b: String) throws -> Bool {
         if withSystemPath(path, { stat($0, &st) }) == 0 { return (st.st_dev, st.st_ino) }
         let e = errno
         if e == ENOENT || e == ENOTDIR { return nil }
-        throw SystemError("look up", path, errno: e)
+        throw SystemError(.lookUp, path, errno: e)
     }
     guard let x = try identity(a), let y = try identity(b) else { return false }
     return x == y
@@ -189,13 +234,13 @@ public func sameFile(_ a: String, _ b: String) throws -> Bool {
 /// Names in a directory, sorted, without `.` and `..`. A name that is not UTF-8 keeps its bytes
 /// (`RawBytes`), so it can be opened and shown; none is dropped or replaced by U+FFFD.
 public func directoryEntries(_ path: String) throws -> [String] {
-    guard let dir = withSystemPath(path, { opendir($0) }) else { throw SystemError("list", path) }
+    guard let dir = withSystemPath(path, { opendir($0) }) else { throw SystemError(.list, path) }
     defer { closedir(dir) }
     var names: [String] = []
     while true {
         errno = 0
         guard let entry = readdir(dir) else {
-            if errno != 0 { throw SystemError("list", path) }
+            if errno != 0 { throw SystemError(.list, path) }
             break
         }
         let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in RawBytes.string(raw.prefix { $0 != 0 }) }
@@ -243,7 +288,7 @@ public func makeDirectories(_ path: String, mode: mode_t = 0o755) throws {
     guard !path.isEmpty, pathKind(path) != .directory else { return }
     let parent = parentDirectory(of: path)
     if parent != path { try makeDirectories(parent, mode: mode) }
-    if withSystemPath(path, { mkdir($0, mode) }) != 0, errno != EEXIST { throw SystemError("create the folder", path) }
+    if withSystemPath(path, { mkdir($0, mode) }) != 0, errno != EEXIST { throw SystemError(.createFolder, path) }
 }
 
 /// Reads many files whole into one reusable buffer (ROMs are at most a few MiB): copying into
@@ -283,7 +328,7 @@ public func readFully(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferP
         let n: Int
         do {
             n = try fd.read(fromAbsoluteOffset: Int64(offset + done), into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
-        } catch { throw SystemError("read", path, error) }
+        } catch { throw SystemError(.read, path, error) }
         if n == 0 { break }
         done += n
     }
@@ -302,7 +347,7 @@ public func readToEOF(_ fd: FileDescriptor, path: String, stopAfter: Int, sizeHi
         let n: Int
         do {
             n = try chunk.withUnsafeMutableBytes { try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<want])) }
-        } catch { throw SystemError("read", path, error) }
+        } catch { throw SystemError(.read, path, error) }
         if n == 0 { break }
         out.append(contentsOf: chunk[0..<n])
     }
@@ -319,7 +364,7 @@ public func readSmallFile(_ path: String, limit: Int = 1 << 20) throws -> [UInt8
 
 extension SystemError {
     /// From whatever a swift-system call threw (an `Errno`).
-    init(_ operation: String, _ path: String, _ error: any Error, hint: String? = nil) {
+    init(_ operation: Operation, _ path: String, _ error: any Error, hint: String? = nil) {
         self.init(operation, path, errno: errnoValue(error), hint: hint)
     }
 }

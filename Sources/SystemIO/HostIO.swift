@@ -70,7 +70,7 @@ public struct HostIO: Sendable {
             } catch let e as SystemError {
                 throw e
             } catch {
-                throw SystemError("read", path, errno: ESPIPE)
+                throw SystemError(.read, path, errno: ESPIPE)
             }
         },
         write: { path, bytes throws(SystemError) in
@@ -79,9 +79,9 @@ public struct HostIO: Sendable {
             let fd: FileDescriptor
             do {
                 fd = try withSystemPath(path) { try FileDescriptor.open($0, .writeOnly, options: [.truncate, .closeOnExec]) }
-            } catch { throw SystemError("open for writing", path, error) }
+            } catch { throw SystemError(.openForWriting, path, error) }
             defer { try? fd.close() }
-            do { _ = try bytes.withUnsafeBytes { try fd.write($0) } } catch { throw SystemError("write", path, error) }
+            do { _ = try bytes.withUnsafeBytes { try fd.write($0) } } catch { throw SystemError(.write, path, error) }
         })
 
     /// One pwrite(2) of `bytes` at `offset`; config space takes aligned dwords whole
@@ -90,11 +90,11 @@ public struct HostIO: Sendable {
         let fd: FileDescriptor
         do {
             fd = try withSystemPath(path) { try FileDescriptor.open($0, .writeOnly, options: [.closeOnExec]) }
-        } catch { throw SystemError("open for writing", path, error) }
+        } catch { throw SystemError(.openForWriting, path, error) }
         defer { try? fd.close() }
         let written: Int
-        do { written = try bytes.withUnsafeBytes { try fd.write(toAbsoluteOffset: Int64(offset), $0) } } catch { throw SystemError("write", path, error) }
-        if written != bytes.count { throw SystemError("write", path, errno: EIO) }
+        do { written = try bytes.withUnsafeBytes { try fd.write(toAbsoluteOffset: Int64(offset), $0) } } catch { throw SystemError(.write, path, error) }
+        if written != bytes.count { throw SystemError(.write, path, errno: EIO) }
     }
 
     /// `.live` unless the process installed another default before its first use

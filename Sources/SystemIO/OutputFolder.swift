@@ -31,14 +31,14 @@ public final class OutputFolder {
         if pathKind(path) == .missing {
             if withSystemPath(path, { mkdir($0, 0o755) }) != 0, errno != EEXIST {
                 let e = errno
-                throw SystemError("create the folder", path, errno: e, hint: e == ENOENT ? "Create its parent folder first." : nil)
+                throw SystemError(.createFolder, path, errno: e, hint: e == ENOENT ? "Create its parent folder first." : nil)
             }
         }
         let fd = withSystemPath(path) { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         guard fd >= 0 else {
             let e = errno
             if e == ENOTDIR { throw NotAFolder(path: path) }
-            throw SystemError("open the folder", path, errno: e)
+            throw SystemError(.openFolder, path, errno: e)
         }
         self.path = path
         self.fd = fd
@@ -104,18 +104,18 @@ public final class OutputFolder {
         HostIO.current.pause(.write)
         do { _ = try FileDescriptor(rawValue: tfd).writeAll(bytes) } catch {
             close(tfd)
-            throw SystemError("write", pathOf(temp), error)
+            throw SystemError(.write, pathOf(temp), error)
         }
-        guard fchmod(tfd, mode) == 0 else { let e = errno; close(tfd); throw SystemError("set the mode of", pathOf(temp), errno: e) }
-        guard fsync(tfd) == 0 else { let e = errno; close(tfd); throw SystemError("sync", pathOf(temp), errno: e) }
+        guard fchmod(tfd, mode) == 0 else { let e = errno; close(tfd); throw SystemError(.setMode, pathOf(temp), errno: e) }
+        guard fsync(tfd) == 0 else { let e = errno; close(tfd); throw SystemError(.sync, pathOf(temp), errno: e) }
         close(tfd)
         if overwrite {
-            guard renameat(fd, temp, fd, name) == 0 else { throw SystemError("rename onto", target) }
+            guard renameat(fd, temp, fd, name) == 0 else { throw SystemError(.renameOnto, target) }
         } else {
             guard linkat(fd, temp, fd, name, 0) == 0 else {
                 let e = errno
                 if e == EEXIST { throw AtomicFile.Exists(path: target) }
-                throw SystemError("create", target, errno: e)
+                throw SystemError(.create, target, errno: e)
             }
             _ = unlinkat(fd, temp, 0)
         }
@@ -138,10 +138,10 @@ public final class OutputFolder {
             }
             if tfd >= 0 { return (tfd, temp) }
             guard e == EEXIST else {
-                throw SystemError("create a file in", path, errno: e, hint: e == EACCES ? "Choose an output folder you can write to." : nil)
+                throw SystemError(.createFileIn, path, errno: e, hint: e == EACCES ? "Choose an output folder you can write to." : nil)
             }
         }
-        throw SystemError("create a file in", path, errno: EEXIST)
+        throw SystemError(.createFileIn, path, errno: EEXIST)
     }
 
     /// The one naming scheme of extracted files: STEM[-N].EXT, made portable by `portableName`,

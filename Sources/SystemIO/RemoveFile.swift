@@ -10,6 +10,6 @@ import Musl
 public func removeFile(_ path: String) throws {
     guard withSystemPath(path, { unlink($0) }) == 0 else {
         let e = errno
-        throw SystemError("remove", path, errno: e, hint: e == EACCES || e == EPERM ? "Run it as root, or check who owns the folder." : nil)
+        throw SystemError(.remove, path, errno: e, hint: e == EACCES || e == EPERM ? "Run it as root, or check who owns the folder." : nil)
     }
 }

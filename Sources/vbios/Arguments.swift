@@ -25,7 +25,9 @@ extension ROMReader.Request: ExpressibleByArgument {}
 
 extension PCIAddress: ExpressibleByArgument, ArgumentValue {
     public init?(argument: String) { try? self.init(parsingArgument: argument) }
-    init(parsingArgument text: String) throws { try self.init(parsing: text) }
+    init(parsingArgument text: String) throws {
+        do { try self.init(parsing: text) } catch let e as Malformed { throw BadArgument(NextStepWording.text(e.advice)) }
+    }
 }
 
 /// `VVVV:DDDD` in hex (`patch --set-ids`).

@@ -28,7 +28,7 @@ struct BindingOptions: ParsableArguments {
 
     /// Prints the plan (dry run) or carries it out.
     func run(_ plan: DriverBinding.Plan, _ binder: DriverBinding, binding: Bool, json: Bool) throws {
-        for n in plan.notes { Terminal.warn(n) }
+        for n in plan.notes { Terminal.warn(NextStepWording.text(n)) }
         if dryRun {
             if json {
                 Terminal.out(BindingOptions.json(plan, dryRun: true).rendered())
@@ -74,7 +74,7 @@ struct BindingOptions: ParsableArguments {
                     })),
                 ])
             })),
-            ("notes", .array(plan.notes.map { .string($0) })),
+            ("notes", .array(plan.notes.map { .string(NextStepWording.text($0)) })),
         ])
     }
 }

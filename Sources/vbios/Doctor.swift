@@ -64,8 +64,8 @@ struct Doctor: ParsableCommand {
             var pairs: [(String, JSON)] = [("root", .string(host.path)), ("target", .string(chosen.rawValue))]
             if let parsed { pairs.append(("address", .string(parsed.description))) }
             pairs.append(("checks", .array(checks.map { c in
-                var o: [(String, JSON)] = [("id", .string(c.id.rawValue)), ("status", .string(c.status.rawValue)), ("message", .string(c.message))]
-                let fixes = c.fixes + c.steps.map(Self.words)
+                var o: [(String, JSON)] = [("id", .string(c.id.rawValue)), ("status", .string(c.status.rawValue)), ("message", .string(NextStepWording.text(c.message)))]
+                let fixes = c.fixes.map(NextStepWording.text) + c.steps.map(Self.words)
                 if !fixes.isEmpty { o.append(("fix", .string(fixes.joined(separator: "\n")))) }
                 o.append(("evidence", .array(c.evidence.map { .object([("source", .string($0.source)), ("value", .string($0.value))]) })))
                 o.append(("steps", .array(c.steps.map { s in
@@ -86,9 +86,9 @@ struct Doctor: ParsableCommand {
             if target == nil { Terminal.note("checking for \(chosen.rawValue) (name another with --for \(PassthroughTarget.allCases.map(\.rawValue).joined(separator: "|")))") }
             for c in checks {
                 let status = c.status.rawValue + String(repeating: " ", count: max(0, 4 - c.status.rawValue.count))
-                Terminal.out("\(status)  \(c.id): \(c.message)")
+                Terminal.out("\(status)  \(c.id): \(NextStepWording.text(c.message))")
                 for e in c.evidence { Terminal.out("      read: \(e.source): \(e.value)") }
-                for f in c.fixes + c.steps.map(Self.words) { Terminal.out("      fix: \(f)") }
+                for f in c.fixes.map(NextStepWording.text) + c.steps.map(Self.words) { Terminal.out("      fix: \(f)") }
             }
             if parsed == nil {
                 if displays.isEmpty {

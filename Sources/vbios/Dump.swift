@@ -64,7 +64,7 @@ struct Dump: ParsableCommand {
         say("\(dryRun ? "dry run: would write" : "wrote") \(rom.bytes.count) bytes to \(Output.name(output)) from \(kept.source.name) (\(kept.source.location))")
         say("kept \(kept.source.name): \(rom.choice.reason)")
         if rom.choice.candidates.count > 1 {
-            for c in rom.choice.candidates { say("  " + c.summary) }
+            for c in rom.choice.candidates { say("  " + NextStepWording.text(c.summary)) }
         }
         for line in rom.acpiProvenance?.lines ?? [] { Terminal.out("  ACPI: " + line) }
         for f in rom.layout.findings(.shadowCopy) {

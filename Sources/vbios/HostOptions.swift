@@ -62,7 +62,7 @@ extension ROMReader.DeviceROM {
         .array(choice.candidates.map { c in
             .object([("source", .string(c.source.name)), ("location", .string(c.source.location)),
                      ("score", .int(c.score)), ("size", .optional(c.bytes?.count)),
-                     ("unstable", .bool(c.unstable)), ("error", .optional(c.error?.description))])
+                     ("unstable", .bool(c.unstable)), ("error", .optional(c.error.map { NextStepWording.text($0.advice) }))])
         })
     }
 }

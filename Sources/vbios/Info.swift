@@ -44,9 +44,9 @@ struct Info: ParsableCommand {
                 if let report = try report(file) { reports.append(report) }
             } catch {
                 failed = true
-                if !global.json { Terminal.error(String(describing: error)); continue }
+                if !global.json { Terminal.error(NextStepWording.text(of: error)); continue }
                 let (code, path) = ErrorOutput.classify(error)
-                reports.append(.object([("file", .string(file)), ("error", .object([("code", .string(code)), ("message", .string(String(describing: error))),
+                reports.append(.object([("file", .string(file)), ("error", .object([("code", .string(code)), ("message", .string(NextStepWording.text(of: error))),
                                                                                      ("path", .optional(path))]))]))
             }
         }

@@ -31,7 +31,7 @@ enum Output {
         do {
             _ = try bytes.withUnsafeBytes { try FileDescriptor.standardOutput.writeAll($0) }
         } catch let e as Errno {
-            throw SystemError("write to", "standard output", e)
+            throw SystemError(.writeTo, "standard output", e)
         }
     }
 

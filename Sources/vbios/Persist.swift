@@ -45,14 +45,38 @@ struct Persist: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    /// What persist found and will do: the file, the card, the plan, and what goes with it.
+    struct Planned {
+        var host: HostRoot
+        var path: String
+        var slot: Slot
+        var card: BindingPersistence.Card
+        var plan: BindingPersistence.Plan
+        var warnings: [String]
+        /// pciback's kernel command line (`xen-pciback.hide=...`), nil otherwise.
+        var commandLine: String?
+    }
+
     func run() throws {
         let host = HostRoot(root, sysfs: sysfs)
         try HostVocabulary.check(host, root: root, sysfs: sysfs)
+        let planned = try plan(host)
+        if !dryRun { try apply(planned.plan, to: planned.path) }
+        let verify = verifySteps(planned)
+        if global.json {
+            Terminal.out(json(planned, verify: verify).rendered())
+        } else {
+            printText(planned, verify: verify)
+        }
+    }
+
+    /// Reads the bus, the card and the existing file, and plans the change (refused with a note
+    /// when another device carries the card's IDs).
+    func plan(_ host: HostRoot) throws -> Planned {
         let driver = to
         let path = host.modprobeDirectory + "/" + BindingPersistence.fileName
-        let a = address
-        let bus = try PCIBus.scan(host.sysfs, requiring: [a])
-        let slot = try bus.slot(of: a)
+        let bus = try PCIBus.scan(host.sysfs, requiring: [address])
+        let slot = try bus.slot(of: address)
         var (card, _) = BindingPersistence.card(slot, driver: driver)
         card.byAddress = byAddress && driver != .pciback
         let existing = pathKind(path, followLinks: false) == .missing ? nil : String(decoding: try FileBytes(path: path).bytes, as: UTF8.self)
@@ -67,64 +91,70 @@ struct Persist: ParsableCommand {
                 + "`vbios persist \(card.slot) --to \(driver.rawValue) --by-address\(dryRun ? " --dry-run" : "")`.")
             throw e
         }
+        return Planned(host: host, path: path, slot: slot, card: card, plan: plan,
+                       warnings: BindingPersistence.warnings(for: card, removing: remove, bus: bus, host: host),
+                       commandLine: driver == .pciback && !remove ? Slot.hideArgument(card.functions) : nil)
+    }
 
-        let warnings = BindingPersistence.warnings(for: card, removing: remove, bus: bus, host: host)
-        let commandLine = driver == .pciback && !remove ? Slot.hideArgument(card.functions) : nil
-
-        if !dryRun {
-            switch plan.action {
-            case .create, .update:
-                try AtomicFile.write(plan.after!, to: path, overwrite: true)
-            case .remove:
-                try removeFile(path)
-            case .unchanged, .nothing:
-                break
-            }
+    func apply(_ plan: BindingPersistence.Plan, to path: String) throws {
+        switch plan.action {
+        case .create, .update:
+            try AtomicFile.write(plan.after!, to: path, overwrite: true)
+        case .remove:
+            try removeFile(path)
+        case .unchanged, .nothing:
+            break
         }
+    }
 
-        let regenerate = "\(host.initramfsCommand)"
+    /// What to check after the reboot.
+    func verifySteps(_ p: Planned) -> [String] {
+        let driver = to, card = p.card
         var verify = remove
-            ? ["After the reboot `vbios list` shows \(Persist.hostDriverAfterRemoval(slot.named, recorded: recordedDriver(slot.named, host))) on \(card.slot) again."]
+            ? ["After the reboot `vbios list` shows \(Persist.hostDriverAfterRemoval(p.slot.named, recorded: recordedDriver(p.slot.named, p.host))) on \(card.slot) again."]
             : ["After the reboot `vbios list` shows driver \(driver == .pciback ? "pciback" : driver.rawValue) on \(card.functions.map(\.short).joined(separator: ", ")).",
                "`vbios doctor \(card.slot) --for \(driver == .pciback ? "xen" : "qemu")` checks the rest."]
         if driver == .pciback && !remove { verify.insert("`xl pci-assignable-list` lists \(card.functions.map(\.short).joined(separator: " ")).", at: 1) }
+        return verify
+    }
 
-        if global.json {
-            var pairs: [(String, JSON)] = [
-                ("file", .string(path)), ("action", .string(plan.action.rawValue)), ("dryRun", .bool(dryRun)),
-                ("driver", .string(driver.rawValue)), ("functions", .array(card.functions.map { .string($0.description) })),
-                ("ids", .array(card.ids.map { .string($0) })), ("byAddress", .bool(card.byAddress)), ("content", .optional(plan.after)),
-            ]
-            if let commandLine { pairs.append(("kernelCommandLine", .string(commandLine))) }
-            pairs.append(("regenerate", .string(regenerate)))
-            pairs.append(("verify", .array(verify.map { .string($0) })))
-            pairs.append(("warnings", .array(warnings.map { .string($0) })))
-            Terminal.out(JSON.object(pairs).rendered())
-        } else {
-            let verb: String
-            switch plan.action {
-            case .create: verb = dryRun ? "would write" : "wrote"
-            case .update: verb = dryRun ? "would update" : "updated"
-            case .remove: verb = dryRun ? "would remove" : "removed"
-            case .unchanged: verb = "unchanged:"
-            case .nothing: verb = "\(card.slot) is not in"
-            }
-            Terminal.out("\(verb) \(path)")
-            if let after = plan.after, plan.action != .nothing, plan.action != .remove {
-                for line in after.split(separator: "\n", omittingEmptySubsequences: false).dropLast() { Terminal.out("  | " + line) }
-            }
-            for w in warnings { Terminal.warn(w) }
-            var steps: [String] = []
-            if let commandLine {
-                steps.append("Add `\(commandLine)` to dom0's kernel command line: append it to GRUB_CMDLINE_LINUX in \(host.join("/etc/default/grub")) and run `update-grub` (vbios does not edit GRUB files).")
-            }
-            if plan.action != .unchanged && plan.action != .nothing || dryRun {
-                steps.append("Rebuild the initramfs so the early boot sees the change: `\(regenerate)`, then reboot.")
-            }
-            steps += verify
-            Terminal.out("next:")
-            for (i, s) in steps.enumerated() { Terminal.out("  \(i + 1). \(s)") }
+    func json(_ p: Planned, verify: [String]) -> JSON {
+        var pairs: [(String, JSON)] = [
+            ("file", .string(p.path)), ("action", .string(p.plan.action.rawValue)), ("dryRun", .bool(dryRun)),
+            ("driver", .string(to.rawValue)), ("functions", .array(p.card.functions.map { .string($0.description) })),
+            ("ids", .array(p.card.ids.map { .string($0) })), ("byAddress", .bool(p.card.byAddress)), ("content", .optional(p.plan.after)),
+        ]
+        if let commandLine = p.commandLine { pairs.append(("kernelCommandLine", .string(commandLine))) }
+        pairs.append(("regenerate", .string(p.host.initramfsCommand)))
+        pairs.append(("verify", .array(verify.map { .string($0) })))
+        pairs.append(("warnings", .array(p.warnings.map { .string($0) })))
+        return JSON.object(pairs)
+    }
+
+    func printText(_ p: Planned, verify: [String]) {
+        let verb: String
+        switch p.plan.action {
+        case .create: verb = dryRun ? "would write" : "wrote"
+        case .update: verb = dryRun ? "would update" : "updated"
+        case .remove: verb = dryRun ? "would remove" : "removed"
+        case .unchanged: verb = "unchanged:"
+        case .nothing: verb = "\(p.card.slot) is not in"
         }
+        Terminal.out("\(verb) \(p.path)")
+        if let after = p.plan.after, p.plan.action != .nothing, p.plan.action != .remove {
+            for line in after.split(separator: "\n", omittingEmptySubsequences: false).dropLast() { Terminal.out("  | " + line) }
+        }
+        for w in p.warnings { Terminal.warn(w) }
+        var steps: [String] = []
+        if let commandLine = p.commandLine {
+            steps.append("Add `\(commandLine)` to dom0's kernel command line: append it to GRUB_CMDLINE_LINUX in \(p.host.join("/etc/default/grub")) and run `update-grub` (vbios does not edit GRUB files).")
+        }
+        if p.plan.action != .unchanged && p.plan.action != .nothing || dryRun {
+            steps.append("Rebuild the initramfs so the early boot sees the change: `\(p.host.initramfsCommand)`, then reboot.")
+        }
+        steps += verify
+        Terminal.out("next:")
+        for (i, s) in steps.enumerated() { Terminal.out("  \(i + 1). \(s)") }
     }
 
     /// The driver `vbios bind` recorded for the function before it moved it (ROOT/run/vbios,

@@ -276,7 +276,7 @@ struct Prepare: ParsableCommand {
                 if got.choice.kept.unstable { Terminal.warn("two reads of the ROM differed: unbind the card's driver and run prepare again.") }
             } catch let failure as ROMReader.Failure where read.source == .auto && profile.legacyOnlyReason == nil && MissingROM.isAbsent(failure) {
                 // Nothing to read: the configs still go out, with the ROM BAR off (--rom/--rom-from do better).
-                noROM = MissingROM.statement(card, target: target, why: failure.description)
+                noROM = MissingROM.statement(card, target: target, why: NextStepWording.text(failure.advice))
                     + " (--rom FILE, --rom-from FIRMWARE)"
             }
         }

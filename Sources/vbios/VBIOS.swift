@@ -42,7 +42,6 @@ struct VBIOS: ParsableCommand {
         #endif
         DeviceStateGuard.installSignalHandlers()
         let arguments = commandLineArguments()
-        ErrorOutput.json = arguments.prefix { $0 != "--" }.contains("--json")
         // A bare `vbios` is a command line without a command: the usage, and EX_USAGE as for
         // any other command-line mistake (sysexits.h), not 0.
         if let shell = BashCompletion.request(arguments) {
@@ -53,19 +52,26 @@ struct VBIOS: ParsableCommand {
             Terminal.write(2, helpMessage() + "\n")
             Glibc.exit(ExitCode.validationFailure.rawValue)
         }
+        var command: ParsableCommand
         do {
-            var command = try parseAsRoot(arguments)
+            command = try parseAsRoot(arguments)
+        } catch {
+            leaveIfHelp(error)
+            Glibc.exit(report(.commandLine(error), json: ErrorOutput.jsonRequested(arguments)).rawValue)
+        }
+        do {
             try command.run()
         } catch {
-            // Help and version requests exit 0 as ArgumentParser prints them.
-            if !(error is ExitCode), exitCode(for: error) == .success { exit(withError: error) }
-            Glibc.exit(report(error).rawValue)
+            // `vbios help CMD` parses to ArgumentParser's help command, whose run asks for help.
+            leaveIfHelp(error)
+            let json = (command as? CommandWithGlobalOptions)?.global.json ?? false
+            Glibc.exit(report(.command(error), json: json).rawValue)
         }
     }
 
-    /// ArgumentParser's own errors (usage, validation), as opposed to one a command threw.
-    static func isArgumentParserError(_ error: Error) -> Bool {
-        !(error is UserError) && String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
+    /// Help and version requests exit 0 as ArgumentParser prints them.
+    static func leaveIfHelp(_ error: Error) {
+        if !(error is ExitCode), exitCode(for: error) == .success { exit(withError: error) }
     }
 
     /// argv as Strings without loss: bytes that are not UTF-8 are kept (`RawBytes`), so a
@@ -83,6 +89,26 @@ struct GlobalOptions: ParsableArguments {
     var json = false
 }
 
+/// A command that takes the global options: once parsed, its own `--json` says how its errors
+/// are printed.
+protocol CommandWithGlobalOptions: ParsableCommand {
+    var global: GlobalOptions { get }
+}
+
+extension List: CommandWithGlobalOptions {}
+extension Bars: CommandWithGlobalOptions {}
+extension Dump: CommandWithGlobalOptions {}
+extension Info: CommandWithGlobalOptions {}
+extension Verify: CommandWithGlobalOptions {}
+extension Scan: CommandWithGlobalOptions {}
+extension Patch: CommandWithGlobalOptions {}
+extension Diff: CommandWithGlobalOptions {}
+extension Prepare: CommandWithGlobalOptions {}
+extension Bind: CommandWithGlobalOptions {}
+extension Unbind: CommandWithGlobalOptions {}
+extension Doctor: CommandWithGlobalOptions {}
+extension Persist: CommandWithGlobalOptions {}
+
 /// A refusal of the CLI's own (a file in the way of `--out-dir`, a library's refusal put in the
 /// command's context); printed as `vbios: <message>` with the given exit status, `refused` in JSON.
 /// A library's typed error is thrown as it is, not wrapped in this.
@@ -99,18 +125,43 @@ struct UserError: Error, CustomStringConvertible {
     }
 }
 
-/// The one error printer: prints `error` and returns the exit code to leave with. As
-/// `vbios: MESSAGE` on stderr, or with `--json` as `{"error": {"code", "message", "path"?}}` on
-/// stdout (same exit status). A command-line mistake (ArgumentParser's parse and validation
-/// errors, a value one of `Arguments.swift`'s types refused) comes with the usage and exits 64;
-/// an `ExitCode` was already reported and only leaves. Commands throw the libraries' typed
-/// errors as they are: `ErrorOutput` gives each its code, path and exit status.
-func report(_ error: Error) -> ExitCode {
+/// Where an error came from: the command line did not parse (ArgumentParser's own errors, and
+/// every error a value type of `Arguments.swift` or a command's `validate()` threw while parsing),
+/// or the command ran and threw.
+enum CLIFailure {
+    case commandLine(Error)
+    case command(Error)
+
+    /// A command-line mistake: anything parsing threw (but an `ExitCode`, already reported), and a
+    /// `ValidationError` a command throws while it runs (a value it checks only then, `scan --for`).
+    var isUsage: Bool {
+        switch self {
+        case let .commandLine(error): return !(error is ExitCode) && !(error is UserError)
+        case let .command(error): return error is ValidationError
+        }
+    }
+
+    var error: Error {
+        switch self {
+        case let .commandLine(error), let .command(error): return error
+        }
+    }
+}
+
+/// The one error printer: prints the failure and returns the exit code to leave with. As
+/// `vbios: MESSAGE` on stderr, or with `json` (the command's `--json`) as
+/// `{"error": {"code", "message", "path"?}}` on stdout (same exit status). A command-line mistake
+/// (ArgumentParser's parse and validation errors, a value one of `Arguments.swift`'s types
+/// refused) comes with the usage and exits 64; an `ExitCode` was already reported and only
+/// leaves. Commands throw the libraries' typed errors as they are: `ErrorOutput` gives each its
+/// code, path and exit status.
+func report(_ failure: CLIFailure, json: Bool) -> ExitCode {
+    let error = failure.error
     if let code = error as? ExitCode { return code }
-    if VBIOS.isArgumentParserError(error) {
+    if failure.isUsage {
         let code = VBIOS.exitCode(for: error)
         let message = ErrorOutput.boundingEchoedValue(VBIOS.fullMessage(for: error))
-        if ErrorOutput.json {
+        if json {
             ErrorOutput.emit(code: "usage", message: message, path: nil)
         } else {
             Terminal.write(2, message + "\n")
@@ -118,8 +169,8 @@ func report(_ error: Error) -> ExitCode {
         return code
     }
     let status = ErrorOutput.status(error)
-    let message = String(describing: error) + ErrorOutput.nextSteps(error)
-    if ErrorOutput.json {
+    let message = NextStepWording.text(of: error) + ErrorOutput.nextSteps(error)
+    if json {
         let (code, path) = ErrorOutput.classify(error)
         ErrorOutput.emit(code: code, message: message, path: path)
     } else {
@@ -130,8 +181,12 @@ func report(_ error: Error) -> ExitCode {
 
 /// How errors leave the tool.
 enum ErrorOutput {
-    /// Set once in `main`, before any command runs: `--json` was given.
-    nonisolated(unsafe) static var json = false
+    /// Whether a command line that did not parse asked for JSON: `--json` before any `--`. The
+    /// one pre-scan of argv, for errors before a command exists to say; once parsing succeeds,
+    /// the command's own `--json` decides.
+    static func jsonRequested(_ arguments: [String]) -> Bool {
+        arguments.prefix { $0 != "--" }.contains("--json")
+    }
 
     static func emit(code: String, message: String, path: String?) {
         var fields: [(String, JSON)] = [("code", .string(code)), ("message", .string(message))]
@@ -202,7 +257,7 @@ enum ErrorOutput {
         case is BindingPersistence.SharedIDs: return ("shared-ids", nil)
         case let e as BrokenROM: return (e.code, e.path)
         case is PassthroughError: return ("refused", nil)   // Passthrough declined, with the reason and what to try
-        case let e as SystemError: return (e.errnoName.hasPrefix("errno") ? "system-error" : e.errnoName, e.path)
+        case let e as SystemError: return (e.symbolicErrnoName ?? "system-error", e.path)
         case let e as FileTooLarge: return ("file-too-large", e.path)
         case let e as NotARegularFile: return ("not-a-regular-file", e.path)
         case let e as AtomicFile.Exists: return ("exists", e.path)

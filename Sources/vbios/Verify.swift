@@ -143,7 +143,7 @@ struct Verify: ParsableCommand {
             return Verify.render(path: "\(d.address) (\(rom.choice.kept.source.name))", outcome: Verify.outcome(rom.layout),
                                  layout: rom.layout, error: nil, json: json)
         } catch {
-            return Verify.render(path: address.description, outcome: .unreadable, layout: nil, error: String(describing: error), json: json)
+            return Verify.render(path: address.description, outcome: .unreadable, layout: nil, error: NextStepWording.text(of: error), json: json)
         }
     }
 
@@ -161,7 +161,7 @@ struct Verify: ParsableCommand {
             if let why { return render(path: file, outcome: .skipped, layout: nil, error: why, json: json) }
             return render(path: file, outcome: outcome(layout), layout: layout, error: nil, json: json)
         } catch {
-            return render(path: file, outcome: .unreadable, layout: nil, error: String(describing: error), json: json)
+            return render(path: file, outcome: .unreadable, layout: nil, error: NextStepWording.text(of: error), json: json)
         }
     }
 

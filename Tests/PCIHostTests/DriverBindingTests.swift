@@ -3,6 +3,7 @@ import Foundation
 import SystemIO
 import TestSeams
 import Testing
+import Core
 import TestSupport
 
 extension FakeHost {
@@ -141,7 +142,7 @@ final class ReactingWriter: Sendable {
         let writer = ReactingWriter(root: host.sysfs, fails: { path throws(SystemError) in
             guard path.hasPrefix(audioDir) else { return }
             try? FileManager.default.removeItem(atPath: audioDir)
-            throw SystemError("write", path, errno: ENODEV)
+            throw SystemError(.write, path, errno: ENODEV)
         })
         let binder = DriverBinding(root: host.sysfs, stateDirectory: host.state, io: writer.io)
         let plan = try binder.planBind([gpu], to: .vfioPCI)
@@ -243,6 +244,7 @@ final class ReactingWriter: Sendable {
         #expect(p.terminationStatus == 0)
         let notes = try binder.planBind([gpu], to: .vfioPCI).notes
         #expect(notes.count == 1)
-        #expect(notes.first?.hasPrefix("0000:00:1f.6 shares IOMMU group 1 with 0000:01:00.0 and is bound to e1000e") == true, "\(notes)")
+        #expect(notes.first?.description.hasPrefix("0000:00:1f.6 shares IOMMU group 1 with 0000:01:00.0 and is bound to e1000e") == true, "\(notes)")
+        #expect(notes.first?.steps == [NextStep(.bindToVFIO, "0000:00:1f.6")])
     }
 }

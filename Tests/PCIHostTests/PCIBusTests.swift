@@ -152,11 +152,13 @@ import SystemIO
     }
 }
 
+struct LspciFailed: Error { var step: String }
+
 /// lspci on a fake tree: libpci's sysfs method pointed at it.
 enum Lspci {
     static func run(_ root: SysfsRoot, _ a: PCIAddress) throws -> [String] {
         var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw SystemError("pipe", "lspci") }
+        guard pipe(&fds) == 0 else { throw LspciFailed(step: "pipe") }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -167,7 +169,7 @@ enum Lspci {
         var argv = args.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        guard posix_spawn(&pid, "/usr/bin/lspci", &actions, nil, &argv, environ) == 0 else { throw SystemError("spawn", "/usr/bin/lspci") }
+        guard posix_spawn(&pid, "/usr/bin/lspci", &actions, nil, &argv, environ) == 0 else { throw LspciFailed(step: "posix_spawn /usr/bin/lspci") }
         close(fds[1])
         var out: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 4096)

@@ -191,7 +191,7 @@ let hosts = Repository.hosts
         let root = SysfsRoot(hosts + "/radeon-hd7850")
         let audio = try PCIAddress(parsing: "01:00.1")
         do { _ = try SysfsROMSource(root: root, address: audio, shadowed: false).read(); Issue.record("read") } catch let e as ROMReadError {
-            #expect(e.errno == ENOENT && e.message.contains("no ROM resource"))
+            #expect(e.errno == ENOENT && e.reason == .noROMResource(path: root.attribute(audio, "rom")))
         }
         #expect(throws: DeviceError.self) { try PCIDevice.load(PCIAddress(parsing: "05:00.0"), root: root) }
     }
@@ -261,7 +261,7 @@ final class TempDir {
     let path: String
     init() throws {
         var t = Array("/tmp/vbios-test-XXXXXX".utf8CString)
-        guard t.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else { throw SystemError("mkdtemp", "/tmp") }
+        guard t.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else { throw SystemError(.createFolderIn, "/tmp") }
         path = String(decoding: t.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
     deinit { _ = system("rm -rf '\(path)'") }

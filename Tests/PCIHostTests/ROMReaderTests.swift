@@ -1,4 +1,5 @@
 import Testing
+import Core
 import TestSupport
 @testable import PCIHost
 import OptionROM
@@ -57,7 +58,7 @@ import SystemIO
         } catch {
             guard case let .nothingToRead(address, romPath) = error else { Issue.record("\(error)"); return }
             #expect(address == audio.address && romPath.hasSuffix("0000:01:00.1/rom"))
-            #expect(error.description.contains("no ROM resource") && error.description.contains("--source rombar"))
+            #expect(error.advice.steps == [NextStep(.scan), NextStep(.readSource, "rombar")])
         }
     }
 
@@ -73,7 +74,7 @@ import SystemIO
             Issue.record("accepted")
         } catch {
             guard case .notBootVGAShadow = error else { Issue.record("\(error)"); return }
-            #expect(error.description.contains("boot_vga 0") && error.description.contains("--source shadow"))
+            #expect(error.advice.contains("boot_vga 0") && error.advice.steps == [NextStep(.prepareWithROMFile), NextStep(.readSource, "shadow")])
         }
         let shadow = try reader.read(d, request: .shadow)
         #expect(shadow.choice.kept.source.isShadowCopy && !shadow.layout.findings(.shadowCopy).isEmpty)
@@ -105,7 +106,7 @@ import SystemIO
             Issue.record("chose")
         } catch {
             guard case let .nothingRead(candidates) = error else { Issue.record("\(error)"); return }
-            #expect(candidates.count == 1 && error.description == candidates[0].error?.description)
+            #expect(candidates.count == 1 && error.advice == candidates[0].error?.advice)
         }
     }
 }

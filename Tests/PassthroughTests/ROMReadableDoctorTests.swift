@@ -1,6 +1,7 @@
 import Foundation
 import PCIHost
 import Testing
+import Core
 @testable import Passthrough
 
 /// doctor's rom-readable reads through `ROMReader` (read only) and judges its typed failures.
@@ -10,8 +11,8 @@ import Testing
         let radeon = try FakeRoot("radeon-hd7850")
         defer { radeon.cleanup() }
         try FileManager.default.removeItem(atPath: try radeon.device("0000:01:00.0") + "/rom")
-        let c = try radeon.check("rom-readable", "01:00.0")
-        #expect(c.status == .fail && c.message.contains("has no ROM resource") && c.fixes[0].contains("vbios scan"), "\(c.message)")
+        let c = try radeon.check(.romReadable, "01:00.0")
+        #expect(c.status == .fail && c.message.contains("has no ROM resource") && c.fixes[0].steps.first == NextStep(.extractROMs), "\(c.message)")
     }
 
     /// The boot display whose physical memory cannot be opened: both sources fail, neither for
@@ -21,7 +22,7 @@ import Testing
         defer { igd.cleanup() }
         try FileManager.default.removeItem(atPath: try igd.device("0000:00:02.0") + "/rom")
         try Data().write(to: URL(fileURLWithPath: try igd.device("0000:00:02.0") + "/rom"))
-        let c = try igd.check("rom-readable", "00:02.0", memory: PhysicalMemory(path: igd.path + "/nonexistent-mem", base: 0xC0000))
+        let c = try igd.check(.romReadable, "00:02.0", memory: PhysicalMemory(path: igd.path + "/nonexistent-mem", base: 0xC0000))
         #expect(c.status == .fail && c.message.contains("read back empty") && c.message.contains("cannot open " + igd.path + "/nonexistent-mem"),
                 "\(c.message)")
     }

@@ -16,7 +16,7 @@ import Testing
         try removeFile(dir + "/target")
         #expect(!FileManager.default.fileExists(atPath: dir + "/target"))
         #expect { try removeFile(dir + "/target") } throws: { e in
-            (e as? SystemError).map { $0.errnoName == "ENOENT" && $0.path == dir + "/target" && $0.operation == "remove" } ?? false
+            (e as? SystemError).map { $0.errnoName == "ENOENT" && $0.path == dir + "/target" && $0.operation == .remove } ?? false
         }
         try FileManager.default.createDirectory(atPath: dir + "/folder", withIntermediateDirectories: false)
         #expect { try removeFile(dir + "/folder") } throws: { e in

@@ -54,13 +54,19 @@ import Core
         for e in [EACCES, EPERM, ENOENT, EIO, EINVAL, ENODEV, EBUSY] {
             #expect(ErrnoName.value(ErrnoName.name(e)) == e)
         }
-        #expect(ErrnoName.name(EXDEV) == "errno \(EXDEV)")
+        // glibc's names (strerrorname_np) against the headers' constants, beyond the common ones.
+        let named: [(Int32, String)] = [(EXDEV, "EXDEV"), (EROFS, "EROFS"), (ETIMEDOUT, "ETIMEDOUT"), (ENXIO, "ENXIO"),
+                                        (ENOTTY, "ENOTTY"), (EHWPOISON, "EHWPOISON")]
+        for (e, name) in named {
+            #expect(ErrnoName.name(e) == name && ErrnoName.symbol(e) == name && ErrnoName.value(name) == e)
+        }
+        #expect(ErrnoName.name(4000) == "errno 4000" && ErrnoName.symbol(4000) == nil && ErrnoName.symbol(0) == nil)
         #expect(ErrnoName.value("42") == 42 && ErrnoName.value("EWHAT") == nil)
     }
 
     /// The message names the path, the errno (text and name) and the next step.
     @Test func messageSaysPathErrnoAndHint() {
-        let e = SystemError("open", "/sys/x/rom", errno: EACCES, hint: "Run as root")
+        let e = SystemError(.open, "/sys/x/rom", errno: EACCES, hint: "Run as root")
         #expect(e.description == "cannot open /sys/x/rom: Permission denied (EACCES). Run as root")
     }
 }
@@ -77,7 +83,7 @@ import Core
             #expect(error.errno == ENOENT && error.path == path + ".missing")
         }
         do { try HostIO.live.write("/tmp", [0x31]); Issue.record("wrote a directory") } catch {
-            #expect(error.operation == "open for writing" && error.errno == EISDIR && error.path == "/tmp")
+            #expect(error.operation == .openForWriting && error.errno == EISDIR && error.path == "/tmp")
         }
     }
 }

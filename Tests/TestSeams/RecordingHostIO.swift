@@ -113,9 +113,9 @@ public final class RecordingHostIO: Sendable {
             if s.enabled { s.enabledReads += 1 }
             return (s.enabled, s.reads)
         }
-        if let e = options.failReads { throw SystemError("read", path, errno: e) }
-        if !enabled { throw SystemError("read", path, errno: EINVAL) }
-        if options.disabledROM, let e = options.failEnabledReads { throw SystemError("read", path, errno: e) }
+        if let e = options.failReads { throw SystemError(.read, path, errno: e) }
+        if !enabled { throw SystemError(.read, path, errno: EINVAL) }
+        if options.disabledROM, let e = options.failEnabledReads { throw SystemError(.read, path, errno: e) }
         let bytes = try HostIO.live.read(path, limit)
         return transform.map { $0(bytes, number) } ?? bytes
     }
@@ -138,7 +138,7 @@ public final class RecordingHostIO: Sendable {
             if bytes.first == UInt8(ascii: "0") { s.enabled = !options.disabledROM }
             return nil
         }
-        if let failure { throw SystemError("write", path, errno: failure) }
+        if let failure { throw SystemError(.write, path, errno: failure) }
         if options.writesReachFiles { try HostIO.live.write(path, bytes) }
         try react?(path, bytes)
     }
@@ -166,7 +166,7 @@ public final class RecordingHostIO: Sendable {
     /// - `disabled`: reads fail with EINVAL until `1` is written; `0` disables again (the
     ///   kernel's behaviour). Writes never reach the file.
     /// - `log=PATH`: each write is appended to PATH as `WRITTEN-TEXT` on its own line.
-    /// - `fail=ERRNO` (EIO, EINVAL, EACCES, ENODEV, ENOENT, or a number): every read fails so;
+    /// - `fail=ERRNO` (a name glibc knows, such as EIO or ENODEV, or a number): every read fails so;
     ///   `fail-enabled=ERRNO`: only reads while enabled fail (the device went away mid-dump).
     /// - `short`: reads return the first half of the bytes.
     /// - `change`: every read returns different bytes (the last byte counts reads).

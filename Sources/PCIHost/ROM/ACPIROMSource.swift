@@ -1,6 +1,7 @@
 import ACPI
 import OptionROM
 import SystemIO
+import Core
 
 /// The VBIOS a laptop's ACPI `_ROM` or `ATRM` method serves, read without running AML: the device's
 /// node from sysfs `firmware_node/path`, the method under it in the DSDT and SSDTs, the
@@ -125,9 +126,9 @@ public struct ACPIROMSource: ROMSource {
         return try (["DSDT"] + ssdts + dynamic).map { n in
             let path = dir + "/" + n
             do { return try ACPITable(name: n, bytes: HostIO.current.read(path, maximumROMSize)) } catch let e as ACPITable.Malformed {
-                throw ROMReadError(source: name, .acpiTablesUnreadable(path: path, detail: e.description), address: address)
+                throw ROMReadError(source: name, .acpiTablesUnreadable(path: path, detail: AdvisedText(e.description)), address: address)
             } catch {
-                throw ROMReadError(source: name, .acpiTablesUnreadable(path: path, detail: String(describing: error)), address: address)
+                throw ROMReadError(source: name, .acpiTablesUnreadable(path: path, detail: AdvisedText(describing: error)), address: address)
             }
         }
     }

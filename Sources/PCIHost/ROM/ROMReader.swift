@@ -54,7 +54,7 @@ public struct ROMReader: Sendable {
             return "\(bytes?.count ?? 0) bytes, \(layout.images.count) image\(layout.images.count == 1 ? "" : "s")"
                 + ", \(valid) with a valid checksum or none to check"
         }
-        public var summary: String {
+        public var summary: AdvisedText {
             if let error { return "\(source.name): failed: \(error)" }
             guard let contents else { return "\(source.name): nothing read" }
             return "\(source.name): \(contents), score \(score)" + (unstable ? ", UNSTABLE between reads" : "")
@@ -76,7 +76,7 @@ public struct ROMReader: Sendable {
     }
 
     /// Why no ROM came back.
-    public enum Failure: Error, CustomStringConvertible, Sendable {
+    public enum Failure: Error, Advised, Sendable {
         /// Not the boot VGA device, yet its ROM resource is the 0xC0000 shadow: its `rom` is the
         /// boot display's BIOS, not this card's.
         case notBootVGAShadow(address: PCIAddress, romPath: String)
@@ -85,22 +85,24 @@ public struct ROMReader: Sendable {
         /// Every source failed or held no image.
         case nothingRead(candidates: [Candidate])
 
-        public var description: String {
+        public var advice: AdvisedText {
             switch self {
             case let .notBootVGAShadow(address, romPath):
                 return "\(address) is not the boot VGA device (boot_vga 0), yet the kernel gave it the 0xC0000 shadow as its ROM "
                     + "(resource 6 = 0xc0000-0xdffff, ROM_SHADOW; x86 does this to every VGA device that decodes on the root bus): its "
                     + "\(romPath) returns the boot display's BIOS, not this card's, and the card's ROM BAR "
                     + "has no address. Use the card's own ROM file (the vendor's, or one dumped where the card is the boot display; "
-                    + "`vbios prepare --rom FILE`), or put the card in a slot behind a PCIe root port. `--source shadow` reads the "
+                    + "\(NextStep(.prepareWithROMFile))), or put the card in a slot behind a PCIe root port. \(NextStep(.readSource, "shadow")) reads the "
                     + "0xC0000 copy anyway."
             case let .nothingToRead(address, romPath):
                 return "\(address) has no ROM resource (no \(romPath)) and is not the boot VGA "
-                    + "device, so there is nothing to read. Some cards keep their ROM only in the system firmware: `vbios scan` on a "
-                    + "firmware image finds it. `--source rombar` tries the ROM BAR directly."
+                    + "device, so there is nothing to read. Some cards keep their ROM only in the system firmware: \(NextStep(.scan)) on a "
+                    + "firmware image finds it. \(NextStep(.readSource, "rombar")) tries the ROM BAR directly."
             case let .nothingRead(candidates):
-                if candidates.count == 1, let e = candidates[0].error { return e.description }
-                return "no source gave a ROM with a valid image:\n" + candidates.map { "  " + $0.summary }.joined(separator: "\n")
+                if candidates.count == 1, let e = candidates[0].error { return e.advice }
+                var text: AdvisedText = "no source gave a ROM with a valid image:"
+                for c in candidates { text += "\n  " + c.summary }
+                return text
             }
         }
     }
@@ -247,7 +249,7 @@ public struct ROMReader: Sendable {
                              unstable: unstable)
         } catch {
             let failure = error as? ROMReadError
-                ?? ROMReadError(source: source.name, .other(location: source.location, detail: String(describing: error)))
+                ?? ROMReadError(source: source.name, .other(location: source.location, detail: AdvisedText(describing: error)))
             return Candidate(source: source, bytes: nil, layout: nil, score: 0, error: failure, unstable: false)
         }
     }

@@ -30,7 +30,7 @@ public protocol ROMSource: Sendable {
 }
 
 /// Why one source could not read a ROM: what, where, and the next step in `description`.
-public struct ROMReadError: Error, CustomStringConvertible, Sendable, Equatable {
+public struct ROMReadError: Error, Advised, Sendable, Equatable {
     public enum Reason: Sendable, Equatable {
         /// EACCES or EPERM on a ROM or config path.
         case permissionDenied(path: String, errno: Int32)
@@ -74,7 +74,7 @@ public struct ROMReadError: Error, CustomStringConvertible, Sendable, Equatable 
         /// The host publishes no ACPI VFCT table.
         case noVFCT(path: String)
         /// The VFCT table could not be read (`detail` says why; `errno` when the system said one).
-        case vfctUnreadable(path: String, detail: String, errno: Int32?)
+        case vfctUnreadable(path: String, detail: AdvisedText, errno: Int32?)
         /// The VFCT table is malformed.
         case vfctMalformed(path: String, detail: String)
         /// The VFCT table has no entry for the device; `entries` lists what it has.
@@ -84,7 +84,7 @@ public struct ROMReadError: Error, CustomStringConvertible, Sendable, Equatable 
         /// The device has no ACPI node (`firmware_node/path`).
         case noFirmwareNode(path: String)
         /// The host's DSDT or an SSDT could not be read or is malformed.
-        case acpiTablesUnreadable(path: String, detail: String)
+        case acpiTablesUnreadable(path: String, detail: AdvisedText)
         /// The tables do not say statically where `node`'s ROM is: the step and why.
         case acpiUnresolved(node: String, ACPIROMUnresolved)
         /// The word holding the region's base (`NVHA`) reads 0: the firmware did not fill it.
@@ -94,7 +94,7 @@ public struct ROMReadError: Error, CustomStringConvertible, Sendable, Equatable 
         /// No `dri/N/name` under debugfs names the device, or debugfs is not mounted.
         case noDriverCopy(path: String)
         /// Anything else a read ended with (`detail` is its own message).
-        case other(location: String, detail: String)
+        case other(location: String, detail: AdvisedText)
     }
 
     /// The source's short name.
@@ -146,44 +146,56 @@ public struct ROMReadError: Error, CustomStringConvertible, Sendable, Equatable 
     /// The ROM is disabled and this read was not allowed to enable it.
     public var isDisabledNow: Bool { if case .disabled = reason { return true } else { return false } }
 
-    /// The sentence for the person: what failed, where, and what to try.
-    public var message: String { description }
-
-    public var description: String {
+    /// The sentence for the person: what failed, where, and what to try (the steps worded by the CLI).
+    public var advice: AdvisedText {
         let dev = address.map { " for \($0)" } ?? ""
         let device = address.map(\.description) ?? "the device"
+        return attributeAdvice(dev: dev, device: device) ?? memoryAdvice(dev: dev, device: device)
+            ?? firmwareAdvice(device: device) ?? ""
+    }
+
+    /// A read of the kernel's ROM attribute (drivers/pci/rom.c); nil for another reason.
+    private func attributeAdvice(dev: String, device: String) -> AdvisedText? {
         switch reason {
         case let .permissionDenied(path, e):
             return "permission denied reading \(path)\(dev) (\(e == EACCES ? "EACCES" : "EPERM")). The ROM file is root-only: run vbios with sudo."
         case let .stillDisabled(path):
             return "the ROM\(dev) is disabled (EINVAL reading \(path)) and enabling it did not take. Another process may have "
-                + "disabled it again; retry, or use `--source rombar` to enable the ROM BAR directly."
+                + "disabled it again; retry, or use \(NextStep(.readSource, "rombar")) to enable the ROM BAR directly."
         case let .disabled(path):
             return "the ROM of \(device) is disabled now (EINVAL reading \(path)); "
-                + "it was left so: `vbios dump` enables it (writes 1 to \(path)), reads it and disables it again."
+                + "it was left so: \(NextStep(.dump)) enables it (writes 1 to \(path)), reads it and disables it again."
         case let .notMapped(path):
             return "the kernel could not map a valid ROM image\(dev) (EIO reading \(path)). Either the ROM BAR holds no image "
-                + "(some cards keep it only in the system firmware: try `--source shadow` on the boot VGA device), memory decoding "
+                + "(some cards keep it only in the system firmware: try \(NextStep(.readSource, "shadow")) on the boot VGA device), memory decoding "
                 + "is off, the device is asleep (wake it: `echo on > .../power/control`), or its driver owns the ROM; unbind the driver "
-                + "(`vbios unbind`) and retry."
+                + "(\(NextStep(.unbind))) and retry."
         case let .noROMResource(path):
             return "\(path) does not exist\(dev): the device has no ROM resource. Integrated GPUs keep their VGA BIOS in the "
-                + "system firmware: try `--source shadow` if this is the boot VGA device, or take the ROM from a firmware image with `vbios scan`."
+                + "system firmware: try \(NextStep(.readSource, "shadow")) if this is the boot VGA device, or take the ROM from a firmware image with \(NextStep(.scan))."
         case let .deviceGone(path, e):
             return "the device\(dev) went away while its ROM was read (\(e == ENODEV ? "ENODEV" : "ENXIO") reading \(path)): it was removed, "
-                + "hot-unplugged or powered off. Check that it is still there with `vbios list`, then retry."
+                + "hot-unplugged or powered off. Check that it is still there with \(NextStep(.list)), then retry."
         case let .notAnAttribute(path):
             return "\(path) is not a regular file (a FIFO, socket or device)\(dev), so it is not a ROM attribute. "
-                + "Is --sysfs pointing at a real sysfs tree?"
+                + "Is \(NextStep(.checkSysfsTree)) pointing at a real sysfs tree?"
         case let .isDirectory(path):
-            return "\(path) is a directory, not a ROM attribute\(dev). Is --sysfs pointing at a real sysfs tree?"
+            return "\(path) is a directory, not a ROM attribute\(dev). Is \(NextStep(.checkSysfsTree)) pointing at a real sysfs tree?"
         case let .readFailed(path, e):
             return "cannot read \(path)\(dev): \(Errno(rawValue: e))."
         case let .empty(path):
             return "\(path) read back empty for \(device): the kernel found no image. "
-                + "Try `--source shadow` if this is the boot VGA device."
+                + "Try \(NextStep(.readSource, "shadow")) if this is the boot VGA device."
         case let .noImage(location):
             return "\(location) holds no option ROM image (no 55 AA with a valid structure)."
+        default:
+            return nil
+        }
+    }
+
+    /// A read of physical memory: the shadow at 0xC0000, the ROM BAR; nil for another reason.
+    private func memoryAdvice(dev: String, device: String) -> AdvisedText? {
+        switch reason {
         case let .belowBase(path, base, address):
             return "\(path) starts at physical \(Hex.prefixed(base)); \(Hex.prefixed(address)) is below it."
         case let .memoryOpen(path, e):
@@ -194,45 +206,53 @@ public struct ROMReadError: Error, CustomStringConvertible, Sendable, Equatable 
         case let .memoryRead(path, address, count, e):
             return "cannot read \(count) bytes at \(Hex.prefixed(address)) from \(path): "
                 + "\(Errno(rawValue: e)). A kernel with STRICT_DEVMEM or lockdown refuses /dev/mem; "
-                + "use `--source sysfs` instead."
+                + "use \(NextStep(.readSource, "sysfs")) instead."
         case let .memoryMap(path, address, count, e):
             return "cannot map \(count) bytes at \(Hex.prefixed(address)) from \(path): "
                 + "\(Errno(rawValue: e)). A kernel with IO_STRICT_DEVMEM refuses ranges a driver claims and lockdown "
-                + "refuses /dev/mem altogether: boot with iomem=relaxed, or use `--source sysfs` instead."
+                + "refuses /dev/mem altogether: boot with iomem=relaxed, or use \(NextStep(.readSource, "sysfs")) instead."
         case let .noShadow(path):
             return "no option ROM signature (55 AA) at 0xC0000 in \(path): the "
-                + "firmware did not leave a VGA BIOS there (UEFI boot without CSM). Read the card's own ROM with `--source sysfs`."
+                + "firmware did not leave a VGA BIOS there (UEFI boot without CSM). Read the card's own ROM with \(NextStep(.readSource, "sysfs"))."
         case let .emptyShadow(path):
             return "the image at 0xC0000 in \(path) has size byte 0; nothing to copy."
         case let .noConfig(path):
             return "cannot read the config space of \(device) (\(path)); run as root."
         case .noROMBAR:
             return "\(device) has no ROM BAR with an address (or its ROM is the shadow at "
-                + "0xC0000): nothing to enable. Try `--source shadow` for the boot VGA device."
+                + "0xC0000): nothing to enable. Try \(NextStep(.readSource, "shadow")) for the boot VGA device."
         case let .decodingOff(enablePath):
             return "memory decoding is off for \(device) (command register bit 1): the ROM BAR "
                 + "cannot answer. Enable the device (`echo 1 > \(enablePath)`) and retry."
+        case .memoryOff:
+            return "no physical memory to read\(dev): with a fake sysfs tree the real /dev/mem is never opened; name a file standing for it."
+        default:
+            return nil
+        }
+    }
+
+    /// The firmware's copies: ACPI VFCT, `_ROM`/`ATRM`, the driver's copy; nil for another reason.
+    private func firmwareAdvice(device: String) -> AdvisedText? {
+        switch reason {
         case let .noVFCT(path):
             return "\(path) does not exist: this host's firmware publishes no VFCT table "
-                + "(only AMD systems do, and only for GPUs whose VBIOS lives in the system firmware). Try `--source sysfs`, "
-                + "or take the ROM from a firmware image with `vbios scan`."
+                + "(only AMD systems do, and only for GPUs whose VBIOS lives in the system firmware). Try \(NextStep(.readSource, "sysfs")), "
+                + "or take the ROM from a firmware image with \(NextStep(.scan))."
         case let .vfctUnreadable(path, detail, e):
             // Root-only is the cause only when the system said so; a folder, a FIFO or an I/O
             // error is something else, said as it is.
             switch e {
             case EACCES, EPERM: return "cannot read \(path): \(detail). ACPI tables are root-only: run vbios with sudo."
-            case EISDIR: return "\(path) is a directory, not the kernel's VFCT table. Is --sysfs pointing at a real sysfs tree?"
+            case EISDIR: return "\(path) is a directory, not the kernel's VFCT table. Is \(NextStep(.checkSysfsTree)) pointing at a real sysfs tree?"
             default: return "cannot read \(path): \(detail)."
             }
         case let .vfctMalformed(path, detail):
             return "\(path): \(detail)"
         case let .vfctNoEntry(path, ids, entries, truncatedAt):
-            var message = "\(path) holds no image for \(device) (\(ids))"
+            var message: AdvisedText = "\(path) holds no image for \(device) (\(ids))"
             message += entries.isEmpty ? ": it has no entries." : "; it has: " + entries.joined(separator: ", ") + "."
             if let cut = truncatedAt { message += " The table is cut short at offset \(Hex.prefixed(cut))." }
             return message
-        case .memoryOff:
-            return "no physical memory to read\(dev): with a fake sysfs tree the real /dev/mem is never opened; name a file standing for it."
         case let .noFirmwareNode(path):
             return "\(path) does not exist: the kernel links \(device) to no ACPI node, so no _ROM or ATRM method can be found for it."
         case let .acpiTablesUnreadable(path, detail):
@@ -249,6 +269,8 @@ public struct ROMReadError: Error, CustomStringConvertible, Sendable, Equatable 
                 + "bound the card, and debugfs be mounted there."
         case let .other(_, detail):
             return detail
+        default:
+            return nil
         }
     }
 

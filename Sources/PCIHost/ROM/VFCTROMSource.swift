@@ -34,7 +34,7 @@ public struct VFCTROMSource: ROMSource {
         }
         let table: [UInt8]
         do { table = try FileBytes(path: path, limit: maximumROMSize).bytes } catch {
-            throw ROMReadError(source: name, .vfctUnreadable(path: path, detail: String(describing: error),
+            throw ROMReadError(source: name, .vfctUnreadable(path: path, detail: AdvisedText(describing: error),
                                                               errno: (error as? SystemError)?.errno))
         }
         let parsed: VFCTTable

@@ -1,3 +1,5 @@
+import Core
+
 /// One finding of `vbios doctor`: a stable id from the registry, a verdict, what was read and
 /// where, and the next steps.
 public struct DoctorCheck: Sendable, Equatable {
@@ -99,15 +101,17 @@ public struct DoctorCheck: Sendable, Equatable {
 
     public var id: ID
     public var status: Status
-    public var message: String
-    /// Exact next steps, in order, in words; empty when there is nothing to do.
-    public var fixes: [String]
+    /// What was found; the steps in it are worded by the CLI.
+    public var message: AdvisedText
+    /// Exact next steps, in order, in words (the steps in them worded by the CLI); empty when
+    /// there is nothing to do.
+    public var fixes: [AdvisedText]
     /// What was read, and where (the checks written with the registry give it).
     public var evidence: [Evidence]
     /// The next steps, structured (the checks written with the registry give them).
     public var steps: [Step]
 
-    public init(_ id: ID, _ status: Status, _ message: String, fixes: [String] = [], evidence: [Evidence] = [], steps: [Step] = []) {
+    public init(_ id: ID, _ status: Status, _ message: AdvisedText, fixes: [AdvisedText] = [], evidence: [Evidence] = [], steps: [Step] = []) {
         self.id = id
         self.status = status
         self.message = message

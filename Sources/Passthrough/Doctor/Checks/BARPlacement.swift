@@ -35,7 +35,7 @@ extension HostDoctor {
             fix = [target.profile.extraQEMUArguments.map { "Use a q35 machine; if OVMF cannot place the BARs, add \(args) through \($0)." }
                    ?? "Use -machine q35 and, if the guest firmware cannot place the BARs (OVMF log: \"out of resources\"), add \(args)."]
         }
-        return DoctorCheck(.barPlacement, .warn, parts.joined(separator: "; "), fixes: fix)
+        return DoctorCheck(.barPlacement, .warn, AdvisedText(parts.joined(separator: "; ")), fixes: fix.map { AdvisedText($0) })
     }
 
     /// xl's `mmio_hole` in MB: the BARs plus room for the emulated devices, rounded up to a power

@@ -14,10 +14,10 @@ extension HostDoctor {
         var msg = "\(v.address) is the boot display: the firmware ran its VGA BIOS and the host console is on it (lost when it is passed); primary passthrough needs \(passOption)"
         if let rom = v.rom, rom.shadowed {
             msg += "; the kernel's rom attribute gives the runtime copy at \(Hex.prefixed(rom.start)), not the flash"
-            return DoctorCheck(.bootVGA, .warn, msg,
-                               fixes: [igd ? "An integrated GPU keeps its VGA BIOS only in the system firmware: the shadow copy is what Xen (gfx_passthru = \"igd\") and QEMU use; `vbios prepare \(v.address)` takes it (rom-readable says what it is worth)."
+            return DoctorCheck(.bootVGA, .warn, AdvisedText(msg),
+                               fixes: [igd ? "An integrated GPU keeps its VGA BIOS only in the system firmware: the shadow copy is what Xen (gfx_passthru = \"igd\") and QEMU use; \(NextStep(.prepare, v.address.description)) takes it (rom-readable says what it is worth)."
                                            : "Whether the runtime copy will do for \(target.rawValue) is rom-readable's verdict; to free the card, make another GPU the boot display in the firmware setup."])
         }
-        return DoctorCheck(.bootVGA, .warn, msg, fixes: ["Make another GPU the boot display in the firmware setup if the host needs its console."])
+        return DoctorCheck(.bootVGA, .warn, AdvisedText(msg), fixes: ["Make another GPU the boot display in the firmware setup if the host needs its console."])
     }
 }

@@ -76,7 +76,7 @@ extension HostDoctor {
         }
         let evidence = [DoctorCheck.Evidence(path, inside.map { "\($0.0.name) \(Hex.prefixed($0.0.start))-\(Hex.prefixed($0.0.end))" }.joined(separator: ", "))]
             + [DoctorCheck.Evidence(host.join("/proc/version"), version.map { "\($0.0).\($0.1)" } ?? "(unreadable)")]
-        return DoctorCheck(.framebuffer, .fail, said.joined(separator: "; ") + ": vfio-pci cannot reserve that BAR (\"BAR \(inside[0].2.index): can't reserve\"), and the host console stays on the card",
+        return DoctorCheck(.framebuffer, .fail, AdvisedText(said.joined(separator: "; ")) + ": vfio-pci cannot reserve that BAR (\"BAR \(inside[0].2.index): can't reserve\"), and the host console stays on the card",
                            evidence: evidence, steps: steps)
     }
 }

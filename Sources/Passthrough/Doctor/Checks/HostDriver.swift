@@ -48,7 +48,7 @@ extension HostDoctor {
         if said.isEmpty {
             said.append("every function of the slot (\(card.addressList)) is on \(mine.rawValue) or unbound")
         }
-        return DoctorCheck(.hostDriver, status, said.joined(separator: "; "), evidence: evidence, steps: steps)
+        return DoctorCheck(.hostDriver, status, AdvisedText(said.joined(separator: "; ")), evidence: evidence, steps: steps)
     }
 
     /// modprobe.d's words for a module, with - and _ alike.

@@ -1,3 +1,4 @@
+import Core
 import OptionROM
 import PCIHost
 import SystemIO
@@ -20,7 +21,7 @@ extension HostDoctor {
             if vendor == .intel && intel != "on" {
                 msg += "; intel_iommu=on is not on the command line, the kernel enables VT-d by default (CONFIG_INTEL_IOMMU_DEFAULT_ON)"
             }
-            return DoctorCheck(.iommu, .ok, ([msg] + notes).joined(separator: "; "))
+            return DoctorCheck(.iommu, .ok, AdvisedText(([msg] + notes).joined(separator: "; ")))
         }
         if target == .xen && isXenHost {
             return DoctorCheck(.iommu, .warn,
@@ -31,7 +32,7 @@ extension HostDoctor {
             return DoctorCheck(.iommu, .fail, "no IOMMU groups: the kernel command line turns the IOMMU off (\(key)=off)",
                                fixes: ["Remove \(key)=off from the kernel command line: edit GRUB_CMDLINE_LINUX_DEFAULT in \(host.join("/etc/default/grub")), run `update-grub` and reboot."])
         }
-        let firmware = "Enable the IOMMU in the firmware setup (Intel: \"VT-d\"; AMD: \"IOMMU\"/\"AMD-Vi\", with SVM), then check `dmesg | grep -i -e DMAR -e AMD-Vi -e IOMMU`."
+        let firmware: AdvisedText = "Enable the IOMMU in the firmware setup (Intel: \"VT-d\"; AMD: \"IOMMU\"/\"AMD-Vi\", with SVM), then check `dmesg | grep -i -e DMAR -e AMD-Vi -e IOMMU`."
         switch vendor {
         case .intel where intel != "on":
             return DoctorCheck(.iommu, .fail, "no IOMMU groups: the CPU is Intel and intel_iommu=on is not on the kernel command line",

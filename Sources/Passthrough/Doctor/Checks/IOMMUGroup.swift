@@ -16,7 +16,7 @@ extension HostDoctor {
         let members: [PCIAddress]
         do { members = try sysfs.listIOMMUGroupMembers(group) } catch {
             return DoctorCheck(.iommuGroup, .unknown, "could not list IOMMU group \(group) (\(error)), so vbios cannot tell which devices share it with \(d.address)",
-                               fixes: ["Check `ls \(sysfs.path)/kernel/iommu_groups/\(group)/devices` as root, then run `vbios doctor` again."])
+                               fixes: ["Check `ls \(sysfs.path)/kernel/iommu_groups/\(group)/devices` as root, then run \(NextStep(.doctor)) again."])
         }
         let others = members.filter { !card.contains($0) }
         if others.isEmpty {
@@ -35,7 +35,7 @@ extension HostDoctor {
         let bridgeNote = bridges.isEmpty ? "" : "; the bridge\(bridges.count == 1 ? "" : "s") \(bridges.map(\.description).joined(separator: ", ")) may stay (vfio-pci leaves bridges to pcieport)"
         if !busy.isEmpty {
             return DoctorCheck(.iommuGroup, .fail, "IOMMU group \(group) also holds \(describe(busy)), bound to host drivers\(bridgeNote)",
-                               fixes: ["Every endpoint of the group goes to the guest together: bind \(busy.map(\.0.description).joined(separator: " ")) to vfio-pci too (`vbios bind ADDR --to vfio-pci`), or move the card to a slot with its own group (`vbios list` shows the groups); the ACS override patch splits groups without real isolation."])
+                               fixes: ["Every endpoint of the group goes to the guest together: bind \(busy.map(\.0.description).joined(separator: " ")) to vfio-pci too (\(NextStep(.bindToVFIO))), or move the card to a slot with its own group (\(NextStep(.list)) shows the groups); the ACS override patch splits groups without real isolation."])
         }
         if !idle.isEmpty {
             return DoctorCheck(.iommuGroup, .warn, "IOMMU group \(group) also holds \(describe(idle)), free now but they must stay unused or go to the guest with the card\(bridgeNote)",

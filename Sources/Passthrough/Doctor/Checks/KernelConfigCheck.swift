@@ -1,3 +1,4 @@
+import Core
 import OptionROM
 import PCIHost
 
@@ -6,7 +7,7 @@ extension HostDoctor {
         let (needed, optional) = target.profile.kernelOptions
         switch KernelConfig.load(host) {
         case let .unknown(tried, compressed):
-            var fixes = ["Check by hand: `grep -E 'CONFIG_(\((needed + optional).joined(separator: "|")))=' /boot/config-$(uname -r)`."]
+            var fixes: [AdvisedText] = ["Check by hand: `grep -E 'CONFIG_(\((needed + optional).joined(separator: "|")))=' /boot/config-$(uname -r)`."]
             if let compressed { fixes.insert("\(compressed) exists but could not be decompressed: `zcat \(compressed) | grep -E 'VFIO|PCI_STUB|XEN_PCIDEV'`.", at: 0) }
             return DoctorCheck(.kernelConfig, .warn, "cannot tell which options the kernel has: none of \(tried.joined(separator: ", ")) could be read", fixes: fixes)
         case let .found(config):
@@ -19,8 +20,8 @@ extension HostDoctor {
                                    fixes: ["Boot a kernel built with \(missing.map { "CONFIG_\($0)=m" }.joined(separator: " ")) (distribution kernels have them: install your distribution's standard kernel package), or rebuild with them set."])
             }
             if !missingOptional.isEmpty {
-                return DoctorCheck(.kernelConfig, .warn, "\(said) (from \(config.source)); CONFIG_\(missingOptional.joined(separator: ", CONFIG_")) is missing, so `--to pci-stub` will not work (pciback will)",
-                                   fixes: ["Use pciback (`vbios persist ADDR --to pciback`), or boot a kernel with CONFIG_PCI_STUB."])
+                return DoctorCheck(.kernelConfig, .warn, "\(said) (from \(config.source)); CONFIG_\(missingOptional.joined(separator: ", CONFIG_")) is missing, so \(NextStep(.bindWith, "pci-stub")) will not work (pciback will)",
+                                   fixes: ["Use pciback (\(NextStep(.persistPciback))), or boot a kernel with CONFIG_PCI_STUB."])
             }
             return DoctorCheck(.kernelConfig, .ok, "\(said) (from \(config.source))")
         }

@@ -1,5 +1,6 @@
 import OptionROM
 import PCIHost
+import Core
 
 extension HostDoctor {
     func romReadable(_ card: Card) -> DoctorCheck {
@@ -22,7 +23,7 @@ extension HostDoctor {
                 return runtimeCopy(v, seen: "readable now only as the runtime copy: \(kept.source.name) (\(kept.source.location)): \(what) (the best of \(sources.map(\.name).joined(separator: ", ")))" + offered,
                                    location: kept.source.location, what: what)
             }
-            return DoctorCheck(.romReadable, .ok, "readable now from \(kept.source.name) (\(kept.source.location)): \(what); `vbios dump \(v.address) -o card.rom` reads the same" + offered)
+            return DoctorCheck(.romReadable, .ok, "readable now from \(kept.source.name) (\(kept.source.location)): \(what); \(NextStep(.dump, v.address.description)) reads the same" + offered)
         } catch {
             switch error {
             // Not the boot display, yet its ROM resource is the 0xC0000 shadow (x86 gives it to every
@@ -33,23 +34,30 @@ extension HostDoctor {
                         + "(its `rom` is the boot display's shadow, not this card's)")
                 }
                 return DoctorCheck(.romReadable, .fail, "\(v.address) is not the boot display (boot_vga 0) but the kernel gave it the 0xC0000 shadow as its ROM: \(sysfs.attribute(v.address, "rom")) reads the boot display's BIOS, not this card's, and there is no ROM BAR to read the flash through",
-                                   fixes: ["Use the card's own ROM file (the vendor's, or one dumped where the card is the boot display): `vbios prepare \(v.address) --rom FILE`; or move the card to a slot behind a PCIe root port."])
+                                   fixes: ["Use the card's own ROM file (the vendor's, or one dumped where the card is the boot display): \(NextStep(.prepareWithROMFile, v.address.description)); or move the card to a slot behind a PCIe root port."])
             case .nothingToRead:
                 return DoctorCheck(.romReadable, .fail, "\(v.address) has no ROM resource (no \(sysfs.attribute(v.address, "rom"))) and is not the boot display: nothing to read",
-                                   fixes: ["Take the ROM from the vendor's file or from a firmware image (`vbios scan FILE --out-dir DIR`), then `vbios prepare \(v.address) --rom FILE`."])
+                                   fixes: ["Take the ROM from the vendor's file or from a firmware image (\(NextStep(.extractROMs))), then \(NextStep(.prepareWithROMFile, v.address.description))."])
             case let .nothingRead(candidates):
-                let errors = candidates.map { $0.error?.description ?? $0.summary }
+                let errors = candidates.map { $0.error?.advice ?? $0.summary }
                 if candidates.allSatisfy({ $0.error?.isDisabledNow == true }) {
-                    return DoctorCheck(.romReadable, .ok, "the ROM is disabled now and doctor does not enable it, so it was not read; `vbios dump \(v.address) -o card.rom` enables it through sysfs, reads it and disables it again")
+                    return DoctorCheck(.romReadable, .ok, "the ROM is disabled now and doctor does not enable it, so it was not read; \(NextStep(.dump, v.address.description)) enables it through sysfs, reads it and disables it again")
                 }
                 if candidates.contains(where: { $0.error?.isPermissionDenied == true }) {
-                    return DoctorCheck(.romReadable, .warn, "cannot read the ROM as this user: " + errors.joined(separator: "; "),
-                                       fixes: ["Run `sudo vbios doctor \(v.address)`."])
+                    return DoctorCheck(.romReadable, .warn, "cannot read the ROM as this user: " + joined(errors),
+                                       fixes: ["Run \(NextStep(.doctorAsRoot, v.address.description))."])
                 }
-                return DoctorCheck(.romReadable, .fail, "no readable ROM: " + errors.joined(separator: "; "),
-                                   fixes: ["Try `vbios dump \(v.address) --source rombar -o card.rom` (enables the ROM BAR directly), or use the vendor's ROM file with `vbios prepare \(v.address) --rom FILE`."])
+                return DoctorCheck(.romReadable, .fail, "no readable ROM: " + joined(errors),
+                                   fixes: ["Try \(NextStep(.dumpFromROMBAR, v.address.description)) (enables the ROM BAR directly), or use the vendor's ROM file with \(NextStep(.prepareWithROMFile, v.address.description))."])
             }
         }
+    }
+
+    /// The sources' failures, one after another.
+    private func joined(_ errors: [AdvisedText]) -> AdvisedText {
+        var text = AdvisedText()
+        for (i, e) in errors.enumerated() { text += (i == 0 ? "" : "; ") + e }
+        return text
     }
 
     /// Only a runtime copy can be read: the one rule prepare and dump apply too (RuntimeCopyRule).

@@ -56,7 +56,7 @@ extension HostDoctor {
         if d.supportsFLR != true { why += ": no FLR" }
         if d.noSoftReset == true { why += ", a PM reset keeps its state (No_Soft_Reset)" }
         if !busResetPossible { why += d.address.bus == 0 ? ", and a device on the root bus has no bus reset" : ", and a bus reset would reset \(peers.map(\.description).joined(separator: ", ")) too" }
-        return DoctorCheck(.reset, .warn, why + ": the guest finds the card as the last one left it",
+        return DoctorCheck(.reset, .warn, AdvisedText(why) + ": the guest finds the card as the last one left it",
                            evidence: evidence,
                            steps: [.init(.guest, busResetPossible ? "" : "Move the card to a slot of its own (a root port with nothing else behind it)", why: "a secondary bus reset is then possible"),
                                    .init(.guest, "Shut the guest down rather than rebooting it, and suspend and resume the host before starting it again", why: "a suspend powers the card off, the one reset left")]

@@ -1,3 +1,4 @@
+import Core
 import OptionROM
 import PCIHost
 
@@ -38,9 +39,9 @@ extension HostDoctor {
         var said = rebars.map { "BAR \($0.1.index) of \($0.0.short) is \(sizeText($0.1.currentSize)) (up to \(sizeText($0.1.supportedSizes.last ?? $0.1.currentSize)))" }
         if !growable.isEmpty, large.isEmpty {
             said.append("the guest sees the size the host leaves it at; if the firmware grows it (\"Re-Size BAR support\"), check again")
-            return DoctorCheck(.resizableBAR, .ok, said.joined(separator: "; "), evidence: evidence)
+            return DoctorCheck(.resizableBAR, .ok, AdvisedText(said.joined(separator: "; ")), evidence: evidence)
         }
-        if large.isEmpty { return DoctorCheck(.resizableBAR, .ok, said.joined(separator: "; "), evidence: evidence) }
+        if large.isEmpty { return DoctorCheck(.resizableBAR, .ok, AdvisedText(said.joined(separator: "; ")), evidence: evidence) }
         said.append("a BAR over 256 MiB fits no SeaBIOS or i440fx guest, and needs a 64-bit MMIO window of \(gib) GiB")
         var steps: [DoctorCheck.Step]
         switch target {
@@ -52,6 +53,6 @@ extension HostDoctor {
                            why: "hvmloader relocates 64-bit BARs above 4 GiB (tools/firmware/hvmloader/pci.c), but a legacy guest's VGA BIOS needs them low")]
         }
         steps.append(.init(.firmwareSetting, "turn \"Re-Size BAR support\" off", why: "the BAR goes back to 256 MiB, which every guest firmware places"))
-        return DoctorCheck(.resizableBAR, .warn, said.joined(separator: "; "), evidence: evidence, steps: steps)
+        return DoctorCheck(.resizableBAR, .warn, AdvisedText(said.joined(separator: "; ")), evidence: evidence, steps: steps)
     }
 }

@@ -1,3 +1,4 @@
+import Core
 import OptionROM
 import PCIHost
 import SystemIO
@@ -20,7 +21,7 @@ extension HostDoctor {
     }
 
     func xen(_ card: Card?) -> DoctorCheck {
-        var fails: [String] = [], warns: [String] = [], oks: [String] = [], fixes: [String] = []
+        var fails: [String] = [], warns: [String] = [], oks: [String] = [], fixes: [AdvisedText] = []
         let type = host.hypervisorType
         if type != "xen" {
             fails.append(type.map { "running under the \($0) hypervisor, not Xen" } ?? "not running under Xen (no \(host.join("/sys/hypervisor/type")))")
@@ -52,10 +53,10 @@ extension HostDoctor {
                 } else {
                     fails.append("not hidden from dom0: \(names); every function of the card must be, or xl refuses the card")
                 }
-                fixes.append("Add `\(line)` to dom0's kernel command line (GRUB_CMDLINE_LINUX in \(host.join("/etc/default/grub")), then `update-grub`), or run `vbios persist \(card.device.address) --to pciback`; until the reboot: `xl pci-assignable-add` for each function.")
+                fixes.append("Add `\(line)` to dom0's kernel command line (GRUB_CMDLINE_LINUX in \(host.join("/etc/default/grub")), then `update-grub`), or run \(NextStep(.persistPciback, card.device.address.description)); until the reboot: `xl pci-assignable-add` for each function.")
             }
         }
         let status: DoctorCheck.Status = !fails.isEmpty ? .fail : !warns.isEmpty ? .warn : .ok
-        return DoctorCheck(.xen, status, (fails + warns + oks).joined(separator: "; "), fixes: fixes)
+        return DoctorCheck(.xen, status, AdvisedText((fails + warns + oks).joined(separator: "; ")), fixes: fixes)
     }
 }
