@@ -18,6 +18,10 @@ public struct NextStep: Sendable, Equatable {
         case choose
         /// A shell command to run as root (`value`: the command).
         case command
+        /// List what a firmware image holds and extract it to choose from (`value`: the image's path).
+        case scanFirmware = "scan-firmware"
+        /// Give the EFI driver to add to the ROM yourself (`value`: where to take it from).
+        case addEFIDriver = "add-efi-driver"
     }
 
     public var action: Action

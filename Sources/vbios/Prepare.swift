@@ -245,7 +245,7 @@ struct Prepare: ParsableCommand {
             walked = report
             let chosen: FirmwareROMSelection.Candidate
             do { chosen = try FirmwareROMSelection.choose(report, vendorID: rom.vendorID, deviceID: rom.deviceID) } catch {
-                throw UserError("\(romFrom): \(error)", path: romFrom)
+                throw UserError("\(romFrom): \(error.worded)", path: romFrom)
             }
             romBytes = chosen.item.bytes
             romOrigin = "\(romFrom): \(chosen.summary)"
