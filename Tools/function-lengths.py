@@ -99,7 +99,7 @@ def blank_strings_and_comments(src):
 
 DECL = re.compile(
     r'(?<![\w.])(?:'
-    r'(?P<func>func)\s+(?P<fname>[^\s(<]+)'
+    r'(?P<func>func)\s+(?P<fname>[A-Za-z_]\w*|[^\s\w(]+)'
     r'|(?P<init>init)[?!]?\s*[(<]'
     r'|(?P<deinit>deinit)\s*\{'
     r'|(?P<sub>subscript)\s*[(<]'
@@ -111,15 +111,19 @@ CONTINUES = re.compile(r'\s*(->|throws|rethrows|async|where|\{|:|&|,)')
 def body_start(code, at):
     """The offset of the `{` opening the body of the declaration at `at`, or None (a protocol
     requirement, a declaration without a body)."""
-    depth = 0
+    stack = []                           # open ( [ and generic <
     i = at
     n = len(code)
     while i < n:
         c = code[i]
-        if c in '([<' and not (c == '<' and depth == 0 and code[i - 1] == ' '):
-            depth += 1
-        elif c in ')]>' and not (c == '>' and code[i - 1] == '-'):
-            depth = max(0, depth - 1)
+        depth = len(stack)
+        if c in '([' or (c == '<' and (code[i - 1].isalnum() or code[i - 1] == '_') and code[i + 1:i + 2] not in ('<', '=')):
+            stack.append(c)
+        elif c in ')]' and stack:
+            while stack and stack.pop() == '<':
+                pass                     # a `<` that was a comparison after all
+        elif c == '>' and stack and stack[-1] == '<' and code[i - 1] != '-':
+            stack.pop()
         elif c == '{' and depth == 0:
             return i
         elif c == '}' and depth == 0:
@@ -163,7 +167,8 @@ def functions(path):
             start = m.end() - 1
             name = 'deinit'
         else:
-            start = body_start(code, m.end())
+            # From the parameter list's opening parenthesis (the pattern consumed it for init/subscript).
+            start = body_start(code, m.end() if m.group('func') else m.end() - 1)
             name = m.group('fname') or ('init' if m.group('init') else 'subscript')
         if start is None:
             continue
