@@ -129,24 +129,31 @@ public struct PatchError: Error, Sendable, Equatable, CustomStringConvertible {
     public var code: Code
     public var operation: PatchOperation?
     public var image: Int?
+    /// The size at issue, in bytes (the result, the pad size, what a size byte covers), and
+    /// the bound it passes or falls short of (the ROM BAR, the largest ROM, what the file holds).
+    public var size: Int?
+    public var limit: Int?
     /// `verificationFailed`: the new errors.
     public var findings: [Finding]
     /// What would get past the refusal (`allowBroken`: the plan's `force`).
     public var next: [NextStep]
     public var message: String
 
-    public init(_ code: Code, _ operation: PatchOperation?, image: Int? = nil, findings: [Finding] = [],
-                next: [NextStep] = [], _ message: String) {
+    public init(_ code: Code, _ operation: PatchOperation?, image: Int? = nil, size: Int? = nil, limit: Int? = nil,
+                findings: [Finding] = [], next: [NextStep] = [], _ message: String) {
         self.code = code
         self.operation = operation
         self.image = image
+        self.size = size
+        self.limit = limit
         self.findings = findings
         self.next = next
         self.message = message
     }
 
-    public init(_ code: Code, image: Int? = nil, findings: [Finding] = [], next: [NextStep] = [], _ message: String) {
-        self.init(code, nil, image: image, findings: findings, next: next, message)
+    public init(_ code: Code, image: Int? = nil, size: Int? = nil, limit: Int? = nil, findings: [Finding] = [],
+                next: [NextStep] = [], _ message: String) {
+        self.init(code, nil, image: image, size: size, limit: limit, findings: findings, next: next, message)
     }
 
     public var description: String { message }

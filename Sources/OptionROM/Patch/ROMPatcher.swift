@@ -185,7 +185,7 @@ public enum ROMPatcher {
             if im.isLegacy, im.runtimeLength > im.length, index + 1 < layout.images.count {
                 // Kepler-era laptop ROMs: the size byte and PCIR cover the NVIDIA images NPDE
                 // walks to; a BIOS loads them all as the legacy image.
-                throw PatchError(.imagesInsideLegacy, .extract, image: index,
+                throw PatchError(.imagesInsideLegacy, .extract, image: index, size: im.runtimeLength, limit: im.length,
                     "\(flag): \(describe(index))'s size byte covers \(im.runtimeLength) bytes, past the "
                     + "\(im.length) its NVIDIA NPDE gives, so the images after it lie inside what a BIOS loads and checksums as the "
                     + "legacy image. Cutting them would break it: for a BIOS the legacy image is the first \(im.runtimeLength) bytes as they are.")
@@ -306,7 +306,7 @@ public enum ROMPatcher {
             // Touched indices stay valid: the new image goes after every image they name.
             reparse()
             if let bar = plan.romBarSize, bytes.count > bar, !plan.force {
-                throw PatchError(.largerThanBAR, op,
+                throw PatchError(.largerThanBAR, op, size: bytes.count, limit: bar,
                     "\(name(op)): the result is \(bytes.count) bytes, larger than the card's \(bar)-byte ROM BAR; firmware reads "
                     + "no further than the BAR. Compress the driver (\(name(.compressEFI))), drop images (\(name(.dropEFI))), "
                     + "or cut what follows the chain (\(name(.truncate))).")
@@ -432,7 +432,7 @@ public enum ROMPatcher {
                     continue
                 }
                 guard image.offset + runtime <= bytes.count else {
-                    throw PatchError(.checksum, image: i, "checksum: image \(i)'s size byte covers \(runtime) bytes but only "
+                    throw PatchError(.checksum, image: i, size: runtime, limit: bytes.count - image.offset, "checksum: image \(i)'s size byte covers \(runtime) bytes but only "
                         + "\(bytes.count - image.offset) remain; the ROM is truncated and its checksum cannot be repaired.")
                 }
                 let sum = bytes.withUnsafeBytes { Checksum.sum($0, from: image.offset, count: runtime) }
@@ -476,10 +476,10 @@ public enum ROMPatcher {
         mutating func pad(to size: Int) throws(PatchError) {
             let flag = "\(name(.padTo)) \(size)"
             guard size <= PatchPlan.maximumPadSize else {
-                throw PatchError(.padSize, .padTo, "\(flag): larger than 16 MiB, the largest ROM BAR a PCI device has; no firmware would map the rest.")
+                throw PatchError(.padSize, .padTo, size: size, limit: PatchPlan.maximumPadSize, "\(flag): larger than 16 MiB, the largest ROM BAR a PCI device has; no firmware would map the rest.")
             }
             guard size >= bytes.count else {
-                throw PatchError(.padSize, .padTo, "\(flag): the ROM is already \(bytes.count) bytes. Pass \(name(.truncate)) to cut what "
+                throw PatchError(.padSize, .padTo, size: size, limit: bytes.count, "\(flag): the ROM is already \(bytes.count) bytes. Pass \(name(.truncate)) to cut what "
                     + "follows the chain, or choose a larger size.")
             }
             if size & (size - 1) != 0 {
@@ -497,7 +497,7 @@ public enum ROMPatcher {
 
         mutating func verify() throws(PatchError) {
             if bytes.count > ROMPatcher.maximumSize {
-                throw PatchError(.tooLarge, "the result would be \(bytes.count) bytes, more than the \(ROMPatcher.maximumSize >> 20) MiB "
+                throw PatchError(.tooLarge, size: bytes.count, limit: ROMPatcher.maximumSize, "the result would be \(bytes.count) bytes, more than the \(ROMPatcher.maximumSize >> 20) MiB "
                     + "(\(ROMPatcher.maximumSize) bytes) an option ROM can be: \(name.inspect) and \(name.check) would refuse it, "
                     + "and no ROM BAR maps it. Nothing was written.")
             }
