@@ -18,9 +18,9 @@ public struct NextStep: Sendable, Equatable {
         case choose
         /// A shell command to run as root (`value`: the command).
         case command
-        /// List what a firmware image holds and extract it to choose from (`value`: the image's path).
+        /// List what the firmware image holds, extracted, to choose from (the message names the image).
         case scanFirmware = "scan-firmware"
-        /// Give the EFI driver to add to the ROM yourself (`value`: where to take it from).
+        /// Give the EFI driver to add to the ROM yourself (`why`: which one).
         case addEFIDriver = "add-efi-driver"
     }
 
