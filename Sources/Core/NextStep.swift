@@ -55,6 +55,10 @@ public struct NextStep: Sendable, Equatable {
         case prepare
         /// Make pciback take the card at boot (`value`: the card).
         case persistPciback = "persist-pciback"
+        /// List what the firmware image holds, extracted, to choose from (the message names the image).
+        case scanFirmware = "scan-firmware"
+        /// Give the EFI driver to add to the ROM yourself (`why`: which one).
+        case addEFIDriver = "add-efi-driver"
     }
 
     public var action: Action

@@ -46,19 +46,27 @@ public enum FirmwareGOPSelection {
         /// No X64 GOP driver for the vendor; `found` describes the GOP drivers there are.
         case none(vendor: GPUVendor?, found: [String])
 
-        /// For prepare's `no-efi-image` note: what the search in `firmwarePath` found and what to do.
-        public func advice(firmwarePath: String) -> String? {
+        /// What to do when no driver was chosen: look inside the image, or give the driver yourself.
+        public var next: [NextStep] {
+            switch self {
+            case .notNeeded, .chosen: return []
+            case .ambiguous: return [NextStep(.scanFirmware), NextStep(.addEFIDriver, why: "the card's, among the candidates")]
+            case .none: return [NextStep(.scanFirmware), NextStep(.addEFIDriver, why: "a driver you pick")]
+            }
+        }
+
+        /// What the search in `firmwarePath` found when it chose no driver, naming no command
+        /// (the CLI adds the steps: `vbios/FirmwareWording.swift`).
+        public func finding(firmwarePath: String) -> String? {
             switch self {
             case .notNeeded, .chosen: return nil
             case let .ambiguous(vendor, candidates):
                 return "\(firmwarePath) holds \(candidates.count) different X64 GOP drivers for \(vendor.name), equally likely, so none was added: "
                     + candidates.map(\.summary).joined(separator: "; ")
-                    + ". Extract them with `vbios scan \(firmwarePath) --out-dir DIR` and pass the card's with --add-efi FILE."
             case let .none(vendor, found):
                 return "\(firmwarePath) holds no X64 GOP driver for "
                     + (vendor.map { $0.name } ?? "the card's vendor (vbios knows AMD's, Intel's and NVIDIA's by name)")
                     + (found.isEmpty ? " (it holds no GOP driver at all)" : " (its GOP drivers: " + found.joined(separator: "; ") + ")")
-                    + "; `vbios scan \(firmwarePath) --out-dir DIR` shows everything in it, and --add-efi FILE adds a driver you pick."
             }
         }
     }

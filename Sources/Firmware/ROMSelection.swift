@@ -26,17 +26,24 @@ public enum FirmwareROMSelection {
         /// Several different ROMs fit equally well.
         case ambiguous(vendorID: UInt16, deviceID: UInt16, candidates: [Candidate])
 
+        /// What to do instead: look inside the image, or give the ROM itself.
+        public var next: [NextStep] {
+            switch self {
+            case .none: return [NextStep(.scanFirmware), NextStep(.romFile, why: "the card's ROM, taken from the image or elsewhere")]
+            case .ambiguous: return [NextStep(.scanFirmware), NextStep(.romFile, why: "the right one of the candidates")]
+            }
+        }
+
+        /// The fact, naming no command (the CLI words the steps: `vbios/FirmwareWording.swift`).
         public var description: String {
             switch self {
             case let .none(v, d, found):
                 let ids = PCIIDs(vendor: v, device: d).description
                 return "the firmware image holds no legacy option ROM for \(ids)"
                     + (found.isEmpty ? " (it holds no legacy option ROM at all)." : "; it holds: " + FirmwareROMSelection.listing(found, separator: "; ") + ".")
-                    + " Run `vbios scan` on it to see everything inside, or pass the ROM itself with --rom."
             case let .ambiguous(v, d, candidates):
                 return "the firmware image holds \(candidates.count) different legacy ROMs for \(PCIIDs(vendor: v, device: d)), "
                     + "equally good:\n" + FirmwareROMSelection.listing(candidates.map { "  " + $0.summary }, separator: "\n")
-                    + "\nExtract them with `vbios scan FILE --out-dir DIR` and pass the right one with --rom."
             }
         }
     }

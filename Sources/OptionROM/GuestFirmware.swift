@@ -73,8 +73,28 @@ public enum GuestFirmware {
             while s < bytes.count { s <<= 1 }
             return s
         }()
-        let romSize = min(barSize, bytes.count)
         // LoadOpRomImage: how much of the BAR is copied.
+        let copied = ovmfCopiedLength(bytes, barSize: barSize)
+        let image = Array(bytes.prefix(min(copied, bytes.count)))
+        let layout = bytes.withUnsafeBytes { ROMParser.parse($0) }
+        // ProcessOpRomImage over the copy.
+        var out = ovmfProcess(image, layout: layout, machines: machines, decodes: decodes)
+        // EFI images the parser found that the walk never reached.
+        for (i, im) in layout.images.enumerated() where im.isEFI && !out.contains(where: { $0.offset == im.offset }) {
+            out.append(OVMFImage(offset: im.offset, image: i, loaded: false,
+                                 reason: copied == 0
+                                    ? "the ROM does not start with 55 AA (\(layout.prefixLength) bytes come before the first image: vbios patch --strip-header), so OVMF finds no ROM at all"
+                                    : im.offset >= copied
+                                    ? "OVMF's walk ends before it (a PCIR last bit, a non-PCIR image, or the ROM BAR's end at \(Hex.prefixed(copied)))"
+                                    : "OVMF's walk steps over it"))
+        }
+        return out.sorted { $0.offset < $1.offset }
+    }
+
+    /// EDK2's LoadOpRomImage (PciOptionRomSupport.c): the bytes of a BAR of `barSize` it copies,
+    /// walking PCIR images until one is marked last, the BAR ends or a non-image breaks the walk.
+    static func ovmfCopiedLength(_ bytes: [UInt8], barSize: Int) -> Int {
+        let romSize = min(barSize, bytes.count)
         var offset = 0
         var copied = 0
         var indicator: UInt8 = 0
@@ -106,13 +126,14 @@ public enum GuestFirmware {
             offset += length
         } while indicator & PCIRFields.lastImage == 0 && offset < barSize && copied > 0
         if sawLegacy { copied = max(copied, legacyLength) }
-        let image = Array(bytes.prefix(min(copied, bytes.count)))
-        let layout = bytes.withUnsafeBytes { ROMParser.parse($0) }
+        return copied
+    }
 
-        // ProcessOpRomImage over the copy.
+    /// EDK2's ProcessOpRomImage over the copy: a verdict for each EFI image its walk reaches.
+    static func ovmfProcess(_ image: [UInt8], layout: ROMLayout, machines: Set<UInt16>, decodes: EFIDriverDecodes) -> [OVMFImage] {
         var out: [OVMFImage] = []
-        offset = 0
-        indicator = 0
+        var offset = 0
+        var indicator: UInt8 = 0
         if !image.isEmpty { repeat {
             func field(_ f: ROMField, _ base: Int) -> Int { Int(image.read(f, at: base) ?? 0) }
             guard offset + ImageHeaderFields.length <= image.count, image[offset] == 0x55, image[offset + 1] == 0xAA else {
@@ -130,16 +151,7 @@ public enum GuestFirmware {
             guard length > 0 else { break }
             offset += length
         } while indicator & PCIRFields.lastImage == 0 && offset < image.count }
-        // EFI images the parser found that the walk never reached.
-        for (i, im) in layout.images.enumerated() where im.isEFI && !out.contains(where: { $0.offset == im.offset }) {
-            out.append(OVMFImage(offset: im.offset, image: i, loaded: false,
-                                 reason: copied == 0
-                                    ? "the ROM does not start with 55 AA (\(layout.prefixLength) bytes come before the first image: vbios patch --strip-header), so OVMF finds no ROM at all"
-                                    : im.offset >= copied
-                                    ? "OVMF's walk ends before it (a PCIR last bit, a non-PCIR image, or the ROM BAR's end at \(Hex.prefixed(copied)))"
-                                    : "OVMF's walk steps over it"))
-        }
-        return out.sorted { $0.offset < $1.offset }
+        return out
     }
 
     static func loadVerdict(_ image: [UInt8], at offset: Int, pcir p: Int, index: Int?, machines: Set<UInt16>,

@@ -43,48 +43,71 @@ public enum ROMParser {
             layout.findings = [Finding(.noImage, at: 0, "The file is empty: no option ROM image in it.")]
             return layout
         }
-
-        // Where the chain starts.
-        var start = 0
-        if !hasImageSignature(v, 0) || dataStructure(v, imageAt: 0) == nil {
-            if options.searchForFirstImage, let found = findFirstImage(v) {
-                start = found
-            } else if hasImageSignature(v, 0), v.u16(Self.pointerAt) == 0 || isISAEra(v), let size = v.u8(Self.sizeByteAt), size > 0 {
-                // An ISA-style ROM: no PCI data structure at all.
-                layout.images = [isaImage(v, findings: &findings)]
-                layout.findings = findings
-                return layout
-            } else if hasImageSignature(v, 0) {
-                let ptr = Int(v.u16(Self.pointerAt) ?? 0)
-                findings.append(Finding(.badPointer, at: Self.pointerAt,
-                    "The image at offset 0 points to its PCI data structure at \(Hex.prefixed(ptr)), "
-                    + "but no PCIR/NPDS/RGIS signature is there\(ptr + PCIRFields.size > raw.count ? " (past the end of the file)" : ""). "
-                    + "The ROM is damaged or not a PCI option ROM."))
-                layout.findings = findings
-                return layout
-            } else {
-                findings.append(Finding(.noImage, at: 0,
-                    "No option ROM image found: no 55 AA signature followed by a PCI data structure "
-                    + "in \(raw.count) bytes. If this is a firmware image or memory dump, try `vbios scan`."))
-                layout.findings = findings
-                return layout
-            }
+        // 1. Where the chain starts (nil: no chain; an ISA-style image or the findings say what there is).
+        guard let start = chainStart(v, options: options, layout: &layout, findings: &findings) else {
+            layout.findings = findings
+            return layout
         }
         layout.prefixLength = start
-        if start > 0 {
-            let kind: ROMLayout.Prefix = v.matches(0, "NVGI") ? .nvflash : v.matches(0, "NVFW") ? .nvidiaFirmware : .unknown
-            layout.prefix = kind
-            let what = switch kind {
-            case .nvflash: "An nvflash NVGI header of \(start) bytes precedes"
-            case .nvidiaFirmware: "\(start) bytes of other NVIDIA firmware (an NVFW area of a full-flash dump) precede"
-            case .unknown: "\(start) bytes of unknown data precede"
-            }
-            findings.append(Finding(.prefixHeader, at: 0,
-                what + " the first image (at \(Hex.prefixed(start))). The card does not expose them; "
-                + "remove them before passthrough with `vbios patch --strip-header` (`vbios prepare --rom` does it)."))
+        if start > 0 { layout.prefix = prefix(v, length: start, findings: &findings) }
+        // 2. The chain.
+        layout.images = walkChain(v, from: start, options: options, findings: &findings)
+        // 3. What the images say together, and what follows them.
+        checkIDs(layout.images, &findings)
+        if options.checkTrailingData {
+            checkTrailing(v, after: layout.chainEnd, images: layout.images, &findings)
         }
+        layout.findings = findings
+        if options.decodeVendorTables, !layout.images.isEmpty {
+            layout.vendorInfo = VendorDecoder.decode(v, layout: layout, findings: &layout.findings)
+        }
+        return layout
+    }
 
-        // The chain.
+    /// Where the first image is: 0, or past a prefix. Nil when there is no PCI chain: then
+    /// `layout.images` holds an ISA-style image, or `findings` why nothing was found.
+    static func chainStart(_ v: ByteView, options: Options, layout: inout ROMLayout, findings: inout [Finding]) -> Int? {
+        let raw = v.base
+        guard !hasImageSignature(v, 0) || dataStructure(v, imageAt: 0) == nil else { return 0 }
+        if options.searchForFirstImage, let found = findFirstImage(v) {
+            return found
+        } else if hasImageSignature(v, 0), v.u16(Self.pointerAt) == 0 || isISAEra(v), let size = v.u8(Self.sizeByteAt), size > 0 {
+            // An ISA-style ROM: no PCI data structure at all.
+            layout.images = [isaImage(v, findings: &findings)]
+            return nil
+        } else if hasImageSignature(v, 0) {
+            let ptr = Int(v.u16(Self.pointerAt) ?? 0)
+            findings.append(Finding(.badPointer, at: Self.pointerAt,
+                "The image at offset 0 points to its PCI data structure at \(Hex.prefixed(ptr)), "
+                + "but no PCIR/NPDS/RGIS signature is there\(ptr + PCIRFields.size > raw.count ? " (past the end of the file)" : ""). "
+                + "The ROM is damaged or not a PCI option ROM."))
+            return nil
+        } else {
+            findings.append(Finding(.noImage, at: 0,
+                "No option ROM image found: no 55 AA signature followed by a PCI data structure "
+                + "in \(raw.count) bytes. If this is a firmware image or memory dump, try `vbios scan`."))
+            return nil
+        }
+    }
+
+    /// What precedes the first image (`length` bytes), with its finding.
+    static func prefix(_ v: ByteView, length start: Int, findings: inout [Finding]) -> ROMLayout.Prefix {
+        let kind: ROMLayout.Prefix = v.matches(0, "NVGI") ? .nvflash : v.matches(0, "NVFW") ? .nvidiaFirmware : .unknown
+        let what = switch kind {
+        case .nvflash: "An nvflash NVGI header of \(start) bytes precedes"
+        case .nvidiaFirmware: "\(start) bytes of other NVIDIA firmware (an NVFW area of a full-flash dump) precede"
+        case .unknown: "\(start) bytes of unknown data precede"
+        }
+        findings.append(Finding(.prefixHeader, at: 0,
+            what + " the first image (at \(Hex.prefixed(start))). The card does not expose them; "
+            + "remove them before passthrough with `vbios patch --strip-header` (`vbios prepare --rom` does it)."))
+        return kind
+    }
+
+    /// The images from `start`, following each one's length until one is marked last, cut, or bad.
+    static func walkChain(_ v: ByteView, from start: Int, options: Options, findings: inout [Finding]) -> [ROMImage] {
+        let raw = v.base
+        var images: [ROMImage] = []
         var offset = start
         var index = 0
         while true {
@@ -118,31 +141,22 @@ public enum ROMParser {
                 findings.append(Finding(.zeroLength, at: image.npde?.offset ?? (pcirAt + PCIRFields.imageLength.offset),
                     "Image \(index) at \(Hex.prefixed(offset)) declares a length of 0; the chain cannot go on from it."))
                 image.isLast = true
-                layout.images.append(image)
+                images.append(image)
                 break
             }
             if image.end > raw.count {
                 findings.append(Finding(.truncated, at: offset,
                     "Image \(index) at \(Hex.prefixed(offset)) declares \(length) bytes but only "
                     + "\(raw.count - offset) remain: the file is truncated. Read the ROM again, from another source if one exists."))
-                layout.images.append(image)
+                images.append(image)
                 break
             }
-            layout.images.append(image)
+            images.append(image)
             if image.isLast { break }
             offset = image.end
             index += 1
         }
-
-        checkIDs(layout.images, &findings)
-        if options.checkTrailingData {
-            checkTrailing(v, after: layout.chainEnd, images: layout.images, &findings)
-        }
-        layout.findings = findings
-        if options.decodeVendorTables, !layout.images.isEmpty {
-            layout.vendorInfo = VendorDecoder.decode(v, layout: layout, findings: &layout.findings)
-        }
-        return layout
+        return images
     }
 
     // MARK: - Pieces
@@ -269,6 +283,7 @@ public enum ROMParser {
         return pcir
     }
 
+    /// One image of the chain: its PCIR, NPDE, extent, and the EFI header or legacy checks.
     static func parseImage(_ v: ByteView, at offset: Int, pcirAt p: Int, romStart: Int, index: Int, checksums: ChecksumBlocks? = nil,
                            findings: inout [Finding]) -> ROMImage {
         let pcir = parsePCIR(v, at: p, findings: &findings)
@@ -277,16 +292,31 @@ public enum ROMParser {
             findings.append(Finding(.misaligned, at: offset + Self.pointerAt,
                 "Image \(index)'s PCI data structure pointer \(Hex.prefixed(ptr)) is not a multiple of 4, as the PCI spec requires; some firmware rejects it."))
         }
+        let npde = parseNPDE(v, pcir: pcir, pcirAt: p, romStart: romStart)
+        let (length, last) = extent(v, at: offset, pcir: pcir, npde: npde, index: index, findings: &findings)
+        let sizeByte = v.u8(offset + Self.sizeByteAt) ?? 0
+        var image = ROMImage(offset: offset, length: length,
+                             signature: Hex.string(v.u8(offset) ?? 0, width: 2) + Hex.string(v.u8(offset + 1) ?? 0, width: 2),
+                             sizeByte: sizeByte, pcir: pcir, npde: npde, efi: nil, isLast: last,
+                             checksumValid: nil, checksum: nil)
+        if pcir.codeType == .efi { checkEFIHeader(v, &image, index: index, findings: &findings) }
+        if pcir.codeType == .x86 { checkLegacy(v, &image, index: index, checksums: checksums, findings: &findings) }
+        return image
+    }
 
-        // NPDE sits after PCIR on a 16-byte boundary counted from the ROM's start.
-        var npde: NVIDIAExtension?
+    /// NVIDIA's NPDE, which sits after PCIR on a 16-byte boundary counted from the ROM's start.
+    static func parseNPDE(_ v: ByteView, pcir: PCIDataStructure, pcirAt p: Int, romStart: Int) -> NVIDIAExtension? {
         let npdeAt = romStart + NPDEFields.offset(afterPCIRAt: p - romStart, length: Int(pcir.length))
-        if pcir.length > 0, v.matches(npdeAt, "NPDE"), let ilen = v.read(NPDEFields.imageLength, at: npdeAt) {
-            func u16(_ f: ROMField) -> UInt16 { UInt16(truncatingIfNeeded: v.read(f, at: npdeAt) ?? 0) }
-            npde = NVIDIAExtension(offset: npdeAt, revision: u16(NPDEFields.revision),
-                                   length: u16(NPDEFields.length), imageLength: UInt16(ilen),
-                                   indicator: UInt8(truncatingIfNeeded: v.read(NPDEFields.indicator, at: npdeAt) ?? 0))
-        }
+        guard pcir.length > 0, v.matches(npdeAt, "NPDE"), let ilen = v.read(NPDEFields.imageLength, at: npdeAt) else { return nil }
+        func u16(_ f: ROMField) -> UInt16 { UInt16(truncatingIfNeeded: v.read(f, at: npdeAt) ?? 0) }
+        return NVIDIAExtension(offset: npdeAt, revision: u16(NPDEFields.revision),
+                               length: u16(NPDEFields.length), imageLength: UInt16(ilen),
+                               indicator: UInt8(truncatingIfNeeded: v.read(NPDEFields.indicator, at: npdeAt) ?? 0))
+    }
+
+    /// The image's length and whether it ends the chain: PCIR's, or NPDE's where NVIDIA has one.
+    static func extent(_ v: ByteView, at offset: Int, pcir: PCIDataStructure, npde: NVIDIAExtension?, index: Int,
+                       findings: inout [Finding]) -> (length: Int, last: Bool) {
         var length = pcir.imageLengthBytes
         var last = pcir.isLast
         if pcir.codeType == .nvidia70 {
@@ -302,84 +332,83 @@ public enum ROMParser {
                     // there), not damage. What NPDE says follows is missing.
                     length = pcir.imageLengthBytes
                     last = true
-                    findings.append(Finding(.noLastImage, at: npdeAt + NPDEFields.imageLength.offset,
+                    findings.append(Finding(.noLastImage, at: npde.offset + NPDEFields.imageLength.offset,
                         "Image \(index)'s NPDE says it is \(npde.imageLengthBytes) bytes\(npde.isLast ? "" : " and more images follow"), "
                         + "but the file ends where its PCIR says it does (\(pcir.imageLengthBytes) bytes): a copy cut at the PCIR length, "
                         + "as Linux's sysfs rom attribute reads NVIDIA chains, or taken after the image shrank at POST. "
                         + "It holds the legacy image only (no EFI image for a UEFI guest); dump the ROM BAR (`vbios dump`) or use the vendor's file for the whole chain."))
                 } else {
-                    findings.append(Finding(.lengthDisagreement, at: npdeAt + NPDEFields.imageLength.offset,
+                    findings.append(Finding(.lengthDisagreement, at: npde.offset + NPDEFields.imageLength.offset,
                         "Image \(index)'s PCIR says \(pcir.imageLengthBytes) bytes, its NVIDIA NPDE \(npde.imageLengthBytes); "
                         + "NPDE rules the chain (as in nouveau), so the image is \(npde.imageLengthBytes) bytes."))
                 }
             }
         }
+        return (length, last)
+    }
 
-        let sizeByte = v.u8(offset + Self.sizeByteAt) ?? 0
-        var image = ROMImage(offset: offset, length: length,
-                             signature: Hex.string(v.u8(offset) ?? 0, width: 2) + Hex.string(v.u8(offset + 1) ?? 0, width: 2),
-                             sizeByte: sizeByte, pcir: pcir, npde: npde, efi: nil, isLast: last,
-                             checksumValid: nil, checksum: nil)
+    /// An EFI image's header: read, and checked against the image.
+    static func checkEFIHeader(_ v: ByteView, _ image: inout ROMImage, index: Int, findings: inout [Finding]) {
+        let offset = image.offset, length = image.length
+        func u16(_ f: ROMField) -> UInt16 { UInt16(truncatingIfNeeded: v.read(f, at: offset) ?? 0) }
+        typealias F = EFIHeaderFields
+        let efi = EFIHeader(initializationSize: u16(F.initializationSize),
+                            signature: v.read(F.efiSignature, at: offset) ?? 0,
+                            subsystem: u16(F.subsystem),
+                            machineType: u16(F.machineType),
+                            compression: u16(F.compression),
+                            peOffset: u16(F.peOffset))
+        image.efi = efi
+        if v.u8(offset) == 0x77, (EFIHeaderFields.efiSignature.offset..<ImageHeaderFields.dataStructurePointer.offset).allSatisfy({ v.u8(offset + $0) == 0xFF }) {
+            // NVIDIA's hidden `77 BB` EFI images keep an erased header; no firmware loads them.
+            findings.append(Finding(.erasedEFIHeader, at: offset + EFIHeaderFields.efiSignature.offset,
+                "Image \(index) is an NVIDIA `77 BB` EFI image whose EFI header is erased (every field 0xFF), as on "
+                + "Kepler-era cards; no firmware loads it and nothing needs doing."))
+        } else if efi.signature != EFIHeader.expectedSignature {
+            findings.append(Finding(.badEFIHeader, at: offset + EFIHeaderFields.efiSignature.offset,
+                "Image \(index) is an EFI image but its EFI signature is \(Hex.prefixed(efi.signature, width: 4)), not 0x0ef1."))
+        } else if Int(efi.peOffset) >= max(length, 1) || Int(efi.initializationSize) * 512 > length {
+            findings.append(Finding(.badEFIHeader, at: offset + EFIHeaderFields.peOffset.offset,
+                "Image \(index)'s EFI header points outside the image (PE offset \(Hex.prefixed(efi.peOffset)), initialization size \(Int(efi.initializationSize) * 512) bytes, image \(length) bytes)."))
+        }
+    }
 
-        if pcir.codeType == .efi {
-            func u16(_ f: ROMField) -> UInt16 { UInt16(truncatingIfNeeded: v.read(f, at: offset) ?? 0) }
-            typealias F = EFIHeaderFields
-            let efi = EFIHeader(initializationSize: u16(F.initializationSize),
-                                signature: v.read(F.efiSignature, at: offset) ?? 0,
-                                subsystem: u16(F.subsystem),
-                                machineType: u16(F.machineType),
-                                compression: u16(F.compression),
-                                peOffset: u16(F.peOffset))
-            image.efi = efi
-            if v.u8(offset) == 0x77, (EFIHeaderFields.efiSignature.offset..<ImageHeaderFields.dataStructurePointer.offset).allSatisfy({ v.u8(offset + $0) == 0xFF }) {
-                // NVIDIA's hidden `77 BB` EFI images keep an erased header; no firmware loads them.
-                findings.append(Finding(.erasedEFIHeader, at: offset + EFIHeaderFields.efiSignature.offset,
-                    "Image \(index) is an NVIDIA `77 BB` EFI image whose EFI header is erased (every field 0xFF), as on "
-                    + "Kepler-era cards; no firmware loads it and nothing needs doing."))
-            } else if efi.signature != EFIHeader.expectedSignature {
-                findings.append(Finding(.badEFIHeader, at: offset + EFIHeaderFields.efiSignature.offset,
-                    "Image \(index) is an EFI image but its EFI signature is \(Hex.prefixed(efi.signature, width: 4)), not 0x0ef1."))
-            } else if Int(efi.peOffset) >= max(length, 1) || Int(efi.initializationSize) * 512 > length {
-                findings.append(Finding(.badEFIHeader, at: offset + EFIHeaderFields.peOffset.offset,
-                    "Image \(index)'s EFI header points outside the image (PE offset \(Hex.prefixed(efi.peOffset)), initialization size \(Int(efi.initializationSize) * 512) bytes, image \(length) bytes)."))
+    /// A legacy x86 image: its entry jump, size byte and checksum.
+    static func checkLegacy(_ v: ByteView, _ image: inout ROMImage, index: Int, checksums: ChecksumBlocks?, findings: inout [Finding]) {
+        let offset = image.offset, sizeByte = image.sizeByte
+        guard let pcir = image.pcir else { return }
+        let runtime = Int(sizeByte) * 512
+        // The entry point at offset 3 is a jump (E9 near, EB short, EA far) in every x86
+        // image a BIOS runs; AMD's APU VBIOSes for coreboot (Phoenix) hold ATOM tables only.
+        if sizeByte != 0, let op = v.u8(offset + ImageHeaderFields.entry.offset), op != 0xE9, op != 0xEB, op != 0xEA {
+            findings.append(Finding(.noEntryPoint, at: offset + ImageHeaderFields.entry.offset,
+                "Image \(index) is a legacy x86 image without an entry jump at offset 3 (byte \(Hex.prefixed(op, width: 2))): "
+                + "it carries tables for a driver (AMD ATOM on APUs) rather than code a legacy BIOS can run."))
+        }
+        if sizeByte == 0 {
+            findings.append(Finding(.badSizeByte, at: offset + Self.sizeByteAt,
+                "Image \(index)'s size byte is 0: a BIOS will not run it, and qemu-dm refuses it."))
+        } else if v.contains(offset, runtime) {
+            let sum = checksums.flatMap { c in v.base.baseAddress.flatMap { c.sum(at: $0 + offset, count: runtime) } }
+                ?? Checksum.sum(v.base, from: offset, count: runtime)
+            image.checksum = sum
+            image.checksumValid = sum == 0
+            if sum != 0 {
+                findings.append(Finding(.checksumMismatch, at: offset,
+                    "Image \(index)'s \(runtime) bytes sum to \(Hex.prefixed(sum, width: 2)), not 0: a BIOS skips it. "
+                    + "`vbios patch --fix-checksum` repairs it."))
             }
         }
-
-        if pcir.codeType == .x86 {
-            let runtime = Int(sizeByte) * 512
-            // The entry point at offset 3 is a jump (E9 near, EB short, EA far) in every x86
-            // image a BIOS runs; AMD's APU VBIOSes for coreboot (Phoenix) hold ATOM tables only.
-            if sizeByte != 0, let op = v.u8(offset + ImageHeaderFields.entry.offset), op != 0xE9, op != 0xEB, op != 0xEA {
-                findings.append(Finding(.noEntryPoint, at: offset + ImageHeaderFields.entry.offset,
-                    "Image \(index) is a legacy x86 image without an entry jump at offset 3 (byte \(Hex.prefixed(op, width: 2))): "
-                    + "it carries tables for a driver (AMD ATOM on APUs) rather than code a legacy BIOS can run."))
-            }
-            if sizeByte == 0 {
+        if sizeByte != 0, runtime != pcir.imageLengthBytes {
+            if runtime < pcir.imageLengthBytes {
+                findings.append(Finding(.sizeMismatch, at: offset + Self.sizeByteAt,
+                    "Image \(index)'s size byte says \(runtime) bytes but its PCIR says \(pcir.imageLengthBytes): "
+                    + "the size shrinks like this when the BIOS ran from shadow RAM and dropped its init code."))
+            } else {
                 findings.append(Finding(.badSizeByte, at: offset + Self.sizeByteAt,
-                    "Image \(index)'s size byte is 0: a BIOS will not run it, and qemu-dm refuses it."))
-            } else if v.contains(offset, runtime) {
-                let sum = checksums.flatMap { c in v.base.baseAddress.flatMap { c.sum(at: $0 + offset, count: runtime) } }
-                    ?? Checksum.sum(v.base, from: offset, count: runtime)
-                image.checksum = sum
-                image.checksumValid = sum == 0
-                if sum != 0 {
-                    findings.append(Finding(.checksumMismatch, at: offset,
-                        "Image \(index)'s \(runtime) bytes sum to \(Hex.prefixed(sum, width: 2)), not 0: a BIOS skips it. "
-                        + "`vbios patch --fix-checksum` repairs it."))
-                }
-            }
-            if sizeByte != 0, runtime != pcir.imageLengthBytes {
-                if runtime < pcir.imageLengthBytes {
-                    findings.append(Finding(.sizeMismatch, at: offset + Self.sizeByteAt,
-                        "Image \(index)'s size byte says \(runtime) bytes but its PCIR says \(pcir.imageLengthBytes): "
-                        + "the size shrinks like this when the BIOS ran from shadow RAM and dropped its init code."))
-                } else {
-                    findings.append(Finding(.badSizeByte, at: offset + Self.sizeByteAt,
-                        "Image \(index)'s size byte says \(runtime) bytes, more than the \(pcir.imageLengthBytes) its PCIR gives."))
-                }
+                    "Image \(index)'s size byte says \(runtime) bytes, more than the \(pcir.imageLengthBytes) its PCIR gives."))
             }
         }
-        return image
     }
 
     static func checkIDs(_ images: [ROMImage], _ findings: inout [Finding]) {

@@ -30,6 +30,8 @@ enum NextStepWording {
         case .extractROMs: return "`vbios scan FILE --out-dir DIR`"
         case .prepare: return "`vbios prepare \(step.value ?? "ADDR")`"
         case .persistPciback: return "`vbios persist \(step.value ?? "ADDR") --to pciback`"
+        case .scanFirmware: return "`vbios scan \(step.value ?? "FILE") --out-dir DIR`"
+        case .addEFIDriver: return "`--add-efi FILE`"
         }
     }
 

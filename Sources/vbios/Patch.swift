@@ -109,6 +109,7 @@ struct Patch: ParsableCommand {
         p.replaceEFI = try replaceEFI.map(Patch.readDriver)
         p.compressEFI = compressEFI
         p.romBarSize = romBar?.value
+        p.naming = .cli
         return p
     }
 
@@ -144,8 +145,8 @@ struct Patch: ParsableCommand {
             result = try ROMPatcher.apply(plan, to: input)
         } catch {
             // A refused driver is about the driver's file: the message and `path` name it.
-            if case .driver(let why) = error, let driver = addEFI ?? replaceEFI {
-                throw UserError("\(driver): \(why)", exitCode: 1, path: driver)
+            if error.code == .driver, let driver = addEFI ?? replaceEFI {
+                throw UserError("\(driver): \(error.message)", exitCode: 1, path: driver)
             }
             throw UserError("\(file): \(error.description)", exitCode: 1, path: file)
         }
@@ -160,7 +161,7 @@ struct Patch: ParsableCommand {
                 ("file", .string(file)), ("output", .optional(output)), ("dryRun", .bool(dryRun)),
                 ("size", .int(result.bytes.count)),
                 ("changes", .array(result.changes.map(\.json))),
-                ("notes", .array(result.notes.map { .string($0) })),
+                ("notes", .array(result.notes.map { .string($0.message) })),
                 ("verdict", .string(result.layout.verdict.rawValue)),
                 ("findings", .array(result.layout.findings.map(\.json))),
             ]).rendered())
@@ -171,7 +172,7 @@ struct Patch: ParsableCommand {
         let say: (String) -> Void = { toStderr ? Terminal.note($0) : Terminal.out($0) }
         if result.changes.isEmpty { say("No changes: the ROM already is what was asked for.") }
         for c in result.changes { say(Patch.line(c)) }
-        for n in result.notes { Terminal.note("note: " + n) }
+        for n in result.notes { Terminal.note("note: " + n.message) }
         if dryRun {
             Terminal.note("dry run: nothing written (the result would be \(result.bytes.count) bytes).")
         } else if let output {

@@ -248,7 +248,7 @@ struct Prepare: ParsableCommand {
                 let at = (rom.address.bus, rom.address.device, rom.address.function)
                 chosen = try FirmwareROMSelection.choose(report, vendorID: rom.vendorID, deviceID: rom.deviceID, address: at)
             } catch {
-                throw UserError("\(romFrom): \(error)", path: romFrom)
+                throw UserError("\(romFrom): \(error.worded)", path: romFrom)
             }
             romBytes = chosen.item.bytes
             romOrigin = "\(romFrom): \(chosen.summary)"

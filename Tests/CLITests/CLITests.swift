@@ -215,3 +215,20 @@ struct CLITests {
         #expect(r.reason == .exit && r.status == 1)
     }
 }
+
+/// The CLI words the patcher's refusals and notes with its own flags (PatchNaming.cli): the
+/// text a person reads, checked once end to end (the library tests assert on codes).
+@Suite struct PatchWordingCLITests {
+    @Test func refusalsAndNotesNameTheFlags() throws {
+        let rom = CLI.fixture("amd")
+        let extract = try CLI.run(["patch", rom, "--dry-run", "--extract", "7"])
+        #expect(extract.status == 1)
+        #expect(extract.stderr == "vbios: \(rom): --extract 7: the ROM has no such image. Its images are 0: x86 BIOS.\n", "\(extract.stderr)")
+        let ids = try CLI.run(["patch", rom, "--dry-run", "--set-ids", "0000:5678"])
+        #expect(ids.status == 1 && ids.stderr.hasSuffix("(0000 and ffff mean no device). Pass --allow-broken to write it anyway.\n"), "\(ids.stderr)")
+        let pad = try CLI.run(["patch", rom, "--dry-run", "--pad-to", "100000"])
+        #expect(pad.status == 0 && pad.stderr.hasPrefix("note: --pad-to 100000: not a power of two;"), "\(pad.stderr)")
+        let checksum = try CLI.run(["patch", CLI.fixture("bad-checksum"), "--dry-run", "--fix-checksum", "--checksum-byte", "last"])
+        #expect(checksum.status == 0 && checksum.stdout.contains("the last byte of the runtime image (--checksum-byte last) absorbs it"), "\(checksum.stdout)")
+    }
+}

@@ -224,6 +224,7 @@ import TestSupport
         #expect(r.status != 0)
         #expect(r.err.contains("2 different legacy ROMs for 10de:0407") && r.err.contains("B0A7CB3B-0049-4069-8445-481437BC2ED3")
                 && r.err.contains("F7CFB32E-9C0C-49EC-BD03-BE8AF0E32B6B"), "\(r.err)")
+        #expect(r.err.contains("\nExtract them with `vbios scan FILE --out-dir DIR` and pass the right one with --rom."), "\(r.err)")
         #expect(!FileManager.default.fileExists(atPath: root + "/out/bios.bin"))
     }
 
@@ -304,6 +305,8 @@ import TestSupport
                                  "--rom-from", FirmwareCLITests.firmware + "/everything.fd"])
         #expect(r.status != 0)
         #expect(r.err.contains("no legacy option ROM for 1002:6819") && r.err.contains("1002:1636"), "\(r.err)")
+        // Firmware's next steps (scan the image, give the ROM), in the CLI's words.
+        #expect(r.err.contains(". Run `vbios scan` on it to see everything inside, or pass the ROM itself with --rom."), "\(r.err)")
         #expect(!FileManager.default.fileExists(atPath: root + "/out/bios.bin"))
     }
 }

@@ -417,7 +417,8 @@ enum UEFIExtract {
         } catch {
             guard case .ambiguous(_, _, let candidates) = error else { Issue.record("\(error)"); return }
             #expect(candidates.count == 2)
-            #expect(error.description.contains("--out-dir"))
+            #expect(error.next.map(\.action) == [.scanFirmware, .romFile])
+            #expect(!error.description.contains("--"), "\(error)")
         }
     }
 }

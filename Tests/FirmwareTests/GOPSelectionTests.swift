@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import OptionROM
 import Testing
@@ -44,7 +45,8 @@ struct GOPSelectionTests {
         let none = FirmwareGOPSelection.choose(try Self.walk("apu-none"), vendorID: 0x1002)
         guard case .none(.amd, let found) = none else { Issue.record("\(none)"); return }
         #expect(found == ["\"IntelGopDriver\" X64", "\"AMDGopDriver\" AArch64"])
-        #expect(none.advice(firmwarePath: "fw.bin")?.contains("`vbios scan fw.bin --out-dir DIR`") == true)
+        #expect(none.next.map(\.action) == [.scanFirmware, .addEFIDriver])
+        #expect(none.finding(firmwarePath: "fw.bin")?.hasPrefix("fw.bin holds no X64 GOP driver for AMD") == true)
     }
 
     /// A ROM that already has an X64 EFI image needs nothing from the firmware.

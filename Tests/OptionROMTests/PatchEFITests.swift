@@ -84,35 +84,40 @@ struct PatchEFITests {
         let pe = image.offset + Int(image.efi!.peOffset)
         let lfanew = Int(efi[pe + 0x3C]) | Int(efi[pe + 0x3D]) << 8
         let pxe = try Self.pxe()
-        func refused(_ plan: PatchPlan, _ words: [String]) {
+        /// Refused with `code`; `words` are the data the message must carry (sizes, machines).
+        func refused(_ plan: PatchPlan, _ code: PatchError.Code, _ words: [String] = []) {
             do {
                 _ = try ROMPatcher.apply(plan, to: pxe)
-                Issue.record("accepted; expected a refusal with \(words)")
+                Issue.record("accepted; expected a refusal \(code)")
             } catch {
-                for w in words { #expect(error.description.contains(w), "\(error.description)") }
+                #expect(error.code == code, "\(error)")
+                for w in words { #expect(error.message.contains(w), "\(error.message)") }
             }
         }
         var app = efi
         app[pe + lfanew + 24 + 68] = 10  // subsystem: application
         var plan = PatchPlan()
         plan.addEFI = app
-        refused(plan, ["application", "not an EFI driver"])
+        refused(plan, .driver, ["application"])
         var arm = efi
         arm[pe + lfanew + 4] = 0x64; arm[pe + lfanew + 5] = 0xAA  // machine: AArch64
         plan.addEFI = arm
-        refused(plan, ["AArch64", "X64"])
+        refused(plan, .driver, ["AArch64", "X64"])
         plan.force = true
         #expect(throws: Never.self) { _ = try ROMPatcher.apply(plan, to: try Self.pxe()) }
         plan = PatchPlan()
         plan.addEFI = efi
         plan.romBarSize = 128 << 10
-        refused(plan, ["249856", "131072", "--compress-efi"])
+        refused(plan, .largerThanBAR)
+        do { _ = try ROMPatcher.apply(plan, to: pxe) } catch {
+            #expect(error.size == 249856 && error.limit == 131072, "\(error)")
+        }
         plan.addEFI = try Self.pxe()
-        refused(plan, ["no EFI image"])
+        refused(plan, .driver)
         plan.addEFI = Array("not a driver at all".utf8)
-        refused(plan, ["not an EFI driver"])
+        refused(plan, .driver)
         plan = PatchPlan()
         plan.compressEFI = true
-        refused(plan, ["--compress-efi"])
+        refused(plan, .conflict)
     }
 }

@@ -113,8 +113,10 @@ func plan(_ configure: (inout PatchPlan) -> Void) -> PatchPlan {
         for (p, kept) in [(plan { $0.extract = .legacy }, 0x00), (plan { $0.extract = .efi }, 0x03), (plan { $0.extract = .index(0); $0.dropEFI = true }, 0x00)] {
             let r = try ROMPatcher.apply(p, to: chain.rom)
             #expect(r.layout.images.map(\.codeType.rawValue) == [UInt8(kept)])
-            let note = try #require(r.notes.first { $0.contains("; dropped") }, "\(r.notes)")
-            #expect(note.contains("NVIDIA") && note.contains("image 2 (") && !note.contains("--force"), "\(note)")
+            let note = try #require(r.notes.first { $0.code == .imagesDropped }, "\(r.notes)")
+            #expect(note.operation == .extract)
+            // The library names no flag: the CLI's naming is the plan's, and this plan has none.
+            #expect(!note.message.contains("--"), "\(note)")
         }
     }
 
@@ -148,7 +150,8 @@ func plan(_ configure: (inout PatchPlan) -> Void) -> PatchPlan {
             _ = try ROMPatcher.apply(plan { $0.extract = .index(7) }, to: chain.rom)
             Issue.record("extract 7 should be refused")
         } catch {
-            #expect(error.description.contains("no such image"))
+            #expect(error.code == .noSuchImage && error.operation == .extract, "\(error)")
+            #expect(!error.message.contains("--"), "\(error)")
         }
     }
 
@@ -159,7 +162,7 @@ func plan(_ configure: (inout PatchPlan) -> Void) -> PatchPlan {
         let rom = chain.legacy + efi + chain.extended
         let r = try ROMPatcher.apply(plan { $0.truncate = true }, to: rom)
         #expect(r.bytes == chain.legacy + efi)
-        #expect(r.notes.contains { $0.contains("NVIDIA extended image") }, "\(r.notes)")
+        #expect(r.notes.map(\.code) == [.extendedImageCut], "\(r.notes)")
     }
 
     @Test func setIDsRejectsIDsThatDoNotFit() {
@@ -221,7 +224,7 @@ func plan(_ configure: (inout PatchPlan) -> Void) -> PatchPlan {
         #expect(r.layout.isClean)
         #expect(throws: PatchError.self) { try ROMPatcher.apply(plan { $0.padTo = 64 << 10 }, to: rom) }
         let odd = try ROMPatcher.apply(plan { $0.padTo = 250_000 }, to: rom)
-        #expect(odd.notes.contains { $0.contains("power of two") })
+        #expect(odd.notes.map(\.code) == [.padNotPowerOfTwo] && odd.notes[0].operation == .padTo)
     }
 
     @Test func setIDsRewritesTheRevision3DeviceList() throws {

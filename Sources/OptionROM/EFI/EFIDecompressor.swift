@@ -381,10 +381,42 @@ private struct State {
         symbols: Int, lengths: [UInt8], tableBits: Int,
         table: inout [UInt16], left: inout [UInt16], right: inout [UInt16]
     ) -> Bool {
+        guard let code = codeStarts(symbols: symbols, lengths: lengths, tableBits: tableBits) else { return false }
+        var start = code.start
+        let juBits = 16 - tableBits
+        let tableSize = 1 << tableBits
+        var i = start[tableBits + 1] >> juBits
+        if i != 0 {
+            while i < tableSize {
+                table[i] = 0
+                i += 1
+            }
+        }
+        var avail = symbols
+        for ch in 0..<symbols {
+            let l = Int(lengths[ch])
+            if l == 0 { continue }
+            let next = start[l] + code.weight[l]
+            if l <= tableBits {
+                if next > tableSize { return false }
+                for k in start[l]..<next { table[k] = UInt16(ch) }
+            } else if !hang(code: start[l], length: l, symbol: ch, tableBits: tableBits, avail: &avail,
+                            table: &table, left: &left, right: &right) {
+                return false
+            }
+            start[l] = next
+        }
+        return true
+    }
+
+    /// MakeTable's first half: the first code of each length (table slots for lengths up to
+    /// `tableBits`) and the slots one code of each length spans. Nil when the lengths are not a
+    /// complete code.
+    static func codeStarts(symbols: Int, lengths: [UInt8], tableBits: Int) -> (start: [Int], weight: [Int])? {
         var count = [Int](repeating: 0, count: 17)
         for i in 0..<symbols {
             let l = Int(lengths[i])
-            if l > 16 { return false }
+            if l > 16 { return nil }
             count[l] += 1
         }
         var start = [Int](repeating: 0, count: 18)
@@ -392,7 +424,7 @@ private struct State {
             start[l + 1] = start[l] + count[l] << (16 - l)
         }
         // Kraft: the codes must fill the 16-bit code space exactly.
-        if start[17] != 1 << 16 { return false }
+        if start[17] != 1 << 16 { return nil }
         let juBits = 16 - tableBits
         var weight = [Int](repeating: 0, count: 17)
         for l in 1...16 {
@@ -403,59 +435,47 @@ private struct State {
                 weight[l] = 1 << (16 - l)
             }
         }
-        let tableSize = 1 << tableBits
-        var i = start[tableBits + 1] >> juBits
-        if i != 0 {
-            while i < tableSize {
-                table[i] = 0
-                i += 1
-            }
-        }
-        var avail = symbols
+        return (start, weight)
+    }
+
+    /// A code longer than `tableBits`: its table slot leads through tree nodes (allocated from
+    /// `avail` up) to `symbol`, one node per bit past the table's. False when it does not fit.
+    static func hang(code start: Int, length l: Int, symbol ch: Int, tableBits: Int, avail: inout Int,
+                     table: inout [UInt16], left: inout [UInt16], right: inout [UInt16]) -> Bool {
+        let juBits = 16 - tableBits
         let mask = 1 << (15 - tableBits)
-        for ch in 0..<symbols {
-            let l = Int(lengths[ch])
-            if l == 0 { continue }
-            let next = start[l] + weight[l]
-            if l <= tableBits {
-                if next > tableSize { return false }
-                for k in start[l]..<next { table[k] = UInt16(ch) }
-            } else {
-                var code = start[l]
-                // Where the next link is written: the table slot, then left or right of a node.
-                enum Slot { case table(Int), left(Int), right(Int) }
-                var slot = Slot.table(code >> juBits)
-                if code >> juBits >= tableSize { return false }
-                for _ in 0..<(l - tableBits) {
-                    var node: Int
-                    switch slot {
-                    case .table(let k): node = Int(table[k])
-                    case .left(let k): node = Int(left[k])
-                    case .right(let k): node = Int(right[k])
-                    }
-                    if node == 0 {
-                        guard avail < left.count else { return false }
-                        left[avail] = 0
-                        right[avail] = 0
-                        node = avail
-                        switch slot {
-                        case .table(let k): table[k] = UInt16(avail)
-                        case .left(let k): left[k] = UInt16(avail)
-                        case .right(let k): right[k] = UInt16(avail)
-                        }
-                        avail += 1
-                    }
-                    guard node < left.count else { return false }
-                    slot = code & mask != 0 ? .right(node) : .left(node)
-                    code = (code << 1) & 0xFFFF
-                }
-                switch slot {
-                case .table(let k): table[k] = UInt16(ch)
-                case .left(let k): left[k] = UInt16(ch)
-                case .right(let k): right[k] = UInt16(ch)
-                }
+        var code = start
+        // Where the next link is written: the table slot, then left or right of a node.
+        enum Slot { case table(Int), left(Int), right(Int) }
+        var slot = Slot.table(code >> juBits)
+        if code >> juBits >= 1 << tableBits { return false }
+        for _ in 0..<(l - tableBits) {
+            var node: Int
+            switch slot {
+            case .table(let k): node = Int(table[k])
+            case .left(let k): node = Int(left[k])
+            case .right(let k): node = Int(right[k])
             }
-            start[l] = next
+            if node == 0 {
+                guard avail < left.count else { return false }
+                left[avail] = 0
+                right[avail] = 0
+                node = avail
+                switch slot {
+                case .table(let k): table[k] = UInt16(avail)
+                case .left(let k): left[k] = UInt16(avail)
+                case .right(let k): right[k] = UInt16(avail)
+                }
+                avail += 1
+            }
+            guard node < left.count else { return false }
+            slot = code & mask != 0 ? .right(node) : .left(node)
+            code = (code << 1) & 0xFFFF
+        }
+        switch slot {
+        case .table(let k): table[k] = UInt16(ch)
+        case .left(let k): left[k] = UInt16(ch)
+        case .right(let k): right[k] = UInt16(ch)
         }
         return true
     }

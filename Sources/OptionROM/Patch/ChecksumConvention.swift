@@ -32,6 +32,30 @@ public enum ChecksumByte: Sendable, Equatable, CustomStringConvertible {
 }
 
 public enum ChecksumConvention {
+    /// Why `locate` chose its byte.
+    public enum Reason: Sendable, Equatable {
+        /// `ChecksumByte.last`, as asked.
+        case chosenLast
+        /// `ChecksumByte.offset`, as asked.
+        case chosenOffset(Int)
+        case amd
+        case loneLastByte
+        case afterJump
+        case lastByDefault
+
+        /// The byte and why, in words; `naming` names the choice the user made.
+        public func words(_ naming: PatchNaming = .names) -> String {
+            switch self {
+            case .chosenLast: return "the last byte of the runtime image (\(naming(.checksumByte)) last)"
+            case .chosenOffset(let o): return "byte \(Hex.prefixed(o, width: 2)) of the image (\(naming(.checksumByte)))"
+            case .amd: return "byte 0x21, where AMD ATOM ROMs keep their checksum"
+            case .loneLastByte: return "the last byte, which the image already uses as its checksum (a lone byte after padding)"
+            case .afterJump: return "byte 6, the first free header byte after the entry jump, where SeaBIOS's VGA BIOSes and iPXE keep it (and QEMU's vfio adjusts it)"
+            case .lastByDefault: return "the last byte of the runtime image, as most tools do"
+            }
+        }
+    }
+
     /// AMD's ATOM ROMs keep the checksum at 0x21 (what AMD's own tools and every ATOM editor adjust).
     public static let amdOffset = 0x21
     /// The first header byte after a 3-byte near `jmp` at 3: SeaBIOS's VGA BIOSes and iPXE keep
@@ -47,15 +71,15 @@ public enum ChecksumConvention {
     ///    "pad, then checksum" convention of nvflash-era tools and hand-built ROMs).
     /// 3. A near `jmp` (E9) at 3, so that 6 is the first free header byte: 6.
     /// 4. Otherwise the last byte, as most tools do.
-    public static func locate(_ bytes: [UInt8], image: Int, runtime: Int, choice: ChecksumByte) -> (offset: Int, why: String) {
+    public static func locate(_ bytes: [UInt8], image: Int, runtime: Int, choice: ChecksumByte) -> (offset: Int, why: Reason) {
         switch choice {
-        case .last: return (runtime - 1, "the last byte of the runtime image (--checksum-byte last)")
-        case .offset(let o): return (o, "byte \(Hex.prefixed(o, width: 2)) of the image (--checksum-byte)")
+        case .last: return (runtime - 1, .chosenLast)
+        case .offset(let o): return (o, .chosenOffset(o))
         case .auto: break
         }
         let amd = Array(" 761295520".utf8)
         if image + 0x30 + amd.count <= bytes.count, Array(bytes[(image + 0x30)..<(image + 0x30 + amd.count)]) == amd {
-            return (amdOffset, "byte 0x21, where AMD ATOM ROMs keep their checksum")
+            return (amdOffset, .amd)
         }
         if runtime >= 32, image + runtime <= bytes.count {
             let last = bytes[image + runtime - 1]
@@ -65,14 +89,14 @@ public enum ChecksumConvention {
                 var at = image + runtime - 2
                 while at >= image, bytes[at] == fill, run < 16 { run += 1; at -= 1 }
                 if run >= 16 {
-                    return (runtime - 1, "the last byte, which the image already uses as its checksum (a lone byte after padding)")
+                    return (runtime - 1, .loneLastByte)
                 }
             }
         }
         if image + ImageHeaderFields.entry.offset < bytes.count, bytes[image + ImageHeaderFields.entry.offset] == 0xE9, runtime > headerOffset {
-            return (headerOffset, "byte 6, the first free header byte after the entry jump, where SeaBIOS's VGA BIOSes and iPXE keep it (and QEMU's vfio adjusts it)")
+            return (headerOffset, .afterJump)
         }
-        return (runtime - 1, "the last byte of the runtime image, as most tools do")
+        return (runtime - 1, .lastByDefault)
     }
 
     /// Byte ranges (relative to the image) a checksum must not be put in: the signature and

@@ -27,12 +27,12 @@ public enum EFIImageBuilder {
             let layout = file.withUnsafeBytes { ROMParser.parse($0) }
             guard let index = layout.images.firstIndex(where: { $0.isEFI && $0.efi?.signature == EFIHeader.expectedSignature }) else {
                 let kinds = layout.images.map(\.codeType.name).joined(separator: ", ")
-                throw .refused("the option ROM given holds no EFI image (its images: \(kinds.isEmpty ? "none" : kinds)); give a PE32+ driver or an EFI option ROM.")
+                throw PatchError(.driver, "the option ROM given holds no EFI image (its images: \(kinds.isEmpty ? "none" : kinds)); give a PE32+ driver or an EFI option ROM.")
             }
             do {
                 bytes = try EFIImagePayload.driver(of: layout.images[index], in: file).bytes
             } catch {
-                throw .refused("the option ROM's EFI image \(index) cannot be read: \(error.description)")
+                throw PatchError(.driver, "the option ROM's EFI image \(index) cannot be read: \(error.description)")
             }
             origin = "EFI image \(index) of the option ROM"
         }
@@ -40,10 +40,10 @@ public enum EFIImageBuilder {
         do {
             pe = try PEImage.parse(bytes)
         } catch {
-            throw .refused("\(origin) is not an EFI driver: \(error.description).")
+            throw PatchError(.driver, "\(origin) is not an EFI driver: \(error.description).")
         }
         guard pe.isEFIDriver else {
-            throw .refused("\(origin) is \(English.withArticle(pe.format.rawValue)) \(pe.subsystemName), not an EFI driver: a PCI option ROM may carry only a "
+            throw PatchError(.driver, "\(origin) is \(English.withArticle(pe.format.rawValue)) \(pe.subsystemName), not an EFI driver: a PCI option ROM may carry only a "
                 + "boot-service (11) or runtime (12) driver, which is what UEFI firmware loads from a card.")
         }
         return EFIDriverInput(bytes: bytes, pe: pe, origin: origin)

@@ -36,7 +36,7 @@ public enum ROMPatcher {
         var layout: ROMLayout
         let inputLayout: ROMLayout
         var changes: [Change] = []
-        var notes: [String] = []
+        var notes: [PatchNote] = []
         /// Legacy images (index in the current layout) whose bytes changed and need a checksum.
         var touched: Set<Int> = []
         /// `replaceEFI` on a ROM of EFI images only: the new image replaces the whole chain.
@@ -51,24 +51,24 @@ public enum ROMPatcher {
 
         mutating func reparse() { layout = ROMParser.parse(bytes) }
 
+        /// The names the messages use for operations (the CLI's flags), from the plan.
+        var name: PatchNaming { plan.naming }
+
+        /// Pass the override to do it anyway (`why`: what "it" is, as the message says).
+        func overrideStep(_ why: String) -> (next: [NextStep], words: String) {
+            ([NextStep(.allowBroken, why: why)], "Pass \(name.override) to \(why) anyway.")
+        }
+
         mutating func run() throws(PatchError) {
             guard !layout.images.isEmpty else {
                 let why = layout.findings.first { $0.severity == .error }?.message ?? "no option ROM image found"
-                throw .notAROM(why)
+                throw PatchError(.notAROM, "not an option ROM: " + why)
             }
             if case .efi = plan.extract, plan.dropEFI {
-                throw .conflict("--extract efi and --drop-efi ask for opposite things; choose one.")
+                throw PatchError(.conflict, .dropEFI, "\(name(.extract)) efi and \(name(.dropEFI)) ask for opposite things; choose one.")
             }
             if plan.stripHeader { stripHeader() }
-            if plan.addEFI != nil, plan.replaceEFI != nil {
-                throw .conflict("--add-efi and --replace-efi both give a driver; --replace-efi already adds its driver after dropping the old ones.")
-            }
-            if plan.addEFI != nil || plan.replaceEFI != nil, plan.extract != nil {
-                throw .conflict("--extract keeps one image alone; adding an EFI image to it is a second step (run patch again).")
-            }
-            if plan.compressEFI, plan.addEFI == nil, plan.replaceEFI == nil {
-                throw .conflict("--compress-efi compresses the driver that --add-efi or --replace-efi adds; give one of them.")
-            }
+            try checkConflicts()
             let driver = try (plan.addEFI ?? plan.replaceEFI).map { file throws(PatchError) in try checkedDriver(file) }
             if plan.extract != nil || plan.dropEFI || plan.replaceEFI != nil { try selectImages() }
             if let driver { try addEFI(driver) }
@@ -79,12 +79,27 @@ public enum ROMPatcher {
             try verify()
         }
 
+        /// Operations asked for together that cannot both be done.
+        func checkConflicts() throws(PatchError) {
+            if plan.addEFI != nil, plan.replaceEFI != nil {
+                throw PatchError(.conflict, .replaceEFI, "\(name(.addEFI)) and \(name(.replaceEFI)) both give a driver; \(name(.replaceEFI)) "
+                    + "already adds its driver after dropping the old ones.")
+            }
+            if plan.addEFI != nil || plan.replaceEFI != nil, plan.extract != nil {
+                throw PatchError(.conflict, .extract, "\(name(.extract)) keeps one image alone; adding an EFI image to it is a second step (run patch again).")
+            }
+            if plan.compressEFI, plan.addEFI == nil, plan.replaceEFI == nil {
+                throw PatchError(.conflict, .compressEFI, "\(name(.compressEFI)) compresses the driver that \(name(.addEFI)) or "
+                    + "\(name(.replaceEFI)) adds; give one of them.")
+            }
+        }
+
         // MARK: 1
 
         mutating func stripHeader() {
             let n = layout.prefixLength
             guard n > 0 else {
-                notes.append("--strip-header: no header before the first image; nothing to strip.")
+                notes.append(PatchNote(.nothingToStrip, .stripHeader, "\(name(.stripHeader)): no header before the first image; nothing to strip."))
                 return
             }
             let what = (layout.prefix ?? .unknown).name
@@ -109,40 +124,22 @@ public enum ROMPatcher {
             return "image \(i) (\(im.codeType.name) at \(Hex.prefixed(im.offset)), \(im.length) bytes)"
         }
 
+        /// Step 2: the images `extract`, `dropEFI` or `replaceEFI` keep; the rest are cut out and
+        /// the image that now ends the chain is marked last.
         mutating func selectImages() throws(PatchError) {
             let all = Array(layout.images.indices)
             var kept = all
             var why = ""
             if let sel = plan.extract {
-                let listing = all.map { "\($0): \(layout.images[$0].codeType.name)" }.joined(separator: ", ")
-                let found: Int?
-                switch sel {
-                case .legacy: found = layout.images.firstIndex { $0.isLegacy }
-                case .efi: found = layout.images.firstIndex { $0.isEFI }
-                case .index(let n): found = n >= 0 && n < layout.images.count ? n : nil
-                }
-                guard let index = found else {
-                    throw .refused("--extract \(sel): the ROM has no such image. Its images are \(listing).")
-                }
-                if layout.images[index].end > bytes.count {
-                    throw .refused("--extract \(sel): \(describe(index)) runs past the end of the file; there is nothing whole to extract.")
-                }
-                let im = layout.images[index]
-                if im.isLegacy, im.runtimeLength > im.length, index + 1 < layout.images.count {
-                    // Kepler-era laptop ROMs: the size byte and PCIR cover the NVIDIA images NPDE
-                    // walks to; a BIOS loads them all as the legacy image.
-                    throw .refused("--extract \(sel): \(describe(index))'s size byte covers \(im.runtimeLength) bytes, past the "
-                        + "\(im.length) its NVIDIA NPDE gives, so the images after it lie inside what a BIOS loads and checksums as the "
-                        + "legacy image. Cutting them would break it: for a BIOS the legacy image is the first \(im.runtimeLength) bytes as they are.")
-                }
-                kept = [index]
+                kept = [try extractedImage(sel)]
                 why = "extract \(sel)"
             }
             if plan.dropEFI || plan.replaceEFI != nil {
                 let before = kept
                 kept = kept.filter { !layout.images[$0].isEFI }
+                let op: PatchOperation = plan.dropEFI ? .dropEFI : .replaceEFI
                 if kept == before {
-                    notes.append("--\(plan.dropEFI ? "drop-efi" : "replace-efi"): the ROM has no EFI image; nothing dropped.")
+                    notes.append(PatchNote(.noEFIImage, op, "\(name(op)): the ROM has no EFI image; nothing dropped."))
                 }
                 if kept.isEmpty {
                     if plan.replaceEFI != nil {
@@ -150,23 +147,68 @@ public enum ROMPatcher {
                         replacedAll = true
                         return
                     }
-                    throw .refused("--drop-efi: every image of the ROM is an EFI image; nothing would be left.")
+                    throw PatchError(.nothingLeft, .dropEFI, "\(name(.dropEFI)): every image of the ROM is an EFI image; nothing would be left.")
                 }
-                why = why.isEmpty ? (plan.dropEFI ? "drop-efi" : "replace-efi") : why + ", drop-efi"
+                why = why.isEmpty ? op.rawValue : why + ", drop-efi"
             }
-            // What was asked for is done; what it drops is named. NVIDIA's extended images matter
-            // to nvflash and NVIDIA's driver, not to a guest's VGA BIOS or OVMF.
-            let dropped = all.filter { !kept.contains($0) }
-            if !dropped.isEmpty {
-                let lost = Set(lostExtendedImages(keeping: kept))
-                notes.append("\(why): kept " + kept.map(describe).joined(separator: ", ") + "; dropped "
-                    + dropped.map(describe).joined(separator: ", ")
-                    + (lost.isEmpty ? "." : ". NVIDIA's extended images (\(lost.sorted().map { "image \($0)" }.joined(separator: ", "))) "
-                        + "matter to nvflash and NVIDIA's driver on the host, not to a guest's VGA BIOS (SeaBIOS, hvmloader) or OVMF."))
-            }
+            noteDropped(kept: kept, why: why)
             guard kept != all || plan.extract != nil else { return }
+            let newLastOffset = rebuild(keeping: kept, why: why)
+            // A kept image whose structures lived in bytes now cut (fuzz-patch found one) parses
+            // as nothing: say so rather than index an empty chain.
+            guard !layout.images.isEmpty else {
+                throw PatchError(.unparsableResult, plan.extract != nil ? .extract : .dropEFI,
+                    "\(why): what would be left does not parse as an option ROM (the kept image's headers point outside it). "
+                    + "Check the input with \(name.inspect); `\(name(.extract)) N` by index may pick a sounder image.")
+            }
+            markLast(at: newLastOffset, why: why)
+        }
 
-            // Rebuild: prefix (not for extract), kept images, trailing bytes (not for extract).
+        /// The image `extract` keeps, refused when it is missing, cut, or part of the legacy image.
+        func extractedImage(_ sel: ImageSelector) throws(PatchError) -> Int {
+            let found: Int?
+            switch sel {
+            case .legacy: found = layout.images.firstIndex { $0.isLegacy }
+            case .efi: found = layout.images.firstIndex { $0.isEFI }
+            case .index(let n): found = n >= 0 && n < layout.images.count ? n : nil
+            }
+            let flag = "\(name(.extract)) \(sel)"
+            guard let index = found else {
+                let listing = layout.images.indices.map { "\($0): \(layout.images[$0].codeType.name)" }.joined(separator: ", ")
+                throw PatchError(.noSuchImage, .extract, "\(flag): the ROM has no such image. Its images are \(listing).")
+            }
+            if layout.images[index].end > bytes.count {
+                throw PatchError(.imagePastEnd, .extract, image: index,
+                                 "\(flag): \(describe(index)) runs past the end of the file; there is nothing whole to extract.")
+            }
+            let im = layout.images[index]
+            if im.isLegacy, im.runtimeLength > im.length, index + 1 < layout.images.count {
+                // Kepler-era laptop ROMs: the size byte and PCIR cover the NVIDIA images NPDE
+                // walks to; a BIOS loads them all as the legacy image.
+                throw PatchError(.imagesInsideLegacy, .extract, image: index, size: im.runtimeLength, limit: im.length,
+                    "\(flag): \(describe(index))'s size byte covers \(im.runtimeLength) bytes, past the "
+                    + "\(im.length) its NVIDIA NPDE gives, so the images after it lie inside what a BIOS loads and checksums as the "
+                    + "legacy image. Cutting them would break it: for a BIOS the legacy image is the first \(im.runtimeLength) bytes as they are.")
+            }
+            return index
+        }
+
+        /// What was asked for is done; what it drops is named. NVIDIA's extended images matter
+        /// to nvflash and NVIDIA's driver, not to a guest's VGA BIOS or OVMF.
+        mutating func noteDropped(kept: [Int], why: String) {
+            let dropped = layout.images.indices.filter { !kept.contains($0) }
+            guard !dropped.isEmpty else { return }
+            let lost = Set(lostExtendedImages(keeping: kept))
+            notes.append(PatchNote(.imagesDropped, plan.extract != nil ? .extract : plan.dropEFI ? .dropEFI : .replaceEFI,
+                "\(why): kept " + kept.map(describe).joined(separator: ", ") + "; dropped "
+                + dropped.map(describe).joined(separator: ", ")
+                + (lost.isEmpty ? "." : ". NVIDIA's extended images (\(lost.sorted().map { "image \($0)" }.joined(separator: ", "))) "
+                    + "matter to nvflash and NVIDIA's driver on the host, not to a guest's VGA BIOS (SeaBIOS, hvmloader) or OVMF.")))
+        }
+
+        /// Rebuilds the bytes: prefix (not for extract), kept images, trailing bytes (not for
+        /// extract). Returns where the kept image that ends the chain now starts.
+        mutating func rebuild(keeping kept: [Int], why: String) -> Int {
             let extracting = plan.extract != nil
             var out: [UInt8] = []
             if !extracting { out += bytes[0..<layout.prefixLength] }
@@ -175,7 +217,7 @@ public enum ROMPatcher {
                     reason: "\(why): removed the \(layout.prefixLength) bytes before the first image"))
             }
             var removedSoFar = extracting ? layout.prefixLength : 0
-            for i in all {
+            for i in layout.images.indices {
                 let im = layout.images[i]
                 let end = min(im.end, bytes.count)
                 if kept.contains(i) {
@@ -199,14 +241,12 @@ public enum ROMPatcher {
                 + kept.dropLast().reduce(0) { $0 + layout.images[$1].length }
             bytes = out
             reparse()
-            // A kept image whose structures lived in bytes now cut (fuzz-patch found one) parses
-            // as nothing: say so rather than index an empty chain.
-            guard !layout.images.isEmpty else {
-                throw .refused("\(why): what would be left does not parse as an option ROM (the kept image's headers point "
-                    + "outside it). Check the input with `vbios info`; `--extract N` by index may pick a sounder image.")
-            }
-            // Mark the image that now ends the chain.
-            let image = layout.images.first { $0.offset == newLastOffset } ?? layout.images[layout.images.count - 1]
+            return newLastOffset
+        }
+
+        /// Marks the image at `offset` (the one that now ends the chain) last, in PCIR and NPDE.
+        mutating func markLast(at offset: Int, why: String) {
+            let image = layout.images.first { $0.offset == offset } ?? layout.images[layout.images.count - 1]
             let index = layout.images.firstIndex(of: image) ?? 0
             var marked = false
             if let pcir = image.pcir, !pcir.isLast {
@@ -223,25 +263,25 @@ public enum ROMPatcher {
 
         // MARK: 2b
 
-        /// The driver of `--add-efi`/`--replace-efi`, refused when the guest cannot run it.
+        /// The driver of `addEFI`/`replaceEFI`, refused when the guest cannot run it.
         func checkedDriver(_ file: [UInt8]) throws(PatchError) -> EFIDriverInput {
-            let driver: EFIDriverInput
-            do { driver = try EFIImageBuilder.driver(from: file) } catch {
-                throw .driver(error.description)
-            }
+            let driver = try EFIImageBuilder.driver(from: file)
             if !plan.efiMachines.contains(driver.pe.machine), !plan.force {
                 let names = plan.efiMachines.sorted().map(PEImage.machineName).joined(separator: " or ")
-                throw .driver("\(driver.origin) is \(English.withArticle(driver.pe.machineName)) driver; an x86-64 UEFI guest (OVMF) runs only \(names) "
-                    + "drivers and would skip it. Take the \(names) build of the driver, or pass --allow-broken to add it anyway.")
+                let op: PatchOperation = plan.replaceEFI != nil ? .replaceEFI : .addEFI
+                throw PatchError(.driver, op, next: [NextStep(.allowBroken, why: "add it")],
+                    "\(driver.origin) is \(English.withArticle(driver.pe.machineName)) driver; an x86-64 UEFI guest (OVMF) runs only \(names) "
+                    + "drivers and would skip it. Take the \(names) build of the driver, or pass \(name.override) to add it anyway.")
             }
             return driver
         }
 
         mutating func addEFI(_ driver: EFIDriverInput) throws(PatchError) {
-            let what = plan.replaceEFI != nil ? "replace-efi" : "add-efi"
+            let op: PatchOperation = plan.replaceEFI != nil ? .replaceEFI : .addEFI
+            let what = op.rawValue
             // The IDs and class the card matches on: the legacy image's, else the first image's.
             guard let main = (layout.images.first { $0.isLegacy } ?? layout.images.first)?.pcir else {
-                throw .refused("--\(what): the ROM has no PCI data structure to take vendor and device IDs from.")
+                throw PatchError(.noPCIR, op, "\(name(op)): the ROM has no PCI data structure to take vendor and device IDs from.")
             }
             let nvidia = layout.images.contains { $0.npde != nil }
             // Insert before NVIDIA's extended images (where NVIDIA's own GOP sits), else at the chain's end.
@@ -250,22 +290,7 @@ public enum ROMPatcher {
             let image = EFIImageBuilder.build(driver, vendor: main.vendorID, device: main.deviceID, classCode: main.classCode,
                                               compress: plan.compressEFI, nvidia: nvidia, last: true, npdeLast: !followed)
             let offset = replacedAll ? layout.prefixLength : (at < layout.images.count ? layout.images[at].offset : min(layout.chainEnd, bytes.count))
-            if !replacedAll {
-                // OVMF walks the PCIR last bits: every image before the new one must lead on to it.
-                for i in 0..<at {
-                    let im = layout.images[i]
-                    var changed = false
-                    if let pcir = im.pcir, pcir.isLast {
-                        changed = setByte(pcir.offset + PCIRFields.indicator.offset, pcir.indicator & ~PCIRFields.lastImage,
-                                          "\(what): image \(i) no longer last in its PCIR, so firmware walks on to the new EFI image")
-                    }
-                    if let npde = im.npde, npde.isLast, !followed {
-                        changed = setByte(npde.offset + NPDEFields.indicator.offset, npde.indicator & ~PCIRFields.lastImage,
-                                          "\(what): image \(i) no longer last in its NPDE") || changed
-                    }
-                    if changed, im.isLegacy { touched.insert(i) }
-                }
-            }
+            if !replacedAll { leadOn(to: at, followed: followed, what: what) }
             let removed: [UInt8] = replacedAll ? Array(bytes[offset..<min(layout.chainEnd, bytes.count)]) : []
             let size = driver.bytes.count
             changes.append(Change(offset: offset, old: removed, new: image,
@@ -281,8 +306,27 @@ public enum ROMPatcher {
             // Touched indices stay valid: the new image goes after every image they name.
             reparse()
             if let bar = plan.romBarSize, bytes.count > bar, !plan.force {
-                throw .refused("--\(what): the result is \(bytes.count) bytes, larger than the card's \(bar)-byte ROM BAR; firmware reads "
-                    + "no further than the BAR. Compress the driver (--compress-efi), drop images (--drop-efi), or cut what follows the chain (--truncate).")
+                throw PatchError(.largerThanBAR, op, size: bytes.count, limit: bar,
+                    "\(name(op)): the result is \(bytes.count) bytes, larger than the card's \(bar)-byte ROM BAR; firmware reads "
+                    + "no further than the BAR. Compress the driver (\(name(.compressEFI))), drop images (\(name(.dropEFI))), "
+                    + "or cut what follows the chain (\(name(.truncate))).")
+            }
+        }
+
+        /// OVMF walks the PCIR last bits: every image before `at` must lead on to the new one.
+        mutating func leadOn(to at: Int, followed: Bool, what: String) {
+            for i in 0..<at {
+                let im = layout.images[i]
+                var changed = false
+                if let pcir = im.pcir, pcir.isLast {
+                    changed = setByte(pcir.offset + PCIRFields.indicator.offset, pcir.indicator & ~PCIRFields.lastImage,
+                                      "\(what): image \(i) no longer last in its PCIR, so firmware walks on to the new EFI image")
+                }
+                if let npde = im.npde, npde.isLast, !followed {
+                    changed = setByte(npde.offset + NPDEFields.indicator.offset, npde.indicator & ~PCIRFields.lastImage,
+                                      "\(what): image \(i) no longer last in its NPDE") || changed
+                }
+                if changed, im.isLegacy { touched.insert(i) }
             }
         }
 
@@ -291,7 +335,7 @@ public enum ROMPatcher {
         mutating func truncate() throws(PatchError) {
             let end = layout.chainEnd
             guard end < bytes.count else {
-                notes.append("--truncate: nothing follows the end of the chain.")
+                notes.append(PatchNote(.nothingToTruncate, .truncate, "\(name(.truncate)): nothing follows the end of the chain."))
                 return
             }
             // An NVIDIA image past the end means the walk stopped early, not that the bytes are junk.
@@ -300,8 +344,9 @@ public enum ROMPatcher {
                 let ptr = Int(bytes.read(ImageHeaderFields.dataStructurePointer, at: hit) ?? 0)
                 let type = UInt8(bytes.read(PCIRFields.codeType, at: hit + ptr) ?? 0)
                 if type == 0xE0 || type == 0x70 {
-                    notes.append("--truncate: cut an NVIDIA extended image (code type \(Hex.prefixed(type, width: 2))) at "
-                        + "\(Hex.prefixed(hit)), after the chain's end at \(Hex.prefixed(end)); the card exposes the chain only.")
+                    notes.append(PatchNote(.extendedImageCut, .truncate,
+                        "\(name(.truncate)): cut an NVIDIA extended image (code type \(Hex.prefixed(type, width: 2))) at "
+                        + "\(Hex.prefixed(hit)), after the chain's end at \(Hex.prefixed(end)); the card exposes the chain only."))
                     break
                 }
                 at = hit + 1
@@ -314,13 +359,18 @@ public enum ROMPatcher {
 
         // MARK: 4
 
-        mutating func setIDs(_ ids: PCIIDs) throws(PatchError) {
-            if (ids.vendor == 0 || ids.vendor == 0xFFFF), !plan.force {
-                throw .refused("--set-ids \(ids): vendor \(Hex.string(ids.vendor, width: 4)) is not a valid PCI vendor ID "
-                    + "(0000 and ffff mean no device). Pass --allow-broken to write it anyway.")
+        /// IDs no device has, or of another vendor than the ROM's own tables: refused without `force`.
+        func checkIDs(_ ids: PCIIDs) throws(PatchError) {
+            guard !plan.force else { return }
+            let flag = "\(name(.setIDs)) \(ids)"
+            if ids.vendor == 0 || ids.vendor == 0xFFFF {
+                let pass = overrideStep("write it")
+                throw PatchError(.badIDs, .setIDs, next: pass.next, "\(flag): vendor \(Hex.string(ids.vendor, width: 4)) is not a valid "
+                    + "PCI vendor ID (0000 and ffff mean no device). " + pass.words)
             }
-            if ids.device == 0xFFFF, !plan.force {
-                throw .refused("--set-ids \(ids): device ffff is what an absent device reads as. Pass --allow-broken to write it anyway.")
+            if ids.device == 0xFFFF {
+                let pass = overrideStep("write it")
+                throw PatchError(.badIDs, .setIDs, next: pass.next, "\(flag): device ffff is what an absent device reads as. " + pass.words)
             }
             let expected: GPUVendor? = switch layout.vendorInfo {
             case .nvidia: .nvidia
@@ -328,20 +378,27 @@ public enum ROMPatcher {
             case .intel: .intel
             case nil: nil
             }
-            if let expected, expected != GPUVendor(pciVendorID: ids.vendor), !plan.force {
-                throw .refused("--set-ids \(ids): the ROM's own tables say it is \(English.withArticle(layout.vendorInfo!.vendorName)) ROM "
+            if let expected, expected != GPUVendor(pciVendorID: ids.vendor) {
+                let pass = overrideStep("write the IDs")
+                throw PatchError(.badIDs, .setIDs, next: pass.next,
+                    "\(flag): the ROM's own tables say it is \(English.withArticle(layout.vendorInfo!.vendorName)) ROM "
                     + "(vendor \(Hex.string(expected.pciVendorID, width: 4))); it will not run on \(English.withArticle(Hex.string(ids.vendor, width: 4))) card. "
-                    + "Pass --allow-broken to write the IDs anyway.")
+                    + pass.words)
             }
+        }
+
+        mutating func setIDs(_ ids: PCIIDs) throws(PatchError) {
+            try checkIDs(ids)
             guard let main = layout.images.first(where: { $0.isLegacy || $0.isEFI })?.pcir ?? layout.images.first?.pcir else {
-                throw .refused("--set-ids: the ROM has no PCI data structure to hold IDs (an ISA-style image).")
+                throw PatchError(.noPCIR, .setIDs, "\(name(.setIDs)): the ROM has no PCI data structure to hold IDs (an ISA-style image).")
             }
             let old = PCIIDs(vendor: main.vendorID, device: main.deviceID)
             for (i, image) in layout.images.enumerated() {
                 guard let pcir = image.pcir else { continue }
                 guard pcir.vendorID == old.vendor, pcir.deviceID == old.device else {
-                    notes.append("--set-ids: image \(i) names \(pcir.pciIDs), "
-                        + "not the ROM's \(old); left as it is.")
+                    notes.append(PatchNote(.otherIDsLeft, .setIDs, image: i,
+                        "\(name(.setIDs)): image \(i) names \(pcir.pciIDs), "
+                        + "not the ROM's \(old); left as it is."))
                     continue
                 }
                 var changed = false
@@ -371,50 +428,62 @@ public enum ROMPatcher {
                 guard plan.fixChecksum || touched.contains(i) else { continue }
                 let runtime = image.runtimeLength
                 guard runtime > 0 else {
-                    notes.append("checksum: image \(i)'s size byte is 0; there is no runtime image to sum.")
+                    notes.append(PatchNote(.emptyRuntimeImage, image: i, "checksum: image \(i)'s size byte is 0; there is no runtime image to sum."))
                     continue
                 }
                 guard image.offset + runtime <= bytes.count else {
-                    throw .refused("checksum: image \(i)'s size byte covers \(runtime) bytes but only \(bytes.count - image.offset) remain; "
-                        + "the ROM is truncated and its checksum cannot be repaired.")
+                    throw PatchError(.checksum, image: i, size: runtime, limit: bytes.count - image.offset, "checksum: image \(i)'s size byte covers \(runtime) bytes but only "
+                        + "\(bytes.count - image.offset) remain; the ROM is truncated and its checksum cannot be repaired.")
                 }
                 let sum = bytes.withUnsafeBytes { Checksum.sum($0, from: image.offset, count: runtime) }
                 guard sum != 0 else {
-                    if plan.fixChecksum, !touched.contains(i) { notes.append("fix-checksum: image \(i)'s checksum is already valid.") }
+                    if plan.fixChecksum, !touched.contains(i) {
+                        notes.append(PatchNote(.checksumValid, .fixChecksum, image: i, "fix-checksum: image \(i)'s checksum is already valid."))
+                    }
                     continue
                 }
-                let (rel, why) = ChecksumConvention.locate(bytes, image: image.offset, runtime: runtime, choice: plan.checksumByte)
-                guard rel >= 0, rel < runtime else {
-                    throw .refused("checksum: byte \(Hex.prefixed(rel)) lies outside image \(i)'s \(runtime) runtime bytes; choose another --checksum-byte.")
-                }
-                if rel >= image.length, image.length > 0 {
-                    throw .refused("checksum: image \(i)'s size byte covers \(runtime) bytes, past its own \(image.length); the byte that "
-                        + "would absorb the sum (\(Hex.prefixed(image.offset + rel))) belongs to the image after it, whose checksum it would "
-                        + "break. The size byte is wrong: take the ROM from another source.")
-                }
-                if let r = ChecksumConvention.protectedRanges(image).first(where: { $0.contains(rel) }) {
-                    throw .refused("checksum: byte \(Hex.prefixed(rel)) of image \(i) is part of its header or data structures "
-                        + "(\(Hex.prefixed(r.lowerBound))..<\(Hex.prefixed(r.upperBound))); changing it would break the image. "
-                        + "Choose another --checksum-byte (last, 6 or an offset).")
-                }
+                let (rel, convention) = ChecksumConvention.locate(bytes, image: image.offset, runtime: runtime, choice: plan.checksumByte)
+                try checkChecksumByte(rel, image: image, index: i)
                 let at = image.offset + rel
                 let reason = plan.fixChecksum ? "fix-checksum" : "checksum repaired after the changes above"
-                setByte(at, bytes[at] &- sum, "\(reason): image \(i)'s \(runtime) bytes summed to \(Hex.prefixed(sum, width: 2)); \(why) absorbs it")
+                setByte(at, bytes[at] &- sum, "\(reason): image \(i)'s \(runtime) bytes summed to \(Hex.prefixed(sum, width: 2)); "
+                    + "\(convention.words(name)) absorbs it")
             }
             reparse()
+        }
+
+        /// The byte chosen to absorb image `index`'s sum must be its own and free.
+        func checkChecksumByte(_ rel: Int, image: ROMImage, index i: Int) throws(PatchError) {
+            let runtime = image.runtimeLength
+            guard rel >= 0, rel < runtime else {
+                throw PatchError(.checksum, .checksumByte, image: i, "checksum: byte \(Hex.prefixed(rel)) lies outside image \(i)'s "
+                    + "\(runtime) runtime bytes; choose another \(name(.checksumByte)).")
+            }
+            if rel >= image.length, image.length > 0 {
+                throw PatchError(.checksum, image: i, "checksum: image \(i)'s size byte covers \(runtime) bytes, past its own \(image.length); the byte that "
+                    + "would absorb the sum (\(Hex.prefixed(image.offset + rel))) belongs to the image after it, whose checksum it would "
+                    + "break. The size byte is wrong: take the ROM from another source.")
+            }
+            if let r = ChecksumConvention.protectedRanges(image).first(where: { $0.contains(rel) }) {
+                throw PatchError(.checksum, .checksumByte, image: i, "checksum: byte \(Hex.prefixed(rel)) of image \(i) is part of its header or data structures "
+                    + "(\(Hex.prefixed(r.lowerBound))..<\(Hex.prefixed(r.upperBound))); changing it would break the image. "
+                    + "Choose another \(name(.checksumByte)) (last, 6 or an offset).")
+            }
         }
 
         // MARK: 6
 
         mutating func pad(to size: Int) throws(PatchError) {
+            let flag = "\(name(.padTo)) \(size)"
             guard size <= PatchPlan.maximumPadSize else {
-                throw .refused("--pad-to \(size): larger than 16 MiB, the largest ROM BAR a PCI device has; no firmware would map the rest.")
+                throw PatchError(.padSize, .padTo, size: size, limit: PatchPlan.maximumPadSize, "\(flag): larger than 16 MiB, the largest ROM BAR a PCI device has; no firmware would map the rest.")
             }
             guard size >= bytes.count else {
-                throw .refused("--pad-to \(size): the ROM is already \(bytes.count) bytes. Pass --truncate to cut what follows the chain, or choose a larger size.")
+                throw PatchError(.padSize, .padTo, size: size, limit: bytes.count, "\(flag): the ROM is already \(bytes.count) bytes. Pass \(name(.truncate)) to cut what "
+                    + "follows the chain, or choose a larger size.")
             }
             if size & (size - 1) != 0 {
-                notes.append("--pad-to \(size): not a power of two; a ROM BAR's size always is, so firmware and QEMU round it up.")
+                notes.append(PatchNote(.padNotPowerOfTwo, .padTo, "\(flag): not a power of two; a ROM BAR's size always is, so firmware and QEMU round it up."))
             }
             guard size > bytes.count else { return }
             let fill = [UInt8](repeating: 0xFF, count: size - bytes.count)
@@ -428,16 +497,19 @@ public enum ROMPatcher {
 
         mutating func verify() throws(PatchError) {
             if bytes.count > ROMPatcher.maximumSize {
-                throw .refused("the result would be \(bytes.count) bytes, more than the \(ROMPatcher.maximumSize >> 20) MiB (\(ROMPatcher.maximumSize) bytes) "
-                    + "an option ROM can be: `vbios info` and `verify` would refuse it, and no ROM BAR maps it. Nothing was written.")
+                throw PatchError(.tooLarge, size: bytes.count, limit: ROMPatcher.maximumSize, "the result would be \(bytes.count) bytes, more than the \(ROMPatcher.maximumSize >> 20) MiB "
+                    + "(\(ROMPatcher.maximumSize) bytes) an option ROM can be: \(name.inspect) and \(name.check) would refuse it, "
+                    + "and no ROM BAR maps it. Nothing was written.")
             }
             let before = Set(inputLayout.findings.filter { $0.severity == .error }.map(\.code))
             let new = layout.findings.filter { $0.severity == .error && !before.contains($0.code) }
             if !new.isEmpty, !plan.force {
-                throw .verificationFailed(new)
+                throw PatchError(.verificationFailed, findings: new, next: [NextStep(.allowBroken, why: "write it")],
+                    "the patched ROM does not verify: " + new.map { "\($0.code): \($0.message)" }.joined(separator: "; ")
+                    + ". Nothing was written; pass \(name.override) to write it anyway.")
             }
             for f in layout.findings where f.severity != .info {
-                notes.append("the result still has: \(f.code): \(f.message)")
+                notes.append(PatchNote(.remainingFinding, finding: f, "the result still has: \(f.code): \(f.message)"))
             }
         }
 
@@ -488,6 +560,8 @@ public struct PatchPlan: Sendable, Equatable {
     /// Write what would otherwise be refused: IDs that cannot be right (vendor 0000/ffff, another
     /// vendor than the ROM's tables), a result with new errors. The CLI's `--allow-broken`.
     public var force = false
+    /// How messages name operations and the override (the CLI: its flags).
+    public var naming: PatchNaming = .names
 
     public init() {}
 
@@ -552,30 +626,8 @@ public struct PatchResult: Sendable {
     public var bytes: [UInt8]
     public var changes: [Change]
     /// What was not done or is worth knowing (nothing to strip, a size that is not a power of two).
-    public var notes: [String]
+    public var notes: [PatchNote]
     /// The result's layout, parsed again.
     public var layout: ROMLayout
     public var inputLayout: ROMLayout
-}
-
-public enum PatchError: Error, Sendable, Equatable, CustomStringConvertible {
-    case notAROM(String)
-    case conflict(String)
-    /// An operation that would break the ROM; `force` allows it.
-    case refused(String)
-    /// The result has errors the input did not have.
-    case verificationFailed([Finding])
-    /// The driver given to add is refused (not a driver, or for another machine): the message
-    /// is about that file, not the ROM.
-    case driver(String)
-
-    public var description: String {
-        switch self {
-        case .notAROM(let s): return "not an option ROM: " + s
-        case .conflict(let s), .refused(let s), .driver(let s): return s
-        case .verificationFailed(let f):
-            return "the patched ROM does not verify: " + f.map { "\($0.code): \($0.message)" }.joined(separator: "; ")
-                + ". Nothing was written; pass --allow-broken to write it anyway."
-        }
-    }
 }

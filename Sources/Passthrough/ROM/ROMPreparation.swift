@@ -228,8 +228,8 @@ public enum ROMPreparation {
                     + ". Make sure the ROM really is for this card."))
             }
             // The patcher's word on images it left alone, for the images that matter here only.
-            for n in patchNotes where n.hasPrefix("--set-ids") && named.contains(where: { n.contains("image \($0) names") }) {
-                notes.append(Finding(.warning, .idMismatch, "ROMPatcher " + n))
+            for n in patchNotes where n.code == .otherIDsLeft && n.image.map(named.contains) == true {
+                notes.append(Finding(.warning, .idMismatch, "ROMPatcher " + n.message))
             }
             bytes = patched
             work = after
@@ -306,7 +306,7 @@ public enum ROMPreparation {
         try patchWithNotes(plan, bytes).0
     }
 
-    static func patchWithNotes(_ plan: PatchPlan, _ bytes: [UInt8]) throws(PassthroughError) -> ([UInt8], [String]) {
+    static func patchWithNotes(_ plan: PatchPlan, _ bytes: [UInt8]) throws(PassthroughError) -> ([UInt8], [PatchNote]) {
         do {
             let r = try ROMPatcher.apply(plan, to: bytes)
             return (r.bytes, r.notes)
