@@ -60,7 +60,7 @@ let package = Package(
             swiftSettings: [.define("VBIOS_TEST_SEAMS", .when(configuration: .debug))]
         ),
         .target(name: "PCIHost", dependencies: ["Core", "OptionROM", "ACPI", "SystemIO", "CPCIShim", .product(name: "SystemPackage", package: "swift-system")]),
-        .target(name: "Passthrough", dependencies: ["Core", "PCIHost", "SystemIO", "OptionROM", "Compression"]),
+        .target(name: "Passthrough", dependencies: ["Core", "PCIHost", "SystemIO", "OptionROM", "Compression", "Firmware"]),
         .executableTarget(
             name: "vbios",
             dependencies: [
