@@ -25,7 +25,10 @@ extension Prepare {
             ("nextSteps", .string(NextSteps.text(plan.steps, target: target, card: card))),
             ("romProvenance", provenanceJSON(plan)),
             ("acceptances", .array(plan.acceptances.map(acceptedJSON))),
-            ("events", .array(plan.notes.map { .object([("code", .string($0.code))]) })),
+            ("events", .array(plan.notes.map { n in
+                let (warning, text) = words(n, plan: plan, card: card)
+                return .object([("code", .string(n.code)), ("severity", .string(warning ? "warning" : "info")), ("message", .string(text))])
+            })),
             ("steps", .array(plan.steps.map { .object([("text", .string($0))]) })),
         ])
     }

@@ -9,33 +9,38 @@ import Passthrough
 extension Prepare {
     /// What happened on the way, on stderr, in the order it happened.
     func renderNotes(_ plan: Preparation.Plan, card: PassthroughCard) {
-        let rom = plan.provenance
         for note in plan.notes {
-            switch note {
-            case .inexactFirmwareMatch(let firmware):
-                Terminal.warn("\(firmware) has no ROM naming \(card.romFunction.ids) itself; using one whose device list includes it.")
-            case .accepted(let a):
-                renderAccepted(a, file: rom.path ?? "", romPath: plan.romPath)
-            case .readFinding(let f):
-                Terminal.warn(f.message)
-            case .unstableRead:
-                Terminal.warn("two reads of the ROM differed: unbind the card's driver and run prepare again.")
-            case .rangesIgnored:
-                Terminal.warn("--iomem is for Xen's xl.cfg; ignored for \(target.rawValue).")
-            }
+            let (warning, text) = words(note, plan: plan, card: card)
+            if warning { Terminal.warn(text) } else { Terminal.note(text) }
         }
     }
 
-    func renderAccepted(_ a: Preparation.Accepted, file: String, romPath: String) {
+    /// A note in words, and whether it is a warning (else a note for a person).
+    func words(_ note: Preparation.Note, plan: Preparation.Plan, card: PassthroughCard) -> (warning: Bool, text: String) {
+        switch note {
+        case .inexactFirmwareMatch(let firmware):
+            return (true, "\(firmware) has no ROM naming \(card.romFunction.ids) itself; using one whose device list includes it.")
+        case .accepted(let a):
+            return words(a, file: plan.provenance.path ?? "", romPath: plan.romPath)
+        case .readFinding(let f):
+            return (true, f.message)
+        case .unstableRead:
+            return (true, "two reads of the ROM differed: unbind the card's driver and run prepare again.")
+        case .rangesIgnored:
+            return (true, "--iomem is for Xen's xl.cfg; ignored for \(target.rawValue).")
+        }
+    }
+
+    func words(_ a: Preparation.Accepted, file: String, romPath: String) -> (warning: Bool, text: String) {
         switch (a.kind, a.overridden) {
         case (.anotherChip, _):
-            Terminal.warn("\(file): \(a.reason); --retarget: its IDs are set to the card's. Make sure it really is this card's ROM (same board, same memory).")
+            return (true, "\(file): \(a.reason); --retarget: its IDs are set to the card's. Make sure it really is this card's ROM (same board, same memory).")
         case (.runtimeCopy, false):
-            Terminal.note("\(a.reason).")
+            return (false, "\(a.reason).")
         case (.runtimeCopy, true):
-            Terminal.warn("\(a.reason); used anyway (--allow-broken).")
+            return (true, "\(a.reason); used anyway (--allow-broken).")
         case (.brokenROM, _):
-            Terminal.warn("\(romPath): verdict fail, written anyway (--allow-broken): " + Self.errorList(a.errors))
+            return (true, "\(romPath): verdict fail, written anyway (--allow-broken): " + Self.errorList(a.errors))
         }
     }
 
