@@ -48,8 +48,9 @@ extension Preparation {
         public enum Kind: String, Sendable { case rom, config }
         public var name: String
         public var bytes: [UInt8]
-        /// Permission bits it is written with.
-        public var mode: UInt32 = 0o644
+        /// Permission bits it is written with: 0644 for every file (SystemIO's `FileSet` writes
+        /// no other), said in the plan for scripts.
+        public let mode: UInt32 = 0o644
         public var kind: Kind
         public init(name: String, bytes: [UInt8], kind: Kind) {
             self.name = name
