@@ -76,10 +76,10 @@ import Testing
         #expect(p.stages.map(\.name) == ["rom", "gop", "prepare-rom", "broken-rom", "files", "next-steps"])
         #expect(ROMPreparation.steps.map(\.name) == ["keep-images", "add-efi", "set-ids", "checksums", "consumers"])
         // What a platform's step does (an APU's GOP for the audio function): a file of its own.
-        let files = p.stages.firstIndex { $0.name == "files" }! + 1
-        p.stages.insert(Preparation.Stage("extra") { _, plan in
+        p.add(Preparation.Stage("extra") { _, plan in
             plan.files.append(Preparation.File(name: "gop-audio.rom", bytes: plan.prepared?.bytes ?? [], kind: .rom))
-        }, at: files)
+        }, after: "files")
+        #expect(p.stages.map(\.name) == ["rom", "gop", "prepare-rom", "broken-rom", "files", "extra", "next-steps"])
         let plan = try p.plan()
         #expect(plan.files.map(\.name) == ["bios.bin", "qemu-args.txt", "gop-audio.rom"])
         #expect(plan.files[2].bytes == plan.files[0].bytes)

@@ -87,6 +87,13 @@ public struct Preparation {
         Stage("next-steps", addNextSteps),
     ]
 
+    /// Adds `stage` right after the stage named `name`, or at the end when there is none (a
+    /// platform's stage: `request.add(Stage("apu-gop", apuGOP), after: "files")`).
+    public mutating func add(_ stage: Stage, after name: String) {
+        let at = stages.firstIndex { $0.name == name }.map { $0 + 1 } ?? stages.endIndex
+        stages.insert(stage, at: at)
+    }
+
     /// The plan: everything computed, nothing written.
     public func plan() throws -> Plan {
         var plan = try start()
