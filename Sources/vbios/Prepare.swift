@@ -10,6 +10,7 @@ import Core
 import SystemIO
 
 extension ROMPreparation.Firmware: ExpressibleByArgument {}
+extension APUGOPROM.Placement: ExpressibleByArgument {}
 
 struct Prepare: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -69,6 +70,9 @@ struct Prepare: ParsableCommand {
 
     @Option(name: .customLong("add-efi"), help: ArgumentHelp("Add this EFI driver (PE32+/TE, or an EFI option ROM such as AMDGopDriver.rom) to bios.bin as an EFI image, for OVMF guests (instead of the one --rom-from would pick).", valueName: "FILE"), completion: .file())
     var addEFI: String?
+
+    @Option(name: .customLong("gop-rom"), help: ArgumentHelp("Where an added GOP driver goes: separate (its own ROM, gop.rom, for the card's HD-audio function, as the AMD APU guides do) or merged (an EFI image in bios.bin). Default: separate for a VBIOS read from ACPI VFCT (an APU) when the card has an HD-audio function, else merged.", valueName: "separate|merged"))
+    var gopPlacement: APUGOPROM.Placement?
 
     @Flag(help: "Xen: add iomem/ioports lines mapping every BAR 1:1 (rarely needed; pci= maps the BARs).")
     var iomem = false
@@ -138,7 +142,7 @@ struct Prepare: ParsableCommand {
 
         // The ROM.
         let rom = card.romFunction
-        let (romBytes, romOrigin, walked, noROM) = try acquireROM(card, device: functions.first { $0.address == rom.address } ?? device,
+        let (romBytes, romOrigin, walked, noROM, fromVFCT) = try acquireROM(card, device: functions.first { $0.address == rom.address } ?? device,
                                                                   root: root, profile: profile)
 
         // Everything computed before anything is written.
@@ -158,12 +162,14 @@ struct Prepare: ParsableCommand {
             }
             efiAdvice = outcome.advice(firmwarePath: romFrom)
         }
+        let gopROM = try separateGOP(&driver, card: card, fromVFCT: fromVFCT, biosPath: biosPath)
         // The BAR as the kernel sizes it; a shadowed one stands for the 0xC0000 copy, not the flash.
         let bar = (functions.first { $0.address == rom.address } ?? device).rom.flatMap { $0.shadowed ? nil : Int(exactly: $0.size) }
         if let romBytes { do {
             var options = ROMPreparation.Options(romPath: biosPath, addEFI: driver, romBarSize: bar)
             options.firmware = firmware
             options.efiAdvice = efiAdvice
+            options.allowGOPMismatch = allowBroken
             prepared = try ROMPreparation.prepare(romBytes, vendorID: rom.vendorID, deviceID: rom.deviceID, for: target,
                                                   options: options)
         } catch {
@@ -179,12 +185,15 @@ struct Prepare: ParsableCommand {
         configOptions.firmware = firmware
         configOptions.romBAR = prepared != nil
         let files = try ConfigFiles.files(card, rom: prepared?.bytes, for: target, options: configOptions).map { ($0.name, $0.bytes) }
+            + (gopROM.map { [(APUGOPROM.fileName, $0.bytes)] } ?? [])
         if iomem, !profile.mapsBARs { Terminal.warn("--iomem is for Xen's xl.cfg; ignored for \(target.rawValue).") }
 
         if !dryRun { try FileSet.write(files, into: dir, overwrite: force) }
 
         let steps = NextSteps.text(target: target, card: card, outDir: dir, romPath: romPathOption, hasROM: prepared != nil)
-        let notes = prepared?.notes ?? [], acceptance = prepared?.acceptance ?? []
+            + (gopROM.map { APUGOPROM.nextStep($0, path: Self.gopPath(biosPath)) } ?? "")
+        // A GOP in its own ROM answers the no-efi-image note about bios.bin.
+        let notes = (prepared?.notes ?? []).filter { gopROM == nil || $0.code != .noEFIImage } + (gopROM?.notes ?? []), acceptance = prepared?.acceptance ?? []
         if global.json {
             Terminal.out(JSON.object([
                 ("address", .string(rom.address.description)), ("target", .string(target.rawValue)), ("outDir", .string(dir)),
@@ -229,12 +238,13 @@ struct Prepare: ParsableCommand {
     /// (`device`, its ROM function); nil bytes when the card has none to be had (`noROM` says why
     /// and what the guest gets without one).
     func acquireROM(_ card: PassthroughCard, device: PCIDevice, root: SysfsRoot, profile: any HypervisorProfile) throws
-        -> (bytes: [UInt8]?, origin: String, walked: FirmwareReport?, noROM: String?) {
+        -> (bytes: [UInt8]?, origin: String, walked: FirmwareReport?, noROM: String?, fromVFCT: Bool) {
         let rom = card.romFunction
         var romBytes: [UInt8]?
         var romOrigin = "none"
         var noROM: String?
         var walked: FirmwareReport?
+        var fromVFCT = false
         if let romFrom {
             let image = try FileBytes(path: romFrom).bytes
             let line = global.json ? nil : Progress(what: "walking \(romFrom)", unit: "containers")
@@ -267,6 +277,7 @@ struct Prepare: ParsableCommand {
                 // The rule doctor's rom-readable applies (RuntimeCopyRule): usable with a note, or refused.
                 try BrokenROM.checkRuntimeCopy(got, device: device, for: target, allowBroken: allowBroken)
                 romBytes = got.bytes
+                fromVFCT = got.choice.kept.source is VFCTROMSource
                 romOrigin = "\(got.choice.kept.source.name) (\(got.choice.kept.source.location))"
                     + (got.acpiProvenance.map { ": " + $0.lines.joined(separator: "; ") } ?? "")
                 for f in got.layout.findings(.shadowCopy) + got.layout.findings(.driverCopy) { Terminal.warn(f.message) }
@@ -277,7 +288,28 @@ struct Prepare: ParsableCommand {
                     + " (--rom FILE, --rom-from FIRMWARE)"
             }
         }
-        return (romBytes, romOrigin, walked, noROM)
+        return (romBytes, romOrigin, walked, noROM, fromVFCT)
+    }
+
+    /// The GOP driver as its own ROM for the card's HD-audio function when that is the placement
+    /// (`APUGOPROM`): built and checked here, and then no longer added to bios.bin.
+    func separateGOP(_ driver: inout [UInt8]?, card: PassthroughCard, fromVFCT: Bool, biosPath: String) throws -> APUGOPROM.Result? {
+        guard let file = driver, (gopPlacement ?? APUGOPROM.defaultPlacement(card, vbiosFromVFCT: fromVFCT)) == .separate else { return nil }
+        guard let audio = APUGOPROM.audioFunction(of: card) else {
+            throw UserError("--gop-rom separate: \(card.romFunction.address)'s slot has no HD-audio function to carry the GOP ROM; use --gop-rom merged.", exitCode: 64)
+        }
+        do {
+            let built = try APUGOPROM.build(driverFile: file, audio: audio, gpuVendor: card.romFunction.vendorID,
+                                            gpuDevice: card.romFunction.deviceID, allowMismatch: allowBroken)
+            driver = nil
+            return built
+        } catch {
+            throw UserError("\(card.romFunction.address): \(error.message)" + (allowBroken ? "" : " (--allow-broken pairs them anyway)"), exitCode: 1)
+        }
+    }
+
+    static func gopPath(_ biosPath: String) -> String {
+        (biosPath.lastIndex(of: "/").map { String(biosPath[..<$0]) } ?? ".") + "/" + APUGOPROM.fileName
     }
 
     /// The whole IOMMU group goes to the guest (`GroupNotIsolated`), --with included.

@@ -77,6 +77,8 @@ public enum ROMPreparation {
         /// Said at the end of the `no-efi-image` note: where else a GOP driver was looked for and
         /// what that found (`prepare --rom-from`: the firmware image's GOP drivers).
         public var efiAdvice: String?
+        /// Add a GOP driver that `GOPFamilyCheck` finds is not for the chip (refused otherwise).
+        public var allowGOPMismatch = false
         public init(legacyOnly: Bool? = nil, setIDs: Bool = true, romPath: String? = nil, romBAR: Bool = true,
                     addEFI: [UInt8]? = nil, romBarSize: Int? = nil) {
             self.legacyOnly = legacyOnly
@@ -182,6 +184,7 @@ public enum ROMPreparation {
             var add = PatchPlan()
             add.addEFI = driver
             add.checksumByte = checksumByte
+            add.allowGOPMismatch = options.allowGOPMismatch
             var added = try patchWithNotes(add, bytes).0
             var compressed = false
             if let bar = options.romBarSize, added.count > bar {
@@ -197,6 +200,7 @@ public enum ROMPreparation {
                 + (name.map { ": \($0.name)" + ($0.version.map { " \($0)" } ?? "") } ?? "")
                 + ", \(image?.length ?? 0) bytes" + (compressed ? ", EFI-compressed since the plain ROM would not fit the card's \(options.romBarSize ?? 0)-byte ROM BAR" : "")
                 + ") for UEFI (OVMF) guests."))
+            if let family = GOPFamilyCheck.finding(driverFile: driver, vendor: vendorID, device: deviceID) { notes.append(family) }
             if let bar = options.romBarSize, added.count > bar {
                 notes.append(Finding(.warning, .sizeMismatch,
                     "With the EFI image the ROM is \(added.count) bytes, larger than the card's \(bar)-byte ROM BAR: fine as a QEMU/libvirt romfile "
