@@ -187,7 +187,9 @@ def intel_igd():
     cfg = config_space(0x8086, 0x0C00, 0x060000, 0x06, (0x1043, 0x8534), [], irq_pin=0)
     h.device([], "0000:00:00.0", 0x8086, 0x0C00, 0x060000, 0x06, (0x1043, 0x8534), cfg, [], driver="hsw_uncore", group=0, irq=0)
     bars = bar64(0xF7800000, 0x4) + bar64(0xE0000000, 0xC) + [0xF001, 0]
-    cfg = config_space(0x8086, 0x0412, 0x030000, 0x06, (0x1043, 0x8534), bars, rom_bar=0)
+    # GGC (GMCH Graphics Control, 0x50): GGMS 2 MiB, GMS 0x2 = 64 MiB (DVMT pre-allocated); ASLS
+    # (0xFC): the OpRegion the firmware set up. Haswell, gen 7 for QEMU's igd.c.
+    cfg = igd_registers(config_space(0x8086, 0x0412, 0x030000, 0x06, (0x1043, 0x8534), bars, rom_bar=0), 0x0210, 0xDAF6E018)
     rom = part("host-intel-igd")
     h.device([], "0000:00:02.0", 0x8086, 0x0412, 0x030000, 0x06, (0x1043, 0x8534), cfg,
              [(0xF7800000, 4 << 20, MEM64), (0, 0, 0), (0xE0000000, 256 << 20, MEM64_PREF), (0, 0, 0),
@@ -200,6 +202,27 @@ def intel_igd():
     for i in range(0x600, 0x640):
         mem[i] ^= 0x5A
     h.write(os.path.join(h.dir, "dev-mem"), bytes(mem))
+
+
+def igd_registers(cfg, gmch, asls):
+    """An IGD's config space with its GMCH Graphics Control (0x50) and ASL Storage (0xFC) values."""
+    c = bytearray(cfg)
+    struct.pack_into("<H", c, 0x50, gmch)
+    struct.pack_into("<I", c, 0xFC, asls)
+    return bytes(c)
+
+
+def intel_igd_meteor_lake():
+    """A Meteor Lake IGD (8086:7d55, Core Ultra) that QEMU's legacy mode does not know, still held
+    by xe, with no OpRegion address (ASLS 0) and no stolen memory (GMS 0): every IGD check fails."""
+    h = Host("intel-igd-meteor-lake")
+    cfg = config_space(0x8086, 0x7D01, 0x060000, 0x04, (0x1043, 0x1E13), [], irq_pin=0)
+    h.device([], "0000:00:00.0", 0x8086, 0x7D01, 0x060000, 0x04, (0x1043, 0x1E13), cfg, [], group=0, irq=0)
+    bars = bar64(0x5F000000, 0x4) + bar64(0x4000000000, 0xC) + [0, 0]
+    cfg = igd_registers(config_space(0x8086, 0x7D55, 0x030000, 0x08, (0x1043, 0x1E13), bars, rom_bar=0), 0x0000, 0)
+    h.device([], "0000:00:02.0", 0x8086, 0x7D55, 0x030000, 0x08, (0x1043, 0x1E13), cfg,
+             [(0x5F000000, 16 << 20, MEM64), (0, 0, 0), (0x4000000000, 256 << 20, MEM64_PREF)],
+             driver="xe", group=1, boot_vga=1, irq=29)
 
 
 def second_card():
@@ -459,4 +482,5 @@ if __name__ == "__main__":
     no_interrupt_remapping()
     resized_bar()
     amd_apu()
+    intel_igd_meteor_lake()
     print("wrote", os.path.normpath(ROOT))
