@@ -11,6 +11,7 @@ import SystemIO
 
 extension ROMPreparation.Firmware: ExpressibleByArgument {}
 extension APUGOPROM.Placement: ExpressibleByArgument {}
+extension IGDMode: ExpressibleByArgument {}
 
 struct Prepare: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -71,6 +72,9 @@ struct Prepare: ParsableCommand {
     @Option(name: .customLong("add-efi"), help: ArgumentHelp("Add this EFI driver (PE32+/TE, or an EFI option ROM such as AMDGopDriver.rom) to bios.bin as an EFI image, for OVMF guests (instead of the one --rom-from would pick).", valueName: "FILE"), completion: .file())
     var addEFI: String?
 
+    @Option(name: .customLong("igd-mode"), help: ArgumentHelp("An Intel IGD: legacy (QEMU's legacy mode: guest 00:02.0, its VBIOS, the only display) or upt (Universal Pass-Through: a secondary display the guest's driver starts). Default: legacy for the generations QEMU's legacy mode supports (Sandy Bridge to Raptor Lake), upt otherwise.", valueName: "legacy|upt"))
+    var igdMode: IGDMode?
+
     @Option(name: .customLong("gop-rom"), help: ArgumentHelp("Where an added GOP driver goes: separate (its own ROM, gop.rom, for the card's HD-audio function, as the AMD APU guides do) or merged (an EFI image in bios.bin). Default: separate for a VBIOS read from ACPI VFCT (an APU) when the card has an HD-audio function, else merged.", valueName: "separate|merged"))
     var gopPlacement: APUGOPROM.Placement?
 
@@ -122,7 +126,8 @@ struct Prepare: ParsableCommand {
         let dir = absolutePath(outDir)
         // The card: every function of its slot.
         let functions = slot.functions
-        let card = try PassthroughCard(slot: slot, romAt: device.isDisplay ? device.address : nil)
+        var card = try PassthroughCard(slot: slot, romAt: device.isDisplay ? device.address : nil)
+        if card.romFunction.isIntelIGD { card.igdMode = igdMode ?? .automatic(deviceID: card.romFunction.deviceID) }
         let profile = target.profile
         let biosPath = romPathOption ?? profile.defaultROMPath(card, outDir: dir)
         if let refused = profile.checkROMPath(biosPath) { throw UserError("--rom-path: \(refused.message)") }
@@ -180,7 +185,9 @@ struct Prepare: ParsableCommand {
             try BrokenROM.check(ROMParser.parse(prepared.bytes), writing: biosPath, from: romOrigin, allowBroken: allowBroken,
                                 instead: "use another ROM (--rom FILE, --rom-from FIRMWARE)")
         }
-        var configOptions = ConfigFiles.Options(romPath: biosPath, primaryDisplay: display.map { $0 == .primary },
+        // UPT: the IGD is a secondary display beside the guest's emulated VGA.
+        let upt = card.romFunction.isIntelIGD && card.igdMode == .upt
+        var configOptions = ConfigFiles.Options(romPath: biosPath, primaryDisplay: display.map { $0 == .primary } ?? (upt ? false : nil),
                                                 ranges: iomem && profile.mapsBARs ? PassthroughCard.ranges(of: functions) : nil)
         configOptions.firmware = firmware
         configOptions.romBAR = prepared != nil
@@ -192,6 +199,7 @@ struct Prepare: ParsableCommand {
 
         let steps = NextSteps.text(target: target, card: card, outDir: dir, romPath: romPathOption, hasROM: prepared != nil)
             + (gopROM.map { APUGOPROM.nextStep($0, path: Self.gopPath(biosPath)) } ?? "")
+            + (card.romFunction.isIntelIGD ? "\n" + IGDMode.statement(card.igdMode, deviceID: card.romFunction.deviceID, asked: igdMode != nil) + "\n" : "")
         // A GOP in its own ROM answers the no-efi-image note about bios.bin.
         let notes = (prepared?.notes ?? []).filter { gopROM == nil || $0.code != .noEFIImage } + (gopROM?.notes ?? []), acceptance = prepared?.acceptance ?? []
         if global.json {

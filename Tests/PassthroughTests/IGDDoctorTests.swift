@@ -59,3 +59,23 @@ import TestSupport
         #expect(!IGDGeneration.supportsUPT(0x0412) && IGDGeneration.supportsUPT(0x1912))
     }
 }
+
+/// UPT mode in the writers: the IGD as a plain secondary card, held to Proxmox's schema and QEMU's
+/// defaults; the automatic choice follows QEMU's `igd_gen`.
+@Suite struct IGDUPTWriterTests {
+    @Test func uptLeavesLegacyModeOutAndHoldsToTheSchema() throws {
+        var card = Fixture.igd()
+        card.igdMode = .upt
+        #expect(!card.isIntelIGD && card.romFunction.isIntelIGD)
+        var o = ProxmoxConfig.Options(romPath: "/usr/share/kvm/vbios-8086-0412.rom")
+        o.firmware = .uefi
+        o.primaryDisplay = false   // what prepare passes in UPT mode
+        let text = try ProxmoxConfig.text(card, options: o)
+        #expect(!text.contains("legacy-igd") && !text.contains("vga: none"), "\(text)")
+        #expect(try ProxmoxSchemaTests.problems(text) == [])
+        let args = try QEMUArgs.arguments(card, options: .init(romPath: IGDTests.rom, xVGA: false))
+        #expect(args == ["-device", "vfio-pci,host=0000:00:02.0,romfile=\(IGDTests.rom)"])
+        #expect(IGDMode.automatic(deviceID: 0x0412) == .legacy && IGDMode.automatic(deviceID: 0x7D55) == .upt)
+        #expect(IGDMode.automatic(deviceID: 0xA780) == .legacy, "Raptor Lake: gen 12")
+    }
+}
