@@ -128,6 +128,9 @@ struct Prepare: ParsableCommand {
         let functions = slot.functions
         var card = try PassthroughCard(slot: slot, romAt: device.isDisplay ? device.address : nil)
         if card.romFunction.isIntelIGD { card.igdMode = igdMode ?? .automatic(deviceID: card.romFunction.deviceID) }
+        // An IGD in legacy mode boots SeaBIOS unless asked otherwise (IGDMode.defaultFirmware).
+        let igdFirmware = self.firmware == nil && card.isIntelIGD && target.profile.legacyOnlyReason == nil ? IGDMode.defaultFirmware(card.igdMode) : nil
+        let firmware = self.firmware ?? igdFirmware
         let profile = target.profile
         let biosPath = romPathOption ?? profile.defaultROMPath(card, outDir: dir)
         if let refused = profile.checkROMPath(biosPath) { throw UserError("--rom-path: \(refused.message)") }
@@ -199,7 +202,8 @@ struct Prepare: ParsableCommand {
 
         let steps = NextSteps.text(target: target, card: card, outDir: dir, romPath: romPathOption, hasROM: prepared != nil)
             + (gopROM.map { APUGOPROM.nextStep($0, path: Self.gopPath(biosPath)) } ?? "")
-            + (card.romFunction.isIntelIGD ? "\n" + IGDMode.statement(card.igdMode, deviceID: card.romFunction.deviceID, asked: igdMode != nil) + "\n" : "")
+            + (card.romFunction.isIntelIGD ? "\n" + IGDMode.statement(card.igdMode, deviceID: card.romFunction.deviceID, asked: igdMode != nil)
+               + (igdFirmware != nil ? " " + IGDMode.firmwareStatement : "") + "\n" : "")
         // A GOP in its own ROM answers the no-efi-image note about bios.bin.
         let notes = (prepared?.notes ?? []).filter { gopROM == nil || $0.code != .noEFIImage } + (gopROM?.notes ?? []), acceptance = prepared?.acceptance ?? []
         if global.json {

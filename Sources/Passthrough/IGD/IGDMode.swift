@@ -12,6 +12,16 @@ public enum IGDMode: String, Sendable, CaseIterable {
         IGDGeneration.of(deviceID) != nil ? .legacy : .upt
     }
 
+    /// The guest firmware when none is asked: SeaBIOS for legacy mode, since the guest firmware must
+    /// reserve the OpRegion and stolen memory QEMU announces (fw_cfg `etc/igd-opregion`,
+    /// `etc/igd-bdsm-size`), which upstream SeaBIOS does and upstream OVMF does not without an extra
+    /// option ROM of EDK2 drivers (docs/igd-assign.txt, "Guest firmware"); nil (the target's default) in UPT.
+    public static func defaultFirmware(_ mode: IGDMode) -> ROMPreparation.Firmware? {
+        mode == .legacy ? .bios : nil
+    }
+
+    public static let firmwareStatement = "The guest firmware is SeaBIOS (bios), the default for an IGD in legacy mode: upstream SeaBIOS sets up the OpRegion and stolen memory QEMU hands over, upstream OVMF does not (QEMU docs/igd-assign.txt); --firmware uefi asks for OVMF."
+
     /// Why `mode` was chosen or what it asks of the guest, for the next steps.
     public static func statement(_ mode: IGDMode, deviceID: UInt16, asked: Bool) -> String {
         let gen = IGDGeneration.of(deviceID)
