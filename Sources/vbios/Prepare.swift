@@ -266,12 +266,14 @@ struct Prepare: ParsableCommand {
             line?.finish()
             walked = report
             let chosen: FirmwareROMSelection.Candidate
-            do { chosen = try FirmwareROMSelection.choose(report, vendorID: rom.vendorID, deviceID: rom.deviceID) } catch {
+            do { chosen = try FirmwareROMSelection.choose(report, vendorID: rom.vendorID, deviceID: rom.deviceID, igd: rom.isIntelIGD) } catch {
                 throw UserError("\(romFrom): \(error)", path: romFrom)
             }
             romBytes = chosen.item.bytes
             romOrigin = "\(romFrom): \(chosen.summary)"
-            if !chosen.exact {
+            if !chosen.exact, chosen.item.rom?.deviceID == 0xFFFF {
+                Terminal.out("\(romFrom) has no ROM naming \(rom.ids) itself; using Intel's all-device VBIOS (8086:ffff), the IGD's own.")
+            } else if !chosen.exact {
                 Terminal.warn("\(romFrom) has no ROM naming \(rom.ids) itself; using one whose device list includes it.")
             }
         } else if let romFile {

@@ -46,4 +46,19 @@ import TestSupport
             #expect(v.status == 0, "virt-xml-validate: \(v.out)\(v.err)")
         }
     }
+
+    /// `--rom-from`: a firmware image (here a plain file, which --rom-from reads as it is) whose
+    /// only VBIOS is Intel's all-device one is the IGD's; a card elsewhere is not given it.
+    @Test func anAllDeviceROMFromFirmwareIsTheIGDs() throws {
+        let tmp = try FakeHost.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let image = tmp + "/igd-vbios.bin"
+        try Data(ROMBuilder.bareLegacy(units: 0x80, vendor: 0x8086, device: 0xFFFF, entry: [0xCB]).build()).write(to: URL(fileURLWithPath: image))
+        let r = try HostCLI.run(["prepare", "00:02.0", "--for", "qemu", "--rom-from", image, "--sysfs", Self.host, "--out", tmp + "/out"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("all-device VBIOS (8086:ffff)") && !r.err.contains("device list"), "\(r.out)\(r.err)")
+        let bios = [UInt8](try Data(contentsOf: URL(fileURLWithPath: tmp + "/out/bios.bin")))
+        // The card's IDs are written into it, as for --rom.
+        #expect(ROMParser.parse(bios).images.first?.pcir.map { ($0.vendorID, $0.deviceID) } ?? (0, 0) == (0x8086, 0x0412))
+    }
 }
