@@ -97,3 +97,21 @@ struct GOPFamilyTests {
         #expect(r.layout.efiImages.count == 1)
     }
 }
+
+/// Hostile drivers: a 4 MiB image of nothing but plausible records (one run, no terminator) and
+/// random bytes are read in one pass, with no table found and no trap.
+@Suite struct GOPFamilyHostileTests {
+    @Test func aWholeImageOfRecordsIsOnePass() {
+        var image: [UInt8] = []
+        image.reserveCapacity(4 << 20)
+        while image.count < 4 << 20 { image += [0x12, 0x01, 0x10, 0x73, 0x2F, 0x73] }
+        #expect(AMDGOPDevices.find(in: image) == nil, "no zero record ends it")
+        image += [0, 0, 0, 0, 0, 0]
+        #expect(AMDGOPDevices.find(in: image)?.ranges.count == (4 << 20) / 6 + 1)
+        var rng = SystemRandomNumberGenerator()
+        let noise = (0..<65536).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        _ = AMDGOPDevices.find(in: noise)
+        _ = GOPFamilyCheck.verdict(driver: noise, vendor: 0x1002, device: 0x731F)
+        #expect(AMDGOPDevices.find(in: []) == nil && AMDGOPDevices.find(in: [0x10]) == nil)
+    }
+}

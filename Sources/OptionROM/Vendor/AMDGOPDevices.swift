@@ -47,10 +47,10 @@ public struct AMDGOPDevices: Sendable, Equatable {
                 let run = records(v, at)
                 if run.count >= 2, run.count > best?.ranges.count ?? 0, isTerminator(v, at + run.count * recordLength) {
                     best = AMDGOPDevices(offset: at, ranges: run)
-                    at += run.count * recordLength
-                } else {
-                    at += 2
                 }
+                // Past the whole run: each byte is looked at a bounded number of times, so a hostile
+                // image of nothing but plausible records costs one pass, not one per offset.
+                at += max(2, run.count * recordLength)
             }
             return best
         }
