@@ -194,6 +194,7 @@ struct Prepare: ParsableCommand {
                                                 ranges: iomem && profile.mapsBARs ? PassthroughCard.ranges(of: functions) : nil)
         configOptions.firmware = firmware
         configOptions.romBAR = prepared != nil
+        if let gopROM { configOptions.functionROMs[gopROM.function.address] = Self.gopPath(biosPath) }
         let files = try ConfigFiles.files(card, rom: prepared?.bytes, for: target, options: configOptions).map { ($0.name, $0.bytes) }
             + (gopROM.map { [(APUGOPROM.fileName, $0.bytes)] } ?? [])
         if iomem, !profile.mapsBARs { Terminal.warn("--iomem is for Xen's xl.cfg; ignored for \(target.rawValue).") }

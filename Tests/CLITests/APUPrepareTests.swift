@@ -57,6 +57,16 @@ import TestSupport
         let files = ((object["files"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String }
         #expect(files.contains("gop.rom") && files.contains("bios.bin"), "\(files)")
         #expect((object["nextSteps"] as? String)?.contains("0000:c6:00.1") == true)
+        // The audio function's -device line names the GOP ROM; every property is one QEMU's vfio-pci lists.
+        let args = (try? String(contentsOfFile: tmp + "/out/qemu-args.txt", encoding: .utf8)) ?? ""
+        #expect(args.contains("-device vfio-pci,host=0000:c6:00.1,romfile=\(tmp)/out/gop.rom"), "\(args)")
+        #expect(args.contains("-device vfio-pci,host=0000:c6:00.0,romfile=\(tmp)/out/bios.bin"), "\(args)")
+        let known = try IGDModeTests.vfioProperties()
+        for line in args.split(separator: "\n") where line.hasPrefix("-device ") {
+            for key in line.dropFirst(8).split(separator: ",").dropFirst().map({ String($0.split(separator: "=")[0]) }) {
+                #expect(known.contains(key), "\(key) is not a property qemu's vfio-pci lists")
+            }
+        }
     }
 
     @Test("--gop-rom merged: one ROM, the VBIOS then the GOP")
@@ -99,5 +109,22 @@ import TestSupport
         let forced = try HostCLI.run(["patch", Self.tahiti, "--replace-efi", Self.gop, "-o", tmp + "/out.rom", "--allow-broken"])
         #expect(forced.status == 0, "\(forced.err)")
         #expect(forced.out.contains("mismatch accepted") || forced.err.contains("mismatch accepted"), "\(forced.out)\(forced.err)")
+    }
+
+    @Test("libvirt: the audio function's <hostdev> names gop.rom; virt-xml-validate accepts the domain")
+    func libvirt() throws {
+        try Prerequisite.require(files: [Self.gop, "/usr/bin/virt-xml-validate"], "AMDGopDriver.rom and virt-xml-validate")
+        let tmp = try FakeHost.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let host = try FakeHost.copy("amd-apu", into: tmp)
+        let r = try HostCLI.run(["prepare", "c6:00.0", "--for", "libvirt", "--sysfs", host, "--out-dir", tmp + "/out", "--add-efi", Self.gop])
+        #expect(r.status == 0, "\(r.err)")
+        let xml = (try? String(contentsOfFile: tmp + "/out/libvirt-hostdev.xml", encoding: .utf8)) ?? ""
+        #expect(xml.contains("<rom file='\(tmp)/out/gop.rom'/>") && xml.contains("file='\(tmp)/out/bios.bin'"), "\(xml)")
+        let domain = tmp + "/domain.xml"
+        try ("<domain type='kvm'><name>t</name><memory>1048576</memory><os><type arch='x86_64'>hvm</type></os><devices>\n"
+             + xml + "</devices></domain>\n").write(toFile: domain, atomically: true, encoding: .utf8)
+        let v = try HostCLI.run([domain, "domain"], "/usr/bin/virt-xml-validate")
+        #expect(v.status == 0, "virt-xml-validate: \(v.out)\(v.err)")
     }
 }

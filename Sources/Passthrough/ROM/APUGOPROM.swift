@@ -21,9 +21,9 @@ public enum APUGOPROM {
     /// What the configs do not say yet: the audio function's ROM, in the hypervisor's own words
     /// for a function's ROM file (`romfile=`, `<rom file=…/>`; Proxmox's relative to /usr/share/kvm).
     public static func nextStep(_ result: Result, path: String) -> String {
-        "\nGive the HD-audio function \(result.function.address) (\(result.function.ids)) the GOP ROM \(path) as its ROM file "
-            + "(QEMU: romfile= on its -device vfio-pci; libvirt: <rom file='\(path)'/> in its <hostdev>; Proxmox: its own hostpci line "
-            + "for \(result.function.address) with romfile=\(fileName), the file copied to /usr/share/kvm). "
+        "\nThe HD-audio function \(result.function.address) (\(result.function.ids)) takes the GOP ROM \(path) as its ROM file "
+            + "(the qemu and libvirt configs name it: romfile= on its -device vfio-pci, <rom file='\(path)'/> in its <hostdev>; "
+            + "Proxmox: give it its own hostpci line for \(result.function.address) with romfile=\(fileName), the file copied to /usr/share/kvm). "
             + "OVMF runs the GOP from there and it drives the GPU; bios.bin keeps the VBIOS alone.\n"
     }
 
