@@ -216,6 +216,9 @@ struct Prepare: ParsableCommand {
                 ("functions", .array(card.functions.map { .string($0.address.description) })),
                 ("romSource", .string(romOrigin)), ("size", .int(prepared?.bytes.count ?? 0)),
                 ("gopDriver", gop.map { $0.json(source: romFrom ?? "") } ?? .null),
+                ("gopROM", gopROM.map { g in .object([("function", .string(g.function.address.description)), ("path", .string(Self.gopPath(biosPath))),
+                                                      ("size", .int(g.bytes.count))]) } ?? .null),
+                ("igdMode", card.romFunction.isIntelIGD ? .string(card.igdMode.rawValue) : .null),
                 ("files", .array(files.map { .object([("name", .string($0.0)), ("path", .string(dir + "/" + $0.0)), ("size", .int($0.1.count))]) })),
                 ("notes", .array(notes.map(\.json))),
                 ("acceptance", .array(acceptance.map { a in

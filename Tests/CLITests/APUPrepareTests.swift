@@ -56,6 +56,8 @@ import TestSupport
         #expect(!notes.contains { $0["code"] as? String == "no-efi-image" }, "\(notes)")
         let files = ((object["files"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String }
         #expect(files.contains("gop.rom") && files.contains("bios.bin"), "\(files)")
+        let gopROM = try #require(object["gopROM"] as? [String: Any], "\(object)")
+        #expect(gopROM["function"] as? String == "0000:c6:00.1" && gopROM["path"] as? String == tmp + "/out/gop.rom" && gopROM["size"] as? Int == built.count)
         #expect((object["nextSteps"] as? String)?.contains("0000:c6:00.1") == true)
         // The audio function's -device line names the GOP ROM; every property is one QEMU's vfio-pci lists.
         let args = (try? String(contentsOfFile: tmp + "/out/qemu-args.txt", encoding: .utf8)) ?? ""
