@@ -204,7 +204,8 @@ struct Prepare: ParsableCommand {
         let steps = NextSteps.text(target: target, card: card, outDir: dir, romPath: romPathOption, hasROM: prepared != nil)
             + (gopROM.map { APUGOPROM.nextStep($0, path: Self.gopPath(biosPath)) } ?? "")
             + (card.romFunction.isIntelIGD ? "\n" + IGDMode.statement(card.igdMode, deviceID: card.romFunction.deviceID, asked: igdMode != nil)
-               + (igdFirmware != nil ? " " + IGDMode.firmwareStatement : "") + "\n" : "")
+               + (igdFirmware != nil ? " " + IGDMode.firmwareStatement + " --firmware uefi asks for OVMF." : "")
+               + (card.isIntelIGD && firmware == .uefi ? " " + IGDMode.uefiStatement : "") + "\n" : "")
         // A GOP in its own ROM answers the no-efi-image note about bios.bin.
         let notes = (prepared?.notes ?? []).filter { gopROM == nil || $0.code != .noEFIImage } + (gopROM?.notes ?? []), acceptance = prepared?.acceptance ?? []
         if global.json {

@@ -36,6 +36,7 @@ import TestSupport
             #expect(r.out.contains("SeaBIOS (bios), the default for an IGD in legacy mode"), "\(r.out)")
             let uefi = try HostCLI.run(["prepare", "00:02.0", "--for", target, "--rom", romFile, "--sysfs", Self.host, "--out", tmp + "/uefi", "--firmware", "uefi"])
             #expect(uefi.status == 0 && F.read(tmp + "/uefi/proxmox.conf").contains("bios: ovmf\n"), "\(uefi.err)")
+            #expect(uefi.out.contains("IgdAssignmentDxe") && !uefi.out.contains("SeaBIOS (bios), the default"), "\(uefi.out)")
         default:
             let xml = F.read(out + "/libvirt-hostdev.xml")
             #expect(xml.contains("<address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>"), "\(xml)")

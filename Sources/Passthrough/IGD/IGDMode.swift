@@ -20,7 +20,14 @@ public enum IGDMode: String, Sendable, CaseIterable {
         mode == .legacy ? .bios : nil
     }
 
-    public static let firmwareStatement = "The guest firmware is SeaBIOS (bios), the default for an IGD in legacy mode: upstream SeaBIOS sets up the OpRegion and stolen memory QEMU hands over, upstream OVMF does not (QEMU docs/igd-assign.txt); --firmware uefi asks for OVMF."
+    public static let firmwareStatement = "The guest firmware is SeaBIOS (bios), the default for an IGD in legacy mode: upstream SeaBIOS sets up the OpRegion and stolen memory QEMU hands over, upstream OVMF does not (QEMU docs/igd-assign.txt)."
+
+    /// What an OVMF guest needs beyond Intel's GOP in legacy mode (docs/igd-assign.txt, "Guest
+    /// firmware"): upstream OVMF neither copies the OpRegion (which carries the host's VBT, the table
+    /// the GOP reads through its platform policy) nor reserves stolen memory, so the ROM must also
+    /// hold IgdAssignmentDxe and a PlatformGopPolicy (EDK2 drivers, built for instance from VfioIgdPkg)
+    /// ahead of IntelGopDriver, as `EfiRom -e IgdAssignmentDxe.efi PlatformGOPPolicy.efi IntelGopDriver.efi` builds it.
+    public static let uefiStatement = "An OVMF guest of a legacy-mode IGD needs more than Intel's GOP: upstream OVMF sets up neither the OpRegion (the VBT comes from the host's, copied by x-igd-opregion=on) nor the stolen memory, so the IGD's ROM must also carry IgdAssignmentDxe and a PlatformGopPolicy (EDK2 drivers, e.g. built from VfioIgdPkg) before IntelGopDriver (QEMU docs/igd-assign.txt, \"Guest firmware\"); vbios cannot build those drivers."
 
     /// Why `mode` was chosen or what it asks of the guest, for the next steps.
     public static func statement(_ mode: IGDMode, deviceID: UInt16, asked: Bool) -> String {
