@@ -19,14 +19,14 @@ extension HostDoctor {
                     + (upt ? "; pass it in UPT mode: a secondary display beside an emulated VGA, no VBIOS, the guest's driver starts it"
                            : "; it is older than Sandy Bridge, which neither legacy nor UPT mode supports"),
                 evidence: evidence,
-                steps: upt ? [.init(.guest, "x-igd-legacy-mode=off on the IGD's -device vfio-pci, with an emulated VGA (-vga std) as the guest's primary display",
+                steps: upt ? [.init(.guest, "the IGD at any guest address but 00:02.0 (x-igd-legacy-mode=off where QEMU lists it), with an emulated VGA (-vga std) as the guest's primary display",
                                     why: "UPT mode: QEMU then sets up nothing of legacy mode and the guest's i915/xe driver drives the IGD")] : [])
         }
         guard igd.bootVGA else {
             return DoctorCheck(.igdLegacyMode, .warn,
                 "\(igd.address) (\(ids), gen \(gen.gen) \(gen.name)) is supported by QEMU's legacy mode, but it is not the host's boot display, which its VBIOS needs",
                 evidence: evidence,
-                steps: [.init(.firmwareSetting, "make the IGD the primary display in the firmware setup", why: "legacy mode needs the IGD as the boot VGA (docs/igd-assign.txt #4)"),
+                steps: [.init(.firmwareSetting, "make the IGD the primary display", why: "legacy mode needs the IGD as the boot VGA (docs/igd-assign.txt #4)"),
                         .init(.guest, "x-igd-legacy-mode=off (UPT mode) if it must stay secondary", why: "the guest then drives it without its VBIOS")])
         }
         return DoctorCheck(.igdLegacyMode, .ok,

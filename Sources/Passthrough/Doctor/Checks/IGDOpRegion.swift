@@ -15,10 +15,13 @@ extension HostDoctor {
         }
         let evidence = [DoctorCheck.Evidence(source, Hex.prefixed(asls, width: 8))]
         guard asls != 0 else {
-            return DoctorCheck(.igdOpRegion, .fail,
-                "\(igd.address) has no OpRegion: ASLS (config 0xFC) is 0, so the guest gets no VBT and its VBIOS or GOP finds no display outputs",
+            // Legacy mode cannot do without it; UPT mode can (the guest's driver then has no outputs).
+            let legacy = IGDGeneration.of(igd.deviceID) != nil
+            return DoctorCheck(.igdOpRegion, legacy ? .fail : .warn,
+                "\(igd.address) has no OpRegion: ASLS (config 0xFC) is 0, so the guest gets no VBT and "
+                    + (legacy ? "its VBIOS or GOP finds no display outputs" : "its driver drives no physical outputs"),
                 evidence: evidence,
-                steps: [.init(.firmwareSetting, "make the IGD the primary display (and enable it) in the firmware setup",
+                steps: [.init(.firmwareSetting, "the IGD enabled, as the primary display",
                               why: "the system firmware writes ASLS only when it sets up the IGD")])
         }
         return DoctorCheck(.igdOpRegion, .ok,

@@ -12,7 +12,7 @@ extension HostDoctor {
         let source = sysfs.attribute(igd.address, "config") + "@0x50 (GMCH/GGC)"
         guard let gen = IGDGeneration.of(igd.deviceID) else {
             return DoctorCheck(.igdStolenMemory, .ok,
-                "\(igd.address) (\(igd.vendorID == 0x8086 ? "8086:" : "")\(Hex.string(igd.deviceID, width: 4))) is a generation QEMU's legacy mode does not know, so its stolen memory is not set up for the guest (UPT mode needs none)")
+                "\(igd.address) (8086:\(Hex.string(igd.deviceID, width: 4))) is a generation QEMU's legacy mode does not know, so its stolen memory is not set up for the guest (UPT mode needs none)")
         }
         guard let gmch = Self.configU16(igd, IGDGeneration.gmchOffset) else {
             return Self.igdUnreadable(.igdStolenMemory, igd, source, what: "the GMCH register")
