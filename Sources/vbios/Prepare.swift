@@ -75,6 +75,9 @@ struct Prepare: ParsableCommand {
     @Option(name: .customLong("igd-mode"), help: ArgumentHelp("An Intel IGD: legacy (QEMU's legacy mode: guest 00:02.0, its VBIOS, the only display) or upt (Universal Pass-Through: a secondary display the guest's driver starts). Default: legacy for the generations QEMU's legacy mode supports (Sandy Bridge to Raptor Lake), upt otherwise.", valueName: "legacy|upt"))
     var igdMode: IGDMode?
 
+    @Option(name: .customLong("igd-efi"), help: ArgumentHelp("An Intel IGD's OVMF guest: an EFI driver to put in bios.bin ahead of Intel's GOP (IgdAssignmentDxe.efi, then PlatformGopPolicy.efi, built with EDK2; repeatable, in order).", valueName: "FILE"), completion: .file())
+    var igdEFI: [String] = []
+
     @Option(name: .customLong("gop-rom"), help: ArgumentHelp("Where an added GOP driver goes: separate (its own ROM, gop.rom, for the card's HD-audio function, as the AMD APU guides do) or merged (an EFI image in bios.bin). Default: separate for a VBIOS read from ACPI VFCT (an APU) when the card has an HD-audio function, else merged.", valueName: "separate|merged"))
     var gopPlacement: APUGOPROM.Placement?
 
@@ -171,9 +174,14 @@ struct Prepare: ParsableCommand {
             efiAdvice = outcome.advice(firmwarePath: romFrom)
         }
         let gopROM = try separateGOP(&driver, card: card, fromVFCT: fromVFCT, biosPath: biosPath)
+        var igdNotes: [Finding] = [], assembled: [UInt8]?
+        if !igdEFI.isEmpty, let romBytes {
+            let r = try igdDrivers(romBytes, card: card, firmware: firmware)
+            (assembled, igdNotes) = (r.0, r.1)
+        }
         // The BAR as the kernel sizes it; a shadowed one stands for the 0xC0000 copy, not the flash.
         let bar = (functions.first { $0.address == rom.address } ?? device).rom.flatMap { $0.shadowed ? nil : Int(exactly: $0.size) }
-        if let romBytes { do {
+        if let romBytes = assembled ?? romBytes { do {
             var options = ROMPreparation.Options(romPath: biosPath, addEFI: driver, romBarSize: bar)
             options.firmware = firmware
             options.efiAdvice = efiAdvice
@@ -207,7 +215,7 @@ struct Prepare: ParsableCommand {
                + (igdFirmware != nil ? " " + IGDMode.firmwareStatement + " --firmware uefi asks for OVMF." : "")
                + (card.isIntelIGD && firmware == .uefi ? " " + IGDMode.uefiStatement : "") + "\n" : "")
         // A GOP in its own ROM answers the no-efi-image note about bios.bin.
-        let notes = (prepared?.notes ?? []).filter { gopROM == nil || $0.code != .noEFIImage } + (gopROM?.notes ?? []), acceptance = prepared?.acceptance ?? []
+        let notes = igdNotes + (prepared?.notes ?? []).filter { gopROM == nil || $0.code != .noEFIImage } + (gopROM?.notes ?? []), acceptance = prepared?.acceptance ?? []
         if global.json {
             Terminal.out(JSON.object([
                 ("address", .string(rom.address.description)), ("target", .string(target.rawValue)), ("outDir", .string(dir)),
@@ -324,6 +332,17 @@ struct Prepare: ParsableCommand {
             return built
         } catch {
             throw UserError("\(card.romFunction.address): \(error.message)" + (allowBroken ? "" : " (--allow-broken pairs them anyway)"), exitCode: 1)
+        }
+    }
+
+    /// `--igd-efi`: the drivers an IGD's OVMF guest needs ahead of Intel's GOP, added in order.
+    func igdDrivers(_ rom: [UInt8], card: PassthroughCard, firmware: ROMPreparation.Firmware?) throws -> ([UInt8], [Finding]) {
+        guard card.isIntelIGD, (firmware ?? .default(for: target)) == .uefi, target.profile.legacyOnlyReason == nil else {
+            throw UserError("--igd-efi is for an Intel IGD in legacy mode with an OVMF guest (--firmware uefi).", exitCode: 64)
+        }
+        let files = try igdEFI.map { try FileBytes(path: $0, limit: maximumROMSize).bytes }
+        do { return try IGDUEFIROM.withDrivers(rom, drivers: files, names: igdEFI) } catch {
+            throw UserError("\(card.romFunction.address): \(error.message)", exitCode: 1)
         }
     }
 

@@ -63,3 +63,49 @@ import TestSupport
         #expect(ROMParser.parse(bios).images.first?.pcir.map { ($0.vendorID, $0.deviceID) } ?? (0, 0) == (0x8086, 0x0412))
     }
 }
+
+/// `--igd-efi`: the IGD's OVMF ROM built as docs/igd-assign.txt's EfiRom line does: the VBIOS, the
+/// helper driver(s), then Intel's GOP, in that order. The parts are real: the ThinkPad W541's
+/// Haswell VBIOS and the two EFI drivers of a Raptor Lake "2-in-1" IGD ROM (a helper, then Intel's
+/// GOP) from ../shared/roms. Judge: Tools/oracles/pci-rom-walk.py (the chain) and the drivers'
+/// bytes against their sources.
+@Suite(.serialized) struct IGDUEFIROMTests {
+    static let vbios = Repository.root + "/../shared/roms/intel-haswell-vbios-0406-w541.rom"
+    static let rpl = Repository.root + "/../shared/roms/intel-rpl-igd-plus-gop-2efi.rom"
+
+    @Test func vbiosThenHelperThenGOP() throws {
+        try Prerequisite.require(files: [Self.vbios, Self.rpl], "the Haswell VBIOS and the Raptor Lake 2-in-1 ROM of ../shared/roms")
+        let tmp = try FakeHost.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        // The two drivers as plain PE files, cut out of the 2-in-1 ROM as its PCIR lengths give them.
+        let rom = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.rpl)))
+        let images = ROMParser.parse(rom).images
+        try #require(images.count == 2)
+        func pe(_ i: Int) -> [UInt8] {
+            let im = images[i], off = Int(rom[im.offset + 0x16]) | Int(rom[im.offset + 0x17]) << 8
+            return Array(rom[(im.offset + off)..<im.end])
+        }
+        #expect(images.allSatisfy { $0.efi?.compression == 0 }, "the test cuts uncompressed drivers")
+        try Data(pe(0)).write(to: URL(fileURLWithPath: tmp + "/helper.efi"))
+        try Data(pe(1)).write(to: URL(fileURLWithPath: tmp + "/gop.efi"))
+        let r = try HostCLI.run(["prepare", "00:02.0", "--for", "qemu", "--firmware", "uefi", "--rom", Self.vbios, "--retarget",
+                                 "--igd-efi", tmp + "/helper.efi", "--add-efi", tmp + "/gop.efi", "--sysfs", IGDPrepareTests.host, "--out", tmp + "/out"])
+        #expect(r.status == 0, "\(r.err)")
+        let walk = try HostCLI.run([Repository.root + "/Tools/oracles/pci-rom-walk.py", tmp + "/out/bios.bin"], "/usr/bin/python3")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(walk.out.utf8)) as? [String: Any])
+        let chain = try #require(object["chain"] as? [[String: Any]])
+        #expect(chain.map { $0["codeType"] as? Int } == [0, 3, 3], "\(chain)")
+        #expect(chain.allSatisfy { $0["vendorID"] as? String == "8086" && $0["deviceID"] as? String == "0412" }, "\(chain)")
+        #expect(chain.last?["last"] as? Bool == true && chain.dropLast().allSatisfy { $0["lastBit"] as? Bool == false })
+        let bios = [UInt8](try Data(contentsOf: URL(fileURLWithPath: tmp + "/out/bios.bin")))
+        let out = ROMParser.parse(bios).images
+        for (i, want) in [(1, pe(0)), (2, pe(1))] {
+            let im = out[i], off = Int(bios[im.offset + 0x16]) | Int(bios[im.offset + 0x17]) << 8
+            #expect(Array(bios[(im.offset + off)..<(im.offset + off + want.count)]) == want, "image \(i) is not its driver")
+        }
+        // Not an IGD in legacy mode with an OVMF guest: refused before anything is written.
+        let bios2 = try HostCLI.run(["prepare", "00:02.0", "--for", "qemu", "--firmware", "bios", "--rom", Self.vbios, "--retarget",
+                                     "--igd-efi", tmp + "/helper.efi", "--sysfs", IGDPrepareTests.host, "--out", tmp + "/out2"])
+        #expect(bios2.status == 64 && bios2.err.contains("--igd-efi"), "\(bios2.err)")
+    }
+}
