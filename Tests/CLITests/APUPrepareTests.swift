@@ -129,4 +129,18 @@ import TestSupport
         let v = try HostCLI.run([domain, "domain"], "/usr/bin/virt-xml-validate")
         #expect(v.status == 0, "virt-xml-validate: \(v.out)\(v.err)")
     }
+
+    @Test("Proxmox: the GPU and its audio function on their own hostpci lines, each with its ROM under /usr/share/kvm")
+    func proxmox() throws {
+        try Prerequisite.require(files: [Self.gop], "AMDGopDriver.rom of ../shared/roms")
+        let tmp = try FakeHost.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let host = try FakeHost.copy("amd-apu", into: tmp)
+        let r = try HostCLI.run(["prepare", "c6:00.0", "--for", "proxmox", "--sysfs", host, "--out-dir", tmp + "/out", "--add-efi", Self.gop])
+        #expect(r.status == 0, "\(r.err)")
+        let conf = (try? String(contentsOfFile: tmp + "/out/proxmox.conf", encoding: .utf8)) ?? ""
+        #expect(conf.contains("hostpci0: 0000:c6:00.0,") && conf.contains("romfile=vbios-1002-15bf.rom")
+                && conf.contains("hostpci1: 0000:c6:00.1,pcie=1,romfile=gop.rom"), "\(conf)")
+        #expect(FileManager.default.fileExists(atPath: tmp + "/out/gop.rom"))
+    }
 }

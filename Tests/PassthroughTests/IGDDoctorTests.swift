@@ -79,3 +79,21 @@ import TestSupport
         #expect(IGDMode.automatic(deviceID: 0xA780) == .legacy, "Raptor Lake: gen 12")
     }
 }
+
+/// An APU's GOP ROM on its audio function in Proxmox: one hostpci line per function, each with its
+/// romfile, held to qemu-server's schema.
+@Suite struct ProxmoxFunctionROMTests {
+    @Test func theAudioFunctionGetsItsOwnLineAndROM() throws {
+        let gpu = CardFunction(address: PCIAddress(domain: 0, bus: 0xC6, device: 0, function: 0), vendorID: 0x1002, deviceID: 0x15BF, classCode: 0x030000)
+        let audio = CardFunction(address: PCIAddress(domain: 0, bus: 0xC6, device: 0, function: 1), vendorID: 0x1002, deviceID: 0x1640, classCode: 0x040300)
+        let card = try PassthroughCard(functions: [gpu, audio])
+        var o = ProxmoxConfig.Options(romPath: "/usr/share/kvm/vbios-1002-15bf.rom")
+        o.functionROMs = [audio.address: "/usr/share/kvm/gop.rom"]
+        o.primaryDisplay = false
+        let text = try ProxmoxConfig.text(card, options: o)
+        #expect(text == "machine: q35\nbios: ovmf\nhostpci0: 0000:c6:00.0,pcie=1,romfile=vbios-1002-15bf.rom\nhostpci1: 0000:c6:00.1,pcie=1,romfile=gop.rom\n", "\(text)")
+        #expect(try ProxmoxSchemaTests.problems(text) == [])
+        o.functionROMs = [audio.address: "/srv/gop.rom"]
+        #expect(throws: PassthroughError.self) { try ProxmoxConfig.text(card, options: o) }
+    }
+}

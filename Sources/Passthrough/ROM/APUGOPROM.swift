@@ -22,8 +22,8 @@ public enum APUGOPROM {
     /// for a function's ROM file (`romfile=`, `<rom file=…/>`; Proxmox's relative to /usr/share/kvm).
     public static func nextStep(_ result: Result, path: String) -> String {
         "\nThe HD-audio function \(result.function.address) (\(result.function.ids)) takes the GOP ROM \(path) as its ROM file "
-            + "(the qemu and libvirt configs name it: romfile= on its -device vfio-pci, <rom file='\(path)'/> in its <hostdev>; "
-            + "Proxmox: give it its own hostpci line for \(result.function.address) with romfile=\(fileName), the file copied to /usr/share/kvm). "
+            + "(the configs name it: romfile= on its -device vfio-pci, <rom file='\(path)'/> in its <hostdev>, or Proxmox's own "
+            + "hostpci line for it with romfile=; copy the file there). "
             + "OVMF runs the GOP from there and it drives the GPU; bios.bin keeps the VBIOS alone.\n"
     }
 
