@@ -17,8 +17,10 @@ extension Prepare {
             ("functions", .array(card.functions.map { .string($0.address.description) })),
             ("romSource", .string(plan.provenance.origin)), ("size", .int(prepared?.bytes.count ?? 0)),
             ("gopDriver", plan.gop.map { $0.json(source: romFrom ?? "") } ?? .null),
+            ("gopROM", gopROMJSON(plan)),
+            ("igdMode", card.romFunction.isIntelIGD ? .string(card.igdMode.rawValue) : .null),
             ("files", .array(plan.files.map { fileJSON($0, dir: dir) })),
-            ("notes", .array((prepared?.notes ?? []).map(\.json))),
+            ("notes", .array(plan.findings.map(\.json))),
             ("acceptance", .array((prepared?.acceptance ?? []).map { a in
                 .object([("profile", .string(a.profile.rawValue)), ("ok", .bool(a.ok)), ("problems", .array(a.problems.map(\.json)))])
             })),
@@ -39,6 +41,12 @@ extension Prepare {
                                        ("kind", .string(f.kind.rawValue)), ("mode", .int(Int(f.mode)))]
         if f.kind == .config { pairs.append(("text", .string(String(decoding: f.bytes, as: UTF8.self)))) }
         return .object(pairs)
+    }
+
+    /// An APU's GOP ROM for its HD-audio function: the function, where the configs say it lives, its size.
+    func gopROMJSON(_ plan: Preparation.Plan) -> JSON {
+        guard let g = plan.gopROM, let path = plan.gopROMPath else { return .null }
+        return .object([("function", .string(g.function.address.description)), ("path", .string(path)), ("size", .int(g.bytes.count))])
     }
 
     func provenanceJSON(_ plan: Preparation.Plan) -> JSON {

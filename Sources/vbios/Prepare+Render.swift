@@ -28,6 +28,14 @@ extension Prepare {
             return (true, "two reads of the ROM differed: unbind the card's driver and run prepare again.")
         case .rangesIgnored:
             return (true, "--iomem is for Xen's xl.cfg; ignored for \(target.rawValue).")
+        case .allDeviceVBIOS(let firmware):
+            return (false, "\(firmware) has no ROM naming \(card.romFunction.ids) itself; using Intel's all-device VBIOS (8086:ffff), the IGD's own.")
+        case let .igdMode(mode, deviceID, asked):
+            return (false, IGDMode.statement(mode, deviceID: deviceID, asked: asked))
+        case .igdFirmwareDefault:
+            return (false, IGDMode.firmwareStatement + " --firmware uefi asks for OVMF.")
+        case .igdOVMFNeedsDrivers:
+            return (false, IGDMode.uefiStatement)
         }
     }
 
@@ -69,6 +77,24 @@ extension Prepare {
             return BrokenROM(description: "the ROM from \(origin) has the verdict fail (" + Self.errorList(errors)
                 + "); nothing was written to \(output). To fix it, use another ROM (--rom FILE, --rom-from FIRMWARE); "
                 + "or pass --allow-broken to write it anyway.", path: output)
+        case .noAudioFunction, .gopROM, .igdDriversNotApplicable, .igdDrivers:
+            return platformWords(failure, card: card)
+        }
+    }
+
+    /// A platform stage's refusal (an APU's GOP ROM, an IGD's helper drivers) in the CLI's words.
+    func platformWords(_ failure: Preparation.Failure, card: PassthroughCard) -> any Error {
+        switch failure {
+        case .noAudioFunction(let address):
+            return UserError("--gop-rom separate: \(address)'s slot has no HD-audio function to carry the GOP ROM; use --gop-rom merged.", exitCode: 64)
+        case .gopROM(let why):
+            return UserError("\(card.romFunction.address): \(why.message)" + (allowBroken ? "" : " (--allow-broken pairs them anyway)"), exitCode: 1)
+        case .igdDriversNotApplicable:
+            return UserError("--igd-efi is for an Intel IGD in legacy mode with an OVMF guest (--firmware uefi).", exitCode: 64)
+        case .igdDrivers(let why):
+            return UserError("\(card.romFunction.address): \(why.message)", exitCode: 1)
+        default:
+            return failure
         }
     }
 
@@ -88,7 +114,7 @@ extension Prepare {
         }
         // Warnings first, then the acceptance of what was chosen: the hypervisor, and SeaBIOS
         // only for a BIOS guest (an OVMF guest never runs the legacy image).
-        let notes = plan.prepared?.notes ?? []
+        let notes = plan.findings
         for n in notes where n.severity != .info { Terminal.warn(n.message) }
         for n in notes where n.severity == .info { Terminal.out("  " + n.message) }
         for a in plan.prepared?.acceptance ?? [] where a.profile != .seabios || plan.firmware == .bios {

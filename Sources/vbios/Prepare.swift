@@ -10,6 +10,8 @@ import Core
 import SystemIO
 
 extension ROMPreparation.Firmware: ExpressibleByArgument {}
+extension APUGOPROM.Placement: ExpressibleByArgument {}
+extension IGDMode: ExpressibleByArgument {}
 
 struct Prepare: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -70,6 +72,15 @@ struct Prepare: ParsableCommand {
     @Option(name: .customLong("add-efi"), help: ArgumentHelp("Add this EFI driver (PE32+/TE, or an EFI option ROM such as AMDGopDriver.rom) to bios.bin as an EFI image, for OVMF guests (instead of the one --rom-from would pick).", valueName: "FILE"), completion: .file())
     var addEFI: String?
 
+    @Option(name: .customLong("igd-mode"), help: ArgumentHelp("An Intel IGD: legacy (QEMU's legacy mode: guest 00:02.0, its VBIOS, the only display) or upt (Universal Pass-Through: a secondary display the guest's driver starts). Default: legacy for the generations QEMU's legacy mode supports (Sandy Bridge to Raptor Lake), upt otherwise.", valueName: "legacy|upt"))
+    var igdMode: IGDMode?
+
+    @Option(name: .customLong("igd-efi"), help: ArgumentHelp("An Intel IGD's OVMF guest: an EFI driver to put in bios.bin ahead of Intel's GOP (IgdAssignmentDxe.efi, then PlatformGopPolicy.efi, built with EDK2; repeatable, in order).", valueName: "FILE"), completion: .file())
+    var igdEFI: [String] = []
+
+    @Option(name: .customLong("gop-rom"), help: ArgumentHelp("Where an added GOP driver goes: separate (its own ROM, gop.rom, for the card's HD-audio function, as the AMD APU guides do) or merged (an EFI image in bios.bin). Default: separate for a VBIOS read from ACPI VFCT (an APU) when the card has an HD-audio function, else merged.", valueName: "separate|merged"))
+    var gopPlacement: APUGOPROM.Placement?
+
     @Flag(help: "Xen: add iomem/ioports lines mapping every BAR 1:1 (rarely needed; pci= maps the BARs).")
     var iomem = false
 
@@ -117,7 +128,7 @@ struct Prepare: ParsableCommand {
         let device = slot.named
         let dir = absolutePath(outDir)
         // The card: every function of its slot.
-        let card = try PassthroughCard(slot: slot, romAt: device.isDisplay ? device.address : nil)
+        var card = try PassthroughCard(slot: slot, romAt: device.isDisplay ? device.address : nil)
         let biosPath: String
         do { biosPath = try Preparation.romPath(target, card: card, requested: romPathOption, outDir: dir) } catch {
             throw words(error, card: card)
@@ -136,6 +147,10 @@ struct Prepare: ParsableCommand {
         request.mapBARs = iomem
         request.allowBroken = allowBroken
         request.retarget = retarget
+        request.igdMode = igdMode
+        request.igdDrivers = try igdEFI.map { ($0, try FileBytes(path: $0, limit: maximumROMSize).bytes) }
+        request.gopPlacement = gopPlacement
+        card = request.card   // with the IGD's mode decided
         var plan = try request.start()
         do { try request.run(&plan) } catch {
             renderNotes(plan, card: card)

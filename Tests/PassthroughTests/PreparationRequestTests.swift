@@ -73,13 +73,13 @@ import Testing
 
     @Test func aStageAddedToTheListRunsInItsPlace() throws {
         var p = Self.request(Fixture.legacyImage(blocks: 4))
-        #expect(p.stages.map(\.name) == ["rom", "gop", "prepare-rom", "broken-rom", "files", "next-steps"])
+        #expect(p.stages.map(\.name) == ["rom", "igd-mode", "gop", "gop-rom", "igd-drivers", "prepare-rom", "broken-rom", "files", "next-steps"])
         #expect(ROMPreparation.steps.map(\.name) == ["keep-images", "add-efi", "set-ids", "checksums", "consumers"])
         // What a platform's step does (an APU's GOP for the audio function): a file of its own.
         p.add(Preparation.Stage("extra") { _, plan in
             plan.files.append(Preparation.File(name: "gop-audio.rom", bytes: plan.prepared?.bytes ?? [], kind: .rom))
         }, after: "files")
-        #expect(p.stages.map(\.name) == ["rom", "gop", "prepare-rom", "broken-rom", "files", "extra", "next-steps"])
+        #expect(p.stages.map(\.name) == ["rom", "igd-mode", "gop", "gop-rom", "igd-drivers", "prepare-rom", "broken-rom", "files", "extra", "next-steps"])
         let plan = try p.plan()
         #expect(plan.files.map(\.name) == ["bios.bin", "qemu-args.txt", "gop-audio.rom"])
         #expect(plan.files[2].bytes == plan.files[0].bytes)

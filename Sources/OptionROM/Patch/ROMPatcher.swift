@@ -243,6 +243,7 @@ public enum ROMPatcher {
             guard let main = (layout.images.first { $0.isLegacy } ?? layout.images.first)?.pcir else {
                 throw .refused("--\(what): the ROM has no PCI data structure to take vendor and device IDs from.")
             }
+            notes.append(try GOPFamilyCheck.enforce(driver, vendor: main.vendorID, device: main.deviceID, allowed: plan.force || plan.allowGOPMismatch))
             let nvidia = layout.images.contains { $0.npde != nil }
             // Insert before NVIDIA's extended images (where NVIDIA's own GOP sits), else at the chain's end.
             let at = replacedAll ? 0 : (layout.images.firstIndex { $0.codeType == .nvidiaE0 || $0.codeType == .nvidia70 } ?? layout.images.count)
@@ -488,6 +489,8 @@ public struct PatchPlan: Sendable, Equatable {
     /// Write what would otherwise be refused: IDs that cannot be right (vendor 0000/ffff, another
     /// vendor than the ROM's tables), a result with new errors. The CLI's `--allow-broken`.
     public var force = false
+    /// Add a GOP driver that `GOPFamilyCheck` finds is not for the ROM's chip (only that refusal).
+    public var allowGOPMismatch = false
 
     public init() {}
 

@@ -25,6 +25,12 @@ extension Preparation {
         public var driver: [UInt8]?
         /// The ROM prepared for the target: its bytes, notes and the consumers' verdicts.
         public var prepared: ROMPreparation.Result?
+        /// What platform stages added to the ROM before its preparation (an IGD's helper drivers).
+        public var assembly: [Finding] = []
+        /// The GOP driver as its own ROM for the card's HD-audio function (an APU), and where
+        /// the configs say it lives on the VM host.
+        public var gopROM: APUGOPROM.Result?
+        public var gopROMPath: String?
         /// The files, the ROM's first.
         public var files: [File] = []
         /// What happened on the way, in order (the CLI words each).
@@ -35,6 +41,13 @@ extension Preparation {
         public init(romPath: String, firmware: ROMPreparation.Firmware) {
             self.romPath = romPath
             self.firmware = firmware
+        }
+
+        /// What was found about the ROMs, in order: what went into the ROM before its
+        /// preparation, the prepared ROM's notes, the GOP ROM's. A GOP in its own ROM answers the
+        /// `no-efi-image` note about the ROM, which is then left out.
+        public var findings: [Finding] {
+            assembly + (prepared?.notes ?? []).filter { gopROM == nil || $0.code != .noEFIImage } + (gopROM?.notes ?? [])
         }
 
         /// What was accepted though a rule would refuse it or warn, and why.
@@ -120,6 +133,15 @@ extension Preparation {
         case unstableRead
         /// BAR mapping was asked for a hypervisor whose config has no such thing.
         case rangesIgnored
+        /// The firmware image holds no ROM naming the IGD itself; Intel's all-device VBIOS
+        /// (8086:FFFF), the IGD's own, was taken.
+        case allDeviceVBIOS(firmware: String)
+        /// The mode an Intel IGD is written for (`IGDMode.statement`), and whether it was asked.
+        case igdMode(IGDMode, deviceID: UInt16, asked: Bool)
+        /// The guest firmware is SeaBIOS, the default for an IGD in legacy mode (`IGDMode.firmwareStatement`).
+        case igdFirmwareDefault
+        /// An OVMF guest of a legacy-mode IGD needs EDK2 drivers beyond Intel's GOP (`IGDMode.uefiStatement`).
+        case igdOVMFNeedsDrivers
 
         /// Its registry name (JSON `code`).
         public var code: String {
@@ -129,6 +151,10 @@ extension Preparation {
             case .readFinding(let f): f.code.rawValue
             case .unstableRead: "unstable-read"
             case .rangesIgnored: "ranges-ignored"
+            case .allDeviceVBIOS: "all-device-vbios"
+            case .igdMode: "igd-mode"
+            case .igdFirmwareDefault: "igd-firmware-default"
+            case .igdOVMFNeedsDrivers: "igd-ovmf-drivers"
             }
         }
     }
@@ -145,5 +171,13 @@ extension Preparation {
         case unprepared(PassthroughError, gop: FirmwareGOPSelection.Candidate?)
         /// The prepared ROM's verdict is fail: its first errors, where it came from, where it would go.
         case broken(errors: [Finding], origin: String, output: String)
+        /// The GOP was to go in its own ROM for the HD-audio function, but the card (its ROM function here) has none.
+        case noAudioFunction(PCIAddress)
+        /// The GOP ROM for the HD-audio function cannot be built (a driver for another chip, another CPU).
+        case gopROM(PassthroughError)
+        /// IGD helper drivers were given, but the card is not an IGD in legacy mode with an OVMF guest.
+        case igdDriversNotApplicable
+        /// An IGD helper driver cannot be added to the ROM.
+        case igdDrivers(PassthroughError)
     }
 }

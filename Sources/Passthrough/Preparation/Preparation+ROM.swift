@@ -18,14 +18,18 @@ extension Preparation {
     static func fromFirmware(_ p: Preparation, path: String, report: FirmwareReport, _ plan: inout Plan) throws(Failure) {
         let rom = p.card.romFunction
         let chosen: FirmwareROMSelection.Candidate
-        do { chosen = try FirmwareROMSelection.choose(report, vendorID: rom.vendorID, deviceID: rom.deviceID) } catch {
+        do { chosen = try FirmwareROMSelection.choose(report, vendorID: rom.vendorID, deviceID: rom.deviceID, igd: rom.isIntelIGD) } catch {
             throw .firmwareROM(path: path, error)
         }
         plan.input = chosen.item.bytes
         plan.provenance = Provenance(kind: .firmwareImage, origin: "\(path): \(chosen.summary)")
         plan.provenance.path = path
         plan.provenance.exact = chosen.exact
-        if !chosen.exact { plan.notes.append(.inexactFirmwareMatch(firmware: path)) }
+        if !chosen.exact, chosen.item.rom?.deviceID == 0xFFFF {
+            plan.notes.append(.allDeviceVBIOS(firmware: path))
+        } else if !chosen.exact {
+            plan.notes.append(.inexactFirmwareMatch(firmware: path))
+        }
     }
 
     /// A ROM file: the card's, or (when asked) another chip's given the card's IDs.

@@ -9,10 +9,11 @@ import PCIHost
 /// was accepted and why, the next steps) without writing anything: the CLI renders it and
 /// writes `Plan.files` through SystemIO's `FileSet`.
 ///
-/// Extending it: a platform that needs more (an Intel IGD's VBIOS + GOP + VBT, an APU's VFCT
-/// VBIOS and its GOP for the audio function) is a function `(Preparation, inout Plan) throws`
-/// plus one line in `standardStages` (or in a request's own `stages`); the ROM's byte steps
-/// are `ROMPreparation.steps`, extended the same way. No stage reads another's text.
+/// Extending it: a platform that needs more is a function `(Preparation, inout Plan) throws`
+/// plus one line in `standardStages` (or in a request's own `stages`), as an Intel IGD's mode and
+/// OVMF helper drivers and an APU's GOP ROM for its audio function are (`Preparation+Platforms`);
+/// the ROM's byte steps are `ROMPreparation.steps`, extended the same way. No stage reads
+/// another's text.
 public struct Preparation {
     /// Where the ROM comes from.
     public enum Origin {
@@ -55,11 +56,23 @@ public struct Preparation {
     public var allowBroken = false
     /// Accept a ROM file made for another chip, writing the card's IDs into it.
     public var retarget = false
+    /// An Intel IGD's mode as asked; nil: `IGDMode.automatic` for its generation. The card
+    /// carries the mode decided (`PassthroughCard.igdMode`), which the writers key on.
+    public var igdMode: IGDMode? {
+        didSet { if card.romFunction.isIntelIGD { card.igdMode = igdMode ?? .automatic(deviceID: card.romFunction.deviceID) } }
+    }
+    /// EFI drivers an IGD's OVMF guest needs ahead of Intel's GOP (IgdAssignmentDxe,
+    /// PlatformGopPolicy), in order, each read from `path`.
+    public var igdDrivers: [(path: String, bytes: [UInt8])] = []
+    /// Where a GOP driver goes: its own ROM for the HD-audio function, or into the ROM; nil:
+    /// `APUGOPROM.defaultPlacement`.
+    public var gopPlacement: APUGOPROM.Placement?
     /// The stages `plan()` runs, in order.
     public var stages: [Stage] = Preparation.standardStages
 
     public init(card: PassthroughCard, devices: [PCIDevice], rom: Origin, target: PassthroughTarget, outDir: String) {
         self.card = card
+        if card.romFunction.isIntelIGD { self.card.igdMode = .automatic(deviceID: card.romFunction.deviceID) }
         self.devices = devices
         self.rom = rom
         self.target = target
@@ -76,11 +89,15 @@ public struct Preparation {
         }
     }
 
-    /// The stages, in order: the ROM, a GOP driver, the ROM's preparation for the target, the
-    /// broken-ROM rule, the files, the next steps.
+    /// The stages, in order: the ROM, an IGD's mode, a GOP driver (in its own ROM for an APU's
+    /// audio function), an IGD's OVMF helper drivers, the ROM's preparation for the target, the
+    /// broken-ROM rule, the files, the next steps. A platform's stage does nothing for other cards.
     public static let standardStages: [Stage] = [
         Stage("rom", acquireROM),
+        Stage("igd-mode", igdMode),
         Stage("gop", chooseGOP),
+        Stage("gop-rom", separateGOP),
+        Stage("igd-drivers", addIGDDrivers),
         Stage("prepare-rom", prepareROM),
         Stage("broken-rom", checkBroken),
         Stage("files", makeFiles),
@@ -104,7 +121,7 @@ public struct Preparation {
     /// An empty plan: where the ROM will live and the guest firmware, before any stage.
     public func start() throws(Failure) -> Plan {
         Plan(romPath: try Self.romPath(target, card: card, requested: romPath, outDir: outDir),
-             firmware: firmware ?? .default(for: target))
+             firmware: guestFirmware ?? .default(for: target))
     }
 
     /// Runs the stages over `plan`. When one throws, `plan` keeps what the stages before it

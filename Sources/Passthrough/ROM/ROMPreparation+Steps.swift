@@ -161,6 +161,7 @@ extension ROMPreparation {
         var add = PatchPlan()
         add.addEFI = driver
         add.checksumByte = w.checksumByte
+        add.allowGOPMismatch = w.options.allowGOPMismatch
         var added = try patch(add, w.bytes)
         var compressed = false
         if let bar = w.options.romBarSize, added.count > bar {
@@ -176,6 +177,7 @@ extension ROMPreparation {
             + (name.map { ": \($0.name)" + ($0.version.map { " \($0)" } ?? "") } ?? "")
             + ", \(image?.length ?? 0) bytes" + (compressed ? ", EFI-compressed since the plain ROM would not fit the card's \(w.options.romBarSize ?? 0)-byte ROM BAR" : "")
             + ") for UEFI (OVMF) guests.")]
+        if let family = GOPFamilyCheck.finding(driverFile: driver, vendor: w.vendorID, device: w.deviceID) { notes.append(family) }
         if let bar = w.options.romBarSize, added.count > bar {
             notes.append(Finding(.warning, .sizeMismatch,
                 "With the EFI image the ROM is \(added.count) bytes, larger than the card's \(bar)-byte ROM BAR: fine as a QEMU/libvirt romfile "

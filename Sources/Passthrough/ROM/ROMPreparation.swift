@@ -78,6 +78,8 @@ public enum ROMPreparation {
         /// Said at the end of the `no-efi-image` note: where else a GOP driver was looked for and
         /// what that found (`prepare --rom-from`: the firmware image's GOP drivers).
         public var efiAdvice: String?
+        /// Add a GOP driver that `GOPFamilyCheck` finds is not for the chip (refused otherwise).
+        public var allowGOPMismatch = false
         public init(legacyOnly: Bool? = nil, setIDs: Bool = true, romPath: String? = nil, romBAR: Bool = true,
                     addEFI: [UInt8]? = nil, romBarSize: Int? = nil) {
             self.legacyOnly = legacyOnly
