@@ -54,6 +54,14 @@ import TestSupport
         let (haswell, tmp2) = try Self.prepare("intel-igd", "qemu")
         defer { try? FileManager.default.removeItem(atPath: tmp2) }
         #expect(F.read(tmp2 + "/out/qemu-args.txt").contains("addr=02.0") && haswell.err.contains("gen 7 (Haswell)"), "\(haswell.err)")
+
+        // --json: the mode, and what was decided as typed events (the note's words in each message).
+        let (j, tmp3) = try Self.prepare("intel-igd", "qemu", ["--json", "--dry-run"])
+        defer { try? FileManager.default.removeItem(atPath: tmp3) }
+        let object = try #require(try HostCLI.json(j) as? [String: Any], "\(j.out)\(j.err)")
+        #expect(object["igdMode"] as? String == "legacy" && object["firmware"] as? String == "bios", "\(object)")
+        let events = ((object["events"] as? [[String: Any]]) ?? []).compactMap { $0["code"] as? String }
+        #expect(events.contains("igd-mode") && events.contains("igd-firmware-default") && !events.contains("igd-ovmf-drivers"), "\(events)")
     }
 
     @Test("xl, libvirt and Proxmox in UPT mode: no gfx_passthru=igd, no guest address, no legacy-igd; read by xl and virt-xml-validate")

@@ -84,4 +84,33 @@ import Testing
         #expect(plan.files.map(\.name) == ["bios.bin", "qemu-args.txt", "gop-audio.rom"])
         #expect(plan.files[2].bytes == plan.files[0].bytes)
     }
+
+    /// The platform stages through the request: an APU-style GOP ROM for the audio function
+    /// (its own file, the writer naming it on that function, the ROM's no-efi-image note
+    /// answered), and an IGD's mode deciding its guest firmware and the writer's legacy settings.
+    @Test func platformStagesGiveTheGOPItsOwnROMAndDecideAnIGDsMode() throws {
+        var p = Self.request(Fixture.legacyImage(blocks: 4))
+        p.gop = .file(path: "/in/gop.efi", bytes: ROMBuilder.peStub(machine: ROMBuilder.x64, subsystem: 11) + [UInt8](repeating: 0, count: 0x200))
+        p.gopPlacement = .separate
+        p.allowBroken = true
+        let plan = try p.plan()
+        #expect(plan.files.map(\.name) == ["bios.bin", "qemu-args.txt", "gop.rom"] && plan.files[2].kind == .rom)
+        #expect(ROMParser.parse(plan.files[0].bytes).efiImages.isEmpty, "the GOP is not also in the ROM")
+        let gop = ROMParser.parse(plan.files[2].bytes).images
+        #expect(gop.count == 1 && gop[0].pcir?.deviceID == 0xAAB0 && gop[0].isEFI)
+        #expect(String(decoding: plan.files[1].bytes, as: UTF8.self).contains("host=0000:01:00.1,romfile=/srv/vm/gop.rom"))
+        #expect(!plan.findings.contains { $0.code == .noEFIImage } && plan.prepared?.notes.contains { $0.code == .noEFIImage } == true)
+        #expect(plan.steps.last?.contains("0000:01:00.1") == true)
+
+        let igd = Preparation(card: Fixture.igd(), devices: [], rom: .file(path: "/in/igd.rom", bytes: Fixture.legacyImage(blocks: 4, vendor: 0x8086, device: 0x0412)),
+                              target: .qemu, outDir: "/srv/vm")
+        var upt = igd
+        upt.igdMode = .upt
+        let legacyPlan = try igd.plan(), uptPlan = try upt.plan()
+        #expect(legacyPlan.firmware == .bios && uptPlan.firmware == .uefi, "SeaBIOS is legacy mode's default")
+        #expect(legacyPlan.notes.map(\.code) == ["igd-mode", "igd-firmware-default"], "\(legacyPlan.notes.map(\.code))")
+        #expect(uptPlan.notes.map(\.code) == ["igd-mode"], "\(uptPlan.notes.map(\.code))")
+        let args = { (plan: Preparation.Plan) in String(decoding: plan.files[1].bytes, as: UTF8.self) }
+        #expect(args(legacyPlan).contains("addr=02.0") && !args(uptPlan).contains("addr=02.0"), "\(args(uptPlan))")
+    }
 }

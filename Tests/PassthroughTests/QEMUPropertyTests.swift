@@ -53,11 +53,23 @@ import Testing
                         guard let plan = try? p.plan() else { continue }
                         out += plan.files.filter { $0.kind == .config }.map { ("\(name) \(entry.address) \(target) display \(String(describing: display))", $0) }
                     }
+                    // A GOP in its own ROM for the HD-audio function (an APU's layout): that function's ROM file too.
+                    guard APUGOPROM.audioFunction(of: card) != nil else { continue }
+                    var p = Preparation(card: card, devices: slot.functions,
+                                        rom: .device(slot.named, read: read, automatic: true, acpi: nil), target: target, outDir: "/srv/vm")
+                    p.gop = .file(path: "/in/gop.efi", bytes: Self.gopDriver)
+                    p.gopPlacement = .separate
+                    p.allowBroken = true
+                    guard let plan = try? p.plan(), plan.gopROM != nil else { continue }
+                    out += plan.files.filter { $0.kind == .config }.map { ("\(name) \(entry.address) \(target) gop-rom", $0) }
                 }
             }
         }
         return out
     }
+
+    /// An X64 EFI driver as far as the GOP ROM's builder reads one (a PE32+ header).
+    static let gopDriver = ROMBuilder.peStub(machine: ROMBuilder.x64, subsystem: 11) + [UInt8](repeating: 0, count: 0x200)
 
     @Test func everyPropertyOfEveryGeneratedConfigIsOneQEMUHas() throws {
         let known = try Self.known()
@@ -82,6 +94,10 @@ import Testing
         }
         // Every fake host has a display function, each planned for three hypervisors three ways.
         #expect(plans.count >= 3 * 3 * 8, "only \(plans.count) configs planned")
+        // The GOP ROMs of the audio functions (amd-apu's among them) were among them, for each hypervisor.
+        let gop = plans.filter { $0.what.contains("gop-rom") && String(decoding: $0.file.bytes, as: UTF8.self).contains("gop.rom") }
+        #expect(Set(gop.map(\.file.name)) == ["qemu-args.txt", "libvirt-hostdev.xml", "proxmox.conf"], "\(gop.map(\.what))")
+        #expect(gop.contains { $0.what.hasPrefix("amd-apu ") }, "\(gop.map(\.what))")
         #expect(checked > 100)
     }
 
@@ -90,12 +106,19 @@ import Testing
         let known = try Self.known()
         for card in [Fixture.radeon(), Fixture.radeon(bootVGA: false), Fixture.igd()] {
             for options in [QEMUArgs.Options(romPath: "/vm/rom.bin", xVGA: true, romBAR: false, guestSlot: 5),
-                            QEMUArgs.Options(), QEMUArgs.Options(xVGA: false, guestSlot: 31)] {
+                            QEMUArgs.Options(), QEMUArgs.Options(xVGA: false, guestSlot: 31), Self.withFunctionROM(card)] {
                 for p in Self.qemuArgs(try QEMUArgs.text(card, options: options)) {
                     #expect(known.contains(p), "\(p) is not a vfio-pci property")
                 }
             }
         }
+    }
+
+    /// The ROM function's ROM and a ROM for every other function (`ConfigFiles.Options.functionROMs`).
+    static func withFunctionROM(_ card: PassthroughCard) -> QEMUArgs.Options {
+        var o = QEMUArgs.Options(romPath: "/vm/rom.bin")
+        for f in card.functions where f.address != card.romFunction.address { o.functionROMs[f.address] = "/vm/gop.rom" }
+        return o
     }
 
     @Test func everyGeneratedLibvirtAndXenConfigIsReadByItsOwnParser() throws {
