@@ -63,7 +63,7 @@ let package = Package(
             dependencies: ["Core", "CErrnoName", .product(name: "SystemPackage", package: "swift-system")],
         ),
         .target(name: "PCIHost", dependencies: ["Core", "OptionROM", "ACPI", "SystemIO", "CPCIShim", .product(name: "SystemPackage", package: "swift-system")]),
-        .target(name: "Passthrough", dependencies: ["Core", "PCIHost", "SystemIO", "OptionROM", "Compression"]),
+        .target(name: "Passthrough", dependencies: ["Core", "PCIHost", "SystemIO", "OptionROM", "Compression", "Firmware"]),
         // HostIO's test double and its environment-driven fault injection: debug builds only
         // (`testSeams`), so release builds contain neither the code nor the variables' names. Kept
         // out of Sources: SystemIO holds the seam, the debug vbios installs the fake at startup.

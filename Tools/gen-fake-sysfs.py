@@ -186,7 +186,9 @@ def intel_igd():
     cfg = config_space(0x8086, 0x0C00, 0x060000, 0x06, (0x1043, 0x8534), [], irq_pin=0)
     h.device([], "0000:00:00.0", 0x8086, 0x0C00, 0x060000, 0x06, (0x1043, 0x8534), cfg, [], driver="hsw_uncore", group=0, irq=0)
     bars = bar64(0xF7800000, 0x4) + bar64(0xE0000000, 0xC) + [0xF001, 0]
-    cfg = config_space(0x8086, 0x0412, 0x030000, 0x06, (0x1043, 0x8534), bars, rom_bar=0)
+    # GGC (GMCH Graphics Control, 0x50): GGMS 2 MiB, GMS 0x2 = 64 MiB (DVMT pre-allocated); ASLS
+    # (0xFC): the OpRegion the firmware set up. Haswell, gen 7 for QEMU's igd.c.
+    cfg = igd_registers(config_space(0x8086, 0x0412, 0x030000, 0x06, (0x1043, 0x8534), bars, rom_bar=0), 0x0210, 0xDAF6E018)
     rom = part("host-intel-igd")
     h.device([], "0000:00:02.0", 0x8086, 0x0412, 0x030000, 0x06, (0x1043, 0x8534), cfg,
              [(0xF7800000, 4 << 20, MEM64), (0, 0, 0), (0xE0000000, 256 << 20, MEM64_PREF), (0, 0, 0),
@@ -199,6 +201,27 @@ def intel_igd():
     for i in range(0x600, 0x640):
         mem[i] ^= 0x5A
     h.write(os.path.join(h.dir, "dev-mem"), bytes(mem))
+
+
+def igd_registers(cfg, gmch, asls):
+    """An IGD's config space with its GMCH Graphics Control (0x50) and ASL Storage (0xFC) values."""
+    c = bytearray(cfg)
+    struct.pack_into("<H", c, 0x50, gmch)
+    struct.pack_into("<I", c, 0xFC, asls)
+    return bytes(c)
+
+
+def intel_igd_meteor_lake():
+    """A Meteor Lake IGD (8086:7d55, Core Ultra) that QEMU's legacy mode does not know, still held
+    by xe, with no OpRegion address (ASLS 0) and no stolen memory (GMS 0): every IGD check fails."""
+    h = Host("intel-igd-meteor-lake")
+    cfg = config_space(0x8086, 0x7D01, 0x060000, 0x04, (0x1043, 0x1E13), [], irq_pin=0)
+    h.device([], "0000:00:00.0", 0x8086, 0x7D01, 0x060000, 0x04, (0x1043, 0x1E13), cfg, [], group=0, irq=0)
+    bars = bar64(0x5F000000, 0x4) + bar64(0x4000000000, 0xC) + [0, 0]
+    cfg = igd_registers(config_space(0x8086, 0x7D55, 0x030000, 0x08, (0x1043, 0x1E13), bars, rom_bar=0), 0x0000, 0)
+    h.device([], "0000:00:02.0", 0x8086, 0x7D55, 0x030000, 0x08, (0x1043, 0x1E13), cfg,
+             [(0x5F000000, 16 << 20, MEM64), (0, 0, 0), (0x4000000000, 256 << 20, MEM64_PREF)],
+             driver="xe", group=1, boot_vga=1, irq=29)
 
 
 def second_card():
@@ -372,6 +395,49 @@ def no_interrupt_remapping():
     h.write(os.path.join(h.dir, "firmware", "acpi", "tables", "DMAR"), dmar(False), 0o400)
 
 
+def with_ids(rom, vendor, device):
+    """A legacy image given other PCIR IDs, its checksum made good again in its last byte."""
+    r = bytearray(rom)
+    pcir = struct.unpack_from("<H", r, 0x18)[0]
+    struct.pack_into("<HH", r, pcir + 4, vendor, device)
+    end = r[2] * 512
+    r[end - 1] = (r[end - 1] - sum(r[:end])) & 0xFF
+    return bytes(r)
+
+
+def vfct(entries):
+    """AMD's VFCT table (Linux amdgpu_bios.c, struct acpi_table_vfct): a 16-byte UUID,
+    VBIOSImageOffset (0x4C: right after the 0x4C-byte header), Lib1ImageOffset, 4 reserved dwords;
+    then each entry's 28-byte header (bus, device, function; vendor, device, subsystem IDs;
+    revision; image length) and its image."""
+    body = bytearray(16) + struct.pack("<II16s", 0x4C, 0, b"")
+    for (bus, dev, fn, vendor, device, ssv, ssd, image) in entries:
+        body += struct.pack("<IIIHHHHII", bus, dev, fn, vendor, device, ssv, ssd, 0, len(image)) + image
+    return acpi_table("VFCT", bytes(body))
+
+
+def amd_apu():
+    """An AMD Phoenix APU (Radeon 780M, 1002:15bf) at c6:00.0 with its HD-audio function (1002:1640)
+    at c6:00.1, behind the internal bridge 00:08.1, as Ryzen 7040/8040 laptops and mini PCs have it:
+    no ROM BAR; its VBIOS is the one the firmware ran, in ACPI VFCT (the radeon part given the
+    APU's IDs stands in for it)."""
+    h = Host("amd-apu")
+    host_bridge(h)
+    root_port(h, "0000:00:08.1", 0x1022, 0x14EB, 0xC6, 0xC6, 4)
+    bars = bar64(0x7C10000000, 0xC) + bar64(0x7C20000000, 0xC) + [0xE001, 0xDC500000]
+    cfg = config_space(0x1002, 0x15BF, 0x030000, 0xC1, (0x1F66, 0x0031), bars, multifunction=True, ext=True)
+    h.device(["0000:00:08.1"], "0000:c6:00.0", 0x1002, 0x15BF, 0x030000, 0xC1, (0x1F66, 0x0031), cfg,
+             [(0x7C10000000, 256 << 20, MEM64_PREF), (0, 0, 0), (0x7C20000000, 2 << 20, MEM64_PREF), (0, 0, 0),
+              (0xE000, 0x100, IO), (0xDC500000, 512 << 10, MEM32)],
+             driver="vfio-pci", group=5, boot_vga=1, irq=60)
+    cfg = config_space(0x1002, 0x1640, 0x040300, 0x00, (0x1F66, 0x0031), [0xDC5C8000], irq_pin=2, ext=True)
+    h.device(["0000:00:08.1"], "0000:c6:00.1", 0x1002, 0x1640, 0x040300, 0x00, (0x1F66, 0x0031), cfg,
+             [(0xDC5C8000, 16 << 10, MEM32)], driver="vfio-pci", group=5, irq=61)
+    image = with_ids(part("host-radeon-hd7850"), 0x1002, 0x15BF)
+    h.write(os.path.join(h.dir, "firmware", "acpi", "tables", "VFCT"),
+            vfct([(0xC6, 0, 0, 0x1002, 0x15BF, 0x1F66, 0x0031, image)]), 0o400)
+
+
 def one_card(out, vendor, device, vbios, cls=0x030000):
     """A host with one card of the given IDs at 0000:01:00.0, behind a root port, in its own IOMMU
     group, bound to vfio-pci, not the boot display, its ROM BAR holding a small legacy image
@@ -418,5 +484,7 @@ if __name__ == "__main__":
     efifb_over_bar()
     no_interrupt_remapping()
     resized_bar()
+    amd_apu()
+    intel_igd_meteor_lake()
     write_pending()
     print("wrote", os.path.normpath(ROOT))

@@ -72,6 +72,7 @@ static void copy_config(cpci_device *o, struct pci_dev *d) {
     o->has |= CPCI_HAS_CONFIG;
     unsigned char probe[4];
     o->config_size = pci_read_block(d, 0xffc, probe, 4) ? 4096 : pci_read_block(d, 0xfc, probe, 4) ? 256 : 64;
+    if (o->config_size >= 256 && !pci_read_block(d, 0, o->config_std, sizeof o->config_std)) o->config_size = 64;
 }
 
 /* lspci reads the same registers (ls-caps.c cap_express and cap_pm; ls-ecaps.c cap_rebar). */

@@ -55,8 +55,21 @@ public enum FirmwareGOPSelection {
             }
         }
 
+        /// For prepare's `no-efi-image` note: what the search in `firmwarePath` found, and the
+        /// steps that help (worded by the caller).
+        public func advice(firmwarePath: String) -> AdvisedText? {
+            guard let found = finding(firmwarePath: firmwarePath) else { return nil }
+            switch self {
+            case .notNeeded, .chosen: return nil
+            case .ambiguous:
+                return "\(found). Extract them with \(NextStep(.scanFirmware, firmwarePath)) and pass the card's with \(NextStep(.addEFIDriver))."
+            case .none:
+                return "\(found); \(NextStep(.scanFirmware, firmwarePath)) shows everything in it, and \(NextStep(.addEFIDriver)) adds a driver you pick."
+            }
+        }
+
         /// What the search in `firmwarePath` found when it chose no driver, naming no command
-        /// (the CLI adds the steps: `vbios/FirmwareWording.swift`).
+        /// (`advice` adds the steps).
         public func finding(firmwarePath: String) -> String? {
             switch self {
             case .notNeeded, .chosen: return nil

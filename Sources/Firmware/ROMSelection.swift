@@ -56,11 +56,13 @@ public enum FirmwareROMSelection {
     }
 
     /// How a ROM fits the card `vendorID:deviceID`: `true` when its PCIR names the device, `false`
-    /// when only its device list does, nil when it does not fit. The one rule for `prepare
-    /// --rom-from` and `scan --for`.
-    public static func fit(_ rom: EmbeddedROM, bytes: [UInt8], vendorID: UInt16, deviceID: UInt16) -> Bool? {
+    /// when only its device list does (or, for an Intel IGD, `igd`, when it is Intel's all-device
+    /// VBIOS naming 8086:FFFF, as `ROMPreparation.anotherChip` accepts it for `--rom`), nil when it
+    /// does not fit. The one rule for `prepare --rom-from` and `scan --for`.
+    public static func fit(_ rom: EmbeddedROM, bytes: [UInt8], vendorID: UInt16, deviceID: UInt16, igd: Bool = false) -> Bool? {
         guard rom.vendorID == vendorID else { return nil }
         if rom.deviceID == deviceID { return true }
+        if igd, vendorID == 0x8086, rom.deviceID == 0xFFFF { return false }
         if let list = ROMParser.parse(bytes).images.first?.pcir?.deviceList, list.contains(deviceID) { return false }
         return nil
     }
@@ -79,10 +81,10 @@ public enum FirmwareROMSelection {
     /// VFCT table whose entries carry the same IDs (several GPUs of one model): the one whose entry
     /// names that address is the one amdgpu would take (`amdgpu_acpi_vfct_bios`).
     public static func choose(_ report: FirmwareReport, vendorID: UInt16, deviceID: UInt16,
-                              address: (bus: UInt8, device: UInt8, function: UInt8)? = nil) throws(Failure) -> Candidate {
+                              address: (bus: UInt8, device: UInt8, function: UInt8)? = nil, igd: Bool = false) throws(Failure) -> Candidate {
         var legacy: [Candidate] = []
         for item in report.items where item.kind == .optionROM && item.rom?.codeType == .x86 {
-            if let exact = fit(item.rom!, bytes: item.bytes, vendorID: vendorID, deviceID: deviceID) {
+            if let exact = fit(item.rom!, bytes: item.bytes, vendorID: vendorID, deviceID: deviceID, igd: igd) {
                 legacy.append(Candidate(item: item, exact: exact))
             }
         }

@@ -115,7 +115,7 @@ public struct Finding: Sendable, Equatable {
             case .checksumMismatch, .truncated, .badPointer, .noImage, .noPCIR, .zeroLength, .badEFIHeader,
                  .badDeviceList, .tooManyImages, .badSizeByte, .badEFIImage:
                 return .error
-            case .vendorTable, .erasedEFIHeader, .lengthDisagreement, .unsetIDs, .deviceListOmitsOwnID, .noEntryPoint, .notGOPDriver:
+            case .vendorTable, .erasedEFIHeader, .lengthDisagreement, .unsetIDs, .deviceListOmitsOwnID, .noEntryPoint, .notGOPDriver, .gopFamily:
                 return .info
             default:
                 return .warning
@@ -136,6 +136,12 @@ public struct Finding: Sendable, Equatable {
         public static let notGOPDriver: Code = "not-gop-driver"
         /// Walking stopped at a bound (nesting depth, count of containers, decompressed bytes).
         public static let limitReached: Code = "limit-reached"
+
+        // A GOP driver next to a VBIOS (`GOPFamilyCheck`).
+        /// What the GOP driver says of the VBIOS's chip: listed, or neither shown nor ruled out.
+        public static let gopFamily: Code = "gop-family"
+        /// A GOP driver that cannot drive the VBIOS's chip, kept because that was asked for.
+        public static let gopFamilyMismatch: Code = "gop-family-mismatch"
     }
 
     public var severity: Severity

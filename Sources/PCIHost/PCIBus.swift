@@ -114,6 +114,8 @@ public enum PCIEnumeration {
         /// Bytes of config space libpci could read: 0, 64 (Linux, without CAP_SYS_ADMIN), 256, or
         /// 4096 (PCI Express, as root).
         public var configSize: Int = 0
+        /// Config space as far as it reads, up to the standard 256 bytes (the header alone without root).
+        public var config: [UInt8]?
         /// The Resizable BAR capability's registers, from its header on (`pci_find_cap`), and
         /// where it is in config space; nil without the capability (or without root).
         public var resizableBARCapability: (offset: Int, bytes: [UInt8])?
@@ -138,7 +140,7 @@ public enum PCIEnumeration {
                 && a.vendorName == b.vendorName && a.deviceName == b.deviceName && a.driver == b.driver && a.iommuGroup == b.iommuGroup
                 && a.regions == b.regions && a.romRegion == b.romRegion
                 && a.pcieDeviceCapabilities == b.pcieDeviceCapabilities && a.pmControl == b.pmControl
-                && a.configHeader == b.configHeader && a.configSize == b.configSize
+                && a.configHeader == b.configHeader && a.configSize == b.configSize && a.config == b.config
                 && a.resizableBARCapability?.offset == b.resizableBARCapability?.offset
                 && a.resizableBARCapability?.bytes == b.resizableBARCapability?.bytes
         }
@@ -190,6 +192,7 @@ public enum PCIEnumeration {
         if has & UInt32(CPCI_HAS_CONFIG) != 0 {
             e.configHeader = withUnsafeBytes(of: d.config) { Array($0) }
             e.configSize = Int(d.config_size)
+            e.config = e.configSize >= 256 ? withUnsafeBytes(of: d.config_std) { Array($0) } : e.configHeader
         }
         if has & UInt32(CPCI_HAS_REBAR) != 0 {
             e.resizableBARCapability = (Int(d.rebar_offset), withUnsafeBytes(of: d.rebar) { Array($0.prefix(Int(d.rebar_len))) })

@@ -32,6 +32,8 @@ public struct PCIDevice: Sendable {
     public var configHeader: [UInt8]?
     /// Bytes of config space that can be read: 0, 64 (without root), 256, or 4096 (PCI Express, root).
     public var configSize: Int
+    /// Config space as far as it reads, up to the standard 256 bytes: the header alone without root.
+    public var config: [UInt8]?
     public var bars: [BAR]
     public var rom: ROMResource?
     public var resizableBARs: [ResizableBAR]
@@ -91,7 +93,7 @@ public struct PCIDevice: Sendable {
             driver: e.driver,
             // libpci names the group; the kernel's iommu_groups directory lists its members.
             iommuGroup: e.iommuGroup, iommuGroupMembers: e.iommuGroup.map { groups.members($0) } ?? [],
-            resources: resources, configHeader: e.configHeader, configSize: e.configSize,
+            resources: resources, configHeader: e.configHeader, configSize: e.configSize, config: e.config,
             bars: BAR.reconcile(resources: resources, config: e.configHeader),
             rom: ROMResource.from(resources: resources, config: e.configHeader),
             resizableBARs: e.resizableBARCapability.map { ResizableBAR.decode(capability: $0.bytes) } ?? [],
@@ -104,7 +106,7 @@ public struct PCIDevice: Sendable {
     init(address: PCIAddress, vendorID: UInt16, deviceID: UInt16, classCode: UInt32, revision: UInt8?,
          subsystemVendorID: UInt16?, subsystemDeviceID: UInt16?, vendorName: String?, deviceName: String?,
          bootVGA: Bool, driver: String?, iommuGroup: String?, iommuGroupMembers: [PCIAddress], resources: [ResourceLine],
-         configHeader: [UInt8]?, configSize: Int, bars: [BAR], rom: ROMResource?, resizableBARs: [ResizableBAR], hasROMFile: Bool) {
+         configHeader: [UInt8]?, configSize: Int, config: [UInt8]? = nil, bars: [BAR], rom: ROMResource?, resizableBARs: [ResizableBAR], hasROMFile: Bool) {
         self.address = address
         self.vendorID = vendorID
         self.deviceID = deviceID
@@ -121,6 +123,7 @@ public struct PCIDevice: Sendable {
         self.resources = resources
         self.configHeader = configHeader
         self.configSize = configSize
+        self.config = config ?? configHeader
         self.bars = bars
         self.rom = rom
         self.resizableBARs = resizableBARs

@@ -64,8 +64,12 @@ public struct PassthroughCard: Sendable, Equatable {
     /// Whether the card is the host's primary display (Xen's `gfx_passthru`, QEMU's `x-vga`).
     public var isPrimaryDisplay: Bool { romFunction.isBootVGA }
 
-    /// The card is an Intel IGD (`CardFunction.isIntelIGD` of its ROM function).
-    public var isIntelIGD: Bool { romFunction.isIntelIGD }
+    /// How an Intel IGD goes to the guest; the writers' IGD settings are legacy mode's.
+    public var igdMode: IGDMode = .legacy
+
+    /// The card is an Intel IGD (`CardFunction.isIntelIGD` of its ROM function) passed in legacy
+    /// mode (`igdMode`): what the writers' IGD settings key on.
+    public var isIntelIGD: Bool { romFunction.isIntelIGD && igdMode == .legacy }
 }
 
 /// A BAR's span, for xl's `iomem` and `ioports`.

@@ -12,17 +12,3 @@ extension FirmwareROMSelection.Failure {
         }
     }
 }
-
-extension FirmwareGOPSelection.Outcome {
-    /// For prepare's `no-efi-image` note: what the search in `firmwarePath` found and what to do.
-    func advice(firmwarePath: String) -> String? {
-        guard let found = finding(firmwarePath: firmwarePath) else { return nil }
-        switch self {
-        case .notNeeded, .chosen: return nil
-        case .ambiguous:
-            return found + ". Extract them with `vbios scan \(firmwarePath) --out-dir DIR` and pass the card's with --add-efi FILE."
-        case .none:
-            return found + "; `vbios scan \(firmwarePath) --out-dir DIR` shows everything in it, and --add-efi FILE adds a driver you pick."
-        }
-    }
-}

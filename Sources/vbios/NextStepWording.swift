@@ -31,7 +31,7 @@ enum NextStepWording {
         case .prepare: return "`vbios prepare \(step.value ?? "ADDR")`"
         case .persistPciback: return "`vbios persist \(step.value ?? "ADDR") --to pciback`"
         case .scanFirmware: return "`vbios scan \(step.value ?? "FILE") --out-dir DIR`"
-        case .addEFIDriver: return "`--add-efi FILE`"
+        case .addEFIDriver: return "--add-efi FILE"
         }
     }
 

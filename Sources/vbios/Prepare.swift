@@ -10,6 +10,8 @@ import Core
 import SystemIO
 
 extension ROMPreparation.Firmware: ExpressibleByArgument {}
+extension APUGOPROM.Placement: ExpressibleByArgument {}
+extension IGDMode: ExpressibleByArgument {}
 
 struct Prepare: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -70,6 +72,15 @@ struct Prepare: ParsableCommand {
     @Option(name: .customLong("add-efi"), help: ArgumentHelp("Add this EFI driver (PE32+/TE, or an EFI option ROM such as AMDGopDriver.rom) to bios.bin as an EFI image, for OVMF guests (instead of the one --rom-from would pick).", valueName: "FILE"), completion: .file())
     var addEFI: String?
 
+    @Option(name: .customLong("igd-mode"), help: ArgumentHelp("An Intel IGD: legacy (QEMU's legacy mode: guest 00:02.0, its VBIOS, the only display) or upt (Universal Pass-Through: a secondary display the guest's driver starts). Default: legacy for the generations QEMU's legacy mode supports (Sandy Bridge to Raptor Lake), upt otherwise.", valueName: "legacy|upt"))
+    var igdMode: IGDMode?
+
+    @Option(name: .customLong("igd-efi"), help: ArgumentHelp("An Intel IGD's OVMF guest: an EFI driver to put in bios.bin ahead of Intel's GOP (IgdAssignmentDxe.efi, then PlatformGopPolicy.efi, built with EDK2; repeatable, in order).", valueName: "FILE"), completion: .file())
+    var igdEFI: [String] = []
+
+    @Option(name: .customLong("gop-rom"), help: ArgumentHelp("Where an added GOP driver goes: separate (its own ROM, gop.rom, for the card's HD-audio function, as the AMD APU guides do) or merged (an EFI image in bios.bin). Default: separate for a VBIOS read from ACPI VFCT (an APU) when the card has an HD-audio function, else merged.", valueName: "separate|merged"))
+    var gopPlacement: APUGOPROM.Placement?
+
     @Flag(help: "Xen: add iomem/ioports lines mapping every BAR 1:1 (rarely needed; pci= maps the BARs).")
     var iomem = false
 
@@ -108,23 +119,76 @@ struct Prepare: ParsableCommand {
         try body()
     }
 
+    /// Parses, asks `Preparation` for the plan, renders it and writes its files.
     func body() throws {
         let root = host.root
         // One enumeration answers for the card, its slot and its IOMMU group.
-        let named = address
-        let bus = try PCIBus.scan(root, requiring: [named])
-        let slot = try bus.slot(of: named)
+        let bus = try PCIBus.scan(root, requiring: [address])
+        let slot = try bus.slot(of: address)
         let device = slot.named
         let dir = absolutePath(outDir)
         // The card: every function of its slot.
-        let functions = slot.functions
-        let card = try PassthroughCard(slot: slot, romAt: device.isDisplay ? device.address : nil)
-        let profile = target.profile
-        let biosPath = romPathOption ?? profile.defaultROMPath(card, outDir: dir)
-        if let refused = profile.checkROMPath(biosPath) { throw UserError("--rom-path: \(refused.message)") }
-        let names = ConfigFiles.names(for: target, romPath: biosPath)
+        var card = try PassthroughCard(slot: slot, romAt: device.isDisplay ? device.address : nil)
+        let biosPath: String
+        do { biosPath = try Preparation.romPath(target, card: card, requested: romPathOption, outDir: dir) } catch {
+            throw words(error, card: card)
+        }
+        // Refuse before reading anything: files in the way, a group that cannot go whole.
+        try refuseFilesInTheWay(ConfigFiles.names(for: target, romPath: biosPath), dir: dir)
+        try checkIOMMUGroup(slot, bus: bus)
 
-        // Refuse before reading anything: files in the way.
+        let romDevice = slot.functions.first { $0.address == card.romFunction.address } ?? device
+        var request = Preparation(card: card, devices: slot.functions, rom: try origin(romDevice, root: root),
+                                  target: target, outDir: dir)
+        if let addEFI { request.gop = .file(path: addEFI, bytes: try FileBytes(path: addEFI, limit: maximumROMSize).bytes) }
+        request.firmware = firmware
+        request.romPath = romPathOption
+        request.primaryDisplay = display.map { $0 == .primary }
+        request.mapBARs = iomem
+        request.allowBroken = allowBroken
+        request.retarget = retarget
+        request.wording = { NextStepWording.text($0) }
+        request.igdMode = igdMode
+        request.igdDrivers = try igdEFI.map { ($0, try FileBytes(path: $0, limit: maximumROMSize).bytes) }
+        request.gopPlacement = gopPlacement
+        card = request.card   // with the IGD's mode decided
+        var plan = try request.start()
+        do { try request.run(&plan) } catch {
+            renderNotes(plan, card: card)
+            throw words(error, card: card)
+        }
+        renderNotes(plan, card: card)
+        if !dryRun { try FileSet.write(plan.files.map { ($0.name, $0.bytes) }, into: dir, overwrite: force) }
+        if global.json {
+            Terminal.out(json(plan, card: card, dir: dir).rendered())
+        } else {
+            render(plan, card: card, dir: dir)
+        }
+    }
+
+    /// Where the ROM comes from: --rom-from's firmware image (walked here, with a progress
+    /// line), --rom's file, or what the card's ROM function (`device`) gives.
+    func origin(_ device: PCIDevice, root: SysfsRoot) throws -> Preparation.Origin {
+        if let romFrom {
+            let image = try FileBytes(path: romFrom).bytes
+            let line = global.json ? nil : Progress(what: "walking \(romFrom)", unit: "containers")
+            let report = FirmwareWalker.findROMs(image, progress: line.map { p in
+                { containers, decoded in p.update("\(containers) containers, \(decoded >> 20) MiB decompressed") }
+            })
+            line?.finish()
+            return .firmwareImage(path: romFrom, report: report)
+        }
+        if let romFile { return .file(path: romFile, bytes: try FileBytes(path: romFile, limit: maximumROMSize).bytes) }
+        let read: Result<ROMReader.DeviceROM, ROMReader.Failure>
+        do { read = .success(try self.read.read(device, root: root)) } catch let failure as ROMReader.Failure {
+            read = .failure(failure)
+        }
+        return .device(device, read: read, automatic: self.read.source == .auto,
+                       acpi: (try? read.get())?.acpiProvenance?.lines)
+    }
+
+    /// Files of the set that already exist: refused unless --force, and never a folder.
+    func refuseFilesInTheWay(_ names: [String], dir: String) throws {
         if pathKind(dir) == .file || pathKind(dir) == .other { throw UserError("\(outDir) exists and is not a folder; name a folder for --out-dir.", path: dir) }
         let inTheWay = names.filter { pathKind(dir + "/" + $0, followLinks: false) != .missing }
         if let d = inTheWay.first(where: { pathKind(dir + "/" + $0, followLinks: false) == .directory }) {
@@ -133,154 +197,6 @@ struct Prepare: ParsableCommand {
         if !inTheWay.isEmpty, !force {
             throw UserError("\(dir) already holds \(inTheWay.joined(separator: ", ")); pass --force to replace them, or choose another --out-dir.", path: dir)
         }
-
-        try checkIOMMUGroup(slot, bus: bus)
-
-        // The ROM.
-        let rom = card.romFunction
-        let (romBytes, romOrigin, walked, noROM) = try acquireROM(card, device: functions.first { $0.address == rom.address } ?? device,
-                                                                  root: root, profile: profile)
-
-        // Everything computed before anything is written.
-        var prepared: ROMPreparation.Result?
-        var driver: [UInt8]?
-        // An OVMF guest needs an X64 EFI image: without --add-efi, the GOP driver the same
-        // firmware image holds for the card's vendor (an APU's AMDGopDriver) is added.
-        var gop: FirmwareGOPSelection.Candidate?
-        var efiAdvice: String?
-        if let addEFI {
-            driver = try FileBytes(path: addEFI, limit: maximumROMSize).bytes
-        } else if let walked, let romFrom, let romBytes, profile.legacyOnlyReason == nil, (firmware ?? .default(for: target)) == .uefi {
-            let outcome = FirmwareGOPSelection.forPreparation(walked, rom: romBytes, vendorID: rom.vendorID)
-            if case .chosen(let c) = outcome {
-                gop = c
-                driver = c.item.bytes
-            }
-            efiAdvice = outcome.advice(firmwarePath: romFrom)
-        }
-        // The BAR as the kernel sizes it; a shadowed one stands for the 0xC0000 copy, not the flash.
-        let bar = (functions.first { $0.address == rom.address } ?? device).rom.flatMap { $0.shadowed ? nil : Int(exactly: $0.size) }
-        if let romBytes { do {
-            var options = ROMPreparation.Options(romPath: biosPath, addEFI: driver, romBarSize: bar)
-            options.firmware = firmware
-            options.efiAdvice = efiAdvice
-            prepared = try ROMPreparation.prepare(romBytes, vendorID: rom.vendorID, deviceID: rom.deviceID, for: target,
-                                                  options: options)
-        } catch {
-            let from = gop.map { " (adding the GOP driver \($0.summary) from \(romFrom ?? "the firmware"); pass --add-efi FILE to pick another)" } ?? ""
-            throw UserError("\(rom.address): \(error.message)\(from)", exitCode: 1)
-        } }
-        if let prepared {
-            try BrokenROM.check(ROMParser.parse(prepared.bytes), writing: biosPath, from: romOrigin, allowBroken: allowBroken,
-                                instead: "use another ROM (--rom FILE, --rom-from FIRMWARE)")
-        }
-        var configOptions = ConfigFiles.Options(romPath: biosPath, primaryDisplay: display.map { $0 == .primary },
-                                                ranges: iomem && profile.mapsBARs ? PassthroughCard.ranges(of: functions) : nil)
-        configOptions.firmware = firmware
-        configOptions.romBAR = prepared != nil
-        let files = try ConfigFiles.files(card, rom: prepared?.bytes, for: target, options: configOptions).map { ($0.name, $0.bytes) }
-        if iomem, !profile.mapsBARs { Terminal.warn("--iomem is for Xen's xl.cfg; ignored for \(target.rawValue).") }
-
-        if !dryRun { try FileSet.write(files, into: dir, overwrite: force) }
-
-        let steps = NextSteps.text(target: target, card: card, outDir: dir, romPath: romPathOption, hasROM: prepared != nil)
-        let notes = prepared?.notes ?? [], acceptance = prepared?.acceptance ?? []
-        if global.json {
-            Terminal.out(JSON.object([
-                ("address", .string(rom.address.description)), ("target", .string(target.rawValue)), ("outDir", .string(dir)),
-                ("dryRun", .bool(dryRun)), ("romPath", prepared == nil ? .null : .string(biosPath)),
-                ("romBAR", .bool(prepared != nil)), ("noROM", noROM.map { .string($0) } ?? .null),
-                ("firmware", .string((firmware ?? .default(for: target)).rawValue)),
-                ("functions", .array(card.functions.map { .string($0.address.description) })),
-                ("romSource", .string(romOrigin)), ("size", .int(prepared?.bytes.count ?? 0)),
-                ("gopDriver", gop.map { $0.json(source: romFrom ?? "") } ?? .null),
-                ("files", .array(files.map { .object([("name", .string($0.0)), ("path", .string(dir + "/" + $0.0)), ("size", .int($0.1.count))]) })),
-                ("notes", .array(notes.map(\.json))),
-                ("acceptance", .array(acceptance.map { a in
-                    .object([("profile", .string(a.profile.rawValue)), ("ok", .bool(a.ok)), ("problems", .array(a.problems.map(\.json)))])
-                })),
-                ("nextSteps", .string(steps)),
-            ]).rendered())
-            return
-        }
-        if let romBytes { Terminal.out("ROM of \(rom.address) (\(rom.pciIDs)) from \(romOrigin): \(romBytes.count) bytes") }
-        if let noROM { Terminal.warn(noROM) }
-        if let gop, let romFrom {
-            Terminal.out("GOP driver from \(romFrom): \(gop.summary), added as an EFI image (chosen by its "
-                + gop.evidence.joined(separator: " and ") + "); pass --add-efi FILE to use another.")
-        }
-        // Warnings first, then the acceptance of what was chosen: the hypervisor, and SeaBIOS
-        // only for a BIOS guest (an OVMF guest never runs the legacy image).
-        for n in notes where n.severity != .info { Terminal.warn(n.message) }
-        for n in notes where n.severity == .info { Terminal.out("  " + n.message) }
-        let chosenFirmware = firmware ?? .default(for: target)
-        for a in acceptance where a.profile != .seabios || chosenFirmware == .bios {
-            let w = a.problems.filter { $0.severity != .info }
-            Terminal.out("\(a.profile.displayName): " + (a.ok ? "accepts " : "would refuse ") + (files.first?.0 ?? "bios.bin") + (w.isEmpty ? "" : " (\(w.count) warning\(w.count == 1 ? "" : "s"))"))
-            for p in w { Terminal.out("  \(p.severity == .error ? "error" : "warning"): \(p.message)") }
-        }
-        Terminal.out(dryRun ? "dry run: would write into \(dir) (nothing written):" : "wrote into \(dir):")
-        for (name, bytes) in files { Terminal.out("  \(name) (\(bytes.count) bytes)") }
-        Terminal.out("")
-        Terminal.write(1, steps)
-    }
-
-    /// The card's ROM: out of --rom-from's firmware image, --rom's file, or read from the card
-    /// (`device`, its ROM function); nil bytes when the card has none to be had (`noROM` says why
-    /// and what the guest gets without one).
-    func acquireROM(_ card: PassthroughCard, device: PCIDevice, root: SysfsRoot, profile: any HypervisorProfile) throws
-        -> (bytes: [UInt8]?, origin: String, walked: FirmwareReport?, noROM: String?) {
-        let rom = card.romFunction
-        var romBytes: [UInt8]?
-        var romOrigin = "none"
-        var noROM: String?
-        var walked: FirmwareReport?
-        if let romFrom {
-            let image = try FileBytes(path: romFrom).bytes
-            let line = global.json ? nil : Progress(what: "walking \(romFrom)", unit: "containers")
-            let report = FirmwareWalker.findROMs(image, progress: line.map { p in
-                { containers, decoded in p.update("\(containers) containers, \(decoded >> 20) MiB decompressed") }
-            })
-            line?.finish()
-            walked = report
-            let chosen: FirmwareROMSelection.Candidate
-            do {
-                let at = (rom.address.bus, rom.address.device, rom.address.function)
-                chosen = try FirmwareROMSelection.choose(report, vendorID: rom.vendorID, deviceID: rom.deviceID, address: at)
-            } catch {
-                throw UserError("\(romFrom): \(error.worded)", path: romFrom)
-            }
-            romBytes = chosen.item.bytes
-            romOrigin = "\(romFrom): \(chosen.summary)"
-            if !chosen.exact {
-                Terminal.warn("\(romFrom) has no ROM naming \(rom.pciIDs) itself; using one whose device list includes it.")
-            }
-        } else if let romFile {
-            let bytes = try FileBytes(path: romFile, limit: maximumROMSize).bytes
-            romBytes = bytes
-            romOrigin = romFile
-            if let why = try ROMPreparation.checkChip(ROMParser.parse(bytes), file: romFile, card: rom.address.description,
-                                                      vendorID: rom.vendorID, deviceID: rom.deviceID, igd: rom.isIntelIGD,
-                                                      retarget: retarget) {
-                Terminal.warn("\(romFile): \(why); --retarget: its IDs are set to the card's. Make sure it really is this card's ROM (same board, same memory).")
-            }
-        } else {
-            do {
-                let got = try read.read(device, root: root)
-                // The rule doctor's rom-readable applies (RuntimeCopyRule): usable with a note, or refused.
-                try BrokenROM.checkRuntimeCopy(got, device: device, for: target, allowBroken: allowBroken)
-                romBytes = got.bytes
-                romOrigin = "\(got.choice.kept.source.name) (\(got.choice.kept.source.location))"
-                    + (got.acpiProvenance.map { ": " + $0.lines.joined(separator: "; ") } ?? "")
-                for f in got.layout.findings(.shadowCopy) + got.layout.findings(.driverCopy) { Terminal.warn(f.message) }
-                if got.choice.kept.unstable { Terminal.warn("two reads of the ROM differed: unbind the card's driver and run prepare again.") }
-            } catch let failure as ROMReader.Failure where read.source == .auto && profile.legacyOnlyReason == nil && MissingROM.isAbsent(failure) {
-                // Nothing to read: the configs still go out, with the ROM BAR off (--rom/--rom-from do better).
-                noROM = MissingROM.statement(card, target: target, why: NextStepWording.text(failure.advice))
-                    + " (--rom FILE, --rom-from FIRMWARE)"
-            }
-        }
-        return (romBytes, romOrigin, walked, noROM)
     }
 
     /// The whole IOMMU group goes to the guest (`GroupNotIsolated`), --with included.

@@ -38,6 +38,9 @@ typedef struct cpci_device {
      * non-root 64, root 256 or, for PCI Express, 4096). */
     unsigned config_size;
     unsigned char config[64];
+    /* The standard config space (256 bytes) when it reads whole (root): the registers past the
+     * header that checks read, such as an Intel IGD's GMCH (0x50) and ASLS (0xFC). */
+    unsigned char config_std[256];
     /* The Resizable BAR capability (extended capability 0x15) from pci_find_cap: rebar_len bytes
      * from its header on. */
     unsigned rebar_offset, rebar_len;

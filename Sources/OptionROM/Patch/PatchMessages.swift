@@ -65,6 +65,8 @@ public struct PatchNote: Sendable, Equatable, CustomStringConvertible {
         case padNotPowerOfTwo = "pad-not-power-of-two"
         /// A finding the result still has (`finding`).
         case remainingFinding = "remaining-finding"
+        /// `addEFI`: what `GOPFamilyCheck` found of the driver and the ROM's chip.
+        case gopFamily = "gop-family"
     }
 
     public var code: Code
@@ -124,6 +126,8 @@ public struct PatchError: Error, Sendable, Equatable, CustomStringConvertible {
         case tooLarge = "too-large"
         /// The result has errors the input did not have (`findings`).
         case verificationFailed = "verification-failed"
+        /// `addEFI`: the GOP driver is not for the ROM's chip (`GOPFamilyCheck`).
+        case gopFamilyMismatch = "gop-family-mismatch"
     }
 
     public var code: Code

@@ -283,6 +283,8 @@ public enum ROMPatcher {
             guard let main = (layout.images.first { $0.isLegacy } ?? layout.images.first)?.pcir else {
                 throw PatchError(.noPCIR, op, "\(name(op)): the ROM has no PCI data structure to take vendor and device IDs from.")
             }
+            notes.append(try GOPFamilyCheck.enforce(driver, vendor: main.vendorID, device: main.deviceID,
+                                                   allowed: plan.force || plan.allowGOPMismatch, operation: op, named: name(op)))
             let nvidia = layout.images.contains { $0.npde != nil }
             // Insert before NVIDIA's extended images (where NVIDIA's own GOP sits), else at the chain's end.
             let at = replacedAll ? 0 : (layout.images.firstIndex { $0.codeType == .nvidiaE0 || $0.codeType == .nvidia70 } ?? layout.images.count)
@@ -562,6 +564,8 @@ public struct PatchPlan: Sendable, Equatable {
     public var force = false
     /// How messages name operations and the override (the CLI: its flags).
     public var naming: PatchNaming = .names
+    /// Add a GOP driver that `GOPFamilyCheck` finds is not for the ROM's chip (only that refusal).
+    public var allowGOPMismatch = false
 
     public init() {}
 

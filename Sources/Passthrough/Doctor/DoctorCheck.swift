@@ -29,6 +29,10 @@ public struct DoctorCheck: Sendable, Equatable {
         public static let barPlacement = ID(rawValue: "bar-above-4g")
         public static let resizableBAR = ID(rawValue: "resizable-bar")
         public static let romReadable = ID(rawValue: "rom-readable")
+        public static let igdOpRegion = ID(rawValue: "igd-opregion")
+        public static let igdStolenMemory = ID(rawValue: "igd-stolen-memory")
+        public static let igdHostDriver = ID(rawValue: "igd-host-driver")
+        public static let igdLegacyMode = ID(rawValue: "igd-legacy-mode")
 
         /// Every check, in the order doctor runs them, with what it looks at.
         public static let all: [(id: ID, about: String)] = [
@@ -44,6 +48,10 @@ public struct DoctorCheck: Sendable, Equatable {
             (.barPlacement, "the BARs fit the guest's MMIO windows"),
             (.resizableBAR, "Resizable BARs: current and supported sizes, and the guest's 64-bit MMIO window for them"),
             (.romReadable, "the ROM can be read, and a runtime copy's worth for the target"),
+            (.igdOpRegion, "an Intel IGD's OpRegion (ASLS, config 0xFC) is set"),
+            (.igdStolenMemory, "an Intel IGD's stolen memory (GMS in the GMCH register, config 0x50) as QEMU passes it"),
+            (.igdHostDriver, "i915 or xe does not hold an Intel IGD"),
+            (.igdLegacyMode, "an Intel IGD's generation is one QEMU's legacy mode supports (else UPT mode)"),
         ]
     }
 

@@ -47,7 +47,14 @@ public struct HostDoctor: Sendable {
         checks.append(barPlacement(card))
         checks.append(resizableBAR(card))
         checks.append(romReadable(card))
+        let d = card.display
+        if CardFunction(address: d.address, vendorID: d.vendorID, deviceID: d.deviceID, classCode: d.classCode).isIntelIGD { checks += igdChecks(card) }
         return checks
+    }
+
+    /// An Intel IGD's own checks (Checks/IGD*.swift).
+    func igdChecks(_ card: Card) -> [DoctorCheck] {
+        [igdOpRegion(card), igdStolenMemory(card), igdHostDriver(card), igdLegacyMode(card)]
     }
 
     /// Display-class devices, the candidates to name on the command line.

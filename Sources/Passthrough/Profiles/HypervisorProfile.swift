@@ -26,6 +26,9 @@ public protocol HypervisorProfile: Sendable {
     var extraQEMUArguments: String? { get }
     /// Whether its config maps BARs 1:1 on request (xl's `iomem`/`ioports`).
     var mapsBARs: Bool { get }
+    /// Why a runtime (shadow) copy of the boot display's VGA BIOS is what its guest gets anyway
+    /// (its device model loads the host's copy itself), or nil: its guest needs the flash image.
+    var loadsHostRuntimeCopy: String? { get }
     /// Where the ROM will live on the VM host when none is named (`dir`: the output folder).
     func defaultROMPath(_ card: PassthroughCard, outDir dir: String) -> String
     /// The name the ROM is written under in the output folder.
@@ -43,6 +46,7 @@ public protocol HypervisorProfile: Sendable {
 extension HypervisorProfile {
     public var legacyOnlyReason: String? { nil }
     public var mapsBARs: Bool { false }
+    public var loadsHostRuntimeCopy: String? { nil }
     public var extraQEMUArguments: String? { nil }
     public var driver: PassthroughDriver { .vfioPCI }
     public var kernelOptions: (needed: [String], optional: [String]) { (["VFIO", "VFIO_PCI", "VFIO_IOMMU_TYPE1"], []) }

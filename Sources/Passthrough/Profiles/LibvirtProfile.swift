@@ -18,7 +18,8 @@ public struct LibvirtProfile: HypervisorProfile {
     public var configNames: [String] { ["libvirt-hostdev.xml"] }
 
     public func configFiles(_ card: PassthroughCard, options: ConfigFiles.Options) throws(PassthroughError) -> [(name: String, bytes: [UInt8])] {
-        let o = LibvirtHostdev.Options(romPath: options.romPath, romBAR: options.romBAR)
+        var o = LibvirtHostdev.Options(romPath: options.romPath, romBAR: options.romBAR)
+        o.functionROMs = options.functionROMs
         return [("libvirt-hostdev.xml", Array(try LibvirtHostdev.text(card, options: o).utf8))]
     }
 

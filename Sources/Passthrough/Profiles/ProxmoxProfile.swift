@@ -39,6 +39,7 @@ public struct ProxmoxProfile: HypervisorProfile {
         o.primaryDisplay = options.primaryDisplay
         o.romBAR = options.romBAR
         o.firmware = options.firmware ?? defaultFirmware
+        o.functionROMs = options.functionROMs
         return [("proxmox.conf", Array(try ProxmoxConfig.text(card, options: o).utf8))]
     }
 

@@ -17,7 +17,8 @@ public struct QEMUProfile: HypervisorProfile {
     public var configNames: [String] { ["qemu-args.txt"] }
 
     public func configFiles(_ card: PassthroughCard, options: ConfigFiles.Options) throws(PassthroughError) -> [(name: String, bytes: [UInt8])] {
-        let o = QEMUArgs.Options(romPath: options.romPath, xVGA: options.primaryDisplay, romBAR: options.romBAR)
+        var o = QEMUArgs.Options(romPath: options.romPath, xVGA: options.primaryDisplay, romBAR: options.romBAR)
+        o.functionROMs = options.functionROMs
         return [("qemu-args.txt", Array(try QEMUArgs.text(card, options: o).utf8))]
     }
 

@@ -20,6 +20,9 @@ public struct XenProfile: HypervisorProfile {
     public var driver: PassthroughDriver { .pciback }
     public var kernelOptions: (needed: [String], optional: [String]) { (["XEN_PCIDEV_BACKEND"], ["PCI_STUB"]) }
     public var mapsBARs: Bool { true }
+    /// qemu-xen's graphics passthrough loads the host's shadowed VGA BIOS when the card is the
+    /// boot display (QEMU hw/xen/xen_pt_graphics.c, `xen_pt_setup_vga`).
+    public var loadsHostRuntimeCopy: String? { "qemu-xen's gfx_passthru loads this same copy from the host's boot display" }
 
     public var configNames: [String] { ["xen.cfg", "kernel-cmdline.txt"] }
 

@@ -116,6 +116,9 @@ public enum ConsumerProfile: String, CaseIterable, Sendable {
         }
     }
 
+    /// SeaBIOS's rule for a ROM BAR is `GuestFirmware.seabios` (its map_pcirom walk, the one
+    /// model of it): when it runs an image the ROM is accepted; when not, the findings say why in
+    /// the rule's terms (size byte, checksum, IDs), or its own reason when none of those is it.
     static func checkSeaBIOS(_ input: Input, _ problems: inout [Finding]) {
         guard let image = input.layout.legacyImage else {
             problems.append(Finding(.error, .noLegacyImage,
@@ -123,6 +126,15 @@ public enum ConsumerProfile: String, CaseIterable, Sendable {
                 + "Boot the guest with OVMF instead."))
             return
         }
+        // Through the ROM BAR SeaBIOS walks the chain for the card's IDs (map_pcirom, modelled by
+        // GuestFirmware). With rombar=0 QEMU hands the file over fw_cfg instead (QEMU hw/pci/pci.c
+        // pci_add_option_rom), run after the signature, size and checksum checks alone.
+        var verdict: GuestFirmware.SeaBIOSVerdict?
+        if input.romBAR {
+            verdict = GuestFirmware.seabios(input.bytes, vendor: input.vendorID, device: input.deviceID)
+            if verdict?.image != nil { return }
+        }
+        let before = problems.count
         if image.sizeByte == 0 {
             problems.append(Finding(.error, .sizeMismatch, at: image.offset + 2,
                 "The legacy image's size byte is 0: SeaBIOS will not run it."))
@@ -131,6 +143,9 @@ public enum ConsumerProfile: String, CaseIterable, Sendable {
         if input.romBAR {
             checkIDs(input, "SeaBIOS", &problems,
                      consequence: "SeaBIOS skips a ROM BAR whose PCIR IDs differ from the device's (unless rombar=0)")
+        }
+        if let verdict, problems.count == before {
+            problems.append(Finding(.error, .noLegacyImage, at: verdict.offset, "SeaBIOS would run no image: \(verdict.reason)."))
         }
     }
 

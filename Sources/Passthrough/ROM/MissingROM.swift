@@ -1,3 +1,4 @@
+import Core
 import PCIHost
 
 /// A card with no ROM to be had (no ROM resource, or every source read nothing with an image):
@@ -23,13 +24,16 @@ public enum MissingROM {
     }
 
     /// Why there is no ROM, and what a guest gets without one.
-    public static func statement(_ card: PassthroughCard, target: PassthroughTarget, why: String) -> String {
+    public static func statement(_ card: PassthroughCard, target: PassthroughTarget, why: AdvisedText) -> AdvisedText {
         let rom = card.romFunction
-        return "No ROM could be had for \(rom.address) (\(rom.pciIDs)): \(why)\n"
-            + "The \(target) configuration is written without one, with the guest's ROM BAR off (rombar=0; libvirt <rom bar='off'/>): "
+        let after: String = "\nThe \(target) configuration is written without one, with the guest's ROM BAR off (rombar=0; libvirt <rom bar='off'/>): "
             + "the guest sees no option ROM on the card, so its firmware (OVMF or SeaBIOS) shows nothing on it at boot, and the card "
             + "starts only when the guest's own driver brings it up from its own copy of the VBIOS (Linux's amdgpu and nouveau can, "
             + "from the ACPI VFCT or the driver's firmware; Windows drivers often cannot). A primary display needs the ROM: give the "
             + "card's ROM file, or a system firmware image that holds it, and prepare again."
+        var text = AdvisedText("No ROM could be had for \(rom.address) (\(rom.pciIDs)): ")
+        text += why
+        text += after
+        return text
     }
 }

@@ -10,9 +10,8 @@ import Core
 /// - an integrated GPU (Intel on bus 0) has no flash of its own: the system firmware's VGA BIOS,
 ///   as shadowed, is the only copy, and what Xen's `gfx_passthru = "igd"` and QEMU's IGD
 ///   assignment load (QEMU docs/igd-assign.txt);
-/// - Xen: qemu-xen's graphics passthrough itself loads the host's shadowed VGA BIOS when the
-///   card is the boot display (QEMU hw/xen/xen_pt_graphics.c, `xen_pt_setup_vga`), so the copy
-///   is what the guest would get anyway;
+/// - a hypervisor that itself loads the host's shadowed VGA BIOS (its profile's
+///   `loadsHostRuntimeCopy`: Xen), so the copy is what the guest would get anyway;
 /// - a file kept for study (`dump`): usable, said to be a runtime copy.
 /// Refused: a discrete card for QEMU/libvirt, where OVMF or SeaBIOS would run the copy again on
 /// a card whose flash holds the pristine BIOS (vfio's `romfile=` expects the flash image).
@@ -41,14 +40,9 @@ public enum RuntimeCopyRule {
         if isIntegrated(d) {
             return .usable(note: "\(what): an integrated GPU has no flash of its own, so this copy is the one Xen and QEMU load")
         }
-        switch target {
-        case nil:
-            return .usable(note: "\(what): keep it for study; a guest needs the flash image")
-        case .xen?:
-            return .usable(note: "\(what): qemu-xen's gfx_passthru loads this same copy from the host's boot display")
-        case .some:
-            return .refused(reason: "\(d.address) is the host's boot display and only \(what) can be read: a discrete card's guest firmware (OVMF, SeaBIOS) must run the flash image, not a copy that already ran",
-                            instead: hasROMBAR ? .readFlash : .vendorFile)
-        }
+        guard let target else { return .usable(note: "\(what): keep it for study; a guest needs the flash image") }
+        if let why = target.profile.loadsHostRuntimeCopy { return .usable(note: "\(what): \(why)") }
+        return .refused(reason: "\(d.address) is the host's boot display and only \(what) can be read: a discrete card's guest firmware (OVMF, SeaBIOS) must run the flash image, not a copy that already ran",
+                        instead: hasROMBAR ? .readFlash : .vendorFile)
     }
 }

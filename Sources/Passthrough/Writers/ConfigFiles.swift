@@ -23,6 +23,9 @@ public enum ConfigFiles {
         public var romBAR: Bool = true
         /// The guest's firmware (Proxmox's `bios:`); nil: the hypervisor's default.
         public var firmware: ROMPreparation.Firmware?
+        /// ROM files of other functions than the ROM function (an APU's GOP ROM on its HD-audio
+        /// function, `APUGOPROM`), absolute; qemu and libvirt name them on the function, Proxmox on its own `hostpciN` line.
+        public var functionROMs: [PCIAddress: String] = [:]
         public init(romPath: String?, primaryDisplay: Bool? = nil, ranges: [MemoryRange]? = nil) {
             self.romPath = romPath
             self.primaryDisplay = primaryDisplay

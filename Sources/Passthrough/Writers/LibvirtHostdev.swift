@@ -9,6 +9,8 @@ public enum LibvirtHostdev {
         public var romPath: String?
         /// false: `<rom bar='off'/>`.
         public var romBAR = true
+        /// ROM files of other functions (`ConfigFiles.Options.functionROMs`).
+        public var functionROMs: [PCIAddress: String] = [:]
         public init(romPath: String? = nil, romBAR: Bool = true) {
             self.romPath = romPath
             self.romBAR = romBAR
@@ -16,7 +18,7 @@ public enum LibvirtHostdev {
     }
 
     public static func elements(_ card: PassthroughCard, options: Options = .init()) throws(PassthroughError) -> [String] {
-        if let path = options.romPath {
+        for path in [options.romPath].compactMap({ $0 }) + options.functionROMs.values.sorted() {
             try Quoting.checkAbsolute(path, what: "ROM path", for: "libvirt")
             try Quoting.checkPrintable(path, what: "ROM path", in: "an XML attribute")
         }
@@ -33,6 +35,8 @@ public enum LibvirtHostdev {
                 } else if !options.romBAR {
                     x += "  <rom bar='off'/>\n"
                 }
+            } else if let path = options.functionROMs[a] {
+                x += "  <rom file='\(Quoting.xml(path))'/>\n"
             }
             if a == card.romFunction.address && card.isIntelIGD {
                 // The guest address: an IGD's VBIOS and GOP work only at 00:02.0 (QEMU docs/igd-assign.txt).

@@ -6,10 +6,14 @@ public enum NextSteps {
     public static func text(target: PassthroughTarget, card: PassthroughCard, outDir: String? = nil, romPath: String? = nil,
                             hasROM: Bool = true) -> String {
         let dir = outDir ?? "the output folder"
+        return text(target.profile.nextSteps(card, outDir: dir, romPath: romPath, hasROM: hasROM), target: target, card: card)
+    }
+
+    /// `steps` numbered under a heading naming the card and the target (`Preparation.Plan.steps`).
+    public static func text(_ steps: [String], target: PassthroughTarget, card: PassthroughCard) -> String {
         let rom = card.romFunction
-        let s = target.profile.nextSteps(card, outDir: dir, romPath: romPath, hasROM: hasROM)
         var out = "Next steps for \(rom.address) (\(rom.pciIDs)) with \(target.rawValue):\n"
-        for (i, step) in s.enumerated() { out += "  \(i + 1). \(step)\n" }
+        for (i, step) in steps.enumerated() { out += "  \(i + 1). \(step)\n" }
         return out
     }
 

@@ -17,6 +17,9 @@ public enum ProxmoxConfig {
         public var romBAR = true
         /// `bios: seabios` or `bios: ovmf`.
         public var firmware: ROMPreparation.Firmware = .uefi
+        /// ROM files of other functions (`ConfigFiles.Options.functionROMs`), under `romDirectory`:
+        /// each such function gets its own `hostpciN` line with its `romfile`.
+        public var functionROMs: [PCIAddress: String] = [:]
         public init(romPath: String? = nil) { self.romPath = romPath }
     }
 
@@ -46,7 +49,7 @@ public enum ProxmoxConfig {
         // The whole slot as `DDDD:BB:DD` when the ROM function comes first: qemu-server gives
         // romfile, rombar and x-vga to the first function it lists (PCI.pm, print_hostpci_devices).
         let rom = card.romFunction.address
-        let slot = card.functions.count > 1 && card.functions[0].address == rom
+        let slot = card.functions.count > 1 && card.functions[0].address == rom && options.functionROMs.isEmpty
         let groups: [[CardFunction]] = slot ? [card.functions]
             : [[card.romFunction]] + card.functions.filter { $0.address != rom }.map { [$0] }
         // An IGD goes in legacy mode (`legacy-igd`): qemu-server then wants the i440fx machine (so
@@ -60,6 +63,11 @@ public enum ProxmoxConfig {
                 if igd { opts.append("legacy-igd=1") }
                 if primary { opts.append("x-vga=1") }
                 opts += romOptions
+            } else if let path = options.functionROMs[g[0].address] {
+                guard let name = romfile(path) else {
+                    throw PassthroughError("\"\(path)\" is not a file under \(romDirectory)/, where Proxmox looks for a romfile.")
+                }
+                opts.append("romfile=" + name)
             }
             out.append("hostpci\(i): " + opts.joined(separator: ","))
         }

@@ -13,6 +13,8 @@ public enum QEMUArgs {
         public var romBAR = true
         /// Guest slot to keep the functions together as one multifunction device (`addr=`).
         public var guestSlot: UInt8?
+        /// ROM files of other functions (`ConfigFiles.Options.functionROMs`).
+        public var functionROMs: [PCIAddress: String] = [:]
         public init(romPath: String? = nil, xVGA: Bool? = nil, romBAR: Bool = true, guestSlot: UInt8? = nil) {
             self.romPath = romPath
             self.xVGA = xVGA
@@ -23,7 +25,7 @@ public enum QEMUArgs {
 
     /// The arguments, one per line.
     public static func arguments(_ card: PassthroughCard, options: Options = .init()) throws(PassthroughError) -> [String] {
-        if let path = options.romPath {
+        for path in [options.romPath].compactMap({ $0 }) + options.functionROMs.values.sorted() {
             try Quoting.checkAbsolute(path, what: "ROM path", for: "QEMU")
             try Quoting.checkPrintable(path, what: "ROM path", in: "a QEMU command line")
         }
@@ -40,6 +42,7 @@ public enum QEMUArgs {
             let isROM = f.address == card.romFunction.address
             let igd = isROM && card.isIntelIGD
             if isROM, let path = options.romPath { opts += ",romfile=" + Quoting.qemuOptionValue(path) }
+            if !isROM, let path = options.functionROMs[f.address] { opts += ",romfile=" + Quoting.qemuOptionValue(path) }
             if !options.romBAR && isROM { opts += ",rombar=0" }
             if isROM && xVGA { opts += ",x-vga=on" }
             // QEMU's IGD legacy mode (docs/igd-assign.txt): the IGD at guest 00:02.0, where its

@@ -29,14 +29,24 @@ public enum XenConfig {
     /// 4 KiB pages, xl's unit for `iomem`.
     public static let pageSize: UInt64 = 4096
 
+    /// The fragment, section by section: the header, `pci`, `gfx_passthru`, `iomem`/`ioports`,
+    /// and what bios.bin is for.
     public static func fragment(_ card: PassthroughCard, options: Options = .init()) throws(PassthroughError) -> String {
         if let path = options.romPath { try Quoting.checkXL(path, what: "ROM path") }
         let rom = card.romFunction
         var out = "# xl.cfg fragment written by vbios for \(rom.address) (\(rom.pciIDs))"
             + (card.functions.count > 1 ? " and the other functions of its slot" : "") + ".\n"
         out += "# Merge these lines into the guest's config file; see xl.cfg(5) and xl-pci-configuration(5).\n\n"
+        out += pciSection(card, options)
+        let gfx = options.gfxPassthru ?? card.isPrimaryDisplay
+        out += gfxSection(card, gfx: gfx)
+        out += try rangeSections(options.ranges)
+        out += romSection(gfx: gfx, romPath: options.romPath)
+        return out
+    }
 
-        // pci
+    /// `pci`: every function of the slot, with the options asked for, each explained.
+    static func pciSection(_ card: PassthroughCard, _ options: Options) -> String {
         var params: [String] = []
         if options.permissive { params.append("permissive=1") }
         if let m = options.msiTranslate { params.append("msitranslate=\(m ? 1 : 0)") }
@@ -44,6 +54,7 @@ public enum XenConfig {
         if let p = options.powerManagement { params.append("power_mgmt=\(p ? 1 : 0)") }
         if let r = options.rdmPolicy { params.append("rdm_policy=\(r.rawValue)") }
         let suffix = params.isEmpty ? "" : "," + params.joined(separator: ",")
+        var out = ""
         if card.functions.count > 1 {
             out += "# Every function of the slot goes to the guest: \(card.functions.map { "\($0.address.short) \(kind($0))" }.joined(separator: ", ")).\n"
             out += "# They share the slot's reset, so the host cannot keep one of them.\n"
@@ -56,33 +67,39 @@ public enum XenConfig {
             out += "# rdm_policy=\(r.rawValue): " + (r == .strict ? "refuse to start when reserved device memory clashes with guest RAM.\n" : "warn and go on when reserved device memory clashes with guest RAM.\n")
         }
         out += "pci = [ " + card.functions.map { "\"\($0.address)\(suffix)\"" }.joined(separator: ", ") + " ]\n\n"
+        return out
+    }
 
-        // gfx_passthru
-        let gfx = options.gfxPassthru ?? card.isPrimaryDisplay
-        if gfx {
-            out += "# The card is the guest's primary display: the device model gives it the legacy VGA ranges\n"
-            out += "# and the card's VGA BIOS, which hvmloader runs at 0xC0000.\n"
-            if !card.isPrimaryDisplay {
-                out += "# \(rom.address) is NOT the host's boot display: qemu-xen-traditional copies the VGA BIOS\n"
-                out += "# from the host's 0xC0000 shadow, which holds the boot display's BIOS, not this card's. Make\n"
-                out += "# this card the boot display in the host firmware, or build hvmloader with bios.bin.\n"
-            }
-            if card.isIntelIGD {
-                // xl.cfg(5): "igd" selects the Intel IGD passthrough device model (OpRegion, host
-                // bridge IDs), which `1` picks only when it recognises the card itself.
-                out += "# An Intel IGD at 00:02.0: the device model's IGD passthrough.\n"
-                out += "gfx_passthru = \"igd\"\n\n"
-            } else {
-                out += "gfx_passthru = 1\n\n"
-            }
-        } else {
-            out += "# No gfx_passthru: \(rom.address) is not the host's boot display, so the guest gets it as a\n"
-            out += "# secondary card, initialised by its own driver; no VGA BIOS runs at 0xC0000.\n\n"
+    /// `gfx_passthru` for the guest's primary display (`"igd"` for an Intel IGD), or why none.
+    static func gfxSection(_ card: PassthroughCard, gfx: Bool) -> String {
+        let rom = card.romFunction
+        guard gfx else {
+            return "# No gfx_passthru: \(rom.address) is not the host's boot display, so the guest gets it as a\n"
+                + "# secondary card, initialised by its own driver; no VGA BIOS runs at 0xC0000.\n\n"
         }
+        var out = "# The card is the guest's primary display: the device model gives it the legacy VGA ranges\n"
+        out += "# and the card's VGA BIOS, which hvmloader runs at 0xC0000.\n"
+        if !card.isPrimaryDisplay {
+            out += "# \(rom.address) is NOT the host's boot display: qemu-xen-traditional copies the VGA BIOS\n"
+            out += "# from the host's 0xC0000 shadow, which holds the boot display's BIOS, not this card's. Make\n"
+            out += "# this card the boot display in the host firmware, or build hvmloader with bios.bin.\n"
+        }
+        if card.isIntelIGD {
+            // xl.cfg(5): "igd" selects the Intel IGD passthrough device model (OpRegion, host
+            // bridge IDs), which `1` picks only when it recognises the card itself.
+            out += "# An Intel IGD at 00:02.0: the device model's IGD passthrough.\n"
+            out += "gfx_passthru = \"igd\"\n\n"
+        } else {
+            out += "gfx_passthru = 1\n\n"
+        }
+        return out
+    }
 
-        // iomem / ioports
-        let mem = options.ranges.filter { $0.kind == .memory && $0.size > 0 }
-        let io = options.ranges.filter { $0.kind == .io && $0.size > 0 }
+    /// `iomem` (memory, in 4 KiB pages) and `ioports` (I/O), when ranges are mapped 1:1.
+    static func rangeSections(_ ranges: [MemoryRange]) throws(PassthroughError) -> String {
+        let mem = ranges.filter { $0.kind == .memory && $0.size > 0 }
+        let io = ranges.filter { $0.kind == .io && $0.size > 0 }
+        var out = ""
         if !mem.isEmpty {
             out += "# Memory ranges mapped 1:1, as \"START_PAGE,PAGES\" in hex 4 KiB pages:\n"
             var specs: [String] = []
@@ -105,8 +122,12 @@ public enum XenConfig {
             }
             out += "ioports = [ " + specs.joined(separator: ", ") + " ]\n\n"
         }
+        return out
+    }
 
-        // bios.bin
+    /// What bios.bin is for, since xl has no option that names a ROM file.
+    static func romSection(gfx: Bool, romPath: String?) -> String {
+        var out = ""
         if gfx {
             out += "# About bios.bin: xl has no option that names a ROM file. With gfx_passthru = 1 the device\n"
             out += "# model copies the VGA BIOS from the host (qemu-xen-traditional from the legacy shadow at\n"
@@ -119,7 +140,7 @@ public enum XenConfig {
             out += "# BIOS is copied: the guest's driver reads the card's ROM BAR itself. bios.bin is the checked\n"
             out += "# legacy image, kept to compare with what the host exposes (vbios diff).\n"
         }
-        if let path = options.romPath { out += "# bios.bin: \(path)\n" }
+        if let path = romPath { out += "# bios.bin: \(path)\n" }
         return out
     }
 
