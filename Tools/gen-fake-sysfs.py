@@ -205,10 +205,7 @@ def intel_igd():
 
 def igd_registers(cfg, gmch, asls):
     """An IGD's config space with its GMCH Graphics Control (0x50) and ASL Storage (0xFC) values."""
-    c = bytearray(cfg)
-    struct.pack_into("<H", c, 0x50, gmch)
-    struct.pack_into("<I", c, 0xFC, asls)
-    return bytes(c)
+    return dict(cfg, igd=[gmch, asls])
 
 
 def intel_igd_meteor_lake():

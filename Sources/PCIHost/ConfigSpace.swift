@@ -119,3 +119,13 @@ public enum ResizableBARFields {
         UInt64(index & 7) | UInt64((count ?? 0) & 7) << 5 | UInt64(currentLog2MiB & 0x3F) << 8
     }
 }
+
+/// An Intel IGD's own registers past the header (i915's `SNB_GMCH_CTRL` and `ASLS`; QEMU's
+/// hw/vfio/igd.c reads the same two).
+public enum IntelIGDFields {
+    /// The GMCH Graphics Control register (GGC), from gen 6 on; before gen 6 it sat at 0x52 in
+    /// the host bridge's config space (`I830_GMCH_CTRL`).
+    public static let gmch = ROMField(0x50, 2)
+    /// ASL Storage: the OpRegion's physical address, written by the system firmware.
+    public static let asls = ROMField(0xFC, 4)
+}

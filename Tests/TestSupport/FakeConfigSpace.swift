@@ -29,6 +29,9 @@ public struct FakeConfigSpace: Codable, Sendable, Equatable {
     public var interruptPin: UInt8
     public var flr: Bool
     public var noSoftReset: Bool
+    /// An Intel IGD's GMCH Graphics Control and ASL Storage values (`IntelIGDFields`), written
+    /// over whatever capability bytes lie there, as on the real parts.
+    public var igd: [UInt32]?
 
     public init(vendor: UInt16, device: UInt16, classCode: UInt32, revision: UInt8, subsystem: [UInt16], bars: [UInt32],
                 romBAR: UInt32, headerType: UInt8, bus: [UInt8]?, pcieType: UInt8, extended: Bool, rebar: [[UInt32]]?,
@@ -80,6 +83,10 @@ public struct FakeConfigSpace: Codable, Sendable, Equatable {
         c.put(ConfigHeaderFields.capabilitiesPointer, UInt64(Self.powerManagementAt))
         c.put(ConfigHeaderFields.interruptPin, UInt64(interruptPin))
         writeCapabilities(&c)
+        if let igd, igd.count == 2 {
+            c.put(IntelIGDFields.gmch, UInt64(igd[0]))
+            c.put(IntelIGDFields.asls, UInt64(igd[1]))
+        }
         return c
     }
 

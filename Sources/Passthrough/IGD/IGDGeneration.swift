@@ -35,11 +35,6 @@ public struct IGDGeneration: Sendable, Equatable {
         return ![0x0000, 0x2500, 0x2700, 0x2900, 0x2A00, 0x2E00, 0x3500, 0xA000].contains(deviceID & 0xFF00)
     }
 
-    /// The GMCH Graphics Control register (GGC) in the IGD's config space from gen 6 on (i915's
-    /// `SNB_GMCH_CTRL`); before gen 6 it sat at 0x52 in the host bridge's (`I830_GMCH_CTRL`).
-    public static let gmchOffset = 0x50
-    /// ASL Storage (ASLS): the OpRegion's physical address, written by the system firmware.
-    public static let aslsOffset = 0xFC
 
     /// The Data Stolen Memory size in MiB the GGC value `gmch` gives for this generation (QEMU's
     /// `igd_stolen_memory_size`); nil where QEMU refuses the value (gen 6-8 above 0x10: more than

@@ -1,4 +1,5 @@
 import PCIHost
+import OptionROM
 import Core
 
 /// igd-opregion: the IGD's OpRegion (the VBT, the display outputs) is where the system firmware
@@ -10,7 +11,7 @@ extension HostDoctor {
     func igdOpRegion(_ card: Card) -> DoctorCheck {
         let igd = card.display
         let source = sysfs.attribute(igd.address, "config") + "@0xfc (ASLS)"
-        guard let asls = Self.configU32(igd, IGDGeneration.aslsOffset) else {
+        guard let asls = Self.register(igd, IntelIGDFields.asls).map(UInt32.init) else {
             return Self.igdUnreadable(.igdOpRegion, igd, source, what: "the OpRegion address")
         }
         let evidence = [DoctorCheck.Evidence(source, Hex.prefixed(asls, width: 8))]
@@ -29,16 +30,8 @@ extension HostDoctor {
             evidence: evidence)
     }
 
-    /// The little-endian dword at `offset` of `d`'s config space, nil when not that much was read.
-    static func configU32(_ d: PCIDevice, _ offset: Int) -> UInt32? {
-        guard let c = d.config, c.count >= offset + 4 else { return nil }
-        return (0..<4).reduce(UInt32(0)) { $0 | UInt32(c[offset + $1]) << (8 * $1) }
-    }
-
-    static func configU16(_ d: PCIDevice, _ offset: Int) -> UInt16? {
-        guard let c = d.config, c.count >= offset + 2 else { return nil }
-        return UInt16(c[offset]) | UInt16(c[offset + 1]) << 8
-    }
+    /// An IGD register from `d`'s config space (`IntelIGDFields`), nil when not that much was read.
+    static func register(_ d: PCIDevice, _ field: ROMField) -> UInt64? { d.config?.read(field) }
 
     /// A check that cannot look: beyond the first 64 bytes, config space is root's.
     static func igdUnreadable(_ id: DoctorCheck.ID, _ d: PCIDevice, _ source: String, what: String) -> DoctorCheck {

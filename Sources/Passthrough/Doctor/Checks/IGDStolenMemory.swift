@@ -14,7 +14,7 @@ extension HostDoctor {
             return DoctorCheck(.igdStolenMemory, .ok,
                 "\(igd.address) (8086:\(Hex.string(igd.deviceID, width: 4))) is a generation QEMU's legacy mode does not know, so its stolen memory is not set up for the guest (UPT mode needs none)")
         }
-        guard let gmch = Self.configU16(igd, IGDGeneration.gmchOffset) else {
+        guard let gmch = Self.register(igd, IntelIGDFields.gmch).map(UInt16.init) else {
             return Self.igdUnreadable(.igdStolenMemory, igd, source, what: "the GMCH register")
         }
         let gms = gen.gms(gmch: gmch)
