@@ -743,18 +743,16 @@ extension FirmwareWalker {
     /// A `_FVH` (firmware volume) or `LARCHIVE` (CBFS entry) signature anywhere in `blob`.
     public static func holdsContainerSignature(_ blob: UnsafeRawBufferPointer) -> Bool {
         guard let base = blob.baseAddress else { return false }
-        func has(_ needle: StaticString) -> Bool {
-            needle.withUTF8Buffer { n in
-                // The first two bytes by ByteSearch's vector pair search: `_` and `L` alone
-                // stop memchr every 256 bytes of random data.
-                var at = 0
-                while let i = ByteSearch.index(of: n[0], n[1], in: blob, from: at, to: blob.count) {
-                    if i + n.count <= blob.count, memcmp(base + i, n.baseAddress!, n.count) == 0 { return true }
-                    at = i + 1
-                }
-                return false
-            }
+        // One vector pass for both first pairs (`_F`, `LA`): `_` and `L` alone would stop memchr
+        // every 256 bytes of random data, and a pass per signature read the bytes twice.
+        func at(_ i: Int, _ needle: StaticString) -> Bool {
+            needle.withUTF8Buffer { n in i + n.count <= blob.count && memcmp(base + i, n.baseAddress!, n.count) == 0 }
         }
-        return has("_FVH") || has("LARCHIVE")
+        var from = 0
+        while let i = ByteSearch.index(ofEither: (0x5F, 0x46), (0x4C, 0x41), in: blob, from: from, to: blob.count) {
+            if at(i, "_FVH") || at(i, "LARCHIVE") { return true }
+            from = i + 1
+        }
+        return false
     }
 }
