@@ -743,15 +743,17 @@ extension FirmwareWalker {
     /// A `_FVH` (firmware volume) or `LARCHIVE` (CBFS entry) signature anywhere in `blob`.
     public static func holdsContainerSignature(_ blob: UnsafeRawBufferPointer) -> Bool {
         guard let base = blob.baseAddress else { return false }
-        // One vector pass for both first pairs (`_F`, `LA`): `_` and `L` alone would stop memchr
-        // every 256 bytes of random data, and a pass per signature read the bytes twice.
         func at(_ i: Int, _ needle: StaticString) -> Bool {
-            needle.withUTF8Buffer { n in i + n.count <= blob.count && memcmp(base + i, n.baseAddress!, n.count) == 0 }
+            needle.withUTF8Buffer { n in i >= 0 && i + n.count <= blob.count && memcmp(base + i, n.baseAddress!, n.count) == 0 }
         }
+        // One vector pass over even offsets for each signature's first two pairs (`_F` `FV`,
+        // `LA` `AR`): either signature, wherever it starts, has one of them at an even offset.
+        // (`_` and `L` alone would stop memchr every 256 bytes of random data.)
         var from = 0
-        while let i = ByteSearch.index(ofEither: (0x5F, 0x46), (0x4C, 0x41), in: blob, from: from, to: blob.count) {
-            if at(i, "_FVH") || at(i, "LARCHIVE") { return true }
-            from = i + 1
+        while let i = ByteSearch.index(ofEvenPair: ((0x5F, 0x46), (0x46, 0x56), (0x4C, 0x41), (0x41, 0x52)),
+                                       in: blob, from: from, to: blob.count) {
+            if at(i, "_FVH") || at(i - 1, "_FVH") || at(i, "LARCHIVE") || at(i - 1, "LARCHIVE") { return true }
+            from = i + 2
         }
         return false
     }

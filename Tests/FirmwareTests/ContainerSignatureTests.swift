@@ -18,7 +18,7 @@ import Firmware
             state = state &* 6364136223846793005 &+ 1442695040888963407
             return state >> 33
         }
-        let pieces = ["_FVH", "_FV", "_F", "LARCHIVE", "LARCHIV", "LA", "L", "_", "__FVH", "LLARCHIVE"].map { Array($0.utf8) }
+        let pieces = ["_FVH", "_FV", "_F", "FVH", "LARCHIVE", "LARCHIV", "ARCHIVE", "LA", "AR", "L", "_", "__FVH", "LLARCHIVE"].map { Array($0.utf8) }
         for round in 0..<2_000 {
             let count = Int(next() % 300)
             var b = (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) }
