@@ -34,6 +34,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "OptionROM", package: rootIdentity),
                 .product(name: "PCIHost", package: rootIdentity),
+                .product(name: "SystemIO", package: rootIdentity),
             ],
             path: "Benchmarks/VBIOSBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -13,6 +13,7 @@ import BenchFixtures
 import Dispatch
 import OptionROM
 import PCIHost
+import SystemIO
 
 /// Bytes for the in-memory benchmarks: filled once, shared read-only.
 final class Buffers: @unchecked Sendable {
