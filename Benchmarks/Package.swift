@@ -24,6 +24,9 @@ let package = Package(
         ),
         .executableTarget(name: "bench-fixtures", dependencies: ["BenchFixtures"]),
         .executableTarget(name: "bench-efi", dependencies: [.product(name: "OptionROM", package: rootIdentity)]),
+        // liblzma itself (Debian's liblzma-dev), the floor bench-decode sets the walker against.
+        .systemLibrary(name: "CLZMABench", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
+        .executableTarget(name: "bench-decode", dependencies: ["CLZMABench", .product(name: "Firmware", package: rootIdentity)]),
         .executableTarget(
             name: "VBIOSBenchmarks",
             dependencies: [

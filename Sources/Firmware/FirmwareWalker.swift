@@ -759,18 +759,18 @@ extension FirmwareWalker {
     /// A `_FVH` (firmware volume) or `LARCHIVE` (CBFS entry) signature anywhere in `blob`.
     public static func holdsContainerSignature(_ blob: UnsafeRawBufferPointer) -> Bool {
         guard let base = blob.baseAddress else { return false }
-        func has(_ needle: StaticString) -> Bool {
-            needle.withUTF8Buffer { n in
-                // The first two bytes by ByteSearch's vector pair search: `_` and `L` alone
-                // stop memchr every 256 bytes of random data.
-                var at = 0
-                while let i = ByteSearch.index(of: n[0], n[1], in: blob, from: at, to: blob.count) {
-                    if i + n.count <= blob.count, memcmp(base + i, n.baseAddress!, n.count) == 0 { return true }
-                    at = i + 1
-                }
-                return false
-            }
+        func at(_ i: Int, _ needle: StaticString) -> Bool {
+            needle.withUTF8Buffer { n in i >= 0 && i + n.count <= blob.count && memcmp(base + i, n.baseAddress!, n.count) == 0 }
         }
-        return has("_FVH") || has("LARCHIVE")
+        // One vector pass over even offsets for each signature's first two pairs (`_F` `FV`,
+        // `LA` `AR`): either signature, wherever it starts, has one of them at an even offset.
+        // (`_` and `L` alone would stop memchr every 256 bytes of random data.)
+        var from = 0
+        while let i = ByteSearch.index(ofEvenPair: ((0x5F, 0x46), (0x46, 0x56), (0x4C, 0x41), (0x41, 0x52)),
+                                       in: blob, from: from, to: blob.count) {
+            if at(i, "_FVH") || at(i - 1, "_FVH") || at(i, "LARCHIVE") || at(i - 1, "LARCHIVE") { return true }
+            from = i + 2
+        }
+        return false
     }
 }

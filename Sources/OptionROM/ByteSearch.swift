@@ -6,8 +6,9 @@ import Musl
 import Darwin
 #endif
 
-/// Byte search and sums at memory speed: `memchr` for the first byte of a signature (a Swift
-/// byte loop does not vectorise), and a wide-word sum for checksums.
+/// Byte search and sums at memory speed: `memchr` for one byte, 16-byte vector compares for
+/// byte pairs (the first two bytes of a signature, or pairs at even offsets: see
+/// `index(ofEvenPair:)`), and a vector sum for checksums.
 public enum ByteSearch {
     /// Index of the first `byte` in `buffer[from..<to]`.
     @inlinable
@@ -18,38 +19,101 @@ public enum ByteSearch {
     }
 
     /// Index of the first `first second` byte pair starting in `buffer[from..<to]` (both bytes
-    /// inside `to`): 64 pairs per step with vector compares, then `memchr` for the first byte
-    /// and one compare for the second. Random data holds a `55` every 256 bytes but a `55 AA`
-    /// only every 64 KiB: stopping at each `55` (memchr alone) cost as much as reading the data.
+    /// inside `to`). Random data holds a `55` every 256 bytes but a `55 AA` only every 64 KiB:
+    /// stopping at each `55` (memchr alone) cost as much as reading the data, so 64 pairs are
+    /// tested per step, and only the block with a hit is looked at byte by byte.
     @inlinable
     public static func index(of first: UInt8, _ second: UInt8, in buffer: UnsafeRawBufferPointer, from: Int, to: Int) -> Int? {
         let end = Swift.min(to, buffer.count)
+        guard let base = buffer.baseAddress else { return nil }
+        let f = SIMD16<UInt8>(repeating: first), s = SIMD16<UInt8>(repeating: second)
         var at = Swift.max(from, 0)
-        if let base = buffer.baseAddress {
-            // Eight bytes per word: a byte of (x ^ first) | (next ^ second) is 0 where the pair
-            // starts, and (v - 0x01…) & ~v & 0x80… is not 0 exactly when a byte of v is 0.
-            // (Swift's generic SIMD reductions are not specialised here: scalar words are.)
-            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-            let f = ones &* UInt64(first), s = ones &* UInt64(second)
+        while true {
             while at &+ 65 <= end {
-                var found: UInt64 = 0
-                var k = 0
-                while k < 64 {
-                    let a = UInt64(littleEndian: (base + (at &+ k)).loadUnaligned(as: UInt64.self))
-                    let b = UInt64(littleEndian: (base + (at &+ k &+ 1)).loadUnaligned(as: UInt64.self))
-                    let v = (a ^ f) | (b ^ s)
-                    found |= (v &- ones) & ~v & highs
-                    k &+= 8
-                }
-                if found != 0 { break }
+                let p = base + at
+                var m = PairLanes.starts(p, f, s)
+                m = m .| PairLanes.starts(p + 16, f, s)
+                m = m .| PairLanes.starts(p + 32, f, s)
+                m = m .| PairLanes.starts(p + 48, f, s)
+                if PairLanes.any(m) { break }
                 at &+= 64
             }
+            // The block with a hit, or the tail shorter than a block.
+            let stop = Swift.min(at &+ 64, end &- 1)
+            while at < stop {
+                if base.load(fromByteOffset: at, as: UInt8.self) == first,
+                   base.load(fromByteOffset: at &+ 1, as: UInt8.self) == second { return at }
+                at &+= 1
+            }
+            if at >= end &- 1 { return nil }
         }
-        while let hit = index(of: first, in: buffer, from: at, to: end - 1) {
-            if buffer[hit + 1] == second { return hit }
-            at = hit + 1
+    }
+}
+
+extension ByteSearch {
+    /// Index of the first even offset in `buffer[from..<to]` (both bytes inside `to`) where one
+    /// of four byte pairs sits: one load and four 16-bit compares (`pcmpeqw`) per 16 bytes.
+    /// A signature of four bytes or more has, wherever it starts, its first pair at an even
+    /// offset or its second pair at the next one; so searching for both pairs of each of two
+    /// signatures at even offsets finds every place where either starts (at the hit, or one byte
+    /// before it), for half the work of a two-pair search at every offset.
+    @inlinable
+    public static func index(ofEvenPair pairs: ((UInt8, UInt8), (UInt8, UInt8), (UInt8, UInt8), (UInt8, UInt8)),
+                             in buffer: UnsafeRawBufferPointer, from: Int, to: Int) -> Int? {
+        let end = Swift.min(to, buffer.count)
+        guard let base = buffer.baseAddress else { return nil }
+        // Each pair as the 16-bit word a load of its two bytes gives on this machine.
+        func word(_ p: (UInt8, UInt8)) -> UInt16 { UInt16(littleEndian: UInt16(p.0) | UInt16(p.1) << 8) }
+        let w0 = SIMD8<UInt16>(repeating: word(pairs.0)), w1 = SIMD8<UInt16>(repeating: word(pairs.1))
+        let w2 = SIMD8<UInt16>(repeating: word(pairs.2)), w3 = SIMD8<UInt16>(repeating: word(pairs.3))
+        var at = Swift.max(from, 0)
+        at += at & 1
+        while true {
+            while at &+ 64 <= end {
+                let p = base + at
+                var m = SIMDMask<SIMD8<Int16>>(repeating: false)
+                var k = 0
+                while k < 64 {
+                    let x = (p + k).loadUnaligned(as: SIMD8<UInt16>.self)
+                    m = m .| (x .== w0) .| (x .== w1) .| (x .== w2) .| (x .== w3)
+                    k &+= 16
+                }
+                let lanes = unsafeBitCast(m, to: SIMD2<UInt64>.self)
+                if lanes[0] | lanes[1] != 0 { break }
+                at &+= 64
+            }
+            let stop = Swift.min(at &+ 64, end &- 1)
+            while at < stop {
+                let x = base.load(fromByteOffset: at, as: UInt8.self), y = base.load(fromByteOffset: at &+ 1, as: UInt8.self)
+                if (x, y) == pairs.0 || (x, y) == pairs.1 || (x, y) == pairs.2 || (x, y) == pairs.3 { return at }
+                at &+= 2
+            }
+            if at >= end &- 1 { return nil }
         }
-        return nil
+    }
+}
+
+/// The vector steps of the pair searches. `SIMD16<UInt8>` compares become one SSE2 `pcmpeqb`
+/// each (NEON `cmeq` on arm64): a pair test is two unaligned loads (the second one byte on),
+/// two compares and an and, about 1.5 instructions a byte with the loop. The mask is tested as
+/// two words: Swift's generic mask reductions (`any`) are not specialised into `pmovmskb`.
+@usableFromInline
+enum PairLanes {
+    /// Lanes of `x` (16 bytes) where `f` sits, followed (in `y`, the 16 bytes one on) by `s`.
+    @inlinable @inline(__always)
+    static func starts(_ x: SIMD16<UInt8>, _ y: SIMD16<UInt8>, _ f: SIMD16<UInt8>, _ s: SIMD16<UInt8>) -> SIMDMask<SIMD16<Int8>> {
+        (x .== f) .& (y .== s)
+    }
+
+    @inlinable @inline(__always)
+    static func starts(_ p: UnsafeRawPointer, _ f: SIMD16<UInt8>, _ s: SIMD16<UInt8>) -> SIMDMask<SIMD16<Int8>> {
+        starts(p.loadUnaligned(as: SIMD16<UInt8>.self), (p + 1).loadUnaligned(as: SIMD16<UInt8>.self), f, s)
+    }
+
+    @inlinable @inline(__always)
+    static func any(_ m: SIMDMask<SIMD16<Int8>>) -> Bool {
+        let w = unsafeBitCast(m, to: SIMD2<UInt64>.self)
+        return w[0] | w[1] != 0
     }
 }
 
