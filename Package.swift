@@ -44,6 +44,8 @@ let package = Package(
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         // glibc's strerrorname_np (2.32), which Swift's Glibc module does not declare: errno names.
         .systemLibrary(name: "CErrnoName"),
+        // What runs inside a signal handler, in C (no Swift runtime there): the pending-file table.
+        .target(name: "CSignalSafe"),
         .target(name: "Compression", dependencies: ["CZlib", "CLZMA", "CBrotli", "CArchive"]),
         // Pure Swift apart from Compression: system firmware images (volumes, capsules, CBFS) walked
         // for the option ROMs, GOP drivers and VBTs inside. No Foundation, no I/O.
@@ -60,7 +62,7 @@ let package = Package(
         // the termination-signal mask, and `HostIO`, the one seam for device-file reads and writes.
         .target(
             name: "SystemIO",
-            dependencies: ["Core", "CErrnoName", .product(name: "SystemPackage", package: "swift-system")],
+            dependencies: ["Core", "CErrnoName", "CSignalSafe", .product(name: "SystemPackage", package: "swift-system")],
         ),
         .target(name: "PCIHost", dependencies: ["Core", "OptionROM", "ACPI", "SystemIO", "CPCIShim", .product(name: "SystemPackage", package: "swift-system")]),
         .target(name: "Passthrough", dependencies: ["Core", "PCIHost", "SystemIO", "OptionROM", "Compression", "Firmware"]),

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import SystemPackage
+import CSignalSafe
 import Core
 
 /// Writes a file whole or not at all: a temporary file beside the target (created exclusively,
@@ -77,40 +78,28 @@ public enum AtomicFile {
     }
 }
 
-/// Temporary files being written, so that a signal handler can remove them before the tool exits.
-///
-/// The handler runs on whatever the interrupted thread was doing (inside malloc, or holding this
-/// lock), so `unlinkAll` only takes the lock and calls unlink: no allocation, no deallocation. The
-/// termination signals are blocked while `add`/`remove` hold the lock, so the handler never waits
-/// on a lock its own thread holds.
-public final class PendingFiles: @unchecked Sendable {
+/// Temporary files being written, so that the termination signals' handler can remove them
+/// before the tool exits. The table and the handler are C (`CSignalSafe`): a handler in Swift
+/// may need the runtime's metadata caches, whose locks the interrupted thread can hold. The
+/// termination signals are blocked while `add`/`remove` hold the table's lock, so the handler
+/// never waits on a lock its own thread holds.
+public final class PendingFiles: Sendable {
     public static let shared = PendingFiles()
-    private var lock = pthread_mutex_t()
-    /// C strings (raw bytes), so the handler unlinks without converting or allocating.
-    private var paths: Set<[CChar]> = []
 
-    init() { pthread_mutex_init(&lock, nil) }
+    func add(_ path: String) {
+        let c = Self.cString(path)
+        TerminationSignals.holding { _ = c.withUnsafeBufferPointer { vbios_pending_add($0.baseAddress!) } }
+    }
 
-    func add(_ path: String) { let c = Self.cString(path); withSignalsHeld { paths.insert(c) } }
-    func remove(_ path: String) { let c = Self.cString(path); withSignalsHeld { paths.remove(c) } }
+    func remove(_ path: String) {
+        let c = Self.cString(path)
+        TerminationSignals.holding { c.withUnsafeBufferPointer { vbios_pending_remove($0.baseAddress!) } }
+    }
 
     static func cString(_ path: String) -> [CChar] { RawBytes.bytes(path).map { CChar(bitPattern: $0) } + [0] }
 
-    private func withSignalsHeld(_ body: () -> Void) {
-        TerminationSignals.holding {
-            pthread_mutex_lock(&lock)
-            body()
-            pthread_mutex_unlock(&lock)
-        }
-    }
-
-    /// Unlinks every pending file without allocating (the paths are stored as C strings).
-    /// What the signal handler calls on the way out.
-    public func unlinkAll() {
-        pthread_mutex_lock(&lock)
-        for p in paths { _ = p.withUnsafeBufferPointer { unlink($0.baseAddress!) } }
-        pthread_mutex_unlock(&lock)
-    }
+    /// Unlinks every pending file: what the signal handler does first.
+    public func unlinkAll() { vbios_pending_unlink_all() }
 }
 
 /// Moves a set of files into place all together or not at all (`vbios prepare`'s set). The files

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CSignalSafe
 
 /// The signals that end the tool (SIGINT, SIGTERM, SIGHUP, SIGQUIT): their handlers, which remove
 /// half-written files (`PendingFiles`), and the mask that holds them back while something must
@@ -20,20 +21,15 @@ public enum TerminationSignals {
         // would wait forever and the tool would finish and write its output regardless.
         var ours = set
         pthread_sigmask(SIG_UNBLOCK, &ours, nil)
-        // Initialised here, not lazily in the handler (swift_once allocates, and the handler may
-        // have interrupted malloc).
-        _ = PendingFiles.shared
         for s in all {
             // A signal the parent set to be ignored (nohup, `trap '' INT`) stays ignored.
             var current = sigaction()
             if sigaction(s, nil, &current) == 0,
                let h = current.__sigaction_handler.sa_handler,
                unsafeBitCast(h, to: Int.self) == 1 /* SIG_IGN */ { continue }
-            signal(s) { sig in
-                PendingFiles.shared.unlinkAll()
-                signal(sig, SIG_DFL)
-                raise(sig)
-            }
+            // The handler is C (CSignalSafe): Swift code there can deadlock on the runtime's own
+            // locks, which the interrupted thread may hold.
+            vbios_install_termination_handler(s)
         }
     }
 
