@@ -99,28 +99,8 @@ public enum Decompress {
         let known = size != UInt64.max
         if known, size > UInt64(limit) { throw DecompressionError(format, .outputLimit(limit)) }
 
-        var lzmaFilter = lzma_filter(id: vbios_lzma_filter_lzma1ext, options: nil)
-        let decoded = input.withUnsafeBufferPointer { p in
-            lzma_properties_decode(&lzmaFilter, nil, p.baseAddress, 5)
-        }
-        guard decoded == LZMA_OK, let options = lzmaFilter.options else {
-            throw DecompressionError(format, .malformed("bad LZMA properties \(hex(input.prefix(5)))"))
-        }
-        defer { free(options) }
-        let lz = options.assumingMemoryBound(to: lzma_options_lzma.self)
-        // The dictionary is allocated up front at the size the header asks (up to 4 GiB); it is
-        // never needed larger than the output, so it is capped there: memory stays within the limit.
-        let cap = UInt32(clamping: Swift.max(4096, known ? Int(size) : limit))
-        if lz.pointee.dict_size > cap { lz.pointee.dict_size = cap }
-        if known {
-            lz.pointee.ext_size_low = UInt32(truncatingIfNeeded: size)
-            lz.pointee.ext_size_high = UInt32(truncatingIfNeeded: size >> 32)
-            lz.pointee.ext_flags = vbios_lzma1ext_allow_eopm
-        } else {
-            lz.pointee.ext_size_low = UInt32.max
-            lz.pointee.ext_size_high = UInt32.max
-            lz.pointee.ext_flags = vbios_lzma1ext_allow_eopm
-        }
+        let lzmaFilter = try lzma1Filter(input, size: known ? size : nil, limit: limit, format: format)
+        defer { free(lzmaFilter.options) }
         var filters: [lzma_filter] = []
         if x86 { filters.append(lzma_filter(id: vbios_lzma_filter_x86, options: nil)) }
         filters.append(lzmaFilter)
@@ -156,6 +136,27 @@ public enum Decompress {
             e.produced = Swift.max(e.produced, Int(stream.total_out))
             throw e
         }
+    }
+
+    /// The LZMA1 filter for `input`'s 5 property bytes, with its size set (`size`; nil: the stream
+    /// ends with a marker). The dictionary is allocated up front at the size the header asks (up
+    /// to 4 GiB); it is never needed larger than the output, so it is capped there: memory stays
+    /// within the limit. The caller frees `options`.
+    static func lzma1Filter(_ input: [UInt8], size: UInt64?, limit: Int,
+                            format: CompressionFormat) throws(DecompressionError) -> lzma_filter {
+        var filter = lzma_filter(id: vbios_lzma_filter_lzma1ext, options: nil)
+        let decoded = input.withUnsafeBufferPointer { p in lzma_properties_decode(&filter, nil, p.baseAddress, 5) }
+        guard decoded == LZMA_OK, let options = filter.options else {
+            throw DecompressionError(format, .malformed("bad LZMA properties \(hex(input.prefix(5)))"))
+        }
+        let lz = options.assumingMemoryBound(to: lzma_options_lzma.self)
+        let cap = UInt32(clamping: Swift.max(4096, size.map { Int($0) } ?? limit))
+        if lz.pointee.dict_size > cap { lz.pointee.dict_size = cap }
+        let ext = size ?? UInt64.max
+        lz.pointee.ext_size_low = UInt32(truncatingIfNeeded: ext)
+        lz.pointee.ext_size_high = UInt32(truncatingIfNeeded: ext >> 32)
+        lz.pointee.ext_flags = vbios_lzma1ext_allow_eopm
+        return filter
     }
 
     // MARK: - Brotli
