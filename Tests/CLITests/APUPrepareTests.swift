@@ -51,6 +51,9 @@ import TestSupport
         let srcDriver = ROMParser.parse(source).images[0]
         #expect(Array(built[newPE..<newPE + (srcDriver.length - srcPE)]) == Array(source[srcPE..<srcDriver.length]))
         let object = try #require(try HostCLI.json(r) as? [String: Any])
+        // The plan says where the ROM came from: the host's VFCT table (the card has no ROM BAR).
+        let provenance = try #require(object["romProvenance"] as? [String: Any], "\(object)")
+        #expect(provenance["kind"] as? String == "vfct" && provenance["source"] as? String == "vfct", "\(provenance)")
         let notes = (object["notes"] as? [[String: Any]]) ?? []
         #expect(notes.contains { $0["code"] as? String == "gop-family" }, "\(notes)")
         #expect(!notes.contains { $0["code"] as? String == "no-efi-image" }, "\(notes)")
