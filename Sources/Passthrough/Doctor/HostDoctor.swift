@@ -30,14 +30,15 @@ public struct HostDoctor: Sendable {
 
     var sysfs: SysfsRoot { host.sysfs }
     var isXenHost: Bool { host.hypervisorType == "xen" }
+    /// The target owns the IOMMU and this is its control domain: no IOMMU groups are expected.
+    var inIOMMUOwnersDomain: Bool { target.profile.ownsIOMMU && isXenHost }
 
     /// Host checks, then, with an address, the card's. One check per file in Checks/.
     public func run(address: PCIAddress?) throws -> [DoctorCheck] {
         var checks = [iommu(), kernelConfig()]
-        // Xen remaps interrupts itself (its own iommu= options); vfio's refusal is QEMU's and libvirt's.
-        if target != .xen { checks.append(interruptRemapping()) }
+        if target.profile.checksInterruptRemapping { checks.append(interruptRemapping()) }
         let card = try address.map { try Card.load($0, sysfs) }
-        if target == .xen { checks.append(xen(card)) }
+        checks += target.profile.doctorChecks.map { ownCheck($0, card) }
         guard let card else { return checks }
         checks.append(iommuGroup(card))
         checks.append(hostDriver(card))
@@ -50,6 +51,14 @@ public struct HostDoctor: Sendable {
         let d = card.display
         if CardFunction(address: d.address, vendorID: d.vendorID, deviceID: d.deviceID, classCode: d.classCode).isIntelIGD { checks += igdChecks(card) }
         return checks
+    }
+
+    /// A check a profile asks for (`HypervisorProfile.doctorChecks`), by its id.
+    func ownCheck(_ id: DoctorCheck.ID, _ card: Card?) -> DoctorCheck {
+        switch id {
+        case .xen: return xen(card)
+        default: preconditionFailure("\(id) is not a check a profile can ask for")
+        }
     }
 
     /// An Intel IGD's own checks (Checks/IGD*.swift).

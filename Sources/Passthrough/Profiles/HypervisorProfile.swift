@@ -41,6 +41,27 @@ public protocol HypervisorProfile: Sendable {
     func configFiles(_ card: PassthroughCard, options: ConfigFiles.Options) throws(PassthroughError) -> [(name: String, bytes: [UInt8])]
     /// What to do with the files, in order (`dir`: where they lie; `hasROM` false: no ROM was written).
     func nextSteps(_ card: PassthroughCard, outDir dir: String, romPath: String?, hasROM: Bool) -> [String]
+
+    // Doctor: what its checks ask of this hypervisor.
+    /// Whether it owns the IOMMU itself, so that its control domain sees no IOMMU groups (Xen's dom0).
+    var ownsIOMMU: Bool { get }
+    /// Whether doctor checks interrupt remapping: vfio refuses a device without it (QEMU's and
+    /// libvirt's concern); a hypervisor that remaps interrupts itself needs no check.
+    var checksInterruptRemapping: Bool { get }
+    /// Doctor's checks of its own, run after the host's (`DoctorCheck.ID.xen`).
+    var doctorChecks: [DoctorCheck.ID] { get }
+    /// Whether it takes the card from the host's drivers itself (libvirt's managed hostdev).
+    var detachesHostDrivers: Bool { get }
+    /// The option that makes the card the guest's primary display, in a word (`gfx_passthru`).
+    var primaryDisplayOption: String { get }
+    /// How primary passthrough is asked for, in a phrase (`gfx_passthru = 1 in xl.cfg`).
+    var primaryDisplaySetting: String { get }
+    /// Doctor's advice when the card's memory BARs (`totalBytes`) outgrow the guest's default
+    /// MMIO hole; `hole64GiB`: a 64-bit window that holds the 64-bit BARs twice over.
+    func barPlacementAdvice(totalBytes: UInt64, hole64GiB: UInt64) -> String
+    /// The guest that can place a Resizable BAR over 256 MiB (`largest` bytes) in a 64-bit
+    /// window of `hole64GiB`.
+    func largeBARGuest(hole64GiB: UInt64, largest: UInt64) -> DoctorCheck.Step
 }
 
 extension HypervisorProfile {
@@ -54,6 +75,25 @@ extension HypervisorProfile {
     public func defaultROMPath(_ card: PassthroughCard, outDir dir: String) -> String { dir + "/bios.bin" }
     public func romFileName(romPath: String) -> String { "bios.bin" }
     public func checkROMPath(_ path: String) -> PassthroughError? { nil }
+
+    public var ownsIOMMU: Bool { false }
+    public var checksInterruptRemapping: Bool { true }
+    public var doctorChecks: [DoctorCheck.ID] { [] }
+    public var detachesHostDrivers: Bool { false }
+    public var primaryDisplayOption: String { "x-vga=on" }
+    public var primaryDisplaySetting: String { "the card as the guest's only display" }
+
+    /// QEMU's own q35 and OVMF knobs, on its command line or through `extraQEMUArguments`.
+    public func barPlacementAdvice(totalBytes: UInt64, hole64GiB gib: UInt64) -> String {
+        let args = "`-global q35-pcihost.pci-hole64-size=\(gib)G` and, for OVMF, `-fw_cfg name=opt/ovmf/X-PciMmio64Mb,string=\(gib * 1024)`"
+        return extraQEMUArguments.map { "Use a q35 machine; if OVMF cannot place the BARs, add \(args) through \($0)." }
+            ?? "Use -machine q35 and, if the guest firmware cannot place the BARs (OVMF log: \"out of resources\"), add \(args)."
+    }
+
+    public func largeBARGuest(hole64GiB gib: UInt64, largest: UInt64) -> DoctorCheck.Step {
+        .init(.guest, "-machine q35 with OVMF, -global q35-pcihost.pci-hole64-size=\(gib)G and -fw_cfg name=opt/ovmf/X-PciMmio64Mb,string=\(gib * 1024)",
+              why: "OVMF then places the \(sizeText(largest)) BAR in a window that holds it" + (extraQEMUArguments.map { " (through \($0))" } ?? ""))
+    }
 }
 
 /// The hypervisors vbios prepares for, one line each.

@@ -16,6 +16,8 @@ public struct LibvirtProfile: HypervisorProfile {
     public var extraQEMUArguments: String? { "<qemu:commandline> in the domain XML" }
 
     public var configNames: [String] { ["libvirt-hostdev.xml"] }
+    /// A managed hostdev (`managed='yes'`) detaches the host driver itself (libvirt's formatdomain).
+    public var detachesHostDrivers: Bool { true }
 
     public func configFiles(_ card: PassthroughCard, options: ConfigFiles.Options) throws(PassthroughError) -> [(name: String, bytes: [UInt8])] {
         var o = LibvirtHostdev.Options(romPath: options.romPath, romBAR: options.romBAR)

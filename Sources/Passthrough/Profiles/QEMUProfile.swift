@@ -15,6 +15,7 @@ public struct QEMUProfile: HypervisorProfile {
     public var defaultFirmware: ROMPreparation.Firmware { .uefi }
 
     public var configNames: [String] { ["qemu-args.txt"] }
+    public var primaryDisplaySetting: String { "x-vga=on on the -device vfio-pci line" }
 
     public func configFiles(_ card: PassthroughCard, options: ConfigFiles.Options) throws(PassthroughError) -> [(name: String, bytes: [UInt8])] {
         var o = QEMUArgs.Options(romPath: options.romPath, xVGA: options.primaryDisplay, romBAR: options.romBAR)

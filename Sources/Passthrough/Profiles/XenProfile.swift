@@ -26,6 +26,25 @@ public struct XenProfile: HypervisorProfile {
 
     public var configNames: [String] { ["xen.cfg", "kernel-cmdline.txt"] }
 
+    // Doctor. Xen owns the IOMMU and remaps interrupts itself (its own iommu= options), so dom0
+    // sees no IOMMU groups and vfio's interrupt-remapping refusal does not apply.
+    public var ownsIOMMU: Bool { true }
+    public var checksInterruptRemapping: Bool { false }
+    public var doctorChecks: [DoctorCheck.ID] { [.xen] }
+    public var primaryDisplayOption: String { "gfx_passthru" }
+    public var primaryDisplaySetting: String { "gfx_passthru = 1 in xl.cfg" }
+
+    /// hvmloader places the BARs below 4 GiB in the MMIO hole that xl sizes (xl.cfg(5) `mmio_hole`).
+    public func barPlacementAdvice(totalBytes: UInt64, hole64GiB: UInt64) -> String {
+        let hole = HostDoctor.mmioHoleMB(totalBytes)
+        return "In xl.cfg make the MMIO hole below 4 GiB large enough for the BARs: `mmio_hole = \(hole)` (MB; needs device_model_version = \"qemu-xen\"), or give the domain less than 4 GB (`memory = \(4096 - hole)` or less) so guest RAM never collides with the BARs."
+    }
+
+    public func largeBARGuest(hole64GiB: UInt64, largest: UInt64) -> DoctorCheck.Step {
+        .init(.guest, "a UEFI (OVMF) HVM guest, or the BAR shrunk with Re-Size BAR off in the firmware setup",
+              why: "hvmloader relocates 64-bit BARs above 4 GiB (tools/firmware/hvmloader/pci.c), but a legacy guest's VGA BIOS needs them low")
+    }
+
     public func configFiles(_ card: PassthroughCard, options: ConfigFiles.Options) throws(PassthroughError) -> [(name: String, bytes: [UInt8])] {
         var o = XenConfig.Options()
         o.romPath = options.romPath

@@ -24,18 +24,9 @@ extension HostDoctor {
         if !high.isEmpty { parts.append("64-bit BARs above 4 GiB on the host: \(list(high))") }
         if !large.isEmpty { parts.append("large BARs: \(list(large))") }
         parts.append("memory BARs total \(sizeText(total))")
-        let fix: [String]
-        switch target {
-        case .xen:
-            let hole = Self.mmioHoleMB(total)
-            fix = ["In xl.cfg make the MMIO hole below 4 GiB large enough for the BARs: `mmio_hole = \(hole)` (MB; needs device_model_version = \"qemu-xen\"), or give the domain less than 4 GB (`memory = \(4096 - hole)` or less) so guest RAM never collides with the BARs."]
-        default:
-            let gib = Self.hole64GiB(bars.filter { $0.1.is64Bit }.reduce(UInt64(0)) { $0 + $1.1.size })
-            let args = "`-global q35-pcihost.pci-hole64-size=\(gib)G` and, for OVMF, `-fw_cfg name=opt/ovmf/X-PciMmio64Mb,string=\(gib * 1024)`"
-            fix = [target.profile.extraQEMUArguments.map { "Use a q35 machine; if OVMF cannot place the BARs, add \(args) through \($0)." }
-                   ?? "Use -machine q35 and, if the guest firmware cannot place the BARs (OVMF log: \"out of resources\"), add \(args)."]
-        }
-        return DoctorCheck(.barPlacement, .warn, AdvisedText(parts.joined(separator: "; ")), fixes: fix.map { AdvisedText($0) })
+        let gib = Self.hole64GiB(bars.filter { $0.1.is64Bit }.reduce(UInt64(0)) { $0 + $1.1.size })
+        let fix = target.profile.barPlacementAdvice(totalBytes: total, hole64GiB: gib)
+        return DoctorCheck(.barPlacement, .warn, AdvisedText(parts.joined(separator: "; ")), fixes: [AdvisedText(fix)])
     }
 
     /// xl's `mmio_hole` in MB: the BARs plus room for the emulated devices, rounded up to a power

@@ -6,12 +6,10 @@ extension HostDoctor {
     func bootVGA(_ card: Card) -> DoctorCheck {
         let v = card.display
         guard v.bootVGA else {
-            let primary = target == .xen ? "gfx_passthru" : "x-vga=on"
-            return DoctorCheck(.bootVGA, .ok, "\(v.address) is not the boot display: its ROM reads come from the card's own ROM, and the guest gets it as a secondary card (\(primary) only if the guest must boot on it)")
+            return DoctorCheck(.bootVGA, .ok, "\(v.address) is not the boot display: its ROM reads come from the card's own ROM, and the guest gets it as a secondary card (\(target.profile.primaryDisplayOption) only if the guest must boot on it)")
         }
-        let passOption = target == .xen ? "gfx_passthru = 1 in xl.cfg" : target == .qemu ? "x-vga=on on the -device vfio-pci line" : "the card as the guest's only display"
         let igd = RuntimeCopyRule.isIntegrated(v)
-        var msg = "\(v.address) is the boot display: the firmware ran its VGA BIOS and the host console is on it (lost when it is passed); primary passthrough needs \(passOption)"
+        var msg = "\(v.address) is the boot display: the firmware ran its VGA BIOS and the host console is on it (lost when it is passed); primary passthrough needs \(target.profile.primaryDisplaySetting)"
         if let rom = v.rom, rom.shadowed {
             msg += "; the kernel's rom attribute gives the runtime copy at \(Hex.prefixed(rom.start)), not the flash"
             return DoctorCheck(.bootVGA, .warn, AdvisedText(msg),

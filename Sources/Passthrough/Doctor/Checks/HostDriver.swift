@@ -28,22 +28,25 @@ extension HostDoctor {
             }
         }
         if !held.isEmpty {
-            // libvirt's managed hostdev detaches the host driver itself; qemu and xl do not.
-            raise(target == .libvirt ? .warn : .fail)
+            // A hypervisor that detaches the host driver itself (libvirt's managed hostdev) only warns.
+            let detaches = target.profile.detachesHostDrivers
+            raise(detaches ? .warn : .fail)
             let console = held.contains { $0.bootVGA && $0.isDisplay }
             said.append("host driver\(held.count == 1 ? "" : "s") bound: " + held.map { "\($0.address) to \($0.driver!)" }.joined(separator: ", ")
-                + (target == .libvirt ? " (libvirt detaches them for a managed hostdev)" : "; the guest cannot have the card until they let go")
+                + (detaches ? " (\(target.rawValue) detaches them for a managed hostdev)" : "; the guest cannot have the card until they let go")
                 + (console ? "; the host's console is on this card and goes when it is released" : ""))
             for f in held {
                 steps.append(.init(.bind, f.address.description, driver: mine.rawValue, why: "release \(f.address) from \(f.driver!) and give it to \(mine.rawValue) now"))
             }
         }
 
-        // 2. Load order: the passthrough module must load before the host drivers it races.
-        if target != .xen { loadOrder(card, &said, &evidence, &steps, raise) }
+        // 2. Load order: vfio-pci must load before the host drivers it races (pciback is Xen's
+        // own business: its hide option, checked by the xen check).
+        let vfio = mine == .vfioPCI
+        if vfio { loadOrder(card, &said, &evidence, &steps, raise) }
 
         // 3. vfio-pci and the VGA arbiter.
-        if target != .xen { vgaArbitration(card, &said, &evidence, &steps, raise) }
+        if vfio { vgaArbitration(card, &said, &evidence, &steps, raise) }
 
         if said.isEmpty {
             said.append("every function of the slot (\(card.addressList)) is on \(mine.rawValue) or unbound")

@@ -23,7 +23,7 @@ extension HostDoctor {
             }
             return DoctorCheck(.iommu, .ok, AdvisedText(([msg] + notes).joined(separator: "; ")))
         }
-        if target == .xen && isXenHost {
+        if inIOMMUOwnersDomain {
             return DoctorCheck(.iommu, .warn,
                 "no IOMMU groups, as expected in a Xen dom0: Xen owns the IOMMU and dom0 cannot see it",
                 fixes: ["Check Xen's view: `xl dmesg | grep -i -e 'I/O virtualisation' -e iommu` must say enabled; if not, enable VT-d/AMD-Vi in the firmware setup (Xen enables the IOMMU by default; `iommu=1` on Xen's own line in GRUB_CMDLINE_XEN_DEFAULT forces it)."])

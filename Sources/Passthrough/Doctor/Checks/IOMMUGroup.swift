@@ -6,7 +6,7 @@ extension HostDoctor {
     func iommuGroup(_ card: Card) -> DoctorCheck {
         let d = card.device
         guard let group = d.iommuGroup else {
-            if target == .xen && isXenHost {
+            if inIOMMUOwnersDomain {
                 return DoctorCheck(.iommuGroup, .ok, "\(d.address) has no IOMMU group, as usual in dom0 (Xen isolates devices itself)")
             }
             return DoctorCheck(.iommuGroup, .fail, "\(d.address) is in no IOMMU group: vfio-pci cannot take it",

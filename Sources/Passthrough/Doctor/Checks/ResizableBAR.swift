@@ -43,15 +43,7 @@ extension HostDoctor {
         }
         if large.isEmpty { return DoctorCheck(.resizableBAR, .ok, AdvisedText(said.joined(separator: "; ")), evidence: evidence) }
         said.append("a BAR over 256 MiB fits no SeaBIOS or i440fx guest, and needs a 64-bit MMIO window of \(gib) GiB")
-        var steps: [DoctorCheck.Step]
-        switch target {
-        case _ where target != .xen:
-            steps = [.init(.guest, "-machine q35 with OVMF, -global q35-pcihost.pci-hole64-size=\(gib)G and -fw_cfg name=opt/ovmf/X-PciMmio64Mb,string=\(gib * 1024)",
-                           why: "OVMF then places the \(sizeText(large.map(\.1.currentSize).max()!)) BAR in a window that holds it" + (target.profile.extraQEMUArguments.map { " (through \($0))" } ?? ""))]
-        default:
-            steps = [.init(.guest, "a UEFI (OVMF) HVM guest, or the BAR shrunk with Re-Size BAR off in the firmware setup",
-                           why: "hvmloader relocates 64-bit BARs above 4 GiB (tools/firmware/hvmloader/pci.c), but a legacy guest's VGA BIOS needs them low")]
-        }
+        var steps = [target.profile.largeBARGuest(hole64GiB: gib, largest: large.map(\.1.currentSize).max()!)]
         steps.append(.init(.firmwareSetting, "turn \"Re-Size BAR support\" off", why: "the BAR goes back to 256 MiB, which every guest firmware places"))
         return DoctorCheck(.resizableBAR, .warn, AdvisedText(said.joined(separator: "; ")), evidence: evidence, steps: steps)
     }
