@@ -43,7 +43,7 @@ public struct AdvisedText: Sendable, Equatable, CustomStringConvertible, Express
 
     /// The text with each step as its action and value (`[read-source shadow]`): for a reader
     /// without the CLI's words (a test, a log); what a person sees is `worded`.
-    public var description: String { worded { "[" + ([$0.action.rawValue] + ($0.value.map { [$0] } ?? [])).joined(separator: " ") + "]" } }
+    public var description: String { worded { $0.neutral } }
 
     public var isEmpty: Bool { parts.isEmpty }
 

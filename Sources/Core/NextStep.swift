@@ -59,6 +59,31 @@ public struct NextStep: Sendable, Equatable {
         case scanFirmware = "scan-firmware"
         /// Give the EFI driver to add to the ROM yourself (`why`: which one).
         case addEFIDriver = "add-efi-driver"
+        /// Patch the ROM file (`value`: the patch operation and its argument, as `PatchOperation`
+        /// names it: `fix-checksum`, `set-ids 10de:1b80`).
+        case patch
+        /// Prepare from the ROM file, which drops what the card does not expose.
+        case prepareWithROM = "prepare-with-rom"
+        /// Prepare for a hypervisor (`value`: its name).
+        case prepareFor = "prepare-for"
+        /// Read the ROM through the ROM BAR (dump's source option).
+        case dumpFromROMBARSource = "dump-from-rom-bar-source"
+        /// `patch`, named inside a parenthesis of running text (unquoted).
+        case patchCommand = "patch-command"
+        /// Give the card's other functions too (`value`: an address; prepare's option).
+        case with
+        /// Write the card's IDs into a ROM made for another chip (prepare's option).
+        case retarget
+        /// Read this card's ROM (`value`: the card).
+        case dumpDevice = "dump-device"
+        /// The patch operation's option, as a name inside a message (`value`: the operation).
+        case patcherOption = "patcher-option"
+        /// The guest firmware option (`value`: bios or uefi).
+        case firmware
+        /// Change the persisted binding, or remove it (persist's command).
+        case persistOrRemove = "persist-or-remove"
+        /// Bind each function to a driver (`value`: the driver).
+        case bindEachTo = "bind-each-to"
     }
 
     public var action: Action
@@ -66,6 +91,10 @@ public struct NextStep: Sendable, Equatable {
     public var value: String?
     /// Why, in one sentence; nil when the message around it says it.
     public var why: String?
+
+    /// The step as its action and value (`[patch fix-checksum]`): what a reader without the CLI's
+    /// words sees (a test, a library used on its own).
+    public var neutral: String { "[" + ([action.rawValue] + (value.map { [$0] } ?? [])).joined(separator: " ") + "]" }
 
     public init(_ action: Action, _ value: String? = nil, why: String? = nil) {
         self.action = action

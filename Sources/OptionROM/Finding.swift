@@ -1,3 +1,4 @@
+import Core
 /// Something worth telling about a ROM: a code scripts can match, where it is, and a sentence a
 /// person can act on.
 public struct Finding: Sendable, Equatable {
@@ -148,10 +149,23 @@ public struct Finding: Sendable, Equatable {
     public var code: Code
     public var offset: Int?
     public var message: String
+    /// The next steps the message names (typed; its text words them through `StepWording`).
+    public var steps: [NextStep] = []
 
     /// A finding about a ROM, weighed by the registry (`Code.severity`).
     public init(_ code: Code, at offset: Int? = nil, _ message: String) {
         self.init(code.severity, code, at: offset, message)
+    }
+
+    /// A finding whose message names next steps: the library names them, the executable's
+    /// installed words (`StepWording`) spell them.
+    public init(_ code: Code, at offset: Int? = nil, advice: AdvisedText) {
+        self.init(code.severity, code, at: offset, advice: advice)
+    }
+
+    public init(_ severity: Severity, _ code: Code, at offset: Int? = nil, advice: AdvisedText) {
+        self.init(severity, code, at: offset, StepWording.text(advice))
+        steps = advice.steps
     }
 
     /// A finding whose weight depends on who asks: a consumer's acceptance (`ConsumerProfile`)

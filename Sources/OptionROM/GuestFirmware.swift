@@ -83,7 +83,8 @@ public enum GuestFirmware {
         for (i, im) in layout.images.enumerated() where im.isEFI && !out.contains(where: { $0.offset == im.offset }) {
             out.append(OVMFImage(offset: im.offset, image: i, loaded: false,
                                  reason: copied == 0
-                                    ? "the ROM does not start with 55 AA (\(layout.prefixLength) bytes come before the first image: vbios patch --strip-header), so OVMF finds no ROM at all"
+                                    ? StepWording.text("the ROM does not start with 55 AA (\(layout.prefixLength) bytes come before the first "
+                                        + "image: \(NextStep(.patchCommand, "strip-header"))), so OVMF finds no ROM at all")
                                     : im.offset >= copied
                                     ? "OVMF's walk ends before it (a PCIR last bit, a non-PCIR image, or the ROM BAR's end at \(Hex.prefixed(copied)))"
                                     : "OVMF's walk steps over it"))

@@ -98,9 +98,8 @@ public enum ROMParser {
         case .nvidiaFirmware: "\(start) bytes of other NVIDIA firmware (an NVFW area of a full-flash dump) precede"
         case .unknown: "\(start) bytes of unknown data precede"
         }
-        findings.append(Finding(.prefixHeader, at: 0,
-            what + " the first image (at \(Hex.prefixed(start))). The card does not expose them; "
-            + "remove them before passthrough with `vbios patch --strip-header` (`vbios prepare --rom` does it)."))
+        findings.append(Finding(.prefixHeader, at: 0, advice: "\(what) the first image (at \(Hex.prefixed(start))). The card does not "
+            + "expose them; remove them before passthrough with \(NextStep(.patch, "strip-header")) (\(NextStep(.prepareWithROM)) does it)."))
         return kind
     }
 
@@ -223,8 +222,8 @@ public enum ROMParser {
             image.checksum = sum
             image.checksumValid = sum == 0
             if sum != 0 {
-                findings.append(Finding(.checksumMismatch, at: 0,
-                    "The image's \(length) bytes sum to \(Hex.prefixed(sum, width: 2)), not 0: a BIOS skips it. `vbios patch --fix-checksum` repairs it."))
+                findings.append(Finding(.checksumMismatch, at: 0, advice: "The image's \(length) bytes sum to \(Hex.prefixed(sum, width: 2)), "
+                    + "not 0: a BIOS skips it. \(NextStep(.patch, "fix-checksum")) repairs it."))
             }
         } else {
             findings.append(Finding(.truncated, at: 0,
@@ -394,9 +393,8 @@ public enum ROMParser {
             image.checksum = sum
             image.checksumValid = sum == 0
             if sum != 0 {
-                findings.append(Finding(.checksumMismatch, at: offset,
-                    "Image \(index)'s \(runtime) bytes sum to \(Hex.prefixed(sum, width: 2)), not 0: a BIOS skips it. "
-                    + "`vbios patch --fix-checksum` repairs it."))
+                findings.append(Finding(.checksumMismatch, at: offset, advice: "Image \(index)'s \(runtime) bytes sum to "
+                    + "\(Hex.prefixed(sum, width: 2)), not 0: a BIOS skips it. \(NextStep(.patch, "fix-checksum")) repairs it."))
             }
         }
         if sizeByte != 0, runtime != pcir.imageLengthBytes {
@@ -454,19 +452,17 @@ public enum ROMParser {
         }
         guard meaningful else { return }
         guard let image = findFirstImage(v, from: at) else {
-            findings.append(Finding(.trailingData, at: at,
-                "\(v.count - end) bytes follow the end of the chain at \(Hex.prefixed(end)), not all padding (the rest of "
-                + "the card's flash, as in most dumps). The card exposes the chain only; `vbios patch --truncate` or "
-                + "`vbios prepare --rom` drops them."))
+            findings.append(Finding(.trailingData, at: at, advice: "\(v.count - end) bytes follow the end of the chain at "
+                + "\(Hex.prefixed(end)), not all padding (the rest of the card's flash, as in most dumps). The card exposes the "
+                + "chain only; \(NextStep(.patch, "truncate")) or \(NextStep(.prepareWithROM)) drops them."))
             return
         }
         // A second copy of the chain (nvflash and TechPowerUp files, whole-flash dumps): the same
         // first image kind and IDs again, after the image marked last.
         if let copy = secondCopy(v, at: image, like: images) {
-            findings.append(Finding(.secondCopy, at: image,
-                "A second copy of the chain (\(copy) image\(copy == 1 ? "" : "s")) starts at \(Hex.prefixed(image)), after the chain "
-                + "ends at \(Hex.prefixed(end)): the flash keeps a backup the card never exposes. `vbios patch --truncate` "
-                + "or `vbios prepare --rom` drops it."))
+            findings.append(Finding(.secondCopy, at: image, advice: "A second copy of the chain (\(copy) image\(copy == 1 ? "" : "s")) "
+                + "starts at \(Hex.prefixed(image)), after the chain ends at \(Hex.prefixed(end)): the flash keeps a backup the "
+                + "card never exposes. \(NextStep(.patch, "truncate")) or \(NextStep(.prepareWithROM)) drops it."))
             return
         }
         // Another ROM after the end: what a shadow copy shows when the size byte shrank and the

@@ -1,3 +1,4 @@
+import Core
 import OptionROM
 #if canImport(Glibc)
 import Glibc
@@ -131,17 +132,21 @@ public struct PCIDevice: Sendable {
     }
 }
 
-public enum DeviceError: Error, CustomStringConvertible {
+public enum DeviceError: Error, CustomStringConvertible, Advised {
     case notFound(PCIAddress, SysfsRoot)
     case libpci(String, SysfsRoot)
 
-    public var description: String {
+    public var description: String { StepWording.text(advice) }
+
+    public var advice: AdvisedText {
         switch self {
         case let .notFound(a, root):
-            return "no PCI device \(a) under \(root.devicesDirectory). Check the address with `vbios list --all"
-                + (root.path == "/sys" ? "" : " --sysfs \(root.path)") + "`; a device that was removed or is behind a powered-off slot does not appear."
+            let list = NextStep(.listAll, root.path == "/sys" ? nil : root.path)
+            return "no PCI device \(a) under \(root.devicesDirectory). Check the address with \(list); a device that was removed "
+                + "or is behind a powered-off slot does not appear."
         case let .libpci(message, root):
-            return "libpci could not enumerate \(root.busPCI): \(message). Is sysfs mounted (or --sysfs pointing at a tree with bus/pci/devices)?"
+            return "libpci could not enumerate \(root.busPCI): \(message). Is sysfs mounted (or \(NextStep(.checkSysfsTree)) pointing at "
+                + "a tree with bus/pci/devices)?"
         }
     }
 }

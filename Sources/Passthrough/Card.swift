@@ -89,7 +89,13 @@ public struct MemoryRange: Sendable, Equatable {
 /// Something Passthrough will not do, with the reason and what to try.
 public struct PassthroughError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
+    /// The next steps the message names (worded through `StepWording`).
+    public var steps: [NextStep] = []
     public init(_ message: String) { self.message = message }
+    public init(advice: AdvisedText) {
+        message = StepWording.text(advice)
+        steps = advice.steps
+    }
     public var description: String { message }
 }
 

@@ -47,11 +47,15 @@ public struct GroupNotIsolated: Error, Sendable, CustomStringConvertible {
                 + (e?.driver.map { ", driver \($0)" } ?? "")
             return "\(p.address) (\(what)) in group \(p.group)"
         }
-        return "the card's IOMMU group also holds " + listed.joined(separator: "; ")
-            + ". A guest gets a whole group or nothing: pass these devices too (bind them as well and name them with "
-            + peers.map { "--with \($0.address)" }.joined(separator: " ")
-            + "), move the card to another slot with its own group, or, at your own risk, split the group with the "
+        var text = AdvisedText("the card's IOMMU group also holds " + listed.joined(separator: "; ")
+            + ". A guest gets a whole group or nothing: pass these devices too (bind them as well and name them with ")
+        for (i, p) in peers.enumerated() {
+            if i > 0 { text += " " }
+            text.append(NextStep(.with, p.address.description))
+        }
+        text += "), move the card to another slot with its own group, or, at your own risk, split the group with the "
             + "ACS override patch (pcie_acs_override=downstream), which removes the isolation the IOMMU gives."
+        return StepWording.text(text)
     }
 
     /// Throws when a member of the slot's IOMMU groups other than a bridge is neither in the

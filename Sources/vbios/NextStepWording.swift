@@ -16,7 +16,7 @@ enum NextStepWording {
         case .unbind: return "`vbios unbind`"
         case .scan: return step.value.map { "`vbios scan \($0)`" } ?? "`vbios scan`"
         case .list: return "`vbios list`"
-        case .listAll: return "`vbios list --all`"
+        case .listAll: return "`vbios list --all" + (step.value.map { " --sysfs \($0)" } ?? "") + "`"
         case .dump: return step.value.map { "`vbios dump \($0) -o card.rom`" } ?? "`vbios dump`"
         case .dumpToFile: return "`vbios dump \(step.value ?? "ADDR") -o FILE`"
         case .checkSysfsTree: return "--sysfs"
@@ -32,6 +32,18 @@ enum NextStepWording {
         case .persistPciback: return "`vbios persist \(step.value ?? "ADDR") --to pciback`"
         case .scanFirmware: return "`vbios scan \(step.value ?? "FILE") --out-dir DIR`"
         case .addEFIDriver: return "--add-efi FILE"
+        case .patch: return "`vbios patch --\(step.value ?? "help")`"
+        case .prepareWithROM: return "`vbios prepare --rom`"
+        case .prepareFor: return "`vbios prepare --for \(step.value ?? "TARGET")`"
+        case .dumpFromROMBARSource: return "`vbios dump --source rombar`"
+        case .patchCommand: return "vbios patch --\(step.value ?? "help")"
+        case .with: return "--with \(step.value ?? "ADDR")"
+        case .retarget: return "--retarget"
+        case .dumpDevice: return "`vbios dump \(step.value ?? "ADDR")`"
+        case .patcherOption: return "--\(step.value ?? "")"
+        case .firmware: return "--firmware \(step.value ?? "bios")"
+        case .persistOrRemove: return "`vbios persist ADDR [--remove]`"
+        case .bindEachTo: return "`vbios bind ADDR --to \(step.value ?? "DRIVER")`"
         }
     }
 

@@ -40,6 +40,8 @@ struct VBIOS: ParsableCommand {
         // Debug builds: the fault injection the environment asks for, before any file is touched.
         if let fake = RecordingHostIO.fromEnvironment() { HostIO.installProcessDefault(fake.io) }
         #endif
+        // The libraries' findings word their next steps in this CLI's flags and commands.
+        StepWording.install { NextStepWording.words($0) }
         DeviceStateGuard.installSignalHandlers()
         let arguments = commandLineArguments()
         // A bare `vbios` is a command line without a command: the usage, and EX_USAGE as for

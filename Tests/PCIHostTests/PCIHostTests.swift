@@ -1,3 +1,4 @@
+import Core
 import Testing
 import TestSupport
 @testable import PCIHost
@@ -276,7 +277,7 @@ final class TempDir {
         let cut = Array(full.prefix(0x3800))
         let f = SysfsROMSource.cutChainFinding(ROMParser.parse(cut), byteCount: cut.count)
         #expect(f?.code == "sysfs-cut" && f?.offset == 0x2000)
-        #expect(f?.message.contains("--source rombar") == true && f?.message.contains("0x3800") == true)
+        #expect(f?.steps == [NextStep(.dumpFromROMBARSource)] && f?.message.contains("0x3800") == true)
         // The whole chain, or a chain without NPDE, is not cut.
         #expect(SysfsROMSource.cutChainFinding(ROMParser.parse(full), byteCount: full.count) == nil)
         let amd = try readSmallFile(Repository.roms + "/amd.rom")

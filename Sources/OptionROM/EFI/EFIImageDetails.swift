@@ -103,8 +103,9 @@ extension ROMLayout {
                         differ.append("subsystem \(pe.subsystemName) in the PE header, \(efi.subsystemName) in the EFI header")
                     }
                     if !differ.isEmpty {
-                        out.findings.append(Finding(.efiHeaderMismatch, at: image.offset,
-                            "Image \(index)'s driver contradicts its EFI header: \(differ.joined(separator: "; ")). UEFI firmware picks images by the EFI header; rebuild the image from the driver (vbios patch --replace-efi)."))
+                        out.findings.append(Finding(.efiHeaderMismatch, at: image.offset, advice: "Image \(index)'s driver contradicts "
+                            + "its EFI header: \(differ.joined(separator: "; ")). UEFI firmware picks images by the EFI header; rebuild the "
+                            + "image from the driver (\(NextStep(.patchCommand, "replace-efi")))."))
                     }
                 } catch {
                     d.problem = error.description

@@ -200,10 +200,8 @@ public struct ROMReader: Sendable {
         layout.findings += RuntimeEvidence.assess(layout, bytes, isShadow: kept.source.isShadowCopy)
             .filter { $0.code != .shadowCopy }
         if let pcir = layout.images.first?.pcir, pcir.vendorID != device.vendorID || pcir.deviceID != device.deviceID {
-            layout.findings.append(Finding(.warning, .idMismatch, at: pcir.offset,
-                "the ROM names \(pcir.pciIDs) but the device is "
-                + "\(device.pciIDs); hvmloader skips such a ROM "
-                + "(`vbios patch --set-ids` fixes it)."))
+            layout.findings.append(Finding(.warning, .idMismatch, at: pcir.offset, advice: "the ROM names \(pcir.pciIDs) but the "
+                + "device is \(device.pciIDs); hvmloader skips such a ROM (\(NextStep(.patch, "set-ids")) fixes it)."))
         }
         if kept.source.cutsNVIDIAChains, let cut = SysfsROMSource.cutChainFinding(layout, byteCount: bytes.count) {
             layout.findings.append(cut)

@@ -94,11 +94,11 @@ extension SysfsROMSource {
             // The parser already applied NPDE (and nouveau's exception for code type 0x70).
             guard let pcir = image.pcir, pcir.isLast, let npde = image.npde, !npde.isLast || npde.imageLengthBytes > pcir.imageLengthBytes,
                   image.offset + pcir.imageLengthBytes == byteCount else { continue }
-            return Finding(.sysfsCut, at: image.offset,
-                "the kernel's rom attribute stopped at \(Hex.prefixed(byteCount)), where image \(i)'s PCIR says it is the last "
-                + "(\(pcir.imageLengthBytes) bytes), but its NVIDIA NPDE says \(npde.imageLengthBytes) bytes"
-                + (npde.isLast ? "" : " and more images follow") + ": this read lacks the rest of the chain. "
-                + "`vbios dump --source rombar` reads the whole ROM BAR through /dev/mem (a kernel with IO_STRICT_DEVMEM needs iomem=relaxed).")
+            let more = npde.isLast ? "" : " and more images follow"
+            return Finding(.sysfsCut, at: image.offset, advice: "the kernel's rom attribute stopped at \(Hex.prefixed(byteCount)), "
+                + "where image \(i)'s PCIR says it is the last (\(pcir.imageLengthBytes) bytes), but its NVIDIA NPDE says "
+                + "\(npde.imageLengthBytes) bytes\(more): this read lacks the rest of the chain. \(NextStep(.dumpFromROMBARSource)) reads "
+                + "the whole ROM BAR through /dev/mem (a kernel with IO_STRICT_DEVMEM needs iomem=relaxed).")
         }
         return nil
     }

@@ -115,7 +115,7 @@ public enum BindingPersistence {
         guard !cards.isEmpty else { return nil }
         let cards = cards.sorted { $0.slot < $1.slot }
         var s = marker + ". Keep this line: vbios rewrites or removes only files that start with it.\n"
-        s += "# Rewritten whole from the '# card' lines; change it with `vbios persist ADDR [--remove]`, not by hand.\n"
+        s += StepWording.text("# Rewritten whole from the '# card' lines; change it with \(NextStep(.persistOrRemove)), not by hand.\n")
         for c in cards { s += c.line + "\n" }
         for driver in sections {
             let mine = cards.filter { $0.driver == driver }

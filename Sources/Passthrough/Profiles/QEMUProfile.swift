@@ -1,3 +1,4 @@
+import Core
 import OptionROM
 import PCIHost
 
@@ -31,7 +32,8 @@ public struct QEMUProfile: HypervisorProfile {
     public func nextSteps(_ card: PassthroughCard, outDir dir: String, romPath: String?, hasROM: Bool) -> [String] {
         let all = card.functions.map { $0.address.description }.joined(separator: " ")
         return [
-            "Bind \(all) to vfio-pci (`vbios bind ADDR --to vfio-pci`, or driver_override); every device of the IOMMU group must be bound or unused.",
+            StepWording.text("Bind \(all) to vfio-pci (\(NextStep(.bindToVFIO, "ADDR")), or driver_override); every device of the IOMMU "
+                + "group must be bound or unused."),
             "Add the lines of \(dir)/qemu-args.txt to the qemu-system-x86_64 command line (they are shell-quoted).",
         ] + (card.isIntelIGD ? Self.igdSteps : []) + (!hasROM ? [] : romPath.map { NextSteps.copy(dir: dir, name: "bios.bin", to: $0) }
              ?? ["Keep bios.bin where the QEMU process can read it (the path in qemu-args.txt is absolute)."]) + [

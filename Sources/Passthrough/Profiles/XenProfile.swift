@@ -1,3 +1,4 @@
+import Core
 import OptionROM
 import PCIHost
 
@@ -57,7 +58,8 @@ public struct XenProfile: HypervisorProfile {
     public func nextSteps(_ card: PassthroughCard, outDir dir: String, romPath: String?, hasROM: Bool) -> [String] {
         let all = card.functions.map { $0.address.description }.joined(separator: " ")
         return [
-            "Hand \(all) to pciback: add the line of \(dir)/kernel-cmdline.txt to dom0's kernel command line and reboot, or run `xl pci-assignable-add` for each function (or `vbios bind ADDR --to pciback`).",
+            StepWording.text("Hand \(all) to pciback: add the line of \(dir)/kernel-cmdline.txt to dom0's kernel command line and reboot, "
+                + "or run `xl pci-assignable-add` for each function (or \(NextStep(.bindEachTo, "pciback")))."),
             "Check with `xl pci-assignable-list` that every function of the slot is listed.",
             "Merge \(dir)/xen.cfg into the guest's xl config (`pci`, and `gfx_passthru` for the primary display).",
         ] + NextSteps.copy(dir: dir, name: romFileName(romPath: romPath ?? ""), to: romPath) + [

@@ -82,9 +82,9 @@ public enum ConsumerProfile: String, CaseIterable, Sendable {
             return
         }
         if image.offset != 0 {
-            problems.append(Finding(.error, .notAtStart, at: image.offset,
-                "The legacy image starts at \(Hex.prefixed(image.offset)), not at 0: \(name) expects 55 AA at the first byte. "
-                + "`vbios patch --extract legacy` cuts it out."))
+            problems.append(Finding(.error, .notAtStart, at: image.offset, advice: "The legacy image starts at "
+                + "\(Hex.prefixed(image.offset)), not at 0: \(name) expects 55 AA at the first byte. "
+                + "\(NextStep(.patch, "extract legacy")) cuts it out."))
         }
         if image.sizeByte == 0 {
             problems.append(Finding(.error, .sizeMismatch, at: image.offset + 2,
@@ -96,9 +96,10 @@ public enum ConsumerProfile: String, CaseIterable, Sendable {
         let runtime = image.runtimeLength
         let loaded = max(size, runtime)
         if loaded > xenMaximum {
-            problems.append(Finding(.error, .tooLarge,
-                "The ROM is \(loaded) bytes; qemu-dm and hvmloader take at most \(xenMaximum) (64 KiB) for the VGA BIOS. "
-                + (layout.images.count > 1 ? "Keep only the legacy image (`vbios prepare --for xen` does)." : "This ROM cannot be used with Xen's VGA passthrough.")))
+            let instead: AdvisedText = layout.images.count > 1
+                ? "Keep only the legacy image (\(NextStep(.prepareFor, "xen")) does)." : "This ROM cannot be used with Xen's VGA passthrough."
+            problems.append(Finding(.error, .tooLarge, advice: "The ROM is \(loaded) bytes; qemu-dm and hvmloader take at most "
+                + "\(xenMaximum) (64 KiB) for the VGA BIOS. " + instead))
         } else if loaded > xenComfortable {
             problems.append(Finding(.warning, .crowded,
                 "The ROM is \(loaded) bytes, over 32 KiB: hvmloader places other option ROMs (network, storage) "
@@ -110,9 +111,8 @@ public enum ConsumerProfile: String, CaseIterable, Sendable {
                 + (size % 4 != 0 ? ", and `mkhex`, which compiles a VGA BIOS into hvmloader, needs a multiple of 4." : ".")))
         }
         if layout.images.count > 1 {
-            problems.append(Finding(.warning, .extraImages,
-                "The ROM holds \(layout.images.count) images (\(imageKinds(layout))); hvmloader and qemu-dm use only the legacy one. "
-                + "`vbios prepare --for xen` keeps only that one."))
+            problems.append(Finding(.warning, .extraImages, advice: "The ROM holds \(layout.images.count) images "
+                + "(\(imageKinds(layout))); hvmloader and qemu-dm use only the legacy one. \(NextStep(.prepareFor, "xen")) keeps only that one."))
         }
     }
 
@@ -162,9 +162,8 @@ public enum ConsumerProfile: String, CaseIterable, Sendable {
                 "QEMU rounds the ROM BAR up to a power of two: \(size) bytes become \(English.withArticle("\(bar)-byte")) BAR, padded with zeros."))
         }
         if let romIDs = mismatchedIDs(input) {
-            problems.append(Finding(.warning, .idMismatch,
-                "The ROM is for \(romIDs), the card is \(card(input)): QEMU never patches the IDs of a romfile, so the guest "
-                + "firmware may skip it. `vbios patch --set-ids \(card(input))` sets them."))
+            problems.append(Finding(.warning, .idMismatch, advice: "The ROM is for \(romIDs), the card is \(card(input)): QEMU never "
+                + "patches the IDs of a romfile, so the guest firmware may skip it. \(NextStep(.patch, "set-ids \(card(input))")) sets them."))
         }
         if let image = input.layout.legacyImage, image.checksumValid == false {
             problems.append(Finding(.warning, .checksumMismatch, at: image.offset,
@@ -189,9 +188,8 @@ public enum ConsumerProfile: String, CaseIterable, Sendable {
         switch image.checksumValid {
         case true?: break
         case false?:
-            problems.append(Finding(.error, .checksumMismatch, at: image.offset,
-                "The legacy image's \(image.runtimeLength) bytes sum to \(Hex.prefixed(image.checksum ?? 0, width: 2)), not 0: "
-                + "\(name) skips it. `vbios patch --fix-checksum` repairs it."))
+            problems.append(Finding(.error, .checksumMismatch, at: image.offset, advice: "The legacy image's \(image.runtimeLength) bytes "
+                + "sum to \(Hex.prefixed(image.checksum ?? 0, width: 2)), not 0: \(name) skips it. \(NextStep(.patch, "fix-checksum")) repairs it."))
         case nil:
             problems.append(Finding(.error, .truncated, at: image.offset,
                 "The legacy image's checksum cannot be checked: its \(image.runtimeLength) runtime bytes are not all in the file."))
@@ -206,9 +204,8 @@ public enum ConsumerProfile: String, CaseIterable, Sendable {
             return
         }
         if pcir.vendorID != input.vendorID || pcir.deviceID != input.deviceID {
-            problems.append(Finding(.error, .idMismatch, at: pcir.offset + 4,
-                "The ROM's PCIR names \(pcir.pciIDs), the card is \(card(input)): \(consequence). "
-                + "`vbios patch --set-ids \(card(input))` sets them."))
+            problems.append(Finding(.error, .idMismatch, at: pcir.offset + 4, advice: "The ROM's PCIR names \(pcir.pciIDs), the card is "
+                + "\(card(input)): \(consequence). \(NextStep(.patch, "set-ids \(card(input))")) sets them."))
         }
     }
 

@@ -154,9 +154,9 @@ extension ROMPreparation {
     static func addDriver(_ w: Work) throws(PassthroughError) -> Outcome {
         guard let driver = w.options.addEFI else { return Outcome(bytes: w.bytes) }
         if w.legacyOnly {
-            throw PassthroughError("--add-efi adds an EFI image for UEFI (OVMF) guests, but "
-                + (w.profile.legacyOnlyReason.map { $0 + ", which is all bios.bin keeps for \(w.target)." }
-                                    ?? "only the legacy image was asked for."))
+            let why = w.profile.legacyOnlyReason.map { $0 + ", which is all bios.bin keeps for \(w.target)." }
+                ?? "only the legacy image was asked for."
+            throw PassthroughError(advice: "\(NextStep(.patcherOption, "add-efi")) adds an EFI image for UEFI (OVMF) guests, but \(why)")
         }
         var add = PatchPlan()
         add.addEFI = driver
@@ -227,8 +227,8 @@ extension ROMPreparation {
         return named.compactMap { i in
             guard let p = layout.images[i].pcir, p.vendorID != old.vendor || p.deviceID != old.device else { return nil }
             // The patcher's own words for it (ROMPatcher's set-ids), as prepare always said them.
-            return Finding(.warning, .idMismatch, "ROMPatcher --set-ids: image \(i) names "
-                + "\(Hex.string(p.vendorID, width: 4)):\(Hex.string(p.deviceID, width: 4)), not the ROM's \(old); left as it is.")
+            return Finding(.warning, .idMismatch, advice: "ROMPatcher \(NextStep(.patcherOption, "set-ids")): image \(i) names "
+                + "\(p.pciIDs), not the ROM's \(old); left as it is.")
         }
     }
 
@@ -294,16 +294,17 @@ extension ROMPreparation {
         }
         let firmware = w.options.firmware ?? w.profile.defaultFirmware
         if firmware == .bios, let seabios = verdicts.dropFirst().first(where: { !$0.ok }) {
-            throw PassthroughError("The prepared ROM would not work with \(seabios.profile.displayName), the guest firmware asked for (--firmware bios): "
-                + seabios.errors.map(\.message).joined(separator: " ") + " Use an OVMF (UEFI) guest, or a ROM with a legacy x86 image.")
+            throw PassthroughError(advice: "The prepared ROM would not work with \(seabios.profile.displayName), the guest firmware asked "
+                + "for (\(NextStep(.firmware, "bios"))): " + seabios.errors.map(\.message).joined(separator: " ")
+                + " Use an OVMF (UEFI) guest, or a ROM with a legacy x86 image.")
         }
         var notes: [Finding] = []
         if firmware == .uefi, !result.efiImages.contains(where: { $0.efi?.machineType == 0x8664 }) {
-            notes.append(Finding(.noEFIImage,
-                "The ROM holds no X64 EFI image (it holds \(ConsumerProfile.imageKinds(result))): an OVMF (UEFI) guest gets no "
-                + "display from the card until its driver loads. Add the card's GOP driver (`vbios patch --add-efi`), use the "
-                + "vendor's full ROM or a dump of the ROM BAR (`vbios dump --source rombar`) that has it, or give the guest SeaBIOS (--firmware bios)."
-                + (w.options.efiAdvice.map { " " + $0 } ?? "")))
+            let more = w.options.efiAdvice.map { " " + $0 } ?? ""
+            notes.append(Finding(.noEFIImage, advice: "The ROM holds no X64 EFI image (it holds \(ConsumerProfile.imageKinds(result))): "
+                + "an OVMF (UEFI) guest gets no display from the card until its driver loads. Add the card's GOP driver "
+                + "(\(NextStep(.patch, "add-efi"))), use the vendor's full ROM or a dump of the ROM BAR (\(NextStep(.dumpFromROMBARSource))) "
+                + "that has it, or give the guest SeaBIOS (\(NextStep(.firmware, "bios")))." + more))
         }
         for v in verdicts.dropFirst() where !v.ok {
             notes.append(contentsOf: v.errors.map {

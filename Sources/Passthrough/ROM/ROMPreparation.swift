@@ -44,9 +44,9 @@ public enum ROMPreparation {
         public var reason: String
 
         public var description: String {
-            "\(file) is not a ROM for \(card): \(reason). A VBIOS for another chip can hang the guest; "
-                + "nothing was written. Use this card's own ROM (`vbios dump \(card)`, or the vendor's file for this board), "
-                + "or pass --retarget to write the card's IDs into it anyway."
+            StepWording.text("\(file) is not a ROM for \(card): \(reason). A VBIOS for another chip can hang the guest; nothing was "
+                + "written. Use this card's own ROM (\(NextStep(.dumpDevice, card)), or the vendor's file for this board), or pass "
+                + "\(NextStep(.retarget)) to write the card's IDs into it anyway.")
         }
     }
 
