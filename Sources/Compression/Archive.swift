@@ -19,6 +19,8 @@ public struct ArchiveContents: Sendable {
     /// Bytes decoded in all, those of a member cut short included (work done, for a caller's budget).
     public var produced = 0
     public var failure: ArchiveFailure?
+    /// Members not read because their data is encrypted (the others still are).
+    public var encrypted: [String] = []
 }
 
 public enum ArchiveFailure: Sendable, Equatable, CustomStringConvertible {
@@ -29,6 +31,17 @@ public enum ArchiveFailure: Sendable, Equatable, CustomStringConvertible {
     case totalTooLarge(Int)
     /// libarchive stopped: corrupt, encrypted, or a method it does not decode (its message).
     case unreadable(member: String?, String)
+    /// A member whose data (or the archive's headers) is encrypted: libarchive's own message for
+    /// trying to decode it names a symptom ("Invalid PPMd sequence" for a RAR 4 one), not this.
+    case encrypted(member: String)
+
+    /// A bound was reached (the archive may be fine); otherwise the archive itself is at fault.
+    public var isLimit: Bool {
+        switch self {
+        case .tooManyMembers, .memberTooLarge, .totalTooLarge: return true
+        case .unreadable, .encrypted: return false
+        }
+    }
 
     public var description: String {
         switch self {
@@ -36,6 +49,7 @@ public enum ArchiveFailure: Sendable, Equatable, CustomStringConvertible {
         case .memberTooLarge(let name, let n): return "archive member \"\(name)\" is larger than \(n) bytes: not read"
         case .totalTooLarge(let n): return "the archive's members come to more than \(n) bytes in all: the rest were not read"
         case .unreadable(let member, let why): return (member.map { "archive member \"\($0)\": " } ?? "the archive: ") + why
+        case .encrypted(let member): return "archive member \"\(member)\" is encrypted (password-protected): not read; extract it with its password first"
         }
     }
 }
@@ -66,12 +80,26 @@ public enum Archive {
             guard let base = raw.baseAddress, archive_read_open_memory(a, base, raw.count) == ARCHIVE_OK else { return nil }
             var entry: OpaquePointer?
             var status = archive_read_next_header(a, &entry)
-            guard status == ARCHIVE_OK || status == ARCHIVE_WARN else { return nil }
             var out = ArchiveContents(format: archive_format_name(a).map { String(cString: $0) } ?? "archive")
+            guard status == ARCHIVE_OK || status == ARCHIVE_WARN else {
+                // Its signature says it is one (a 7z whose headers are encrypted, one cut short):
+                // an archive libarchive cannot read, said as such; else no archive at all.
+                guard let kind = signature(bytes) else { return nil }
+                if status == ARCHIVE_EOF { return out }
+                out.format = archive_format_name(a).map { String(cString: $0) } ?? kind
+                out.failure = .unreadable(member: nil, errorString(a))
+                return out
+            }
             while status == ARCHIVE_OK || status == ARCHIVE_WARN, let e = entry {
                 let name = memberName(e)
                 if archive_entry_filetype(e) & vbios_archive_ifmt == vbios_archive_ifreg {
-                    guard out.members.count < maxMembers else { out.failure = .tooManyMembers(maxMembers); return out }
+                    guard out.members.count + out.encrypted.count < maxMembers else { out.failure = .tooManyMembers(maxMembers); return out }
+                    if archive_entry_is_encrypted(e) != 0 {
+                        // Skipped, not decoded: libarchive reads no password-protected data.
+                        out.encrypted.append(name)
+                        status = archive_read_next_header(a, &entry)
+                        continue
+                    }
                     let room = Swift.min(maxMember, maxTotal - out.produced)
                     switch member(a, room: room) {
                     case .success(let data):

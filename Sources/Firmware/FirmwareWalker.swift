@@ -225,11 +225,13 @@ public struct FirmwareWalker {
         guard kind != nil || top && b.matches(0, "MZ") else { return false }
         let room = limits.maxDecompressedTotal - report.decompressedBytes
         guard room > 0 else { return !exhausted("more than \(limits.maxDecompressedTotal) bytes decompressed in all", at: b.startIndex, ctx) }
-        guard let contents = Archive.read(b, maxMembers: limits.maxContainers, maxMember: limits.maxDecompressed, maxTotal: room) else {
-            if let kind { note(.warning, .badContainer, at: b.startIndex, ctx, "the \(kind) signature is there, but libarchive reads no archive: walked as raw data") }
+        guard let contents = Archive.read(b, maxMembers: limits.maxContainers, maxMember: limits.maxDecompressed, maxTotal: room) else { return false }
+        report.containers += 1
+        if contents.members.isEmpty, case .unreadable(nil, let why)? = contents.failure {
+            // Not even a first member (encrypted headers, cut short): said, and walked as raw data.
+            note(.warning, .badContainer, at: b.startIndex, ctx, "the \(kind ?? contents.format) signature is there, but libarchive cannot read the archive (\(why)): walked as raw data")
             return false
         }
-        report.containers += 1
         report.decompressedBytes += Swift.min(contents.produced, room)
         if top { archived = true }
         let what = kind ?? contents.format
@@ -242,9 +244,11 @@ public struct FirmwareWalker {
             inner.inPackage = true
             blob(m.bytes[...], inner)
         }
+        for name in contents.encrypted {
+            note(.error, .badContainer, at: b.startIndex, ctx, "\(what) archive (\(contents.format)): \(ArchiveFailure.encrypted(member: capped(name)))")
+        }
         if let failure = contents.failure {
-            let limited = if case .unreadable = failure { false } else { true }
-            note(.error, limited ? .limitReached : .badContainer, at: b.startIndex, ctx, "\(what) archive (\(contents.format)): \(failure)")
+            note(.error, failure.isLimit ? .limitReached : .badContainer, at: b.startIndex, ctx, "\(what) archive (\(contents.format)): \(failure)")
         }
         return true
     }

@@ -100,6 +100,29 @@ import TestSupport
         #expect(outputs[0].count > 0x200 && outputs[0] == outputs[1])
     }
 
+    /// Password-protected archives (py7zr, AES): a member whose data is encrypted is named in a
+    /// `bad-container` finding and the other members are still walked; a 7z whose headers are
+    /// encrypted is said to be one libarchive cannot read (not "no option ROM"), then walked raw.
+    @Test func encryptedArchivesAreSaidToBe() throws {
+        let dir = try FakeHost.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let script = """
+            import sys, py7zr
+            rom, out = sys.argv[1], sys.argv[2]
+            with py7zr.SevenZipFile(out + "/data.7z", "w", password="x") as z: z.write(rom, "secret.rom")
+            with py7zr.SevenZipFile(out + "/data.7z", "a") as z: z.write(rom, "open.rom")
+            with py7zr.SevenZipFile(out + "/headers.7z", "w", password="x", header_encryption=True) as z: z.write(rom, "vga.rom")
+            """
+        let r = try HostCLI.run(["python3", "-c", script, Repository.roms + "/amd.rom", dir], "/usr/bin/env")
+        try #require(r.status == 0, "python3 could not write the 7z (Tools/install-deps.sh installs py7zr): \(r.err)")
+        let data = try HostCLI.run(["scan", dir + "/data.7z", "--json"])
+        #expect(data.out.contains("\"bad-container\"") && data.out.contains("secret.rom") && data.out.contains("is encrypted"), "\(data.out.prefix(2000))")
+        let open = try Self.scan(dir + "/data.7z")
+        #expect(open.items.map { $0["path"] as? [String] ?? [] } == [["7z member open.rom"]], "\(open.items)")
+        let headers = try HostCLI.run(["scan", dir + "/headers.7z", "--json"])
+        #expect(headers.out.contains("\"bad-container\"") && headers.out.contains("encrypted"), "\(headers.out.prefix(2000))")
+    }
+
     /// A zip cut short is a finding with its offset and path; a member that inflates past the
     /// per-stream bound (64 MiB) is `limit-reached`, not read into memory whole.
     @Test func badAndHugeArchivesAreFindings() throws {
