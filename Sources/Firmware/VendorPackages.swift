@@ -200,7 +200,10 @@ extension FirmwareWalker {
     // MARK: - Insyde iFlash
 
     /// Every `$_IFLASH` image whose sizes hold together (as BIOSUtilities checks them: neither 0
-    /// nor all ones, the image within the total, the total within the file), walked by its tag.
+    /// nor all ones, the image within the total, the image within the file), walked by its tag.
+    /// The total is counted from the header's end (BIOSUtilities) or from its start (Valve's
+    /// Steam Deck `.fd`, whose records sit back to back 32-byte aligned): only the image's size
+    /// says where the next header may start, so a record right after one is never skipped.
     mutating func insydeImages(_ b: ArraySlice<UInt8>, _ ctx: Context) -> Bool {
         typealias F = InsydeIFlashFields
         var found = false
@@ -209,7 +212,7 @@ extension FirmwareWalker {
             from = at + 1
             guard let total = b.read(F.totalSize, at: at), let size = b.read(F.imageSize, at: at),
                   ![0, 0xFFFF_FFFF].contains(total), ![0, 0xFFFF_FFFF].contains(size), size <= total,
-                  UInt64(at + F.length) + total <= UInt64(b.count),
+                  UInt64(at) + total <= UInt64(b.count), UInt64(at + F.length) + size <= UInt64(b.count),
                   // The tag is ASCII: the literal "$_IFLASH" in an updater's code is not an image.
                   b.sub(at + F.imageTag.offset, F.imageTag.width)!.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else { continue }
             let tag = capped(b.ascii(at + F.imageTag.offset, maxBytes: F.imageTag.width)).trimmingUnderscores()
@@ -219,7 +222,7 @@ extension FirmwareWalker {
             inner.inPackage = true
             inner.body = "the iFlash image \(tag)"
             blob(b.sub(at + F.length, Int(size))!, inner)
-            from = at + F.length + Int(total)
+            from = at + F.length + Int(size)
         }
         return found
     }

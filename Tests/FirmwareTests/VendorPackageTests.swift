@@ -168,6 +168,24 @@ enum BIOSUtilities {
         #expect(files.contains(volume), "BIOSUtilities extracted no BIOS image equal to the volume")
     }
 
+    /// Valve's Steam Deck `.fd` counts each record's total from the header's start, its records
+    /// back to back 32-byte aligned: stepping over a record by its total would land 0x18 bytes
+    /// into the next one and miss it. The BIOS image after a driver record is found.
+    @Test func insydeRecordsBackToBackWithTheTotalCountingTheHeader() throws {
+        let (amd, _) = try Self.roms()
+        let volume = B.volume([B.ffsFile(FirmwareFixtures.fileGUID(1), type: 0x01, amd)], options: .init(erase: 0xFF, block: 0x1000))
+        let driver = [UInt8](repeating: 0x5A, count: 0x1e8)  // 0x18 + 0x1e8: one 0x200 slot, no padding
+        let image = B.exeStub() + B.insydeIFlash(tag: "DRV_IMG", driver, totalCountsHeader: true)
+            + B.insydeIFlash(tag: "BIOSIMG", volume, padding: 0x08, totalCountsHeader: true) + [UInt8](repeating: 0, count: 0x40)
+        let report = FirmwareWalker.walk(image)
+        #expect(report.findings.isEmpty, "\(report.findings)")
+        #expect(report.items.map(\.bytes) == [amd])
+        #expect(report.items.first?.path.first == "Insyde iFlash BIOSIMG @0x600", "\(report.items.map(\.path))")
+        try Prerequisite.require(BIOSUtilities.available, "PyPI biosutilities (Tools/install-deps.sh)")
+        let files = try BIOSUtilities.extract("insyde_ifd_extract", "InsydeIfdExtract", image)
+        #expect(files.contains(volume) && files.contains(driver), "BIOSUtilities gave \(files.map(\.count))")
+    }
+
     /// Bad packages: a cut zlib stream, a PFS whose entry runs past it, a lying footer; each a
     /// finding with its offset and path, never a trap; and the decompressed bound holds.
     @Test func badPackagesAreFindings() throws {

@@ -75,12 +75,14 @@ extension FirmwareBuilder {
 
     /// An Insyde iFlash image: "$_IFLASH", the tag (underscore-padded to 8), total and image
     /// sizes, the image, `padding` bytes of 0xFF.
-    public static func insydeIFlash(tag: String, _ image: [UInt8], padding: Int = 0) -> [UInt8] {
+    /// `totalCountsHeader`: the total counted from the header's start, as Valve's Steam Deck
+    /// `.fd` counts it (BIOSUtilities counts from its end).
+    public static func insydeIFlash(tag: String, _ image: [UInt8], padding: Int = 0, totalCountsHeader: Bool = false) -> [UInt8] {
         typealias F = InsydeIFlashFields
         var h: [UInt8] = []
         h.put(F.signature, bytes: Array(F.signatureText.utf8))
         h.put(F.imageTag, bytes: Array(("_" + tag + String(repeating: "_", count: 8)).utf8.prefix(8)))
-        h.put(F.totalSize, UInt64(image.count + padding))
+        h.put(F.totalSize, UInt64(image.count + padding + (totalCountsHeader ? F.length : 0)))
         h.put(F.imageSize, UInt64(image.count))
         return h + image + [UInt8](repeating: 0xFF, count: padding)
     }
