@@ -30,6 +30,9 @@ public struct FirmwareWalker {
     /// Ranges of the input whose bytes a vendor package's decoder claimed (a Dell zlib section):
     /// a ROM the plain scan sees in them is the decoded one's stored form, not a ROM of its own.
     var claimed: [(Int, Int)] = []
+    /// Shown every blob the walk enters (an archive member, a PFS entry's data, an iFlash image, a
+    /// capsule's body...) with its path: how a caller compares the walk with another extractor.
+    var visit: ((_ path: [String], _ bytes: ArraySlice<UInt8>) -> Void)?
 
     struct Used {
         var containers = 0
@@ -41,9 +44,21 @@ public struct FirmwareWalker {
                             progress: ((_ containers: Int, _ decompressedBytes: Int) -> Void)? = nil) -> FirmwareReport {
         var w = FirmwareWalker(limits: limits)
         w.progress = progress
-        w.blob(bytes[...], Context(), top: true)
-        if w.report.containers > 0, !w.archived { w.outsideContainers(bytes) }
-        return w.report
+        return w.run(bytes)
+    }
+
+    /// `walk`, showing `visit` every blob it enters, the input first.
+    public static func walk(_ bytes: [UInt8], limits: FirmwareLimits = .init(),
+                            visit: @escaping (_ path: [String], _ bytes: ArraySlice<UInt8>) -> Void) -> FirmwareReport {
+        var w = FirmwareWalker(limits: limits)
+        w.visit = visit
+        return w.run(bytes)
+    }
+
+    mutating func run(_ bytes: [UInt8]) -> FirmwareReport {
+        blob(bytes[...], Context(), top: true)
+        if report.containers > 0, !archived { outsideContainers(bytes) }
+        return report
     }
 
     /// One element of a container path, linked to its parent: entering a level costs one node,
@@ -156,6 +171,7 @@ public struct FirmwareWalker {
 
     mutating func blob(_ b: ArraySlice<UInt8>, _ ctx: Context, top: Bool = false) {
         guard enter(ctx, at: b.startIndex) else { return }
+        visit?(ctx.path, b)
         if archive(b, ctx, top: top) { return }
         if vendorPackage(b, ctx, top: top) { return }
         if let body = capsuleBody(b, ctx) {
