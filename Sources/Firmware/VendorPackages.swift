@@ -11,8 +11,9 @@ import OptionROM
 // `biosutilities/dell_pfs_extract.py` (DellPfsHeader, DellPfsFooter, DellPfsEntryR1/R2 and the
 // zlib section header/footer patterns in `common/patterns.py`, PAT_DELL_HDR/PAT_DELL_FTR) and
 // `biosutilities/insyde_ifd_extract.py` (IflashHeader, PAT_INSYDE_IFL). Both readers are judged
-// by BIOSUtilities itself on images the test writer builds from those descriptions; no real
-// sample was available offline (README, "Vendor update packages").
+// by BIOSUtilities itself on images the test writer builds from those descriptions, and Dell PFS
+// also on real Dell updaters (`Fixtures/vendor-samples/MANIFEST.tsv`); no real iFlash package
+// under 4 MiB was found (README, "Vendor update packages").
 
 /// Dell's zlib-compressed PFS section: a 16-byte header, the zlib stream, a 16-byte footer.
 public enum DellPFSSectionFields {

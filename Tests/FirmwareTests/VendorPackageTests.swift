@@ -6,9 +6,9 @@ import TestSupport
 @testable import Firmware
 
 /// platomav/BIOSUtilities (PyPI `biosutilities`), the public extractors the formats are documented
-/// by, run on the same bytes: the independent judge of the Dell PFS and Insyde iFlash readers.
-/// No real package of either format was available offline, so both are judged against the public
-/// format description only (README, "Vendor update packages": untested on real bytes).
+/// by, run on the same bytes: the independent judge of the Dell PFS and Insyde iFlash readers,
+/// here on what the test writer builds from the public format description; real Dell packages
+/// are judged the same way in `VendorSampleTests` (README, "Vendor update packages").
 enum BIOSUtilities {
     static let available: Bool = {
         let p = Process()
