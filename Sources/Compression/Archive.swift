@@ -31,7 +31,7 @@ public enum ArchiveFailure: Sendable, Equatable, CustomStringConvertible {
     case totalTooLarge(Int)
     /// libarchive stopped: corrupt, encrypted, or a method it does not decode (its message).
     case unreadable(member: String?, String)
-    /// A member whose data (or the archive's headers) is encrypted: libarchive's own message for
+    /// A member whose data is encrypted (skipped, not decoded): libarchive's own message for
     /// trying to decode it names a symptom ("Invalid PPMd sequence" for a RAR 4 one), not this.
     case encrypted(member: String)
 
@@ -66,8 +66,9 @@ public enum Archive {
         return nil
     }
 
-    /// The regular-file members of the archive in `bytes`; nil when libarchive reads no archive
-    /// there. At most `maxMembers` members, `maxMember` bytes each, `maxTotal` in all.
+    /// The regular-file members of the archive in `bytes`; nil when there is none (an .exe
+    /// libarchive finds no archive in). An archive by its signature that libarchive cannot even
+    /// start (encrypted headers, cut short) gives no members and an `unreadable` failure. At most `maxMembers` members, `maxMember` bytes each, `maxTotal` in all.
     public static func read(_ bytes: ArraySlice<UInt8>, maxMembers: Int, maxMember: Int, maxTotal: Int) -> ArchiveContents? {
         guard let a = archive_read_new() else { return nil }
         defer { archive_read_free(a) }
