@@ -68,7 +68,8 @@ public enum Archive {
 
     /// The regular-file members of the archive in `bytes`; nil when there is none (an .exe
     /// libarchive finds no archive in). An archive by its signature that libarchive cannot even
-    /// start (encrypted headers, cut short) gives no members and an `unreadable` failure. At most `maxMembers` members, `maxMember` bytes each, `maxTotal` in all.
+    /// start (encrypted headers, cut short) gives no members and an `unreadable` failure. At most
+    /// `maxMembers` members, `maxMember` bytes each, `maxTotal` in all.
     public static func read(_ bytes: ArraySlice<UInt8>, maxMembers: Int, maxMember: Int, maxTotal: Int) -> ArchiveContents? {
         guard let a = archive_read_new() else { return nil }
         defer { archive_read_free(a) }
