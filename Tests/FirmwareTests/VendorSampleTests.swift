@@ -4,14 +4,19 @@ import Testing
 import TestSupport
 @testable import Firmware
 
-/// Real vendor packages from public repositories (issue 22 item 4), named by
-/// `VBIOS_VENDOR_SAMPLES=DIR`; not committed (not ours to redistribute): `Tools/vendor-samples.py`
+/// Real vendor packages from public repositories (issue 22 item 4), in `VBIOS_VENDOR_SAMPLES=DIR`
+/// or `../shared/vendor-samples`; not committed (not ours to redistribute): `Tools/vendor-samples.py`
 /// puts them back from mirrors of the repositories `Fixtures/vendor-samples/MANIFEST.tsv` names.
 /// Each row is checked against what something other than vbios says the file holds: the files
 /// BIOSUtilities extracts, the members gcab or the archive's authors list (README, "Vendor update
 /// packages"); and against the counts and findings recorded for it.
 @Suite struct VendorSampleTests {
-    static let dir = ProcessInfo.processInfo.environment["VBIOS_VENDOR_SAMPLES"]
+    /// The samples folder: `VBIOS_VENDOR_SAMPLES`, else `../shared/vendor-samples` when the lead
+    /// has put them there (the real data the other tests read from `../shared`).
+    static let dir: String? = ProcessInfo.processInfo.environment["VBIOS_VENDOR_SAMPLES"] ?? {
+        let shared = URL(fileURLWithPath: Repository.root + "/../shared/vendor-samples").standardizedFileURL.path
+        return FileManager.default.fileExists(atPath: shared + "/dell") ? shared : nil
+    }()
 
     struct Row {
         var sample, format, judge, expect: String
@@ -40,7 +45,7 @@ import TestSupport
         }
     }
 
-    @Test(.enabled(if: dir != nil, "VBIOS_VENDOR_SAMPLES names no folder of real vendor packages (Tools/vendor-samples.py)"))
+    @Test(.enabled(if: dir != nil, "neither VBIOS_VENDOR_SAMPLES nor ../shared/vendor-samples holds the real vendor packages (Tools/vendor-samples.py)"))
     func everySampleAsItsJudgeSays() throws {
         for row in try Self.manifest() {
             let path = Self.dir! + "/" + row.sample
