@@ -89,7 +89,7 @@ import TestSupport
                     continue
                 }
                 let want = p[1].split(separator: "/").map(String.init)
-                #expect(member.count == 1 && member.first.map { "\($0.bytes.count)" == want[0] && md5($0.bytes) == want[1] } == true,
+                #expect(member.count == 1 && member.first.map { "\($0.bytes.count)" == want[0] && (want[1] == "-" || md5($0.bytes) == want[1]) } == true,
                         "\(row.sample): member \(p[0]) walked as \(member.map { ($0.bytes.count, md5($0.bytes)) })")
             }
             return
