@@ -249,7 +249,7 @@ public struct FirmwareWalker {
         return true
     }
 
-    /// A capsule header at the start: EFI, FMP and AMI Aptio ones (UEFITool `ffs.h`). An image size
+    /// A capsule header at the start: EFI, FMP, Lenovo, Toshiba and AMI Aptio ones (UEFITool `ffs.h`). An image size
     /// that does not cover the header, or runs past the file, is a finding; the rest of the file
     /// is walked then, so nothing inside is dropped silently.
     mutating func capsuleBody(_ b: ArraySlice<UInt8>, _ ctx: Context) -> (bytes: ArraySlice<UInt8>, name: String)? {
@@ -259,6 +259,8 @@ public struct FirmwareWalker {
         switch h.guid {
         case .efiCapsule, .efiCapsule2: kind = "EFI"
         case .fmpCapsule: kind = "FMP"
+        case .lenovoCapsule, .lenovoCapsule2: kind = "Lenovo"
+        case .toshibaCapsule: kind = "Toshiba"
         case .aptioSignedCapsule, .aptioUnsignedCapsule:
             kind = "AMI Aptio"
             // Aptio's header extends EFI's: the ROM image starts at RomImageOffset.
@@ -743,6 +745,7 @@ extension FirmwareWalker {
             // Dell's zlib PFS section or PFS volume, Insyde's iFlash image (`VendorPackages`).
             let head = Array(blob.prefix(16))[...]
             if head.matches(0, "PFS.HDR.") || head.matches(0, "$_IFLASH") || head.matches(8, "_AMIPFAT")
+                || head.matches(0, "@HPU") || head.matches(0, "@UAF") || head.matches(0, "_EC")   // AMIUCP, LenovoEC
                 || head.dropFirst(DellPFSSectionFields.magic.offset).starts(with: DellPFSSectionFields.magicBytes) { return true }
         }
         if blob.count >= 28 {

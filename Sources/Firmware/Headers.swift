@@ -182,7 +182,8 @@ public struct SectionHeader: Sendable, Equatable {
     }
 }
 
-/// A capsule's header (`EFI_CAPSULE_HEADER`; Aptio's adds the ROM image offset).
+/// A capsule's header (`EFI_CAPSULE_HEADER`; Aptio's adds the ROM image offset; Toshiba's swaps
+/// the image size and the flags, and `imageSize` holds its full size).
 public struct CapsuleHeader: Sendable, Equatable {
     public typealias F = CapsuleHeaderFields
     public var guid: GUID
@@ -200,6 +201,9 @@ public struct CapsuleHeader: Sendable, Equatable {
         guard let guid = b.guid(F.capsuleGUID, at: at), let hs = b.read(F.headerSize, at: at),
               let flags = b.read(F.flags, at: at), let size = b.read(F.capsuleImageSize, at: at) else { return nil }
         self.guid = guid; headerSize = UInt32(hs); self.flags = UInt32(flags); imageSize = UInt32(size)
+        if guid == .toshibaCapsule, let full = b.read(F.toshibaFullSize, at: at), let flags = b.read(F.toshibaFlags, at: at) {
+            imageSize = UInt32(full); self.flags = UInt32(flags)
+        }
         if GUID.aptioCapsules.contains(guid) {
             guard let rom = b.read(F.aptioROMImageOffset, at: at) else { return nil }
             romImageOffset = UInt16(rom)
@@ -209,8 +213,9 @@ public struct CapsuleHeader: Sendable, Equatable {
     public func write(into b: inout [UInt8], at: Int = 0) {
         b.put(F.capsuleGUID, bytes: guid.bytes, at: at)
         b.put(F.headerSize, UInt64(headerSize), at: at)
-        b.put(F.flags, UInt64(flags), at: at)
-        b.put(F.capsuleImageSize, UInt64(imageSize), at: at)
+        let toshiba = guid == .toshibaCapsule
+        b.put(toshiba ? F.toshibaFlags : F.flags, UInt64(flags), at: at)
+        b.put(toshiba ? F.toshibaFullSize : F.capsuleImageSize, UInt64(imageSize), at: at)
         if let romImageOffset { b.put(F.aptioROMImageOffset, UInt64(romImageOffset), at: at) }
     }
 }

@@ -161,6 +161,9 @@ public enum CapsuleHeaderFields {
     public static let aptioROMImageOffset = FirmwareField(0x1C, 2)
     public static let aptioROMLayoutOffset = FirmwareField(0x1E, 2)
     public static let aptioLength = 32
+    /// Toshiba's header (UEFITool `TOSHIBA_CAPSULE_HEADER`): the whole size before the flags.
+    public static let toshibaFullSize = FirmwareField(0x14, 4)
+    public static let toshibaFlags = FirmwareField(0x18, 4)
 }
 
 /// coreboot's `struct cbfs_file` (big-endian), its name after it, and its attributes.
