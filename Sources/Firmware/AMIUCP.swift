@@ -48,7 +48,7 @@ extension FirmwareWalker {
     /// first module's "@" after it); each module walked. True when one was found.
     mutating func amiUCPPackages(_ b: ArraySlice<UInt8>, _ ctx: Context) -> Bool {
         typealias F = AMIUCPFields
-        guard search(b.count, at: b.startIndex, ctx) else { return false }
+        // The search is drawn from the budget with the other vendor signatures' (`vendorPackage`).
         var found = false
         var next = [-1, -1]
         var from = 0

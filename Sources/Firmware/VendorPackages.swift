@@ -82,7 +82,7 @@ extension FirmwareWalker {
             return true
         }
         if lenovoEC(b, ctx) { return true }
-        // Three signature searches over `b`, drawn from the search budget like every other.
+        // The signature searches over `b`, drawn from the search budget like every other.
         guard top || ctx.inPackage, b.count >= InsydeIFlashFields.length, search(b.count, at: b.startIndex, ctx) else { return false }
         // An AMI UCP package (HP's updaters) first: its modules hold what the others would find again.
         if amiUCPPackages(b, ctx) { return true }
