@@ -45,9 +45,13 @@ extension FirmwareWalker {
             from = at + 1
             guard b.read(F.version, at: at) == F.versionValue, let count = b.read(F.imageCount, at: at),
                   let table = b.read(F.imageTableOffset, at: at) else { continue }
+            // An image usually spans the header itself (the table sits in the flash it
+            // describes): found again inside it, it is the table being walked, not a new one.
+            let element = "Lenovo $PFH table @\(hex(b.startIndex + at))"
+            if ctx.path.contains(element) { continue }
             found = true
             report.containers += 1
-            let pctx = ctx.entering("Lenovo $PFH table @\(hex(b.startIndex + at))")
+            let pctx = ctx.entering(element)
             guard enter(pctx, at: b.startIndex + at) else { return true }
             guard count <= F.maxImages, table + count * UInt64(F.entryLength) <= UInt64(b.count) else {
                 note(.error, .badContainer, at: b.startIndex + at, pctx, "the $PFH header lists \(count) images in a table at \(hex(Int(table))), past the end of the \(b.count) bytes there are (or more than \(F.maxImages)): its images are not walked")

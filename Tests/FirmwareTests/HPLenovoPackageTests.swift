@@ -115,6 +115,20 @@ import TestSupport
         #expect(report.items.first?.fileOffset != nil)
     }
 
+    /// A table whose image is the whole file, the table included (as a flash image holds its own
+    /// table): the table is not walked again inside it, and the ROM comes out once.
+    @Test func lenovoPFHImageHoldingItsTable() throws {
+        let (amd, _) = try VendorPackageTests.roms()
+        var image = B.lenovoPFH([("Bios", Self.volume(amd), 0xFF80_0000)])
+        let header = image.count - LenovoPFHFields.length
+        let table = Int(image[header + 0x18]) | Int(image[header + 0x19]) << 8 | Int(image[header + 0x1A]) << 16
+        image.put(LenovoPFHFields.entrySize, UInt64(image.count), at: table)
+        let report = FirmwareWalker.walk(image)
+        #expect(report.findings.isEmpty, "\(report.findings.map(\.finding.message))")
+        #expect(report.items.map(\.bytes) == [amd])
+        #expect(report.items.first?.path.filter { $0.hasPrefix("Lenovo $PFH table") }.count == 1, "\(report.items.first?.path ?? [])")
+    }
+
     /// A $PFH table whose entry runs past the file, and one whose table does: findings, no crash.
     @Test func lenovoPFHLies() throws {
         let (amd, _) = try VendorPackageTests.roms()
