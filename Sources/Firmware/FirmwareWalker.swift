@@ -478,7 +478,7 @@ public struct FirmwareWalker {
             note(.error, .badContainer, at: at, outer, "a GUID-defined section's header or data offset runs past the section"); return
         }
         switch guid {
-        case .lzma: decode(.lzma, data, expected: nil, at: at, outer)
+        case .lzma, .lzmaHP: decode(.lzma, data, expected: nil, at: at, outer)
         case .lzmaX86: decode(.lzmaX86, data, expected: nil, at: at, outer)
         case .tiano: decode(.tiano, data, expected: nil, at: at, outer)
         case .brotli:

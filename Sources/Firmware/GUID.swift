@@ -73,6 +73,8 @@ public struct GUID: Hashable, Sendable, CustomStringConvertible {
     ]
     static let lzma = GUID("EE4E5898-3914-4259-9D6E-DC7BD79403CF")
     static let lzmaX86 = GUID("D42AE6BD-1352-4BFB-909A-CA72A6EAE889")
+    /// HP's GUID for the same LZMA sections (UEFITool `ffs.h`, EFI_GUIDED_SECTION_LZMA_HP).
+    static let lzmaHP = GUID("0ED85E23-F253-413F-A03C-901987B04397")
     static let tiano = GUID("A31280AD-481E-41B6-95E8-127F4C984779")
     static let brotli = GUID("3D532050-5CDA-4FD0-879E-0F7F630D5AFB")
     static let crc32 = GUID("FC1BCDB0-7D31-49AA-936A-A4600D9DD083")

@@ -47,7 +47,21 @@ import TestSupport
         #expect(report.findings.contains { $0.finding.code == .badContainer && $0.path.first?.hasPrefix("capsule Toshiba") == true })
     }
 
-    // MARK: HP (AMI UCP)
+    // MARK: HP
+
+    /// HP's LZMA GUID-defined section (`0ED85E23-...`) holding a ROM in a raw section: decoded as
+    /// EDK2's LZMA, and UEFIExtract, which decodes it the same way, agrees.
+    @Test func hpLZMASection() throws {
+        let (amd, _) = try VendorPackageTests.roms()
+        let image = B.volume([B.ffsFile(FirmwareFixtures.fileGUID(1), type: 0x07, B.lzmaHPSection(B.raw(amd)))], options: .init(erase: 0xFF, block: 0x1000))
+        let report = FirmwareWalker.walk(image)
+        #expect(report.findings.isEmpty, "\(report.findings.map(\.finding.message))")
+        #expect(report.items.map(\.bytes) == [amd])
+        #expect(report.items.first?.path.contains { $0.hasPrefix("lzma @") } == true, "\(report.items.first?.path ?? [])")
+        try Prerequisite.require(files: [UEFIExtract.path], "Debian's uefitool-cli")
+        try UEFIExtract.expectAgreement(image, report, "HP LZMA section")
+    }
+
 
     /// An HP updater: an .exe stub, then an @HPU package with the info module, BIOS_00 (a volume,
     /// stored), its signature, BIOS_01 (a ROM, EFI-compressed) and a nested Insyde image. Each

@@ -87,3 +87,13 @@ extension FirmwareBuilder {
         return h + image + signature
     }
 }
+
+extension FirmwareBuilder {
+    /// HP's GUID for LZMA GUID-defined sections (UEFITool `EFI_GUIDED_SECTION_LZMA_HP`).
+    public static let lzmaHP = "0ED85E23-F253-413F-A03C-901987B04397"
+
+    /// An LZMA section under HP's GUID: the same stream as EDK2's LZMA GUID carries.
+    public static func lzmaHPSection(_ inner: [UInt8]) -> [UInt8] {
+        guided(lzmaHP, lzmaStream(inner), attributes: Int(GUIDDefinedSectionFields.processingRequired))
+    }
+}

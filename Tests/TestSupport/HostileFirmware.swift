@@ -223,6 +223,7 @@ public enum FirmwareBuilder {
             ("firmware-lenovo-ec", lenovoEC(rom)),
             ("firmware-lenovo-capsule", capsule(lenovoCapsule, headerSize: 0x50, volume([file(type: 0x01, rom)]))),
             ("firmware-toshiba-capsule", capsule(toshibaCapsule, headerSize: 0x50, volume([file(type: 0x01, rom)]))),
+            ("firmware-hp-lzma-section", volume([file(type: 0x07, lzmaHPSection(raw(rom)))])),
         ]
     }
 }
