@@ -322,7 +322,7 @@ public struct FirmwareWalker {
         while !stopped, off + FileHeaderFields.length <= v.count {
             // Free space runs to the end; anything after it is not a file.
             if v.allEqual(h.erase, off, FileHeaderFields.length) { break }
-            guard let next = file(v, at: off, v3: h.fileSystem == .ffs3, erase: h.erase, ctx) else { break }
+            guard let next = file(v, at: off, v3: h.fileSystem == .ffs3, lenovo: h.revision == 2, erase: h.erase, ctx) else { break }
             off = next
         }
     }
@@ -357,8 +357,8 @@ public struct FirmwareWalker {
 
     /// The FFS file at `off`, walked by its type; where the next file starts, or nil when the
     /// file's size cannot be trusted (the rest of the volume is not walked, with a finding).
-    mutating func file(_ v: ArraySlice<UInt8>, at off: Int, v3: Bool, erase: UInt8, _ ctx: Context) -> Int? {
-        guard let h = FileHeader(v, at: off, v3: v3) else { return nil }
+    mutating func file(_ v: ArraySlice<UInt8>, at off: Int, v3: Bool, lenovo: Bool = false, erase: UInt8, _ ctx: Context) -> Int? {
+        guard let h = FileHeader(v, at: off, v3: v3, lenovo: lenovo) else { return nil }
         let header = h.headerLength
         guard h.size >= header, h.size <= v.count - off else {
             note(.error, .badContainer, at: v.startIndex + off, ctx, "an FFS file says it is \(h.size) bytes, but \(h.size < header ? "that is shorter than its header" : "only \(v.count - off) remain in the volume"): the rest of the volume is not walked")

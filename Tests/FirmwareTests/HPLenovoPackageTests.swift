@@ -116,6 +116,22 @@ import TestSupport
 
     // MARK: Lenovo
 
+    /// A Lenovo large file (FFS v2, revision 2, the large-file bit and a 32-bit size) before an
+    /// ordinary file: both walked, as UEFITool (A63 and later) walks them, instead of the first
+    /// stopping the volume with a bad-container finding.
+    @Test func lenovoLargeFileInFFSv2() throws {
+        let (amd, intel) = try VendorPackageTests.roms()
+        let image = B.volume([B.lenovoLargeFile(FirmwareFixtures.fileGUID(1), type: 0x07, B.raw(amd)),
+                              B.ffsFile(FirmwareFixtures.fileGUID(2), type: 0x01, intel)], options: .init(erase: 0xFF, block: 0x1000))
+        let report = FirmwareWalker.walk(image)
+        #expect(report.findings.isEmpty, "\(report.findings.map(\.finding.message))")
+        #expect(report.items.map(\.bytes) == [amd, intel])
+        let h = try #require(FileHeader(image[...], at: 0x48, v3: false, lenovo: true))
+        #expect(h.lenovoLarge && h.headerLength == 28 && h.size == 28 + B.raw(amd).count, "the header reads back as written")
+        // Debian's UEFIExtract (NE A62) predates UEFITool's Lenovo workaround (A63, ffsparser.cpp
+        // getFileSize): it stops at this file ("invalid size"), so it cannot judge this one.
+    }
+
     /// A Phoenix-based ThinkPad .FL1: the BIOS volume and the EC image named by the $PFH table at
     /// the end; the ROM comes out of the image the table names.
     @Test func lenovoPFHImage() throws {

@@ -97,3 +97,23 @@ extension FirmwareBuilder {
         guided(lzmaHP, lzmaStream(inner), attributes: Int(GUIDDefinedSectionFields.processingRequired))
     }
 }
+
+extension FirmwareBuilder {
+    /// A Lenovo large file for an FFS v2 revision-2 volume: the large-file bit, a 24-bit size of 0,
+    /// the size in 32 bits after it (UEFITool `EFI_FFS_FILE_HEADER2_LENOVO`), the header checksum
+    /// over those 28 bytes as for any header.
+    public static func lenovoLargeFile(_ name: [UInt8], type: UInt8, _ body: [UInt8]) -> [UInt8] {
+        typealias F = FileHeaderFields
+        var h = FileHeader(name: GUID(name[...], at: 0)!, type: type, attributes: F.largeFile, size: F.lenovoLargeLength + body.count, state: ~UInt8(0x07))
+        h.lenovoLarge = true
+        var probe = h
+        probe.state = 0
+        probe.fileChecksum = 0
+        var bytes: [UInt8] = []
+        probe.write(into: &bytes)
+        h.headerChecksum = 0 &- bytes.reduce(0, &+)
+        var out: [UInt8] = []
+        h.write(into: &out)
+        return out + body
+    }
+}

@@ -224,6 +224,7 @@ public enum FirmwareBuilder {
             ("firmware-lenovo-capsule", capsule(lenovoCapsule, headerSize: 0x50, volume([file(type: 0x01, rom)]))),
             ("firmware-toshiba-capsule", capsule(toshibaCapsule, headerSize: 0x50, volume([file(type: 0x01, rom)]))),
             ("firmware-hp-lzma-section", volume([file(type: 0x07, lzmaHPSection(raw(rom)))])),
+            ("firmware-lenovo-large-file", volume([lenovoLargeFile(fileGUID(6), type: 0x07, raw(rom)), file(type: 0x01, rom, guid: 7)])),
         ]
     }
 }
