@@ -249,9 +249,9 @@ public struct FirmwareWalker {
         return true
     }
 
-    /// A capsule header at the start: EFI, FMP, Lenovo, Toshiba and AMI Aptio ones (UEFITool `ffs.h`). An image size
-    /// that does not cover the header, or runs past the file, is a finding; the rest of the file
-    /// is walked then, so nothing inside is dropped silently.
+    /// A capsule header at the start: EFI, FMP, Lenovo, Toshiba and AMI Aptio ones (UEFITool
+    /// `ffs.h`). An image size that does not cover the header, or runs past the file, is a finding;
+    /// the rest of the file is walked then, so nothing inside is dropped silently.
     mutating func capsuleBody(_ b: ArraySlice<UInt8>, _ ctx: Context) -> (bytes: ArraySlice<UInt8>, name: String)? {
         guard let h = CapsuleHeader(b) else { return nil }
         let kind: String
@@ -745,7 +745,7 @@ extension FirmwareWalker {
             // Dell's zlib PFS section or PFS volume, Insyde's iFlash image (`VendorPackages`).
             let head = Array(blob.prefix(16))[...]
             if head.matches(0, "PFS.HDR.") || head.matches(0, "$_IFLASH") || head.matches(8, "_AMIPFAT")
-                || head.matches(0, "@HPU") || head.matches(0, "@UAF") || head.matches(0, "_EC")   // AMIUCP, LenovoEC
+                || head.matches(0, "@HPU") || head.matches(0, "@UAF") || head.matches(0, "_EC\u{01}")   // AMIUCP, LenovoEC
                 || head.dropFirst(DellPFSSectionFields.magic.offset).starts(with: DellPFSSectionFields.magicBytes) { return true }
         }
         if blob.count >= 28 {
