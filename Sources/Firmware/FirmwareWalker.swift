@@ -269,9 +269,9 @@ public struct FirmwareWalker {
         return true
     }
 
-    /// A capsule header at the start: EFI, FMP and AMI Aptio ones (UEFITool `ffs.h`). An image size
-    /// that does not cover the header, or runs past the file, is a finding; the rest of the file
-    /// is walked then, so nothing inside is dropped silently.
+    /// A capsule header at the start: EFI, FMP, Lenovo, Toshiba and AMI Aptio ones (UEFITool
+    /// `ffs.h`). An image size that does not cover the header, or runs past the file, is a finding;
+    /// the rest of the file is walked then, so nothing inside is dropped silently.
     mutating func capsuleBody(_ b: ArraySlice<UInt8>, _ ctx: Context) -> (bytes: ArraySlice<UInt8>, name: String)? {
         guard let h = CapsuleHeader(b) else { return nil }
         let kind: String
@@ -279,6 +279,8 @@ public struct FirmwareWalker {
         switch h.guid {
         case .efiCapsule, .efiCapsule2: kind = "EFI"
         case .fmpCapsule: kind = "FMP"
+        case .lenovoCapsule, .lenovoCapsule2: kind = "Lenovo"
+        case .toshibaCapsule: kind = "Toshiba"
         case .aptioSignedCapsule, .aptioUnsignedCapsule:
             kind = "AMI Aptio"
             // Aptio's header extends EFI's: the ROM image starts at RomImageOffset.
@@ -340,7 +342,7 @@ public struct FirmwareWalker {
         while !stopped, off + FileHeaderFields.length <= v.count {
             // Free space runs to the end; anything after it is not a file.
             if v.allEqual(h.erase, off, FileHeaderFields.length) { break }
-            guard let next = file(v, at: off, v3: h.fileSystem == .ffs3, erase: h.erase, ctx) else { break }
+            guard let next = file(v, at: off, v3: h.fileSystem == .ffs3, lenovo: h.revision == 2, erase: h.erase, ctx) else { break }
             off = next
         }
     }
@@ -375,8 +377,8 @@ public struct FirmwareWalker {
 
     /// The FFS file at `off`, walked by its type; where the next file starts, or nil when the
     /// file's size cannot be trusted (the rest of the volume is not walked, with a finding).
-    mutating func file(_ v: ArraySlice<UInt8>, at off: Int, v3: Bool, erase: UInt8, _ ctx: Context) -> Int? {
-        guard let h = FileHeader(v, at: off, v3: v3) else { return nil }
+    mutating func file(_ v: ArraySlice<UInt8>, at off: Int, v3: Bool, lenovo: Bool = false, erase: UInt8, _ ctx: Context) -> Int? {
+        guard let h = FileHeader(v, at: off, v3: v3, lenovo: lenovo) else { return nil }
         let header = h.headerLength
         guard h.size >= header, h.size <= v.count - off else {
             note(.error, .badContainer, at: v.startIndex + off, ctx, "an FFS file says it is \(h.size) bytes, but \(h.size < header ? "that is shorter than its header" : "only \(v.count - off) remain in the volume"): the rest of the volume is not walked")
@@ -496,7 +498,7 @@ public struct FirmwareWalker {
             note(.error, .badContainer, at: at, outer, "a GUID-defined section's header or data offset runs past the section"); return
         }
         switch guid {
-        case .lzma: decode(.lzma, data, expected: nil, at: at, outer)
+        case .lzma, .lzmaHP: decode(.lzma, data, expected: nil, at: at, outer)
         case .lzmaX86: decode(.lzmaX86, data, expected: nil, at: at, outer)
         case .tiano: decode(.tiano, data, expected: nil, at: at, outer)
         case .brotli:
@@ -763,6 +765,7 @@ extension FirmwareWalker {
             // Dell's zlib PFS section or PFS volume, Insyde's iFlash image (`VendorPackages`).
             let head = Array(blob.prefix(16))[...]
             if head.matches(0, "PFS.HDR.") || head.matches(0, "$_IFLASH") || head.matches(8, "_AMIPFAT")
+                || head.matches(0, "@HPU") || head.matches(0, "@UAF") || head.matches(0, "_EC\u{01}")   // AMIUCP, LenovoEC
                 || head.dropFirst(DellPFSSectionFields.magic.offset).starts(with: DellPFSSectionFields.magicBytes) { return true }
         }
         if blob.count >= 28 {

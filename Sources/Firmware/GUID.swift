@@ -73,6 +73,8 @@ public struct GUID: Hashable, Sendable, CustomStringConvertible {
     ]
     static let lzma = GUID("EE4E5898-3914-4259-9D6E-DC7BD79403CF")
     static let lzmaX86 = GUID("D42AE6BD-1352-4BFB-909A-CA72A6EAE889")
+    /// HP's GUID for the same LZMA sections (UEFITool `ffs.h`, EFI_GUIDED_SECTION_LZMA_HP).
+    static let lzmaHP = GUID("0ED85E23-F253-413F-A03C-901987B04397")
     static let tiano = GUID("A31280AD-481E-41B6-95E8-127F4C984779")
     static let brotli = GUID("3D532050-5CDA-4FD0-879E-0F7F630D5AFB")
     static let crc32 = GUID("FC1BCDB0-7D31-49AA-936A-A4600D9DD083")
@@ -82,8 +84,13 @@ public struct GUID: Hashable, Sendable, CustomStringConvertible {
     static let aptioSignedCapsule = GUID("4A3CA68B-7723-48FB-803D-578CC1FEC44D")
     static let aptioUnsignedCapsule = GUID("14EEBB90-890A-43DB-AED1-5D3C4588A418")
     static let aptioCapsules: Set<GUID> = [aptioSignedCapsule, aptioUnsignedCapsule]
+    /// Lenovo's two EFI-header capsule GUIDs and Toshiba's own header (UEFITool `ffs.h`).
+    static let lenovoCapsule = GUID("E20BAFD3-9914-4F4F-9537-3129E090EB3C")
+    static let lenovoCapsule2 = GUID("25B5FE76-8243-4A5C-A9BD-7EE3246198B5")
+    static let toshibaCapsule = GUID("3BE07062-1D51-45D2-832B-F093257ED461")
     /// Every capsule header `capsuleBody` opens.
-    static let capsules: Set<GUID> = [efiCapsule, efiCapsule2, fmpCapsule, aptioSignedCapsule, aptioUnsignedCapsule]
+    static let capsules: Set<GUID> = [efiCapsule, efiCapsule2, fmpCapsule, aptioSignedCapsule, aptioUnsignedCapsule,
+                                      lenovoCapsule, lenovoCapsule2, toshibaCapsule]
     /// Intel's GOP driver (IntelGopDriver in Intel's FSP and vendor images).
     static let intelGOP = GUID("5BBA83E6-F027-4CA7-BFD0-16358CC9E123")
 }

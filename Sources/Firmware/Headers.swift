@@ -109,13 +109,17 @@ public struct FileHeader: Sendable, Equatable {
     public var state: UInt8
     /// Whether the size is in the extended field (FFS v3's large-file attribute).
     public var large: Bool
+    /// Whether the size is in Lenovo's 32-bit field (`FileHeaderFields.lenovoExtendedSize`).
+    public var lenovoLarge = false
 
     public init(name: GUID, type: UInt8, attributes: UInt8 = 0, size: Int, state: UInt8, large: Bool = false) {
         self.name = name; self.type = type; self.attributes = attributes; self.size = size; self.state = state; self.large = large
     }
 
-    /// The header at `at`; `v3` when the volume is FFS v3, where the large-file attribute exists.
-    public init?(_ b: ArraySlice<UInt8>, at: Int, v3: Bool) {
+    /// The header at `at`; `v3` when the volume is FFS v3, where the large-file attribute exists;
+    /// `lenovo` when it is FFS v2 of revision 2, where Lenovo uses the same bit (UEFITool reads it
+    /// so there; here only with a 24-bit size of 0, which no other reading can use).
+    public init?(_ b: ArraySlice<UInt8>, at: Int, v3: Bool, lenovo: Bool = false) {
         guard let name = b.guid(F.name, at: at), let hc = b.read(F.headerChecksum, at: at), let fc = b.read(F.fileChecksum, at: at),
               let type = b.read(F.type, at: at), let attributes = b.read(F.attributes, at: at),
               let size = b.read(F.size, at: at), let state = b.read(F.state, at: at) else { return nil }
@@ -123,19 +127,23 @@ public struct FileHeader: Sendable, Equatable {
         headerChecksum = UInt8(hc); fileChecksum = UInt8(fc)
         self.type = UInt8(type); self.attributes = UInt8(attributes); self.state = UInt8(state)
         large = v3 && UInt8(attributes) & F.largeFile != 0
+        lenovoLarge = lenovo && !v3 && UInt8(attributes) & F.largeFile != 0 && size == 0
         if large {
             guard let ext = b.read(F.extendedSize, at: at) else { return nil }
             self.size = ext > UInt64(Int.max) ? Int.max : Int(ext)
+        } else if lenovoLarge {
+            guard let ext = b.read(F.lenovoExtendedSize, at: at) else { return nil }
+            self.size = Int(ext)
         } else {
             self.size = Int(size)
         }
     }
 
-    public var headerLength: Int { large ? F.largeLength : F.length }
+    public var headerLength: Int { large ? F.largeLength : lenovoLarge ? F.lenovoLargeLength : F.length }
 
     /// FFS v1/v2: the two tail bytes after the data, when the attribute says so.
     public func tailLength(v3: Bool) -> Int {
-        !v3 && attributes & F.tailPresent != 0 && size - headerLength >= F.tailLength ? F.tailLength : 0
+        !v3 && !lenovoLarge && attributes & F.tailPresent != 0 && size - headerLength >= F.tailLength ? F.tailLength : 0
     }
 
     public func write(into b: inout [UInt8], at: Int = 0) {
@@ -144,9 +152,10 @@ public struct FileHeader: Sendable, Equatable {
         b.put(F.fileChecksum, UInt64(fileChecksum), at: at)
         b.put(F.type, UInt64(type), at: at)
         b.put(F.attributes, UInt64(attributes), at: at)
-        b.put(F.size, large ? UInt64(SectionHeaderFields.extended) : UInt64(size), at: at)
+        b.put(F.size, large ? UInt64(SectionHeaderFields.extended) : lenovoLarge ? 0 : UInt64(size), at: at)
         b.put(F.state, UInt64(state), at: at)
         if large { b.put(F.extendedSize, UInt64(size), at: at) }
+        if lenovoLarge { b.put(F.lenovoExtendedSize, UInt64(size), at: at) }
     }
 }
 
@@ -182,7 +191,8 @@ public struct SectionHeader: Sendable, Equatable {
     }
 }
 
-/// A capsule's header (`EFI_CAPSULE_HEADER`; Aptio's adds the ROM image offset).
+/// A capsule's header (`EFI_CAPSULE_HEADER`; Aptio's adds the ROM image offset; Toshiba's swaps
+/// the image size and the flags, and `imageSize` holds its full size).
 public struct CapsuleHeader: Sendable, Equatable {
     public typealias F = CapsuleHeaderFields
     public var guid: GUID
@@ -200,6 +210,9 @@ public struct CapsuleHeader: Sendable, Equatable {
         guard let guid = b.guid(F.capsuleGUID, at: at), let hs = b.read(F.headerSize, at: at),
               let flags = b.read(F.flags, at: at), let size = b.read(F.capsuleImageSize, at: at) else { return nil }
         self.guid = guid; headerSize = UInt32(hs); self.flags = UInt32(flags); imageSize = UInt32(size)
+        if guid == .toshibaCapsule, let full = b.read(F.toshibaFullSize, at: at), let flags = b.read(F.toshibaFlags, at: at) {
+            imageSize = UInt32(full); self.flags = UInt32(flags)
+        }
         if GUID.aptioCapsules.contains(guid) {
             guard let rom = b.read(F.aptioROMImageOffset, at: at) else { return nil }
             romImageOffset = UInt16(rom)
@@ -209,8 +222,9 @@ public struct CapsuleHeader: Sendable, Equatable {
     public func write(into b: inout [UInt8], at: Int = 0) {
         b.put(F.capsuleGUID, bytes: guid.bytes, at: at)
         b.put(F.headerSize, UInt64(headerSize), at: at)
-        b.put(F.flags, UInt64(flags), at: at)
-        b.put(F.capsuleImageSize, UInt64(imageSize), at: at)
+        let toshiba = guid == .toshibaCapsule
+        b.put(toshiba ? F.toshibaFlags : F.flags, UInt64(flags), at: at)
+        b.put(toshiba ? F.toshibaFullSize : F.capsuleImageSize, UInt64(imageSize), at: at)
         if let romImageOffset { b.put(F.aptioROMImageOffset, UInt64(romImageOffset), at: at) }
     }
 }

@@ -70,6 +70,10 @@ public enum FileHeaderFields {
     public static let largeFile: UInt8 = 0x01
     public static let tailPresent: UInt8 = 0x01
     public static let tailLength = 2
+    /// Lenovo's large files in FFS v2 revision-2 volumes (UEFITool `EFI_FFS_FILE_HEADER2_LENOVO`):
+    /// the large-file bit, a 24-bit size of 0, and the size in 32 bits here.
+    public static let lenovoExtendedSize = FirmwareField(0x18, 4)
+    public static let lenovoLargeLength = 28
     /// `FFS_FIXED_CHECKSUM`: the file checksum when `FFS_ATTRIB_CHECKSUM` is clear.
     public static let noChecksum: UInt8 = 0xAA
     /// Files start 8-byte aligned in their volume.
@@ -161,6 +165,9 @@ public enum CapsuleHeaderFields {
     public static let aptioROMImageOffset = FirmwareField(0x1C, 2)
     public static let aptioROMLayoutOffset = FirmwareField(0x1E, 2)
     public static let aptioLength = 32
+    /// Toshiba's header (UEFITool `TOSHIBA_CAPSULE_HEADER`): the whole size before the flags.
+    public static let toshibaFullSize = FirmwareField(0x14, 4)
+    public static let toshibaFlags = FirmwareField(0x18, 4)
 }
 
 /// coreboot's `struct cbfs_file` (big-endian), its name after it, and its attributes.

@@ -82,12 +82,16 @@ extension FirmwareWalker {
             dellPFS(b, ctx)
             return true
         }
-        // Three signature searches over `b`, drawn from the search budget like every other.
+        if lenovoEC(b, ctx) { return true }
+        // The signature searches over `b`, drawn from the search budget like every other.
         guard top || ctx.inPackage, b.count >= InsydeIFlashFields.length, search(b.count, at: b.startIndex, ctx) else { return false }
+        // An AMI UCP package (HP's updaters) first: its modules hold what the others would find again.
+        if amiUCPPackages(b, ctx) { return true }
         let dell = dellSections(b, ctx)
         let insyde = insydeImages(b, ctx)
         let ami = amiPFATPackages(b, ctx)
-        return dell || insyde || ami
+        let pfh = lenovoPFHImages(b, ctx)
+        return dell || insyde || ami || pfh
     }
 
     // MARK: - Dell PFS

@@ -13,6 +13,9 @@ public enum FirmwareBuilder {
     public static let brotli = "3D532050-5CDA-4FD0-879E-0F7F630D5AFB"
     public static let lzma = "EE4E5898-3914-4259-9D6E-DC7BD79403CF"
     public static let efiCapsule = "3B6686BD-0D76-4030-B70E-B5519E2FC5A0"
+    public static let lenovoCapsule = "E20BAFD3-9914-4F4F-9537-3129E090EB3C"
+    public static let lenovoCapsule2 = "25B5FE76-8243-4A5C-A9BD-7EE3246198B5"
+    public static let toshibaCapsule = "3BE07062-1D51-45D2-832B-F093257ED461"
     /// 14 bytes of Brotli that decode to 8 MiB of zeros (what `brotli` writes for them).
     public static let brotliZeros8M: [UInt8] = [0xCB, 0xFF, 0xFF, 0x3F, 0xF8, 0x27, 0x00, 0xE2, 0xB1, 0x40, 0x20, 0xF7, 0xFE, 0x6F]
 
@@ -213,6 +216,15 @@ public enum FirmwareBuilder {
             ("firmware-ami-pfat", amiPFAT([("BIOS", volume([file(type: 0x01, rom)])), ("VGA", rom)], blockSize: 0x200, sfam: true)),
             ("firmware-dell-pfat", dellSection(dellPFS([PFSEntry(guid: fileGUID(5), data: dellPFAT(volume([file(type: 0x01, rom)]), blockSize: 0x200))]))),
             ("firmware-insyde-iflash", exeStub(0x40) + insydeIFlash(tag: "EC_IMG", [0x11, 0x22]) + insydeIFlash(tag: "BIOSIMG", volume([file(type: 0x01, rom)]), padding: 16)),
+            // HP's AMI UCP (a stored and an EFI-compressed module), Lenovo's $PFH and _EC images,
+            // Lenovo and Toshiba capsules.
+            ("firmware-hp-ami-ucp", exeStub(0x40) + amiUCP([UCPModule("@R00", volume([file(type: 0x01, rom)])), UCPModule("@R01", rom, compressed: true)])),
+            ("firmware-lenovo-pfh", lenovoPFH([("Bios", volume([file(type: 0x01, rom)]), 0xFF80_0000), ("Ec", [1, 2, 3, 4], 0)])),
+            ("firmware-lenovo-ec", lenovoEC(rom)),
+            ("firmware-lenovo-capsule", capsule(lenovoCapsule, headerSize: 0x50, volume([file(type: 0x01, rom)]))),
+            ("firmware-toshiba-capsule", capsule(toshibaCapsule, headerSize: 0x50, volume([file(type: 0x01, rom)]))),
+            ("firmware-hp-lzma-section", volume([file(type: 0x07, lzmaHPSection(raw(rom)))])),
+            ("firmware-lenovo-large-file", volume([lenovoLargeFile(fileGUID(6), type: 0x07, raw(rom)), file(type: 0x01, rom, guid: 7)])),
         ]
     }
 }
