@@ -172,15 +172,17 @@ public enum Decompress {
         try brotli(input[...], limit: limit)
     }
 
-    /// The same on a slice, read in place.
-    public static func brotli(_ input: ArraySlice<UInt8>, limit: Int = defaultLimit) throws(DecompressionError) -> [UInt8] {
+    /// The same on a slice, read in place. `sizeHint` (what a container says the stream decodes
+    /// to, as EDK2's Brotli section header does) sizes the first buffer; it is not trusted: the
+    /// output still grows to `limit`, and a short stream is cut to what it produced.
+    public static func brotli(_ input: ArraySlice<UInt8>, limit: Int = defaultLimit, sizeHint: Int? = nil) throws(DecompressionError) -> [UInt8] {
         guard let state = BrotliDecoderCreateInstance(nil, nil, nil) else {
             throw DecompressionError(.brotli, .library("BrotliDecoderCreateInstance failed"))
         }
         defer { BrotliDecoderDestroyInstance(state) }
         var total = 0
         do throws(DecompressionError) {
-        return try drive(format: .brotli, input: input, from: 0, expected: nil, limit: limit) {
+        return try drive(format: .brotli, input: input, from: 0, expected: nil, limit: limit, sizeHint: sizeHint) {
             (next_in, avail_in, next_out, avail_out) throws(DecompressionError) -> (consumed: Int, produced: Int, done: Bool) in
             var inPtr: UnsafePointer<UInt8>? = next_in
             var inLeft = avail_in
@@ -241,11 +243,11 @@ public enum Decompress {
     /// Runs `step` until the stream ends, growing the output up to `limit`. `expected` (a size the
     /// header gave) sizes the buffer once; a stream reaching it is complete even without an end marker.
     static func drive(format: CompressionFormat, input: ArraySlice<UInt8>, from start: Int, expected: Int?, limit: Int,
-                      _ step: Step) throws(DecompressionError) -> [UInt8] {
+                      sizeHint: Int? = nil, _ step: Step) throws(DecompressionError) -> [UInt8] {
         try input.withUnsafeBufferPointer { i throws(DecompressionError) in
             let rest = UnsafeBufferPointer(rebasing: i[Swift.min(start, i.count)...])
             if let expected { return try drive(format: format, input: rest, size: expected, step) }
-            return try drive(format: format, input: rest, limit: limit, step)
+            return try drive(format: format, input: rest, limit: limit, first: sizeHint, step)
         }
     }
 
@@ -286,10 +288,15 @@ public enum Decompress {
         return output
     }
 
-    /// A stream of unknown size: the output grows (doubling) up to `limit`.
-    static func drive(format: CompressionFormat, input: UnsafeBufferPointer<UInt8>, limit: Int,
+    /// A stream of unknown size: the output grows (doubling) up to `limit`, from `first` bytes
+    /// (a hint; one byte more, so that a stream ending exactly there is seen to end without growing).
+    /// A hint past 1024:1 is ignored: a 159-byte stream claiming 512 MiB would otherwise cost
+    /// 512 MiB of zeroed memory before it fails (issue 25's Brotli bomb, 200 sections).
+    static func drive(format: CompressionFormat, input: UnsafeBufferPointer<UInt8>, limit: Int, first: Int? = nil,
                       _ step: Step) throws(DecompressionError) -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: Swift.min(limit, Swift.max(4096, input.count * 4)))
+        let plausible = first.flatMap { $0 <= input.count * 1024 + 65536 ? $0 + 1 : nil }
+        let start = plausible ?? Swift.max(4096, input.count * 4)
+        var output = [UInt8](repeating: 0, count: Swift.min(limit, Swift.max(4096, start)))
         var inAt = 0
         var outAt = 0
         var stalled = 0

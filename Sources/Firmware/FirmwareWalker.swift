@@ -489,10 +489,10 @@ public struct FirmwareWalker {
         case .tiano: decode(.tiano, data, expected: nil, at: at, outer)
         case .brotli:
             // EDK2's BrotliCustomDecompress: u64 decompressed size, u64 scratch size, the stream.
-            guard let stream = data.from(BrotliSectionFields.length) else {
+            guard let stream = data.from(BrotliSectionFields.length), let size = data.read(BrotliSectionFields.decompressedSize) else {
                 note(.error, .badContainer, at: at, outer, "a Brotli section is shorter than its 16-byte header"); return
             }
-            decode(.brotli, stream, expected: nil, at: at, outer)
+            decode(.brotli, stream, expected: nil, sizeHint: Int(clamping: size), at: at, outer)
         case .crc32: sections(data, outer.entering("crc32 @\(hex(at))"))
         default:
             if UInt16(attributes) & F.processingRequired == 0 {
@@ -510,7 +510,8 @@ public struct FirmwareWalker {
 
     /// Decodes one stream within the budget and walks what comes out. Every byte a decoder
     /// produced counts against the total, whether the stream ends well, fails or hits its limit.
-    mutating func decode(_ codec: Codec, _ data: ArraySlice<UInt8>, expected: Int?, at: Int, _ outer: Context, holding contents: Contents = .sections) {
+    mutating func decode(_ codec: Codec, _ data: ArraySlice<UInt8>, expected: Int?, sizeHint: Int? = nil, at: Int, _ outer: Context,
+                         holding contents: Contents = .sections) {
         let ctx = outer.entering("\(codec.rawValue) @\(hex(at))")
         guard enter(ctx, at: at) else { return }
         let room = Swift.min(limits.maxDecompressed, limits.maxDecompressedTotal - report.decompressedBytes)
@@ -522,7 +523,7 @@ public struct FirmwareWalker {
             note(.error, .limitReached, at: at, ctx, "the section says it decompresses to \(expected) bytes, over the limit of \(room): not decoded")
             return
         }
-        let (out, produced, failure) = Self.run(codec, data, room: room)
+        let (out, produced, failure) = Self.run(codec, data, room: room, sizeHint: sizeHint)
         report.decompressedBytes += Swift.min(produced, room)
         if let failure {
             note(.error, failure.limited ? .limitReached : .decompressionFailed, at: at, ctx, failure.message)
@@ -537,7 +538,7 @@ public struct FirmwareWalker {
     }
 
     /// Runs a decoder: the output, how many bytes it produced (failed or not), and why it failed.
-    static func run(_ codec: Codec, _ input: ArraySlice<UInt8>, room: Int) -> ([UInt8], Int, (limited: Bool, message: String)?) {
+    static func run(_ codec: Codec, _ input: ArraySlice<UInt8>, room: Int, sizeHint: Int? = nil) -> ([UInt8], Int, (limited: Bool, message: String)?) {
         switch codec {
         case .efi, .tiano:
             // Type 1 sections and the Tiano GUID are used for both formats in the wild: the
@@ -556,7 +557,7 @@ public struct FirmwareWalker {
             }
         case .lzma, .lzmaX86, .brotli:
             do {
-                let out = codec == .brotli ? try Decompress.brotli(input, limit: room) : try Decompress.lzma(input, x86: codec == .lzmaX86, limit: room)
+                let out = codec == .brotli ? try Decompress.brotli(input, limit: room, sizeHint: sizeHint) : try Decompress.lzma(input, x86: codec == .lzmaX86, limit: room)
                 return (out, out.count, nil)
             } catch {
                 let limited = if case .outputLimit = error.reason { true } else { false }

@@ -410,6 +410,22 @@ enum UEFIExtract {
         #expect(try Decompress.brotli(padded[1..<(1 + br.count)]) == [UInt8](repeating: 0, count: 8 << 20))
     }
 
+    /// A Brotli section's stated size only sizes the first buffer: short, exact, long or absurd,
+    /// the output is the stream's, and the limit still holds.
+    @Test func brotliSizeHintIsOnlyAHint() throws {
+        let data = try Paths.bytes("/etc/services")
+        let br = try Paths.fixture("zeros-8m.br")
+        let zeros = [UInt8](repeating: 0, count: 8 << 20)
+        for hint in [0, 1, 4096, (8 << 20) - 1, 8 << 20, (8 << 20) + 1, 64 << 20, Int.max] {
+            #expect(try Decompress.brotli(br[...], sizeHint: hint) == zeros, "hint \(hint)")
+        }
+        let stored = FirmwareBuilder.brotliStored(data)
+        for hint in [0, 100, data.count - 1, data.count, data.count + 1, data.count * 3] {
+            #expect(try Decompress.brotli(stored[...], sizeHint: hint) == data, "hint \(hint)")
+        }
+        #expect(throws: DecompressionError(.brotli, .outputLimit(1 << 20))) { try Decompress.brotli(br[...], limit: 1 << 20, sizeHint: 8 << 20) }
+    }
+
     /// What `xz --format=lzma` writes (size unknown, end marker) decodes as liblzma's own xz does.
     @Test func xzLZMAAloneStream() throws {
         let p = Process()
