@@ -13,7 +13,9 @@
 #   4. the EFI 1.1 decompressor (Benchmarks' bench-efi) vs EDK2's C one, on the same stream.
 #   5. system firmware: `vbios scan` of Debian's OVMF vs `UEFIExtract FILE report` and vs xz on
 #      its LZMA stream (ratio.py), and in one process (Benchmarks' bench-decode) the firmware
-#      walker on one 48 MiB LZMA section vs liblzma alone on the same stream.
+#      walker on one 48 MiB LZMA section vs liblzma alone on the same stream; the images in
+#      ../shared/firmware vs UEFIExtract's report, and the Apple one's Tiano streams: the walker
+#      vs EDK2's C decoder alone (uefi-firmware).
 # Usage: Tools/bench.sh [--quick]   (--quick: skip the package-benchmark suite)
 # Needs: hyperfine (apt-get install -y hyperfine), python3 with uefi-firmware (install-deps.sh).
 # The data (a 512 MiB blob, 1040 ROM files) is written once to $VBIOS_BENCH_DIR (default $TMPDIR/vbios-bench or /tmp/vbios-bench).
@@ -180,6 +182,49 @@ PY
     decode "FirmwareWalker.walk, OVMF_CODE_4M.fd" "$fw/ovmf.fd" "$fw/ovmf.lzma"
 else
     echo "OVMF or UEFIExtract missing (Tools/install-deps.sh installs ovmf uefitool-cli): skipped"
+fi
+# The real images in ../shared/firmware: each `vbios scan` against UEFIExtract's report, in the
+# same run. The Apple image's 187 Tiano streams (EFI_COMPRESSION_SECTION type 1) against EDK2's
+# C decoder (PyPI uefi-firmware) decoding each of them once, in one Python process, and the
+# walker in one process (bench-decode --walk): the walk includes its search for ROMs and VBTs
+# and, as UEFITool does, an EFI 1.1 attempt before Tiano.
+shared=$root/../shared/firmware
+for image in fw-ovmf-gk41-glk-intelgop-vbt.fd fw-apple-mbp31-0070-07b.fd; do
+    [[ -f $shared/$image ]] || { echo "$shared/$image missing: skipped"; continue; }
+    cp "$shared/$image" "$fw/$image"
+    echo "vbios scan $image against UEFIExtract's report mode (target <= 0.30):"
+    python3 "$root/Tools/ratio.py" 9 "UEFIExtract report=rm -rf $fw/$image.dump $fw/$image.report.txt; UEFIExtract $fw/$image report" \
+        "vbios scan=$vbios scan $fw/$image"
+done
+if [[ -f $fw/fw-apple-mbp31-0070-07b.fd ]]; then
+    c=$(python3 - "$fw/fw-apple-mbp31-0070-07b.fd" <<'PY'
+import sys, timeit
+from uefi_firmware import efi_compressor as e
+d = open(sys.argv[1], "rb").read()
+u = lambda o, n: int.from_bytes(d[o:o + n], "little")
+streams, i = [], 0
+# EFI_COMPRESSION_SECTION: size (3), type 1, uncompressed length, compression type 1, the
+# stream (its header: compressed size, original size). Each decoded as whichever format fits.
+while i + 17 < len(d):
+    size, comp, orig = u(i, 3), u(i + 9, 4), u(i + 13, 4)
+    if d[i + 3] == 1 and d[i + 8] == 1 and orig == u(i + 4, 4) and orig > 0 and comp + 17 <= size <= comp + 25:
+        s = d[i + 9:i + 17 + comp]
+        for f in (e.EfiDecompress, e.TianoDecompress):
+            try:
+                if len(f(s, len(s))) == orig:
+                    streams.append((f, s)); break
+            except Exception:
+                pass
+        i += size
+        continue
+    i += 1
+print(min(timeit.repeat(lambda: [f(s, len(s)) for f, s in streams], number=3, repeat=7)) / 3, len(streams))
+PY
+)
+    read -r cs n <<<"$c"
+    w=$("$root/Benchmarks/.build/release/bench-decode" --walk "$fw/fw-apple-mbp31-0070-07b.fd" 7)
+    printf "%-44s %8.1f ms   EDK2's C decoder alone on its %s streams %8.1f ms   ratio %s (CPU; target <= 1.3)\n" \
+        "FirmwareWalker.walk, Apple MBP3,1 (Tiano)" "$(python3 -c "print($w*1000)")" "$n" "$(python3 -c "print($cs*1000)")" "$(ratio "$w" "$cs")"
 fi
 if python3 "$root/Tools/gen-firmware.py" --bench --out "$fw" 2>/dev/null; then
     decode "FirmwareWalker.walk, one 48 MiB LZMA section" "$fw/bench-lzma.fd" "$fw/bench-lzma.lzma"

@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import OptionROM
 
 // Bounds-checked reads at offsets relative to a slice's start: every read that would fall off
 // the end returns nil, so the walker cannot trap on hostile lengths.
@@ -57,17 +58,21 @@ extension ArraySlice where Element == UInt8 {
         }
     }
 
-    /// Offset (relative) of the first `needle` at or after `from`, at memory speed.
-    func find(_ needle: StaticString, from: Int) -> Int? {
+    /// Offset (relative) of the first `needle` at or after `from` (and starting before `before`,
+    /// when given), at memory speed.
+    func find(_ needle: StaticString, from: Int, before: Int? = nil) -> Int? {
         guard from >= 0, from < count else { return nil }
+        let last = Swift.min(count - needle.utf8CodeUnitCount, (before ?? count) - 1)
         return withUnsafeBytes { raw -> Int? in
             guard let base = raw.baseAddress else { return nil }
             return needle.withUTF8Buffer { n -> Int? in
-                // memchr for the first byte, then a compare: memmem is a GNU extension Swift's
-                // Glibc module does not export.
+                // The first two bytes by ByteSearch's pair search, then a compare. memchr for the
+                // first byte alone stopped every few bytes in decoded x86 code, where `L` (a REX
+                // prefix), `_` and `$` (the SIB byte of rsp-relative operands) are common.
+                guard last >= from else { return nil }
+                guard n.count >= 2 else { return ByteSearch.index(of: n[0], in: raw, from: from, to: last + 1) }
                 var at = from
-                while at + n.count <= raw.count, let hit = memchr(base + at, Int32(n[0]), raw.count - n.count + 1 - at) {
-                    let i = base.distance(to: UnsafeRawPointer(hit))
+                while at <= last, let i = ByteSearch.index(of: n[0], n[1], in: raw, from: at, to: last + 2) {
                     if memcmp(base + i, n.baseAddress!, n.count) == 0 { return i }
                     at = i + 1
                 }

@@ -191,21 +191,29 @@ public struct FirmwareWalker {
 
     /// Walks the CBFS files and volumes in `b` in the order they start; each one walked claims its
     /// bytes, so a signature inside it is its own business (walked at its level, once) and never
-    /// found again here. Both signature searches only move forward: `b` is read at most twice.
+    /// found again here. Both signature searches only move forward, and `LARCHIVE` is looked for
+    /// only up to the next volume: each byte of `b` is searched once for each signature.
     mutating func containers(in b: ArraySlice<UInt8>, _ ctx: Context) -> Bool {
         var found = false
         var cbfsCounted = false
         var at = 0
         // The next CBFS header (`LARCHIVE`) and the next volume start (`_FVH` is 0x28 bytes into
-        // one) at or after their cursor; Int.max when there is none.
-        var cbfs = (next: -1, from: 0)
+        // one) at or after their cursor; Int.max when there is none (for CBFS: none in
+        // [from, clear), the part searched so far).
+        var cbfs = (next: -1, from: 0, clear: 0)
         var fv = (next: -1, from: 0)
         let signatureAt = VolumeHeaderFields.signature.offset
         while !stopped {
             cbfs.from = Swift.max(cbfs.from, at)
             fv.from = Swift.max(fv.from, at)
-            if cbfs.next < cbfs.from { cbfs.next = b.find("LARCHIVE", from: cbfs.from) ?? .max }
             if fv.next < fv.from { fv.next = b.find("_FVH", from: fv.from + signatureAt).map { $0 - signatureAt } ?? .max }
+            if cbfs.next < cbfs.from { (cbfs.next, cbfs.clear) = (.max, cbfs.from) }
+            if cbfs.next == .max, cbfs.clear <= fv.next, cbfs.clear < b.count {
+                // A CBFS header matters here only if it starts at or before the next volume.
+                let to = fv.next == .max ? b.count : fv.next + 1
+                cbfs.next = b.find("LARCHIVE", from: Swift.max(cbfs.clear, cbfs.from), before: to) ?? .max
+                cbfs.clear = to
+            }
             if cbfs.next == .max && fv.next == .max { break }
             if cbfs.next <= fv.next {
                 let h = cbfs.next
@@ -503,10 +511,10 @@ public struct FirmwareWalker {
         case .tiano: decode(.tiano, data, expected: nil, at: at, outer)
         case .brotli:
             // EDK2's BrotliCustomDecompress: u64 decompressed size, u64 scratch size, the stream.
-            guard let stream = data.from(BrotliSectionFields.length) else {
+            guard let stream = data.from(BrotliSectionFields.length), let size = data.read(BrotliSectionFields.decompressedSize) else {
                 note(.error, .badContainer, at: at, outer, "a Brotli section is shorter than its 16-byte header"); return
             }
-            decode(.brotli, stream, expected: nil, at: at, outer)
+            decode(.brotli, stream, expected: nil, sizeHint: Int(clamping: size), at: at, outer)
         case .crc32: sections(data, outer.entering("crc32 @\(hex(at))"))
         default:
             if UInt16(attributes) & F.processingRequired == 0 {
@@ -524,7 +532,8 @@ public struct FirmwareWalker {
 
     /// Decodes one stream within the budget and walks what comes out. Every byte a decoder
     /// produced counts against the total, whether the stream ends well, fails or hits its limit.
-    mutating func decode(_ codec: Codec, _ data: ArraySlice<UInt8>, expected: Int?, at: Int, _ outer: Context, holding contents: Contents = .sections) {
+    mutating func decode(_ codec: Codec, _ data: ArraySlice<UInt8>, expected: Int?, sizeHint: Int? = nil, at: Int, _ outer: Context,
+                         holding contents: Contents = .sections) {
         let ctx = outer.entering("\(codec.rawValue) @\(hex(at))")
         guard enter(ctx, at: at) else { return }
         let room = Swift.min(limits.maxDecompressed, limits.maxDecompressedTotal - report.decompressedBytes)
@@ -536,7 +545,7 @@ public struct FirmwareWalker {
             note(.error, .limitReached, at: at, ctx, "the section says it decompresses to \(expected) bytes, over the limit of \(room): not decoded")
             return
         }
-        let (out, produced, failure) = Self.run(codec, Array(data), room: room)
+        let (out, produced, failure) = Self.run(codec, data, room: room, sizeHint: sizeHint)
         report.decompressedBytes += Swift.min(produced, room)
         if let failure {
             note(.error, failure.limited ? .limitReached : .decompressionFailed, at: at, ctx, failure.message)
@@ -551,11 +560,12 @@ public struct FirmwareWalker {
     }
 
     /// Runs a decoder: the output, how many bytes it produced (failed or not), and why it failed.
-    static func run(_ codec: Codec, _ input: [UInt8], room: Int) -> ([UInt8], Int, (limited: Bool, message: String)?) {
+    static func run(_ codec: Codec, _ input: ArraySlice<UInt8>, room: Int, sizeHint: Int? = nil) -> ([UInt8], Int, (limited: Bool, message: String)?) {
         switch codec {
         case .efi, .tiano:
             // Type 1 sections and the Tiano GUID are used for both formats in the wild: the
             // decoder tells them apart, as UEFITool does.
+            let input = Array(input)
             if let stated = EFIDecompressor.statedSizes(input), stated.original > room {
                 return ([], 0, (true, "the EFI-compressed stream says it decompresses to \(stated.original) bytes, over the limit of \(room): not decoded"))
             }
@@ -569,7 +579,7 @@ public struct FirmwareWalker {
             }
         case .lzma, .lzmaX86, .brotli:
             do {
-                let out = codec == .brotli ? try Decompress.brotli(input, limit: room) : try Decompress.lzma(input, x86: codec == .lzmaX86, limit: room)
+                let out = codec == .brotli ? try Decompress.brotli(input, limit: room, sizeHint: sizeHint) : try Decompress.lzma(input, x86: codec == .lzmaX86, limit: room)
                 return (out, out.count, nil)
             } catch {
                 let limited = if case .outputLimit = error.reason { true } else { false }

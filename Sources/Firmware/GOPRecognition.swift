@@ -61,14 +61,14 @@ enum GOPRecognition {
         return nil
     }
 
-    /// Whether `guid`'s 16 bytes occur in `b`, at memchr speed.
+    /// Whether `guid`'s 16 bytes occur in `b`, at memory speed.
     static func contains(_ b: ArraySlice<UInt8>, _ guid: GUID) -> Bool {
         b.withUnsafeBytes { raw -> Bool in
             guard let base = raw.baseAddress, raw.count >= 16 else { return false }
             return guid.bytes.withUnsafeBytes { g -> Bool in
+                // Its first two bytes by ByteSearch's pair search (one byte alone stops often in code).
                 var at = 0
-                while at <= raw.count - 16, let hit = memchr(base + at, Int32(guid.bytes[0]), raw.count - 15 - at) {
-                    let i = base.distance(to: UnsafeRawPointer(hit))
+                while at <= raw.count - 16, let i = ByteSearch.index(of: guid.bytes[0], guid.bytes[1], in: raw, from: at, to: raw.count - 14) {
                     if memcmp(base + i, g.baseAddress!, 16) == 0 { return true }
                     at = i + 1
                 }

@@ -339,8 +339,21 @@ public func readFully(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferP
 /// size of 4096 whatever they hold, so their size cannot be trusted). Interrupted reads are
 /// retried (swift-system's `retryOnInterrupt`).
 public func readToEOF(_ fd: FileDescriptor, path: String, stopAfter: Int, sizeHint: Int = 0) throws -> [UInt8] {
-    var out: [UInt8] = []
-    out.reserveCapacity(Swift.min(Swift.max(sizeHint, 0), stopAfter) + 1)
+    // Up to the size hint, read straight into the result (a firmware image is read whole before
+    // it is walked: no second copy through a chunk); a file longer than its hint goes on below.
+    let hinted = Swift.min(Swift.max(sizeHint, 0), stopAfter)
+    var failure: (any Error)?
+    var out = [UInt8](unsafeUninitializedCapacity: hinted + 1) { buffer, count in
+        do {
+            while count < hinted {
+                let n = try fd.read(into: UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[count..<hinted])))
+                if n == 0 { return }
+                count += n
+            }
+        } catch { failure = error }
+    }
+    if let failure { throw SystemError(.read, path, failure) }
+    if out.count < hinted { return out }
     var chunk = [UInt8](repeating: 0, count: 65536)
     while out.count < stopAfter {
         let want = Swift.min(chunk.count, stopAfter - out.count)

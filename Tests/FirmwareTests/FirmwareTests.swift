@@ -381,6 +381,51 @@ enum UEFIExtract {
         #expect(throws: DecompressionError.self) { try Decompress.lzma([0xFF] + [UInt8](repeating: 0, count: 40)) }
     }
 
+    /// A stream read in place from a slice of a larger buffer (a section inside a decoded volume)
+    /// decodes to what the whole array does; with the size stated in its header (the one-buffer
+    /// path, as EDK2 writes it) and without (the growing path). Judged by the file xz compressed.
+    @Test func slicesDecodeInPlace() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/xz")
+        p.arguments = ["--format=lzma", "-c", "/etc/services"]
+        let out = Pipe()
+        p.standardOutput = out
+        Ledger.note(p)
+        try p.run()
+        let unknown = [UInt8](out.fileHandleForReading.readDataToEndOfFile())
+        p.waitUntilExit()
+        let original = try Paths.bytes("/etc/services")
+        // The same stream with its size stated (liblzma still accepts the end marker after it).
+        var known = unknown
+        for i in 0..<8 { known[5 + i] = UInt8(truncatingIfNeeded: original.count >> (8 * i)) }
+        for stream in [unknown, known] {
+            let buffer = [UInt8](repeating: 0xA5, count: 13) + stream + [UInt8](repeating: 0x5A, count: 7)
+            #expect(try Decompress.lzma(buffer[13..<(13 + stream.count)]) == original)
+        }
+        // Cut short, in place: a typed error that counts what was produced.
+        let cut = ([UInt8](repeating: 0, count: 3) + known)[3..<(3 + known.count / 2)]
+        #expect(throws: DecompressionError.self) { try Decompress.lzma(cut) }
+        let br = try Paths.fixture("zeros-8m.br")
+        let padded = [0xEE] + br + [0xEE]
+        #expect(try Decompress.brotli(padded[1..<(1 + br.count)]) == [UInt8](repeating: 0, count: 8 << 20))
+    }
+
+    /// A Brotli section's stated size only sizes the first buffer: short, exact, long or absurd,
+    /// the output is the stream's, and the limit still holds.
+    @Test func brotliSizeHintIsOnlyAHint() throws {
+        let data = try Paths.bytes("/etc/services")
+        let br = try Paths.fixture("zeros-8m.br")
+        let zeros = [UInt8](repeating: 0, count: 8 << 20)
+        for hint in [0, 1, 4096, (8 << 20) - 1, 8 << 20, (8 << 20) + 1, 64 << 20, Int.max] {
+            #expect(try Decompress.brotli(br[...], sizeHint: hint) == zeros, "hint \(hint)")
+        }
+        let stored = FirmwareBuilder.brotliStored(data)
+        for hint in [0, 100, data.count - 1, data.count, data.count + 1, data.count * 3] {
+            #expect(try Decompress.brotli(stored[...], sizeHint: hint) == data, "hint \(hint)")
+        }
+        #expect(throws: DecompressionError(.brotli, .outputLimit(1 << 20))) { try Decompress.brotli(br[...], limit: 1 << 20, sizeHint: 8 << 20) }
+    }
+
     /// What `xz --format=lzma` writes (size unknown, end marker) decodes as liblzma's own xz does.
     @Test func xzLZMAAloneStream() throws {
         let p = Process()
@@ -489,6 +534,48 @@ enum UEFIExtract {
         let plain = FirmwareWalker.walk(volume)
         #expect(report.items.count == plain.items.count)
         #expect(report.items.allSatisfy { $0.path.first?.hasPrefix("cbfs fallback/payload.fv") == true })
+    }
+}
+
+/// `LARCHIVE` is looked for only up to the next volume (each byte searched once per signature):
+/// CBFS files before, between and after volumes are still each walked, once, in order.
+@Suite struct SignatureOrderTests {
+    static func cbfs(_ name: String, _ data: [UInt8]) -> [UInt8] {
+        func be32(_ v: Int) -> [UInt8] { (0..<4).reversed().map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+        let name = Array(name.utf8) + [0]
+        let dataOffset = 24 + name.count + (-(24 + name.count) & 63)
+        var file = Array("LARCHIVE".utf8) + be32(data.count) + be32(0x50) + be32(0) + be32(dataOffset) + name
+        file += [UInt8](repeating: 0, count: dataOffset - file.count) + data
+        return file + [UInt8](repeating: 0xFF, count: -file.count & 63)
+    }
+
+    @Test func cbfsAroundVolumes() throws {
+        let volume = try Paths.fixture("everything.fd")
+        let plain = FirmwareWalker.walk(volume).items.count
+        #expect(plain > 0)
+        let image = Self.cbfs("before", volume) + volume + Self.cbfs("between", volume) + volume + Self.cbfs("after", volume)
+        let items = FirmwareWalker.walk(image).items
+        let firsts = items.map { $0.path.first ?? "" }
+        #expect(items.count == 5 * plain)
+        for name in ["before", "between", "after"] {
+            #expect(firsts.filter { $0.hasPrefix("cbfs \(name) ") }.count == plain)
+        }
+        #expect(firsts.filter { $0.hasPrefix("volume ") }.count == 2 * plain)
+        // In the order the containers start.
+        let order = firsts.map { $0.hasPrefix("cbfs") ? String($0.split(separator: " ")[1]) : "volume" }
+        var runs: [String] = []
+        for o in order where runs.last != o { runs.append(o) }
+        #expect(runs == ["before", "volume", "between", "volume", "after"])
+    }
+
+    @Test func findStopsBeforeTheBound() {
+        let b = [UInt8](repeating: 0x4C, count: 10)[...] + Array("LARCHIVE".utf8) + [0x4C, 0x41]
+        #expect(b.find("LARCHIVE", from: 0) == 10)
+        #expect(b.find("LARCHIVE", from: 0, before: 10) == nil)
+        #expect(b.find("LARCHIVE", from: 0, before: 11) == 10)
+        #expect(b.find("LARCHIVE", from: 11) == nil)
+        #expect(b.find("LA", from: 11) == 18)
+        #expect(b.find("LA", from: 0, before: 100) == 10)
     }
 }
 

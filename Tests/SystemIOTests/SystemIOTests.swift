@@ -173,3 +173,27 @@ import Core
         #expect(restored && heldInBody)
     }
 }
+
+/// `readToEOF` reads up to its size hint straight into the result, then goes on in chunks: a
+/// hint that is short, exact, long or zero gives the file's bytes, and `stopAfter` still holds.
+@Suite struct ReadToEOFTests {
+    @Test func anyHintGivesTheWholeFile() throws {
+        let path = "/tmp/vbios-readtoeof-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        defer { unlink(path) }
+        let bytes = (0..<200_003).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) }
+        let f = fopen(path, "wb")!
+        #expect(fwrite(bytes, 1, bytes.count, f) == bytes.count)
+        fclose(f)
+        for hint in [0, 1, 4096, 199_999, 200_003, 200_004, 1 << 20] {
+            let fd = try openRegularFile(path)
+            defer { try? fd.close() }
+            #expect(try readToEOF(fd, path: path, stopAfter: 1 << 30, sizeHint: hint) == bytes, "hint \(hint)")
+        }
+        for (stop, hint) in [(1000, 200_003), (1000, 10), (70_000, 0)] {
+            let fd = try openRegularFile(path)
+            defer { try? fd.close() }
+            let got = try readToEOF(fd, path: path, stopAfter: stop, sizeHint: hint)
+            #expect(got == Array(bytes.prefix(stop)), "stop \(stop), hint \(hint)")
+        }
+    }
+}

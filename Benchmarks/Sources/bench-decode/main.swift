@@ -6,6 +6,9 @@
 // body) and liblzma decoding STREAM into a buffer of the stated size, one after the other.
 // Prints the medians (seconds) and liblzma's time over the walker's (its speed as a share of
 // liblzma's: 1.00 = no overhead), from per-round ratios.
+//   bench-decode --walk IMAGE ROUNDS
+// times `FirmwareWalker.walk(IMAGE)` alone and prints its median CPU time (seconds): set against
+// a floor measured elsewhere (EDK2's C Tiano decoder through Python, Tools/bench.sh).
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -51,7 +54,21 @@ func liblzma(_ stream: [UInt8]) -> Int {
     return size - s.avail_out
 }
 
+func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
+
 let args = CommandLine.arguments
+if args.count == 4, args[1] == "--walk", let rounds = Int(args[3]), rounds > 0 {
+    let image = read(args[2])
+    var times: [Double] = []
+    for round in 0...rounds {
+        let t = cpuNow()
+        let report = FirmwareWalker.walk(image)
+        if round > 0 { times.append(cpuNow() - t) }
+        if report.decompressedBytes == 0 { fatalError("\(args[2]): nothing decompressed") }
+    }
+    print(median(times))
+    exit(0)
+}
 guard args.count == 4, let rounds = Int(args[3]), rounds > 0 else {
     print("usage: bench-decode VOLUME.fd STREAM.lzma ROUNDS"); exit(2)
 }
@@ -70,5 +87,4 @@ for round in 0...rounds {
     walker.append(w); floor.append(l); ratios.append(l / w)
 }
 guard decoded == floorBytes else { fatalError("the walker decoded \(decoded) bytes, liblzma \(floorBytes)") }
-func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
 print(median(walker), median(floor), median(ratios))

@@ -5,7 +5,8 @@
 // 1 in the EFI image header); firmware volumes hold either.
 //
 // Self-contained on purpose: no other file of the module is needed, so the firmware-volume code
-// can take this file alone. Every table index is bounds-checked; output never exceeds `limit`;
+// can take this file alone. Every table index is bounds-checked, every write stays below the
+// stated size, and output never exceeds `limit`;
 // the work is bounded by the output size (each decoded symbol yields at least one byte).
 
 public enum EFICompressionFormat: String, Sendable {
@@ -116,10 +117,20 @@ public enum EFIDecompressor {
                 offset: 4, message: "header says the original is \(original) bytes, more than \(compressed) compressed bytes can hold (at most \(maximumRatio):1)")
         }
         if original == 0 { return Decoded(bytes: [], overran: false) }
-        var state = State(input: input, end: headerLength + compressed, original: original,
-                          positionBits: format == .efi11 ? 4 : 5)
-        try state.run()
-        return Decoded(bytes: state.output, overran: state.consumedBits > compressed * 8)
+        // Decoded straight into the result: no zeroing pass, and the hot loop writes through a
+        // pointer (an Array property of the state cost a uniqueness check per byte). Every write
+        // is below `original` (`run` stops there) and every match source at or after 0.
+        var failure: EFIDecompressionError?
+        var overran = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: original) { buffer, count in
+            var state = State(input: input, end: headerLength + compressed, original: original,
+                              positionBits: format == .efi11 ? 4 : 5, output: buffer.baseAddress!)
+            do throws(EFIDecompressionError) { try state.run() } catch { failure = error; return }
+            overran = state.consumedBits > compressed * 8
+            count = original
+        }
+        if let failure { throw failure }
+        return Decoded(bytes: bytes, overran: overran)
     }
 
     @inline(__always)
@@ -163,15 +174,16 @@ private struct State {
     var cTable = [UInt16](repeating: 0, count: 4096)
     var ptTable = [UInt16](repeating: 0, count: 256)
 
-    var output: [UInt8]
+    /// `original` bytes, written in order: `outPos` bytes so far.
+    let output: UnsafeMutablePointer<UInt8>
     var outPos = 0
 
-    init(input: [UInt8], end: Int, original: Int, positionBits: Int) {
+    init(input: [UInt8], end: Int, original: Int, positionBits: Int, output: UnsafeMutablePointer<UInt8>) {
         self.input = input
         self.end = end
         self.original = original
         self.positionBits = positionBits
-        self.output = [UInt8](repeating: 0, count: original)
+        self.output = output
     }
 
     /// Bits taken out of the bit buffer so far: those loaded minus the 32 still buffered and the
