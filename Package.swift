@@ -100,7 +100,7 @@ let package = Package(
         .executableTarget(name: "fuzz-bytes", dependencies: ["Core", "OptionROM", "FuzzSupport"], path: "Fuzz/Bytes",
                           swiftSettings: fuzzSettings),
         // The one ROM builder and the fake host the tests share; a product only for Benchmarks/.
-        .target(name: "TestSupport", dependencies: ["Core", "OptionROM", "PCIHost", "Firmware", "CLZMA"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Core", "OptionROM", "PCIHost", "Firmware", "CLZMA", "CZlib"], path: "Tests/TestSupport"),
         // Writes Fixtures/roms from TestSupport's ROMFixtures.
         .executableTarget(name: "gen-fixtures", dependencies: ["TestSupport"], path: "Tools/GenFixtures"),
         // Writes the config and resource files of Fixtures/hosts for Tools/gen-fake-sysfs.py.

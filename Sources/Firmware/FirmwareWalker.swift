@@ -515,6 +515,13 @@ public struct FirmwareWalker {
                 note(.error, .badContainer, at: at, outer, "a Brotli section is shorter than its 16-byte header"); return
             }
             decode(.brotli, stream, expected: nil, sizeHint: Int(clamping: size), at: at, outer)
+        case .gzip: decode(.gzip, data, expected: nil, at: at, outer)
+        case .zlibAMD:
+            // AMD's 0x100-byte header: zeros, the stream's length at 0x14, zeros; then the zlib stream.
+            guard let stream = data.from(AMDZlibSectionFields.length) else {
+                note(.error, .badContainer, at: at, outer, "an AMD zlib section is shorter than its 256-byte header"); return
+            }
+            decode(.zlib, stream, expected: nil, at: at, outer)
         case .crc32: sections(data, outer.entering("crc32 @\(hex(at))"))
         default:
             if UInt16(attributes) & F.processingRequired == 0 {
@@ -525,7 +532,7 @@ public struct FirmwareWalker {
         }
     }
 
-    enum Codec: String { case efi = "efi-compressed", tiano, lzma, lzmaX86 = "lzma-x86", brotli }
+    enum Codec: String { case efi = "efi-compressed", tiano, lzma, lzmaX86 = "lzma-x86", brotli, gzip, zlib }
 
     /// What a decoded stream holds: PI sections, or (CBFS) a blob.
     enum Contents { case sections, blob }
@@ -580,6 +587,14 @@ public struct FirmwareWalker {
         case .lzma, .lzmaX86, .brotli:
             do {
                 let out = codec == .brotli ? try Decompress.brotli(input, limit: room, sizeHint: sizeHint) : try Decompress.lzma(input, x86: codec == .lzmaX86, limit: room)
+                return (out, out.count, nil)
+            } catch {
+                let limited = if case .outputLimit = error.reason { true } else { false }
+                return ([], error.produced, (limited, error.description))
+            }
+        case .gzip, .zlib:
+            do {
+                let out = try Decompress.decode(codec == .gzip ? .gzip : .zlib, Array(input), limit: room)
                 return (out, out.count, nil)
             } catch {
                 let limited = if case .outputLimit = error.reason { true } else { false }

@@ -76,6 +76,10 @@ public struct GUID: Hashable, Sendable, CustomStringConvertible {
     /// HP's GUID for the same LZMA sections (UEFITool `ffs.h`, EFI_GUIDED_SECTION_LZMA_HP).
     static let lzmaHP = GUID("0ED85E23-F253-413F-A03C-901987B04397")
     static let tiano = GUID("A31280AD-481E-41B6-95E8-127F4C984779")
+    /// GZIP and AMD's zlib GUID-defined sections (UEFITool `ffs.h`, EFI_GUIDED_SECTION_GZIP and
+    /// EFI_GUIDED_SECTION_ZLIB_AMD; `ffsparser.cpp` decodes both with zlib).
+    static let gzip = GUID("1D301FE9-BE79-4353-91C2-D23BC959AE0C")
+    static let zlibAMD = GUID("CE3233F5-2CD6-4D87-9152-4A238BB6D1C4")
     static let brotli = GUID("3D532050-5CDA-4FD0-879E-0F7F630D5AFB")
     static let crc32 = GUID("FC1BCDB0-7D31-49AA-936A-A4600D9DD083")
     static let efiCapsule = GUID("3B6686BD-0D76-4030-B70E-B5519E2FC5A0")

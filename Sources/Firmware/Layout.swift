@@ -154,6 +154,13 @@ public enum BrotliSectionFields {
     public static let length = 16
 }
 
+/// AMD's zlib GUID-defined section header (UEFITool `ffs.h`, `EFI_AMD_ZLIB_SECTION_HEADER`):
+/// 0x14 zero bytes, the compressed size, zeros to 0x100; the zlib stream follows.
+public enum AMDZlibSectionFields {
+    public static let compressedSize = FirmwareField(0x14, 4)
+    public static let length = 0x100
+}
+
 /// `EFI_CAPSULE_HEADER` (Guid/Capsule.h); AMI Aptio's capsule extends it (UEFITool `ffs.h`,
 /// `APTIO_CAPSULE_HEADER`): the ROM image starts at `romImageOffset`.
 public enum CapsuleHeaderFields {

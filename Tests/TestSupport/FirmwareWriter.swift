@@ -1,4 +1,5 @@
 import CLZMA
+import CZlib
 import Firmware
 import OptionROM
 
@@ -208,5 +209,42 @@ public enum CRC32 {
         var c: UInt32 = 0xFFFF_FFFF
         for b in bytes { c = table[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
         return c ^ 0xFFFF_FFFF
+    }
+}
+
+extension FirmwareBuilder {
+    /// UEFITool's GZIP and AMD zlib GUID-defined sections (`ffs.h`).
+    public static let gzipGUID = "1D301FE9-BE79-4353-91C2-D23BC959AE0C"
+    public static let zlibAMDGUID = "CE3233F5-2CD6-4D87-9152-4A238BB6D1C4"
+
+    /// zlib's own deflate at level 9: a zlib stream (windowBits 15) or a gzip member (31).
+    public static func deflated(_ data: [UInt8], gzip: Bool) -> [UInt8] {
+        var stream = z_stream()
+        precondition(deflateInit2_(&stream, 9, Z_DEFLATED, gzip ? 31 : 15, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK)
+        defer { deflateEnd(&stream) }
+        var out = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(data.count))) + 64)
+        var input = data
+        let written: Int = input.withUnsafeMutableBufferPointer { i in
+            out.withUnsafeMutableBufferPointer { o in
+                stream.next_in = i.baseAddress; stream.avail_in = UInt32(i.count)
+                stream.next_out = o.baseAddress; stream.avail_out = UInt32(o.count)
+                precondition(deflate(&stream, Z_FINISH) == Z_STREAM_END, "zlib's deflate did not finish")
+                return o.count - Int(stream.avail_out)
+            }
+        }
+        return Array(out.prefix(written))
+    }
+
+    public static func gzipSection(_ inner: [UInt8]) -> [UInt8] {
+        guided(gzipGUID, deflated(inner, gzip: true), attributes: Int(GUIDDefinedSectionFields.processingRequired))
+    }
+
+    /// AMD's zlib section: a 0x100-byte header through `AMDZlibSectionFields` (zeros, the
+    /// stream's length), then the zlib stream.
+    public static func amdZlibSection(_ inner: [UInt8]) -> [UInt8] {
+        let stream = deflated(inner, gzip: false)
+        var header = [UInt8](repeating: 0, count: AMDZlibSectionFields.length)
+        header.put(AMDZlibSectionFields.compressedSize, UInt64(stream.count))
+        return guided(zlibAMDGUID, header + stream, attributes: Int(GUIDDefinedSectionFields.processingRequired))
     }
 }
