@@ -84,6 +84,8 @@ public struct NextStep: Sendable, Equatable {
         case persistOrRemove = "persist-or-remove"
         /// Bind each function to a driver (`value`: the driver).
         case bindEachTo = "bind-each-to"
+        /// Pick one of several different ROMs a firmware image holds for the card, by its number.
+        case firmwareROMChoice = "firmware-rom-choice"
     }
 
     public var action: Action

@@ -12,6 +12,12 @@ public enum FirmwareROMSelection {
         public var item: FirmwareItem
         /// True when the PCIR names the device ID; false when only its device list does.
         public var exact: Bool
+        /// What decided for this one among several different ROMs that fit.
+        public var decidedBy: Decision = .only
+        /// Its number among the different ROMs that fit (1-based, in the image's order), and the
+        /// others: what a person can pick instead (`choice`).
+        public var number = 1
+        public var others: [Candidate] = []
         public var summary: String {
             let r = item.rom!
             let at = item.fileOffset.map { "at 0x" + String($0, radix: 16) } ?? "at +0x\(String(item.offset, radix: 16)) (decompressed)"
@@ -20,17 +26,38 @@ public enum FirmwareROMSelection {
         }
     }
 
+    /// How one ROM was taken among several different ones that fit the card's IDs, in the order
+    /// the rules are tried.
+    public enum Decision: String, Sendable {
+        /// It was the only one.
+        case only
+        /// A raw VFCT table's entry names the card's bus address (amdgpu's rule).
+        case address
+        /// Its PCIR's class code is the card's.
+        case classCode = "class-code"
+        /// It states the card's subsystem IDs (a VFCT entry's, an ATOM BIOS's header).
+        case subsystem
+        /// The person picked its number.
+        case choice
+        /// Nothing in the ROMs or the card tells them apart: the first in the image was taken and
+        /// the others are named (a Mac's flash holds the same GPU's VBIOS for each memory vendor).
+        case first
+    }
+
     public enum Failure: Error, Sendable, CustomStringConvertible {
         /// No legacy ROM for the card; `found` lists the legacy ROMs there are.
         case none(vendorID: UInt16, deviceID: UInt16, found: [String])
         /// Several different ROMs fit equally well.
         case ambiguous(vendorID: UInt16, deviceID: UInt16, candidates: [Candidate])
+        /// The number picked is not one of the candidates'.
+        case noSuchChoice(number: Int, candidates: [Candidate])
 
         /// What to do instead: look inside the image, or give the ROM itself.
         public var next: [NextStep] {
             switch self {
             case .none: return [NextStep(.scanFirmware), NextStep(.romFile, why: "the card's ROM, taken from the image or elsewhere")]
             case .ambiguous: return [NextStep(.scanFirmware), NextStep(.romFile, why: "the right one of the candidates")]
+            case .noSuchChoice(_, let c): return [NextStep(.firmwareROMChoice, "1-\(c.count)", why: "one of the candidates' numbers")]
             }
         }
 
@@ -44,6 +71,9 @@ public enum FirmwareROMSelection {
             case let .ambiguous(v, d, candidates):
                 return "the firmware image holds \(candidates.count) different legacy ROMs for \(PCIIDs(vendor: v, device: d)), "
                     + "equally good:\n" + FirmwareROMSelection.listing(candidates.map { "  " + $0.summary }, separator: "\n")
+            case let .noSuchChoice(number, candidates):
+                return "there is no candidate \(number): the firmware image holds \(candidates.count) different legacy ROMs for the card:\n"
+                    + FirmwareROMSelection.listing(candidates.map { "  \($0.number). " + $0.summary }, separator: "\n")
             }
         }
     }
@@ -77,14 +107,45 @@ public enum FirmwareROMSelection {
         }
     }
 
-    /// `address` (bus, device, function), when the card's is known, tells apart ROMs of a raw
-    /// VFCT table whose entries carry the same IDs (several GPUs of one model): the one whose entry
-    /// names that address is the one amdgpu would take (`amdgpu_acpi_vfct_bios`).
+    /// What a ROM says of the board it was built for, where it says it: a VFCT entry's subsystem
+    /// IDs, or an ATOM BIOS's (`ATOM_ROM_HEADER`). NVIDIA and Intel VBIOSes state none.
+    static func statedSubsystem(_ item: FirmwareItem) -> PCIIDs? {
+        if let e = item.vfctEntry { return PCIIDs(vendor: e.subsystemVendorID, device: e.subsystemID) }
+        if case .amd(let a)? = ROMParser.parse(item.bytes).vendorInfo, let v = a.subsystemVendorID, let d = a.subsystemID,
+           !(v == 0 && d == 0) {
+            return PCIIDs(vendor: v, device: d)
+        }
+        return nil
+    }
+
+    /// The card, as far as its host reports it: what tells apart different ROMs with its IDs.
+    public struct Card: Sendable {
+        public var vendorID: UInt16
+        public var deviceID: UInt16
+        /// (bus, device, function): a raw VFCT table's entries carry it (`amdgpu_acpi_vfct_bios`).
+        public var address: (bus: UInt8, device: UInt8, function: UInt8)?
+        public var classCode: UInt32?
+        public var subsystem: PCIIDs?
+        public var igd = false
+        public init(vendorID: UInt16, deviceID: UInt16, address: (bus: UInt8, device: UInt8, function: UInt8)? = nil,
+                    classCode: UInt32? = nil, subsystem: PCIIDs? = nil, igd: Bool = false) {
+            self.vendorID = vendorID; self.deviceID = deviceID; self.address = address
+            self.classCode = classCode; self.subsystem = subsystem; self.igd = igd
+        }
+    }
+
+    /// The ROM for `vendorID:deviceID` (the older entry point: IDs and address only).
     public static func choose(_ report: FirmwareReport, vendorID: UInt16, deviceID: UInt16,
                               address: (bus: UInt8, device: UInt8, function: UInt8)? = nil, igd: Bool = false) throws(Failure) -> Candidate {
+        try choose(report, for: Card(vendorID: vendorID, deviceID: deviceID, address: address, igd: igd))
+    }
+
+    /// The different ROMs that fit the card best (exact IDs over a device list), in the image's
+    /// order, copies counted once; numbered from 1.
+    public static func candidates(_ report: FirmwareReport, for card: Card) -> [Candidate] {
         var legacy: [Candidate] = []
         for item in report.items where item.kind == .optionROM && item.rom?.codeType == .x86 {
-            if let exact = fit(item.rom!, bytes: item.bytes, vendorID: vendorID, deviceID: deviceID, igd: igd) {
+            if let exact = fit(item.rom!, bytes: item.bytes, vendorID: card.vendorID, deviceID: card.deviceID, igd: card.igd) {
                 legacy.append(Candidate(item: item, exact: exact))
             }
         }
@@ -92,21 +153,58 @@ public enum FirmwareROMSelection {
         // Copies count once: a set of the bytes seen (hashed), not a pairwise comparison.
         var distinct: [Candidate] = []
         var seen = Set<[UInt8]>()
-        for c in best where seen.insert(c.item.bytes).inserted { distinct.append(c) }
-        guard let first = distinct.first else {
+        for c in best where seen.insert(c.item.bytes).inserted {
+            var c = c
+            c.number = distinct.count + 1
+            distinct.append(c)
+        }
+        return distinct
+    }
+
+    /// Narrows several different ROMs by what the card reports, in order: a VFCT entry at its
+    /// address, its class code, its subsystem IDs. Each rule applies only when it keeps some
+    /// candidates and drops others; what is left and the rule that decided.
+    public static func narrow(_ distinct: [Candidate], for card: Card) -> ([Candidate], Decision) {
+        var left = distinct
+        var decided = Decision.first
+        func apply(_ rule: Decision, _ keep: (Candidate) -> Bool) {
+            guard left.count > 1 else { return }
+            let kept = left.filter(keep)
+            if !kept.isEmpty, kept.count < left.count { left = kept; decided = rule }
+        }
+        if let a = card.address {
+            apply(.address) { c in
+                c.item.vfctEntry.map { $0.bus == UInt32(a.bus) && $0.device == UInt32(a.device) && $0.function == UInt32(a.function) } ?? false
+            }
+        }
+        if let cls = card.classCode { apply(.classCode) { $0.item.classCode.map { $0 == cls } ?? false } }
+        if let sub = card.subsystem { apply(.subsystem) { statedSubsystem($0.item) == sub } }
+        return (left, left.count == 1 && distinct.count > 1 ? decided : (distinct.count == 1 ? .only : .first))
+    }
+
+    /// The card's ROM. Several different ones are told apart by `narrow`; `choice` (a number from
+    /// the candidates' listing) picks one; when nothing tells them apart the first in the image is
+    /// taken, with the others named in `others` (the caller says so: a warning, not a guess kept quiet).
+    public static func choose(_ report: FirmwareReport, for card: Card, choice: Int? = nil) throws(Failure) -> Candidate {
+        let distinct = candidates(report, for: card)
+        guard !distinct.isEmpty else {
             var ids = Set<String>()
             let found = report.items.filter { $0.kind == .optionROM && $0.rom?.codeType == .x86 }.map {
                 $0.rom!.pciIDs.description
             }.filter { ids.insert($0).inserted }
-            throw .none(vendorID: vendorID, deviceID: deviceID, found: found)
+            throw .none(vendorID: card.vendorID, deviceID: card.deviceID, found: found)
         }
-        if distinct.count > 1, let a = address {
-            let there = distinct.filter { c in
-                c.item.vfctEntry.map { $0.bus == UInt32(a.bus) && $0.device == UInt32(a.device) && $0.function == UInt32(a.function) } ?? false
-            }
-            if there.count == 1 { return there[0] }
+        if let choice {
+            guard (1...distinct.count).contains(choice) else { throw .noSuchChoice(number: choice, candidates: distinct) }
+            var c = distinct[choice - 1]
+            c.decidedBy = distinct.count == 1 ? .only : .choice
+            c.others = distinct.filter { $0.number != choice }
+            return c
         }
-        guard distinct.count == 1 else { throw .ambiguous(vendorID: vendorID, deviceID: deviceID, candidates: distinct) }
-        return first
+        let (left, decision) = narrow(distinct, for: card)
+        var c = left[0]
+        c.decidedBy = decision
+        if decision == .first { c.others = distinct.filter { $0.number != c.number } }
+        return c
     }
 }

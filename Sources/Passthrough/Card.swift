@@ -11,6 +11,9 @@ public struct CardFunction: Sendable, Equatable {
     public var classCode: UInt32
     /// The kernel's `boot_vga`: the firmware's primary display.
     public var isBootVGA: Bool
+    /// The board's subsystem IDs (config space 0x2C), when the host reports them: they tell apart
+    /// different ROMs with the card's IDs in a firmware image (`FirmwareROMSelection.narrow`).
+    public var subsystem: PCIIDs? = nil
 
     public init(address: PCIAddress, vendorID: UInt16, deviceID: UInt16, classCode: UInt32, isBootVGA: Bool = false) {
         self.address = address

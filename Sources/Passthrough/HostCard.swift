@@ -9,6 +9,7 @@ extension CardFunction {
     public init(_ device: PCIDevice) {
         self.init(address: device.address, vendorID: device.vendorID, deviceID: device.deviceID,
                   classCode: device.classCode, isBootVGA: device.bootVGA)
+        if let v = device.subsystemVendorID, let d = device.subsystemDeviceID { subsystem = PCIIDs(vendor: v, device: d) }
     }
 }
 

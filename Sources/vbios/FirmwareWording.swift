@@ -9,6 +9,8 @@ extension FirmwareROMSelection.Failure {
             return description + " Run `vbios scan` on it to see everything inside, or pass the ROM itself with --rom."
         case .ambiguous:
             return description + "\nExtract them with `vbios scan FILE --out-dir DIR` and pass the right one with --rom."
+        case .noSuchChoice:
+            return description + "\nPass one of these numbers with --rom-choice."
         }
     }
 }

@@ -36,7 +36,29 @@ extension Prepare {
             return (false, IGDMode.firmwareStatement + " --firmware uefi asks for OVMF.")
         case .igdOVMFNeedsDrivers:
             return (false, IGDMode.uefiStatement)
+        case let .firmwareROMDecision(firmware, chosen):
+            return Self.words(chosen, firmware: firmware, card: card)
         }
+    }
+
+    /// Which of several different ROMs for the card was taken, and why; with nothing to tell them
+    /// apart, a warning naming the others and how to take one.
+    static func words(_ chosen: FirmwareROMSelection.Candidate, firmware: String, card: PassthroughCard) -> (warning: Bool, text: String) {
+        let total = chosen.others.count + 1
+        let why: String
+        switch chosen.decidedBy {
+        case .address: why = "its VFCT entry names the card's address \(card.romFunction.address)"
+        case .classCode: why = "its class code is the card's"
+        case .subsystem: why = "it states the card's subsystem IDs \(card.romFunction.subsystem.map(\.description) ?? "")"
+        case .choice: why = "--rom-choice \(chosen.number)"
+        case .only, .first:
+            let others = chosen.others.map { "  \($0.number). " + $0.summary }.joined(separator: "\n")
+            return (true, "\(firmware) holds \(total) different ROMs for \(card.romFunction.pciIDs) that nothing in them or in the card "
+                    + "tells apart (same IDs, class and subsystem IDs; a Mac's flash keeps one per memory vendor): took the first,\n"
+                    + "  \(chosen.number). \(chosen.summary)\nThe other\(total > 2 ? "s" : ""):\n\(others)\n"
+                    + "If the guest's display stays dark, prepare again with --rom-choice N, or compare with the card's own ROM (vbios dump ADDR).")
+        }
+        return (false, "\(firmware) holds \(total) different ROMs for \(card.romFunction.pciIDs); took \(chosen.number). \(chosen.summary): \(why).")
     }
 
     func words(_ a: Preparation.Accepted, file: String, romPath: String) -> (warning: Bool, text: String) {

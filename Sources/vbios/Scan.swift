@@ -63,20 +63,52 @@ struct Scan: ParsableCommand {
     /// smaller; anything larger is a dump and gets the windowed plain scan.
     static let firmwareLimit = 256 << 20
 
-    /// The card `--for` names: `VVVV:DDDD` (four hex digits each), or a PCI address read from sysfs.
-    func cardIDs() throws -> PCIIDs? {
+    /// The card `--for` names: `VVVV:DDDD` (four hex digits each), or a PCI address read from
+    /// sysfs, whose address, class and subsystem IDs also tell apart different ROMs with its IDs
+    /// (`FirmwareROMSelection.narrow`, as prepare --rom-from chooses).
+    func cardIDs() throws -> FirmwareROMSelection.Card? {
         guard let card else { return nil }
         let parts = card.split(separator: ":")
-        if parts.count == 2, parts.allSatisfy({ $0.count == 4 }), let ids = PCIIDs(parsing: card) { return ids }
+        if parts.count == 2, parts.allSatisfy({ $0.count == 4 }), let ids = PCIIDs(parsing: card) {
+            return FirmwareROMSelection.Card(vendorID: ids.vendor, deviceID: ids.device)
+        }
         guard let address = try? PCIAddress(parsing: card) else {
             throw ValidationError("--for \(card): expected a PCI address (01:00.0) or the card's IDs as VVVV:DDDD (10de:1c8d).")
         }
         let device = try host.device(address)
-        return PCIIDs(vendor: device.vendorID, device: device.deviceID)
+        let subsystem = device.subsystemVendorID.flatMap { v in device.subsystemDeviceID.map { PCIIDs(vendor: v, device: $0) } }
+        return FirmwareROMSelection.Card(vendorID: device.vendorID, deviceID: device.deviceID,
+                                         address: (address.bus, address.device, address.function),
+                                         classCode: device.classCode, subsystem: subsystem)
+    }
+
+    /// A raw ACPI VFCT table with several entries for the card's IDs: only the ROMs prepare
+    /// --rom-from would choose among for the card at that address (amdgpu's rule, `keep`).
+    func keepVFCTEntry(for card: FirmwareROMSelection.Card, _ roms: inout [EmbeddedROM]) throws {
+        let file = try ChunkedFile(path: blob)
+        var head = [UInt8](repeating: 0, count: 4)
+        let got = try head.withUnsafeMutableBytes { try file.read(into: $0, at: 0) }
+        guard got == 4, head == Array("VFCT".utf8) else { return }
+        var report = FirmwareWalker.findROMs(try FileBytes(path: blob, limit: Scan.firmwareLimit).bytes)
+        Scan.keep(&report, for: card)
+        let kept = Set(report.items.compactMap(\.fileOffset))
+        roms.removeAll { !kept.contains($0.offset) }
+    }
+
+    /// What fits the card: its vendor's GOP drivers and an Intel card's VBTs, and of its ROMs the
+    /// ones prepare --rom-from would choose among (copies included).
+    static func keep(_ report: inout FirmwareReport, for card: FirmwareROMSelection.Card) {
+        let (left, _) = FirmwareROMSelection.narrow(FirmwareROMSelection.candidates(report, for: card), for: card)
+        let chosen = Set(left.map(\.item.bytes))
+        report.items.removeAll { item in
+            guard FirmwareROMSelection.isFor(item, vendorID: card.vendorID, deviceID: card.deviceID) else { return true }
+            return item.kind == .optionROM && item.rom?.codeType == .x86 && !chosen.contains(item.bytes)
+        }
     }
 
     func run() throws {
-        let ids = try cardIDs()
+        let card = try cardIDs()
+        let ids = card.map { PCIIDs(vendor: $0.vendorID, device: $0.deviceID) }
         // System firmware (volumes, capsules, CBFS) is walked; anything else keeps the plain scan.
         // The file is read once, streamed: its pieces are looked at for firmware signatures as
         // they pass, and only a file that has them is read whole and walked.
@@ -96,12 +128,13 @@ struct Scan: ParsableCommand {
             })
             line?.finish()
             if walked.containers > 0 {
-                if let ids { walked.items.removeAll { !FirmwareROMSelection.isFor($0, vendorID: ids.vendor, deviceID: ids.device) } }
+                if let card { Scan.keep(&walked, for: card) }
                 return try runFirmware(walked, size: data.count)
             }
             roms = []
             size = try plainScan(sniffing: false, total: total, ids: ids, &roms)
         }
+        if let card, card.address != nil, !roms.isEmpty { try keepVFCTEntry(for: card, &roms) }
         if global.json {
             JSON.renderArray(roms.lazy.map(\.json)) { Terminal.write(1, $0) }
             Terminal.write(1, "\n")

@@ -213,19 +213,60 @@ import TestSupport
     }
 
     /// The Mac image holds two different VBIOSes for the 8600M GT (10de:0407; they differ in memory
-    /// tables, and nothing in them, not even their subsystem IDs, says which board is which): both are
-    /// listed with the file each sits in, and none is guessed.
-    @Test func appleImageNamesBothVBIOSesAndGuessesNone() throws {
+    /// tables, and nothing in them, not even their subsystem IDs, says which board is which): the
+    /// first is taken with a warning naming the other and how to take it; `--rom-choice 2` takes
+    /// the other; a number past them is refused, listing both. Each bios.bin's legacy image is the
+    /// bytes UEFIExtract's body of that file holds.
+    @Test func appleImageTakesTheFirstNamesTheOtherAndLetsAPersonChoose() throws {
         guard FileManager.default.fileExists(atPath: FirmwareCLITests.apple) else { Issue.record("\(FirmwareCLITests.apple) missing"); return }
         let root = try Self.host(device: "0x0407", vendor: "0x10de")
         defer { try? FileManager.default.removeItem(atPath: root) }
+        let image = [UInt8](try Data(contentsOf: URL(fileURLWithPath: FirmwareCLITests.apple)))
+        try Prerequisite.require(files: [UEFIExtractOracle.path], "Debian's uefitool-cli")
+        let bodies = try UEFIExtractOracle.bodies(of: image)
+        func uefiExtractBody(_ file: String) -> [UInt8]? {
+            bodies.first { $0.folder.contains(file) && $0.body.starts(with: [0x55, 0xAA]) }?.body
+        }
+        let files = ["B0A7CB3B-0049-4069-8445-481437BC2ED3", "F7CFB32E-9C0C-49EC-BD03-BE8AF0E32B6B"]
+        for (n, file) in [(nil, files[0]), (1, files[0]), (2, files[1])] as [(Int?, String)] {
+            let out = root + "/out\(n ?? 0)"
+            let r = try HostCLI.run(["prepare", "01:00.0", "--for", "qemu", "--display", "secondary", "--sysfs", root + "/sys",
+                                     "--out", out, "--rom-from", FirmwareCLITests.apple] + (n.map { ["--rom-choice", "\($0)"] } ?? []))
+            #expect(r.status == 0, "\(r.err)")
+            let bios = [UInt8](try Data(contentsOf: URL(fileURLWithPath: out + "/bios.bin")))
+            let want = try #require(uefiExtractBody(file), "UEFIExtract has no ROM body in \(file)")
+            #expect(bios.count >= 0x200 && Array(bios.prefix(0x200)) == Array(want.prefix(0x200)), "bios.bin is not \(file)'s VBIOS")
+            if n == nil {
+                #expect(r.err.contains("holds 2 different ROMs for 10de:0407") && r.err.contains(files[1]) && r.err.contains("--rom-choice N"), "\(r.err)")
+            }
+        }
         let r = try HostCLI.run(["prepare", "01:00.0", "--for", "qemu", "--display", "secondary", "--sysfs", root + "/sys",
-                                 "--out", root + "/out", "--rom-from", FirmwareCLITests.apple])
+                                 "--out", root + "/out3", "--rom-from", FirmwareCLITests.apple, "--rom-choice", "3"])
         #expect(r.status != 0)
-        #expect(r.err.contains("2 different legacy ROMs for 10de:0407") && r.err.contains("B0A7CB3B-0049-4069-8445-481437BC2ED3")
-                && r.err.contains("F7CFB32E-9C0C-49EC-BD03-BE8AF0E32B6B"), "\(r.err)")
-        #expect(r.err.contains("\nExtract them with `vbios scan FILE --out-dir DIR` and pass the right one with --rom."), "\(r.err)")
-        #expect(!FileManager.default.fileExists(atPath: root + "/out/bios.bin"))
+        #expect(r.err.contains("there is no candidate 3") && r.err.contains("1. ") && r.err.contains("2. ") && r.err.contains("--rom-choice"), "\(r.err)")
+        #expect(!FileManager.default.fileExists(atPath: root + "/out3/bios.bin"))
+    }
+
+    /// `scan --for ADDR` on a raw VFCT table with two entries of the card's IDs lists only the entry
+    /// at the card's address, as prepare --rom-from takes it (amdgpu's rule); with the IDs alone, both.
+    @Test func scanForAnAddressTakesTheVFCTEntryThere() throws {
+        let amd = try Repository.fixtureROM("amd")
+        var other = amd
+        other[0x100] ^= 0xFF
+        let root = try Self.host(device: "0x1636", vendor: "0x1002")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let table = ACPITables.vfct([(0x02, 0, 0, 0x1002, 0x1636, other), (0x01, 0, 0, 0x1002, 0x1636, amd)])
+        let file = root + "/vfct.dat"
+        try Data(table).write(to: URL(fileURLWithPath: file))
+        let byAddress = try HostCLI.run(["scan", file, "--for", "01:00.0", "--sysfs", root + "/sys"])
+        #expect(byAddress.status == 0, "\(byAddress.err)")
+        // The entries, as the table's own layout places them (ACPITables writes 28-byte headers
+        // after the 0x48-byte VFCT header): bus 2's image first, bus 1's after it.
+        let at2 = 0x48 + 28, at1 = at2 + other.count + 28
+        #expect(byAddress.out.contains("0x" + String(format: "%08x", at1)) && !byAddress.out.contains("0x" + String(format: "%08x", at2)), "\(byAddress.out)")
+        #expect(byAddress.out.contains("1 option ROM in"), "\(byAddress.out)")
+        let byIDs = try HostCLI.run(["scan", file, "--for", "1002:1636"])
+        #expect(byIDs.out.contains("2 option ROMs in"), "\(byIDs.out)")
     }
 
     /// A laptop dGPU's VBIOS compiled into AcpiPlatformDxe's PE32 in an OVMF-shaped image (DXE volume

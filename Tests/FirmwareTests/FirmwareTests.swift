@@ -39,34 +39,11 @@ struct Expect: Decodable {
 
 /// UEFIExtract (Debian uefitool-cli) dumps every element of an image into a folder tree: the oracle.
 enum UEFIExtract {
-    static let path = "/usr/bin/UEFIExtract"
+    static let path = UEFIExtractOracle.path
 
     /// Every `body.bin` under the dump of `image`, keyed by its folder path.
     static func bodies(of image: [UInt8]) throws -> [(folder: String, body: [UInt8])] {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vbios-uefiextract-" + UUID().uuidString)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let file = dir.appendingPathComponent("image.bin")
-        try Data(image).write(to: file)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = [file.path, "all"]
-        p.currentDirectoryURL = dir
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        p.standardInput = FileHandle.nullDevice
-        Ledger.note(p)
-        try p.run()
-        p.waitUntilExit()
-        var out: [(String, [UInt8])] = []
-        let dump = dir.appendingPathComponent("image.bin.dump")
-        let walker = FileManager.default.enumerator(atPath: dump.path)
-        while let rel = walker?.nextObject() as? String {
-            if rel.hasSuffix("/body.bin") {
-                out.append((String(rel.dropLast(9)), [UInt8](try Data(contentsOf: dump.appendingPathComponent(rel)))))
-            }
-        }
-        return out
+        try UEFIExtractOracle.bodies(of: image)
     }
 
     /// Both ways: every PCI option ROM (55 AA with a PCIR) and VBT that starts a UEFIExtract body
@@ -451,20 +428,54 @@ enum UEFIExtract {
         #expect(throws: FirmwareROMSelection.Failure.self) { try FirmwareROMSelection.choose(report, vendorID: 0x1002, deviceID: 0x6819) }
     }
 
-    @Test func refusesEqualCandidates() throws {
+    /// Two different ROMs with the card's IDs and nothing else to tell them apart: the first is
+    /// taken and the other named; a number picks either; a number past them is refused with the list.
+    @Test func takesTheFirstOfEqualCandidatesAndNamesTheOther() throws {
         var report = FirmwareWalker.walk(try Paths.fixture("everything.fd"))
         var other = try #require(report.items.first { $0.rom?.vendorID == 0x1002 })
         other.bytes[100] ^= 0xFF
         report.items.append(other)
+        let card = FirmwareROMSelection.Card(vendorID: 0x1002, deviceID: 0x1636)
+        let first = try FirmwareROMSelection.choose(report, for: card)
+        #expect(first.decidedBy == .first && first.number == 1 && first.others.map(\.number) == [2])
+        #expect(first.others.first?.item.bytes == other.bytes)
+        let second = try FirmwareROMSelection.choose(report, for: card, choice: 2)
+        #expect(second.item.bytes == other.bytes && second.decidedBy == .choice && second.others.map(\.number) == [1])
         do {
-            _ = try FirmwareROMSelection.choose(report, vendorID: 0x1002, deviceID: 0x1636)
-            Issue.record("two different ROMs for one card were not refused")
+            _ = try FirmwareROMSelection.choose(report, for: card, choice: 3)
+            Issue.record("a number past the candidates was taken")
         } catch {
-            guard case .ambiguous(_, _, let candidates) = error else { Issue.record("\(error)"); return }
+            guard case .noSuchChoice(3, let candidates) = error else { Issue.record("\(error)"); return }
             #expect(candidates.count == 2)
-            #expect(error.next.map(\.action) == [.scanFirmware, .romFile])
+            #expect(error.next.map(\.action) == [.firmwareROMChoice])
             #expect(!error.description.contains("--"), "\(error)")
         }
+    }
+
+    /// Different ROMs with the card's IDs told apart by what the card reports: the subsystem IDs
+    /// an ATOM BIOS states (the real Dell RX 580's, 1028:1701, read at ATOM_ROM_HEADER +0x18 by
+    /// Python here, not by vbios), and the class code.
+    @Test func subsystemAndClassTellEqualIDsApart() throws {
+        let file = Repository.root + "/../shared/roms/amd-rx580-dell-oem-polaris.rom"
+        try Prerequisite.require(files: [file], "../shared/roms")
+        let dell = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+        let judged = try Python.run("-c", ["import struct,sys; b=open(sys.argv[1],'rb').read(); p=struct.unpack_from('<H',b,0x48)[0]; print('%04x:%04x' % struct.unpack_from('<HH',b,p+0x18))", file])
+        #expect(judged.out.trimmingCharacters(in: .whitespacesAndNewlines) == "1028:1701")
+        let atom = Int(dell[0x48]) | Int(dell[0x49]) << 8
+        var msi = dell
+        msi[atom + 0x18] = 0x62; msi[atom + 0x19] = 0x14   // 1462: MSI
+        func item(_ bytes: [UInt8], path: String, cls: UInt32) throws -> FirmwareItem {
+            let rom = try #require(bytes.withUnsafeBytes { ROMScanner.scan($0) }.first)
+            return FirmwareItem(kind: .optionROM, path: [path], name: nil, offset: 0, fileOffset: 0, bytes: bytes,
+                                volumeGUID: nil, fileGUID: nil, rom: rom, classCode: cls)
+        }
+        var report = FirmwareReport()
+        report.items = [try item(msi, path: "a", cls: 0x030000), try item(dell, path: "b", cls: 0x030000)]
+        let bySubsystem = try FirmwareROMSelection.choose(report, for: .init(vendorID: 0x1002, deviceID: 0x67DF, subsystem: PCIIDs(vendor: 0x1028, device: 0x1701)))
+        #expect(bySubsystem.item.bytes == dell && bySubsystem.decidedBy == .subsystem)
+        report.items[1].classCode = 0x038000
+        let byClass = try FirmwareROMSelection.choose(report, for: .init(vendorID: 0x1002, deviceID: 0x67DF, classCode: 0x038000))
+        #expect(byClass.item.bytes == dell && byClass.decidedBy == .classCode)
     }
 }
 

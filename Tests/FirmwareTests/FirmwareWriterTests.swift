@@ -151,8 +151,8 @@ import TestSupport
 
     /// Two GPUs of one model in a raw VFCT table (the same vendor and device IDs, different
     /// images): prepare's choice takes the entry at the card's bus address, as amdgpu does
-    /// (`amdgpu_acpi_vfct_bios` matches bus, device, function and IDs), and refuses to guess
-    /// without one.
+    /// (`amdgpu_acpi_vfct_bios` matches bus, device, function and IDs); without one that matches,
+    /// the first, naming the other.
     @Test func vfctEntriesWithTheSameIDsChosenByAddress() throws {
         let amd = try Self.roms().amd
         var other = amd
@@ -166,8 +166,11 @@ import TestSupport
         let at4 = try FirmwareROMSelection.choose(report, vendorID: 0x1002, deviceID: 0x1636, address: (4, 0, 0))
         #expect(at3.item.bytes == amd && at4.item.bytes == other)
         #expect(at3.item.path == ["VFCT entry 03:00.0 1002:1636 @0x64"])
-        #expect(throws: FirmwareROMSelection.Failure.self) { try FirmwareROMSelection.choose(report, vendorID: 0x1002, deviceID: 0x1636) }
-        #expect(throws: FirmwareROMSelection.Failure.self) { try FirmwareROMSelection.choose(report, vendorID: 0x1002, deviceID: 0x1636, address: (5, 0, 0)) }
+        #expect(at3.decidedBy == .address && at4.decidedBy == .address && at3.others.isEmpty)
+        for address: (UInt8, UInt8, UInt8)? in [nil, (5, 0, 0)] {
+            let first = try FirmwareROMSelection.choose(report, vendorID: 0x1002, deviceID: 0x1636, address: address)
+            #expect(first.item.bytes == amd && first.decidedBy == .first && first.others.map(\.item.bytes) == [other])
+        }
     }
 
     /// A real table with two GPUs (an AMI desktop: Navi 31 at 03:00.0, Raphael at 14:00.0): each

@@ -6,6 +6,10 @@ public struct AMDInfo: Sendable, Equatable {
     public var partNumber: String?
     public var version: String?
     public var buildDate: String?
+    /// The board the BIOS was built for: `ATOM_ROM_HEADER`'s usSubsystemVendorID and
+    /// usSubsystemID (atombios.h, +0x18 and +0x1A), as a card's config space would carry them.
+    public var subsystemVendorID: UInt16?
+    public var subsystemID: UInt16?
 
     /// ATI's signature without an ATOM table: a BIOS from before ATOM (Mach64, Rage, Rage 128 and
     /// Radeons up to R400 keep their tables in ATI's older "legacy" layout; Linux `radeon_bios.c`
@@ -20,6 +24,8 @@ public struct AMDInfo: Sendable, Equatable {
         var info = AMDInfo()
         if let ptr = v.u16(b + 0x48), v.matches(b + Int(ptr) + 4, "ATOM") {
             info.atomHeaderOffset = b + Int(ptr)
+            info.subsystemVendorID = v.u16(b + Int(ptr) + 0x18)
+            info.subsystemID = v.u16(b + Int(ptr) + 0x1A)
         }
         // Part number: through the string table when the ROM says it has strings (0x2F),
         // else at 0x80, as atom_get_vbios_pn does: an ATOM convention, so without an ATOM table only

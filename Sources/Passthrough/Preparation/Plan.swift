@@ -142,6 +142,9 @@ extension Preparation {
         case igdFirmwareDefault
         /// An OVMF guest of a legacy-mode IGD needs EDK2 drivers beyond Intel's GOP (`IGDMode.uefiStatement`).
         case igdOVMFNeedsDrivers
+        /// The firmware image holds several different ROMs for the card: the one taken, what decided
+        /// (`decidedBy`), and, when nothing did (`.first`), the others (`others`).
+        case firmwareROMDecision(firmware: String, FirmwareROMSelection.Candidate)
 
         /// Its registry name (JSON `code`).
         public var code: String {
@@ -155,6 +158,7 @@ extension Preparation {
             case .igdMode: "igd-mode"
             case .igdFirmwareDefault: "igd-firmware-default"
             case .igdOVMFNeedsDrivers: "igd-ovmf-drivers"
+            case .firmwareROMDecision(_, let c): c.decidedBy == .first ? "equal-firmware-roms" : "firmware-rom-decided"
             }
         }
     }

@@ -18,13 +18,17 @@ extension Preparation {
     static func fromFirmware(_ p: Preparation, path: String, report: FirmwareReport, _ plan: inout Plan) throws(Failure) {
         let rom = p.card.romFunction
         let chosen: FirmwareROMSelection.Candidate
-        // The card's address picks among a raw VFCT table's entries that carry the same IDs.
-        let at = (rom.address.bus, rom.address.device, rom.address.function)
+        // The card's address picks among a raw VFCT table's entries that carry the same IDs; its
+        // class and subsystem IDs among other ROMs with its IDs.
+        let card = FirmwareROMSelection.Card(vendorID: rom.vendorID, deviceID: rom.deviceID,
+                                             address: (rom.address.bus, rom.address.device, rom.address.function),
+                                             classCode: rom.classCode, subsystem: rom.subsystem, igd: rom.isIntelIGD)
         do {
-            chosen = try FirmwareROMSelection.choose(report, vendorID: rom.vendorID, deviceID: rom.deviceID, address: at, igd: rom.isIntelIGD)
+            chosen = try FirmwareROMSelection.choose(report, for: card, choice: p.firmwareROMChoice)
         } catch {
             throw .firmwareROM(path: path, error)
         }
+        if chosen.decidedBy != .only { plan.notes.append(.firmwareROMDecision(firmware: path, chosen)) }
         plan.input = chosen.item.bytes
         plan.provenance = Provenance(kind: .firmwareImage, origin: "\(path): \(chosen.summary)")
         plan.provenance.path = path

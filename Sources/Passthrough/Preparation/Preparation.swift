@@ -56,6 +56,9 @@ public struct Preparation {
     public var allowBroken = false
     /// Accept a ROM file made for another chip, writing the card's IDs into it.
     public var retarget = false
+    /// Which of several different ROMs a firmware image holds for the card (its number in the
+    /// candidates' listing); nil: `FirmwareROMSelection.choose` decides.
+    public var firmwareROMChoice: Int?
     /// An Intel IGD's mode as asked; nil: `IGDMode.automatic` for its generation. The card
     /// carries the mode decided (`PassthroughCard.igdMode`), which the writers key on.
     public var igdMode: IGDMode? {
