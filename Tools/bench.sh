@@ -31,7 +31,7 @@ echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 
 swift --version 2>&1 | head -1
 
 echo "== building (release)"
-swift build -c release --scratch-path "$scratch" --product vbios >/dev/null
+swift build -c release --static-swift-stdlib --scratch-path "$scratch" --product vbios >/dev/null
 vbios="$scratch/release/vbios"
 swift build -c release --package-path "$root/Benchmarks" --product bench-fixtures >/dev/null
 mapfile -t data < <("$root/Benchmarks/.build/release/bench-fixtures")

@@ -5,6 +5,7 @@ import Core
 
 struct Bars: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "bars",
         abstract: "Show a device's BARs, ROM BAR, resizable BARs and the xl.cfg iomem/ioports lines for them.",
         discussion: ExitStatus.discussion("Sizes come from the kernel (sysfs `resource`), types and addresses are checked against config space. Reads only.", ExitStatus.bars))
 

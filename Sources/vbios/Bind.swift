@@ -81,6 +81,7 @@ struct BindingOptions: ParsableArguments {
 
 struct Bind: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "bind",
         abstract: "Hand a device (every function of its slot) to pciback, pci-stub or vfio-pci.",
         discussion: ExitStatus.discussion("""
             Uses the kernel's driver_override: the driver's name to driver_override, the address to \
@@ -106,6 +107,7 @@ struct Bind: ParsableCommand {
 
 struct Unbind: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "unbind",
         abstract: "Give a device (every function of its slot) back to the driver it had before `vbios bind`.",
         discussion: ExitStatus.discussion("""
             Clears driver_override, releases the device from its passthrough driver and binds it to the \

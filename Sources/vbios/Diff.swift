@@ -5,6 +5,7 @@ import Core
 
 struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "diff",
         abstract: "Show which byte ranges of two ROMs differ, what each touches, and which one is pristine.",
         discussion: ExitStatus.discussion("""
             Regions are judged by A's layout (B's past A's end): prefix, image header, size byte, checksum \

@@ -6,6 +6,7 @@ import Core
 
 struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "doctor",
         abstract: "Check the host and the card for passthrough: IOMMU, interrupt remapping, kernel options, Xen, IOMMU group, host drivers, boot display, framebuffers, reset, BARs, ROM.",
         discussion: ExitStatus.discussion("""
             Each finding is `ok`, `warn`, `fail` or `unknown` with a stable id (the README's table), what it read and where, and the exact next step. Reads only: the ROM is \

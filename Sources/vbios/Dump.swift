@@ -5,6 +5,7 @@ import SystemIO
 
 struct Dump: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "dump",
         abstract: "Read a device's option ROM into a file, saying where it came from and whether it is a runtime copy.",
         discussion: ExitStatus.discussion("""
             Needs root on a real host (the sysfs `rom` file is root-only). The device is left as it was found, \

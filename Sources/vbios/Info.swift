@@ -9,6 +9,7 @@ let maximumROMFileSize = 16 << 20
 
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "info",
         abstract: "Show every image of a ROM, its headers, vendor tables and findings.",
         discussion: ExitStatus.discussion("""
             Each FILE is a ROM file (a dump, a vendor file, an nvflash backup); several are shown one after the other \

@@ -5,6 +5,7 @@ import Core
 
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "list",
         abstract: "List display devices (all PCI devices with --all): IDs, names, driver, IOMMU group, ROM.",
         discussion: ExitStatus.discussion("Reads sysfs only; never writes to a device.", ExitStatus.list))
 

@@ -9,6 +9,7 @@ import SystemIO
 
 struct Patch: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "patch",
         abstract: "Repair or reshape a ROM file: checksum, IDs, header, images, size.",
         discussion: ExitStatus.discussion("""
             Operations are applied in this order, whatever order they are given in:

@@ -7,6 +7,7 @@ import SystemIO
 
 struct Persist: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "persist",
         abstract: "Make a card's passthrough binding survive a reboot (modprobe.d; the kernel command line for pciback).",
         discussion: ExitStatus.discussion("""
             Writes ROOT/etc/modprobe.d/\(BindingPersistence.fileName), one file for every card vbios persisted \

@@ -15,6 +15,7 @@ extension IGDMode: ExpressibleByArgument {}
 
 struct Prepare: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "prepare",
         abstract: "The whole job: read the card's ROM, check and repair it, write bios.bin and the guest's config fragments.",
         discussion: ExitStatus.discussion("""
             Writes into --out-dir DIR (created when missing): bios.bin, and for xen: xen.cfg and kernel-cmdline.txt; \

@@ -12,6 +12,7 @@ import SystemIO
 
 struct Scan: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "scan",
         abstract: "Find the option ROMs, GOP drivers and VBTs in a firmware image, or the option ROMs in any large file.",
         discussion: ExitStatus.discussion("""
             A system firmware image (UEFI firmware volumes, capsules, an Intel flash descriptor, coreboot \

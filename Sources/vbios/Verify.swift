@@ -13,6 +13,7 @@ import SystemIO
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "verify",
         abstract: "Check ROM files' structure and checksums.",
         discussion: ExitStatus.discussion("""
             Each FILE is checked; each DIR is searched for files, recursively. Files are checked in \
