@@ -225,6 +225,9 @@ public enum FirmwareBuilder {
             ("firmware-toshiba-capsule", capsule(toshibaCapsule, headerSize: 0x50, volume([file(type: 0x01, rom)]))),
             ("firmware-hp-lzma-section", volume([file(type: 0x07, lzmaHPSection(raw(rom)))])),
             ("firmware-lenovo-large-file", volume([lenovoLargeFile(fileGUID(6), type: 0x07, raw(rom)), file(type: 0x01, rom, guid: 7)])),
+            // UEFITool's two zlib GUID-defined sections.
+            ("firmware-gzip-section", volume([file(type: 0x07, gzipSection(raw(rom)))])),
+            ("firmware-amd-zlib-section", volume([file(type: 0x07, amdZlibSection(raw(rom)))])),
         ]
     }
 }
