@@ -84,6 +84,8 @@ public struct NextStep: Sendable, Equatable {
         case persistOrRemove = "persist-or-remove"
         /// Bind each function to a driver (`value`: the driver).
         case bindEachTo = "bind-each-to"
+        /// Take this one of a firmware image's candidate ROMs (`why`: how they are numbered).
+        case firmwareCandidate = "firmware-candidate"
     }
 
     public var action: Action

@@ -6,12 +6,15 @@ import Core
 /// A ROM matches when its vendor ID is the card's and its device ID is the card's or in its PCI
 /// 3.0 device list; a ROM naming the card's device ID in its PCIR outranks one that only lists
 /// it. Copies of the same bytes count once. Several different ROMs of the best rank are refused:
-/// guessing between them could hand the guest another board's VBIOS.
+/// guessing between them could hand the guest another board's VBIOS, unless they are variants of
+/// one ROM (`variants`): then the first by address is taken and the others named.
 public enum FirmwareROMSelection {
     public struct Candidate: Sendable {
         public var item: FirmwareItem
         /// True when the PCIR names the device ID; false when only its device list does.
         public var exact: Bool
+        /// Variants of the same ROM passed over for this one (`variants`), first by address wins.
+        public var alternatives: [Candidate] = []
         public var summary: String {
             let r = item.rom!
             let at = item.fileOffset.map { "at 0x" + String($0, radix: 16) } ?? "at +0x\(String(item.offset, radix: 16)) (decompressed)"
@@ -30,7 +33,8 @@ public enum FirmwareROMSelection {
         public var next: [NextStep] {
             switch self {
             case .none: return [NextStep(.scanFirmware), NextStep(.romFile, why: "the card's ROM, taken from the image or elsewhere")]
-            case .ambiguous: return [NextStep(.scanFirmware), NextStep(.romFile, why: "the right one of the candidates")]
+            case .ambiguous: return [NextStep(.scanFirmware), NextStep(.romFile, why: "the right one of the candidates"),
+                                     NextStep(.firmwareCandidate, why: "its number in the list, from 1")]
             }
         }
 
@@ -43,7 +47,7 @@ public enum FirmwareROMSelection {
                     + (found.isEmpty ? " (it holds no legacy option ROM at all)." : "; it holds: " + FirmwareROMSelection.listing(found, separator: "; ") + ".")
             case let .ambiguous(v, d, candidates):
                 return "the firmware image holds \(candidates.count) different legacy ROMs for \(PCIIDs(vendor: v, device: d)), "
-                    + "equally good:\n" + FirmwareROMSelection.listing(candidates.map { "  " + $0.summary }, separator: "\n")
+                    + "equally good:\n" + FirmwareROMSelection.listing(candidates.enumerated().map { "  \($0.offset + 1): " + $0.element.summary }, separator: "\n")
             }
         }
     }
@@ -79,9 +83,11 @@ public enum FirmwareROMSelection {
 
     /// `address` (bus, device, function), when the card's is known, tells apart ROMs of a raw
     /// VFCT table whose entries carry the same IDs (several GPUs of one model): the one whose entry
-    /// names that address is the one amdgpu would take (`amdgpu_acpi_vfct_bios`).
+    /// names that address is the one amdgpu would take (`amdgpu_acpi_vfct_bios`). `pick` (from 1)
+    /// takes that one of the distinct candidates, as the refusal lists them.
     public static func choose(_ report: FirmwareReport, vendorID: UInt16, deviceID: UInt16,
-                              address: (bus: UInt8, device: UInt8, function: UInt8)? = nil, igd: Bool = false) throws(Failure) -> Candidate {
+                              address: (bus: UInt8, device: UInt8, function: UInt8)? = nil, igd: Bool = false,
+                              pick: Int? = nil) throws(Failure) -> Candidate {
         var legacy: [Candidate] = []
         for item in report.items where item.kind == .optionROM && item.rom?.codeType == .x86 {
             if let exact = fit(item.rom!, bytes: item.bytes, vendorID: vendorID, deviceID: deviceID, igd: igd) {
@@ -100,13 +106,46 @@ public enum FirmwareROMSelection {
             }.filter { ids.insert($0).inserted }
             throw .none(vendorID: vendorID, deviceID: deviceID, found: found)
         }
+        if let pick {
+            guard distinct.indices.contains(pick - 1) else { throw .ambiguous(vendorID: vendorID, deviceID: deviceID, candidates: distinct) }
+            return distinct[pick - 1]
+        }
         if distinct.count > 1, let a = address {
-            let there = distinct.filter { c in
-                c.item.vfctEntry.map { $0.bus == UInt32(a.bus) && $0.device == UInt32(a.device) && $0.function == UInt32(a.function) } ?? false
-            }
+            let there = distinct.filter { c in c.item.vfctEntry.map { vfct($0, isAt: a) } ?? false }
             if there.count == 1 { return there[0] }
         }
-        guard distinct.count == 1 else { throw .ambiguous(vendorID: vendorID, deviceID: deviceID, candidates: distinct) }
+        guard distinct.count == 1 else {
+            // Variants of one board's ROM (an Intel Mac carries two 8600M GT VBIOSes that differ
+            // only in a memory table the firmware picks at run time): the first by address is
+            // taken, deterministically, and the others are named so the user can pick one.
+            if variants(distinct) { return Candidate(item: first.item, exact: first.exact, alternatives: Array(distinct.dropFirst())) }
+            throw .ambiguous(vendorID: vendorID, deviceID: deviceID, candidates: distinct)
+        }
         return first
+    }
+
+    /// amdgpu's rule for a VFCT entry (`amdgpu_acpi_vfct_bios`): its bus, device and function are
+    /// the card's. The one rule for `prepare --rom-from` and `scan --for ADDR`.
+    public static func vfct(_ entry: VFCTTable.Entry, isAt a: (bus: UInt8, device: UInt8, function: UInt8)) -> Bool {
+        entry.bus == UInt32(a.bus) && entry.device == UInt32(a.device) && entry.function == UInt32(a.function)
+    }
+
+    /// The most bytes variants of one ROM may differ in: a strap or memory table, not another board's code.
+    static let variantBytes = 256
+
+    /// Whether the candidates are variants of one ROM: the same IDs, each naming the device in its
+    /// PCIR, the same length, and at most `variantBytes` bytes apart from the first.
+    static func variants(_ cs: [Candidate]) -> Bool {
+        guard let a = cs.first?.item.bytes, let ra = cs.first?.item.rom else { return false }
+        return cs.dropFirst().allSatisfy { c in
+            guard let r = c.item.rom, r.vendorID == ra.vendorID, r.deviceID == ra.deviceID, c.exact,
+                  c.item.bytes.count == a.count else { return false }
+            var differ = 0
+            for i in a.indices where a[i] != c.item.bytes[i] {
+                differ += 1
+                if differ > variantBytes { return false }
+            }
+            return true
+        }
     }
 }

@@ -8,7 +8,7 @@ extension FirmwareROMSelection.Failure {
         case .none:
             return description + " Run `vbios scan` on it to see everything inside, or pass the ROM itself with --rom."
         case .ambiguous:
-            return description + "\nExtract them with `vbios scan FILE --out-dir DIR` and pass the right one with --rom."
+            return description + "\nExtract them with `vbios scan FILE --out-dir DIR` and pass the right one with --rom, or take one by its number with --rom-candidate N."
         }
     }
 }

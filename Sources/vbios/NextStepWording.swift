@@ -44,6 +44,7 @@ enum NextStepWording {
         case .firmware: return "--firmware \(step.value ?? "bios")"
         case .persistOrRemove: return "`vbios persist ADDR [--remove]`"
         case .bindEachTo: return "`vbios bind ADDR --to \(step.value ?? "DRIVER")`"
+        case .firmwareCandidate: return "--rom-candidate \(step.value ?? "N")"
         }
     }
 

@@ -36,6 +36,11 @@ extension Prepare {
             return (false, IGDMode.firmwareStatement + " --firmware uefi asks for OVMF.")
         case .igdOVMFNeedsDrivers:
             return (false, IGDMode.uefiStatement)
+        case let .firmwareVariant(firmware, others):
+            return (true, "\(firmware) holds \(others.count + 1) variants of \(card.romFunction.pciIDs)'s ROM (the same IDs and length, "
+                + "a few bytes apart: a table the firmware picks at run time); took the first by address. If the card's own ROM "
+                + "can be read, compare it; to take another, pass --rom-candidate N: "
+                + others.enumerated().map { "\($0.offset + 2): \($0.element)" }.joined(separator: "; ") + ".")
         }
     }
 

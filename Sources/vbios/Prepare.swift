@@ -56,6 +56,9 @@ struct Prepare: ParsableCommand {
     @Option(name: .customLong("rom-from"), help: ArgumentHelp("Take the card's legacy ROM out of this system firmware image (a BIOS update, a flash dump), chosen by the card's IDs; for a UEFI guest, also the image's X64 GOP driver for the card's vendor (an APU's AMDGopDriver) when the ROM has no EFI image.", valueName: "FIRMWARE"), completion: .file())
     var romFrom: String?
 
+    @Option(name: .customLong("rom-candidate"), help: ArgumentHelp("With --rom-from: take this one (from 1) of the image's candidate ROMs for the card, as prepare lists them when several fit.", valueName: "N"))
+    var romCandidate: Int?
+
     @Option(name: .customLong("with"), help: ArgumentHelp("Another device of the card's IOMMU group you will hand over too (repeatable).", valueName: "ADDR"),
             completion: PCICompletion.addresses, transform: PCIAddress.init(parsingArgument:))
     var with: [PCIAddress] = []
@@ -109,6 +112,8 @@ struct Prepare: ParsableCommand {
         if let p = romPathOption, !p.hasPrefix("/") {
             throw ValidationError("--rom-path \(p): name where the ROM will live on the VM host as an absolute path (configs are read from anywhere).")
         }
+        if romCandidate != nil, romFrom == nil { throw ValidationError("--rom-candidate N picks among the ROMs of --rom-from FIRMWARE; name the image.") }
+        if let n = romCandidate, n < 1 { throw ValidationError("--rom-candidate \(n): candidates are numbered from 1.") }
         if romFile != nil, romFrom != nil { throw ValidationError("--rom and --rom-from both name the ROM; give one.") }
         if outDirOption == nil, legacyOut == nil { throw ValidationError("name the folder to write into with --out-dir DIR.") }
         if outDirOption != nil, legacyOut != nil { throw ValidationError("--out-dir and --out (its old spelling) both name the folder; give one.") }
@@ -147,6 +152,7 @@ struct Prepare: ParsableCommand {
         request.mapBARs = iomem
         request.allowBroken = allowBroken
         request.retarget = retarget
+        request.firmwareCandidate = romCandidate
         request.wording = { NextStepWording.text($0) }
         request.igdMode = igdMode
         request.igdDrivers = try igdEFI.map { ($0, try FileBytes(path: $0, limit: maximumROMSize).bytes) }

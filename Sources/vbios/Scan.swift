@@ -51,7 +51,7 @@ struct Scan: ParsableCommand {
         if outDir != nil, legacyExtract != nil { throw ValidationError("--out-dir and --extract (its old spelling) both name the folder; give one.") }
     }
 
-    @Option(name: .customLong("for"), help: ArgumentHelp("List only what fits this card: its ROMs (by the PCIR's IDs or device list, as prepare --rom-from chooses), its vendor's GOP drivers, VBTs for an Intel card.", valueName: "ADDR|VVVV:DDDD"),
+    @Option(name: .customLong("for"), help: ArgumentHelp("List only what fits this card: its ROMs (by the PCIR's IDs or device list, as prepare --rom-from chooses), its vendor's GOP drivers, VBTs for an Intel card; with ADDR, a raw VFCT table's entry for that address only, as amdgpu takes it.", valueName: "ADDR|VVVV:DDDD"),
             completion: PCICompletion.addresses)
     var card: String?
 
@@ -64,19 +64,33 @@ struct Scan: ParsableCommand {
     static let firmwareLimit = 256 << 20
 
     /// The card `--for` names: `VVVV:DDDD` (four hex digits each), or a PCI address read from sysfs.
-    func cardIDs() throws -> PCIIDs? {
+    func cardIDs() throws -> PCIIDs? { try cardFor()?.ids }
+
+    /// The card `--for` names, with its address when it was given as one.
+    func cardFor() throws -> (ids: PCIIDs, address: PCIAddress?)? {
         guard let card else { return nil }
         let parts = card.split(separator: ":")
-        if parts.count == 2, parts.allSatisfy({ $0.count == 4 }), let ids = PCIIDs(parsing: card) { return ids }
+        if parts.count == 2, parts.allSatisfy({ $0.count == 4 }), let ids = PCIIDs(parsing: card) { return (ids, nil) }
         guard let address = try? PCIAddress(parsing: card) else {
             throw ValidationError("--for \(card): expected a PCI address (01:00.0) or the card's IDs as VVVV:DDDD (10de:1c8d).")
         }
         let device = try host.device(address)
-        return PCIIDs(vendor: device.vendorID, device: device.deviceID)
+        return (PCIIDs(vendor: device.vendorID, device: device.deviceID), address)
+    }
+
+    /// With --for ADDR and a raw VFCT table: the entries amdgpu would not give that card (another
+    /// bus address: `FirmwareROMSelection.vfct`, the rule prepare chooses by), as byte ranges.
+    func otherVFCTEntries(_ address: PCIAddress?) -> [Range<Int>] {
+        guard let address, let head = try? BlobScan.bytes(path: blob, at: 0, count: 4), head == Array("VFCT".utf8),
+              let bytes = try? FileBytes(path: blob, limit: Scan.firmwareLimit).bytes, let table = try? VFCTTable.parse(bytes) else { return [] }
+        let at = (address.bus, address.device, address.function)
+        return table.entries.filter { !FirmwareROMSelection.vfct($0, isAt: at) }.map { $0.offset..<$0.offset + $0.length }
     }
 
     func run() throws {
-        let ids = try cardIDs()
+        let card = try cardFor()
+        let ids = card?.ids
+        let elsewhere = otherVFCTEntries(card?.address)
         // System firmware (volumes, capsules, CBFS) is walked; anything else keeps the plain scan.
         // The file is read once, streamed: its pieces are looked at for firmware signatures as
         // they pass, and only a file that has them is read whole and walked.
@@ -87,7 +101,7 @@ struct Scan: ParsableCommand {
         var roms: [EmbeddedROM] = []
         var size: Int
         do {
-            size = try plainScan(sniffing: fits, total: total, ids: ids, &roms)
+            size = try plainScan(sniffing: fits, total: total, ids: ids, elsewhere: elsewhere, &roms)
         } catch is FirmwareSignature {
             let data = try FileBytes(path: blob, limit: Scan.firmwareLimit)
             let line = global.json ? nil : Progress(what: "walking \(blob)", unit: "containers")
@@ -100,7 +114,7 @@ struct Scan: ParsableCommand {
                 return try runFirmware(walked, size: data.count)
             }
             roms = []
-            size = try plainScan(sniffing: false, total: total, ids: ids, &roms)
+            size = try plainScan(sniffing: false, total: total, ids: ids, elsewhere: elsewhere, &roms)
         }
         if global.json {
             JSON.renderArray(roms.lazy.map(\.json)) { Terminal.write(1, $0) }
@@ -177,8 +191,8 @@ struct Scan: ParsableCommand {
 
     /// The plain scan, streamed. While `sniffing` it stops at the first firmware signature, and
     /// writes what --out-dir asks only once the whole file proved plain. With --for, only the
-    /// ROMs that fit the card.
-    func plainScan(sniffing: Bool, total: Int, ids: PCIIDs?, _ roms: inout [EmbeddedROM]) throws -> Int {
+    /// ROMs that fit the card, and none that starts in a range of `elsewhere` (another card's VFCT entry).
+    func plainScan(sniffing: Bool, total: Int, ids: PCIIDs?, elsewhere: [Range<Int>] = [], _ roms: inout [EmbeddedROM]) throws -> Int {
         let folder = dryRun ? nil : try extract.map(openFolder)
         var names = OutputFolder.UniqueNames()
         func write(_ rom: EmbeddedROM, _ bytes: UnsafeRawBufferPointer) throws {
@@ -196,6 +210,7 @@ struct Scan: ParsableCommand {
         }) { rom, bytes in
             line?.clear()
             if let ids, FirmwareROMSelection.fit(rom, bytes: Array(bytes), vendorID: ids.vendor, deviceID: ids.device) == nil { return }
+            if elsewhere.contains(where: { $0.contains(rom.offset) }) { return }
             roms.append(rom)
             if !sniffing { try write(rom, bytes) }
         }

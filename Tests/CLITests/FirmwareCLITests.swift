@@ -212,20 +212,33 @@ import TestSupport
         #expect(bios.count >= 0x200 && Array(bios.prefix(0x100)) == Array(image[0x41fac..<0x41fac + 0x100]))
     }
 
-    /// The Mac image holds two different VBIOSes for the 8600M GT (10de:0407; they differ in memory
-    /// tables, and nothing in them, not even their subsystem IDs, says which board is which): both are
-    /// listed with the file each sits in, and none is guessed.
-    @Test func appleImageNamesBothVBIOSesAndGuessesNone() throws {
-        guard FileManager.default.fileExists(atPath: FirmwareCLITests.apple) else { Issue.record("\(FirmwareCLITests.apple) missing"); return }
+    /// The Mac image holds two VBIOSes for the 8600M GT (10de:0407) that differ only in 16 bytes of
+    /// a memory table (nothing in them, not even their subsystem IDs, says which board is which; the
+    /// firmware picks at run time): variants of one ROM. prepare takes the first by address, warns
+    /// with the other named, and `--rom-candidate 2` takes the other; both are UEFIExtract's bodies.
+    @Test func appleImageTakesTheFirstVariantAndNamesTheOther() throws {
+        try Prerequisite.require(files: [FirmwareCLITests.apple], "the Apple image of ../shared/firmware")
+        try Prerequisite.require(files: ["/usr/bin/UEFIExtract"], "Debian's uefitool-cli")
         let root = try Self.host(device: "0x0407", vendor: "0x10de")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let r = try HostCLI.run(["prepare", "01:00.0", "--for", "qemu", "--display", "secondary", "--sysfs", root + "/sys",
-                                 "--out", root + "/out", "--rom-from", FirmwareCLITests.apple])
-        #expect(r.status != 0)
-        #expect(r.err.contains("2 different legacy ROMs for 10de:0407") && r.err.contains("B0A7CB3B-0049-4069-8445-481437BC2ED3")
-                && r.err.contains("F7CFB32E-9C0C-49EC-BD03-BE8AF0E32B6B"), "\(r.err)")
-        #expect(r.err.contains("\nExtract them with `vbios scan FILE --out-dir DIR` and pass the right one with --rom."), "\(r.err)")
-        #expect(!FileManager.default.fileExists(atPath: root + "/out/bios.bin"))
+        let bodies = try FirmwareCLITests.uefiExtractBodies(FirmwareCLITests.apple).filter { $0.starts(with: [0x55, 0xAA]) && $0.count == 53248 }
+        #expect(bodies.count == 2 && bodies[0] != bodies[1])
+        var taken: [[UInt8]] = []
+        for extra in [[], ["--rom-candidate", "2"]] {
+            try? FileManager.default.removeItem(atPath: root + "/out")
+            let r = try HostCLI.run(["prepare", "01:00.0", "--for", "qemu", "--display", "secondary", "--sysfs", root + "/sys",
+                                     "--out", root + "/out", "--rom-from", FirmwareCLITests.apple] + extra)
+            #expect(r.status == 0, "\(r.err)")
+            taken.append([UInt8]((try? Data(contentsOf: URL(fileURLWithPath: root + "/out/bios.bin"))) ?? Data()))
+            if extra.isEmpty {
+                #expect(r.err.contains("2 variants of 10de:0407") && r.err.contains("--rom-candidate N: 2: 10de:0407")
+                        && r.err.contains("F7CFB32E-9C0C-49EC-BD03-BE8AF0E32B6B"), "\(r.err)")
+            }
+        }
+        #expect(taken[0] != taken[1] && taken.allSatisfy { t in bodies.contains { $0.starts(with: t.prefix(0x8000)) } })
+        let bad = try HostCLI.run(["prepare", "01:00.0", "--for", "qemu", "--display", "secondary", "--sysfs", root + "/sys",
+                                   "--out", root + "/out3", "--rom-from", FirmwareCLITests.apple, "--rom-candidate", "3"])
+        #expect(bad.status != 0 && bad.err.contains("  2: 10de:0407") && bad.err.contains("--rom-candidate N"), "\(bad.err)")
     }
 
     /// A laptop dGPU's VBIOS compiled into AcpiPlatformDxe's PE32 in an OVMF-shaped image (DXE volume
@@ -296,6 +309,38 @@ import TestSupport
         }
         let bad = try HostCLI.run(["scan", apu, "--for", "01:00"])
         #expect(bad.status == 64 && bad.err.contains("VVVV:DDDD"), "\(bad.err)")
+    }
+
+    /// `scan --for ADDR` on a raw VFCT table lists only the entry amdgpu gives the card at that
+    /// address (`amdgpu_acpi_vfct_bios`: bus, device, function and IDs), judged by
+    /// Tools/oracles/vfct-walk.py: two GPUs of one model, and the real two-GPU ASRock table, whose
+    /// Raphael entry sits at 14:00.0, not at the fake card's 01:00.0.
+    @Test func scanForAnAddressTakesTheVFCTEntryThere() throws {
+        let amd = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Repository.roms + "/amd.rom")))
+        let root = try Self.host(device: "0x1636")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let table = root + "/two.dat"
+        try Data(FirmwareCLITests.vfct([(2, 0, 0, 0x1002, 0x1636, amd), (1, 0, 0, 0x1002, 0x1636, amd)])).write(to: URL(fileURLWithPath: table))
+        func oracle(_ file: String) throws -> [[String: Any]] {
+            let r = try HostCLI.run([Repository.root + "/Tools/oracles/vfct-walk.py", file], "/usr/bin/python3")
+            try #require(r.status == 0, "vfct-walk.py: \(r.err)")
+            let o = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+            return try #require(o["entries"] as? [[String: Any]])
+        }
+        let want = try oracle(table).filter { $0["bus"] as? Int == 1 && $0["device"] as? Int == 0 && $0["function"] as? Int == 0 }
+        let byIDs = try #require(try HostCLI.json(try HostCLI.run(["scan", table, "--for", "1002:1636", "--json"])) as? [[String: Any]])
+        #expect(byIDs.count == 2, "\(byIDs)")
+        let r = try HostCLI.run(["scan", table, "--for", "01:00.0", "--sysfs", root + "/sys", "--json"])
+        let listed = try #require(try HostCLI.json(r) as? [[String: Any]], "\(r.err)")
+        #expect(want.count == 1 && listed.count == 1 && listed.first?["offset"] as? Int == want.first?["offset"] as? Int, "\(listed) vs \(want)")
+        let real = Repository.root + "/../shared/firmware/vfct-asrock-b650pg-navi31-plus-raphael.dat"
+        try Prerequisite.require(files: [real], "the two-GPU VFCT table of ../shared/firmware")
+        let there = try oracle(real).filter { $0["bus"] as? Int == 1 && $0["device"] as? Int == 0 }
+        let raphael = try Self.host(device: "0x164e")
+        defer { try? FileManager.default.removeItem(atPath: raphael) }
+        let none = try HostCLI.run(["scan", real, "--for", "01:00.0", "--sysfs", raphael + "/sys", "--json"])
+        let noneListed = try HostCLI.json(none) as? [Any]
+        #expect(there.isEmpty && noneListed?.count == 0, "\(none.out)")
     }
 
     @Test func refusesWhenNoROMFits() throws {

@@ -142,6 +142,9 @@ extension Preparation {
         case igdFirmwareDefault
         /// An OVMF guest of a legacy-mode IGD needs EDK2 drivers beyond Intel's GOP (`IGDMode.uefiStatement`).
         case igdOVMFNeedsDrivers
+        /// The image holds variants of the card's ROM (same IDs and length, a few bytes apart: a
+        /// table the firmware picks at run time); the first by address was taken, these are the others.
+        case firmwareVariant(firmware: String, alternatives: [String])
 
         /// Its registry name (JSON `code`).
         public var code: String {
@@ -155,6 +158,7 @@ extension Preparation {
             case .igdMode: "igd-mode"
             case .igdFirmwareDefault: "igd-firmware-default"
             case .igdOVMFNeedsDrivers: "igd-ovmf-drivers"
+            case .firmwareVariant: "firmware-variant"
             }
         }
     }

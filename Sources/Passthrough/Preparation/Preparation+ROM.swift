@@ -21,7 +21,8 @@ extension Preparation {
         // The card's address picks among a raw VFCT table's entries that carry the same IDs.
         let at = (rom.address.bus, rom.address.device, rom.address.function)
         do {
-            chosen = try FirmwareROMSelection.choose(report, vendorID: rom.vendorID, deviceID: rom.deviceID, address: at, igd: rom.isIntelIGD)
+            chosen = try FirmwareROMSelection.choose(report, vendorID: rom.vendorID, deviceID: rom.deviceID, address: at, igd: rom.isIntelIGD,
+                                                    pick: p.firmwareCandidate)
         } catch {
             throw .firmwareROM(path: path, error)
         }
@@ -29,6 +30,9 @@ extension Preparation {
         plan.provenance = Provenance(kind: .firmwareImage, origin: "\(path): \(chosen.summary)")
         plan.provenance.path = path
         plan.provenance.exact = chosen.exact
+        if !chosen.alternatives.isEmpty {
+            plan.notes.append(.firmwareVariant(firmware: path, alternatives: chosen.alternatives.map(\.summary)))
+        }
         if !chosen.exact, chosen.item.rom?.deviceID == 0xFFFF {
             plan.notes.append(.allDeviceVBIOS(firmware: path))
         } else if !chosen.exact {

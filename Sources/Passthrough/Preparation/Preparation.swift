@@ -56,6 +56,8 @@ public struct Preparation {
     public var allowBroken = false
     /// Accept a ROM file made for another chip, writing the card's IDs into it.
     public var retarget = false
+    /// Which of a firmware image's candidate ROMs to take (from 1, as they are listed); nil: choose.
+    public var firmwareCandidate: Int?
     /// An Intel IGD's mode as asked; nil: `IGDMode.automatic` for its generation. The card
     /// carries the mode decided (`PassthroughCard.igdMode`), which the writers key on.
     public var igdMode: IGDMode? {
