@@ -3,6 +3,15 @@ import OptionROM
 import Testing
 import TestSupport
 
+/// What UEFIExtract dumps that is an option ROM: 55 AA and a PCIR at the pointer (PCI Firmware 3.0, 5.1).
+enum RealFirmwareROM {
+    static func isOptionROM(_ b: [UInt8]) -> Bool {
+        guard b.count > 0x1A, b[0] == 0x55, b[1] == 0xAA else { return false }
+        let p = Int(b[0x18]) | Int(b[0x19]) << 8
+        return p + 4 <= b.count && Array(b[p..<(p + 4)]) == Array("PCIR".utf8)
+    }
+}
+
 /// `vbios scan` on firmware images, `dump --source vfct` on a fake host with a VFCT table.
 @Suite(.serialized) struct FirmwareCLITests {
     static let firmware = Repository.root + "/Fixtures/firmware"
@@ -85,7 +94,10 @@ import TestSupport
     static let apple = Repository.root + "/../shared/firmware/fw-apple-mbp31-0070-07b.fd"
 
     /// Every `body.bin` UEFIExtract (Debian uefitool-cli, the oracle) dumps from `image`.
-    static func uefiExtractBodies(_ image: String) throws -> [[UInt8]] {
+    static func uefiExtractBodies(_ image: String) throws -> [[UInt8]] { try uefiExtractDump(image).map(\.body) }
+
+    /// Every `body.bin` UEFIExtract dumps from `image`, with the folder it sits in.
+    static func uefiExtractDump(_ image: String) throws -> [(folder: String, body: [UInt8])] {
         let dir = try FakeHost.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.copyItem(atPath: image, toPath: dir + "/image.bin")
@@ -100,8 +112,67 @@ import TestSupport
         p.waitUntilExit()
         let dump = dir + "/image.bin.dump"
         return try (FileManager.default.subpathsOfDirectory(atPath: dump)).filter { $0.hasSuffix("body.bin") }.map {
-            [UInt8](try Data(contentsOf: URL(fileURLWithPath: dump + "/" + $0)))
+            ($0, [UInt8](try Data(contentsOf: URL(fileURLWithPath: dump + "/" + $0))))
         }
+    }
+
+    /// Issue 22's "Done when", end to end over every image of ../shared/firmware and the coreboot
+    /// image of ../shared/roms: every option ROM (55 AA and a PCIR), GOP driver (a PE32 section of
+    /// a file UEFIExtract names ...Gop...) and VBT (`$VBT`) UEFIExtract dumps is written by `scan
+    /// --out-dir` byte-identical, every file written is an element UEFIExtract dumps, and `prepare
+    /// --rom-from` takes, for a card of each legacy ROM's IDs, one of the ROMs scan wrote.
+    @Test func everySharedImageGivesWhatUEFIExtractFinds() throws {
+        let folder = Repository.root + "/../shared/firmware"
+        let images = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".fd") || $0.hasSuffix(".bin") }
+            .sorted().map { folder + "/" + $0 } + [Self.coreboot]
+        try Prerequisite.require(images.count > 1 && images.allSatisfy { FileManager.default.fileExists(atPath: $0) }, "the images of ../shared/firmware")
+        try Prerequisite.require(files: ["/usr/bin/UEFIExtract"], "Debian's uefitool-cli")
+        var judged = 0, prepared = 0, compared = 0
+        for image in images {
+            let dir = try FakeHost.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let r = try HostCLI.run(["scan", image, "--out-dir", dir + "/x"])
+            #expect(r.status == 0, "\(image): \(r.err)")
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir + "/x")) ?? []).sorted()
+            let written = try names.map { [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/x/" + $0))) }
+            let dump = try Self.uefiExtractDump(image)
+            // UEFIExtract structures UEFI volumes (named by GUID in its dump); of coreboot's flash it
+            // reads only the microcode, of an Award BIOS nothing: those are judged by prepare alone.
+            if dump.contains(where: { $0.folder.range(of: "[0-9A-F]{8}-[0-9A-F]{4}-", options: .regularExpression) != nil }) {
+                judged += 1
+                for (name, bytes) in zip(names, written) {
+                    #expect(dump.contains { $0.body == bytes || $0.body.starts(with: bytes) }, "\(image): \(name) is no element UEFIExtract dumps")
+                }
+                let theirs = dump.filter { d in
+                    RealFirmwareROM.isOptionROM(d.body) || d.body.starts(with: Array("$VBT".utf8))
+                        || (d.folder.hasSuffix("PE32 image section/body.bin") && d.folder.split(separator: "/").dropLast(2).last?.contains("Gop") == true)
+                }
+                compared += theirs.count
+                for t in theirs { #expect(written.contains { t.body == $0 || t.body.starts(with: $0) }, "\(image): scan did not write UEFIExtract's \(t.folder)") }
+            }
+            prepared += try Self.prepareEachROM(image, names: names, written: written)
+        }
+        // The Mac's two VBIOSes, OVMF's IntelGopDriver and VBT; prepare: both Mac VBIOSes, coreboot's.
+        #expect(judged >= 2 && compared >= 4 && prepared >= 3, "judged \(judged) images by UEFIExtract (\(compared) elements), prepared \(prepared) ROMs")
+    }
+
+    /// prepare --rom-from for a card of each legacy VBIOS's IDs that scan wrote (VVVV-DDDD-vbios[-N].rom):
+    /// bios.bin is one of the ROMs of those IDs scan wrote.
+    static func prepareEachROM(_ image: String, names: [String], written: [[UInt8]]) throws -> Int {
+        var done = 0
+        for (name, bytes) in zip(names, written) where name.contains("-vbios") {
+            let ids = name.prefix(9)
+            let root = try PrepareFromFirmwareTests.host(device: "0x" + ids.suffix(4), vendor: "0x" + ids.prefix(4))
+            defer { try? FileManager.default.removeItem(atPath: root) }
+            let r = try HostCLI.run(["prepare", "01:00.0", "--for", "qemu", "--display", "secondary", "--sysfs", root + "/sys",
+                                     "--out", root + "/out", "--rom-from", image])
+            #expect(r.status == 0, "\(image) \(ids): \(r.err)")
+            let bios = [UInt8]((try? Data(contentsOf: URL(fileURLWithPath: root + "/out/bios.bin"))) ?? Data())
+            let same = zip(names, written).filter { $0.0.hasPrefix(ids) }.map(\.1)
+            #expect(same.contains(bios) || bytes.isEmpty, "\(image) \(ids): bios.bin is none of scan's ROMs")
+            done += 1
+        }
+        return done
     }
 
     /// An Intel Mac's FFS v1 volumes: `scan --extract` writes both NVIDIA VBIOSes and Apple's GOP
