@@ -133,10 +133,11 @@ public enum FirmwareROMSelection {
     /// The most bytes variants of one ROM may differ in: a strap or memory table, not another board's code.
     static let variantBytes = 256
 
-    /// Whether the candidates are variants of one ROM: the same IDs, each naming the device in its
-    /// PCIR, the same length, and at most `variantBytes` bytes apart from the first.
+    /// Whether the candidates are variants of one ROM: none from a VFCT table, the same IDs, each
+    /// naming the device in its PCIR, the same length, and at most `variantBytes` bytes apart from the first.
     static func variants(_ cs: [Candidate]) -> Bool {
-        guard let a = cs.first?.item.bytes, let ra = cs.first?.item.rom else { return false }
+        // A VFCT table's entries are different GPUs, told apart by address, never variants.
+        guard let a = cs.first?.item.bytes, let ra = cs.first?.item.rom, cs.allSatisfy({ $0.item.vfctEntry == nil }) else { return false }
         return cs.dropFirst().allSatisfy { c in
             guard let r = c.item.rom, r.vendorID == ra.vendorID, r.deviceID == ra.deviceID, c.exact,
                   c.item.bytes.count == a.count else { return false }

@@ -140,6 +140,41 @@ import TestSupport
         try UEFIExtract.expectAgreement(image, report, "ffs1 written in Swift")
     }
 
+    /// An Insyde laptop's shape (issue 22's hidden image: UEFIExtract finds 8 option ROMs): FFS v1
+    /// volumes with revision-1 headers, ROMs as a raw file, in RAW sections of FREEFORM files, in
+    /// Tiano, EFI and LZMA compression, and compiled into PE32 bodies. Every ROM is found, no
+    /// finding is raised (no ExtHeaderOffset is read from a revision-1 header), and UEFIExtract agrees.
+    @Test func insydeFFS1Volumes() throws {
+        let (amd, intel, realtek) = try Self.roms()
+        var amd2 = amd, intel2 = intel
+        amd2[0x100] ^= 0x5A; intel2[0x100] ^= 0x5A
+        let roms = [amd, intel, realtek, amd2, intel2, try Repository.fixtureROM("amd")]
+        let image = FirmwareFixtures.insyde(roms)
+        let report = FirmwareWalker.walk(image)
+        #expect(report.findings.isEmpty, "\(report.findings)")
+        let found = report.items.filter { $0.kind == .optionROM }
+        #expect(found.count == 7, "\(found.map(\.path))")
+        for (n, rom) in roms.enumerated() { #expect(found.contains { $0.bytes == rom }, "ROM \(n) missed") }
+        #expect(found.contains { $0.path.last == "inside the PE32 of SwitchableGraphicsDxe, +0x400" }, "\(found.map(\.path))")
+        #expect(found.contains { $0.path.last == "inside the PE32 of OemVgaDxe, +0x800" }, "\(found.map(\.path))")
+        try Prerequisite.require(files: [UEFIExtract.path], "Debian's uefitool-cli")
+        try UEFIExtract.expectAgreement(image, report, "Insyde-style FFS v1 image")
+    }
+
+    /// An Intel Mac's whole flash: FFS v1 volumes, a `$VSS` NVRAM volume, Apple's `Fsys` and `NVRAM`
+    /// stores and 0xFF padding between them: both VBIOSes and the GOP are found, the stores are
+    /// skipped without a bad-container finding, and UEFIExtract agrees.
+    @Test func macFlashWithStoresAndPadding() throws {
+        let (amd, intel, _) = try Self.roms()
+        let image = FirmwareFixtures.macFlash(vbios: amd, other: intel)
+        let report = FirmwareWalker.walk(image)
+        #expect(!report.findings.contains { $0.finding.code == .badContainer }, "\(report.findings)")
+        #expect(report.items.filter { $0.kind == .optionROM }.map(\.bytes) == [amd, intel], "\(report.items.map(\.path))")
+        #expect(report.items.filter { $0.kind == .gopDriver }.count == 1)
+        try Prerequisite.require(files: [UEFIExtract.path], "Debian's uefitool-cli")
+        try UEFIExtract.expectAgreement(image, report, "Mac-style flash")
+    }
+
     /// Volumes nested past the depth bound: a limit-reached finding deep down; the innermost ROM
     /// lies uncompressed in the file, so only the plain scan beside the walk finds it.
     @Test func deepWrittenInSwift() throws {
