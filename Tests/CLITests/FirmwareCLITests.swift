@@ -197,6 +197,29 @@ enum RealFirmwareROM {
         for rom in theirROMs { #expect(written.contains(rom), "a ROM UEFIExtract finds was not extracted") }
     }
 
+    /// Issue 22 item 5 through a firmware image: the real ISA Tseng ET4000 BIOS and ATI Mach64 VT
+    /// (../shared/roms) as raw files of an FFS v1 volume. scan writes the Mach64 byte for byte and
+    /// verify names it a pre-ATOM ATI BIOS; the ISA BIOS (no PCIR: no PCI option ROM) is not listed,
+    /// and on its own verify calls it `isa-rom`, a note, never a fail.
+    @Test func oldROMsInAFirmwareImage() throws {
+        let isa = Repository.root + "/../shared/roms/old-tseng-et4000-isa.rom", ati = Repository.root + "/../shared/roms/old-ati-mach64vt.rom"
+        try Prerequisite.require(files: [isa, ati], "the old ROMs of ../shared/roms")
+        let (isaBytes, atiBytes) = ([UInt8](try Data(contentsOf: URL(fileURLWithPath: isa))), [UInt8](try Data(contentsOf: URL(fileURLWithPath: ati))))
+        let dir = try FakeHost.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let image = FirmwareFixtures.v1([FirmwareBuilder.ffsFile(FirmwareFixtures.fileGUID(1), type: 0x01, isaBytes),
+                                         FirmwareBuilder.ffsFile(FirmwareFixtures.fileGUID(2), type: 0x01, atiBytes)], name: 0)
+        try Data(image).write(to: URL(fileURLWithPath: dir + "/old.fd"))
+        let r = try HostCLI.run(["scan", dir + "/old.fd", "--out-dir", dir + "/x"])
+        #expect(r.status == 0 && r.out.contains("1 option ROM, 0 GOP drivers, 0 VBTs"), "\(r.out)\(r.err)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir + "/x")
+        #expect(names.count == 1 && (try? Data(contentsOf: URL(fileURLWithPath: dir + "/x/" + names[0]))).map([UInt8].init) == atiBytes, "\(names)")
+        let v = try HostCLI.run(["verify", dir + "/x/" + (names.first ?? "")])
+        #expect(v.out.contains("ATI BIOS before ATOM") && !v.out.contains("ATOM BIOS,") && v.out.hasPrefix("OK"), "\(v.out)")
+        let i = try HostCLI.run(["verify", isa])
+        #expect(i.out.hasPrefix("NOTE") && i.out.contains("isa-rom") && !i.out.contains("FAIL"), "\(i.out)")
+    }
+
     /// A plain ROM file keeps the plain scan's output and JSON shape.
     @Test func plainBlobKeepsThePlainScan() throws {
         let r = try HostCLI.run(["scan", Repository.roms + "/amd.rom", "--json"])

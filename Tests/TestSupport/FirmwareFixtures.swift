@@ -185,7 +185,7 @@ public enum FirmwareFixtures {
 // Issue 22's hidden shapes: an Insyde laptop's FFS v1 volumes and an Intel Mac's whole flash.
 extension FirmwareFixtures {
     /// A revision-1 FFS v1 volume (no ExtHeader), as Insyde and Phoenix laptops before ~2012 have.
-    static func v1(_ files: [[UInt8]], name: Int) -> [UInt8] {
+    public static func v1(_ files: [[UInt8]], name: Int) -> [UInt8] {
         B.volume(files, options: .init(fileSystem: ffs1GUID, erase: 0xFF, revision: 1, block: 0x1000))
     }
 
