@@ -131,7 +131,7 @@ public enum FirmwareROMSelection {
     }
 
     /// The most bytes variants of one ROM may differ in: a strap or memory table, not another board's code.
-    static let variantBytes = 256
+    public static let variantBytes = 256
 
     /// Whether the candidates are variants of one ROM: none from a VFCT table, the same IDs, each
     /// naming the device in its PCIR, the same length, and at most `variantBytes` bytes apart from the first.

@@ -409,7 +409,8 @@ enum UEFIExtract {
     @Test func refusesEqualCandidates() throws {
         var report = FirmwareWalker.walk(try Paths.fixture("everything.fd"))
         var other = try #require(report.items.first { $0.rom?.vendorID == 0x1002 })
-        other.bytes[100] ^= 0xFF
+        // More than a table apart (FirmwareROMSelection.variantBytes): another board's ROM.
+        for i in 100..<(101 + FirmwareROMSelection.variantBytes) { other.bytes[i] ^= 0xFF }
         report.items.append(other)
         do {
             _ = try FirmwareROMSelection.choose(report, vendorID: 0x1002, deviceID: 0x1636)
@@ -417,9 +418,24 @@ enum UEFIExtract {
         } catch {
             guard case .ambiguous(_, _, let candidates) = error else { Issue.record("\(error)"); return }
             #expect(candidates.count == 2)
-            #expect(error.next.map(\.action) == [.scanFirmware, .romFile])
+            #expect(error.next.map(\.action) == [.scanFirmware, .romFile, .firmwareCandidate])
             #expect(!error.description.contains("--"), "\(error)")
         }
+        // The user's pick, numbered as the refusal lists them.
+        #expect(try FirmwareROMSelection.choose(report, vendorID: 0x1002, deviceID: 0x1636, pick: 2).item.bytes == other.bytes)
+        #expect(throws: FirmwareROMSelection.Failure.self) { try FirmwareROMSelection.choose(report, vendorID: 0x1002, deviceID: 0x1636, pick: 3) }
+    }
+
+    /// Variants of one ROM (the same IDs and length, a few bytes apart, as the Mac's two 8600M GT
+    /// VBIOSes): the first by address is taken and the other named as the alternative.
+    @Test func takesTheFirstOfVariants() throws {
+        var report = FirmwareWalker.walk(try Paths.fixture("everything.fd"))
+        let first = try #require(report.items.first { $0.rom?.vendorID == 0x1002 })
+        var other = first
+        other.bytes[100] ^= 0xFF
+        report.items.append(other)
+        let chosen = try FirmwareROMSelection.choose(report, vendorID: 0x1002, deviceID: 0x1636)
+        #expect(chosen.item.bytes == first.bytes && chosen.alternatives.map(\.item.bytes) == [other.bytes])
     }
 }
 
