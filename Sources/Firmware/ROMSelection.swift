@@ -110,12 +110,22 @@ public enum FirmwareROMSelection {
     /// What a ROM says of the board it was built for, where it says it: a VFCT entry's subsystem
     /// IDs, or an ATOM BIOS's (`ATOM_ROM_HEADER`). NVIDIA and Intel VBIOSes state none.
     static func statedSubsystem(_ item: FirmwareItem) -> PCIIDs? {
-        if let e = item.vfctEntry { return PCIIDs(vendor: e.subsystemVendorID, device: e.subsystemID) }
+        // Firmware often leaves a VFCT entry's subsystem IDs 0 (the real tables here do): unstated.
+        if let e = item.vfctEntry { return e.subsystemVendorID == 0 ? nil : PCIIDs(vendor: e.subsystemVendorID, device: e.subsystemID) }
         if case .amd(let a)? = ROMParser.parse(item.bytes).vendorInfo, let v = a.subsystemVendorID, let d = a.subsystemID,
            !(v == 0 && d == 0) {
             return PCIIDs(vendor: v, device: d)
         }
         return nil
+    }
+
+    /// Whether a ROM sits where the card is: a raw VFCT table's entry is the GPU at its bus
+    /// address (amdgpu's rule, `amdgpu_acpi_vfct_bios`: bus, device, function and IDs). When the
+    /// table has an entry fitting the card at its address, the entries at other addresses are not
+    /// the card's; a table with none there (one taken from another machine) is chosen from by IDs.
+    public static func atCard(_ item: FirmwareItem, _ card: Card) -> Bool {
+        guard let a = card.address, let e = item.vfctEntry else { return true }
+        return e.bus == UInt32(a.bus) && e.device == UInt32(a.device) && e.function == UInt32(a.function)
     }
 
     /// The card, as far as its host reports it: what tells apart different ROMs with its IDs.
@@ -142,12 +152,15 @@ public enum FirmwareROMSelection {
 
     /// The different ROMs that fit the card best (exact IDs over a device list), in the image's
     /// order, copies counted once; numbered from 1.
-    public static func candidates(_ report: FirmwareReport, for card: Card) -> [Candidate] {
+    public static func candidates(_ report: FirmwareReport, for card: Card, byAddress: Bool = true) -> [Candidate] {
         var legacy: [Candidate] = []
         for item in report.items where item.kind == .optionROM && item.rom?.codeType == .x86 {
             if let exact = fit(item.rom!, bytes: item.bytes, vendorID: card.vendorID, deviceID: card.deviceID, igd: card.igd) {
                 legacy.append(Candidate(item: item, exact: exact))
             }
+        }
+        if byAddress, legacy.contains(where: { $0.item.vfctEntry != nil && atCard($0.item, card) }) {
+            legacy.removeAll { !atCard($0.item, card) }
         }
         let best = legacy.contains { $0.exact } ? legacy.filter { $0.exact } : legacy
         // Copies count once: a set of the bytes seen (hashed), not a pairwise comparison.
@@ -204,6 +217,7 @@ public enum FirmwareROMSelection {
         let (left, decision) = narrow(distinct, for: card)
         var c = left[0]
         c.decidedBy = decision
+        if decision == .only, candidates(report, for: card, byAddress: false).count > 1 { c.decidedBy = .address }
         if decision == .first { c.others = distinct.filter { $0.number != c.number } }
         return c
     }

@@ -101,9 +101,11 @@ struct Scan: ParsableCommand {
     static func keep(_ report: inout FirmwareReport, for card: FirmwareROMSelection.Card) {
         let (left, _) = FirmwareROMSelection.narrow(FirmwareROMSelection.candidates(report, for: card), for: card)
         let chosen = Set(left.map(\.item.bytes))
+        let vfctHere = left.contains { $0.item.vfctEntry != nil && FirmwareROMSelection.atCard($0.item, card) }
         report.items.removeAll { item in
             guard FirmwareROMSelection.isFor(item, vendorID: card.vendorID, deviceID: card.deviceID) else { return true }
-            return item.kind == .optionROM && item.rom?.codeType == .x86 && !chosen.contains(item.bytes)
+            guard item.kind == .optionROM, item.rom?.codeType == .x86 else { return false }
+            return !chosen.contains(item.bytes) || (vfctHere && !FirmwareROMSelection.atCard(item, card))
         }
     }
 

@@ -3,6 +3,15 @@ import OptionROM
 import Testing
 import TestSupport
 
+/// What UEFIExtract dumps that is an option ROM: 55 AA and a PCIR at the pointer (PCI Firmware 3.0, 5.1).
+enum RealFirmwareROM {
+    static func isOptionROM(_ b: [UInt8]) -> Bool {
+        guard b.count > 0x1A, b[0] == 0x55, b[1] == 0xAA else { return false }
+        let p = Int(b[0x18]) | Int(b[0x19]) << 8
+        return p + 4 <= b.count && Array(b[p..<(p + 4)]) == Array("PCIR".utf8)
+    }
+}
+
 /// `vbios scan` on firmware images, `dump --source vfct` on a fake host with a VFCT table.
 @Suite(.serialized) struct FirmwareCLITests {
     static let firmware = Repository.root + "/Fixtures/firmware"
@@ -85,7 +94,10 @@ import TestSupport
     static let apple = Repository.root + "/../shared/firmware/fw-apple-mbp31-0070-07b.fd"
 
     /// Every `body.bin` UEFIExtract (Debian uefitool-cli, the oracle) dumps from `image`.
-    static func uefiExtractBodies(_ image: String) throws -> [[UInt8]] {
+    static func uefiExtractBodies(_ image: String) throws -> [[UInt8]] { try uefiExtractDump(image).map(\.body) }
+
+    /// Every `body.bin` UEFIExtract dumps from `image`, with the folder it sits in.
+    static func uefiExtractDump(_ image: String) throws -> [(folder: String, body: [UInt8])] {
         let dir = try FakeHost.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.copyItem(atPath: image, toPath: dir + "/image.bin")
@@ -100,8 +112,67 @@ import TestSupport
         p.waitUntilExit()
         let dump = dir + "/image.bin.dump"
         return try (FileManager.default.subpathsOfDirectory(atPath: dump)).filter { $0.hasSuffix("body.bin") }.map {
-            [UInt8](try Data(contentsOf: URL(fileURLWithPath: dump + "/" + $0)))
+            ($0, [UInt8](try Data(contentsOf: URL(fileURLWithPath: dump + "/" + $0))))
         }
+    }
+
+    /// Issue 22's "Done when", end to end over every image of ../shared/firmware and the coreboot
+    /// image of ../shared/roms: every option ROM (55 AA and a PCIR), GOP driver (a PE32 section of
+    /// a file UEFIExtract names ...Gop...) and VBT (`$VBT`) UEFIExtract dumps is written by `scan
+    /// --out-dir` byte-identical, every file written is an element UEFIExtract dumps, and `prepare
+    /// --rom-from` takes, for a card of each legacy ROM's IDs, one of the ROMs scan wrote.
+    @Test func everySharedImageGivesWhatUEFIExtractFinds() throws {
+        let folder = Repository.root + "/../shared/firmware"
+        let images = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".fd") || $0.hasSuffix(".bin") }
+            .sorted().map { folder + "/" + $0 } + [Self.coreboot]
+        try Prerequisite.require(images.count > 1 && images.allSatisfy { FileManager.default.fileExists(atPath: $0) }, "the images of ../shared/firmware")
+        try Prerequisite.require(files: ["/usr/bin/UEFIExtract"], "Debian's uefitool-cli")
+        var judged = 0, prepared = 0, compared = 0
+        for image in images {
+            let dir = try FakeHost.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let r = try HostCLI.run(["scan", image, "--out-dir", dir + "/x"])
+            #expect(r.status == 0, "\(image): \(r.err)")
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir + "/x")) ?? []).sorted()
+            let written = try names.map { [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/x/" + $0))) }
+            let dump = try Self.uefiExtractDump(image)
+            // UEFIExtract structures UEFI volumes (named by GUID in its dump); of coreboot's flash it
+            // reads only the microcode, of an Award BIOS nothing: those are judged by prepare alone.
+            if dump.contains(where: { $0.folder.range(of: "[0-9A-F]{8}-[0-9A-F]{4}-", options: .regularExpression) != nil }) {
+                judged += 1
+                for (name, bytes) in zip(names, written) {
+                    #expect(dump.contains { $0.body == bytes || $0.body.starts(with: bytes) }, "\(image): \(name) is no element UEFIExtract dumps")
+                }
+                let theirs = dump.filter { d in
+                    RealFirmwareROM.isOptionROM(d.body) || d.body.starts(with: Array("$VBT".utf8))
+                        || (d.folder.hasSuffix("PE32 image section/body.bin") && d.folder.split(separator: "/").dropLast(2).last?.contains("Gop") == true)
+                }
+                compared += theirs.count
+                for t in theirs { #expect(written.contains { t.body == $0 || t.body.starts(with: $0) }, "\(image): scan did not write UEFIExtract's \(t.folder)") }
+            }
+            prepared += try Self.prepareEachROM(image, names: names, written: written)
+        }
+        // The Mac's two VBIOSes, OVMF's IntelGopDriver and VBT; prepare: both Mac VBIOSes, coreboot's.
+        #expect(judged >= 2 && compared >= 4 && prepared >= 3, "judged \(judged) images by UEFIExtract (\(compared) elements), prepared \(prepared) ROMs")
+    }
+
+    /// prepare --rom-from for a card of each legacy VBIOS's IDs that scan wrote (VVVV-DDDD-vbios[-N].rom):
+    /// bios.bin is one of the ROMs of those IDs scan wrote.
+    static func prepareEachROM(_ image: String, names: [String], written: [[UInt8]]) throws -> Int {
+        var done = 0
+        for (name, bytes) in zip(names, written) where name.contains("-vbios") {
+            let ids = name.prefix(9)
+            let root = try PrepareFromFirmwareTests.host(device: "0x" + ids.suffix(4), vendor: "0x" + ids.prefix(4))
+            defer { try? FileManager.default.removeItem(atPath: root) }
+            let r = try HostCLI.run(["prepare", "01:00.0", "--for", "qemu", "--display", "secondary", "--sysfs", root + "/sys",
+                                     "--out", root + "/out", "--rom-from", image])
+            #expect(r.status == 0, "\(image) \(ids): \(r.err)")
+            let bios = [UInt8]((try? Data(contentsOf: URL(fileURLWithPath: root + "/out/bios.bin"))) ?? Data())
+            let same = zip(names, written).filter { $0.0.hasPrefix(ids) }.map(\.1)
+            #expect(same.contains(bios) || bytes.isEmpty, "\(image) \(ids): bios.bin is none of scan's ROMs")
+            done += 1
+        }
+        return done
     }
 
     /// An Intel Mac's FFS v1 volumes: `scan --extract` writes both NVIDIA VBIOSes and Apple's GOP
@@ -124,6 +195,29 @@ import TestSupport
             && Array($0[(Int($0[0x18]) | Int($0[0x19]) << 8)...].prefix(4)) == Array("PCIR".utf8) }
         #expect(theirROMs.count == 2)
         for rom in theirROMs { #expect(written.contains(rom), "a ROM UEFIExtract finds was not extracted") }
+    }
+
+    /// Issue 22 item 5 through a firmware image: the real ISA Tseng ET4000 BIOS and ATI Mach64 VT
+    /// (../shared/roms) as raw files of an FFS v1 volume. scan writes the Mach64 byte for byte and
+    /// verify names it a pre-ATOM ATI BIOS; the ISA BIOS (no PCIR: no PCI option ROM) is not listed,
+    /// and on its own verify calls it `isa-rom`, a note, never a fail.
+    @Test func oldROMsInAFirmwareImage() throws {
+        let isa = Repository.root + "/../shared/roms/old-tseng-et4000-isa.rom", ati = Repository.root + "/../shared/roms/old-ati-mach64vt.rom"
+        try Prerequisite.require(files: [isa, ati], "the old ROMs of ../shared/roms")
+        let (isaBytes, atiBytes) = ([UInt8](try Data(contentsOf: URL(fileURLWithPath: isa))), [UInt8](try Data(contentsOf: URL(fileURLWithPath: ati))))
+        let dir = try FakeHost.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let image = FirmwareFixtures.v1([FirmwareBuilder.ffsFile(FirmwareFixtures.fileGUID(1), type: 0x01, isaBytes),
+                                         FirmwareBuilder.ffsFile(FirmwareFixtures.fileGUID(2), type: 0x01, atiBytes)], name: 0)
+        try Data(image).write(to: URL(fileURLWithPath: dir + "/old.fd"))
+        let r = try HostCLI.run(["scan", dir + "/old.fd", "--out-dir", dir + "/x"])
+        #expect(r.status == 0 && r.out.contains("1 option ROM, 0 GOP drivers, 0 VBTs"), "\(r.out)\(r.err)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir + "/x")
+        #expect(names.count == 1 && (try? Data(contentsOf: URL(fileURLWithPath: dir + "/x/" + names[0]))).map([UInt8].init) == atiBytes, "\(names)")
+        let v = try HostCLI.run(["verify", dir + "/x/" + (names.first ?? "")])
+        #expect(v.out.contains("ATI BIOS before ATOM") && !v.out.contains("ATOM BIOS,") && v.out.hasPrefix("OK"), "\(v.out)")
+        let i = try HostCLI.run(["verify", isa])
+        #expect(i.out.hasPrefix("NOTE") && i.out.contains("isa-rom") && !i.out.contains("FAIL"), "\(i.out)")
     }
 
     /// A plain ROM file keeps the plain scan's output and JSON shape.
@@ -247,28 +341,6 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: root + "/out3/bios.bin"))
     }
 
-    /// `scan --for ADDR` on a raw VFCT table with two entries of the card's IDs lists only the entry
-    /// at the card's address, as prepare --rom-from takes it (amdgpu's rule); with the IDs alone, both.
-    @Test func scanForAnAddressTakesTheVFCTEntryThere() throws {
-        let amd = try Repository.fixtureROM("amd")
-        var other = amd
-        other[0x100] ^= 0xFF
-        let root = try Self.host(device: "0x1636", vendor: "0x1002")
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        let table = ACPITables.vfct([(0x02, 0, 0, 0x1002, 0x1636, other), (0x01, 0, 0, 0x1002, 0x1636, amd)])
-        let file = root + "/vfct.dat"
-        try Data(table).write(to: URL(fileURLWithPath: file))
-        let byAddress = try HostCLI.run(["scan", file, "--for", "01:00.0", "--sysfs", root + "/sys"])
-        #expect(byAddress.status == 0, "\(byAddress.err)")
-        // The entries, as the table's own layout places them (ACPITables writes 28-byte headers
-        // after the 0x48-byte VFCT header): bus 2's image first, bus 1's after it.
-        let at2 = 0x48 + 28, at1 = at2 + other.count + 28
-        #expect(byAddress.out.contains("0x" + String(format: "%08x", at1)) && !byAddress.out.contains("0x" + String(format: "%08x", at2)), "\(byAddress.out)")
-        #expect(byAddress.out.contains("1 option ROM in"), "\(byAddress.out)")
-        let byIDs = try HostCLI.run(["scan", file, "--for", "1002:1636"])
-        #expect(byIDs.out.contains("2 option ROMs in"), "\(byIDs.out)")
-    }
-
     /// A laptop dGPU's VBIOS compiled into AcpiPlatformDxe's PE32 in an OVMF-shaped image (DXE volume
     /// in LZMA; TestSupport's `FirmwareFixtures.romInDriver`, the real Quadro K2100M VBIOS from ../shared):
     /// scan names where it sits and writes it byte for byte, UEFIExtract's PE32 body holds it at that
@@ -337,6 +409,42 @@ import TestSupport
         }
         let bad = try HostCLI.run(["scan", apu, "--for", "01:00"])
         #expect(bad.status == 64 && bad.err.contains("VVVV:DDDD"), "\(bad.err)")
+    }
+
+    /// `scan --for ADDR` on a raw VFCT table lists only the entry amdgpu gives the card at that
+    /// address (`amdgpu_acpi_vfct_bios`: bus, device, function and IDs), judged by
+    /// Tools/oracles/vfct-walk.py: two GPUs of one model; and the real two-GPU ASRock table, whose
+    /// Raphael entry sits at 14:00.0, not at the fake card's 01:00.0: with no entry at the card's
+    /// address, what fits by IDs, as prepare takes it.
+    @Test func scanForAnAddressTakesTheVFCTEntryThere() throws {
+        let amd = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Repository.roms + "/amd.rom")))
+        let root = try Self.host(device: "0x1636")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let table = root + "/two.dat"
+        try Data(FirmwareCLITests.vfct([(2, 0, 0, 0x1002, 0x1636, amd), (1, 0, 0, 0x1002, 0x1636, amd)])).write(to: URL(fileURLWithPath: table))
+        func oracle(_ file: String) throws -> [[String: Any]] {
+            let r = try HostCLI.run([Repository.root + "/Tools/oracles/vfct-walk.py", file], "/usr/bin/python3")
+            try #require(r.status == 0, "vfct-walk.py: \(r.err)")
+            let o = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+            return try #require(o["entries"] as? [[String: Any]])
+        }
+        let want = try oracle(table).filter { $0["bus"] as? Int == 1 && $0["device"] as? Int == 0 && $0["function"] as? Int == 0 }
+        let byIDs = try #require(try HostCLI.json(try HostCLI.run(["scan", table, "--for", "1002:1636", "--json"])) as? [[String: Any]])
+        #expect(byIDs.count == 2, "\(byIDs)")
+        let r = try HostCLI.run(["scan", table, "--for", "01:00.0", "--sysfs", root + "/sys", "--json"])
+        let listed = try #require(try HostCLI.json(r) as? [[String: Any]], "\(r.err)")
+        #expect(want.count == 1 && listed.count == 1 && listed.first?["offset"] as? Int == want.first?["offset"] as? Int, "\(listed) vs \(want)")
+        let real = Repository.root + "/../shared/firmware/vfct-asrock-b650pg-navi31-plus-raphael.dat"
+        try Prerequisite.require(files: [real], "the two-GPU VFCT table of ../shared/firmware")
+        let there = try oracle(real).filter { $0["bus"] as? Int == 1 && $0["device"] as? Int == 0 }
+        let raphael = try Self.host(device: "0x164e")
+        defer { try? FileManager.default.removeItem(atPath: raphael) }
+        // No entry sits at the card's address (the table is another machine's): by IDs, as prepare
+        // --rom-from takes it, the Raphael entry the oracle places at 14:00.0.
+        let raphaelEntry = try oracle(real).filter { $0["vendorID"] as? Int == 0x1002 && $0["deviceID"] as? Int == 0x164e }
+        let byID = try HostCLI.run(["scan", real, "--for", "01:00.0", "--sysfs", raphael + "/sys", "--json"])
+        let listedByID = try #require(try HostCLI.json(byID) as? [[String: Any]], "\(byID.err)")
+        #expect(there.isEmpty && raphaelEntry.count == 1 && listedByID.map { $0["offset"] as? Int } == raphaelEntry.map { $0["offset"] as? Int }, "\(byID.out) vs \(raphaelEntry)")
     }
 
     @Test func refusesWhenNoROMFits() throws {

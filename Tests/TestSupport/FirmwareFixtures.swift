@@ -181,3 +181,59 @@ public enum FirmwareFixtures {
         return B.volume(files, options: .init(erase: 0xFF, name: fileGUID(97), block: 0x1000))
     }
 }
+
+// Issue 22's hidden shapes: an Insyde laptop's FFS v1 volumes and an Intel Mac's whole flash.
+extension FirmwareFixtures {
+    /// A revision-1 FFS v1 volume (no ExtHeader), as Insyde and Phoenix laptops before ~2012 have.
+    public static func v1(_ files: [[UInt8]], name: Int) -> [UInt8] {
+        B.volume(files, options: .init(fileSystem: ffs1GUID, erase: 0xFF, revision: 1, block: 0x1000))
+    }
+
+    /// A PE32 section whose image carries `rom` at `at` (a ROM compiled into a driver).
+    public static func pe32Carrying(_ rom: [UInt8], at: Int = 0x800) -> [UInt8] {
+        var image = pe32Image(size: at + rom.count + 0x100)
+        image.replaceSubrange(at..<at + rom.count, with: rom)
+        return B.unpaddedSection(type: 0x10, image)
+    }
+
+    /// An Insyde-style laptop image: three FFS v1 volumes with 0xFF padding between them; option
+    /// ROMs `roms[0...5]` as a raw file, in a FREEFORM file's RAW section, in Tiano- and
+    /// EFI-compressed RAW sections, in a PE32 body inside EFI compression, and, in an LZMA-compressed
+    /// FV image, in a FREEFORM file and a PE32 body.
+    public static func insyde(_ roms: [[UInt8]]) -> [UInt8] {
+        let inner = v1([
+            B.ffsFile(fileGUID(87), type: 0x02, B.sections(B.raw(roms[4]), B.name("OemVbiosInner"))),
+            B.ffsFile(fileGUID(88), type: 0x07, B.sections(pe32Carrying(roms[5]), B.name("OemVgaDxe"))),
+        ], name: 3)
+        let pad = [UInt8](repeating: 0xFF, count: 0x2000)
+        return v1([
+            B.ffsFile(fileGUID(80), type: 0x01, roms[0]),
+            B.ffsFile(fileGUID(81), type: 0x02, B.sections(B.raw(roms[1]), B.name("VbiosFreeform"))),
+        ], name: 0) + pad + v1([
+            B.ffsFile(fileGUID(82), type: 0x02, B.tianoSection(B.sections(B.raw(roms[2])))),
+            B.ffsFile(fileGUID(83), type: 0x07, B.efiCompressionSection(B.sections(B.raw(roms[3]), B.name("LegacyVideoRom")))),
+            B.ffsFile(fileGUID(84), type: 0x07, B.efiCompressionSection(B.sections(pe32Carrying(roms[0], at: 0x400), B.name("SwitchableGraphicsDxe")))),
+        ], name: 1) + pad + v1([
+            B.ffsFile(fileGUID(85), type: 0x0B, B.lzmaSection(B.unpaddedSection(type: 0x17, inner))),
+        ], name: 2)
+    }
+
+    /// An Intel Mac's whole flash: FFS v1 volumes (VBIOS in RAW in EFI compression, a GOP told by
+    /// its image), a `$VSS` NVRAM volume, Apple's `Fsys` and `NVRAM` stores as bare regions, and
+    /// 0xFF padding between everything; a second VBIOS in a later volume, LZMA-compressed.
+    public static func macFlash(vbios: [UInt8], other: [UInt8]) -> [UInt8] {
+        let pad = [UInt8](repeating: 0xFF, count: 0x1000)
+        let fsys = Array("Fsys".utf8) + [0x01, 0x00] + [UInt8](repeating: 0x00, count: 0x7FA)
+        let appleNVRAM = Array("NVRAM".utf8) + [UInt8](repeating: 0x5A, count: 0x7FB)
+        let store = Array("$VSS".utf8) + B.le32(0x1000) + [0x5A, 0xFE] + [UInt8](repeating: 0xFF, count: 0x1000 - 10)
+        let first = B.volume([
+            B.ffsFile(fileGUID(90), type: 0x07, B.efiCompressionSection(B.crc32Section(B.raw(vbios)))),
+            B.ffsFile(fileGUID(91), type: 0x07, B.efiCompressionSection(B.crc32Section(pe32(guids: [gopProtocol, driverBinding, edidActive])))),
+        ], options: .init(fileSystem: ffs1GUID, erase: 0xFF, revision: 1, reserved: 1, block: 0x1000))
+        let second = B.volume([
+            B.ffsFile(fileGUID(92), type: 0x07, B.lzmaSection(B.sections(B.raw(other), B.name("AppleGraphicsVbios")))),
+        ], options: .init(fileSystem: ffs1GUID, erase: 0xFF, revision: 1, reserved: 1, block: 0x1000))
+        return pad + first + pad + B.volume([store], options: .init(fileSystem: nvram, erase: 0xFF, revision: 1, block: 0x1000))
+            + fsys + pad + appleNVRAM + pad + second + pad
+    }
+}
