@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Tools/install-deps.sh
-swift build -c release --product vbios
+swift build -c release --static-swift-stdlib --product vbios
 vbios=.build/release/vbios
 out=${1:-out/example}
 mkdir -p "$out"

@@ -24,7 +24,7 @@ tier() {  # tier NAME COMMAND...
   if "$@"; then echo "== $name: passed ($((SECONDS - t0)) s)"; else echo "== $name: FAILED ($((SECONDS - t0)) s)"; failed+=("$name"); fi
 }
 
-tier "release build" swift build -c release --product vbios
+tier "release build" swift build -c release --static-swift-stdlib --product vbios
 # Never skipped: without QEMU or the kernel the lab fails loudly (Tools/lab/fetch.sh says why).
 tier "lab (real kernel under QEMU)" bash -o pipefail -c 'Tools/lab/test.sh --vbios .build/release/vbios | tee "$0"' "$logs/lab.txt"
 # The .deb (static Swift runtime) installed with dpkg, run with the toolchain hidden, removed.
