@@ -8,8 +8,9 @@
 #      which runs the commands interleaved and reports CPU and wall medians (CPU time is what
 #      holds on a shared machine); `vbios verify CORPUS` vs `cat CORPUS/*` and `vbios info ROM`
 #      with hyperfine;
-#   3. the installed binary (Tools/install.sh, static Swift runtime): start-up of `vbios --version`
-#      vs `/bin/true` and vs the dynamically linked build, and its size vs that build's.
+#   3. the installed binary (Tools/install.sh, static Swift runtime, stripped): start-up of
+#      `vbios --version` vs `/bin/true` and vs the .build release build (static runtime too since
+#      issue 25, unstripped), and its size vs that build's.
 #   4. the EFI 1.1 decompressor (Benchmarks' bench-efi) vs EDK2's C one, on the same stream.
 #   5. system firmware: `vbios scan` of Debian's OVMF vs `UEFIExtract FILE report` and vs xz on
 #      its LZMA stream (ratio.py), and in one process (Benchmarks' bench-decode) the firmware
@@ -78,7 +79,7 @@ mean() { python3 -c "import json, sys; r = json.load(open(sys.argv[1]))['results
 # MiB or less are also looked at for firmware signatures as they stream (`ContainerSniffer`), so
 # 256 MiB against 257 MiB shows what that costs (target: no step). Tools/ratio.py runs the
 # commands interleaved and gives CPU and wall medians (CPU moves far less on a shared machine),
-# with `vbios --version` (start-up alone, the dynamically linked build) for scale.
+# with `vbios --version` (start-up alone; the release build links the Swift runtime statically, as the installed one does) for scale.
 # Then the peak memory of a plain scan (target: 64 MiB whatever the size: the file is streamed).
 random=$(dirname "$blob")/random-512.bin
 [[ -f $random ]] || head -c $((512 << 20)) /dev/urandom >"$random"
@@ -119,11 +120,11 @@ hyperfine -N --warmup 10 --runs 200 --export-json "$out/startup.json" \
     "/bin/true" "$vbios --version" "$installed --version" >/dev/null 2>&1
 t=$(mean startup 0); d=$(mean startup 1); s=$(mean startup 2)
 ms() { python3 -c "print(f'{float(__import__(\"sys\").argv[1]) * 1000:.2f}')" "$1"; }
-printf "%-44s %8s ms   /bin/true %s ms, ratio %s; dynamic build %s ms, ratio %s\n" "start-up, installed 'vbios --version'" \
+printf "%-44s %8s ms   /bin/true %s ms, ratio %s; .build release %s ms, ratio %s\n" "start-up, installed 'vbios --version'" \
     "$(ms "$s")" "$(ms "$t")" "$(ratio "$s" "$t")" "$(ms "$d")" "$(ratio "$s" "$d")"
 # CPU time (user + system) moves less than wall time on a busy machine.
 cpu() { python3 -c "import json, sys; r = json.load(open(sys.argv[1]))['results'][int(sys.argv[2])]; print(r['user'] + r['system'])" "$out/startup.json" "$1"; }
-printf "%-44s %8s ms   dynamic build %s ms, ratio %s\n" "start-up CPU (user+sys), installed" \
+printf "%-44s %8s ms   .build release %s ms, ratio %s\n" "start-up CPU (user+sys), installed" \
     "$(ms "$(cpu 2)")" "$(ms "$(cpu 1)")" "$(ratio "$(cpu 2)" "$(cpu 1)")"
 # The dynamic build's real footprint includes the toolchain libraries it loads.
 size() { stat -L -c %s "$1"; }

@@ -201,10 +201,10 @@ enum Hostile {
 
     @Test func releaseBinaryIgnoresTheTestVariable() throws {
         let built = (try? FileManager.default.attributesOfItem(atPath: Self.release)[.modificationDate] as? Date) ?? nil
-        try Prerequisite.require(built != nil, "\(Self.release) (swift build -c release --product vbios; Tools/test.sh builds it first)")
+        try Prerequisite.require(built != nil, "\(Self.release) (swift build -c release --static-swift-stdlib --product vbios; Tools/test.sh builds it first)")
         let newest = Self.newestSource()
         try Prerequisite.require(built! >= newest,
-                                 "an up-to-date \(Self.release): built \(built!), a source changed \(newest) (swift build -c release --product vbios)")
+                                 "an up-to-date \(Self.release): built \(built!), a source changed \(newest) (swift build -c release --static-swift-stdlib --product vbios)")
         let binary = try Data(contentsOf: URL(fileURLWithPath: Self.release))
         for name in ["VBIOS_TEST_SYSFS_ROM", "VBIOS_TEST_PAUSE", "VBIOS_TEST_FAIL"] {
             #expect(binary.range(of: Data(name.utf8)) == nil, "the release binary contains \(name)")
