@@ -51,6 +51,9 @@ public enum FirmwareROMSelection {
         case ambiguous(vendorID: UInt16, deviceID: UInt16, candidates: [Candidate])
         /// The number picked is not one of the candidates'.
         case noSuchChoice(number: Int, candidates: [Candidate])
+        /// No legacy ROM for the card, but the card vendor's GOP driver (its summary) and maybe a
+        /// VBT: a UEFI image with the card's GOP built in (a community OVMF, a laptop's flash).
+        case gopOnly(vendorID: UInt16, deviceID: UInt16, gop: String, vbt: Bool)
 
         /// What to do instead: look inside the image, or give the ROM itself.
         public var next: [NextStep] {
@@ -58,6 +61,9 @@ public enum FirmwareROMSelection {
             case .none: return [NextStep(.scanFirmware), NextStep(.romFile, why: "the card's ROM, taken from the image or elsewhere")]
             case .ambiguous: return [NextStep(.scanFirmware), NextStep(.romFile, why: "the right one of the candidates")]
             case .noSuchChoice(_, let c): return [NextStep(.firmwareROMChoice, "1-\(c.count)", why: "one of the candidates' numbers")]
+            case .gopOnly: return [NextStep(.scanFirmware, why: "to extract the GOP driver"),
+                                   NextStep(.romFile, why: "the card's VBIOS, from the card or elsewhere"),
+                                   NextStep(.addEFIDriver, why: "the GOP driver extracted")]
             }
         }
 
@@ -71,6 +77,11 @@ public enum FirmwareROMSelection {
             case let .ambiguous(v, d, candidates):
                 return "the firmware image holds \(candidates.count) different legacy ROMs for \(PCIIDs(vendor: v, device: d)), "
                     + "equally good:\n" + FirmwareROMSelection.listing(candidates.map { "  " + $0.summary }, separator: "\n")
+            case let .gopOnly(v, d, gop, vbt):
+                return "the firmware image holds no legacy option ROM for \(PCIIDs(vendor: v, device: d)), but it holds the card vendor's GOP driver "
+                    + "(\(gop))\(vbt ? " and a VBT" : ""): a UEFI image with the card's GOP built in (a guest firmware such as a community OVMF "
+                    + "build, or a laptop's flash). A UEFI guest can boot with such an OVMF as its firmware and needs no ROM from the card; "
+                    + "a ROM for the card needs its VBIOS from elsewhere, with this GOP driver added to it."
             case let .noSuchChoice(number, candidates):
                 return "there is no candidate \(number): the firmware image holds \(candidates.count) different legacy ROMs for the card:\n"
                     + FirmwareROMSelection.listing(candidates.map { "  \($0.number). " + $0.summary }, separator: "\n")
@@ -205,6 +216,10 @@ public enum FirmwareROMSelection {
             let found = report.items.filter { $0.kind == .optionROM && $0.rom?.codeType == .x86 }.map {
                 $0.rom!.pciIDs.description
             }.filter { ids.insert($0).inserted }
+            if found.isEmpty, let gop = report.items.first(where: { $0.kind == .gopDriver && isFor($0, vendorID: card.vendorID, deviceID: card.deviceID) }) {
+                let vbt = report.items.contains { $0.kind == .vbt && isFor($0, vendorID: card.vendorID, deviceID: card.deviceID) }
+                throw .gopOnly(vendorID: card.vendorID, deviceID: card.deviceID, gop: (gop.name ?? "unnamed") + " in " + gop.path.joined(separator: " > "), vbt: vbt)
+            }
             throw .none(vendorID: card.vendorID, deviceID: card.deviceID, found: found)
         }
         if let choice {

@@ -458,6 +458,23 @@ enum RealFirmwareROM {
         #expect(r.err.contains(". Run `vbios scan` on it to see everything inside, or pass the ROM itself with --rom."), "\(r.err)")
         #expect(!FileManager.default.fileExists(atPath: root + "/out/bios.bin"))
     }
+
+    /// The community OVMF with the Gemini Lake IGD's GOP and VBT built in holds no VBIOS: prepare
+    /// for an IGD says so, names the GOP driver UEFIExtract also finds there, and says what to do
+    /// (extract it and add it to the VBIOS, or boot the guest with such an OVMF).
+    @Test func aGuestFirmwareWithTheGOPBuiltInIsSaidToBeOne() throws {
+        let image = Repository.root + "/../shared/firmware/fw-ovmf-gk41-glk-intelgop-vbt.fd"
+        try Prerequisite.require(files: [image, UEFIExtractOracle.path], "the GK41 OVMF of ../shared/firmware and Debian's uefitool-cli")
+        let root = try FakeHost("intel-igd", as: "sys").dir
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let r = try HostCLI.run(["prepare", "00:02.0", "--for", "qemu", "--sysfs", root + "/sys", "--out", root + "/out", "--rom-from", image])
+        #expect(r.status != 0)
+        #expect(r.err.contains("no legacy option ROM for 8086:") && r.err.contains("GOP driver (IntelGopDriver") && r.err.contains("and a VBT"), "\(r.err)")
+        #expect(r.err.contains("--add-efi") && r.err.contains("--rom VBIOS"), "\(r.err)")
+        let bodies = try UEFIExtractOracle.bodies(of: [UInt8](try Data(contentsOf: URL(fileURLWithPath: image))))
+        #expect(bodies.contains { $0.folder.contains("IntelGopDriver") }, "UEFIExtract names no IntelGopDriver")
+        #expect(!FileManager.default.fileExists(atPath: root + "/out/bios.bin"))
+    }
 }
 
 /// `prepare --rom-from` for OVMF guests: the firmware's GOP driver for the card's vendor is added.
