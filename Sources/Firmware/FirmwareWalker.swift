@@ -584,17 +584,14 @@ public struct FirmwareWalker {
                 // twice that work was done, once per format).
                 return ([], EFIDecompressor.statedSizes(input)?.original ?? 0, (false, "\(error)"))
             }
-        case .lzma, .lzmaX86, .brotli:
+        case .lzma, .lzmaX86, .brotli, .gzip, .zlib:
             do {
-                let out = codec == .brotli ? try Decompress.brotli(input, limit: room, sizeHint: sizeHint) : try Decompress.lzma(input, x86: codec == .lzmaX86, limit: room)
-                return (out, out.count, nil)
-            } catch {
-                let limited = if case .outputLimit = error.reason { true } else { false }
-                return ([], error.produced, (limited, error.description))
-            }
-        case .gzip, .zlib:
-            do {
-                let out = try Decompress.decode(codec == .gzip ? .gzip : .zlib, Array(input), limit: room)
+                let out: [UInt8]
+                switch codec {
+                case .brotli: out = try Decompress.brotli(input, limit: room, sizeHint: sizeHint)
+                case .gzip, .zlib: out = try Decompress.decode(codec == .gzip ? .gzip : .zlib, Array(input), limit: room)
+                default: out = try Decompress.lzma(input, x86: codec == .lzmaX86, limit: room)
+                }
                 return (out, out.count, nil)
             } catch {
                 let limited = if case .outputLimit = error.reason { true } else { false }

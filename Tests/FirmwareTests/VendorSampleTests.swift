@@ -94,6 +94,12 @@ import TestSupport
             }
             return
         }
+        // uefiextract: both ways, every option ROM and VBT UEFIExtract dumps is an item, byte for byte.
+        if judge == "uefiextract" {
+            try Prerequisite.require(files: [UEFIExtract.path], "Debian's uefitool-cli")
+            try UEFIExtract.expectAgreement(bytes, report, row.sample)
+            return
+        }
         // biosutilities[@MEMBER]:module.Class: every file it extracts is a blob the walk entered.
         try Prerequisite.require(BIOSUtilities.available, "PyPI biosutilities (Tools/install-deps.sh)")
         let spec = judge.dropFirst("biosutilities".count)
