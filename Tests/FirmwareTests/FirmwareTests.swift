@@ -362,15 +362,7 @@ enum UEFIExtract {
     /// decodes to what the whole array does; with the size stated in its header (the one-buffer
     /// path, as EDK2 writes it) and without (the growing path). Judged by the file xz compressed.
     @Test func slicesDecodeInPlace() throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/xz")
-        p.arguments = ["--format=lzma", "-c", "/etc/services"]
-        let out = Pipe()
-        p.standardOutput = out
-        Ledger.note(p)
-        try p.run()
-        let unknown = [UInt8](out.fileHandleForReading.readDataToEndOfFile())
-        p.waitUntilExit()
+        let unknown = try Self.xzLZMAAlone("/etc/services")
         let original = try Paths.bytes("/etc/services")
         // The same stream with its size stated (liblzma still accepts the end marker after it).
         var known = unknown
@@ -405,16 +397,23 @@ enum UEFIExtract {
 
     /// What `xz --format=lzma` writes (size unknown, end marker) decodes as liblzma's own xz does.
     @Test func xzLZMAAloneStream() throws {
+        let data = try Self.xzLZMAAlone("/etc/services")
+        #expect(try Decompress.lzma(data) == Paths.bytes("/etc/services"))
+    }
+
+    /// What Debian's `xz --format=lzma` writes for `file`: an LZMA-alone stream, size unknown,
+    /// with an end marker (the judge of the LZMA tests).
+    static func xzLZMAAlone(_ file: String) throws -> [UInt8] {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/xz")
-        p.arguments = ["--format=lzma", "-c", "/etc/services"]
+        p.arguments = ["--format=lzma", "-c", file]
         let out = Pipe()
         p.standardOutput = out
         Ledger.note(p)
         try p.run()
         let data = [UInt8](out.fileHandleForReading.readDataToEndOfFile())
         p.waitUntilExit()
-        #expect(try Decompress.lzma(data) == Paths.bytes("/etc/services"))
+        return data
     }
 }
 

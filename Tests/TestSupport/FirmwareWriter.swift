@@ -69,7 +69,13 @@ extension FirmwareBuilder {
         let state: UInt8 = 0x07
         var h = FileHeader(name: GUID(name[...], at: 0)!, type: type, attributes: large ? FileHeaderFields.largeFile : 0,
                            size: headerLength + body.count, state: erase == 0xFF ? ~state : state, large: large)
-        // The header checksum sums to zero over the header with state and file checksum at 0.
+        return sealed(h) + body
+    }
+
+    /// `h` written with its header checksum: the header sums to zero with state and file
+    /// checksum at 0 (PI spec, EFI_FFS_FILE_HEADER.IntegrityCheck.Checksum.Header).
+    public static func sealed(_ h: FileHeader) -> [UInt8] {
+        var h = h
         var probe = h
         probe.state = 0
         probe.fileChecksum = 0
@@ -78,7 +84,7 @@ extension FirmwareBuilder {
         h.headerChecksum = 0 &- bytes.reduce(0, &+)
         var out: [UInt8] = []
         h.write(into: &out)
-        return out + body
+        return out
     }
 
     /// Sections one after another, each starting 4-byte aligned.

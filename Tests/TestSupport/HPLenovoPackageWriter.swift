@@ -106,14 +106,6 @@ extension FirmwareBuilder {
         typealias F = FileHeaderFields
         var h = FileHeader(name: GUID(name[...], at: 0)!, type: type, attributes: F.largeFile, size: F.lenovoLargeLength + body.count, state: ~UInt8(0x07))
         h.lenovoLarge = true
-        var probe = h
-        probe.state = 0
-        probe.fileChecksum = 0
-        var bytes: [UInt8] = []
-        probe.write(into: &bytes)
-        h.headerChecksum = 0 &- bytes.reduce(0, &+)
-        var out: [UInt8] = []
-        h.write(into: &out)
-        return out + body
+        return sealed(h) + body
     }
 }
