@@ -47,8 +47,6 @@ public enum FirmwareROMSelection {
     public enum Failure: Error, Sendable, CustomStringConvertible {
         /// No legacy ROM for the card; `found` lists the legacy ROMs there are.
         case none(vendorID: UInt16, deviceID: UInt16, found: [String])
-        /// Several different ROMs fit equally well.
-        case ambiguous(vendorID: UInt16, deviceID: UInt16, candidates: [Candidate])
         /// The number picked is not one of the candidates'.
         case noSuchChoice(number: Int, candidates: [Candidate])
         /// No legacy ROM for the card, but the card vendor's GOP driver (its summary) and maybe a
@@ -59,7 +57,6 @@ public enum FirmwareROMSelection {
         public var next: [NextStep] {
             switch self {
             case .none: return [NextStep(.scanFirmware), NextStep(.romFile, why: "the card's ROM, taken from the image or elsewhere")]
-            case .ambiguous: return [NextStep(.scanFirmware), NextStep(.romFile, why: "the right one of the candidates")]
             case .noSuchChoice(_, let c): return [NextStep(.firmwareROMChoice, "1-\(c.count)", why: "one of the candidates' numbers")]
             case .gopOnly: return [NextStep(.scanFirmware, why: "to extract the GOP driver"),
                                    NextStep(.romFile, why: "the card's VBIOS, from the card or elsewhere"),
@@ -74,16 +71,14 @@ public enum FirmwareROMSelection {
                 let ids = PCIIDs(vendor: v, device: d).description
                 return "the firmware image holds no legacy option ROM for \(ids)"
                     + (found.isEmpty ? " (it holds no legacy option ROM at all)." : "; it holds: " + FirmwareROMSelection.listing(found, separator: "; ") + ".")
-            case let .ambiguous(v, d, candidates):
-                return "the firmware image holds \(candidates.count) different legacy ROMs for \(PCIIDs(vendor: v, device: d)), "
-                    + "equally good:\n" + FirmwareROMSelection.listing(candidates.map { "  " + $0.summary }, separator: "\n")
             case let .gopOnly(v, d, gop, vbt):
                 return "the firmware image holds no legacy option ROM for \(PCIIDs(vendor: v, device: d)), but it holds the card vendor's GOP driver "
                     + "(\(gop))\(vbt ? " and a VBT" : ""): a UEFI image with the card's GOP built in (a guest firmware such as a community OVMF "
                     + "build, or a laptop's flash). A UEFI guest can boot with such an OVMF as its firmware and needs no ROM from the card; "
                     + "a ROM for the card needs its VBIOS from elsewhere, with this GOP driver added to it."
             case let .noSuchChoice(number, candidates):
-                return "there is no candidate \(number): the firmware image holds \(candidates.count) different legacy ROMs for the card:\n"
+                let n = candidates.count
+                return "there is no candidate \(number): the firmware image holds \(n == 1 ? "one legacy ROM" : "\(n) different legacy ROMs") for the card:\n"
                     + FirmwareROMSelection.listing(candidates.map { "  \($0.number). " + $0.summary }, separator: "\n")
             }
         }

@@ -7,8 +7,6 @@ extension FirmwareROMSelection.Failure {
         switch self {
         case .none:
             return description + " Run `vbios scan` on it to see everything inside, or pass the ROM itself with --rom."
-        case .ambiguous:
-            return description + "\nExtract them with `vbios scan FILE --out-dir DIR` and pass the right one with --rom."
         case .gopOnly:
             return description + " Extract it with `vbios scan FILE --extract DIR`, then `vbios prepare ADDR --rom VBIOS --add-efi DIR/GOP.efi`"
                 + " (the VBIOS from `vbios dump ADDR` on the host); or boot the guest with such an image as its OVMF."
