@@ -211,17 +211,7 @@ enum UCPJudge {
         open(a[a.index('-o') + 1], 'wb').write(efi_compressor.EfiDecompress(data, len(data)))
         """
 
-    static let decoderAvailable: Bool = {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import uefi_firmware.efi_compressor"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        p.standardInput = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return false }
-        p.waitUntilExit()
-        return p.terminationStatus == 0
-    }()
+    static let decoderAvailable: Bool = Python.canImport("uefi_firmware.efi_compressor")
 
     static func extract(_ image: [UInt8]) throws -> [[UInt8]] {
         try Prerequisite.require(decoderAvailable, "PyPI uefi-firmware (Tools/install-deps.sh)")

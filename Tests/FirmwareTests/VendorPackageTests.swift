@@ -10,17 +10,7 @@ import TestSupport
 /// here on what the test writer builds from the public format description; real Dell packages
 /// are judged the same way in `VendorSampleTests` (README, "Vendor update packages").
 enum BIOSUtilities {
-    static let available: Bool = {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import biosutilities"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        p.standardInput = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return false }
-        p.waitUntilExit()
-        return p.terminationStatus == 0
-    }()
+    static let available: Bool = Python.canImport("biosutilities")
 
     /// The files `tool` (a BIOSUtilities module and class) extracts from `image`; throws when it
     /// says the format is not its own.
